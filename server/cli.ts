@@ -1,0 +1,136 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { configHelp, loadConfig } from "./config";
+import { StartupError } from "./errors";
+import { startServer, type RunningServer } from "./index";
+import { createLogger } from "./logger";
+import { migrateToLatest, openStore } from "./store/database";
+
+const packageVersion = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  }
+).version;
+
+const usage = `signage ${packageVersion} — civic notice signage server
+
+Usage:
+  signage serve          start the server (API, console at /console, display at /display)
+  signage migrate        bring the database schema up to date and exit
+  signage --help         show this help
+  signage --version      print the version
+
+Configuration is read from the environment:
+${configHelp.map(([name, meaning]) => `  ${name.padEnd(18)} ${meaning}`).join("\n")}
+`;
+
+async function serve(): Promise<void> {
+  const config = loadConfig(process.env);
+  const log = createLogger(config.logLevel);
+  // Handlers go in before the server starts, so a signal during start-up still stops it cleanly.
+  const state: { server?: RunningServer; stopRequested: boolean } = { stopRequested: false };
+  const shutdown = (signal: string): void => {
+    if (state.stopRequested) {
+      log.warn({ signal }, "already shutting down");
+      return;
+    }
+    log.info({ signal }, "shutting down");
+    state.stopRequested = true;
+    const force = setTimeout(() => {
+      log.error("shutdown took longer than 10 s; exiting");
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    if (!state.server) return; // start-up finishes, sees stopRequested, and stops
+    state.server.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  const server = await startServer(config, log, packageVersion);
+  state.server = server;
+  if (state.stopRequested) {
+    await server.stop();
+    process.exit(0);
+  }
+  process.stderr.write(
+    `signage: serving on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${server.port} — console at /console, display at /display\n`,
+  );
+}
+
+async function migrate(): Promise<void> {
+  const config = loadConfig(process.env);
+  const store = openStore(config.database);
+  try {
+    const results = await migrateToLatest(store);
+    process.stdout.write(
+      results.length === 0
+        ? "signage: the database is already up to date.\n"
+        : results.map((r) => `signage: applied ${r.migrationName}\n`).join(""),
+    );
+  } finally {
+    await store.db.destroy();
+  }
+}
+
+/** Entry point of the `signage` command. */
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "v" } },
+    });
+  } catch (err) {
+    process.stderr.write(`signage: ${(err as Error).message}\nRun "signage --help" for usage.\n`);
+    return 2;
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (parsed.values.help || command === "help") {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (parsed.values.version) {
+    process.stdout.write(`${packageVersion}\n`);
+    return 0;
+  }
+  if (rest.length > 0) {
+    process.stderr.write(
+      `signage: unexpected argument "${rest.join(" ")}".\nRun "signage --help" for usage.\n`,
+    );
+    return 2;
+  }
+  try {
+    switch (command) {
+      case "serve":
+        await serve();
+        return -1; // keep running until a signal
+      case "migrate":
+        await migrate();
+        return 0;
+      case undefined:
+        process.stderr.write(usage);
+        return 2;
+      default:
+        process.stderr.write(
+          `signage: unknown command "${command}".\nRun "signage --help" for usage.\n`,
+        );
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof StartupError) {
+      process.stderr.write(`signage: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+if (code >= 0) process.exitCode = code;

@@ -1,0 +1,82 @@
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+import { StartupError } from "./errors";
+
+/** Where the server keeps its data: the embedded SQLite file or a PostgreSQL server. */
+export type DatabaseConfig = { kind: "sqlite"; file: string } | { kind: "postgres"; url: string };
+
+/** The server's validated configuration. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+const EnvSchema = z.object({
+  PORT: z
+    .string()
+    .regex(/^\d+$/, "PORT must be a whole number between 0 and 65535.")
+    .transform(Number)
+    .refine((n) => n <= 65535, "PORT must be a whole number between 0 and 65535.")
+    .default(8080),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  SIGNAGE_DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+/** Documentation of every environment variable, printed by `signage --help`. */
+export const configHelp: readonly (readonly [name: string, meaning: string])[] = [
+  ["PORT", "TCP port to listen on (default 8080; 0 picks a free port)"],
+  ["HOST", "address to listen on (default 0.0.0.0, every interface)"],
+  ["SIGNAGE_DATA_DIR", "directory for the database file and other data (default ./data)"],
+  [
+    "DATABASE_URL",
+    "sqlite:///abs/path.db, sqlite:relative.db or postgres://user@host/db (default: SQLite file signage.db in the data directory)",
+  ],
+  ["LOG_LEVEL", "fatal, error, warn, info (default), debug, trace or silent"],
+];
+
+/** Reads and validates configuration from environment variables; throws StartupError with one sentence. */
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue?.path.join(".") ?? "environment";
+    throw new StartupError(`Invalid ${name}: ${issue?.message ?? "unreadable value"}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(cwd, e.SIGNAGE_DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    database: parseDatabaseUrl(e.DATABASE_URL, dataDir),
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Turns DATABASE_URL into a database choice; relative SQLite paths are taken from the data directory. */
+export function parseDatabaseUrl(url: string | undefined, dataDir: string): DatabaseConfig {
+  if (url === undefined) return { kind: "sqlite", file: resolve(dataDir, "signage.db") };
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === "postgres" || scheme === "postgresql") return { kind: "postgres", url };
+  if (scheme === "sqlite" || scheme === "file") {
+    // sqlite:///abs/path.db → /abs/path.db; sqlite:rel.db or sqlite://rel.db → <dataDir>/rel.db
+    const rest = url
+      .slice(scheme.length + 1)
+      .replace(/^\/\/(?=\/)/, "")
+      .replace(/^\/\//, "");
+    if (rest === "") {
+      throw new StartupError(
+        "DATABASE_URL names no SQLite file; use sqlite:///absolute/path.db or sqlite:name.db.",
+      );
+    }
+    return { kind: "sqlite", file: isAbsolute(rest) ? rest : resolve(dataDir, rest) };
+  }
+  throw new StartupError(
+    `DATABASE_URL uses an unsupported scheme "${scheme ?? url}"; use sqlite:///path/to/file.db or postgres://user@host/db.`,
+  );
+}

@@ -1,0 +1,101 @@
+import { accessSync, constants, mkdirSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { createApp, type SignageApp } from "./app";
+import type { Config } from "./config";
+import { StartupError } from "./errors";
+import { migrateToLatest, openStore, type Store } from "./store/database";
+
+/** A listening server and how to stop it. */
+export interface RunningServer {
+  app: SignageApp;
+  store: Store;
+  port: number;
+  /** Graceful stop: closes sockets and HTTP, then the database. */
+  stop(): Promise<void>;
+}
+
+/** Makes sure the data directory exists and is writable, or says why not in one sentence. */
+export function prepareDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new StartupError(
+      `The data directory ${dir} cannot be created or written (${reason}); set SIGNAGE_DATA_DIR to a writable folder.`,
+    );
+  }
+}
+
+function listen(app: SignageApp, config: Config): Promise<number> {
+  return new Promise((resolveListen, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      if (err.code === "EADDRINUSE") {
+        reject(
+          new StartupError(
+            `Port ${config.port} on ${config.host} is already in use; stop the other program or set PORT to a free port.`,
+          ),
+        );
+      } else if (err.code === "EACCES") {
+        reject(
+          new StartupError(
+            `Not allowed to listen on port ${config.port}; pick a port above 1023 with PORT.`,
+          ),
+        );
+      } else if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") {
+        reject(new StartupError(`HOST ${config.host} is not an address of this machine.`));
+      } else reject(err);
+    };
+    app.httpServer.once("error", onError);
+    app.httpServer.listen(config.port, config.host, () => {
+      app.httpServer.off("error", onError);
+      resolveListen((app.httpServer.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Opens storage, migrates, builds the app and listens. */
+export async function startServer(
+  config: Config,
+  log: Logger,
+  version?: string,
+): Promise<RunningServer> {
+  prepareDataDir(config.dataDir);
+  const store = openStore(config.database);
+  try {
+    const applied = await migrateToLatest(store);
+    for (const m of applied)
+      log.info({ migration: m.migrationName, status: m.status }, "migration");
+  } catch (err) {
+    await store.db.destroy();
+    throw err;
+  }
+  const app = createApp({ db: store.db, log, ...(version ? { version } : {}) });
+  let port: number;
+  try {
+    port = await listen(app, config);
+  } catch (err) {
+    await app.close();
+    await store.db.destroy();
+    throw err;
+  }
+  log.info(
+    { port, host: config.host, dataDir: config.dataDir, database: config.database.kind },
+    "listening",
+  );
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    store,
+    port,
+    stop: () => {
+      stopping ??= (async () => {
+        await app.close();
+        await store.db.destroy();
+        log.info("stopped");
+      })();
+      return stopping;
+    },
+  };
+}

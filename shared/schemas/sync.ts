@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { AnnouncementSchema } from "./announcement";
+
+/** A change-log version: 0 means "nothing applied yet". */
+export const VersionSchema = z.number().int().nonnegative();
+
+/** Sent by a kiosk after every (re)connect and whenever it learns of a newer version. */
+export const KioskHelloSchema = z.strictObject({
+  /** The last change-log version this kiosk has fully applied. */
+  appliedVersion: VersionSchema,
+  /** The kiosk software version, for the console's screen list. */
+  appVersion: z.string().max(40).optional(),
+});
+/** A kiosk's hello or sync request. */
+export type KioskHello = z.infer<typeof KioskHelloSchema>;
+
+/** What a kiosk must apply to reach `version`. */
+export const SyncDeltaSchema = z.strictObject({
+  version: VersionSchema,
+  /** True when this is the whole manifest: the kiosk replaces what it has. */
+  full: z.boolean(),
+  announcements: z.array(AnnouncementSchema),
+  removedIds: z.array(z.uuid()),
+});
+/** The server's answer to a hello: the delta, or the full manifest. */
+export type SyncDelta = z.infer<typeof SyncDeltaSchema>;
+
+/** The small push that tells kiosks something changed; never carries content. */
+export const ContentChangedSchema = z.strictObject({
+  version: VersionSchema,
+  ids: z.array(z.uuid()).max(1000),
+});
+/** A content-changed notification. */
+export type ContentChanged = z.infer<typeof ContentChangedSchema>;

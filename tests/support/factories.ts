@@ -1,0 +1,16 @@
+import type { AnnouncementInput } from "../../shared/schemas/announcement";
+
+let seq = 0;
+
+/** Builds a valid announcement input; fields can be overridden. Fictional content only. */
+export function buildAnnouncementInput(
+  overrides: Partial<AnnouncementInput> = {},
+): AnnouncementInput {
+  seq += 1;
+  return {
+    title: `道路施工通知 ${seq}`,
+    body: `第${seq}号：中山路夜间施工，请绕行。`,
+    language: "zh-CN",
+    ...overrides,
+  };
+}

@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { io, type Socket } from "socket.io-client";
+import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol/events";
+import { loadConfig } from "../../server/config";
+import { startServer, type RunningServer } from "../../server/index";
+
+/** A real server on 127.0.0.1, port 0, with its own data directory. */
+export interface TestServer {
+  server: RunningServer;
+  baseUrl: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** Makes a fresh temporary data directory; removed by the caller's cleanup. */
+export function makeDataDir(): string {
+  return mkdtempSync(join(tmpdir(), "signage-test-"));
+}
+
+/** Starts the real server the way `signage serve` does, on a free port. */
+export async function startTestServer(
+  opts: { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? makeDataDir();
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    SIGNAGE_DATA_DIR: dataDir,
+    LOG_LEVEL: "silent",
+    ...opts.env,
+  });
+  const server = await startServer(config, pino({ level: "silent" }), "test");
+  return {
+    server,
+    dataDir,
+    baseUrl: `http://127.0.0.1:${server.port}`,
+    stop: () => server.stop(),
+  };
+}
+
+/** Removes a data directory made by makeDataDir. */
+export function removeDataDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** A typed kiosk socket, websocket transport only, as the display connects. */
+export type KioskSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Connects a real socket.io-client the way the kiosk does and waits for the connection. */
+export async function connectKiosk(baseUrl: string): Promise<KioskSocket> {
+  const socket: KioskSocket = io(baseUrl, {
+    transports: ["websocket"],
+    reconnection: false,
+    forceNew: true,
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", () => resolve());
+    socket.once("connect_error", reject);
+  });
+  return socket;
+}
+
+/** POSTs JSON and returns status and parsed body. */
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = { "Content-Type": "application/json" },
+): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json().catch(() => undefined) };
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig, parseDatabaseUrl } from "../../../server/config";
+import { StartupError } from "../../../server/errors";
+
+describe("loadConfig", () => {
+  it("has defaults that just work", () => {
+    const c = loadConfig({}, "/srv/signage");
+    expect(c).toEqual({
+      port: 8080,
+      host: "0.0.0.0",
+      dataDir: "/srv/signage/data",
+      database: { kind: "sqlite", file: "/srv/signage/data/signage.db" },
+      logLevel: "info",
+    });
+  });
+
+  it.each([
+    [{ PORT: "70000" }, /Invalid PORT/],
+    [{ PORT: "-1" }, /Invalid PORT/],
+    [{ LOG_LEVEL: "loud" }, /Invalid LOG_LEVEL/],
+    [{ DATABASE_URL: "mysql://x/y" }, /unsupported scheme "mysql"/],
+    [{ DATABASE_URL: "sqlite:" }, /names no SQLite file/],
+  ])("refuses %o with one sentence", (env, message) => {
+    expect(() => loadConfig(env, "/tmp")).toThrow(StartupError);
+    expect(() => loadConfig(env, "/tmp")).toThrow(message);
+  });
+});
+
+describe("parseDatabaseUrl", () => {
+  it.each([
+    ["sqlite:///var/lib/signage/s.db", { kind: "sqlite", file: "/var/lib/signage/s.db" }],
+    ["sqlite:s.db", { kind: "sqlite", file: "/d/s.db" }],
+    ["sqlite://s.db", { kind: "sqlite", file: "/d/s.db" }],
+    ["file:///x/y.db", { kind: "sqlite", file: "/x/y.db" }],
+    ["postgres://u@h/db", { kind: "postgres", url: "postgres://u@h/db" }],
+    ["postgresql://u@h/db", { kind: "postgres", url: "postgresql://u@h/db" }],
+  ])("reads %s", (url, expected) => {
+    expect(parseDatabaseUrl(url, "/d")).toEqual(expected);
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { ackSchema } from "../../../shared/protocol/ackSchema";
+import { rooms } from "../../../shared/protocol/rooms";
+import { AnnouncementInputSchema } from "../../../shared/schemas/announcement";
+import { KioskConfigSchema } from "../../../shared/schemas/kioskConfig";
+import {
+  ContentChangedSchema,
+  KioskHelloSchema,
+  SyncDeltaSchema,
+} from "../../../shared/schemas/sync";
+
+describe("AnnouncementInputSchema", () => {
+  it("trims text and fills defaults", () => {
+    expect(AnnouncementInputSchema.parse({ title: "  停电通知 " })).toEqual({
+      title: "停电通知",
+      body: "",
+      language: "zh-CN",
+    });
+  });
+
+  it.each([
+    ["no title", {}],
+    ["a blank title", { title: "   " }],
+    ["a title of 121 characters", { title: "x".repeat(121) }],
+    ["an unknown field", { title: "t", publishNow: true }],
+    ["an unsupported language", { title: "t", language: "de" }],
+  ])("refuses %s", (_name, input) => {
+    expect(AnnouncementInputSchema.safeParse(input).success).toBe(false);
+  });
+});
+
+describe("sync schemas", () => {
+  it("accepts a hello and refuses a negative or fractional version", () => {
+    expect(KioskHelloSchema.safeParse({ appliedVersion: 3 }).success).toBe(true);
+    expect(KioskHelloSchema.safeParse({ appliedVersion: -1 }).success).toBe(false);
+    expect(KioskHelloSchema.safeParse({ appliedVersion: 1.5 }).success).toBe(false);
+  });
+
+  it("keeps content out of change notifications", () => {
+    expect(ContentChangedSchema.safeParse({ version: 2, ids: [], title: "leaked" }).success).toBe(
+      false,
+    );
+  });
+
+  it("validates acks as a tagged union", () => {
+    const Ack = ackSchema(SyncDeltaSchema);
+    const ok = { ok: true, data: { version: 1, full: true, announcements: [], removedIds: [] } };
+    expect(Ack.parse(ok)).toEqual(ok);
+    expect(Ack.safeParse({ ok: false, error: { code: "internal", message: "x" } }).success).toBe(
+      true,
+    );
+    expect(Ack.safeParse({ ok: false, error: { code: "made_up", message: "x" } }).success).toBe(
+      false,
+    );
+    expect(Ack.safeParse({ ok: true }).success).toBe(false);
+  });
+});
+
+describe("KioskConfigSchema", () => {
+  it("accepts http(s) server URLs only", () => {
+    expect(KioskConfigSchema.safeParse({ serverUrl: "https://signage.example.org" }).success).toBe(
+      true,
+    );
+    expect(KioskConfigSchema.safeParse({ serverUrl: "file:///etc/passwd" }).success).toBe(false);
+    expect(KioskConfigSchema.safeParse({ serverUrl: "not a url" }).success).toBe(false);
+  });
+});
+
+describe("rooms", () => {
+  it("builds distinct names per kind", () => {
+    expect(rooms.district("a")).toBe("district:a");
+    expect(rooms.screen("a")).toBe("screen:a");
+    expect(new Set([rooms.district("x"), rooms.screen("x"), rooms.allScreens()]).size).toBe(3);
+  });
+});
