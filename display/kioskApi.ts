@@ -9,6 +9,12 @@ export interface KioskApi {
   getConfig(): Promise<KioskConfig>;
   /** The kiosk shell's version string. */
   readonly appVersion: string;
+  /** The stored device token (encrypted at rest with Electron safeStorage), or null. */
+  getToken(): Promise<string | null>;
+  /** Stores the device token received at pairing or rotation. */
+  setToken(token: string): Promise<void>;
+  /** Forgets the device token (the screen was unpaired). */
+  clearToken(): Promise<void>;
 }
 
 declare global {

@@ -9,9 +9,19 @@ import { rooms } from "../shared/protocol/rooms";
 import { AppError } from "./errors";
 import { errorHandler, notFound } from "./http/errorHandler";
 import { announcementsRouter } from "./routes/announcements/router";
+import { districtsRouter } from "./routes/districts/router";
+import { emergenciesRouter } from "./routes/emergencies/router";
+import { entriesRouter } from "./routes/entries/router";
+import { importsRouter } from "./routes/imports/router";
+import { screensRouter } from "./routes/screens/router";
 import { AnnouncementPublisher, type ChangeNotifier } from "./services/announcementPublisher";
+import { DistrictRegistry } from "./services/districtRegistry";
+import { EmergencyNotices } from "./services/emergencyNotices";
+import { EntryImporter } from "./services/entryImport";
+import { EntryIntake, type PhotoCheck, type Sealer } from "./services/entryIntake";
+import { ScreenPairing } from "./services/screenPairing";
 import { createIo, type SignageIo } from "./sockets/io";
-import { registerKioskHandlers } from "./sockets/kiosk.handlers";
+import { registerKioskHandlers, socketScreenNotifier } from "./sockets/kiosk.handlers";
 import type { Database } from "./store/schema";
 
 /** Where the built web apps live, by default the repository's dist/ folder. */
@@ -24,6 +34,12 @@ export interface AppDeps {
   /** Folder holding display/ and console/ builds. */
   webRoot?: string;
   version?: string;
+  /** Seals raw photos and ID numbers at rest. */
+  sealer: Sealer;
+  /** Refuses unusable photos by content before anything is stored. */
+  checkPhoto: PhotoCheck;
+  /** Told when redaction work was queued. */
+  onRedactionQueued?: () => void;
 }
 
 /** A built, not yet listening, server. */
@@ -37,8 +53,14 @@ export interface SignageApp {
 
 const requireJsonBody: RequestHandler = (req, _res, next) => {
   const mutating = req.method === "POST" || req.method === "PUT" || req.method === "PATCH";
-  if (mutating && !req.is("application/json")) {
-    next(new AppError(415, "unsupported_media_type", "Send the request body as application/json."));
+  if (mutating && !req.is(["application/json", "multipart/form-data"])) {
+    next(
+      new AppError(
+        415,
+        "unsupported_media_type",
+        "Send the request body as application/json (or multipart/form-data where a file is uploaded).",
+      ),
+    );
     return;
   }
   next();
@@ -93,7 +115,35 @@ export function createApp(deps: AppDeps): SignageApp {
     contentChanged: (change) => io.to(rooms.allScreens()).emit("content:changed", change),
   };
   const publisher = new AnnouncementPublisher(deps.db, notifier, deps.log);
-  registerKioskHandlers(io, { db: deps.db, log: deps.log });
+  const registry = new DistrictRegistry({ db: deps.db, log: deps.log });
+  const intakeDeps = {
+    db: deps.db,
+    districts: registry,
+    sealer: deps.sealer,
+    checkPhoto: deps.checkPhoto,
+    log: deps.log,
+    onQueued: () => deps.onRedactionQueued?.(),
+  };
+  const intake = new EntryIntake(intakeDeps);
+  const importer = new EntryImporter(intakeDeps);
+  const pairing = new ScreenPairing({
+    db: deps.db,
+    log: deps.log,
+    districts: registry,
+    notifier: socketScreenNotifier(io),
+  });
+  // Schedule, district and emergency changes: the screens of those districts re-sync at once.
+  const districtsChanged = (ids: readonly string[]): void => {
+    if (ids.length > 0)
+      io.to(ids.map((id) => rooms.district(id))).emit("content:changed", { version: 0, ids: [] });
+  };
+  const emergencies = new EmergencyNotices({
+    db: deps.db,
+    log: deps.log,
+    registry,
+    notify: districtsChanged,
+  });
+  registerKioskHandlers(io, { db: deps.db, log: deps.log, pairing, registry, emergencies });
 
   app.use((_req, res, next) => {
     res.setHeader("X-Content-Type-Options", "nosniff");
@@ -115,6 +165,14 @@ export function createApp(deps: AppDeps): SignageApp {
 
   app.use("/api", requireJsonBody, express.json({ limit: "64kb" }));
   app.use("/api/announcements", announcementsRouter({ db: deps.db, publisher }));
+  app.use(
+    "/api/districts",
+    districtsRouter({ db: deps.db, registry, emergencies, notify: districtsChanged }),
+  );
+  app.use("/api/emergencies", emergenciesRouter({ emergencies }));
+  app.use("/api/entries", entriesRouter({ db: deps.db, intake }));
+  app.use("/api/screens", screensRouter({ pairing, db: deps.db, registry, emergencies }));
+  app.use("/api/imports", importsRouter({ importer }));
   app.use("/api", notFound);
 
   const webRoot = deps.webRoot ?? defaultWebRoot;

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { configHelp, loadConfig } from "./config";
 import { StartupError } from "./errors";
-import { startServer, type RunningServer } from "./index";
+import type { RunningServer } from "./index";
 import { createLogger } from "./logger";
 import { migrateToLatest, openStore } from "./store/database";
 
@@ -17,6 +17,9 @@ const usage = `signage ${packageVersion} — civic notice signage server
 Usage:
   signage serve          start the server (API, console at /console, display at /display)
   signage migrate        bring the database schema up to date and exit
+  signage import FILE    import a court export (CSV/JSON) with photos; see "signage import --help"
+  signage redact IN OUT  redact the faces in a photo as the server does; see "signage redact --help"
+  signage mask-name NAME print a name masked as screens show it
   signage --help         show this help
   signage --version      print the version
 
@@ -52,6 +55,8 @@ async function serve(): Promise<void> {
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+  // Loaded here, not at the top, so light commands (mask-name, --help) start instantly.
+  const { startServer } = await import("./index");
   const server = await startServer(config, log, packageVersion);
   state.server = server;
   if (state.stopRequested) {
@@ -78,8 +83,27 @@ async function migrate(): Promise<void> {
   }
 }
 
+/** Subcommands that parse their own arguments. */
+const delegated: Record<string, (argv: string[]) => Promise<number>> = {
+  import: async (argv) => (await import("./commands/import")).runImportCommand(argv),
+  redact: async (argv) => (await import("./commands/redact")).runRedactCommand(argv),
+  "mask-name": async (argv) => (await import("./commands/maskName")).runMaskNameCommand(argv),
+};
+
 /** Entry point of the `signage` command. */
 export async function main(argv: string[]): Promise<number> {
+  const sub = argv[0] === undefined ? undefined : delegated[argv[0]];
+  if (sub) {
+    try {
+      return await sub(argv.slice(1));
+    } catch (err) {
+      if (err instanceof StartupError) {
+        process.stderr.write(`signage: ${err.message}\n`);
+        return 1;
+      }
+      throw err;
+    }
+  }
   let parsed;
   try {
     parsed = parseArgs({

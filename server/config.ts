@@ -12,6 +12,10 @@ export interface Config {
   dataDir: string;
   database: DatabaseConfig;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Base64 master key for raw data at rest; when absent, a key file in the data directory. */
+  masterKey?: string;
+  /** Redaction worker threads; 0 means one per core. */
+  redactionWorkers: number;
 }
 
 const EnvSchema = z.object({
@@ -25,6 +29,13 @@ const EnvSchema = z.object({
   SIGNAGE_DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SIGNAGE_MASTER_KEY: z.string().min(1).optional(),
+  SIGNAGE_REDACTION_WORKERS: z
+    .string()
+    .regex(/^\d+$/, "SIGNAGE_REDACTION_WORKERS must be a whole number (0 = one per core).")
+    .transform(Number)
+    .refine((n) => n <= 64, "SIGNAGE_REDACTION_WORKERS must be at most 64.")
+    .default(0),
 });
 
 /** Documentation of every environment variable, printed by `signage --help`. */
@@ -37,6 +48,11 @@ export const configHelp: readonly (readonly [name: string, meaning: string])[] =
     "sqlite:///abs/path.db, sqlite:relative.db or postgres://user@host/db (default: SQLite file signage.db in the data directory)",
   ],
   ["LOG_LEVEL", "fatal, error, warn, info (default), debug, trace or silent"],
+  [
+    "SIGNAGE_MASTER_KEY",
+    "32-byte base64 key sealing raw photos and ID numbers (default: generated once into DATA_DIR/master.key, mode 0600)",
+  ],
+  ["SIGNAGE_REDACTION_WORKERS", "redaction worker threads (default 0: one per core)"],
 ];
 
 /** Reads and validates configuration from environment variables; throws StartupError with one sentence. */
@@ -55,6 +71,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     dataDir,
     database: parseDatabaseUrl(e.DATABASE_URL, dataDir),
     logLevel: e.LOG_LEVEL,
+    redactionWorkers: e.SIGNAGE_REDACTION_WORKERS,
+    ...(e.SIGNAGE_MASTER_KEY ? { masterKey: e.SIGNAGE_MASTER_KEY } : {}),
   };
 }
 

@@ -1,9 +1,15 @@
 import { accessSync, constants, mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { availableParallelism } from "node:os";
 import type { Logger } from "pino";
 import { createApp, type SignageApp } from "./app";
 import type { Config } from "./config";
 import { StartupError } from "./errors";
+import { RawVault } from "./services/crypto/rawVault";
+import { EntryExpiry } from "./services/entryExpiry";
+import { checkPhoto } from "./services/photoCheck";
+import { createPhotoRedactor } from "./services/photoRedactor";
+import { RedactionQueue } from "./services/redactionQueue";
 import { migrateToLatest, openStore, type Store } from "./store/database";
 
 /** A listening server and how to stop it. */
@@ -71,12 +77,36 @@ export async function startServer(
     await store.db.destroy();
     throw err;
   }
-  const app = createApp({ db: store.db, log, ...(version ? { version } : {}) });
+  let vault: RawVault;
+  try {
+    vault = RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
+  } catch (err) {
+    await store.db.destroy();
+    throw err instanceof StartupError ? err : new StartupError((err as Error).message);
+  }
+  const workers = config.redactionWorkers || availableParallelism();
+  // Worker threads start on the first job, so a server with nothing to redact stays light.
+  const redactor = createPhotoRedactor({ workers, log });
+  const queue = new RedactionQueue({ db: store.db, vault, redactor, log, concurrency: workers });
+  const expiry = new EntryExpiry({ db: store.db, log });
+  const app = createApp({
+    db: store.db,
+    log,
+    sealer: vault,
+    checkPhoto,
+    onRedactionQueued: () => queue.kick(),
+    ...(version ? { version } : {}),
+  });
   let port: number;
   try {
     port = await listen(app, config);
+    await queue.start();
+    expiry.start();
   } catch (err) {
+    expiry.stop();
     await app.close();
+    await queue.stop();
+    await redactor.close();
     await store.db.destroy();
     throw err;
   }
@@ -91,7 +121,10 @@ export async function startServer(
     port,
     stop: () => {
       stopping ??= (async () => {
+        expiry.stop();
         await app.close();
+        await queue.stop();
+        await redactor.close();
         await store.db.destroy();
         log.info("stopped");
       })();

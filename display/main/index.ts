@@ -10,16 +10,17 @@ import {
   net,
   powerSaveBlocker,
   protocol,
+  safeStorage,
   session,
 } from "electron";
-import type { IpcMainInvokeEvent } from "electron";
-import type { KioskConfig } from "../../shared/schemas/kioskConfig";
 import { registerAppProtocol, registerAppScheme } from "./appProtocol";
 import { APP_VERSION_SWITCH, formatSwitch } from "./commandLine";
-import { IpcChannels } from "./ipcChannels";
+import { serveConfig, serveDeviceToken } from "./ipcHandlers";
 import { loadKioskConfig } from "./kioskConfig";
 import { createKioskWindow } from "./kioskWindow";
-import { hardenContents, hardenSession, isTrustedSender } from "./security";
+import { safeStorageCrypto } from "./safeStorageCrypto";
+import { hardenContents, hardenSession } from "./security";
+import { createTokenStore } from "./tokenStore";
 
 /** Where the bundled renderer and preload sit relative to this bundle (dist/electron/main). */
 function bundlePaths(bundleDir: string): { rendererDir: string; preloadPath: string } {
@@ -44,20 +45,10 @@ function fail(sentence: string): void {
   app.exit(1);
 }
 
-function serveConfig(config: KioskConfig): void {
-  ipcMain.handle(IpcChannels.getConfig, (event: IpcMainInvokeEvent, ...args: unknown[]) => {
-    const frameUrl = event.senderFrame?.url;
-    if (!isTrustedSender(frameUrl)) {
-      throw new Error(`${IpcChannels.getConfig} refused for ${frameUrl ?? "a destroyed frame"}`);
-    }
-    if (args.length !== 0) throw new Error(`${IpcChannels.getConfig} takes no arguments`);
-    return config;
-  });
-}
-
 async function start(): Promise<void> {
   const { rendererDir, preloadPath } = bundlePaths(__dirname);
-  const filePath = path.join(app.getPath("userData"), "kiosk.json");
+  const userData = app.getPath("userData");
+  const filePath = path.join(userData, "kiosk.json");
 
   let fileText: string | undefined;
   try {
@@ -79,7 +70,15 @@ async function start(): Promise<void> {
   Menu.setApplicationMenu(null);
   hardenSession(session.defaultSession);
   registerAppProtocol(rendererDir, result.config.serverUrl, { protocol, net });
-  serveConfig(result.config);
+  serveConfig(ipcMain, result.config);
+  // safeStorage only works after 'ready'; start() runs then, and the crypto asks it per call.
+  serveDeviceToken(
+    ipcMain,
+    createTokenStore({
+      dir: userData,
+      crypto: safeStorageCrypto(safeStorage, process.platform),
+    }),
+  );
   createKioskWindow(
     { BrowserWindow, powerSaveBlocker },
     {

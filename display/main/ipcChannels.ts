@@ -2,6 +2,12 @@
 export const IpcChannels = {
   /** invoke, no arguments → KioskConfig */
   getConfig: "config:get",
+  /** invoke, no arguments → the stored device token, or null */
+  getToken: "token:get",
+  /** invoke, (token: string) → undefined; stores the token encrypted at rest */
+  setToken: "token:set",
+  /** invoke, no arguments → undefined; forgets the token */
+  clearToken: "token:clear",
 } as const;
 
 /** One of the IPC channel names. */

@@ -27,7 +27,8 @@ export class AnnouncementPublisher {
     const at = this.now().toISOString();
     const row = await this.db.transaction().execute(async (trx) => {
       const version = await appendChange(trx, "announcement.published", id, at);
-      const newRow = { id, ...input, created_at: at, version };
+      const { tags, ...fields } = input;
+      const newRow = { id, ...fields, tags_json: JSON.stringify(tags), created_at: at, version };
       await insertAnnouncement(trx, newRow);
       return newRow;
     });

@@ -4,6 +4,10 @@ import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/pr
 
 /** What the server remembers about each connected socket. */
 export interface SocketData {
+  /** "pairing" until a device token proves which screen this is. */
+  mode: "pairing" | "screen";
+  screenId?: string;
+  districtId?: string;
   /** Kiosk-reported software version, once it said hello. */
   appVersion?: string;
 }

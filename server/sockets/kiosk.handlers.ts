@@ -2,23 +2,188 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Ack } from "../../shared/protocol/events";
 import { rooms } from "../../shared/protocol/rooms";
+import {
+  DisplayInfoSchema,
+  ScreenStatusSchema,
+  type PairingOffer,
+} from "../../shared/schemas/screen";
 import { KioskHelloSchema, type SyncDelta } from "../../shared/schemas/sync";
-import { computeSync } from "../services/kioskSync";
+import { RateLimiter } from "../http/rateLimiter";
+import type { DistrictRegistry } from "../services/districtRegistry";
+import type { EmergencyNotices } from "../services/emergencyNotices";
+import { buildScreenContext, computeSync } from "../services/kioskSync";
+import type { ScreenNotifier, ScreenPairing } from "../services/screenPairing";
 import type { Database } from "../store/schema";
 import type { SignageIo } from "./io";
 
+const unpaired: Ack<never> = {
+  ok: false,
+  error: {
+    code: "unauthenticated",
+    message: "This kiosk is not paired; request a pairing code first.",
+  },
+};
+
+/** Socket.io's notifier for pairing events: rooms per pairing code, per screen, per district. */
+export function socketScreenNotifier(io: SignageIo): ScreenNotifier {
+  const online = new Map<string, number>();
+  io.on("connection", (socket) => {
+    const id = socket.data.screenId;
+    if (socket.data.mode !== "screen" || id === undefined) return;
+    online.set(id, (online.get(id) ?? 0) + 1);
+    socket.on("disconnect", () => {
+      const n = (online.get(id) ?? 1) - 1;
+      if (n <= 0) online.delete(id);
+      else online.set(id, n);
+    });
+  });
+  return {
+    paired: (code, p) => io.to(rooms.pairing(code)).emit("pairing:complete", p),
+    tokenRotated: (screenId, token) =>
+      io.to(rooms.screen(screenId)).emit("screen:token", { token }),
+    revoked: (screenId, reason) => {
+      io.to(rooms.screen(screenId)).emit("screen:revoked", { reason });
+      // A DISCONNECT packet (not a closed transport) so the notice above arrives first.
+      io.in(rooms.screen(screenId)).disconnectSockets(false);
+    },
+    moved: (screenId, from, to) => {
+      void io
+        .in(rooms.screen(screenId))
+        .fetchSockets()
+        .then((sockets) => {
+          for (const s of sockets) {
+            s.leave(rooms.district(from));
+            s.join(rooms.district(to));
+            s.data.districtId = to;
+          }
+          // The kiosk re-syncs and gets the new district's content.
+          io.to(rooms.screen(screenId)).emit("content:changed", { version: 0, ids: [] });
+        });
+    },
+    isOnline: (screenId) => (online.get(screenId) ?? 0) > 0,
+  };
+}
+
 /**
- * Kiosk connections: join the screens' rooms and answer hellos with the delta to apply.
- * Pairing and kiosk tokens arrive with the screens work; this is where they will be checked.
+ * Kiosk connections. A socket with a valid device token is a screen: it joins its rooms and may
+ * sync; without a token it may only ask for a pairing code; a wrong token is refused.
  */
 export function registerKioskHandlers(
   io: SignageIo,
-  deps: { db: Kysely<Database>; log: Logger },
+  deps: {
+    db: Kysely<Database>;
+    log: Logger;
+    pairing: ScreenPairing;
+    registry: DistrictRegistry;
+    emergencies: EmergencyNotices;
+  },
 ): void {
+  io.use((socket, next) => {
+    const auth: unknown = socket.handshake.auth;
+    const token =
+      typeof auth === "object" && auth !== null && "token" in auth ? auth.token : undefined;
+    if (token === undefined || token === null || token === "") {
+      socket.data.mode = "pairing";
+      next();
+      return;
+    }
+    const refuse = (): void => {
+      const err = new Error("unauthenticated") as Error & { data: unknown };
+      err.data = {
+        code: "unauthenticated",
+        message: "This device token is not valid; pair the kiosk again.",
+      };
+      next(err);
+    };
+    if (typeof token !== "string") {
+      refuse();
+      return;
+    }
+    deps.pairing.authenticate(token).then(
+      (screen) => {
+        if (!screen) {
+          refuse();
+          return;
+        }
+        socket.data.mode = "screen";
+        socket.data.screenId = screen.id;
+        socket.data.districtId = screen.district_id;
+        next();
+      },
+      (err: unknown) => {
+        deps.log.error({ err }, "kiosk authentication failed");
+        next(new Error("internal"));
+      },
+    );
+  });
+
   io.on("connection", (socket) => {
-    const log = deps.log.child({ socketId: socket.id });
-    void socket.join(rooms.allScreens());
-    log.debug("kiosk connected");
+    const screenId = socket.data.screenId;
+    const log = deps.log.child({ socketId: socket.id, ...(screenId ? { screenId } : {}) });
+    const codeRequests = new RateLimiter(5, 60_000);
+
+    if (
+      socket.data.mode === "screen" &&
+      screenId !== undefined &&
+      socket.data.districtId !== undefined
+    ) {
+      void socket.join([
+        rooms.allScreens(),
+        rooms.district(socket.data.districtId),
+        rooms.screen(screenId),
+      ]);
+      void deps.pairing
+        .touch(screenId)
+        .catch((err: unknown) => log.warn({ err }, "could not record last seen"));
+      log.debug("screen connected");
+    } else log.debug("unpaired kiosk connected");
+
+    socket.on("pairing:request", (payload, ack) => {
+      if (typeof ack !== "function") return;
+      const reply = (r: Ack<PairingOffer>): void => ack(r);
+      if (socket.data.mode !== "pairing") {
+        reply({ ok: false, error: { code: "conflict", message: "This kiosk is already paired." } });
+        return;
+      }
+      const info = DisplayInfoSchema.safeParse(payload);
+      if (!info.success) {
+        reply({
+          ok: false,
+          error: {
+            code: "validation_failed",
+            message: "pairing:request needs { width, height, appVersion }.",
+          },
+        });
+        return;
+      }
+      const wait = codeRequests.retryAfterSeconds("socket");
+      if (wait > 0) {
+        reply({
+          ok: false,
+          error: {
+            code: "overloaded",
+            message: `Too many pairing codes requested; try again in ${wait} s.`,
+          },
+        });
+        return;
+      }
+      codeRequests.hit("socket");
+      deps.pairing.offerCode(info.data).then(
+        (offer) => {
+          // Leave the room of any earlier code: only the newest code pairs this kiosk.
+          for (const room of socket.rooms) if (room.startsWith("pairing:")) void socket.leave(room);
+          void socket.join(rooms.pairing(offer.code));
+          reply({ ok: true, data: offer });
+        },
+        (err: unknown) => {
+          log.error({ err }, "pairing code offer failed");
+          reply({
+            ok: false,
+            error: { code: "internal", message: "The server could not issue a pairing code." },
+          });
+        },
+      );
+    });
 
     socket.on("kiosk:hello", (payload, ack) => {
       if (typeof ack !== "function") {
@@ -26,6 +191,10 @@ export function registerKioskHandlers(
         return;
       }
       const reply = (r: Ack<SyncDelta>): void => ack(r);
+      if (socket.data.mode !== "screen") {
+        reply(unpaired);
+        return;
+      }
       const parsed = KioskHelloSchema.safeParse(payload);
       if (!parsed.success) {
         reply({
@@ -38,18 +207,40 @@ export function registerKioskHandlers(
         return;
       }
       if (parsed.data.appVersion !== undefined) socket.data.appVersion = parsed.data.appVersion;
-      computeSync(deps.db, parsed.data.appliedVersion).then(
-        (delta) => reply({ ok: true, data: delta }),
-        (err: unknown) => {
-          log.error({ err }, "kiosk sync failed");
-          reply({
-            ok: false,
-            error: { code: "internal", message: "The server could not compute the sync." },
-          });
-        },
-      );
+      const districtId = socket.data.districtId;
+      if (districtId === undefined) {
+        reply(unpaired);
+        return;
+      }
+      buildScreenContext(deps, districtId)
+        .then((context) => computeSync(deps.db, parsed.data.appliedVersion, context))
+        .then(
+          (delta) => reply({ ok: true, data: delta }),
+          (err: unknown) => {
+            log.error({ err }, "kiosk sync failed");
+            reply({
+              ok: false,
+              error: { code: "internal", message: "The server could not compute the sync." },
+            });
+          },
+        );
     });
 
-    socket.on("disconnect", (reason) => log.debug({ reason }, "kiosk disconnected"));
+    socket.on("screen:status", (payload) => {
+      if (socket.data.mode !== "screen" || screenId === undefined) return;
+      const status = ScreenStatusSchema.safeParse(payload);
+      if (!status.success) {
+        log.warn("malformed screen:status ignored");
+        return;
+      }
+      void deps.pairing
+        .recordStatus(screenId, status.data)
+        .catch((err: unknown) => log.warn({ err }, "status not recorded"));
+    });
+
+    socket.on("disconnect", (reason) => {
+      log.debug({ reason }, "kiosk disconnected");
+      if (screenId !== undefined) void deps.pairing.touch(screenId).catch(() => undefined);
+    });
   });
 }

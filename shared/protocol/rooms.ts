@@ -1,9 +1,11 @@
 /** The only place a socket.io room name is built. */
 export const rooms = {
-  /** Every connected screen, whatever its district. */
+  /** Every connected, paired screen, whatever its district. */
   allScreens: (): string => "screens:all",
   /** All screens of one district. */
   district: (districtId: string): string => `district:${districtId}`,
   /** One screen. */
   screen: (screenId: string): string => `screen:${screenId}`,
+  /** The unpaired kiosk showing one pairing code. */
+  pairing: (code: string): string => `pairing:${code}`,
 } as const;

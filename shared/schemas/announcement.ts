@@ -14,6 +14,11 @@ export const AnnouncementInputSchema = z.strictObject({
     .max(120, "Title must be at most 120 characters."),
   body: z.string().trim().max(2000, "Body must be at most 2000 characters.").default(""),
   language: LanguageSchema.default("zh-CN"),
+  /** Tags a schedule can select ("all announcements tagged X"). */
+  tags: z
+    .array(z.string().trim().min(1).max(32, "A tag is at most 32 characters."))
+    .max(10, "At most 10 tags.")
+    .default([]),
 });
 /** The validated create-announcement request. */
 export type AnnouncementInput = z.infer<typeof AnnouncementInputSchema>;
@@ -24,6 +29,7 @@ export const AnnouncementSchema = z.strictObject({
   title: z.string(),
   body: z.string(),
   language: LanguageSchema,
+  tags: z.array(z.string()),
   createdAt: z.iso.datetime(),
   /** Change-log version at which this announcement was last published. */
   version: z.number().int().positive(),

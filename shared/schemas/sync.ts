@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { AnnouncementSchema } from "./announcement";
+import { AnnouncementSchema, LanguageSchema } from "./announcement";
+import { EmergencySchema, ScheduleSchema } from "./schedule";
 
 /** A change-log version: 0 means "nothing applied yet". */
 export const VersionSchema = z.number().int().nonnegative();
@@ -14,6 +15,17 @@ export const KioskHelloSchema = z.strictObject({
 /** A kiosk's hello or sync request. */
 export type KioskHello = z.infer<typeof KioskHelloSchema>;
 
+/** The district settings a screen needs to play: zone, language, the contest line. */
+export const ScreenDistrictSchema = z.strictObject({
+  id: z.string(),
+  timeZone: z.string(),
+  language: LanguageSchema,
+  contestText: z.string(),
+  contestUrl: z.string().nullable(),
+});
+/** A screen's district settings. */
+export type ScreenDistrict = z.infer<typeof ScreenDistrictSchema>;
+
 /** What a kiosk must apply to reach `version`. */
 export const SyncDeltaSchema = z.strictObject({
   version: VersionSchema,
@@ -21,6 +33,11 @@ export const SyncDeltaSchema = z.strictObject({
   full: z.boolean(),
   announcements: z.array(AnnouncementSchema),
   removedIds: z.array(z.uuid()),
+  /** Always sent whole (they are small): the district, its effective schedule, its emergencies. */
+  district: ScreenDistrictSchema,
+  /** Null when neither the district nor an ancestor has a schedule: every announcement rotates. */
+  schedule: ScheduleSchema.nullable(),
+  emergencies: z.array(EmergencySchema),
 });
 /** The server's answer to a hello: the delta, or the full manifest. */
 export type SyncDelta = z.infer<typeof SyncDeltaSchema>;

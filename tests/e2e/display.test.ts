@@ -1,11 +1,17 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Locator } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultWebRoot } from "../../server/app";
 import { launchChromium } from "../support/browser";
 import { buildAnnouncementInput } from "../support/factories";
-import { postJson, removeDataDir, startTestServer, type TestServer } from "../support/testServer";
+import {
+  createDistrict,
+  postJson,
+  removeDataDir,
+  startTestServer,
+  type TestServer,
+} from "../support/testServer";
 
 const shots = join(import.meta.dirname, "../../test-results/e2e");
 
@@ -23,6 +29,7 @@ describe("from console to screen, in real Chromium", () => {
     }
     mkdirSync(shots, { recursive: true });
     t = await startTestServer();
+    await createDistrict(t.baseUrl, "zhongshan");
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -31,9 +38,54 @@ describe("from console to screen, in real Chromium", () => {
     removeDataDir(t.dataDir);
   });
 
-  it("shows the waiting screen, then an announcement posted through the API appears live", async () => {
+  /** Opens a display and pairs it the way a technician and an operator do. */
+  async function openPairedDisplay(name: string): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${t.baseUrl}/display`);
+    const code = page.getByTestId("pairing-code");
+    await expectVisible(code);
+    const shown = ((await code.textContent()) ?? "").replace(/\s/g, "");
+    const res = await postJson(`${t.baseUrl}/api/screens/pair`, {
+      code: shown,
+      name,
+      districtId: "zhongshan",
+    });
+    expect(res.status).toBe(201);
+    await expectText(page.locator("#status"), /Online/);
+    return page;
+  }
+
+  it("a new display shows a pairing code; once paired it keeps its token across reloads", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(`${t.baseUrl}/display`);
+    const code = page.getByTestId("pairing-code");
+    await expectText(code, /^[A-HJKMNP-Z2-9]{3} [A-HJKMNP-Z2-9]{3}$/);
+    await expectText(page.locator("#status"), /Not paired/);
+    await page.screenshot({ path: join(shots, "display-pairing.png") });
+    const shown = ((await code.textContent()) ?? "").replace(/\s/g, "");
+    const res = await postJson(`${t.baseUrl}/api/screens/pair`, {
+      code: shown,
+      name: "路口一号",
+      districtId: "zhongshan",
+    });
+    expect(res.status).toBe(201);
+    await expectVisible(page.getByTestId("waiting"));
+    await page.reload();
+    await expectVisible(page.getByTestId("waiting"));
+    await expectText(page.locator("#status"), /Online/);
+
+    // Unpairing sends the screen straight back to a new pairing code.
+    const screenId = (res.body as { screen: { id: string } }).screen.id;
+    await fetch(`${t.baseUrl}/api/screens/${screenId}/revoke`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+    });
+    await expectText(page.getByTestId("pairing-code"), /^[A-HJKMNP-Z2-9]{3} [A-HJKMNP-Z2-9]{3}$/);
+    await page.close();
+  });
+
+  it("shows the waiting screen, then an announcement posted through the API appears live", async () => {
+    const page = await openPairedDisplay("路口二号");
     await expectVisible(page.getByTestId("waiting"));
     await expectText(page.locator("#status"), /Online/);
     await page.screenshot({ path: join(shots, "display-waiting.png") });
@@ -52,9 +104,7 @@ describe("from console to screen, in real Chromium", () => {
   });
 
   it("an announcement published in the console reaches an open display", async () => {
-    const display = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    await display.goto(`${t.baseUrl}/display/`);
-    await expectText(display.locator("#status"), /Online/);
+    const display = await openPairedDisplay("路口三号");
 
     const console = await browser.newPage();
     await console.goto(`${t.baseUrl}/console/`);
@@ -68,6 +118,82 @@ describe("from console to screen, in real Chromium", () => {
     // The display rotates every 10 s; both announcements take turns, so wait up to one full cycle.
     await expectText(display.getByTestId("slide-title"), "Library closed for repairs", 25_000);
     await display.screenshot({ path: join(shots, "display-from-console.png") });
+  });
+
+  it("two screens of a district follow its schedule in step, and an emergency takes over both", async () => {
+    for (const title of ["同步一", "同步二"]) {
+      const r = await postJson(
+        `${t.baseUrl}/api/announcements`,
+        buildAnnouncementInput({ title, tags: ["sync"] }),
+      );
+      expect(r.status).toBe(201);
+    }
+    const put = await fetch(`${t.baseUrl}/api/districts/zhongshan/schedule`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        windows: [
+          {
+            id: "all-day",
+            days: [1, 2, 3, 4, 5, 6, 7],
+            start: "00:00",
+            end: "24:00",
+            playlist: [{ type: "announcementsTagged", tag: "sync" }],
+            dwellSeconds: 3,
+          },
+        ],
+      }),
+    });
+    expect(put.status).toBe(200);
+    const pages = [await openPairedDisplay("同步屏甲"), await openPairedDisplay("同步屏乙")];
+    for (const page of pages) {
+      await expectText(page.getByTestId("slide-title"), /^同步[一二]$/);
+      // Record when each slide appears, by the page's own clock (both share this machine's).
+      await page.evaluate(() => {
+        const log: [number, string][] = [];
+        (window as unknown as { slideLog: [number, string][] }).slideLog = log;
+        new MutationObserver(() => {
+          const title = document.querySelector("[data-testid=slide-title]")?.textContent ?? "";
+          const last = log[log.length - 1];
+          if (!last || last[1] !== title)
+            log.push([performance.timeOrigin + performance.now(), title]);
+        }).observe(document.getElementById("stage") as HTMLElement, {
+          childList: true,
+          subtree: true,
+        });
+      });
+    }
+    await new Promise((r) => setTimeout(r, 7_000));
+    const [a, b] = await Promise.all(
+      pages.map((p) =>
+        p.evaluate(() => (window as unknown as { slideLog: [number, string][] }).slideLog),
+      ),
+    );
+    expect(a?.length).toBeGreaterThanOrEqual(2);
+    expect(b?.map((x) => x[1])).toEqual(a?.map((x) => x[1]));
+    for (const [i, [ta]] of (a ?? []).entries()) {
+      const tb = b?.[i]?.[0] ?? Number.NaN;
+      expect(Math.abs(ta - tb)).toBeLessThan(100);
+    }
+
+    const posted = await postJson(`${t.baseUrl}/api/emergencies`, {
+      title: "暴雨红色预警",
+      body: "请立即前往安全地点。",
+      districtIds: ["zhongshan"],
+    });
+    expect(posted.status).toBe(201);
+    for (const page of pages)
+      await expectText(page.getByTestId("emergency-title"), "暴雨红色预警", 2_000);
+    await pages[0]?.screenshot({ path: join(shots, "display-emergency.png") });
+    const id = (posted.body as { emergency: { id: string } }).emergency.id;
+    await fetch(`${t.baseUrl}/api/emergencies/${id}/clear`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+    });
+    for (const page of pages)
+      await expectText(page.getByTestId("slide-title"), /^同步[一二]$/, 2_000);
+    await fetch(`${t.baseUrl}/api/districts/zhongshan/schedule`, { method: "DELETE" });
+    for (const page of pages) await page.close();
   });
 
   it("the console shows the server's sentence when input is refused", async () => {

@@ -8,7 +8,8 @@ import {
 } from "../../shared/schemas/sync";
 import { buildAnnouncementInput } from "../support/factories";
 import {
-  connectKiosk,
+  createDistrict,
+  pairKiosk,
   postJson,
   removeDataDir,
   startTestServer,
@@ -43,7 +44,8 @@ describe("announcement push, real server and real socket.io-client", () => {
 
   beforeAll(async () => {
     t = await startTestServer();
-    kiosk = await connectKiosk(t.baseUrl);
+    await createDistrict(t.baseUrl, "dongcheng");
+    kiosk = (await pairKiosk(t.baseUrl, "dongcheng")).socket;
   });
   afterAll(async () => {
     kiosk.disconnect();
@@ -53,7 +55,9 @@ describe("announcement push, real server and real socket.io-client", () => {
 
   it("answers a first hello with an empty full manifest", async () => {
     const delta = await hello(kiosk, 0);
-    expect(delta).toEqual({ version: 0, full: true, announcements: [], removedIds: [] });
+    expect(delta).toMatchObject({ version: 0, full: true, announcements: [], removedIds: [] });
+    expect(delta.schedule).toBeNull();
+    expect(delta.emergencies).toEqual([]);
   });
 
   it("pushes a notification without content, and the delta carries the announcement", async () => {
@@ -174,7 +178,8 @@ describe("bad input gets a 4xx with a code and a sentence, and changes nothing",
   });
 
   it("answers a malformed kiosk:hello with an error ack and keeps the socket", async () => {
-    const kiosk = await connectKiosk(t.baseUrl);
+    await createDistrict(t.baseUrl, "xicheng");
+    const { socket: kiosk } = await pairKiosk(t.baseUrl, "xicheng");
     try {
       const raw: unknown = await kiosk
         .timeout(5000)

@@ -1,8 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
-import pg from "pg";
 import { migrateToLatest, openStore } from "../../server/store/database";
 import { buildAnnouncementInput } from "../support/factories";
-import { makeDataDir, postJson, removeDataDir, startTestServer } from "../support/testServer";
+import { buildEntryInput } from "../support/entryFactory";
+import { createTempDatabase } from "../support/postgres";
+import {
+  createDistrict,
+  makeDataDir,
+  postJson,
+  removeDataDir,
+  startTestServer,
+} from "../support/testServer";
 import { join } from "node:path";
 
 const dirs: string[] = [];
@@ -52,18 +59,9 @@ describe("storage", () => {
 });
 
 describe("PostgreSQL", () => {
-  const admin =
-    process.env["SIGNAGE_TEST_POSTGRES_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const dbName = `signage_test_${process.pid}_${Date.now()}`;
-
   it("migrates a fresh PostgreSQL database and is a no-op the second time", async () => {
-    const client = new pg.Client({ connectionString: admin });
-    await client.connect();
-    await client.query(`CREATE DATABASE ${dbName}`);
-    const store = openStore({
-      kind: "postgres",
-      url: Object.assign(new URL(admin), { pathname: `/${dbName}` }).toString(),
-    });
+    const temp = await createTempDatabase();
+    const store = openStore({ kind: "postgres", url: temp.url });
     try {
       expect((await migrateToLatest(store)).length).toBeGreaterThan(0);
       expect(await migrateToLatest(store)).toEqual([]);
@@ -75,8 +73,34 @@ describe("PostgreSQL", () => {
       expect(row.version).toBe(1);
     } finally {
       await store.db.destroy();
-      await client.query(`DROP DATABASE IF EXISTS ${dbName}`);
-      await client.end();
+      await temp.drop();
+    }
+  });
+
+  it("serves announcements and entries from PostgreSQL exactly as from SQLite", async () => {
+    const temp = await createTempDatabase();
+    const t = await startTestServer({ env: { DATABASE_URL: temp.url } });
+    try {
+      expect(
+        (await postJson(`${t.baseUrl}/api/announcements`, buildAnnouncementInput())).status,
+      ).toBe(201);
+      await createDistrict(t.baseUrl, "dongcheng");
+      const entry = buildEntryInput({ fullName: "诸葛亮", caseNumber: "（2026）PG执1号" });
+      const created = await postJson(`${t.baseUrl}/api/entries`, entry);
+      expect(created.body).toMatchObject({ entry: { maskedName: "诸葛某" } });
+      expect(created.status).toBe(201);
+      expect((await postJson(`${t.baseUrl}/api/entries`, entry)).status).toBe(409);
+      const res = await fetch(`${t.baseUrl}/api/entries?q=${encodeURIComponent("PG执")}`);
+      const body = (await res.json()) as {
+        entries: { maskedName: string; hasIdNumber: boolean }[];
+      };
+      expect(body.entries).toEqual([
+        expect.objectContaining({ maskedName: "诸葛某", hasIdNumber: true }),
+      ]);
+    } finally {
+      await t.stop();
+      removeDataDir(t.dataDir);
+      await temp.drop();
     }
   });
 });

@@ -11,6 +11,7 @@ export function buildAnnouncementInput(
     title: `道路施工通知 ${seq}`,
     body: `第${seq}号：中山路夜间施工，请绕行。`,
     language: "zh-CN",
+    tags: [],
     ...overrides,
   };
 }

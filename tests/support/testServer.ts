@@ -49,12 +49,13 @@ export function removeDataDir(dir: string): void {
 /** A typed kiosk socket, websocket transport only, as the display connects. */
 export type KioskSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** Connects a real socket.io-client the way the kiosk does and waits for the connection. */
-export async function connectKiosk(baseUrl: string): Promise<KioskSocket> {
+/** Connects a real socket.io-client the way the kiosk does (with a device token when given). */
+export async function connectKiosk(baseUrl: string, token?: string): Promise<KioskSocket> {
   const socket: KioskSocket = io(baseUrl, {
     transports: ["websocket"],
     reconnection: false,
     forceNew: true,
+    ...(token ? { auth: { token } } : {}),
   });
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", () => resolve());
@@ -75,4 +76,52 @@ export async function postJson(
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   return { status: res.status, body: await res.json().catch(() => undefined) };
+}
+
+/** Creates a district through the API (the parent must exist); fails the test on refusal. */
+export async function createDistrict(
+  baseUrl: string,
+  id: string,
+  parentId: string | null = null,
+): Promise<void> {
+  const res = await postJson(`${baseUrl}/api/districts`, {
+    id,
+    parentId,
+    nameZh: `${id}区`,
+    nameEn: `${id} district`,
+  });
+  if (res.status !== 201)
+    throw new Error(`creating district ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/** Pairs a new kiosk the way a technician does: code on screen, operator enters it, token arrives. */
+export async function pairKiosk(
+  baseUrl: string,
+  districtId: string,
+  name = "测试屏",
+): Promise<{ socket: KioskSocket; token: string; screenId: string }> {
+  const unpaired = await connectKiosk(baseUrl);
+  try {
+    const offer = (await unpaired
+      .timeout(5000)
+      .emitWithAck("pairing:request", { width: 1920, height: 1080, appVersion: "test" })) as {
+      ok: boolean;
+      data?: { code: string };
+    };
+    if (!offer.ok || !offer.data) throw new Error(`no pairing code: ${JSON.stringify(offer)}`);
+    const complete = new Promise<{ token: string; screenId: string }>((resolve) =>
+      unpaired.once("pairing:complete", (p) => resolve(p)),
+    );
+    const res = await postJson(`${baseUrl}/api/screens/pair`, {
+      code: offer.data.code,
+      name,
+      districtId,
+    });
+    if (res.status !== 201)
+      throw new Error(`pairing refused: ${res.status} ${JSON.stringify(res.body)}`);
+    const { token, screenId } = await complete;
+    return { socket: await connectKiosk(baseUrl, token), token, screenId };
+  } finally {
+    unpaired.disconnect();
+  }
 }

@@ -3,17 +3,26 @@ import { z } from "zod";
 import { ackSchema } from "../../../shared/protocol/ackSchema";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../../shared/protocol/events";
 import { KioskConfigSchema, type KioskConfig } from "../../../shared/schemas/kioskConfig";
+import {
+  PairingCompleteSchema,
+  PairingOfferSchema,
+  ScreenRevokedSchema,
+  TokenRotatedSchema,
+} from "../../../shared/schemas/screen";
 import { ContentChangedSchema, SyncDeltaSchema } from "../../../shared/schemas/sync";
-import { rotateSlides } from "../../../shared/schedule/rotateSlides";
 import { ContentStore } from "./contentStore";
-import { renderAnnouncement, renderStatus, renderWaiting, type ConnectionState } from "./view";
+import { frameAt } from "./playback";
+import { kioskTokenStore } from "./tokenStore";
+import { drawSlide, renderPairing, renderStatus, type ConnectionState } from "./view";
 
 // The kiosk's CSP forbids eval; without this zod probes `new Function` and logs a violation.
 z.config({ jitless: true });
 
-const DWELL_MS = 10_000;
 const SYNC_TIMEOUT_MS = 10_000;
+const STATUS_EVERY_MS = 30_000;
 const SyncAckSchema = ackSchema(SyncDeltaSchema);
+const OfferAckSchema = ackSchema(PairingOfferSchema);
+const startedAt = Date.now();
 
 function requireElement(id: string): HTMLElement {
   const node = document.getElementById(id);
@@ -27,48 +36,110 @@ async function resolveConfig(): Promise<KioskConfig> {
   return { serverUrl: window.location.origin };
 }
 
+function appVersion(): string {
+  return window.kiosk?.appVersion ?? "browser";
+}
+
+function displaySize(): { width: number; height: number } {
+  const ratio = window.devicePixelRatio || 1;
+  return {
+    width: Math.max(1, Math.round(window.screen.width * ratio)),
+    height: Math.max(1, Math.round(window.screen.height * ratio)),
+  };
+}
+
 async function start(): Promise<void> {
   const stage = requireElement("stage");
   const statusBar = requireElement("status");
   const config = await resolveConfig();
+  const tokens = kioskTokenStore();
+  let token = await tokens.get();
   const store = new ContentStore();
   let state: ConnectionState = "connecting";
   let slideTimer: ReturnType<typeof setTimeout> | undefined;
+  let codeTimer: ReturnType<typeof setTimeout> | undefined;
+  let currentSlide: string | null = null;
 
   const render = (): void => {
     clearTimeout(slideTimer);
     renderStatus(statusBar, state, store.version);
-    const list = store.announcements();
-    const slot = rotateSlides(list.length, DWELL_MS, Date.now());
-    const current = slot ? list[slot.index] : undefined;
-    if (!slot || !current) {
-      renderWaiting(stage, config.serverUrl);
-      return;
-    }
-    renderAnnouncement(stage, current);
+    if (state === "pairing") return;
+    const frame = frameAt(
+      {
+        announcements: store.announcements(),
+        schedule: store.schedule,
+        emergencies: store.emergencies,
+      },
+      Date.now(),
+    );
+    currentSlide = drawSlide(stage, frame.slide, config.serverUrl);
     // One timer to the next change, never a polling loop.
-    slideTimer = setTimeout(render, Math.max(50, slot.nextChangeAt - Date.now()));
+    if (frame.nextChangeAt !== null) {
+      slideTimer = setTimeout(
+        render,
+        Math.max(50, Math.min(frame.nextChangeAt - Date.now(), 2 ** 31 - 1)),
+      );
+    }
   };
 
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(config.serverUrl, {
     transports: ["websocket"],
+    // Read on every (re)connect, so a rotated or cleared token takes effect at once.
+    auth: (cb) => cb(token ? { token } : {}),
     reconnectionDelay: 1_000,
     reconnectionDelayMax: 15_000,
     randomizationFactor: 0.5,
   });
 
+  const reconnect = (): void => {
+    socket.disconnect();
+    socket.connect();
+  };
+
+  const forgetPairing = async (why: string): Promise<void> => {
+    console.warn("returning to pairing:", why);
+    token = null;
+    await tokens.clear();
+    store.reset();
+    reconnect();
+  };
+
+  const requestCode = (): void => {
+    clearTimeout(codeTimer);
+    socket
+      .timeout(SYNC_TIMEOUT_MS)
+      .emit("pairing:request", { ...displaySize(), appVersion: appVersion() }, (err, raw) => {
+        const answer = err ? undefined : OfferAckSchema.safeParse(raw);
+        if (!answer?.success || !answer.data.ok) {
+          console.warn("no pairing code", err ?? raw);
+          codeTimer = setTimeout(requestCode, 10_000);
+          return;
+        }
+        const offer = answer.data.data;
+        renderPairing(stage, offer.code, config.serverUrl, offer.expiresAt);
+        // Ask for a fresh code shortly before this one expires.
+        codeTimer = setTimeout(
+          requestCode,
+          Math.max(5_000, Date.parse(offer.expiresAt) - Date.now() - 30_000),
+        );
+      });
+  };
+
   let syncing = false;
   let syncAgain = false;
-  const sync = (): void => {
+  let wantFull = false;
+  const sync = (full = false): void => {
+    wantFull ||= full;
     if (syncing) {
       syncAgain = true;
       return;
     }
     syncing = true;
-    const appVersion = window.kiosk?.appVersion ?? "browser";
+    const appliedVersion = wantFull ? 0 : store.version;
+    wantFull = false;
     socket
       .timeout(SYNC_TIMEOUT_MS)
-      .emit("kiosk:hello", { appliedVersion: store.version, appVersion }, (err, raw) => {
+      .emit("kiosk:hello", { appliedVersion, appVersion: appVersion() }, (err, raw) => {
         syncing = false;
         const answer = err ? undefined : SyncAckSchema.safeParse(raw);
         if (answer?.success && answer.data.ok) {
@@ -87,17 +158,70 @@ async function start(): Promise<void> {
       });
   };
 
+  const reportStatus = (): void => {
+    if (!socket.connected || !token) return;
+    const memory = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+    socket.emit("screen:status", {
+      ...displaySize(),
+      appVersion: appVersion(),
+      appliedVersion: store.version,
+      currentSlide,
+      uptimeSeconds: (Date.now() - startedAt) / 1000,
+      memoryMb: memory ? memory.usedJSHeapSize / 1024 / 1024 : null,
+    });
+  };
+  setInterval(reportStatus, STATUS_EVERY_MS);
+
   socket.on("connect", () => {
+    if (!token) {
+      state = "pairing";
+      render();
+      requestCode();
+      return;
+    }
+    clearTimeout(codeTimer);
     state = "online";
     render();
     sync();
+    reportStatus();
+  });
+  socket.on("connect_error", (err) => {
+    const data = (err as Error & { data?: unknown }).data;
+    if (
+      token &&
+      typeof data === "object" &&
+      data !== null &&
+      "code" in data &&
+      data.code === "unauthenticated"
+    ) {
+      void forgetPairing("the server no longer accepts this screen's token");
+      return;
+    }
+    state = "offline";
+    render();
   });
   socket.on("disconnect", () => {
     state = "offline";
     render();
   });
-  socket.io.on("reconnect_attempt", () => {
-    if (state !== "online") renderStatus(statusBar, "offline", store.version);
+  socket.on("pairing:complete", (raw) => {
+    const p = PairingCompleteSchema.safeParse(raw);
+    if (!p.success) {
+      console.warn("ignored malformed pairing:complete");
+      return;
+    }
+    token = p.data.token;
+    void tokens.set(p.data.token).then(reconnect);
+  });
+  socket.on("screen:token", (raw) => {
+    const p = TokenRotatedSchema.safeParse(raw);
+    if (!p.success) return;
+    token = p.data.token;
+    void tokens.set(p.data.token);
+  });
+  socket.on("screen:revoked", (raw) => {
+    const p = ScreenRevokedSchema.safeParse(raw);
+    void forgetPairing(p.success ? p.data.reason : "unpaired");
   });
   socket.on("content:changed", (raw) => {
     const change = ContentChangedSchema.safeParse(raw);
@@ -105,7 +229,9 @@ async function start(): Promise<void> {
       console.warn("ignored malformed content:changed", change.error.issues);
       return;
     }
-    if (change.data.version > store.version) sync();
+    // Version 0 means "re-check everything" (e.g. the screen moved to another district).
+    if (change.data.version === 0) sync(true);
+    else if (change.data.version > store.version) sync();
   });
 
   render();

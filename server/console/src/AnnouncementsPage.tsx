@@ -22,7 +22,7 @@ export function AnnouncementsPage() {
     setBusy(true);
     setMessage(null);
     try {
-      const created = await postAnnouncement({ title, body, language });
+      const created = await postAnnouncement({ title, body, language, tags: [] });
       setItems((prev) => [...prev, created]);
       setTitle("");
       setBody("");

@@ -11,6 +11,7 @@ describe("loadConfig", () => {
       dataDir: "/srv/signage/data",
       database: { kind: "sqlite", file: "/srv/signage/data/signage.db" },
       logLevel: "info",
+      redactionWorkers: 0,
     });
   });
 

@@ -15,6 +15,7 @@ describe("AnnouncementInputSchema", () => {
       title: "停电通知",
       body: "",
       language: "zh-CN",
+      tags: [],
     });
   });
 
@@ -44,7 +45,24 @@ describe("sync schemas", () => {
 
   it("validates acks as a tagged union", () => {
     const Ack = ackSchema(SyncDeltaSchema);
-    const ok = { ok: true, data: { version: 1, full: true, announcements: [], removedIds: [] } };
+    const ok = {
+      ok: true,
+      data: {
+        version: 1,
+        full: true,
+        announcements: [],
+        removedIds: [],
+        district: {
+          id: "d",
+          timeZone: "Asia/Shanghai",
+          language: "zh-CN",
+          contestText: "",
+          contestUrl: null,
+        },
+        schedule: null,
+        emergencies: [],
+      },
+    };
     expect(Ack.parse(ok)).toEqual(ok);
     expect(Ack.safeParse({ ok: false, error: { code: "internal", message: "x" } }).success).toBe(
       true,

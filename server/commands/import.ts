@@ -1,0 +1,164 @@
+import { readFile, stat } from "node:fs/promises";
+import { basename } from "node:path";
+import { parseArgs } from "node:util";
+import pino from "pino";
+import { CalendarDateSchema, EntryKindSchema } from "../../shared/schemas/entry";
+import { loadConfig } from "../config";
+import { AppError, StartupError } from "../errors";
+import { RawVault } from "../services/crypto/rawVault";
+import { DistrictRegistry } from "../services/districtRegistry";
+import { EntryImporter, type ImportProgress } from "../services/entryImport";
+import { checkPhoto } from "../services/photoCheck";
+import { folderPhotoSource, noPhotos, zipPhotoSource } from "../services/photoSource";
+import { migrateToLatest, openStore } from "../store/database";
+
+/** Help text of `signage import`. */
+export const importUsage = `Usage: signage import FILE --district ID[,ID...] [options]
+
+Imports a court export (CSV in UTF-8 or GB18030, or JSON) into the database the server uses
+(same environment: SIGNAGE_DATA_DIR, DATABASE_URL, SIGNAGE_MASTER_KEY). Every row is checked;
+accepted rows are written in one transaction; re-importing the same export changes nothing.
+A running server picks up the queued photo redactions within seconds.
+
+Options:
+  --district ID[,ID]   districts the entries are shown in (required)
+  --kind KIND          discredited (default) or redlist
+  --photos PATH        folder or .zip of photos named as in the export's 照片 column
+  --expiry DATE        expiry date (YYYY-MM-DD) for every row, instead of the listing period
+  --years N            listing period in years from the publication date (default 2)
+  --json               print the full per-row report as JSON on stdout
+`;
+
+function progressBar(p: ImportProgress): string {
+  const width = 30;
+  const ratio = p.total === 0 ? 0 : Math.min(1, p.done / p.total);
+  const filled = Math.round(ratio * width);
+  return `\r${p.phase.padEnd(8)} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${p.done}/${p.total}`;
+}
+
+/** `signage import`: returns the exit code (0 all rows fine, 4 some refused, 1 nothing imported). */
+export async function runImportCommand(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        district: { type: "string" },
+        kind: { type: "string", default: "discredited" },
+        photos: { type: "string" },
+        expiry: { type: "string" },
+        years: { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`signage import: ${(err as Error).message}\n\n${importUsage}`);
+    return 2;
+  }
+  const v = args.values;
+  if (v.help) {
+    process.stdout.write(importUsage);
+    return 0;
+  }
+  const [file, ...extra] = args.positionals;
+  const kind = EntryKindSchema.safeParse(v.kind);
+  const expiry = v.expiry === undefined ? undefined : CalendarDateSchema.safeParse(v.expiry);
+  const years = v.years === undefined ? undefined : Number(v.years);
+  const problem =
+    file === undefined
+      ? "name the export file to import"
+      : extra.length > 0
+        ? `unexpected argument "${extra.join(" ")}"`
+        : !v.district
+          ? "--district is required"
+          : !kind.success
+            ? "--kind must be discredited or redlist"
+            : expiry && !expiry.success
+              ? "--expiry must be a real date in the form YYYY-MM-DD"
+              : years !== undefined && !(Number.isInteger(years) && years >= 1 && years <= 10)
+                ? "--years must be a whole number from 1 to 10"
+                : undefined;
+  if (problem || file === undefined || !kind.success || !v.district) {
+    process.stderr.write(`signage import: ${problem ?? "bad arguments"}.\n\n${importUsage}`);
+    return 2;
+  }
+
+  const config = loadConfig(process.env);
+  const store = openStore(config.database);
+  try {
+    await migrateToLatest(store);
+    const vault = RawVault.open({
+      dataDir: config.dataDir,
+      keyBase64: process.env["SIGNAGE_MASTER_KEY"],
+    });
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (err) {
+      process.stderr.write(
+        `signage import: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"}).\n`,
+      );
+      return 1;
+    }
+    let photos = noPhotos;
+    if (v.photos) {
+      const s = await stat(v.photos).catch(() => undefined);
+      if (!s) {
+        process.stderr.write(`signage import: the photos path ${v.photos} does not exist.\n`);
+        return 1;
+      }
+      photos = s.isDirectory()
+        ? await folderPhotoSource(v.photos)
+        : await zipPhotoSource(await readFile(v.photos));
+    }
+    const importer = new EntryImporter({
+      db: store.db,
+      districts: new DistrictRegistry({ db: store.db, log: pino({ level: "silent" }) }),
+      sealer: vault,
+      checkPhoto,
+      log: pino({ level: "silent" }),
+      onQueued: () => undefined,
+    });
+    const tty = process.stderr.isTTY;
+    let lastLine = "";
+    const report = await importer.run(bytes, {
+      fileName: basename(file),
+      kind: kind.data,
+      districtIds: v.district
+        .split(",")
+        .map((d) => d.trim())
+        .filter(Boolean),
+      photos,
+      ...(expiry?.success ? { expiryDate: expiry.data } : {}),
+      ...(years !== undefined ? { defaultListingYears: years } : {}),
+      onProgress: (p) => {
+        const line = progressBar(p);
+        if (tty) process.stderr.write(line);
+        else if (p.phase !== lastLine) process.stderr.write(`${p.phase}…\n`);
+        lastLine = tty ? line : p.phase;
+      },
+    });
+    if (tty) process.stderr.write("\n");
+    if (v.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    else {
+      for (const r of report.rows) {
+        if (r.status === "refused")
+          process.stdout.write(`line ${r.line}: refused — ${r.reasons.join(" ")}\n`);
+      }
+      process.stdout.write(
+        `${report.fileName}: ${report.total} rows — ${report.accepted} accepted, ${report.unchanged} unchanged, ${report.refused} refused (batch ${report.batchId}).\n`,
+      );
+    }
+    return report.refused > 0 ? 4 : 0;
+  } catch (err) {
+    if (err instanceof AppError || err instanceof StartupError) {
+      process.stderr.write(`signage import: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await store.db.destroy();
+  }
+}

@@ -1,0 +1,41 @@
+import type { EntryView, RenditionRef } from "../../shared/schemas/entryView";
+import type { EntryRow } from "../store/schema";
+
+/**
+ * The one place that decides which entry fields reach the console. The sealed ID number and
+ * its fingerprint never leave; neither does anything of the raw photo.
+ */
+export function presentEntry(
+  row: EntryRow,
+  districtIds: string[],
+  renditions: RenditionRef[] = [],
+): EntryView {
+  return {
+    id: row.id,
+    kind: row.kind,
+    subjectType: row.subject_type,
+    state: row.state,
+    fullName: row.full_name,
+    maskedName: row.masked_name,
+    hasIdNumber: row.id_number_sealed !== null,
+    sex: row.sex,
+    legalRepresentative: row.legal_representative,
+    caseNumber: row.case_number,
+    court: row.court,
+    obligation: row.obligation,
+    amountMinor: row.amount_minor === null ? null : Number(row.amount_minor),
+    currency: row.currency,
+    performance: row.performance,
+    listingGround: row.listing_ground,
+    listingDate: row.listing_date,
+    expiryDate: row.expiry_date,
+    districtIds,
+    source: row.source,
+    hasPhoto: row.has_photo === 1,
+    redactionStatus: row.redaction_status,
+    redactionReason: row.redaction_reason,
+    renditions,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

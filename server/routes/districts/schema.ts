@@ -1,0 +1,13 @@
+import { z } from "zod";
+import { DistrictIdSchema } from "../../../shared/schemas/district";
+export { DistrictInputSchema } from "../../../shared/schemas/district";
+export { ScheduleSchema } from "../../../shared/schemas/schedule";
+
+/** Path parameters naming one district. */
+export const DistrictParamsSchema = z.object({ id: DistrictIdSchema });
+
+/** Query of GET /api/districts/:id/timeline and /api/screens/:id/timeline: from an instant (default now), for 1–48 hours. */
+export const TimelineQuerySchema = z.strictObject({
+  from: z.iso.datetime({ offset: true, error: "Use an ISO 8601 instant for from." }).optional(),
+  hours: z.coerce.number().int().min(1).max(48).default(24),
+});

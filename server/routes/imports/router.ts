@@ -1,0 +1,47 @@
+import { Router } from "express";
+import { AppError } from "../../errors";
+import { readMultipart } from "../../http/readMultipart";
+import { requireLocalWriter } from "../../http/requireLocalWriter";
+import { validate } from "../../http/validate";
+import type { EntryImporter } from "../../services/entryImport";
+import { noPhotos, zipPhotoSource } from "../../services/photoSource";
+import { ImportFormSchema } from "./schema";
+
+/** Largest export file accepted over HTTP. */
+export const MAX_EXPORT_BYTES = 50 * 1024 * 1024;
+/** Largest photo archive accepted over HTTP; bigger sets go through `signage import --photos DIR`. */
+export const MAX_PHOTO_ZIP_BYTES = 200 * 1024 * 1024;
+
+/** /api/imports: bulk import of a court export (CSV or JSON) with an optional zip of photos. */
+export function importsRouter(deps: { importer: EntryImporter }): Router {
+  const router = Router();
+  router.post("/", requireLocalWriter, async (req, res) => {
+    if (!req.is("multipart/form-data")) {
+      throw new AppError(
+        415,
+        "unsupported_media_type",
+        'Send the export as multipart/form-data with a "file" part.',
+      );
+    }
+    const form = await readMultipart(req, {
+      files: { file: { maxBytes: MAX_EXPORT_BYTES }, photos: { maxBytes: MAX_PHOTO_ZIP_BYTES } },
+      fields: ["kind", "districtIds", "expiryDate", "listingYears"],
+    });
+    const fields = validate(ImportFormSchema, form.fields, "import form");
+    const file = form.files["file"];
+    if (!file)
+      throw new AppError(400, "bad_request", 'The form needs the export in a "file" part.');
+    const zip = form.files["photos"];
+    const photos = zip ? await zipPhotoSource(zip.bytes) : noPhotos;
+    const report = await deps.importer.run(file.bytes, {
+      fileName: file.fileName,
+      kind: fields.kind,
+      districtIds: fields.districtIds,
+      photos,
+      ...(fields.expiryDate ? { expiryDate: fields.expiryDate } : {}),
+      ...(fields.listingYears ? { defaultListingYears: fields.listingYears } : {}),
+    });
+    res.status(report.accepted > 0 ? 201 : 200).json({ report });
+  });
+  return router;
+}

@@ -1,0 +1,201 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { District, DistrictInput } from "../../shared/schemas/district";
+import { ScheduleSchema, type Schedule } from "../../shared/schemas/schedule";
+import { AppError } from "../errors";
+import {
+  deleteSchedule,
+  existingDistrictIds,
+  getDistrict,
+  getOwnSchedule,
+  insertDistrict,
+  listDistricts,
+  putSchedule,
+  updateDistrict,
+} from "../store/districts";
+import type { Database, DistrictRow } from "../store/schema";
+
+/** Turns a row into the API shape. */
+export function presentDistrict(row: DistrictRow): District {
+  return {
+    id: row.id,
+    parentId: row.parent_id,
+    nameZh: row.name_zh,
+    nameEn: row.name_en,
+    timeZone: row.time_zone,
+    language: row.language,
+    contestText: row.contest_text,
+    contestUrl: row.contest_url,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Where a district's effective schedule comes from. */
+export interface EffectiveSchedule {
+  schedule: Schedule | null;
+  /** The district whose own schedule applies (itself or an ancestor); null when none has one. */
+  fromDistrictId: string | null;
+}
+
+const MAX_DEPTH = 16;
+
+/** Manages the city → district tree and each district's schedule. */
+export class DistrictRegistry {
+  constructor(private readonly deps: { db: Kysely<Database>; log: Logger; now?: () => Date }) {}
+
+  private nowIso(): string {
+    return (this.deps.now?.() ?? new Date()).toISOString();
+  }
+
+  /** All districts. */
+  async list(): Promise<District[]> {
+    return (await listDistricts(this.deps.db)).map(presentDistrict);
+  }
+
+  /** One district, or a 404. */
+  async get(id: string): Promise<DistrictRow> {
+    const row = await getDistrict(this.deps.db, id);
+    if (!row) throw new AppError(404, "not_found", `No district has the id "${id}".`);
+    return row;
+  }
+
+  /** The chain from a district up to its city, itself first. */
+  async ancestry(id: string): Promise<DistrictRow[]> {
+    const chain: DistrictRow[] = [];
+    let next: string | null = id;
+    while (next !== null) {
+      if (chain.length > MAX_DEPTH)
+        throw new AppError(409, "conflict", "The district tree is deeper than 16 levels.");
+      const row: DistrictRow = await this.get(next);
+      chain.push(row);
+      next = row.parent_id;
+    }
+    return chain;
+  }
+
+  /** Creates a district; its parent must exist and its id must be new. */
+  async create(input: DistrictInput): Promise<District> {
+    const at = this.nowIso();
+    return this.deps.db.transaction().execute(async (trx) => {
+      if (await getDistrict(trx, input.id)) {
+        throw new AppError(409, "conflict", `A district with the id "${input.id}" already exists.`);
+      }
+      if (input.parentId !== null && !(await getDistrict(trx, input.parentId))) {
+        throw new AppError(
+          400,
+          "validation_failed",
+          `The parent district "${input.parentId}" does not exist.`,
+        );
+      }
+      const row = toRow(input, at, at);
+      await insertDistrict(trx, row);
+      this.deps.log.info({ districtId: input.id, parentId: input.parentId }, "district created");
+      return presentDistrict(row);
+    });
+  }
+
+  /** Replaces a district's settings; moving it under one of its own descendants is refused. */
+  async update(id: string, input: DistrictInput): Promise<District> {
+    if (input.id !== id)
+      throw new AppError(400, "validation_failed", "A district's id cannot be changed.");
+    const at = this.nowIso();
+    return this.deps.db.transaction().execute(async (trx) => {
+      const existing = await getDistrict(trx, id);
+      if (!existing) throw new AppError(404, "not_found", `No district has the id "${id}".`);
+      // Walk up from the new parent: meeting this district means the move would make a cycle.
+      let cursor = input.parentId;
+      for (let depth = 0; cursor !== null; depth++) {
+        if (cursor === id || depth > MAX_DEPTH) {
+          throw new AppError(
+            409,
+            "conflict",
+            `Moving "${id}" under "${input.parentId}" would make a cycle in the district tree.`,
+          );
+        }
+        const parent = await getDistrict(trx, cursor);
+        if (!parent)
+          throw new AppError(
+            400,
+            "validation_failed",
+            `The parent district "${cursor}" does not exist.`,
+          );
+        cursor = parent.parent_id;
+      }
+      const row = toRow(input, existing.created_at, at);
+      await updateDistrict(trx, row);
+      this.deps.log.info({ districtId: id }, "district updated");
+      return presentDistrict(row);
+    });
+  }
+
+  /** The given districts and all their descendants (whose screens inherit from them). */
+  async subtreeIds(ids: readonly string[]): Promise<string[]> {
+    const all = await listDistricts(this.deps.db);
+    const children = new Map<string, string[]>();
+    for (const d of all) {
+      if (d.parent_id !== null)
+        children.set(d.parent_id, [...(children.get(d.parent_id) ?? []), d.id]);
+    }
+    const out = new Set<string>();
+    const stack = [...ids];
+    while (stack.length > 0) {
+      const id = stack.pop();
+      if (id === undefined || out.has(id)) continue;
+      out.add(id);
+      stack.push(...(children.get(id) ?? []));
+    }
+    return [...out];
+  }
+
+  /** Refuses district ids that do not exist, naming them. */
+  async requireExisting(ids: readonly string[]): Promise<void> {
+    const found = await existingDistrictIds(this.deps.db, ids);
+    const missing = [...new Set(ids)].filter((d) => !found.has(d));
+    if (missing.length > 0) {
+      throw new AppError(
+        400,
+        "validation_failed",
+        `Unknown district(s): ${missing.join(", ")}. Create them first.`,
+      );
+    }
+  }
+
+  /** Sets a district's own schedule (validated with ScheduleSchema). */
+  async setSchedule(id: string, schedule: Schedule): Promise<void> {
+    await this.get(id);
+    await putSchedule(this.deps.db, id, JSON.stringify(schedule), this.nowIso());
+    this.deps.log.info({ districtId: id, windows: schedule.windows.length }, "schedule set");
+  }
+
+  /** Removes a district's own schedule; it inherits its parent's again. */
+  async clearSchedule(id: string): Promise<boolean> {
+    await this.get(id);
+    return deleteSchedule(this.deps.db, id);
+  }
+
+  /** The schedule that applies to a district: its own, else the nearest ancestor's. */
+  async effectiveSchedule(id: string): Promise<EffectiveSchedule> {
+    for (const d of await this.ancestry(id)) {
+      const json = await getOwnSchedule(this.deps.db, d.id);
+      if (json !== undefined)
+        return { schedule: ScheduleSchema.parse(JSON.parse(json)), fromDistrictId: d.id };
+    }
+    return { schedule: null, fromDistrictId: null };
+  }
+}
+
+function toRow(input: DistrictInput, createdAt: string, updatedAt: string): DistrictRow {
+  return {
+    id: input.id,
+    parent_id: input.parentId,
+    name_zh: input.nameZh,
+    name_en: input.nameEn,
+    time_zone: input.timeZone,
+    language: input.language,
+    contest_text: input.contestText,
+    contest_url: input.contestUrl,
+    created_at: createdAt,
+    updated_at: updatedAt,
+  };
+}

@@ -1,0 +1,88 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import { deleteRawData } from "../store/entries";
+import type { Database } from "../store/schema";
+import { expiryInstant } from "./manifestBuilder";
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Ends entries on time: at the start of the expiry date in each of the entry's districts' time
+ * zones (the earliest wins), the entry becomes `expired` and its raw photo and sealed ID number
+ * are deleted. Runs on start and every minute, so an entry expires even if nobody looks.
+ */
+export class EntryExpiry {
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly deps: {
+      db: Kysely<Database>;
+      log: Logger;
+      now?: () => Date;
+      /** Told which entries just expired (screens take them down through the change log). */
+      onExpired?: (entryIds: string[]) => void;
+    },
+  ) {}
+
+  /** Sweeps now and then every `everyMs`. */
+  start(everyMs = 60_000): void {
+    void this.sweepSafely();
+    this.timer = setInterval(() => void this.sweepSafely(), everyMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async sweepSafely(): Promise<void> {
+    try {
+      await this.sweep();
+    } catch (err) {
+      this.deps.log.error({ err }, "expiry sweep failed; will retry");
+    }
+  }
+
+  /** Expires every entry whose time has come; returns their ids. */
+  async sweep(): Promise<string[]> {
+    const now = this.deps.now?.() ?? new Date();
+    // Any zone is at most 14 h ahead of UTC: dates up to tomorrow (UTC) may already have begun.
+    const horizon = new Date(now.getTime() + DAY_MS).toISOString().slice(0, 10);
+    const candidates = await this.deps.db
+      .selectFrom("entries")
+      .leftJoin("entry_districts", "entry_districts.entry_id", "entries.id")
+      .leftJoin("districts", "districts.id", "entry_districts.district_id")
+      .select(["entries.id", "entries.expiry_date", "districts.time_zone"])
+      .where("entries.state", "not in", ["revoked", "expired"])
+      .where("entries.expiry_date", "<=", horizon)
+      .execute();
+    const due = new Set<string>();
+    for (const c of candidates) {
+      const at = Date.parse(expiryInstant(c.expiry_date, c.time_zone ?? "Asia/Shanghai"));
+      if (at <= now.getTime()) due.add(c.id);
+    }
+    if (due.size === 0) return [];
+    const ids = [...due];
+    const at = now.toISOString();
+    await this.deps.db.transaction().execute(async (trx) => {
+      for (const id of ids) {
+        await trx
+          .updateTable("entries")
+          .set({ state: "expired", updated_at: at })
+          .where("id", "=", id)
+          .execute();
+        // The raw photo and full ID number go; the entry row stays as the record.
+        await deleteRawData(trx, id);
+        await trx
+          .deleteFrom("redaction_jobs")
+          .where("entry_id", "=", id)
+          .where("state", "=", "queued")
+          .execute();
+      }
+    });
+    for (const id of ids) this.deps.log.info({ entryId: id }, "entry expired; raw data deleted");
+    this.deps.onExpired?.(ids);
+    return ids;
+  }
+}

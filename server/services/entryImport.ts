@@ -1,0 +1,212 @@
+import { randomUUID } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { EntryInput } from "../../shared/schemas/entry";
+import { AppError } from "../errors";
+import { enqueueRedaction, findEntryByCase, insertEntry, saveRawPhoto } from "../store/entries";
+import type { Database } from "../store/schema";
+import {
+  buildEntryRow,
+  sealedContext,
+  todayOf,
+  type DistrictCheck,
+  type PhotoCheck,
+  type Sealer,
+} from "./entryIntake";
+import { parseCourtExport } from "./import/parseCourtExport";
+import type { PhotoSource } from "./photoSource";
+
+/** The outcome of one row of an import. */
+export type ImportRowReport =
+  | { line: number; status: "accepted"; entryId: string; caseNumber: string }
+  | { line: number; status: "unchanged"; entryId: string; caseNumber: string }
+  | { line: number; status: "refused"; reasons: string[] };
+
+/** What an import did, row by row. */
+export interface ImportReport {
+  batchId: string;
+  fileName: string;
+  total: number;
+  accepted: number;
+  unchanged: number;
+  refused: number;
+  rows: ImportRowReport[];
+}
+
+/** Progress of a running import. */
+export interface ImportProgress {
+  phase: "parsing" | "checking" | "saving" | "done";
+  done: number;
+  total: number;
+}
+
+/** Options of one import run. */
+export interface ImportOptions {
+  fileName: string;
+  kind: EntryInput["kind"];
+  districtIds: string[];
+  expiryDate?: string;
+  defaultListingYears?: number;
+  photos: PhotoSource;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+/**
+ * Imports a court export: every row validated and reported; accepted rows are written in one
+ * transaction, so a crash leaves no half-imported batch; a case already present (same case
+ * number and court) is left unchanged, which makes re-importing the same export a no-op.
+ */
+export class EntryImporter {
+  constructor(
+    private readonly deps: {
+      db: Kysely<Database>;
+      sealer: Sealer;
+      checkPhoto: PhotoCheck;
+      log: Logger;
+      districts: DistrictCheck;
+      onQueued: () => void;
+      now?: () => Date;
+    },
+  ) {}
+
+  /** Runs one import and returns its report; a file that cannot be read at all is a 4xx. */
+  async run(bytes: Buffer, opts: ImportOptions): Promise<ImportReport> {
+    const progress = opts.onProgress ?? (() => undefined);
+    await this.deps.districts.requireExisting(opts.districtIds);
+    progress({ phase: "parsing", done: 0, total: 0 });
+    const parsed = parseCourtExport(bytes, {
+      kind: opts.kind,
+      districtIds: opts.districtIds,
+      ...(opts.expiryDate ? { expiryOverride: opts.expiryDate } : {}),
+      ...(opts.defaultListingYears ? { defaultListingYears: opts.defaultListingYears } : {}),
+    });
+    if (parsed.columnsMissing.length > 0) {
+      throw new AppError(
+        400,
+        "validation_failed",
+        `The export lacks the column(s) ${parsed.columnsMissing.join(", ")}; nothing was imported.`,
+      );
+    }
+    const total = parsed.rows.length;
+    const reports: ImportRowReport[] = [];
+    const accepted: { line: number; entry: EntryInput; photo?: Buffer; id: string }[] = [];
+    const seenInFile = new Map<string, number>();
+    const today = todayOf(this.deps.now?.() ?? new Date());
+
+    for (const [i, row] of parsed.rows.entries()) {
+      if (i % 50 === 0) progress({ phase: "checking", done: i, total });
+      if (!row.ok) {
+        reports.push({ line: row.line, status: "refused", reasons: row.errors });
+        continue;
+      }
+      if (row.entry.expiryDate <= today) {
+        reports.push({
+          line: row.line,
+          status: "refused",
+          reasons: [
+            `The listing expired on ${row.entry.expiryDate}; set --expiry or the listing period to import it.`,
+          ],
+        });
+        continue;
+      }
+      const key = `${row.entry.caseNumber}\u0000${row.entry.court}`;
+      const firstLine = seenInFile.get(key);
+      if (firstLine !== undefined) {
+        reports.push({
+          line: row.line,
+          status: "refused",
+          reasons: [`Same case as line ${firstLine}.`],
+        });
+        continue;
+      }
+      seenInFile.set(key, row.line);
+      const existing = await findEntryByCase(this.deps.db, row.entry.caseNumber, row.entry.court);
+      if (existing) {
+        reports.push({
+          line: row.line,
+          status: "unchanged",
+          entryId: existing.id,
+          caseNumber: row.entry.caseNumber,
+        });
+        continue;
+      }
+      let photo: Buffer | undefined;
+      const photoName = row.photoName;
+      if (photoName) {
+        try {
+          photo =
+            (await opts.photos.get(photoName)) ??
+            (await opts.photos.get(`${row.entry.caseNumber}.jpg`));
+          if (!photo)
+            throw new AppError(400, "bad_request", `The photo ${photoName} was not supplied.`);
+          await this.deps.checkPhoto(photo);
+        } catch (err) {
+          const why = err instanceof AppError || err instanceof Error ? err.message : String(err);
+          reports.push({
+            line: row.line,
+            status: "refused",
+            reasons: [`Photo ${photoName}: ${why}`],
+          });
+          continue;
+        }
+      }
+      const id = randomUUID();
+      accepted.push({ line: row.line, entry: row.entry, id, ...(photo ? { photo } : {}) });
+      reports.push({
+        line: row.line,
+        status: "accepted",
+        entryId: id,
+        caseNumber: row.entry.caseNumber,
+      });
+    }
+
+    const batchId = randomUUID();
+    const at = (this.deps.now?.() ?? new Date()).toISOString();
+    const counts = {
+      accepted: reports.filter((r) => r.status === "accepted").length,
+      unchanged: reports.filter((r) => r.status === "unchanged").length,
+      refused: reports.filter((r) => r.status === "refused").length,
+    };
+    progress({ phase: "saving", done: 0, total: accepted.length });
+    await this.deps.db.transaction().execute(async (trx) => {
+      for (const [i, a] of accepted.entries()) {
+        const row = buildEntryRow(a.entry, {
+          id: a.id,
+          at,
+          source: `import:${batchId}`,
+          hasPhoto: a.photo !== undefined,
+          sealer: this.deps.sealer,
+        });
+        await insertEntry(trx, row, a.entry.districtIds);
+        if (a.photo) {
+          await saveRawPhoto(
+            trx,
+            a.id,
+            this.deps.sealer.seal(a.photo, sealedContext.photo(a.id)),
+            at,
+          );
+          await enqueueRedaction(trx, a.id, at);
+        }
+        if (i % 200 === 0) progress({ phase: "saving", done: i, total: accepted.length });
+      }
+      await trx
+        .insertInto("import_batches")
+        .values({
+          id: batchId,
+          file_name: opts.fileName,
+          kind: opts.kind,
+          rows_total: total,
+          rows_accepted: counts.accepted,
+          rows_unchanged: counts.unchanged,
+          rows_refused: counts.refused,
+          report_json: JSON.stringify(reports),
+          created_at: at,
+        })
+        .execute();
+    });
+    progress({ phase: "done", done: total, total });
+    this.deps.log.info({ batchId, fileName: opts.fileName, total, ...counts }, "import finished");
+    if (accepted.some((a) => a.photo)) this.deps.onQueued();
+    return { batchId, fileName: opts.fileName, total, ...counts, rows: reports };
+  }
+}

@@ -1,0 +1,256 @@
+import { randomUUID } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import { maskName } from "../../shared/privacy/maskName";
+import type { EntryEdit, EntryInput } from "../../shared/schemas/entry";
+import { AppError } from "../errors";
+import { rawDataAad } from "./crypto/rawVault";
+import {
+  enqueueRedaction,
+  findEntryByCase,
+  getEntry,
+  insertEntry,
+  saveRawPhoto,
+} from "../store/entries";
+import type { Database, EntryRow, NewEntryRow } from "../store/schema";
+
+/** Seals raw data at rest and fingerprints ID numbers; implemented by RawVault. */
+export interface Sealer {
+  seal(plain: Buffer, aad: string): Buffer;
+  idFingerprint(idNumber: string): string;
+}
+
+/** Refuses district ids that do not exist; implemented by DistrictRegistry. */
+export interface DistrictCheck {
+  requireExisting(ids: readonly string[]): Promise<void>;
+}
+
+/** Checks an uploaded photo by content; throws an error with a 4xx meaning when it is refused. */
+export type PhotoCheck = (bytes: Buffer) => Promise<void>;
+
+/** The additional authenticated data that binds a sealed value to its entry and purpose. */
+export const sealedContext = {
+  photo: (entryId: string): string => rawDataAad("photo", entryId),
+  idNumber: (entryId: string): string => rawDataAad("id_number", entryId),
+} as const;
+
+/** Today's date (UTC) as YYYY-MM-DD, for refusing entries that would be expired on arrival. */
+export function todayOf(now: Date): string {
+  return now.toISOString().slice(0, 10);
+}
+
+/** Builds the row for a new entry: name masked by rule, ID number sealed, never stored plain. */
+export function buildEntryRow(
+  input: EntryInput,
+  opts: { id: string; at: string; source: string; hasPhoto: boolean; sealer: Sealer },
+): NewEntryRow {
+  return {
+    id: opts.id,
+    kind: input.kind,
+    subject_type: input.subjectType,
+    state: "pending_review",
+    full_name: input.fullName,
+    masked_name: maskName(input.fullName, { subjectType: input.subjectType }),
+    id_number_sealed:
+      input.idNumber === undefined
+        ? null
+        : opts.sealer.seal(Buffer.from(input.idNumber, "utf8"), sealedContext.idNumber(opts.id)),
+    id_fingerprint: input.idNumber === undefined ? null : opts.sealer.idFingerprint(input.idNumber),
+    sex: input.sex,
+    legal_representative: input.legalRepresentative ?? null,
+    case_number: input.caseNumber,
+    court: input.court,
+    obligation: input.obligation,
+    amount_minor: input.amountMinor ?? null,
+    currency: input.currency,
+    performance: input.performance,
+    listing_ground: input.listingGround,
+    listing_date: input.listingDate,
+    expiry_date: input.expiryDate,
+    source: opts.source,
+    has_photo: opts.hasPhoto ? 1 : 0,
+    // Without a photo there is nothing to redact; a moderator still reviews the entry.
+    redaction_status: "none",
+    redaction_reason: null,
+    created_at: opts.at,
+    updated_at: opts.at,
+  };
+}
+
+/** Takes new entries in: validates the photo, seals raw data, queues redaction, all or nothing. */
+export class EntryIntake {
+  constructor(
+    private readonly deps: {
+      db: Kysely<Database>;
+      sealer: Sealer;
+      checkPhoto: PhotoCheck;
+      log: Logger;
+      /** Refuses unknown district ids. */
+      districts: DistrictCheck;
+      /** Called after a commit that queued redaction work. */
+      onQueued: () => void;
+      now?: () => Date;
+    },
+  ) {}
+
+  /** Creates one entry; a duplicate case (same case number and court) is a 409. */
+  async create(input: EntryInput, photo: Buffer | undefined, source: string): Promise<EntryRow> {
+    const now = this.deps.now?.() ?? new Date();
+    if (input.expiryDate <= todayOf(now)) {
+      throw new AppError(
+        400,
+        "validation_failed",
+        `The expiry date ${input.expiryDate} has passed; an expired entry cannot be listed.`,
+      );
+    }
+    await this.deps.districts.requireExisting(input.districtIds);
+    if (photo) await this.deps.checkPhoto(photo);
+    const id = randomUUID();
+    const at = now.toISOString();
+    const row = buildEntryRow(input, {
+      id,
+      at,
+      source,
+      hasPhoto: photo !== undefined,
+      sealer: this.deps.sealer,
+    });
+    await this.deps.db.transaction().execute(async (trx) => {
+      const existing = await findEntryByCase(trx, input.caseNumber, input.court);
+      if (existing) {
+        throw new AppError(
+          409,
+          "conflict",
+          `Case ${input.caseNumber} at ${input.court} is already listed (entry ${existing.id}).`,
+        );
+      }
+      await insertEntry(trx, row, input.districtIds);
+      if (photo) {
+        await saveRawPhoto(trx, id, this.deps.sealer.seal(photo, sealedContext.photo(id)), at);
+        await enqueueRedaction(trx, id, at);
+      }
+    });
+    this.deps.log.info({ entryId: id, source, hasPhoto: photo !== undefined }, "entry created");
+    if (photo) this.deps.onQueued();
+    return { ...row, redaction_status: photo ? "queued" : "none" } as EntryRow;
+  }
+
+  private async editable(id: string): Promise<EntryRow> {
+    const row = await getEntry(this.deps.db, id);
+    if (!row) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
+    if (row.state === "revoked" || row.state === "expired") {
+      throw new AppError(409, "conflict", `This entry is ${row.state}; it cannot be changed.`);
+    }
+    return row;
+  }
+
+  /**
+   * Edits an entry. The name is masked again, the ID number sealed again, and an approved
+   * entry goes back to review: what a screen shows never changes without a second pair of eyes.
+   */
+  async edit(id: string, edit: EntryEdit): Promise<EntryRow> {
+    const row = await this.editable(id);
+    const now = this.deps.now?.() ?? new Date();
+    const at = now.toISOString();
+    const listingDate = edit.listingDate ?? row.listing_date;
+    const expiryDate = edit.expiryDate ?? row.expiry_date;
+    if (expiryDate <= listingDate) {
+      throw new AppError(
+        400,
+        "validation_failed",
+        "The expiry date must be after the listing date.",
+      );
+    }
+    if (expiryDate <= todayOf(now)) {
+      throw new AppError(400, "validation_failed", `The expiry date ${expiryDate} has passed.`);
+    }
+    if (edit.districtIds) await this.deps.districts.requireExisting(edit.districtIds);
+    const fullName = edit.fullName ?? row.full_name;
+    const subjectType = edit.subjectType ?? row.subject_type;
+    const set: Partial<NewEntryRow> = {
+      subject_type: subjectType,
+      full_name: fullName,
+      masked_name: maskName(fullName, { subjectType }),
+      sex: edit.sex ?? row.sex,
+      legal_representative:
+        edit.legalRepresentative === undefined
+          ? row.legal_representative
+          : edit.legalRepresentative,
+      case_number: edit.caseNumber ?? row.case_number,
+      court: edit.court ?? row.court,
+      obligation: edit.obligation ?? row.obligation,
+      amount_minor: edit.amountMinor === undefined ? row.amount_minor : edit.amountMinor,
+      currency: edit.currency ?? row.currency,
+      performance: edit.performance ?? row.performance,
+      listing_ground: edit.listingGround ?? row.listing_ground,
+      listing_date: listingDate,
+      expiry_date: expiryDate,
+      // Any change of what a screen shows needs review again.
+      state: row.state === "approved" || row.state === "rejected" ? "pending_review" : row.state,
+      updated_at: at,
+    };
+    if (edit.idNumber !== undefined) {
+      set.id_number_sealed =
+        edit.idNumber === null
+          ? null
+          : this.deps.sealer.seal(Buffer.from(edit.idNumber, "utf8"), sealedContext.idNumber(id));
+      set.id_fingerprint =
+        edit.idNumber === null ? null : this.deps.sealer.idFingerprint(edit.idNumber);
+    }
+    await this.deps.db.transaction().execute(async (trx) => {
+      const clash = await findEntryByCase(
+        trx,
+        set.case_number ?? row.case_number,
+        set.court ?? row.court,
+      );
+      if (clash && clash.id !== id) {
+        throw new AppError(
+          409,
+          "conflict",
+          `Case ${clash.case_number} at ${clash.court} is already listed (entry ${clash.id}).`,
+        );
+      }
+      await trx.updateTable("entries").set(set).where("id", "=", id).execute();
+      if (edit.districtIds) {
+        await trx.deleteFrom("entry_districts").where("entry_id", "=", id).execute();
+        await trx
+          .insertInto("entry_districts")
+          .values([...new Set(edit.districtIds)].map((d) => ({ entry_id: id, district_id: d })))
+          .execute();
+      }
+    });
+    this.deps.log.info({ entryId: id, fields: Object.keys(edit) }, "entry edited");
+    const updated = await getEntry(this.deps.db, id);
+    if (!updated) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
+    return updated;
+  }
+
+  /** Replaces an entry's photo: old renditions are dropped at once and a new redaction is queued. */
+  async replacePhoto(id: string, photo: Buffer): Promise<EntryRow> {
+    const row = await this.editable(id);
+    await this.deps.checkPhoto(photo);
+    const at = (this.deps.now?.() ?? new Date()).toISOString();
+    await this.deps.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("raw_photos").where("entry_id", "=", id).execute();
+      await trx.deleteFrom("renditions").where("entry_id", "=", id).execute();
+      await trx.deleteFrom("redaction_results").where("entry_id", "=", id).execute();
+      await saveRawPhoto(trx, id, this.deps.sealer.seal(photo, sealedContext.photo(id)), at);
+      await trx
+        .updateTable("entries")
+        .set({
+          has_photo: 1,
+          redaction_reason: null,
+          state:
+            row.state === "approved" || row.state === "rejected" ? "pending_review" : row.state,
+          updated_at: at,
+        })
+        .where("id", "=", id)
+        .execute();
+      await enqueueRedaction(trx, id, at);
+    });
+    this.deps.log.info({ entryId: id }, "entry photo replaced");
+    this.deps.onQueued();
+    const updated = await getEntry(this.deps.db, id);
+    if (!updated) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
+    return updated;
+  }
+}

@@ -1,0 +1,40 @@
+import type { Logger } from "pino";
+import { createRedactionPool } from "./redaction/redactionPool";
+import type { PhotoRedactor, RedactionOutcome } from "./redactionQueue";
+
+/** The redaction worker pool behind the queue's PhotoRedactor interface. */
+export function createPhotoRedactor(opts: { workers: number; log: Logger }): PhotoRedactor & {
+  close(): Promise<void>;
+} {
+  const pool = createRedactionPool({ threads: opts.workers, logger: opts.log });
+  return {
+    async redact(raw, options): Promise<RedactionOutcome> {
+      const r = await pool.redact(raw, {
+        style: options.style,
+        ...(options.manualRegions ? { manualRegions: options.manualRegions } : {}),
+      });
+      const { renditions, ...detail } = r;
+      return {
+        verdict: r.verdict,
+        ...(r.verdict === "needs_review" ? { reason: r.message } : {}),
+        style: r.style,
+        renditions: renditions
+          ? [
+              { variant: "display", ...renditions.display },
+              { variant: "thumb", ...renditions.thumb },
+            ].map((x) => ({
+              variant: x.variant as "display" | "thumb",
+              mime: x.mediaType,
+              width: x.width,
+              height: x.height,
+              hash: x.sha256,
+              bytes: x.bytes,
+            }))
+          : [],
+        // Detections, regions, verification, versions and timings, for the moderator.
+        detail,
+      };
+    },
+    close: () => pool.close(),
+  };
+}

@@ -1,0 +1,192 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import sharp from "sharp";
+import type { NetHit, SquareInput } from "./netParams";
+import { clampBox } from "./regions";
+import { SsdMobilenetV1, ssdInputSize } from "./ssdMobilenetV1";
+import { faceapi, tf } from "./tfjs";
+import { TinyFaceDetectorNet, tinyMeanRgb } from "./tinyFaceDetector";
+import type { DetectorHit, DetectorVersions, RgbImage } from "./types";
+
+/**
+ * TinyFaceDetector's input size. 416 is face-api's default; on the demo photos it finds the
+ * small faces SSD misses, and 512 costs twice as much for no extra face found.
+ */
+export const tinyInputSize = 416;
+
+/** The two-detector ensemble, loaded once per thread. */
+export interface FaceDetector {
+  /** Every hit of both detectors scoring above `minScore`, in pixels of `image`. */
+  detect(image: RgbImage, minScore: number): Promise<DetectorHit[]>;
+  readonly versions: DetectorVersions;
+  /** The fused networks, exposed for the parity tests against face-api's own code. */
+  readonly nets: { ssd: SsdMobilenetV1; tiny: TinyFaceDetectorNet };
+}
+
+/** A photo scaled into the top-left of a size × size square, zero-padded, as bytes. */
+export interface SquarePixels {
+  pixels: Buffer;
+  size: number;
+  width: number;
+  height: number;
+}
+
+const require = createRequire(import.meta.url);
+const faceApiRoot = dirname(require.resolve("@vladmandic/face-api/package.json"));
+const modelDir = join(faceApiRoot, "model");
+const wasmDir = dirname(
+  require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"),
+);
+
+let loading: Promise<FaceDetector> | undefined;
+
+/**
+ * The detector for this thread: the first call starts the tfjs WASM backend (binaries read
+ * from node_modules on disk, never a CDN) and loads both models; later calls share it. A
+ * failed load is not cached, so the next photo tries again.
+ */
+export function loadFaceDetector(): Promise<FaceDetector> {
+  loading ??= load().catch((err: unknown) => {
+    loading = undefined;
+    throw err;
+  });
+  return loading;
+}
+
+let wasmPathsSet = false;
+
+async function load(): Promise<FaceDetector> {
+  if (!wasmPathsSet) {
+    // Once per thread (tfjs refuses it after the backend started); a trailing separator
+    // because tfjs appends the binary's file name to this prefix.
+    tf.setWasmPaths(`${wasmDir}/`);
+    wasmPathsSet = true;
+  }
+  if (tf.getBackend() !== "wasm") {
+    if (!(await tf.setBackend("wasm"))) throw new Error("the tfjs WASM backend failed to start");
+  }
+  await tf.ready();
+  await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
+  await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir);
+  const ssd = await SsdMobilenetV1.fromFaceApiParams(faceapi.nets.ssdMobilenetv1.params);
+  const tiny = TinyFaceDetectorNet.fromFaceApiParams(faceapi.nets.tinyFaceDetector.params);
+  const versions = await readDetectorVersions();
+
+  return {
+    versions,
+    nets: { ssd, tiny },
+    async detect(image, minScore) {
+      const [ssdSquare, tinySquare] = await Promise.all([
+        squarePixels(image, ssdInputSize),
+        squarePixels(image, tinyInputSize),
+      ]);
+      const toPixels = (detector: DetectorHit["detector"], hits: NetHit[]): DetectorHit[] =>
+        hits.flatMap((h) => {
+          const box = clampBox(
+            {
+              x: h.x * image.width,
+              y: h.y * image.height,
+              width: h.width * image.width,
+              height: h.height * image.height,
+            },
+            { x: 0, y: 0, width: image.width, height: image.height },
+          );
+          return box ? [{ detector, score: h.score, box }] : [];
+        });
+      const ssdHits = await ssd.detect(ssdInput(ssdSquare), minScore);
+      const tinyHits = await tiny.detect(tinyInput(tinySquare), minScore);
+      return [...toPixels("ssd_mobilenetv1", ssdHits), ...toPixels("tiny_face_detector", tinyHits)];
+    },
+  };
+}
+
+/**
+ * Scales the photo into a size × size square as face-api does (longest side = size, top-left,
+ * zero padding), with sharp instead of a tfjs resize of the full-size tensor: sharp's
+ * filtered downscale is both faster and a better detector input than bilinear sampling.
+ */
+export async function squarePixels(image: RgbImage, size: number): Promise<SquarePixels> {
+  const scale = size / Math.max(image.width, image.height);
+  const width = Math.max(1, Math.min(size, Math.round(image.width * scale)));
+  const height = Math.max(1, Math.min(size, Math.round(image.height * scale)));
+  const pixels = await sharp(image.data, {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  })
+    .resize(width, height, { fit: "fill" })
+    .extend({ right: size - width, bottom: size - height, background: { r: 0, g: 0, b: 0 } })
+    .raw()
+    .toBuffer();
+  if (pixels.length !== size * size * 3) throw new Error("detector input has the wrong size");
+  return { pixels, size, width, height };
+}
+
+/** SSD-MobileNetV1's input: pixels scaled to −1…1. */
+export function ssdInput(square: SquarePixels): SquareInput {
+  const data = new Float32Array(square.pixels.length);
+  for (let i = 0; i < data.length; i++) data[i] = (square.pixels[i] ?? 0) / 127.5 - 1;
+  return { data, size: square.size, width: square.width, height: square.height };
+}
+
+/** TinyFaceDetector's input: the channel mean subtracted, then divided by 255. */
+export function tinyInput(square: SquarePixels): SquareInput {
+  const data = new Float32Array(square.pixels.length);
+  const [r, g, b] = tinyMeanRgb;
+  for (let i = 0; i < data.length; i += 3) {
+    data[i] = ((square.pixels[i] ?? 0) - r) / 255;
+    data[i + 1] = ((square.pixels[i + 1] ?? 0) - g) / 255;
+    data[i + 2] = ((square.pixels[i + 2] ?? 0) - b) / 255;
+  }
+  return { data, size: square.size, width: square.width, height: square.height };
+}
+
+/** What the record says when the versions cannot be read. */
+export const unknownDetectorVersions: DetectorVersions = {
+  faceApi: "unknown",
+  tfjsCore: "unknown",
+  tfjsBackendWasm: "unknown",
+  backend: "tfjs-wasm",
+  models: { ssd_mobilenetv1: "unknown", tiny_face_detector: "unknown" },
+};
+
+let versionsRead: Promise<DetectorVersions> | undefined;
+
+/**
+ * Versions of the detector code and sha256 of the weights, read from node_modules without
+ * starting tfjs, so even a photo whose detectors failed records what was meant to run.
+ */
+export function readDetectorVersions(): Promise<DetectorVersions> {
+  versionsRead ??= readVersions().catch((err: unknown) => {
+    versionsRead = undefined;
+    throw err;
+  });
+  return versionsRead;
+}
+
+async function readVersions(): Promise<DetectorVersions> {
+  const versionOf = async (pkg: string): Promise<string> => {
+    const json = JSON.parse(await readFile(require.resolve(`${pkg}/package.json`), "utf8")) as {
+      version?: unknown;
+    };
+    return typeof json.version === "string" ? json.version : "unknown";
+  };
+  const sha256Of = async (file: string): Promise<string> =>
+    `sha256:${createHash("sha256")
+      .update(await readFile(join(modelDir, file)))
+      .digest("hex")}`;
+  const [faceApi, tfjsCore, tfjsBackendWasm, ssd, tiny] = await Promise.all([
+    versionOf("@vladmandic/face-api"),
+    versionOf("@tensorflow/tfjs-core"),
+    versionOf("@tensorflow/tfjs-backend-wasm"),
+    sha256Of("ssd_mobilenetv1_model.bin"),
+    sha256Of("tiny_face_detector_model.bin"),
+  ]);
+  return {
+    faceApi,
+    tfjsCore,
+    tfjsBackendWasm,
+    backend: "tfjs-wasm",
+    models: { ssd_mobilenetv1: ssd, tiny_face_detector: tiny },
+  };
+}

@@ -1,0 +1,102 @@
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import type { Logger } from "pino";
+import { ImageRejected } from "./ImageRejected";
+import type { RedactionResult, RedactOptions } from "./redactPhoto";
+import type { RedactionTask, RedactionTaskOutcome, WireRendition } from "./redactionTask";
+import type { Rendition } from "./renderRenditions";
+
+/** How to size and run the pool. */
+export interface RedactionPoolOptions {
+  /** Worker threads; default os.availableParallelism(). */
+  threads?: number;
+  /**
+   * Start every thread (and load the models) now, instead of on the first photo. The server
+   * leaves it off so an idle server stays light; batch jobs and benchmarks turn it on.
+   */
+  eager?: boolean;
+  /** An idle thread exits after this long and frees its models; default 5 minutes. */
+  idleTimeoutMs?: number;
+  /**
+   * Lowers the workers' CPU priority (nice(2)) so the main thread's event loop — HTTP and
+   * sockets — wins every contest for a core. Default 10; 0 leaves priority alone.
+   */
+  niceIncrement?: number;
+  logger?: Logger;
+}
+
+/** Redaction in worker threads, so the caller's event loop never waits on a detector. */
+export interface RedactionPool {
+  /**
+   * Redacts one photo in a worker. Resolves with the result (publishable or needs_review);
+   * rejects with ImageRejected for a refused file, RangeError for manual regions outside the
+   * photo, or an Error if the worker failed.
+   */
+  redact(input: Buffer, options?: RedactOptions, signal?: AbortSignal): Promise<RedactionResult>;
+  /** Number of worker threads the pool runs at most. */
+  readonly threads: number;
+  /** Photos waiting for a free thread. */
+  readonly queueSize: number;
+  /** Finishes queued photos, then stops the threads. */
+  close(): Promise<void>;
+}
+
+const workerFile = fileURLToPath(new URL("./redactionWorker.mjs", import.meta.url));
+
+/** Starts a pool of redaction worker threads; each loads the models once and keeps them. */
+export function createRedactionPool(options: RedactionPoolOptions = {}): RedactionPool {
+  const threads = Math.max(1, options.threads ?? availableParallelism());
+  const log = options.logger;
+  const piscina = new Piscina<RedactionTask, RedactionTaskOutcome>({
+    filename: workerFile,
+    name: "default",
+    minThreads: options.eager === true ? threads : 0,
+    maxThreads: threads,
+    idleTimeout: options.idleTimeoutMs ?? 5 * 60_000,
+    niceIncrement: options.niceIncrement ?? 10,
+  });
+  log?.debug({ threads, eager: options.eager === true }, "redaction pool started");
+
+  return {
+    threads,
+    get queueSize() {
+      return piscina.queueSize;
+    },
+    async redact(input, redactOptions = {}, signal) {
+      // A copy in an ArrayBuffer of its own: transferring a Buffer's memory could detach a
+      // pooled slab other Buffers share, and the caller keeps its own bytes intact.
+      const bytes = new ArrayBuffer(input.length);
+      new Uint8Array(bytes).set(input);
+      const outcome = await piscina.run(
+        { input: bytes, options: redactOptions },
+        { transferList: [bytes], ...(signal ? { signal } : {}) },
+      );
+      if (outcome.ok) {
+        const { renditions, ...rest } = outcome.result;
+        return renditions
+          ? {
+              ...rest,
+              renditions: {
+                display: fromWire(renditions.display),
+                thumb: fromWire(renditions.thumb),
+              },
+            }
+          : rest;
+      }
+      if ("rejected" in outcome)
+        throw new ImageRejected(outcome.rejected.code, outcome.rejected.message);
+      if ("invalidOptions" in outcome) throw new RangeError(outcome.invalidOptions.message);
+      log?.error({ err: outcome.failed.message }, "redaction failed in a worker");
+      throw new Error(`redaction failed: ${outcome.failed.message}`);
+    },
+    async close() {
+      await piscina.close();
+      log?.debug("redaction pool closed");
+    },
+  };
+}
+
+function fromWire(r: WireRendition): Rendition {
+  return { ...r, bytes: Buffer.from(r.bytes) };
+}

@@ -1,0 +1,85 @@
+import { move, transferableSymbol, valueSymbol } from "piscina";
+import { loadFaceDetector } from "./faceDetector";
+import { ImageRejected, type ImageRejectionCode } from "./ImageRejected";
+import { type RedactionResult, type RedactOptions, redactPhoto } from "./redactPhoto";
+import type { Rendition } from "./renderRenditions";
+
+/** One photo sent to a worker; the bytes arrive as a transferred ArrayBuffer, not a copy. */
+export interface RedactionTask {
+  input: ArrayBuffer;
+  options: RedactOptions;
+}
+
+/** A rendition as it crosses the thread boundary: its bytes in an ArrayBuffer of its own. */
+export type WireRendition = Omit<Rendition, "bytes"> & { bytes: ArrayBuffer };
+
+/** A result as it crosses the thread boundary. */
+export type WireResult = Omit<RedactionResult, "renditions"> & {
+  renditions?: { display: WireRendition; thumb: WireRendition };
+};
+
+/**
+ * What a worker answers. Errors are values, not throws: a thrown error loses its class and
+ * code when cloned to the main thread, and a refused image must stay a 4xx there.
+ */
+export type RedactionTaskOutcome =
+  | { ok: true; result: WireResult }
+  | { ok: false; rejected: { code: ImageRejectionCode; message: string } }
+  | { ok: false; invalidOptions: { message: string } }
+  | { ok: false; failed: { message: string } };
+
+// Start the WASM backend and the models, and run both networks once on a blank square (their
+// input sizes are fixed, so this builds every kernel they need), before the first photo
+// arrives. A load that fails here is retried by that photo, which then fails closed.
+await loadFaceDetector()
+  .then((detector) =>
+    detector.detect({ data: Buffer.alloc(64 * 64 * 3), width: 64, height: 64 }, 0.99),
+  )
+  .catch(() => undefined);
+
+/** The worker's handler: redacts one photo and transfers the renditions back. */
+export default async function redactionTask(task: RedactionTask): Promise<unknown> {
+  let outcome: RedactionTaskOutcome;
+  try {
+    const result = await redactPhoto(Buffer.from(task.input), task.options);
+    const { renditions, ...rest } = result;
+    const wire: WireResult = renditions
+      ? {
+          ...rest,
+          renditions: { display: toWire(renditions.display), thumb: toWire(renditions.thumb) },
+        }
+      : rest;
+    outcome = { ok: true, result: wire };
+  } catch (err) {
+    if (err instanceof ImageRejected) {
+      outcome = { ok: false, rejected: { code: err.code, message: err.message } };
+    } else if (err instanceof RangeError) {
+      outcome = { ok: false, invalidOptions: { message: err.message } };
+    } else {
+      outcome = {
+        ok: false,
+        failed: { message: err instanceof Error ? err.message : String(err) },
+      };
+    }
+  }
+  const transfers =
+    outcome.ok && outcome.result.renditions
+      ? [outcome.result.renditions.display.bytes, outcome.result.renditions.thumb.bytes]
+      : [];
+  const value = outcome;
+  return move({
+    get [transferableSymbol]() {
+      return transfers;
+    },
+    get [valueSymbol]() {
+      return value;
+    },
+  });
+}
+
+function toWire(r: Rendition): WireRendition {
+  // A fresh ArrayBuffer: sharp's output may share memory that cannot be detached.
+  const bytes = new ArrayBuffer(r.bytes.length);
+  new Uint8Array(bytes).set(r.bytes);
+  return { ...r, bytes };
+}

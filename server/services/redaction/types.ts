@@ -1,0 +1,52 @@
+/**
+ * Types shared by the redaction engine. Two coordinate spaces are used and never mixed:
+ * `Box` is in pixels of one particular image (stated where it is used), `RelativeBox` is in
+ * fractions (0–1) of the upright photo, so a stored region stays valid whatever size the
+ * photo is shown or processed at.
+ */
+
+/** A rectangle in pixels; x, y is the top-left corner. */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A rectangle in fractions (0–1) of the upright photo's width and height. */
+export interface RelativeBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** An 8-bit sRGB image, 3 interleaved channels, rows top to bottom, no padding. */
+export interface RgbImage {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+/** The face detectors of the ensemble, named as the record keeps them. */
+export type DetectorName = "ssd_mobilenetv1" | "tiny_face_detector";
+
+/** One detector's answer for one face, in pixels of the image it looked at. */
+export interface DetectorHit {
+  detector: DetectorName;
+  score: number;
+  box: Box;
+}
+
+/** How faces are covered. */
+export type RedactionStyle = "mosaic" | "solid";
+
+/** Exact versions of everything that decided where the faces are, for the entry's record. */
+export interface DetectorVersions {
+  faceApi: string;
+  tfjsCore: string;
+  tfjsBackendWasm: string;
+  backend: string;
+  /** sha256 of each model's weights file, so a silent model change shows in the record. */
+  models: Record<DetectorName, string>;
+}

@@ -1,0 +1,206 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import {
+  claimNextJob,
+  finishJob,
+  loadRawPhoto,
+  requeueInterruptedJobs,
+  saveRedactionOutcome,
+} from "../store/entries";
+import type { Database } from "../store/schema";
+import type { RelativeBox } from "./redaction/types";
+import { sealedContext } from "./entryIntake";
+
+/** A moderator-drawn area, relative (0–1) to the upright photo. */
+export type Region = RelativeBox;
+
+/** One finished rendition, ready to store. */
+export interface RenditionOut {
+  variant: "display" | "thumb";
+  mime: string;
+  width: number;
+  height: number;
+  hash: string;
+  bytes: Buffer;
+}
+
+/** What redacting one photo produced. Renditions exist only when the verdict is publishable. */
+export interface RedactionOutcome {
+  verdict: "publishable" | "needs_review";
+  reason?: string;
+  style: "mosaic" | "solid";
+  renditions: RenditionOut[];
+  /** Detections, regions, verification and detector versions, kept for the moderator. */
+  detail: unknown;
+}
+
+/** Redacts a raw photo (normally in worker threads). */
+export interface PhotoRedactor {
+  redact(
+    raw: Buffer,
+    opts: { style: "mosaic" | "solid"; manualRegions?: Region[] },
+  ): Promise<RedactionOutcome>;
+}
+
+/** Opens sealed raw data; implemented by RawVault. */
+export interface Opener {
+  open(sealed: Buffer, aad: string): Buffer;
+}
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Runs the persistent redaction queue: claims jobs from the database, redacts off the event
+ * loop, stores the outcome. Fails closed: a job that keeps failing marks the entry for manual
+ * review; nothing is ever published without a verified rendition.
+ */
+export class RedactionQueue {
+  private running = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private stopped = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private draining = false;
+
+  constructor(
+    private readonly deps: {
+      db: Kysely<Database>;
+      vault: Opener;
+      redactor: PhotoRedactor;
+      log: Logger;
+      concurrency: number;
+      pollMs?: number;
+      now?: () => Date;
+      /** Called after each job settles (the console hears about progress through it). */
+      onSettled?: (entryId: string, status: "done" | "needs_review" | "failed") => void;
+    },
+  ) {}
+
+  private nowIso(): string {
+    return (this.deps.now?.() ?? new Date()).toISOString();
+  }
+
+  /** Puts interrupted jobs back on the queue and starts working; polls as a backstop. */
+  async start(): Promise<void> {
+    const requeued = await requeueInterruptedJobs(this.deps.db, this.nowIso());
+    if (requeued > 0) this.deps.log.info({ requeued }, "redaction jobs resumed after restart");
+    this.timer = setInterval(() => this.kick(), this.deps.pollMs ?? 2_000);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Looks for work now (called after a commit that queued a job). */
+  kick(): void {
+    if (this.stopped || this.draining) return;
+    this.draining = true;
+    void this.fill().finally(() => {
+      this.draining = false;
+    });
+  }
+
+  private async fill(): Promise<void> {
+    while (!this.stopped && this.running < this.deps.concurrency) {
+      const job = await claimNextJob(this.deps.db, this.nowIso());
+      if (!job) return;
+      this.running += 1;
+      const p = this.process(job).finally(() => {
+        this.running -= 1;
+        this.inFlight.delete(p);
+        this.kick();
+      });
+      this.inFlight.add(p);
+    }
+  }
+
+  private async process(job: { id: number; entryId: string; attempts: number }): Promise<void> {
+    const log = this.deps.log.child({ entryId: job.entryId, jobId: job.id });
+    try {
+      const sealed = await loadRawPhoto(this.deps.db, job.entryId);
+      if (!sealed) {
+        await finishJob(this.deps.db, job.id, "done", this.nowIso(), "raw photo already deleted");
+        return;
+      }
+      const raw = this.deps.vault.open(sealed, sealedContext.photo(job.entryId));
+      const outcome = await this.deps.redactor.redact(raw, { style: "mosaic" });
+      const at = this.nowIso();
+      const publishable = outcome.verdict === "publishable" && outcome.renditions.length > 0;
+      await this.deps.db.transaction().execute(async (trx) => {
+        await saveRedactionOutcome(
+          trx,
+          {
+            entry_id: job.entryId,
+            verdict: publishable ? "publishable" : "needs_review",
+            reason: outcome.reason ?? null,
+            style: outcome.style,
+            detail_json: JSON.stringify(outcome.detail),
+            manual_regions_json: null,
+            completed_at: at,
+          },
+          // Fail closed: renditions are stored only for a verified, publishable result.
+          publishable
+            ? outcome.renditions.map((r) => ({
+                hash: r.hash,
+                entry_id: job.entryId,
+                variant: r.variant,
+                mime: r.mime,
+                width: r.width,
+                height: r.height,
+                bytes: r.bytes,
+                created_at: at,
+              }))
+            : [],
+          {
+            redaction_status: publishable ? "done" : "needs_review",
+            redaction_reason: publishable
+              ? null
+              : (outcome.reason ?? "Redaction could not be verified."),
+            updated_at: at,
+          },
+        );
+        await finishJob(trx, job.id, "done", at);
+      });
+      log.info({ verdict: outcome.verdict, reason: outcome.reason }, "redaction finished");
+      this.deps.onSettled?.(job.entryId, publishable ? "done" : "needs_review");
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const at = this.nowIso();
+      if (job.attempts < MAX_ATTEMPTS) {
+        log.warn({ err, attempts: job.attempts }, "redaction failed; will retry");
+        await this.deps.db
+          .updateTable("redaction_jobs")
+          .set({ state: "queued", last_error: message, updated_at: at })
+          .where("id", "=", job.id)
+          .execute();
+        await this.deps.db
+          .updateTable("entries")
+          .set({ redaction_status: "queued", updated_at: at })
+          .where("id", "=", job.entryId)
+          .execute();
+        return;
+      }
+      log.error(
+        { err, attempts: job.attempts },
+        "redaction failed for good; entry needs manual regions",
+      );
+      await this.deps.db.transaction().execute(async (trx) => {
+        await finishJob(trx, job.id, "failed", at, message);
+        await trx
+          .updateTable("entries")
+          .set({
+            redaction_status: "failed",
+            redaction_reason: `Redaction failed: ${message}`,
+            updated_at: at,
+          })
+          .where("id", "=", job.entryId)
+          .execute();
+      });
+      this.deps.onSettled?.(job.entryId, "failed");
+    }
+  }
+
+  /** Stops taking jobs and waits for those in flight (they finish or go back on restart). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await Promise.allSettled([...this.inFlight]);
+  }
+}

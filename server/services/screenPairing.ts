@@ -1,0 +1,325 @@
+import { createHash, randomBytes, randomInt, randomUUID } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import {
+  PAIRING_ALPHABET,
+  PAIRING_CODE_LENGTH,
+  type DisplayInfo,
+  type PairingOffer,
+  type PairScreenInput,
+  type Screen,
+  type ScreenStatus,
+  type UpdateScreenInput,
+} from "../../shared/schemas/screen";
+import { AppError } from "../errors";
+import { RateLimiter } from "../http/rateLimiter";
+import { getScreen, listScreens, screenByTokenHash, updateScreen } from "../store/screens";
+import type { Database, ScreenRow } from "../store/schema";
+import type { DistrictCheck } from "./entryIntake";
+
+/** Pairing codes live this long. */
+export const PAIRING_CODE_TTL_MS = 10 * 60 * 1000;
+/** Wrong codes allowed per address per minute, and across all addresses per minute. */
+export const PAIRING_FAILURE_LIMITS = { perAddress: 10, overall: 100 };
+
+/** Tells connected kiosks about pairing events; implemented over socket.io rooms. */
+export interface ScreenNotifier {
+  paired(
+    code: string,
+    p: { screenId: string; name: string; districtId: string; token: string },
+  ): void;
+  tokenRotated(screenId: string, token: string): void;
+  revoked(screenId: string, reason: string): void;
+  moved(screenId: string, fromDistrictId: string, toDistrictId: string): void;
+  isOnline(screenId: string): boolean;
+}
+
+/** SHA-256 of a device token, the only form in which tokens are stored. */
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+function newToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+function newCode(): string {
+  let code = "";
+  for (let i = 0; i < PAIRING_CODE_LENGTH; i++)
+    code += PAIRING_ALPHABET[randomInt(PAIRING_ALPHABET.length)];
+  return code;
+}
+
+/** The one place that decides which screen fields leave the server (never the token). */
+export function presentScreen(row: ScreenRow, online: boolean): Screen {
+  const w = row.width;
+  const h = row.height;
+  return {
+    id: row.id,
+    name: row.name,
+    districtId: row.district_id,
+    location: row.location,
+    state: row.state,
+    online: online && row.state === "active",
+    lastSeenAt: row.last_seen_at,
+    width: w,
+    height: h,
+    orientation: w === null || h === null ? null : w >= h ? "landscape" : "portrait",
+    appVersion: row.app_version,
+    appliedVersion: Number(row.applied_version),
+    currentSlide: row.current_slide,
+    uptimeSeconds: row.uptime_seconds,
+    memoryMb: row.memory_mb,
+    pairedAt: row.paired_at,
+  };
+}
+
+/** Pairs kiosks, issues and revokes device tokens, and keeps each screen's reported state. */
+export class ScreenPairing {
+  private readonly perAddress: RateLimiter;
+  private readonly overall: RateLimiter;
+
+  constructor(
+    private readonly deps: {
+      db: Kysely<Database>;
+      log: Logger;
+      districts: DistrictCheck;
+      notifier: ScreenNotifier;
+      now?: () => Date;
+    },
+  ) {
+    const now = () => this.now().getTime();
+    this.perAddress = new RateLimiter(PAIRING_FAILURE_LIMITS.perAddress, 60_000, now);
+    this.overall = new RateLimiter(PAIRING_FAILURE_LIMITS.overall, 60_000, now);
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  /** Gives an unpaired kiosk a fresh code to show. */
+  async offerCode(info: DisplayInfo): Promise<PairingOffer> {
+    const now = this.now();
+    const expiresAt = new Date(now.getTime() + PAIRING_CODE_TTL_MS).toISOString();
+    await this.deps.db
+      .deleteFrom("pairing_codes")
+      .where("expires_at", "<", now.toISOString())
+      .execute();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const code = newCode();
+      const taken = await this.deps.db
+        .selectFrom("pairing_codes")
+        .select("code")
+        .where("code", "=", code)
+        .executeTakeFirst();
+      if (taken) continue;
+      await this.deps.db
+        .insertInto("pairing_codes")
+        .values({
+          code,
+          created_at: now.toISOString(),
+          expires_at: expiresAt,
+          used_at: null,
+          screen_id: null,
+          width: info.width,
+          height: info.height,
+          app_version: info.appVersion,
+        })
+        .execute();
+      return { code, expiresAt };
+    }
+    throw new AppError(503, "overloaded", "No free pairing code could be found; try again.");
+  }
+
+  private refuse(
+    address: string,
+    status: number,
+    code: "not_found" | "conflict",
+    message: string,
+  ): never {
+    this.perAddress.hit(address);
+    this.overall.hit("all");
+    this.deps.log.warn({ address, status }, "pairing attempt refused");
+    throw new AppError(status, code, message);
+  }
+
+  /** Pairs the kiosk showing `input.code`; wrong codes are rate limited per address and overall. */
+  async pair(input: PairScreenInput, address: string): Promise<{ screen: Screen; token: string }> {
+    const wait = Math.max(
+      this.perAddress.retryAfterSeconds(address),
+      this.overall.retryAfterSeconds("all"),
+    );
+    if (wait > 0) {
+      throw new AppError(
+        429,
+        "overloaded",
+        `Too many wrong pairing codes; try again in ${wait} s.`,
+      );
+    }
+    await this.deps.districts.requireExisting([input.districtId]);
+    const now = this.now().toISOString();
+    const token = newToken();
+    const id = randomUUID();
+    const row = await this.deps.db.transaction().execute(async (trx) => {
+      const code = await trx
+        .selectFrom("pairing_codes")
+        .selectAll()
+        .where("code", "=", input.code)
+        .executeTakeFirst();
+      if (!code) {
+        this.refuse(
+          address,
+          404,
+          "not_found",
+          `No kiosk is showing the pairing code ${input.code}; check the screen.`,
+        );
+      }
+      if (code.used_at !== null) {
+        this.refuse(
+          address,
+          409,
+          "conflict",
+          `The pairing code ${input.code} was already used; each code works once.`,
+        );
+      }
+      if (code.expires_at <= now) {
+        this.refuse(
+          address,
+          404,
+          "not_found",
+          `The pairing code ${input.code} has expired; the kiosk shows a new one.`,
+        );
+      }
+      const claimed = await trx
+        .updateTable("pairing_codes")
+        .set({ used_at: now, screen_id: id })
+        .where("code", "=", input.code)
+        .where("used_at", "is", null)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) {
+        this.refuse(
+          address,
+          409,
+          "conflict",
+          `The pairing code ${input.code} was already used; each code works once.`,
+        );
+      }
+      const screen: ScreenRow = {
+        id,
+        name: input.name,
+        district_id: input.districtId,
+        location: input.location,
+        state: "active",
+        token_hash: hashToken(token),
+        paired_at: now,
+        last_seen_at: null,
+        width: code.width,
+        height: code.height,
+        app_version: code.app_version,
+        applied_version: 0,
+        current_slide: null,
+        uptime_seconds: null,
+        memory_mb: null,
+      };
+      await trx.insertInto("screens").values(screen).execute();
+      return screen;
+    });
+    this.deps.log.info({ screenId: id, districtId: input.districtId }, "screen paired");
+    this.deps.notifier.paired(input.code, {
+      screenId: id,
+      name: input.name,
+      districtId: input.districtId,
+      token,
+    });
+    return { screen: presentScreen(row, false), token };
+  }
+
+  /** The active screen a device token belongs to. */
+  async authenticate(token: string): Promise<ScreenRow | undefined> {
+    if (token.length < 32 || token.length > 200) return undefined;
+    return screenByTokenHash(this.deps.db, hashToken(token));
+  }
+
+  /** All screens with their online state. */
+  async list(): Promise<Screen[]> {
+    return (await listScreens(this.deps.db)).map((r) =>
+      presentScreen(r, this.deps.notifier.isOnline(r.id)),
+    );
+  }
+
+  /** One screen, or a 404. */
+  async get(id: string): Promise<ScreenRow> {
+    const row = await getScreen(this.deps.db, id);
+    if (!row) throw new AppError(404, "not_found", `No screen has the id ${id}.`);
+    return row;
+  }
+
+  /** Presents one screen. */
+  present(row: ScreenRow): Screen {
+    return presentScreen(row, this.deps.notifier.isOnline(row.id));
+  }
+
+  /** Renames, relocates or moves a screen; a move switches its content at once. */
+  async update(id: string, input: UpdateScreenInput): Promise<Screen> {
+    const before = await this.get(id);
+    if (before.state !== "active")
+      throw new AppError(409, "conflict", "A revoked screen cannot be changed; pair it again.");
+    if (input.districtId) await this.deps.districts.requireExisting([input.districtId]);
+    await updateScreen(this.deps.db, id, {
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.location !== undefined ? { location: input.location } : {}),
+      ...(input.districtId !== undefined ? { district_id: input.districtId } : {}),
+    });
+    if (input.districtId && input.districtId !== before.district_id) {
+      this.deps.log.info(
+        { screenId: id, from: before.district_id, to: input.districtId },
+        "screen moved",
+      );
+      this.deps.notifier.moved(id, before.district_id, input.districtId);
+    }
+    return this.present(await this.get(id));
+  }
+
+  /** Unpairs a screen: its token stops working and a connected kiosk returns to pairing at once. */
+  async revoke(id: string): Promise<Screen> {
+    const row = await this.get(id);
+    if (row.state === "revoked")
+      throw new AppError(409, "conflict", "This screen is already unpaired.");
+    // The hash is replaced too, so the old token cannot match any row again.
+    await updateScreen(this.deps.db, id, { state: "revoked", token_hash: `revoked:${id}` });
+    this.deps.log.info({ screenId: id }, "screen unpaired");
+    this.deps.notifier.revoked(id, "This screen was unpaired by an operator.");
+    return this.present(await this.get(id));
+  }
+
+  /** Issues a new token; a connected kiosk receives it, the old one stops working at once. */
+  async rotate(id: string): Promise<Screen> {
+    const row = await this.get(id);
+    if (row.state !== "active")
+      throw new AppError(409, "conflict", "A revoked screen has no token to rotate.");
+    const token = newToken();
+    await updateScreen(this.deps.db, id, { token_hash: hashToken(token) });
+    this.deps.log.info({ screenId: id }, "screen token rotated");
+    this.deps.notifier.tokenRotated(id, token);
+    return this.present(await this.get(id));
+  }
+
+  /** Records a kiosk's health report. */
+  async recordStatus(id: string, s: ScreenStatus): Promise<void> {
+    await updateScreen(this.deps.db, id, {
+      last_seen_at: this.now().toISOString(),
+      width: s.width,
+      height: s.height,
+      app_version: s.appVersion,
+      applied_version: s.appliedVersion,
+      current_slide: s.currentSlide,
+      uptime_seconds: Math.round(s.uptimeSeconds),
+      memory_mb: s.memoryMb === null ? null : Math.round(s.memoryMb),
+    });
+  }
+
+  /** Marks a screen seen now (on connect and disconnect). */
+  async touch(id: string): Promise<void> {
+    await updateScreen(this.deps.db, id, { last_seen_at: this.now().toISOString() });
+  }
+}

@@ -1,0 +1,260 @@
+import { sql, type Kysely, type Transaction } from "kysely";
+import type {
+  Database,
+  EntryRow,
+  NewEntryRow,
+  RedactionResultTable,
+  RenditionTable,
+} from "./schema";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Filters of the entry list; every one optional. */
+export interface EntryFilter {
+  kind?: EntryRow["kind"];
+  state?: EntryRow["state"];
+  districtId?: string;
+  /** Matches case number or masked name (substring). */
+  q?: string;
+  limit: number;
+  /** Keyset cursor: the last row of the previous page. */
+  after?: { createdAt: string; id: string };
+}
+
+/** Stores a new entry and its districts. */
+export async function insertEntry(
+  db: Db,
+  row: NewEntryRow,
+  districtIds: readonly string[],
+): Promise<void> {
+  await db.insertInto("entries").values(row).execute();
+  await db
+    .insertInto("entry_districts")
+    .values([...new Set(districtIds)].map((d) => ({ entry_id: row.id, district_id: d })))
+    .execute();
+}
+
+/** The entry with this case number at this court, if any (the identity of a case). */
+export async function findEntryByCase(
+  db: Db,
+  caseNumber: string,
+  court: string,
+): Promise<EntryRow | undefined> {
+  return db
+    .selectFrom("entries")
+    .selectAll()
+    .where("case_number", "=", caseNumber)
+    .where("court", "=", court)
+    .executeTakeFirst();
+}
+
+/** One entry by id. */
+export async function getEntry(db: Db, id: string): Promise<EntryRow | undefined> {
+  return db.selectFrom("entries").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** District ids of each given entry. */
+export async function districtsOf(db: Db, ids: readonly string[]): Promise<Map<string, string[]>> {
+  const map = new Map<string, string[]>();
+  if (ids.length === 0) return map;
+  const rows = await db
+    .selectFrom("entry_districts")
+    .select(["entry_id", "district_id"])
+    .where("entry_id", "in", [...ids])
+    .orderBy("district_id")
+    .execute();
+  for (const r of rows) map.set(r.entry_id, [...(map.get(r.entry_id) ?? []), r.district_id]);
+  return map;
+}
+
+/** A page of entries, newest first, by keyset so deep pages stay fast. */
+export async function listEntries(db: Db, f: EntryFilter): Promise<EntryRow[]> {
+  let q = db.selectFrom("entries").selectAll("entries");
+  if (f.kind) q = q.where("entries.kind", "=", f.kind);
+  if (f.state) q = q.where("entries.state", "=", f.state);
+  if (f.districtId) {
+    const districtId = f.districtId;
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("entry_districts")
+          .select(sql`1`.as("one"))
+          .whereRef("entry_districts.entry_id", "=", "entries.id")
+          .where("entry_districts.district_id", "=", districtId),
+      ),
+    );
+  }
+  if (f.q) {
+    // LIKE wildcards in the search text are literal characters, not patterns.
+    const pattern = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where((eb) =>
+      eb.or([
+        eb("entries.case_number", "like", sql<string>`${pattern} escape '\\'`),
+        eb("entries.masked_name", "like", sql<string>`${pattern} escape '\\'`),
+      ]),
+    );
+  }
+  if (f.after) {
+    const { createdAt, id } = f.after;
+    q = q.where((eb) =>
+      eb.or([
+        eb("entries.created_at", "<", createdAt),
+        eb.and([eb("entries.created_at", "=", createdAt), eb("entries.id", "<", id)]),
+      ]),
+    );
+  }
+  return q
+    .orderBy("entries.created_at", "desc")
+    .orderBy("entries.id", "desc")
+    .limit(f.limit)
+    .execute();
+}
+
+/** Stores the sealed raw photo of an entry. */
+export async function saveRawPhoto(
+  db: Db,
+  entryId: string,
+  sealed: Buffer,
+  at: string,
+): Promise<void> {
+  await db.insertInto("raw_photos").values({ entry_id: entryId, sealed, created_at: at }).execute();
+}
+
+/** The sealed raw photo of an entry, if it still has one. */
+export async function loadRawPhoto(db: Db, entryId: string): Promise<Buffer | undefined> {
+  const row = await db
+    .selectFrom("raw_photos")
+    .select("sealed")
+    .where("entry_id", "=", entryId)
+    .executeTakeFirst();
+  return row?.sealed;
+}
+
+/** Deletes an entry's raw data: the sealed photo and the sealed ID number. Audit records stay. */
+export async function deleteRawData(db: Db, entryId: string): Promise<void> {
+  await db.deleteFrom("raw_photos").where("entry_id", "=", entryId).execute();
+  await db
+    .updateTable("entries")
+    .set({ id_number_sealed: null })
+    .where("id", "=", entryId)
+    .execute();
+}
+
+/** Puts a redaction job on the persistent queue. */
+export async function enqueueRedaction(db: Db, entryId: string, at: string): Promise<void> {
+  await db
+    .insertInto("redaction_jobs")
+    .values({
+      entry_id: entryId,
+      state: "queued",
+      last_error: null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute();
+  await db
+    .updateTable("entries")
+    .set({ redaction_status: "queued", updated_at: at })
+    .where("id", "=", entryId)
+    .execute();
+}
+
+/** Takes the oldest queued job, marking it running; undefined when the queue is empty. */
+export async function claimNextJob(
+  db: Kysely<Database>,
+  at: string,
+): Promise<{ id: number; entryId: string; attempts: number } | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const job = await trx
+      .selectFrom("redaction_jobs")
+      .select(["id", "entry_id", "attempts"])
+      .where("state", "=", "queued")
+      .orderBy("id")
+      .limit(1)
+      .executeTakeFirst();
+    if (!job) return undefined;
+    const claimed = await trx
+      .updateTable("redaction_jobs")
+      .set({ state: "running", attempts: job.attempts + 1, updated_at: at })
+      .where("id", "=", job.id)
+      .where("state", "=", "queued")
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) return undefined;
+    await trx
+      .updateTable("entries")
+      .set({ redaction_status: "processing", updated_at: at })
+      .where("id", "=", job.entry_id)
+      .execute();
+    return { id: Number(job.id), entryId: job.entry_id, attempts: job.attempts + 1 };
+  });
+}
+
+/** Jobs left running by a stopped server go back on the queue. */
+export async function requeueInterruptedJobs(db: Db, at: string): Promise<number> {
+  const r = await db
+    .updateTable("redaction_jobs")
+    .set({ state: "queued", updated_at: at })
+    .where("state", "=", "running")
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Marks a job finished or failed. */
+export async function finishJob(
+  db: Db,
+  id: number,
+  state: "done" | "failed",
+  at: string,
+  error?: string,
+): Promise<void> {
+  await db
+    .updateTable("redaction_jobs")
+    .set({ state, updated_at: at, last_error: error ?? null })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Records a redaction outcome and replaces the entry's renditions. */
+export async function saveRedactionOutcome(
+  db: Db,
+  result: RedactionResultTable,
+  renditions: readonly RenditionTable[],
+  entryUpdate: {
+    redaction_status: EntryRow["redaction_status"];
+    redaction_reason: string | null;
+    updated_at: string;
+  },
+): Promise<void> {
+  await db.deleteFrom("redaction_results").where("entry_id", "=", result.entry_id).execute();
+  await db.insertInto("redaction_results").values(result).execute();
+  await db.deleteFrom("renditions").where("entry_id", "=", result.entry_id).execute();
+  if (renditions.length > 0)
+    await db
+      .insertInto("renditions")
+      .values([...renditions])
+      .execute();
+  await db.updateTable("entries").set(entryUpdate).where("id", "=", result.entry_id).execute();
+}
+
+/** The stored redaction outcome of an entry. */
+export async function getRedactionResult(db: Db, entryId: string) {
+  return db
+    .selectFrom("redaction_results")
+    .selectAll()
+    .where("entry_id", "=", entryId)
+    .executeTakeFirst();
+}
+
+/** Rendition metadata of an entry (no bytes). */
+export async function renditionsOf(db: Db, entryId: string) {
+  return db
+    .selectFrom("renditions")
+    .select(["hash", "variant", "mime", "width", "height"])
+    .where("entry_id", "=", entryId)
+    .execute();
+}
+
+/** One rendition with its bytes. */
+export async function getRendition(db: Db, hash: string) {
+  return db.selectFrom("renditions").selectAll().where("hash", "=", hash).executeTakeFirst();
+}

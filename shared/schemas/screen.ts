@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { DistrictIdSchema } from "./district";
+
+/** The alphabet of pairing codes: no 0/O, 1/I/L, so a technician reads them off a screen. */
+export const PAIRING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+/** Length of a pairing code. */
+export const PAIRING_CODE_LENGTH = 6;
+
+/** A pairing code as typed by an operator (case and spaces forgiven). */
+export const PairingCodeSchema = z
+  .string()
+  .transform((s) => s.replace(/[\s-]/g, "").toUpperCase())
+  .pipe(
+    z
+      .string()
+      .length(PAIRING_CODE_LENGTH, `A pairing code has ${PAIRING_CODE_LENGTH} characters.`)
+      .regex(new RegExp(`^[${PAIRING_ALPHABET}]+$`), "That is not a pairing code."),
+  );
+
+/** What a kiosk reports about its display. */
+export const DisplayInfoSchema = z.strictObject({
+  width: z.number().int().min(1).max(16_384),
+  height: z.number().int().min(1).max(16_384),
+  appVersion: z.string().max(40),
+});
+/** A kiosk's display description. */
+export type DisplayInfo = z.infer<typeof DisplayInfoSchema>;
+
+/** The server's answer to a pairing request: the code to show and when it expires. */
+export const PairingOfferSchema = z.strictObject({
+  code: z.string().length(PAIRING_CODE_LENGTH),
+  expiresAt: z.iso.datetime(),
+});
+/** A pairing offer. */
+export type PairingOffer = z.infer<typeof PairingOfferSchema>;
+
+/** Sent to the waiting kiosk once an operator has entered its code. */
+export const PairingCompleteSchema = z.strictObject({
+  screenId: z.uuid(),
+  name: z.string(),
+  districtId: DistrictIdSchema,
+  /** The device token: the kiosk's only credential, shown to nobody else. */
+  token: z.string().min(32).max(200),
+});
+/** A completed pairing. */
+export type PairingComplete = z.infer<typeof PairingCompleteSchema>;
+
+/** A new token for a connected kiosk (rotation). */
+export const TokenRotatedSchema = z.strictObject({ token: z.string().min(32).max(200) });
+/** A rotated token. */
+export type TokenRotated = z.infer<typeof TokenRotatedSchema>;
+
+/** Why the server sent a kiosk back to pairing. */
+export const ScreenRevokedSchema = z.strictObject({ reason: z.string().max(200) });
+/** A revocation notice. */
+export type ScreenRevoked = z.infer<typeof ScreenRevokedSchema>;
+
+/** The kiosk's periodic health report (every 30 s). */
+export const ScreenStatusSchema = z.strictObject({
+  width: z.number().int().min(1).max(16_384),
+  height: z.number().int().min(1).max(16_384),
+  appVersion: z.string().max(40),
+  appliedVersion: z.number().int().nonnegative(),
+  currentSlide: z.string().max(200).nullable(),
+  uptimeSeconds: z.number().nonnegative().max(1e9),
+  memoryMb: z.number().nonnegative().max(1e6).nullable(),
+});
+/** A health report. */
+export type ScreenStatus = z.infer<typeof ScreenStatusSchema>;
+
+/** What an operator enters to pair a screen. */
+export const PairScreenInputSchema = z.strictObject({
+  code: PairingCodeSchema,
+  name: z.string().trim().min(1, "Name the screen.").max(80),
+  districtId: DistrictIdSchema,
+  location: z.string().trim().max(200).default(""),
+});
+/** A pairing request from the console. */
+export type PairScreenInput = z.infer<typeof PairScreenInputSchema>;
+
+/** What an operator may change on a screen; moving it to another district switches content. */
+export const UpdateScreenInputSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(80).optional(),
+    districtId: DistrictIdSchema.optional(),
+    location: z.string().trim().max(200).optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, "Change at least one of name, districtId, location.");
+/** A screen update. */
+export type UpdateScreenInput = z.infer<typeof UpdateScreenInputSchema>;
+
+/** A screen as the console sees it (never its token). */
+export const ScreenSchema = z.strictObject({
+  id: z.uuid(),
+  name: z.string(),
+  districtId: DistrictIdSchema,
+  location: z.string(),
+  state: z.enum(["active", "revoked"]),
+  online: z.boolean(),
+  lastSeenAt: z.string().nullable(),
+  width: z.number().nullable(),
+  height: z.number().nullable(),
+  orientation: z.enum(["landscape", "portrait"]).nullable(),
+  appVersion: z.string().nullable(),
+  appliedVersion: z.number(),
+  currentSlide: z.string().nullable(),
+  uptimeSeconds: z.number().nullable(),
+  memoryMb: z.number().nullable(),
+  pairedAt: z.string(),
+});
+/** A screen. */
+export type Screen = z.infer<typeof ScreenSchema>;

@@ -1,0 +1,72 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EntryExpiry } from "../../server/services/entryExpiry";
+import { buildEntryInput } from "../support/entryFactory";
+import {
+  createDistrict,
+  removeDataDir,
+  startTestServer,
+  type TestServer,
+} from "../support/testServer";
+
+const demoDir = join(
+  dirname(createRequire(import.meta.url).resolve("@vladmandic/face-api/package.json")),
+  "demo",
+);
+
+describe("entries expire on time and lose their raw data", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ env: { SIGNAGE_REDACTION_WORKERS: "1" } });
+    await createDistrict(t.baseUrl, "dongcheng");
+  });
+  afterAll(async () => {
+    await t.stop();
+    removeDataDir(t.dataDir);
+  });
+
+  it("expires at the start of the expiry date in the district's zone and deletes the raw photo and ID number", async () => {
+    const form = new FormData();
+    form.set(
+      "entry",
+      JSON.stringify(buildEntryInput({ expiryDate: "2027-03-01", idNumber: "110101199001017777" })),
+    );
+    form.set(
+      "photo",
+      new Blob([new Uint8Array(readFileSync(join(demoDir, "sample4.jpg")))]),
+      "p.jpg",
+    );
+    const res = await fetch(`${t.baseUrl}/api/entries`, { method: "POST", body: form });
+    expect(res.status).toBe(201);
+    const id = ((await res.json()) as { entry: { id: string } }).entry.id;
+    const db = t.server.store.db;
+
+    // 2027-03-01 00:00 in Shanghai is 2027-02-28 16:00Z.
+    const sweepAt = (iso: string) =>
+      new EntryExpiry({ db, log: pino({ level: "silent" }), now: () => new Date(iso) }).sweep();
+    expect(await sweepAt("2027-02-28T15:59:59Z")).toEqual([]);
+    expect(await sweepAt("2027-02-28T16:00:00Z")).toEqual([id]);
+
+    const row = await db
+      .selectFrom("entries")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect(row.state).toBe("expired");
+    expect(row.id_number_sealed).toBeNull();
+    expect(
+      await db.selectFrom("raw_photos").selectAll().where("entry_id", "=", id).execute(),
+    ).toEqual([]);
+    // The record stays; ended entries cannot be edited.
+    const edit = await fetch(`${t.baseUrl}/api/entries/${id}`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ obligation: "x" }),
+    });
+    expect(edit.status).toBe(409);
+    expect(await sweepAt("2027-03-02T00:00:00Z")).toEqual([]);
+  });
+});

@@ -1,0 +1,75 @@
+import { createHash } from "node:crypto";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ImageRejected } from "../../../server/services/redaction/ImageRejected";
+import { redactPhoto } from "../../../server/services/redaction/redactPhoto";
+import {
+  createRedactionPool,
+  type RedactionPool,
+} from "../../../server/services/redaction/redactionPool";
+import { demoPhoto, noFacePhoto, portraitPhoto, svgWithScript } from "../../fixtures/images";
+
+describe("the redaction pool", { timeout: 300_000 }, () => {
+  let pool: RedactionPool;
+  beforeAll(() => {
+    pool = createRedactionPool({ threads: 2, eager: true });
+  });
+  afterAll(() => pool.close());
+
+  it("redacts in worker threads while the event loop stays responsive", async () => {
+    const inputs = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => portraitPhoto(n)));
+    // Warm up: the first photo per thread waits for tsx, tfjs and the models.
+    await Promise.all(inputs.slice(0, 2).map((b) => pool.redact(b)));
+
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    // Work the main thread also has to do, like a server answering requests meanwhile.
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 5);
+    delay.enable();
+    const started = performance.now();
+    const results = await Promise.all([...inputs, ...inputs].map((b) => pool.redact(b)));
+    const elapsed = performance.now() - started;
+    delay.disable();
+    clearInterval(ticker);
+
+    expect(results).toHaveLength(12);
+    for (const r of results) expect(r.verdict).toBe("publishable");
+    // The benchmark holds the 50 ms target; here other test files share the two cores.
+    const p99 = delay.percentile(99) / 1e6;
+    expect(p99).toBeLessThan(100);
+    // The interval kept firing: the loop was free nearly all the time.
+    expect(ticks).toBeGreaterThan((elapsed / 5) * 0.5);
+  });
+
+  it("gives the same result as redacting in process, with the renditions transferred intact", async () => {
+    const input = await demoPhoto(5);
+    const [inWorker, inProcess] = [await pool.redact(input), await redactPhoto(input)];
+    expect(inWorker.verdict).toBe("publishable");
+    const display = inWorker.renditions?.display;
+    if (!display) throw new Error("no rendition");
+    expect(Buffer.isBuffer(display.bytes)).toBe(true);
+    expect(createHash("sha256").update(display.bytes).digest("hex")).toBe(display.sha256);
+    expect(display.sha256).toBe(inProcess.renditions?.display.sha256);
+    expect(inWorker.regions).toEqual(inProcess.regions);
+    // The caller's buffer was copied, not detached by the transfer.
+    expect(input.length).toBeGreaterThan(0);
+  });
+
+  it("rebuilds ImageRejected (code and sentence) on this side of the thread boundary", async () => {
+    const err = await pool.redact(svgWithScript()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImageRejected);
+    expect(err).toMatchObject({ code: "unsupported_media_type", status: 415 });
+  });
+
+  it("rebuilds the RangeError for a manual region outside the photo", async () => {
+    const bytes = await noFacePhoto();
+    const outside = { x: 1.5, y: 0, width: 0.2, height: 0.2 };
+    await expect(pool.redact(bytes, { manualRegions: [outside] })).rejects.toThrow(RangeError);
+  });
+
+  it("fails closed through the pool too", async () => {
+    const result = await pool.redact(await noFacePhoto());
+    expect(result.verdict).toBe("needs_review");
+    expect(result.renditions).toBeUndefined();
+  });
+});
