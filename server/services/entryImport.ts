@@ -1,18 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
-import type { Logger } from "pino";
 import type { EntryInput } from "../../shared/schemas/entry";
 import { AppError } from "../errors";
 import { enqueueRedaction, findEntryByCase, insertEntry, saveRawPhoto } from "../store/entries";
-import type { Database } from "../store/schema";
-import {
-  buildEntryRow,
-  sealedContext,
-  todayOf,
-  type DistrictCheck,
-  type PhotoCheck,
-  type Sealer,
-} from "./entryIntake";
+import { buildEntryRow, sealedContext, todayOf, type IntakeDeps } from "./entryIntake";
 import { parseCourtExport } from "./import/parseCourtExport";
 import type { PhotoSource } from "./photoSource";
 
@@ -57,17 +47,7 @@ export interface ImportOptions {
  * number and court) is left unchanged, which makes re-importing the same export a no-op.
  */
 export class EntryImporter {
-  constructor(
-    private readonly deps: {
-      db: Kysely<Database>;
-      sealer: Sealer;
-      checkPhoto: PhotoCheck;
-      log: Logger;
-      districts: DistrictCheck;
-      onQueued: () => void;
-      now?: () => Date;
-    },
-  ) {}
+  constructor(private readonly deps: IntakeDeps) {}
 
   /** Runs one import and returns its report; a file that cannot be read at all is a 4xx. */
   async run(bytes: Buffer, opts: ImportOptions): Promise<ImportReport> {

@@ -77,21 +77,22 @@ export function buildEntryRow(
   };
 }
 
+/** What taking entries in needs; shared by single intake and bulk import. */
+export interface IntakeDeps {
+  db: Kysely<Database>;
+  sealer: Sealer;
+  checkPhoto: PhotoCheck;
+  log: Logger;
+  /** Refuses unknown district ids. */
+  districts: DistrictCheck;
+  /** Called after a commit that queued redaction work. */
+  onQueued: () => void;
+  now?: () => Date;
+}
+
 /** Takes new entries in: validates the photo, seals raw data, queues redaction, all or nothing. */
 export class EntryIntake {
-  constructor(
-    private readonly deps: {
-      db: Kysely<Database>;
-      sealer: Sealer;
-      checkPhoto: PhotoCheck;
-      log: Logger;
-      /** Refuses unknown district ids. */
-      districts: DistrictCheck;
-      /** Called after a commit that queued redaction work. */
-      onQueued: () => void;
-      now?: () => Date;
-    },
-  ) {}
+  constructor(private readonly deps: IntakeDeps) {}
 
   /** Creates one entry; a duplicate case (same case number and court) is a 409. */
   async create(input: EntryInput, photo: Buffer | undefined, source: string): Promise<EntryRow> {

@@ -1,44 +1,23 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EntryExpiry } from "../../server/services/entryExpiry";
 import { buildEntryInput } from "../support/entryFactory";
-import {
-  createDistrict,
-  removeDataDir,
-  startTestServer,
-  type TestServer,
-} from "../support/testServer";
-
-const demoDir = join(
-  dirname(createRequire(import.meta.url).resolve("@vladmandic/face-api/package.json")),
-  "demo",
-);
+import { demoPhoto } from "../fixtures/images";
+import { createDistrict, useTestServer } from "../support/testServer";
 
 describe("entries expire on time and lose their raw data", () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ env: { SIGNAGE_REDACTION_WORKERS: "1" } });
-    await createDistrict(t.baseUrl, "dongcheng");
-  });
-  afterAll(async () => {
-    await t.stop();
-    removeDataDir(t.dataDir);
-  });
+  const server = useTestServer({ env: { SIGNAGE_REDACTION_WORKERS: "1" } }, (t) =>
+    createDistrict(t.baseUrl, "dongcheng"),
+  );
 
   it("expires at the start of the expiry date in the district's zone and deletes the raw photo and ID number", async () => {
+    const t = server();
     const form = new FormData();
     form.set(
       "entry",
       JSON.stringify(buildEntryInput({ expiryDate: "2027-03-01", idNumber: "110101199001017777" })),
     );
-    form.set(
-      "photo",
-      new Blob([new Uint8Array(readFileSync(join(demoDir, "sample4.jpg")))]),
-      "p.jpg",
-    );
+    form.set("photo", new Blob([new Uint8Array(await demoPhoto(4))]), "p.jpg");
     const res = await fetch(`${t.baseUrl}/api/entries`, { method: "POST", body: form });
     expect(res.status).toBe(201);
     const id = ((await res.json()) as { entry: { id: string } }).entry.id;

@@ -1,8 +1,7 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { EntryViewSchema } from "../../shared/schemas/entryView";
 import {
   badCourtExportRows,
@@ -11,19 +10,17 @@ import {
   toCsv,
   toJson,
 } from "../fixtures/courtExport";
+import { demoPhoto } from "../fixtures/images";
 import { buildZip } from "../fixtures/zip";
 import {
   createDistrict,
   makeDataDir,
   removeDataDir,
   startTestServer,
+  useTestServer,
   type TestServer,
 } from "../support/testServer";
 
-const demoDir = join(
-  dirname(createRequire(import.meta.url).resolve("@vladmandic/face-api/package.json")),
-  "demo",
-);
 const bin = join(import.meta.dirname, "../../bin/signage.js");
 
 interface Report {
@@ -60,17 +57,12 @@ async function countEntries(t: TestServer): Promise<number> {
 }
 
 describe("bulk import of court exports", () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ env: { SIGNAGE_REDACTION_WORKERS: "1" } });
-    await createDistrict(t.baseUrl, "zhongshan");
-  });
-  afterAll(async () => {
-    await t.stop();
-    removeDataDir(t.dataDir);
-  });
+  const server = useTestServer({ env: { SIGNAGE_REDACTION_WORKERS: "1" } }, (t) =>
+    createDistrict(t.baseUrl, "zhongshan"),
+  );
 
   it("imports a GB18030 export, and importing it again changes nothing", async () => {
+    const t = server();
     const rows = buildCourtExportRows(40, { seed: 7 }).map((r) => ({ ...r, 照片: "" }));
     const file = toCsv(rows, { encoding: "gb18030" });
     const first = await importFile(t, file);
@@ -89,6 +81,7 @@ describe("bulk import of court exports", () => {
   });
 
   it("reports each bad row with its line and reason, and imports the good ones", async () => {
+    const t = server();
     const good = buildCourtExportRows(20, { seed: 99 }).map((r) => ({
       ...r,
       照片: "",
@@ -109,6 +102,7 @@ describe("bulk import of court exports", () => {
   });
 
   it("refuses an export without the required columns and stores nothing", async () => {
+    const t = server();
     const before = await countEntries(t);
     const file = toCsv([buildPersonRow()], { headers: ["被执行人姓名/名称", "性别"] });
     const res = await importFile(t, file);
@@ -118,6 +112,7 @@ describe("bulk import of court exports", () => {
   });
 
   it("refuses an import into an unknown district and stores nothing", async () => {
+    const t = server();
     const before = await countEntries(t);
     const res = await importFile(t, toCsv([buildPersonRow({ 照片: "" })]), {
       districtIds: "zhongshan,atlantis",
@@ -128,6 +123,7 @@ describe("bulk import of court exports", () => {
   });
 
   it("refuses a binary file and bad form fields with a 4xx", async () => {
+    const t = server();
     const png = await importFile(t, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 1, 2, 3]));
     expect(png.status).toBeGreaterThanOrEqual(400);
     expect(png.status).toBeLessThan(500);
@@ -138,7 +134,8 @@ describe("bulk import of court exports", () => {
   });
 
   it("matches photos from a zip by file name and queues their redaction", async () => {
-    const face = readFileSync(join(demoDir, "sample2.jpg"));
+    const t = server();
+    const face = await demoPhoto(2);
     const rows = [
       buildPersonRow({ 照片: "p-1.jpg", 案号: "（2026）辽0202执90001号" }),
       buildPersonRow({ 照片: "missing.jpg", 案号: "（2026）辽0202执90002号" }),
@@ -169,7 +166,7 @@ describe("signage import (CLI)", () => {
     try {
       const photos = join(dataDir, "photos");
       mkdirSync(photos);
-      writeFileSync(join(photos, "x-1.jpg"), readFileSync(join(demoDir, "sample3.jpg")));
+      writeFileSync(join(photos, "x-1.jpg"), await demoPhoto(3));
       const rows = [buildPersonRow({ 照片: "x-1.jpg" }), buildPersonRow({ 照片: "" })];
       const file = join(dataDir, "export.csv");
       writeFileSync(file, toCsv(rows));

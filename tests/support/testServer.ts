@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
+import { afterAll, beforeAll } from "vitest";
+import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
 import { io, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol/events";
 import { loadConfig } from "../../server/config";
@@ -123,5 +125,45 @@ export async function pairKiosk(
     return { socket: await connectKiosk(baseUrl, token), token, screenId };
   } finally {
     unpaired.disconnect();
+  }
+}
+
+/**
+ * Starts a fresh server for a describe block (before all its tests), optionally prepares it,
+ * and removes it afterwards; returns a getter for the running server.
+ */
+export function useTestServer(
+  opts: { env?: Record<string, string> } = {},
+  prepare?: (t: TestServer) => Promise<void>,
+): () => TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(opts);
+    await prepare?.(server);
+  });
+  afterAll(async () => {
+    if (!server) return;
+    await server.stop();
+    removeDataDir(server.dataDir);
+  });
+  return () => {
+    if (!server) throw new Error("the test server has not started");
+    return server;
+  };
+}
+
+/** Waits until an entry's redaction has settled (done, needs review or failed). */
+export async function waitForRedaction(
+  t: TestServer,
+  id: string,
+  timeoutMs = 90_000,
+): Promise<EntryView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${t.baseUrl}/api/entries/${id}`);
+    const entry = EntryViewSchema.parse(((await res.json()) as { entry: unknown }).entry);
+    if (entry.redactionStatus !== "queued" && entry.redactionStatus !== "processing") return entry;
+    if (Date.now() > deadline) throw new Error(`redaction of ${id} still ${entry.redactionStatus}`);
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
