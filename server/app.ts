@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { rooms } from "../shared/protocol/rooms";
 import { AppError } from "./errors";
 import { errorHandler, notFound } from "./http/errorHandler";
+import { requireLocalOperator } from "./http/requireLocalOperator";
 import { announcementsRouter } from "./routes/announcements/router";
 import { districtsRouter } from "./routes/districts/router";
 import { emergenciesRouter } from "./routes/emergencies/router";
@@ -18,6 +19,7 @@ import { AnnouncementPublisher, type ChangeNotifier } from "./services/announcem
 import { DistrictRegistry } from "./services/districtRegistry";
 import { EmergencyNotices } from "./services/emergencyNotices";
 import { EntryImporter } from "./services/entryImport";
+import { ExportParser } from "./services/import/parseOffThread";
 import { EntryIntake, type PhotoCheck, type Sealer } from "./services/entryIntake";
 import { ScreenPairing } from "./services/screenPairing";
 import { createIo, type SignageIo } from "./sockets/io";
@@ -125,7 +127,8 @@ export function createApp(deps: AppDeps): SignageApp {
     onQueued: () => deps.onRedactionQueued?.(),
   };
   const intake = new EntryIntake(intakeDeps);
-  const importer = new EntryImporter(intakeDeps);
+  const exportParser = new ExportParser();
+  const importer = new EntryImporter({ ...intakeDeps, parse: (b, o) => exportParser.parse(b, o) });
   const pairing = new ScreenPairing({
     db: deps.db,
     log: deps.log,
@@ -163,7 +166,7 @@ export function createApp(deps: AppDeps): SignageApp {
     }
   });
 
-  app.use("/api", requireJsonBody, express.json({ limit: "64kb" }));
+  app.use("/api", requireLocalOperator, requireJsonBody, express.json({ limit: "64kb" }));
   app.use("/api/announcements", announcementsRouter({ db: deps.db, publisher }));
   app.use(
     "/api/districts",
@@ -194,7 +197,9 @@ export function createApp(deps: AppDeps): SignageApp {
     close: () =>
       new Promise<void>((resolveClose) => {
         // io.close() also closes the HTTP server; sockets get a clean disconnect.
-        void io.close(() => resolveClose());
+        void io.close(() => {
+          void exportParser.close().finally(resolveClose);
+        });
         httpServer.closeAllConnections();
       }),
   };

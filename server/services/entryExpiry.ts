@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
-import { deleteRawData } from "../store/entries";
+import { deleteRawData, supersedeJobs } from "../store/entries";
 import type { Database } from "../store/schema";
 import { expiryInstant } from "./manifestBuilder";
 
@@ -74,11 +74,8 @@ export class EntryExpiry {
           .execute();
         // The raw photo and full ID number go; the entry row stays as the record.
         await deleteRawData(trx, id);
-        await trx
-          .deleteFrom("redaction_jobs")
-          .where("entry_id", "=", id)
-          .where("state", "=", "queued")
-          .execute();
+        // A redaction still queued or running for it must not land a result afterwards.
+        await supersedeJobs(trx, id, at);
       }
     });
     for (const id of ids) this.deps.log.info({ entryId: id }, "entry expired; raw data deleted");

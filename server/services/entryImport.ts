@@ -3,7 +3,11 @@ import type { EntryInput } from "../../shared/schemas/entry";
 import { AppError } from "../errors";
 import { enqueueRedaction, findEntryByCase, insertEntry, saveRawPhoto } from "../store/entries";
 import { buildEntryRow, sealedContext, todayOf, type IntakeDeps } from "./entryIntake";
-import { parseCourtExport } from "./import/parseCourtExport";
+import {
+  parseCourtExport,
+  type ParseCourtExportOptions,
+  type ParsedExport,
+} from "./import/parseCourtExport";
 import type { PhotoSource } from "./photoSource";
 
 /** The outcome of one row of an import. */
@@ -47,14 +51,20 @@ export interface ImportOptions {
  * number and court) is left unchanged, which makes re-importing the same export a no-op.
  */
 export class EntryImporter {
-  constructor(private readonly deps: IntakeDeps) {}
+  constructor(
+    private readonly deps: IntakeDeps & {
+      /** Parses the export; the server passes a worker-thread parser, the CLI parses in place. */
+      parse?: (bytes: Buffer, opts: ParseCourtExportOptions) => Promise<ParsedExport>;
+    },
+  ) {}
 
   /** Runs one import and returns its report; a file that cannot be read at all is a 4xx. */
   async run(bytes: Buffer, opts: ImportOptions): Promise<ImportReport> {
     const progress = opts.onProgress ?? (() => undefined);
     await this.deps.districts.requireExisting(opts.districtIds);
     progress({ phase: "parsing", done: 0, total: 0 });
-    const parsed = parseCourtExport(bytes, {
+    const parse = this.deps.parse ?? ((b, o) => Promise.resolve(parseCourtExport(b, o)));
+    const parsed = await parse(bytes, {
       kind: opts.kind,
       districtIds: opts.districtIds,
       ...(opts.expiryDate ? { expiryOverride: opts.expiryDate } : {}),

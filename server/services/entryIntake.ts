@@ -11,6 +11,7 @@ import {
   getEntry,
   insertEntry,
   saveRawPhoto,
+  supersedeJobs,
 } from "../store/entries";
 import type { Database, EntryRow, NewEntryRow } from "../store/schema";
 
@@ -231,6 +232,8 @@ export class EntryIntake {
     await this.deps.checkPhoto(photo);
     const at = (this.deps.now?.() ?? new Date()).toISOString();
     await this.deps.db.transaction().execute(async (trx) => {
+      // A redaction still running on the old photo must not land its result afterwards.
+      await supersedeJobs(trx, id, at);
       await trx.deleteFrom("raw_photos").where("entry_id", "=", id).execute();
       await trx.deleteFrom("renditions").where("entry_id", "=", id).execute();
       await trx.deleteFrom("redaction_results").where("entry_id", "=", id).execute();

@@ -41,7 +41,10 @@ export async function folderPhotoSource(dir: string): Promise<PhotoSource> {
  * Photos in a zip archive, read into memory once with limits on count and sizes (checked on
  * the bytes actually inflated, not only on what the archive claims).
  */
-export function zipPhotoSource(zip: Buffer): Promise<PhotoSource> {
+export function zipPhotoSource(
+  zip: Buffer,
+  limits: { maxTotalBytes: number } = { maxTotalBytes: PHOTO_LIMITS.maxTotalBytes },
+): Promise<PhotoSource> {
   return new Promise((resolve, reject) => {
     const bad = (why: string): AppError =>
       new AppError(400, "bad_request", `The photo archive is not usable: ${why}.`);
@@ -92,7 +95,7 @@ export function zipPhotoSource(zip: Buffer): Promise<PhotoSource> {
             stream.on("data", (c: Buffer) => {
               size += c.length;
               total += c.length;
-              if (size > PHOTO_LIMITS.maxFileBytes || total > PHOTO_LIMITS.maxTotalBytes) {
+              if (size > PHOTO_LIMITS.maxFileBytes || total > limits.maxTotalBytes) {
                 stream.destroy();
                 reject(
                   new AppError(

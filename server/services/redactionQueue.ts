@@ -116,14 +116,28 @@ export class RedactionQueue {
     try {
       const sealed = await loadRawPhoto(this.deps.db, job.entryId);
       if (!sealed) {
-        await finishJob(this.deps.db, job.id, "done", this.nowIso(), "raw photo already deleted");
+        const at = this.nowIso();
+        await this.deps.db.transaction().execute(async (trx) => {
+          if (!(await finishJob(trx, job.id, "done", at, "raw photo already deleted"))) return;
+          await trx
+            .updateTable("entries")
+            .set({
+              redaction_status: "needs_review",
+              redaction_reason: "The raw photo is gone.",
+              updated_at: at,
+            })
+            .where("id", "=", job.entryId)
+            .execute();
+        });
         return;
       }
       const raw = this.deps.vault.open(sealed, sealedContext.photo(job.entryId));
       const outcome = await this.deps.redactor.redact(raw, { style: "mosaic" });
       const at = this.nowIso();
       const publishable = outcome.verdict === "publishable" && outcome.renditions.length > 0;
-      await this.deps.db.transaction().execute(async (trx) => {
+      const saved = await this.deps.db.transaction().execute(async (trx) => {
+        // Settle the job first: if it was superseded (the photo was replaced), drop the result.
+        if (!(await finishJob(trx, job.id, "done", at))) return false;
         await saveRedactionOutcome(
           trx,
           {
@@ -156,8 +170,12 @@ export class RedactionQueue {
             updated_at: at,
           },
         );
-        await finishJob(trx, job.id, "done", at);
+        return true;
       });
+      if (!saved) {
+        log.info("redaction result dropped: the photo was replaced meanwhile");
+        return;
+      }
       log.info({ verdict: outcome.verdict, reason: outcome.reason }, "redaction finished");
       this.deps.onSettled?.(job.entryId, publishable ? "done" : "needs_review");
     } catch (err) {
@@ -165,16 +183,14 @@ export class RedactionQueue {
       const at = this.nowIso();
       if (job.attempts < MAX_ATTEMPTS) {
         log.warn({ err, attempts: job.attempts }, "redaction failed; will retry");
-        await this.deps.db
-          .updateTable("redaction_jobs")
-          .set({ state: "queued", last_error: message, updated_at: at })
-          .where("id", "=", job.id)
-          .execute();
-        await this.deps.db
-          .updateTable("entries")
-          .set({ redaction_status: "queued", updated_at: at })
-          .where("id", "=", job.entryId)
-          .execute();
+        await this.deps.db.transaction().execute(async (trx) => {
+          if (!(await finishJob(trx, job.id, "queued", at, message))) return;
+          await trx
+            .updateTable("entries")
+            .set({ redaction_status: "queued", updated_at: at })
+            .where("id", "=", job.entryId)
+            .execute();
+        });
         return;
       }
       log.error(
@@ -182,7 +198,7 @@ export class RedactionQueue {
         "redaction failed for good; entry needs manual regions",
       );
       await this.deps.db.transaction().execute(async (trx) => {
-        await finishJob(trx, job.id, "failed", at, message);
+        if (!(await finishJob(trx, job.id, "failed", at, message))) return;
         await trx
           .updateTable("entries")
           .set({

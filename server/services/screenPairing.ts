@@ -19,6 +19,8 @@ import type { DistrictCheck } from "./entryIntake";
 
 /** Pairing codes live this long. */
 export const PAIRING_CODE_TTL_MS = 10 * 60 * 1000;
+/** Pairing codes an address, and all addresses together, may request per minute. */
+export const PAIRING_CODE_REQUESTS = { perAddress: 30, overall: 600 };
 /** Wrong codes allowed per address per minute, and across all addresses per minute. */
 export const PAIRING_FAILURE_LIMITS = { perAddress: 10, overall: 100 };
 
@@ -28,6 +30,9 @@ export interface ScreenNotifier {
     code: string,
     p: { screenId: string; name: string; districtId: string; token: string },
   ): void;
+  /** Connections the screen has right now (a rotation needs exactly one). */
+  connections(screenId: string): Promise<number>;
+  /** Hands a rotated token to the screen's one connection, then makes it reconnect with it. */
   tokenRotated(screenId: string, token: string): void;
   revoked(screenId: string, reason: string): void;
   moved(screenId: string, fromDistrictId: string, toDistrictId: string): void;
@@ -234,6 +239,20 @@ export class ScreenPairing {
     return { screen: presentScreen(row, false), token };
   }
 
+  /** Withdraws an unused code (its kiosk got a newer one or went away). */
+  async withdrawCode(code: string): Promise<void> {
+    await this.deps.db
+      .deleteFrom("pairing_codes")
+      .where("code", "=", code)
+      .where("used_at", "is", null)
+      .execute();
+  }
+
+  /** Whether a screen is still paired. */
+  async isActive(id: string): Promise<boolean> {
+    return (await getScreen(this.deps.db, id))?.state === "active";
+  }
+
   /** The active screen a device token belongs to. */
   async authenticate(token: string): Promise<ScreenRow | undefined> {
     if (token.length < 32 || token.length > 200) return undefined;
@@ -292,11 +311,33 @@ export class ScreenPairing {
     return this.present(await this.get(id));
   }
 
-  /** Issues a new token; a connected kiosk receives it, the old one stops working at once. */
+  /**
+   * Issues a new token, delivered over the screen's live connection; the old one stops working
+   * at once. Rotation answers a leaked token, so the new one must reach exactly one connection:
+   * an offline screen is refused (nothing changes), and a token in use twice is treated as
+   * stolen: the screen is unpaired and must be paired again on site.
+   */
   async rotate(id: string): Promise<Screen> {
     const row = await this.get(id);
-    if (row.state !== "active")
+    if (row.state !== "active") {
       throw new AppError(409, "conflict", "A revoked screen has no token to rotate.");
+    }
+    const live = await this.deps.notifier.connections(id);
+    if (live === 0) {
+      throw new AppError(
+        409,
+        "conflict",
+        "The screen is offline; rotate its token while it is connected, or unpair it.",
+      );
+    }
+    if (live > 1) {
+      await this.revoke(id);
+      throw new AppError(
+        409,
+        "conflict",
+        `The screen's token is in use by ${live} connections, so it may have leaked; the screen was unpaired and must be paired again.`,
+      );
+    }
     const token = newToken();
     await updateScreen(this.deps.db, id, { token_hash: hashToken(token) });
     this.deps.log.info({ screenId: id }, "screen token rotated");

@@ -9,6 +9,7 @@ import {
 } from "../../shared/schemas/screen";
 import { KioskHelloSchema, type SyncDelta } from "../../shared/schemas/sync";
 import { RateLimiter } from "../http/rateLimiter";
+import { PAIRING_CODE_REQUESTS } from "../services/screenPairing";
 import type { DistrictRegistry } from "../services/districtRegistry";
 import type { EmergencyNotices } from "../services/emergencyNotices";
 import { buildScreenContext, computeSync } from "../services/kioskSync";
@@ -39,8 +40,12 @@ export function socketScreenNotifier(io: SignageIo): ScreenNotifier {
   });
   return {
     paired: (code, p) => io.to(rooms.pairing(code)).emit("pairing:complete", p),
-    tokenRotated: (screenId, token) =>
-      io.to(rooms.screen(screenId)).emit("screen:token", { token }),
+    connections: async (screenId) => (await io.in(rooms.screen(screenId)).fetchSockets()).length,
+    tokenRotated: (screenId, token) => {
+      io.to(rooms.screen(screenId)).emit("screen:token", { token });
+      // The old token no longer authenticates: the kiosk reconnects with the new one.
+      io.in(rooms.screen(screenId)).disconnectSockets(false);
+    },
     revoked: (screenId, reason) => {
       io.to(rooms.screen(screenId)).emit("screen:revoked", { reason });
       // A DISCONNECT packet (not a closed transport) so the notice above arrives first.
@@ -117,10 +122,24 @@ export function registerKioskHandlers(
     );
   });
 
+  // Pairing codes per address and overall, across reconnects: unpaired sockets are anonymous.
+  const codeRequests = new RateLimiter(PAIRING_CODE_REQUESTS.perAddress, 60_000);
+  const allCodeRequests = new RateLimiter(PAIRING_CODE_REQUESTS.overall, 60_000);
+
   io.on("connection", (socket) => {
     const screenId = socket.data.screenId;
     const log = deps.log.child({ socketId: socket.id, ...(screenId ? { screenId } : {}) });
-    const codeRequests = new RateLimiter(5, 60_000);
+    const address = socket.handshake.address;
+    let offeredCode: string | undefined;
+    const dropOfferedCode = (): void => {
+      if (offeredCode === undefined) return;
+      const code = offeredCode;
+      offeredCode = undefined;
+      // A code nobody can see any more must not pair anything.
+      void deps.pairing
+        .withdrawCode(code)
+        .catch((err: unknown) => log.warn({ err }, "could not withdraw a pairing code"));
+    };
 
     if (
       socket.data.mode === "screen" &&
@@ -156,7 +175,10 @@ export function registerKioskHandlers(
         });
         return;
       }
-      const wait = codeRequests.retryAfterSeconds("socket");
+      const wait = Math.max(
+        codeRequests.retryAfterSeconds(address),
+        allCodeRequests.retryAfterSeconds("all"),
+      );
       if (wait > 0) {
         reply({
           ok: false,
@@ -167,11 +189,14 @@ export function registerKioskHandlers(
         });
         return;
       }
-      codeRequests.hit("socket");
+      codeRequests.hit(address);
+      allCodeRequests.hit("all");
       deps.pairing.offerCode(info.data).then(
         (offer) => {
-          // Leave the room of any earlier code: only the newest code pairs this kiosk.
-          for (const room of socket.rooms) if (room.startsWith("pairing:")) void socket.leave(room);
+          // Only the newest code pairs this kiosk: the earlier one is withdrawn.
+          if (offeredCode !== undefined) void socket.leave(rooms.pairing(offeredCode));
+          dropOfferedCode();
+          offeredCode = offer.code;
           void socket.join(rooms.pairing(offer.code));
           reply({ ok: true, data: offer });
         },
@@ -208,11 +233,21 @@ export function registerKioskHandlers(
       }
       if (parsed.data.appVersion !== undefined) socket.data.appVersion = parsed.data.appVersion;
       const districtId = socket.data.districtId;
-      if (districtId === undefined) {
+      if (districtId === undefined || screenId === undefined) {
         reply(unpaired);
         return;
       }
-      buildScreenContext(deps, districtId)
+      // Checked on every hello, so a revoke that raced this socket's connection still wins.
+      deps.pairing
+        .isActive(screenId)
+        .then((active) => {
+          if (!active) {
+            socket.emit("screen:revoked", { reason: "This screen was unpaired." });
+            socket.disconnect(true);
+            throw new Error("screen no longer active");
+          }
+          return buildScreenContext(deps, districtId);
+        })
         .then((context) => computeSync(deps.db, parsed.data.appliedVersion, context))
         .then(
           (delta) => reply({ ok: true, data: delta }),
@@ -240,6 +275,7 @@ export function registerKioskHandlers(
 
     socket.on("disconnect", (reason) => {
       log.debug({ reason }, "kiosk disconnected");
+      dropOfferedCode();
       if (screenId !== undefined) void deps.pairing.touch(screenId).catch(() => undefined);
     });
   });

@@ -203,14 +203,27 @@ export async function requeueInterruptedJobs(db: Db, at: string): Promise<number
 export async function finishJob(
   db: Db,
   id: number,
-  state: "done" | "failed",
+  state: "done" | "failed" | "queued",
   at: string,
   error?: string,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  // Only a job still running may settle: one superseded meanwhile (new photo) must not.
+  const r = await db
     .updateTable("redaction_jobs")
     .set({ state, updated_at: at, last_error: error ?? null })
     .where("id", "=", id)
+    .where("state", "=", "running")
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Marks an entry's open redaction jobs superseded (its photo was replaced). */
+export async function supersedeJobs(db: Db, entryId: string, at: string): Promise<void> {
+  await db
+    .updateTable("redaction_jobs")
+    .set({ state: "superseded", updated_at: at, last_error: "superseded by a new photo" })
+    .where("entry_id", "=", entryId)
+    .where("state", "in", ["queued", "running"])
     .execute();
 }
 

@@ -93,7 +93,7 @@ export interface RedactionResultTable {
 export interface RedactionJobTable {
   id: Generated<number>;
   entry_id: string;
-  state: "queued" | "running" | "done" | "failed";
+  state: "queued" | "running" | "done" | "failed" | "superseded";
   attempts: Generated<number>;
   last_error: string | null;
   created_at: string;

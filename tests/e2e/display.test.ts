@@ -74,8 +74,19 @@ describe("from console to screen, in real Chromium", () => {
     await expectVisible(page.getByTestId("waiting"));
     await expectText(page.locator("#status"), /Online/);
 
-    // Unpairing sends the screen straight back to a new pairing code.
+    // A rotated token reaches the display, which reconnects with it and keeps it.
     const screenId = (res.body as { screen: { id: string } }).screen.id;
+    const rotated = await fetch(`${t.baseUrl}/api/screens/${screenId}/rotate-token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(rotated.status).toBe(200);
+    await expectText(page.locator("#status"), /Online/);
+    await page.reload();
+    await expectVisible(page.getByTestId("waiting"));
+    await expectText(page.locator("#status"), /Online/);
+
+    // Unpairing sends the screen straight back to a new pairing code.
     await fetch(`${t.baseUrl}/api/screens/${screenId}/revoke`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },

@@ -78,6 +78,31 @@ describe("entries with photos: sealed raw, redacted off the event loop, fail clo
     expect(again.renditions).toHaveLength(2);
   });
 
+  it("a photo replaced while the old one is being redacted never gets the old photo's renditions", async () => {
+    const t = server();
+    const res = await postEntryWithPhoto(t, await demoPhoto(5));
+    expect(res.status).toBe(201);
+    const created = EntryViewSchema.parse(((await res.json()) as { entry: unknown }).entry);
+    const noFace = await sharp({
+      create: { width: 600, height: 800, channels: 3, background: { r: 200, g: 200, b: 200 } },
+    })
+      .jpeg()
+      .toBuffer();
+    const form = new FormData();
+    form.set("photo", new Blob([new Uint8Array(noFace)]), "p.jpg");
+    const replaced = await fetch(`${t.baseUrl}/api/entries/${created.id}/photo`, {
+      method: "PUT",
+      body: form,
+    });
+    expect(replaced.status).toBe(200);
+    const settled = await waitForRedaction(t, created.id);
+    // Whichever way the race went, only the new photo's (failing) result may stand.
+    await new Promise((r) => setTimeout(r, 6_000));
+    const final = await waitForRedaction(t, settled.id);
+    expect(final.redactionStatus).toBe("needs_review");
+    expect(final.renditions).toEqual([]);
+  });
+
   it("refuses a text file named .jpg with a 4xx and stores nothing", async () => {
     const t = server();
     const before = await entryCount(t);

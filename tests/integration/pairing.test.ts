@@ -169,6 +169,56 @@ describe("screen pairing and device tokens", () => {
     }
   });
 
+  it("refuses to rotate an offline screen's token, and unpairs a screen whose token is used twice", async () => {
+    const offline = await pairKiosk(t.baseUrl, "dalian");
+    offline.socket.disconnect();
+    await new Promise((r) => setTimeout(r, 100));
+    const refused = await fetch(`${t.baseUrl}/api/screens/${offline.screenId}/rotate-token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(refused.status).toBe(409);
+    (await connectKiosk(t.baseUrl, offline.token)).disconnect();
+
+    const twice = await pairKiosk(t.baseUrl, "dalian");
+    const thief = await connectKiosk(t.baseUrl, twice.token);
+    let thiefGotToken = false;
+    thief.on("screen:token", () => (thiefGotToken = true));
+    const res = await fetch(`${t.baseUrl}/api/screens/${twice.screenId}/rotate-token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(res.status).toBe(409);
+    expect(JSON.stringify(await res.json())).toContain("leaked");
+    await expect(connectKiosk(t.baseUrl, twice.token)).rejects.toThrow(/unauthenticated/);
+    expect(thiefGotToken).toBe(false);
+    thief.disconnect();
+    twice.socket.disconnect();
+  });
+
+  it("withdraws a code once the kiosk shows a newer one", async () => {
+    const kiosk = await connectKiosk(t.baseUrl);
+    try {
+      const first = await requestCode(kiosk);
+      const second = await requestCode(kiosk);
+      await new Promise((r) => setTimeout(r, 100));
+      const stale = await postJson(`${t.baseUrl}/api/screens/pair`, {
+        code: first,
+        name: "x",
+        districtId: "dalian",
+      });
+      expect(stale.status).toBe(404);
+      const fresh = await postJson(`${t.baseUrl}/api/screens/pair`, {
+        code: second,
+        name: "x",
+        districtId: "dalian",
+      });
+      expect(fresh.status).toBe(201);
+    } finally {
+      kiosk.disconnect();
+    }
+  });
+
   it("moves a screen to another district and it re-syncs at once", async () => {
     const { socket, screenId } = await pairKiosk(t.baseUrl, "dalian");
     try {
@@ -241,6 +291,35 @@ describe("screen pairing and device tokens", () => {
     } finally {
       unpaired.disconnect();
       socket.disconnect();
+    }
+  });
+});
+
+describe("asking for pairing codes", () => {
+  it("is limited per address across reconnects", async () => {
+    const t = await startTestServer();
+    try {
+      let refused = 0;
+      for (let i = 0; i < 4 && refused === 0; i++) {
+        const kiosk = await connectKiosk(t.baseUrl);
+        for (let j = 0; j < 10; j++) {
+          const r = (await kiosk
+            .timeout(5000)
+            .emitWithAck("pairing:request", { width: 1, height: 1, appVersion: "x" })) as {
+            ok: boolean;
+            error?: { message: string };
+          };
+          if (!r.ok) {
+            refused += 1;
+            expect(r.error?.message).toMatch(/try again in \d+ s/);
+          }
+        }
+        kiosk.disconnect();
+      }
+      expect(refused).toBeGreaterThan(0);
+    } finally {
+      await t.stop();
+      removeDataDir(t.dataDir);
     }
   });
 });

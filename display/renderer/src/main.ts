@@ -96,12 +96,26 @@ async function start(): Promise<void> {
     socket.connect();
   };
 
-  const forgetPairing = async (why: string): Promise<void> => {
+  // socket.io gives up after a refused handshake or a server-side disconnect; the kiosk must
+  // not: retry with full-jitter exponential backoff so a city of screens does not return in step.
+  let retries = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  const retrySoon = (): void => {
+    clearTimeout(retryTimer);
+    const delay = Math.random() * Math.min(30_000, 1_000 * 2 ** retries);
+    retries = Math.min(retries + 1, 10);
+    retryTimer = setTimeout(() => {
+      if (!socket.connected && !socket.active) socket.connect();
+    }, delay);
+  };
+
+  /** Forgets the token (set to null at once, so any reconnect from here is unpaired). */
+  const forgetPairing = async (why: string, reconnectNow: boolean): Promise<void> => {
     console.warn("returning to pairing:", why);
     token = null;
-    await tokens.clear();
     store.reset();
-    reconnect();
+    await tokens.clear();
+    if (reconnectNow) reconnect();
   };
 
   const requestCode = (): void => {
@@ -173,6 +187,7 @@ async function start(): Promise<void> {
   setInterval(reportStatus, STATUS_EVERY_MS);
 
   socket.on("connect", () => {
+    retries = 0;
     if (!token) {
       state = "pairing";
       render();
@@ -194,15 +209,18 @@ async function start(): Promise<void> {
       "code" in data &&
       data.code === "unauthenticated"
     ) {
-      void forgetPairing("the server no longer accepts this screen's token");
+      void forgetPairing("the server no longer accepts this screen's token", true);
       return;
     }
     state = "offline";
     render();
+    if (!socket.active) retrySoon();
   });
-  socket.on("disconnect", () => {
+  socket.on("disconnect", (reason) => {
     state = "offline";
     render();
+    // After the server's own disconnect (unpaired, token rotated) socket.io does not reconnect.
+    if (reason === "io server disconnect") retrySoon();
   });
   socket.on("pairing:complete", (raw) => {
     const p = PairingCompleteSchema.safeParse(raw);
@@ -221,7 +239,8 @@ async function start(): Promise<void> {
   });
   socket.on("screen:revoked", (raw) => {
     const p = ScreenRevokedSchema.safeParse(raw);
-    void forgetPairing(p.success ? p.data.reason : "unpaired");
+    // The server disconnects this socket right after; the reconnect then comes up unpaired.
+    void forgetPairing(p.success ? p.data.reason : "unpaired", false);
   });
   socket.on("content:changed", (raw) => {
     const change = ContentChangedSchema.safeParse(raw);

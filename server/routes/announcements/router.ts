@@ -1,6 +1,5 @@
 import { Router } from "express";
 import type { Kysely } from "kysely";
-import { requireLocalWriter } from "../../http/requireLocalWriter";
 import { validate } from "../../http/validate";
 import { presentAnnouncement } from "../../presenters/presentAnnouncement";
 import type { AnnouncementPublisher } from "../../services/announcementPublisher";
@@ -21,7 +20,7 @@ export function announcementsRouter(deps: {
     res.json({ announcements: rows.map(presentAnnouncement) });
   });
 
-  router.post("/", requireLocalWriter, async (req, res) => {
+  router.post("/", async (req, res) => {
     const input = validate(CreateAnnouncementSchema, req.body, "announcement");
     const announcement = await deps.publisher.publish(input);
     res.status(201).json({ announcement });

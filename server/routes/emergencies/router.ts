@@ -1,5 +1,4 @@
 import { Router } from "express";
-import { requireLocalWriter } from "../../http/requireLocalWriter";
 import { validate } from "../../http/validate";
 import type { EmergencyNotices } from "../../services/emergencyNotices";
 import { EmergencyParamsSchema, PostEmergencySchema } from "./schema";
@@ -12,7 +11,7 @@ export function emergenciesRouter(deps: { emergencies: EmergencyNotices }): Rout
     res.json({ emergencies: await deps.emergencies.listActive() });
   });
 
-  router.post("/", requireLocalWriter, async (req, res) => {
+  router.post("/", async (req, res) => {
     const input = validate(PostEmergencySchema, req.body, "emergency notice");
     const endsAt = input.endsAt ? new Date(input.endsAt).toISOString() : undefined;
     const emergency = await deps.emergencies.post({
@@ -24,7 +23,7 @@ export function emergenciesRouter(deps: { emergencies: EmergencyNotices }): Rout
     res.status(201).json({ emergency });
   });
 
-  router.post("/:id/clear", requireLocalWriter, async (req, res) => {
+  router.post("/:id/clear", async (req, res) => {
     const { id } = validate(EmergencyParamsSchema, req.params, "emergency id");
     res.json({ emergency: await deps.emergencies.clear(id) });
   });

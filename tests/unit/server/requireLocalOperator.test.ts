@@ -1,19 +1,19 @@
 import type { Request, Response } from "express";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../../server/errors";
-import { requireLocalWriter } from "../../../server/http/requireLocalWriter";
+import { requireLocalOperator } from "../../../server/http/requireLocalOperator";
 
 function decide(remoteAddress: string): unknown {
   let passed: unknown = "not called";
   const req = { socket: { remoteAddress } } as unknown as Request;
-  void requireLocalWriter(req, {} as Response, (err?: unknown) => {
+  void requireLocalOperator(req, {} as Response, (err?: unknown) => {
     passed = err;
   });
   return passed;
 }
 
-describe("requireLocalWriter (the seam until accounts exist)", () => {
-  it.each(["127.0.0.1", "::1", "::ffff:127.0.0.1"])("lets %s change content", (addr) => {
+describe("requireLocalOperator (the seam until accounts exist)", () => {
+  it.each(["127.0.0.1", "::1", "::ffff:127.0.0.1"])("lets %s use the console API", (addr) => {
     expect(decide(addr)).toBeUndefined();
   });
 

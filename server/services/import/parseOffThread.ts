@@ -1,0 +1,34 @@
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import { AppError } from "../../errors";
+import type { ParseCourtExportOptions, ParsedExport } from "./parseCourtExport";
+import type { ParseOutcome, ParseTask } from "./parseTask";
+
+const workerFile = fileURLToPath(new URL("./parseWorker.mjs", import.meta.url));
+
+/** Parses court exports in a worker thread, so a 100,000-row file never stalls the sockets. */
+export class ExportParser {
+  private pool: Piscina<ParseTask, ParseOutcome> | undefined;
+
+  /** Parses off the event loop; the same result (or AppError) as parseCourtExport. */
+  async parse(bytes: Buffer, opts: ParseCourtExportOptions): Promise<ParsedExport> {
+    // One thread, started on first use and stopped when idle: imports are rare and serial.
+    this.pool ??= new Piscina<ParseTask, ParseOutcome>({
+      filename: workerFile,
+      minThreads: 0,
+      maxThreads: 1,
+      idleTimeout: 60_000,
+    });
+    const copy = new ArrayBuffer(bytes.length);
+    new Uint8Array(copy).set(bytes);
+    const outcome = await this.pool.run({ bytes: copy, opts }, { transferList: [copy] });
+    if (!outcome.ok) throw new AppError(outcome.status, outcome.code, outcome.message);
+    return outcome.parsed;
+  }
+
+  /** Stops the worker thread. */
+  async close(): Promise<void> {
+    await this.pool?.destroy();
+    this.pool = undefined;
+  }
+}
