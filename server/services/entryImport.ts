@@ -79,7 +79,13 @@ export class EntryImporter {
     }
     const total = parsed.rows.length;
     const reports: ImportRowReport[] = [];
-    const accepted: { line: number; entry: EntryInput; photo?: Buffer; id: string }[] = [];
+    const accepted: {
+      line: number;
+      entry: EntryInput;
+      photo?: Buffer;
+      id: string;
+      reportIndex: number;
+    }[] = [];
     const seenInFile = new Map<string, number>();
     const today = todayOf(this.deps.now?.() ?? new Date());
 
@@ -141,7 +147,13 @@ export class EntryImporter {
         }
       }
       const id = randomUUID();
-      accepted.push({ line: row.line, entry: row.entry, id, ...(photo ? { photo } : {}) });
+      accepted.push({
+        line: row.line,
+        entry: row.entry,
+        id,
+        reportIndex: reports.length,
+        ...(photo ? { photo } : {}),
+      });
       reports.push({
         line: row.line,
         status: "accepted",
@@ -152,14 +164,24 @@ export class EntryImporter {
 
     const batchId = randomUUID();
     const at = (this.deps.now?.() ?? new Date()).toISOString();
-    const counts = {
-      accepted: reports.filter((r) => r.status === "accepted").length,
-      unchanged: reports.filter((r) => r.status === "unchanged").length,
-      refused: reports.filter((r) => r.status === "refused").length,
-    };
+    const countOf = (status: ImportRowReport["status"]): number =>
+      reports.filter((r) => r.status === status).length;
     progress({ phase: "saving", done: 0, total: accepted.length });
-    await this.deps.db.transaction().execute(async (trx) => {
+    const saved = await this.deps.db.transaction().execute(async (trx) => {
+      const inserted: typeof accepted = [];
       for (const [i, a] of accepted.entries()) {
+        // Checked again inside the transaction: a case created meanwhile stays unchanged.
+        const existing = await findEntryByCase(trx, a.entry.caseNumber, a.entry.court);
+        if (existing) {
+          reports[a.reportIndex] = {
+            line: a.line,
+            status: "unchanged",
+            entryId: existing.id,
+            caseNumber: a.entry.caseNumber,
+          };
+          continue;
+        }
+        inserted.push(a);
         const row = buildEntryRow(a.entry, {
           id: a.id,
           at,
@@ -179,6 +201,11 @@ export class EntryImporter {
         }
         if (i % 200 === 0) progress({ phase: "saving", done: i, total: accepted.length });
       }
+      const counts = {
+        accepted: countOf("accepted"),
+        unchanged: countOf("unchanged"),
+        refused: countOf("refused"),
+      };
       await trx
         .insertInto("import_batches")
         .values({
@@ -193,10 +220,12 @@ export class EntryImporter {
           created_at: at,
         })
         .execute();
+      return { counts, inserted };
     });
+    const { counts } = saved;
     progress({ phase: "done", done: total, total });
     this.deps.log.info({ batchId, fileName: opts.fileName, total, ...counts }, "import finished");
-    if (accepted.some((a) => a.photo)) this.deps.onQueued();
+    if (saved.inserted.some((a) => a.photo)) this.deps.onQueued();
     return { batchId, fileName: opts.fileName, total, ...counts, rows: reports };
   }
 }

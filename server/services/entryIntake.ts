@@ -14,6 +14,7 @@ import {
   supersedeJobs,
 } from "../store/entries";
 import type { Database, EntryRow, NewEntryRow } from "../store/schema";
+import { isUniqueViolation } from "../store/uniqueViolation";
 
 /** Seals raw data at rest and fingerprints ID numbers; implemented by RawVault. */
 export interface Sealer {
@@ -116,21 +117,33 @@ export class EntryIntake {
       hasPhoto: photo !== undefined,
       sealer: this.deps.sealer,
     });
-    await this.deps.db.transaction().execute(async (trx) => {
-      const existing = await findEntryByCase(trx, input.caseNumber, input.court);
-      if (existing) {
+    try {
+      await this.deps.db.transaction().execute(async (trx) => {
+        const existing = await findEntryByCase(trx, input.caseNumber, input.court);
+        if (existing) {
+          throw new AppError(
+            409,
+            "conflict",
+            `Case ${input.caseNumber} at ${input.court} is already listed (entry ${existing.id}).`,
+          );
+        }
+        await insertEntry(trx, row, input.districtIds);
+        if (photo) {
+          await saveRawPhoto(trx, id, this.deps.sealer.seal(photo, sealedContext.photo(id)), at);
+          await enqueueRedaction(trx, id, at);
+        }
+      });
+    } catch (err) {
+      // Two creates of one case at the same moment: the unique index decides, as a 409.
+      if (isUniqueViolation(err)) {
         throw new AppError(
           409,
           "conflict",
-          `Case ${input.caseNumber} at ${input.court} is already listed (entry ${existing.id}).`,
+          `Case ${input.caseNumber} at ${input.court} is already listed.`,
         );
       }
-      await insertEntry(trx, row, input.districtIds);
-      if (photo) {
-        await saveRawPhoto(trx, id, this.deps.sealer.seal(photo, sealedContext.photo(id)), at);
-        await enqueueRedaction(trx, id, at);
-      }
-    });
+      throw err;
+    }
     this.deps.log.info({ entryId: id, source, hasPhoto: photo !== undefined }, "entry created");
     if (photo) this.deps.onQueued();
     return { ...row, redaction_status: photo ? "queued" : "none" } as EntryRow;

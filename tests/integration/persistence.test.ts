@@ -90,7 +90,16 @@ describe("PostgreSQL", () => {
       expect(created.body).toMatchObject({ entry: { maskedName: "诸葛某" } });
       expect(created.status).toBe(201);
       expect((await postJson(`${t.baseUrl}/api/entries`, entry)).status).toBe(409);
-      const res = await fetch(`${t.baseUrl}/api/entries?q=${encodeURIComponent("PG执")}`);
+      // Concurrent creates of one case: exactly one wins, the rest are 409s, never a 500.
+      const racing = buildEntryInput({ caseNumber: "（2026）PG执2号" });
+      const statuses = await Promise.all(
+        Array.from(
+          { length: 6 },
+          async () => (await postJson(`${t.baseUrl}/api/entries`, racing)).status,
+        ),
+      );
+      expect(statuses.sort()).toEqual([201, 409, 409, 409, 409, 409]);
+      const res = await fetch(`${t.baseUrl}/api/entries?q=${encodeURIComponent("PG执1")}`);
       const body = (await res.json()) as {
         entries: { maskedName: string; hasIdNumber: boolean }[];
       };
