@@ -176,7 +176,12 @@ export class DistrictRegistry {
 
   /** The schedule that applies to a district: its own, else the nearest ancestor's. */
   async effectiveSchedule(id: string): Promise<EffectiveSchedule> {
-    for (const d of await this.ancestry(id)) {
+    return this.scheduleOfChain(await this.ancestry(id));
+  }
+
+  /** The first own schedule along a district's ancestry (as returned by `ancestry`). */
+  async scheduleOfChain(chain: readonly DistrictRow[]): Promise<EffectiveSchedule> {
+    for (const d of chain) {
       const json = await getOwnSchedule(this.deps.db, d.id);
       if (json !== undefined)
         return { schedule: ScheduleSchema.parse(JSON.parse(json)), fromDistrictId: d.id };

@@ -7,6 +7,7 @@ import {
 import type { Database } from "../store/schema";
 import type { DistrictRegistry } from "./districtRegistry";
 import type { EmergencyNotices } from "./emergencyNotices";
+import { resolveDistrict } from "./kioskSync";
 import { buildManifestItems } from "./manifestBuilder";
 
 /** What a district's screens show at `from` and over the following hours. */
@@ -28,14 +29,12 @@ export async function districtTimeline(
   from: number,
   hours: number,
 ): Promise<DistrictTimeline> {
-  const chain = (await deps.registry.ancestry(districtId)).map((d) => d.id);
-  const { schedule, fromDistrictId } = await deps.registry.effectiveSchedule(districtId);
+  const { chain, schedule, scheduleFrom, emergencies } = await resolveDistrict(deps, districtId);
   if (!schedule) return { districtId, scheduleFrom: null, now: null, segments: [] };
   const manifest = await buildManifestItems(deps.db, chain, schedule.timeZone);
-  const emergencies = await deps.emergencies.forChain(chain);
   return {
     districtId,
-    scheduleFrom: fromDistrictId,
+    scheduleFrom,
     now: evaluateSchedule(schedule, manifest, from, emergencies),
     segments: timeline(schedule, manifest, from, from + hours * 3_600_000, emergencies).map(
       (s) => ({

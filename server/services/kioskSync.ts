@@ -19,16 +19,30 @@ export interface ScreenContext {
   emergencies: Emergency[];
 }
 
-/** Gathers a screen's context from its district (schedule inherited, emergencies of ancestors). */
-export async function buildScreenContext(
+/** A district as its screens see it, with the chain and the schedule's owner for the console. */
+export interface ResolvedDistrict extends ScreenContext {
+  /** The district and its ancestors, itself first. */
+  chain: string[];
+  /** Whose own schedule applies (the district's or an ancestor's); null when none does. */
+  scheduleFrom: string | null;
+}
+
+/**
+ * Resolves a district once: its ancestry, the schedule it inherits and the emergencies of the
+ * whole chain. Both the kiosk sync and the console's timeline read it, so they agree.
+ */
+export async function resolveDistrict(
   deps: { registry: DistrictRegistry; emergencies: EmergencyNotices },
   districtId: string,
-): Promise<ScreenContext> {
-  const chain = await deps.registry.ancestry(districtId);
-  const own = chain[0];
+): Promise<ResolvedDistrict> {
+  const rows = await deps.registry.ancestry(districtId);
+  const own = rows[0];
   if (!own) throw new Error(`district ${districtId} has no ancestry`);
-  const { schedule } = await deps.registry.effectiveSchedule(districtId);
+  const chain = rows.map((d) => d.id);
+  const { schedule, fromDistrictId } = await deps.registry.scheduleOfChain(rows);
   return {
+    chain,
+    scheduleFrom: fromDistrictId,
     district: {
       id: own.id,
       timeZone: own.time_zone,
@@ -37,7 +51,7 @@ export async function buildScreenContext(
       contestUrl: own.contest_url,
     },
     schedule,
-    emergencies: await deps.emergencies.forChain(chain.map((d) => d.id)),
+    emergencies: await deps.emergencies.forChain(chain),
   };
 }
 
@@ -50,6 +64,12 @@ export async function computeSync(
   appliedVersion: number,
   context: ScreenContext,
 ): Promise<SyncDelta> {
+  // Only these three leave: the chain and the schedule's owner are the console's business.
+  const screen = {
+    district: context.district,
+    schedule: context.schedule,
+    emergencies: context.emergencies,
+  };
   return db.transaction().execute(async (trx) => {
     const version = await currentVersion(trx);
     if (appliedVersion === 0 || appliedVersion > version) {
@@ -59,7 +79,7 @@ export async function computeSync(
         full: true,
         announcements: rows.map(presentAnnouncement),
         removedIds: [],
-        ...context,
+        ...screen,
       };
     }
     const rows = await announcementsSince(trx, appliedVersion);
@@ -69,7 +89,7 @@ export async function computeSync(
       full: false,
       announcements: rows.map(presentAnnouncement),
       removedIds,
-      ...context,
+      ...screen,
     };
   });
 }

@@ -12,7 +12,7 @@ import { RateLimiter } from "../http/rateLimiter";
 import { PAIRING_CODE_REQUESTS } from "../services/screenPairing";
 import type { DistrictRegistry } from "../services/districtRegistry";
 import type { EmergencyNotices } from "../services/emergencyNotices";
-import { buildScreenContext, computeSync } from "../services/kioskSync";
+import { computeSync, resolveDistrict } from "../services/kioskSync";
 import type { ScreenNotifier, ScreenPairing } from "../services/screenPairing";
 import type { Database } from "../store/schema";
 import type { SignageIo } from "./io";
@@ -246,7 +246,7 @@ export function registerKioskHandlers(
             socket.disconnect(true);
             throw new Error("screen no longer active");
           }
-          return buildScreenContext(deps, districtId);
+          return resolveDistrict(deps, districtId);
         })
         .then((context) => computeSync(deps.db, parsed.data.appliedVersion, context))
         .then(
