@@ -6,7 +6,6 @@ import type {
   Schedule,
 } from "../../../shared/schemas/schedule";
 import { evaluateSchedule } from "../../../shared/schedule/evaluateSchedule";
-import { rotateSlides } from "../../../shared/schedule/rotateSlides";
 
 /** Dwell when no schedule applies and every announcement simply rotates. */
 export const FALLBACK_DWELL_MS = 10_000;
@@ -36,6 +35,28 @@ export function manifestOf(announcements: readonly Announcement[]): ManifestItem
 }
 
 /**
+ * The schedule of a district that has none: every announcement in turn, all day, so a fresh
+ * installation shows what was posted. Evaluated like any other, emergencies included.
+ */
+export function fallbackSchedule(announcements: readonly Announcement[]): Schedule {
+  return {
+    timeZone: "UTC",
+    windows: [
+      {
+        id: "every-announcement",
+        days: [1, 2, 3, 4, 5, 6, 7],
+        start: "00:00",
+        end: "24:00",
+        playlist: announcements.map((a) => ({ type: "announcement", id: a.id })),
+        dwellSeconds: FALLBACK_DWELL_MS / 1000,
+        order: "sequence",
+        priority: 0,
+      },
+    ],
+  };
+}
+
+/**
  * Decides the slide at `now` with the shared evaluator, so every screen of a district shows
  * the same slide at the same instant. Without a schedule, announcements rotate.
  */
@@ -48,28 +69,9 @@ export function frameAt(
   now: number,
 ): Frame {
   const byId = new Map(content.announcements.map((a) => [a.id, a]));
-  if (content.schedule === null) {
-    const live = content.emergencies.filter(
-      (e) =>
-        Date.parse(e.startsAt) <= now && (e.endsAt === undefined || now < Date.parse(e.endsAt)),
-    );
-    const newest = live.sort((a, b) => Date.parse(b.startsAt) - Date.parse(a.startsAt))[0];
-    if (newest) {
-      return {
-        slide: { kind: "emergency", emergency: newest },
-        nextChangeAt: newest.endsAt ? Date.parse(newest.endsAt) : null,
-      };
-    }
-    const slot = rotateSlides(content.announcements.length, FALLBACK_DWELL_MS, now);
-    const current = slot ? content.announcements[slot.index] : undefined;
-    if (!slot || !current) return { slide: { kind: "waiting" }, nextChangeAt: null };
-    return {
-      slide: { kind: "announcement", announcement: current },
-      nextChangeAt: slot.nextChangeAt,
-    };
-  }
+  const schedule = content.schedule ?? fallbackSchedule(content.announcements);
   const result = evaluateSchedule(
-    content.schedule,
+    schedule,
     manifestOf(content.announcements),
     now,
     content.emergencies,
@@ -89,13 +91,20 @@ export function frameAt(
         : { slide: { kind: "blank" }, nextChangeAt: result.nextChangeAt };
     }
     case "idle":
-      return content.schedule.idleSlide
+      return schedule.idleSlide
         ? {
-            slide: { kind: "idle", idle: content.schedule.idleSlide },
+            slide: { kind: "idle", idle: schedule.idleSlide },
             nextChangeAt: result.nextChangeAt,
           }
         : { slide: { kind: "blank" }, nextChangeAt: result.nextChangeAt };
     case "blank":
+      // Nothing posted yet: the waiting screen, until new content or a pending notice arrives.
+      if (content.schedule === null) {
+        return {
+          slide: { kind: "waiting" },
+          nextChangeAt: content.emergencies.length > 0 ? result.nextChangeAt : null,
+        };
+      }
       return { slide: { kind: "blank" }, nextChangeAt: result.nextChangeAt };
   }
 }
