@@ -1,30 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ackSchema } from "../../shared/protocol/ackSchema";
-import {
-  ContentChangedSchema,
-  SyncDeltaSchema,
-  type ContentChanged,
-  type SyncDelta,
-} from "../../shared/schemas/sync";
+import { ContentChangedSchema, type ContentChanged } from "../../shared/schemas/sync";
 import { buildAnnouncementInput } from "../support/factories";
 import {
   createDistrict,
   pairKiosk,
   postJson,
   removeDataDir,
+  SyncAck,
+  syncKiosk,
   startTestServer,
   type KioskSocket,
   type TestServer,
 } from "../support/testServer";
 
-const SyncAck = ackSchema(SyncDeltaSchema);
-
-async function hello(socket: KioskSocket, appliedVersion: number): Promise<SyncDelta> {
-  const raw: unknown = await socket.timeout(5000).emitWithAck("kiosk:hello", { appliedVersion });
-  const ack = SyncAck.parse(raw);
-  if (!ack.ok) throw new Error(ack.error.message);
-  return ack.data;
-}
+const hello = syncKiosk;
 
 function nextChange(socket: KioskSocket): Promise<ContentChanged> {
   return new Promise((resolve) =>

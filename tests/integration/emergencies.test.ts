@@ -1,25 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ackSchema } from "../../shared/protocol/ackSchema";
-import { SyncDeltaSchema, type SyncDelta } from "../../shared/schemas/sync";
 import {
   createDistrict,
   pairKiosk,
   postJson,
   removeDataDir,
+  syncKiosk,
   startTestServer,
   type KioskSocket,
   type TestServer,
 } from "../support/testServer";
 
-const SyncAck = ackSchema(SyncDeltaSchema);
-
-async function hello(socket: KioskSocket): Promise<SyncDelta> {
-  const ack = SyncAck.parse(
-    await socket.timeout(5000).emitWithAck("kiosk:hello", { appliedVersion: 0 }),
-  );
-  if (!ack.ok) throw new Error(ack.error.message);
-  return ack.data;
-}
+const hello = syncKiosk;
 
 function nextChange(socket: KioskSocket): Promise<void> {
   return new Promise((r) => socket.once("content:changed", () => r()));

@@ -7,20 +7,15 @@ import {
   pairKiosk,
   postJson,
   removeDataDir,
+  requestPairingCode,
   startTestServer,
   type KioskSocket,
   type TestServer,
 } from "../support/testServer";
 
-async function requestCode(socket: KioskSocket): Promise<string> {
-  const r = (await socket
-    .timeout(5000)
-    .emitWithAck("pairing:request", { width: 1080, height: 1920, appVersion: "1.0.0" })) as {
-    ok: boolean;
-    data?: { code: string; expiresAt: string };
-  };
-  if (!r.ok || !r.data) throw new Error(JSON.stringify(r));
-  return r.data.code;
+/** A portrait kiosk asking for a code. */
+function requestCode(socket: KioskSocket): Promise<string> {
+  return requestPairingCode(socket, { width: 1080, height: 1920, appVersion: "1.0.0" });
 }
 
 async function patch(url: string, body: unknown): Promise<Response> {

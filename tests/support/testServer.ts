@@ -3,7 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll } from "vitest";
+import { ackSchema } from "../../shared/protocol/ackSchema";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
+import { PairingOfferSchema, type DisplayInfo } from "../../shared/schemas/screen";
+import { SyncDeltaSchema, type SyncDelta } from "../../shared/schemas/sync";
 import { io, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol/events";
 import { loadConfig } from "../../server/config";
@@ -104,18 +107,12 @@ export async function pairKiosk(
 ): Promise<{ socket: KioskSocket; token: string; screenId: string }> {
   const unpaired = await connectKiosk(baseUrl);
   try {
-    const offer = (await unpaired
-      .timeout(5000)
-      .emitWithAck("pairing:request", { width: 1920, height: 1080, appVersion: "test" })) as {
-      ok: boolean;
-      data?: { code: string };
-    };
-    if (!offer.ok || !offer.data) throw new Error(`no pairing code: ${JSON.stringify(offer)}`);
+    const code = await requestPairingCode(unpaired);
     const complete = new Promise<{ token: string; screenId: string }>((resolve) =>
       unpaired.once("pairing:complete", (p) => resolve(p)),
     );
     const res = await postJson(`${baseUrl}/api/screens/pair`, {
-      code: offer.data.code,
+      code,
       name,
       districtId,
     });
@@ -167,3 +164,26 @@ export async function waitForRedaction(
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** Asks for a pairing code as an unpaired kiosk does; fails the test if none is given. */
+export async function requestPairingCode(
+  socket: KioskSocket,
+  display: DisplayInfo = { width: 1920, height: 1080, appVersion: "test" },
+): Promise<string> {
+  const ack = OfferAck.parse(await socket.timeout(5000).emitWithAck("pairing:request", display));
+  if (!ack.ok) throw new Error(`no pairing code: ${ack.error.message}`);
+  return ack.data.code;
+}
+
+/** Syncs a paired kiosk from `appliedVersion` (0: the full manifest); fails on an error ack. */
+export async function syncKiosk(socket: KioskSocket, appliedVersion = 0): Promise<SyncDelta> {
+  const ack = SyncAck.parse(
+    await socket.timeout(5000).emitWithAck("kiosk:hello", { appliedVersion }),
+  );
+  if (!ack.ok) throw new Error(ack.error.message);
+  return ack.data;
+}
+
+/** The schema of a kiosk:hello answer. */
+export const SyncAck = ackSchema(SyncDeltaSchema);
+const OfferAck = ackSchema(PairingOfferSchema);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runMaskNameCommand, type CommandOutput } from "../../../server/commands/maskName";
+import { mulberry32 } from "../../support/random";
 import {
   COMPOUND_SURNAMES,
   GIVEN_NAME_MASK,
@@ -116,17 +117,6 @@ describe("maskName", () => {
 });
 
 describe("maskName, property", () => {
-  // A small seeded generator keeps failures reproducible without a property-testing library.
-  function mulberry32(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const single = Array.from("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高");
   const compound = [...COMPOUND_SURNAMES];
   // Common CJK Unified Ideographs, U+4E00..U+9FFF.

@@ -13,21 +13,12 @@ import {
   ScheduleSchema,
   type TimeWindow,
 } from "../../../../shared/schemas/schedule";
+import { mulberry32 } from "../../../support/random";
 
 // fast-check is not a dependency: a seeded mulberry32 loop gives reproducible random cases,
 // and a failing case prints its seed and inputs.
 
-/** mulberry32: a tiny, well-mixed 32-bit PRNG (public domain). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 type Rand = () => number;
 const int = (r: Rand, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
