@@ -2,14 +2,22 @@ import { existsSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import express, { type RequestHandler } from "express";
+import express, { type Express, type RequestHandler } from "express";
 import { sql, type Kysely } from "kysely";
 import type { Logger } from "pino";
 import { rooms } from "../shared/protocol/rooms";
 import { AppError } from "./errors";
 import { errorHandler, notFound } from "./http/errorHandler";
-import { requireLocalOperator } from "./http/requireLocalOperator";
+import { checkOrigin, loadPrincipal, requireUser } from "./http/session";
 import { announcementsRouter } from "./routes/announcements/router";
+import { auditRouter } from "./routes/audit/router";
+import { authRouter, setupRouter } from "./routes/auth/router";
+import { usersRouter } from "./routes/users/router";
+import type { AuditLog } from "./services/auditLog";
+import { AccessPolicy } from "./services/auth/AccessPolicy";
+import { UserAccounts } from "./services/auth/UserAccounts";
+import { EntryModeration } from "./services/entryModeration";
+import type { Opener } from "./services/redactionQueue";
 import { districtsRouter } from "./routes/districts/router";
 import { emergenciesRouter } from "./routes/emergencies/router";
 import { entriesRouter } from "./routes/entries/router";
@@ -24,6 +32,7 @@ import { EntryIntake, type PhotoCheck, type Sealer } from "./services/entryIntak
 import { ScreenPairing } from "./services/screenPairing";
 import { createIo, type SignageIo } from "./sockets/io";
 import { registerKioskHandlers, socketScreenNotifier } from "./sockets/kiosk.handlers";
+import { districtsOf } from "./store/entries";
 import type { Database } from "./store/schema";
 
 /** Where the built web apps live, by default the repository's dist/ folder. */
@@ -40,6 +49,12 @@ export interface AppDeps {
   sealer: Sealer;
   /** Refuses unusable photos by content before anything is stored. */
   checkPhoto: PhotoCheck;
+  /** Opens sealed raw photos for a moderator's audited view. */
+  opener: Opener;
+  /** The hash-chained audit log. */
+  audit: AuditLog;
+  /** Which database the store is (PostgreSQL needs a few explicit locks). */
+  dbKind?: "sqlite" | "postgres";
   /** Told when redaction work was queued. */
   onRedactionQueued?: () => void;
 }
@@ -47,8 +62,13 @@ export interface AppDeps {
 /** A built, not yet listening, server. */
 export interface SignageApp {
   httpServer: HttpServer;
+  /** The express app (its router stack lists every HTTP route, for the authorization test). */
+  expressApp: Express;
   io: SignageIo;
   publisher: AnnouncementPublisher;
+  accounts: UserAccounts;
+  /** Tells the screens showing these entries that they ended (expiry sweep). */
+  entriesEnded(entryIds: readonly string[]): Promise<void>;
   /** Stops accepting connections, disconnects sockets and waits for the HTTP server to close. */
   close(): Promise<void>;
 }
@@ -124,8 +144,43 @@ export function createApp(deps: AppDeps): SignageApp {
     sealer: deps.sealer,
     checkPhoto: deps.checkPhoto,
     log: deps.log,
+    audit: deps.audit,
     onQueued: () => deps.onRedactionQueued?.(),
+    onWithdrawn: (entryId: string, version: number) => {
+      void districtsOf(deps.db, [entryId]).then(
+        (d) => entryChanged(d.get(entryId) ?? [], version, entryId),
+        (err: unknown) => deps.log.error({ err, entryId }, "could not notify screens"),
+      );
+    },
   };
+  const access = new AccessPolicy(registry);
+  const accounts = new UserAccounts({
+    db: deps.db,
+    audit: deps.audit,
+    log: deps.log,
+    kind: deps.dbKind ?? "sqlite",
+  });
+  // An entry's districts and their sub-districts show it; their screens re-sync.
+  const entryChanged = (districtIds: readonly string[], version: number, entryId: string): void => {
+    void registry.subtreeIds(districtIds).then(
+      (ids) => {
+        if (ids.length > 0)
+          io.to(ids.map((id) => rooms.district(id))).emit("content:changed", {
+            version,
+            ids: [entryId],
+          });
+      },
+      (err: unknown) => deps.log.error({ err, entryId }, "could not notify screens"),
+    );
+  };
+  const moderation = new EntryModeration({
+    db: deps.db,
+    audit: deps.audit,
+    vault: deps.opener,
+    log: deps.log,
+    onQueued: () => deps.onRedactionQueued?.(),
+    notify: entryChanged,
+  });
   const intake = new EntryIntake(intakeDeps);
   const exportParser = new ExportParser();
   const importer = new EntryImporter({ ...intakeDeps, parse: (b, o) => exportParser.parse(b, o) });
@@ -166,16 +221,41 @@ export function createApp(deps: AppDeps): SignageApp {
     }
   });
 
-  app.use("/api", requireLocalOperator, requireJsonBody, express.json({ limit: "64kb" }));
-  app.use("/api/announcements", announcementsRouter({ db: deps.db, publisher }));
+  // Every /api request: CSRF origin check, JSON only, then the session (if any) is looked up.
+  app.use(
+    "/api",
+    checkOrigin,
+    requireJsonBody,
+    express.json({ limit: "64kb" }),
+    loadPrincipal((token) => accounts.authenticate(token)),
+  );
+  // Reachable without a session: sign-in and first-run set-up. Everything after requireUser
+  // needs a signed-in user, and each route then checks roles over districts.
+  app.use("/api/auth", authRouter({ accounts }));
+  app.use("/api/setup", setupRouter({ accounts }));
+  app.use("/api", requireUser);
+  const audit = deps.audit;
+  app.use("/api/announcements", announcementsRouter({ db: deps.db, publisher, access, audit }));
   app.use(
     "/api/districts",
-    districtsRouter({ db: deps.db, registry, emergencies, notify: districtsChanged }),
+    districtsRouter({
+      db: deps.db,
+      registry,
+      emergencies,
+      notify: districtsChanged,
+      access,
+      audit,
+    }),
   );
-  app.use("/api/emergencies", emergenciesRouter({ emergencies }));
-  app.use("/api/entries", entriesRouter({ db: deps.db, intake }));
-  app.use("/api/screens", screensRouter({ pairing, db: deps.db, registry, emergencies }));
-  app.use("/api/imports", importsRouter({ importer }));
+  app.use("/api/emergencies", emergenciesRouter({ emergencies, access, audit, db: deps.db }));
+  app.use("/api/entries", entriesRouter({ db: deps.db, intake, moderation, access }));
+  app.use(
+    "/api/screens",
+    screensRouter({ pairing, db: deps.db, registry, emergencies, access, audit }),
+  );
+  app.use("/api/imports", importsRouter({ importer, access }));
+  app.use("/api/users", usersRouter({ accounts, access }));
+  app.use("/api/audit", auditRouter({ audit, access }));
   app.use("/api", notFound);
 
   const webRoot = deps.webRoot ?? defaultWebRoot;
@@ -193,7 +273,24 @@ export function createApp(deps: AppDeps): SignageApp {
   return {
     httpServer,
     io,
+    expressApp: app,
     publisher,
+    entriesEnded: async (entryIds) => {
+      const districts = await districtsOf(deps.db, entryIds);
+      const versions = await deps.db
+        .selectFrom("change_log")
+        .select(["entity_id", "version"])
+        .where("entity_id", "in", [...entryIds])
+        .execute();
+      for (const id of entryIds) {
+        const version = Math.max(
+          0,
+          ...versions.filter((v) => v.entity_id === id).map((v) => Number(v.version)),
+        );
+        entryChanged(districts.get(id) ?? [], version, id);
+      }
+    },
+    accounts,
     close: () =>
       new Promise<void>((resolveClose) => {
         // io.close() also closes the HTTP server; sockets get a clean disconnect.

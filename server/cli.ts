@@ -20,6 +20,8 @@ Usage:
   signage import FILE    import a court export (CSV/JSON) with photos; see "signage import --help"
   signage redact IN OUT  redact the faces in a photo as the server does; see "signage redact --help"
   signage mask-name NAME print a name masked as screens show it
+  signage create-admin --email EMAIL  create an admin of the whole city (prints a one-time password)
+  signage audit verify|export  check the audit log's hash chain or export it as JSON Lines
   signage --help         show this help
   signage --version      print the version
 
@@ -87,7 +89,10 @@ async function migrate(): Promise<void> {
 const delegated: Record<string, (argv: string[]) => Promise<number>> = {
   import: async (argv) => (await import("./commands/import")).runImportCommand(argv),
   redact: async (argv) => (await import("./commands/redact")).runRedactCommand(argv),
+  "create-admin": async (argv) =>
+    (await import("./commands/createAdmin")).runCreateAdminCommand(argv),
   "mask-name": async (argv) => (await import("./commands/maskName")).runMaskNameCommand(argv),
+  audit: async (argv) => (await import("./commands/audit")).runAuditCommand(argv),
 };
 
 /** Entry point of the `signage` command. */

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { createApp, type SignageApp } from "./app";
 import type { Config } from "./config";
 import { StartupError } from "./errors";
+import { AuditLog } from "./services/auditLog";
 import { RawVault } from "./services/crypto/rawVault";
 import { EntryExpiry } from "./services/entryExpiry";
 import { checkPhoto } from "./services/photoCheck";
@@ -87,16 +88,37 @@ export async function startServer(
   const workers = config.redactionWorkers || availableParallelism();
   // Worker threads start on the first job, so a server with nothing to redact stays light.
   const redactor = createPhotoRedactor({ workers, log });
-  const queue = new RedactionQueue({ db: store.db, vault, redactor, log, concurrency: workers });
-  const expiry = new EntryExpiry({ db: store.db, log });
+  const audit = new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() });
+  const queue = new RedactionQueue({
+    db: store.db,
+    vault,
+    redactor,
+    log,
+    concurrency: workers,
+    audit,
+  });
+  // The app exists once the sweep first runs (start() comes after createApp).
+  const ended: { notify?: (ids: string[]) => void } = {};
+  const expiry = new EntryExpiry({
+    db: store.db,
+    log,
+    audit,
+    onExpired: (ids) => ended.notify?.(ids),
+  });
   const app = createApp({
     db: store.db,
     log,
     sealer: vault,
+    opener: vault,
+    audit,
+    dbKind: store.kind,
     checkPhoto,
     onRedactionQueued: () => queue.kick(),
     ...(version ? { version } : {}),
   });
+  ended.notify = (ids) => {
+    app.entriesEnded(ids).catch((err: unknown) => log.error({ err }, "could not notify screens"));
+  };
   let port: number;
   try {
     port = await listen(app, config);

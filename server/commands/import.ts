@@ -7,6 +7,7 @@ import { loadConfig } from "../config";
 import { AppError, StartupError } from "../errors";
 import { RawVault } from "../services/crypto/rawVault";
 import { DistrictRegistry } from "../services/districtRegistry";
+import { AuditLog } from "../services/auditLog";
 import { EntryImporter, type ImportProgress } from "../services/entryImport";
 import { checkPhoto } from "../services/photoCheck";
 import { folderPhotoSource, noPhotos, zipPhotoSource } from "../services/photoSource";
@@ -120,6 +121,7 @@ export async function runImportCommand(argv: string[]): Promise<number> {
       checkPhoto,
       log: pino({ level: "silent" }),
       onQueued: () => undefined,
+      audit: new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() }),
     });
     const tty = process.stderr.isTTY;
     let lastLine = "";
@@ -131,6 +133,7 @@ export async function runImportCommand(argv: string[]): Promise<number> {
         .map((d) => d.trim())
         .filter(Boolean),
       photos,
+      actor: { type: "cli" },
       ...(expiry?.success ? { expiryDate: expiry.data } : {}),
       ...(years !== undefined ? { defaultListingYears: years } : {}),
       onProgress: (p) => {

@@ -30,6 +30,13 @@ export class RateLimiter {
     }
   }
 
+  /** Takes back the latest event of `key` (an attempt counted up front that succeeded). */
+  forgive(key: string): void {
+    const list = this.prune(key);
+    list.pop();
+    if (list.length === 0) this.hits.delete(key);
+  }
+
   private prune(key: string): number[] {
     const cutoff = this.now() - this.windowMs;
     const list = (this.hits.get(key) ?? []).filter((t) => t > cutoff);

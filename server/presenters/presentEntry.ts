@@ -1,4 +1,6 @@
+import { z } from "zod";
 import type { EntryView, RenditionRef } from "../../shared/schemas/entryView";
+import { RegionSchema, RevokeReasonSchema } from "../../shared/schemas/moderation";
 import type { EntryRow } from "../store/schema";
 
 /**
@@ -35,7 +37,32 @@ export function presentEntry(
     redactionStatus: row.redaction_status,
     redactionReason: row.redaction_reason,
     renditions,
+    manualRegions: parseJson(row.manual_regions_json, RegionsListSchema) ?? [],
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    createdBy: row.created_by,
+    submittedBy: row.submitted_by,
+    reviewedBy: row.reviewed_by,
+    reviewedAt: row.reviewed_at,
+    reviewNote: row.review_note,
+    revokedAt: row.revoked_at,
+    revokeReason: parseJson(row.revoke_reason, RevokeReasonRecordSchema),
   };
+}
+
+const RegionsListSchema = z.array(RegionSchema);
+const RevokeReasonRecordSchema = z.object({
+  reason: RevokeReasonSchema,
+  text: z.string().optional(),
+});
+
+/** Parses a stored JSON column; a value that does not fit reads as null rather than failing the page. */
+function parseJson<T>(json: string | null, schema: z.ZodType<T>): T | null {
+  if (json === null) return null;
+  try {
+    const r = schema.safeParse(JSON.parse(json));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
 }

@@ -2,6 +2,8 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { deleteRawData, supersedeJobs } from "../store/entries";
 import type { Database } from "../store/schema";
+import { appendChange } from "../store/announcements";
+import type { AuditLog } from "./auditLog";
 import { expiryInstant } from "./manifestBuilder";
 
 const DAY_MS = 86_400_000;
@@ -19,6 +21,8 @@ export class EntryExpiry {
       db: Kysely<Database>;
       log: Logger;
       now?: () => Date;
+      /** Writes an "entry.expired" record per entry. */
+      audit?: AuditLog;
       /** Told which entries just expired (screens take them down through the change log). */
       onExpired?: (entryIds: string[]) => void;
     },
@@ -76,6 +80,13 @@ export class EntryExpiry {
         await deleteRawData(trx, id);
         // A redaction still queued or running for it must not land a result afterwards.
         await supersedeJobs(trx, id, at);
+        await appendChange(trx, "entry.expired", id, at);
+        await this.deps.audit?.record(trx, {
+          actor: { type: "system" },
+          action: "entry.expired",
+          target: { type: "entry", id },
+          details: { rawDataDeleted: true },
+        });
       }
     });
     for (const id of ids) this.deps.log.info({ entryId: id }, "entry expired; raw data deleted");

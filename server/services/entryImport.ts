@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import type { EntryInput } from "../../shared/schemas/entry";
 import { AppError } from "../errors";
 import { enqueueRedaction, findEntryByCase, insertEntry, saveRawPhoto } from "../store/entries";
-import { buildEntryRow, sealedContext, todayOf, type IntakeDeps } from "./entryIntake";
+import {
+  actorIdOf,
+  buildEntryRow,
+  sealedContext,
+  todayOf,
+  type IntakeActor,
+  type IntakeDeps,
+} from "./entryIntake";
 import {
   parseCourtExport,
   type ParseCourtExportOptions,
@@ -42,6 +49,8 @@ export interface ImportOptions {
   expiryDate?: string;
   defaultListingYears?: number;
   photos: PhotoSource;
+  /** Who runs the import: its entries' submitter, who may not approve them. */
+  actor: IntakeActor;
   onProgress?: (p: ImportProgress) => void;
 }
 
@@ -188,6 +197,7 @@ export class EntryImporter {
           source: `import:${batchId}`,
           hasPhoto: a.photo !== undefined,
           sealer: this.deps.sealer,
+          actorId: actorIdOf(opts.actor),
         });
         await insertEntry(trx, row, a.entry.districtIds);
         if (a.photo) {
@@ -220,6 +230,19 @@ export class EntryImporter {
           created_at: at,
         })
         .execute();
+      // One record per batch; the entries name their batch in `source`.
+      await this.deps.audit.record(trx, {
+        actor: opts.actor,
+        action: "entry.imported",
+        target: { type: "import_batch", id: batchId },
+        details: {
+          fileName: opts.fileName,
+          kind: opts.kind,
+          districtIds: opts.districtIds,
+          total,
+          ...counts,
+        },
+      });
       return { counts, inserted };
     });
     const { counts } = saved;

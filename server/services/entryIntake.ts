@@ -6,6 +6,7 @@ import type { EntryEdit, EntryInput } from "../../shared/schemas/entry";
 import { AppError } from "../errors";
 import { rawDataAad } from "./crypto/rawVault";
 import {
+  districtsOf,
   enqueueRedaction,
   findEntryByCase,
   getEntry,
@@ -13,7 +14,9 @@ import {
   saveRawPhoto,
   supersedeJobs,
 } from "../store/entries";
+import { appendChange } from "../store/announcements";
 import type { Database, EntryRow, NewEntryRow } from "../store/schema";
+import type { AuditLog } from "./auditLog";
 import { isUniqueViolation } from "../store/uniqueViolation";
 
 /** Seals raw data at rest and fingerprints ID numbers; implemented by RawVault. */
@@ -44,7 +47,15 @@ export function todayOf(now: Date): string {
 /** Builds the row for a new entry: name masked by rule, ID number sealed, never stored plain. */
 export function buildEntryRow(
   input: EntryInput,
-  opts: { id: string; at: string; source: string; hasPhoto: boolean; sealer: Sealer },
+  opts: {
+    id: string;
+    at: string;
+    source: string;
+    hasPhoto: boolean;
+    sealer: Sealer;
+    /** The user who submits it (null from the command line). */
+    actorId: string | null;
+  },
 ): NewEntryRow {
   return {
     id: opts.id,
@@ -76,7 +87,25 @@ export function buildEntryRow(
     redaction_reason: null,
     created_at: opts.at,
     updated_at: opts.at,
+    created_by: opts.actorId,
+    submitted_by: opts.actorId,
+    reviewed_by: null,
+    reviewed_at: null,
+    review_note: null,
+    revoked_by: null,
+    revoked_at: null,
+    revoke_reason: null,
+    manual_regions_json: null,
+    published_version: null,
   };
+}
+
+/** Who takes an entry in or changes it. */
+export type IntakeActor = { type: "user"; id: string } | { type: "cli" };
+
+/** The user id of an actor, or null for the command line. */
+export function actorIdOf(actor: IntakeActor): string | null {
+  return actor.type === "user" ? actor.id : null;
 }
 
 /** What taking entries in needs; shared by single intake and bulk import. */
@@ -89,6 +118,10 @@ export interface IntakeDeps {
   districts: DistrictCheck;
   /** Called after a commit that queued redaction work. */
   onQueued: () => void;
+  /** Writes create, edit and import records. */
+  audit: AuditLog;
+  /** Told when an approved entry went back to review at `version` (screens must drop it). */
+  onWithdrawn?: (entryId: string, version: number) => void;
   now?: () => Date;
 }
 
@@ -97,7 +130,12 @@ export class EntryIntake {
   constructor(private readonly deps: IntakeDeps) {}
 
   /** Creates one entry; a duplicate case (same case number and court) is a 409. */
-  async create(input: EntryInput, photo: Buffer | undefined, source: string): Promise<EntryRow> {
+  async create(
+    input: EntryInput,
+    photo: Buffer | undefined,
+    source: string,
+    actor: IntakeActor,
+  ): Promise<EntryRow> {
     const now = this.deps.now?.() ?? new Date();
     if (input.expiryDate <= todayOf(now)) {
       throw new AppError(
@@ -116,6 +154,7 @@ export class EntryIntake {
       source,
       hasPhoto: photo !== undefined,
       sealer: this.deps.sealer,
+      actorId: actorIdOf(actor),
     });
     try {
       await this.deps.db.transaction().execute(async (trx) => {
@@ -132,6 +171,21 @@ export class EntryIntake {
           await saveRawPhoto(trx, id, this.deps.sealer.seal(photo, sealedContext.photo(id)), at);
           await enqueueRedaction(trx, id, at);
         }
+        await this.deps.audit.record(trx, {
+          actor: actor.type === "user" ? actor : { type: "cli" },
+          action: "entry.created",
+          target: { type: "entry", id },
+          details: {
+            kind: input.kind,
+            caseNumber: input.caseNumber,
+            court: input.court,
+            maskedName: row.masked_name,
+            districtIds: input.districtIds,
+            hasPhoto: photo !== undefined,
+            hasIdNumber: input.idNumber !== undefined,
+            source,
+          },
+        });
       });
     } catch (err) {
       // Two creates of one case at the same moment: the unique index decides, as a 409.
@@ -162,7 +216,7 @@ export class EntryIntake {
    * Edits an entry. The name is masked again, the ID number sealed again, and an approved
    * entry goes back to review: what a screen shows never changes without a second pair of eyes.
    */
-  async edit(id: string, edit: EntryEdit): Promise<EntryRow> {
+  async edit(id: string, edit: EntryEdit, actor: IntakeActor): Promise<EntryRow> {
     const row = await this.editable(id);
     const now = this.deps.now?.() ?? new Date();
     const at = now.toISOString();
@@ -202,6 +256,8 @@ export class EntryIntake {
       // Any change of what a screen shows needs review again.
       state: row.state === "approved" || row.state === "rejected" ? "pending_review" : row.state,
       updated_at: at,
+      // The editor is now a submitter too: they may not approve what they changed.
+      submitted_by: actorIdOf(actor),
     };
     if (edit.idNumber !== undefined) {
       set.id_number_sealed =
@@ -211,7 +267,8 @@ export class EntryIntake {
       set.id_fingerprint =
         edit.idNumber === null ? null : this.deps.sealer.idFingerprint(edit.idNumber);
     }
-    await this.deps.db.transaction().execute(async (trx) => {
+    const withdrawn = await this.deps.db.transaction().execute(async (trx) => {
+      const districtsBefore = (await districtsOf(trx, [id])).get(id) ?? [];
       const clash = await findEntryByCase(
         trx,
         set.case_number ?? row.case_number,
@@ -232,7 +289,20 @@ export class EntryIntake {
           .values([...new Set(edit.districtIds)].map((d) => ({ entry_id: id, district_id: d })))
           .execute();
       }
+      await this.deps.audit.record(trx, {
+        actor: actor.type === "user" ? actor : { type: "cli" },
+        action: "entry.edited",
+        target: { type: "entry", id },
+        details: {
+          changes: describeChanges(row, set, edit, districtsBefore),
+          stateBefore: row.state,
+          stateAfter: set.state,
+        },
+      });
+      // Screens drop an approved entry that changed until it is approved again.
+      return row.state === "approved" ? appendChange(trx, "entry.withdrawn", id, at) : null;
     });
+    if (withdrawn !== null) this.deps.onWithdrawn?.(id, withdrawn);
     this.deps.log.info({ entryId: id, fields: Object.keys(edit) }, "entry edited");
     const updated = await getEntry(this.deps.db, id);
     if (!updated) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
@@ -240,11 +310,11 @@ export class EntryIntake {
   }
 
   /** Replaces an entry's photo: old renditions are dropped at once and a new redaction is queued. */
-  async replacePhoto(id: string, photo: Buffer): Promise<EntryRow> {
+  async replacePhoto(id: string, photo: Buffer, actor: IntakeActor): Promise<EntryRow> {
     const row = await this.editable(id);
     await this.deps.checkPhoto(photo);
     const at = (this.deps.now?.() ?? new Date()).toISOString();
-    await this.deps.db.transaction().execute(async (trx) => {
+    const withdrawn = await this.deps.db.transaction().execute(async (trx) => {
       // A redaction still running on the old photo must not land its result afterwards.
       await supersedeJobs(trx, id, at);
       await trx.deleteFrom("raw_photos").where("entry_id", "=", id).execute();
@@ -256,6 +326,9 @@ export class EntryIntake {
         .set({
           has_photo: 1,
           redaction_reason: null,
+          // Regions drawn on the old photo mean nothing on the new one.
+          manual_regions_json: null,
+          submitted_by: actorIdOf(actor),
           state:
             row.state === "approved" || row.state === "rejected" ? "pending_review" : row.state,
           updated_at: at,
@@ -263,11 +336,48 @@ export class EntryIntake {
         .where("id", "=", id)
         .execute();
       await enqueueRedaction(trx, id, at);
+      await this.deps.audit.record(trx, {
+        actor: actor.type === "user" ? actor : { type: "cli" },
+        action: "entry.photo_replaced",
+        target: { type: "entry", id },
+        details: { stateBefore: row.state },
+      });
+      return row.state === "approved" ? appendChange(trx, "entry.withdrawn", id, at) : null;
     });
+    if (withdrawn !== null) this.deps.onWithdrawn?.(id, withdrawn);
     this.deps.log.info({ entryId: id }, "entry photo replaced");
     this.deps.onQueued();
     const updated = await getEntry(this.deps.db, id);
     if (!updated) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
     return updated;
   }
+}
+
+/** Field names whose values never go into an audit record (sealed data). */
+const SEALED_FIELDS = new Set(["id_number_sealed", "id_fingerprint"]);
+
+/**
+ * Before/after of each changed column for the audit log. Sealed columns are named, not shown;
+ * the full name is recorded masked (the record outlives the entry's raw data).
+ */
+export function describeChanges(
+  before: EntryRow,
+  set: Partial<NewEntryRow>,
+  edit: EntryEdit,
+  districtsBefore: readonly string[],
+): Record<string, { before: unknown; after: unknown } | "changed"> {
+  const out: Record<string, { before: unknown; after: unknown } | "changed"> = {};
+  for (const [key, after] of Object.entries(set)) {
+    if (key === "updated_at" || key === "state" || key === "submitted_by" || key === "full_name")
+      continue;
+    if (SEALED_FIELDS.has(key)) {
+      out["id_number"] = "changed";
+      continue;
+    }
+    const prior = before[key as keyof EntryRow];
+    if (prior !== after) out[key] = { before: prior, after };
+  }
+  if (edit.districtIds)
+    out["district_ids"] = { before: districtsBefore, after: [...new Set(edit.districtIds)].sort() };
+  return out;
 }

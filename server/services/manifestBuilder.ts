@@ -31,7 +31,12 @@ export async function buildManifestItems(
       : await db
           .selectFrom("entries")
           .innerJoin("entry_districts", "entry_districts.entry_id", "entries.id")
-          .select(["entries.id", "entries.kind", "entries.expiry_date", "entries.updated_at"])
+          .select([
+            "entries.id",
+            "entries.kind",
+            "entries.expiry_date",
+            "entries.published_version",
+          ])
           .where("entries.state", "=", "approved")
           .where("entry_districts.district_id", "in", [...districtChain])
           .distinct()
@@ -48,8 +53,7 @@ export async function buildManifestItems(
       kind: e.kind,
       tags: [],
       expiresAt: expiryInstant(e.expiry_date, timeZone),
-      // Entries get change-log versions when moderation publishes them; until then, time order.
-      publishedVersion: Date.parse(e.updated_at),
+      publishedVersion: Number(e.published_version ?? 0),
     })),
   ];
 }

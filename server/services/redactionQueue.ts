@@ -8,6 +8,7 @@ import {
   saveRedactionOutcome,
 } from "../store/entries";
 import type { Database } from "../store/schema";
+import type { AuditLog } from "./auditLog";
 import type { RelativeBox } from "./redaction/types";
 import { sealedContext } from "./entryIntake";
 
@@ -70,6 +71,8 @@ export class RedactionQueue {
       concurrency: number;
       pollMs?: number;
       now?: () => Date;
+      /** Records each redaction result (detections and verdict) in the audit log. */
+      audit?: AuditLog;
       /** Called after each job settles (the console hears about progress through it). */
       onSettled?: (entryId: string, status: "done" | "needs_review" | "failed") => void;
     },
@@ -132,7 +135,16 @@ export class RedactionQueue {
         return;
       }
       const raw = this.deps.vault.open(sealed, sealedContext.photo(job.entryId));
-      const outcome = await this.deps.redactor.redact(raw, { style: "mosaic" });
+      const entry = await this.deps.db
+        .selectFrom("entries")
+        .select("manual_regions_json")
+        .where("id", "=", job.entryId)
+        .executeTakeFirst();
+      const manualRegions = parseRegions(entry?.manual_regions_json ?? null);
+      const outcome = await this.deps.redactor.redact(raw, {
+        style: "mosaic",
+        ...(manualRegions.length > 0 ? { manualRegions } : {}),
+      });
       const at = this.nowIso();
       const publishable = outcome.verdict === "publishable" && outcome.renditions.length > 0;
       const saved = await this.deps.db.transaction().execute(async (trx) => {
@@ -146,7 +158,7 @@ export class RedactionQueue {
             reason: outcome.reason ?? null,
             style: outcome.style,
             detail_json: JSON.stringify(outcome.detail),
-            manual_regions_json: null,
+            manual_regions_json: manualRegions.length > 0 ? JSON.stringify(manualRegions) : null,
             completed_at: at,
           },
           // Fail closed: renditions are stored only for a verified, publishable result.
@@ -170,6 +182,17 @@ export class RedactionQueue {
             updated_at: at,
           },
         );
+        await this.deps.audit?.record(trx, {
+          actor: { type: "system" },
+          action: "entry.redacted",
+          target: { type: "entry", id: job.entryId },
+          details: {
+            verdict: publishable ? "publishable" : "needs_review",
+            reason: outcome.reason ?? null,
+            manualRegions: manualRegions.length,
+            detail: summariseDetail(outcome.detail),
+          },
+        });
         return true;
       });
       if (!saved) {
@@ -219,4 +242,27 @@ export class RedactionQueue {
     if (this.timer) clearInterval(this.timer);
     await Promise.allSettled([...this.inFlight]);
   }
+}
+
+/** The hand-drawn regions stored on an entry; anything unreadable counts as none. */
+function parseRegions(json: string | null): Region[] {
+  if (json === null) return [];
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? (value as Region[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The part of a redaction's detail worth an audit record: faces, scores, verification. */
+function summariseDetail(detail: unknown): unknown {
+  if (typeof detail !== "object" || detail === null) return null;
+  const d = detail as Record<string, unknown>;
+  return {
+    faces: d["faces"],
+    regions: d["regions"],
+    verification: d["verification"],
+    detectorVersions: d["detectorVersions"],
+  };
 }

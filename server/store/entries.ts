@@ -14,6 +14,10 @@ export interface EntryFilter {
   kind?: EntryRow["kind"];
   state?: EntryRow["state"];
   districtId?: string;
+  /** Only entries shown in at least one of these districts (the reader's scope). */
+  withinDistricts?: readonly string[];
+  /** Oldest first (the review queue) instead of newest first. */
+  oldestFirst?: boolean;
   /** Matches case number or masked name (substring). */
   q?: string;
   limit: number;
@@ -84,6 +88,19 @@ export async function listEntries(db: Db, f: EntryFilter): Promise<EntryRow[]> {
       ),
     );
   }
+  if (f.withinDistricts) {
+    const within = [...f.withinDistricts];
+    if (within.length === 0) return [];
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("entry_districts")
+          .select(sql`1`.as("one"))
+          .whereRef("entry_districts.entry_id", "=", "entries.id")
+          .where("entry_districts.district_id", "in", within),
+      ),
+    );
+  }
   if (f.q) {
     // LIKE wildcards in the search text are literal characters, not patterns.
     const pattern = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -94,20 +111,18 @@ export async function listEntries(db: Db, f: EntryFilter): Promise<EntryRow[]> {
       ]),
     );
   }
+  const dir = f.oldestFirst ? "asc" : "desc";
   if (f.after) {
     const { createdAt, id } = f.after;
+    const past = f.oldestFirst ? ">" : "<";
     q = q.where((eb) =>
       eb.or([
-        eb("entries.created_at", "<", createdAt),
-        eb.and([eb("entries.created_at", "=", createdAt), eb("entries.id", "<", id)]),
+        eb("entries.created_at", past, createdAt),
+        eb.and([eb("entries.created_at", "=", createdAt), eb("entries.id", past, id)]),
       ]),
     );
   }
-  return q
-    .orderBy("entries.created_at", "desc")
-    .orderBy("entries.id", "desc")
-    .limit(f.limit)
-    .execute();
+  return q.orderBy("entries.created_at", dir).orderBy("entries.id", dir).limit(f.limit).execute();
 }
 
 /** Stores the sealed raw photo of an entry. */
@@ -247,6 +262,26 @@ export async function saveRedactionOutcome(
       .values([...renditions])
       .execute();
   await db.updateTable("entries").set(entryUpdate).where("id", "=", result.entry_id).execute();
+}
+
+/** One rendition of an entry with its bytes. */
+export async function renditionBytes(db: Db, entryId: string, variant: "display" | "thumb") {
+  return db
+    .selectFrom("renditions")
+    .select(["hash", "mime", "bytes"])
+    .where("entry_id", "=", entryId)
+    .where("variant", "=", variant)
+    .executeTakeFirst();
+}
+
+/** The stored redaction outcomes of some entries. */
+export async function redactionResultsOf(db: Db, entryIds: readonly string[]) {
+  if (entryIds.length === 0) return [];
+  return db
+    .selectFrom("redaction_results")
+    .selectAll()
+    .where("entry_id", "in", [...entryIds])
+    .execute();
 }
 
 /** The stored redaction outcome of an entry. */

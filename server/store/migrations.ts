@@ -1,4 +1,10 @@
-import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from "kysely";
+import {
+  sql,
+  type ColumnDefinitionBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+} from "kysely";
 import type { DatabaseConfig } from "../config";
 
 type Dialect = DatabaseConfig["kind"];
@@ -291,6 +297,137 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.dropTable("emergency_districts").execute();
         await db.schema.dropTable("emergencies").execute();
         await db.schema.alterTable("announcements").dropColumn("tags_json").execute();
+      },
+    },
+    "0006_accounts_moderation_audit": {
+      async up(db: Kysely<unknown>) {
+        const serial = dialect === "postgres" ? "bigserial" : "integer";
+        // Renditions were keyed by their hash alone, so two entries with the same photo (one
+        // person, two cases) could not both have one. Key them by entry and variant instead.
+        await db.schema
+          .createTable("renditions_v2")
+          .addColumn("entry_id", "text", (c) =>
+            c.notNull().references("entries.id").onDelete("cascade"),
+          )
+          .addColumn("variant", "text", (c) => c.notNull())
+          .addColumn("hash", "text", (c) => c.notNull())
+          .addColumn("mime", "text", (c) => c.notNull())
+          .addColumn("width", "integer", (c) => c.notNull())
+          .addColumn("height", "integer", (c) => c.notNull())
+          .addColumn("bytes", dialect === "postgres" ? "bytea" : "blob", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("renditions_v2_pk", ["entry_id", "variant"])
+          .execute();
+        await sql`insert into renditions_v2 (entry_id, variant, hash, mime, width, height, bytes, created_at)
+          select entry_id, variant, hash, mime, width, height, bytes, created_at from renditions`.execute(
+          db,
+        );
+        await db.schema.dropTable("renditions").execute();
+        await db.schema.alterTable("renditions_v2").renameTo("renditions").execute();
+        await db.schema
+          .createIndex("renditions_hash_idx")
+          .on("renditions")
+          .column("hash")
+          .execute();
+        await db.schema
+          .createTable("users")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("email", "text", (c) => c.notNull().unique())
+          .addColumn("display_name", "text", (c) => c.notNull())
+          .addColumn("password_hash", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("must_change_password", "integer", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("user_roles")
+          .addColumn("user_id", "text", (c) =>
+            c.notNull().references("users.id").onDelete("cascade"),
+          )
+          .addColumn("role", "text", (c) => c.notNull())
+          // "*" is the whole city tree; otherwise a district id (covering its sub-districts).
+          .addColumn("scope", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("user_roles_pk", ["user_id", "role", "scope"])
+          .execute();
+        await db.schema
+          .createTable("sessions")
+          .addColumn("id_hash", "text", (c) => c.primaryKey())
+          .addColumn("user_id", "text", (c) =>
+            c.notNull().references("users.id").onDelete("cascade"),
+          )
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("last_seen_at", "text", (c) => c.notNull())
+          .addColumn("expires_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("sessions_user_idx").on("sessions").column("user_id").execute();
+        await db.schema
+          .createTable("audit_log")
+          .addColumn("seq", serial, (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn("at", "text", (c) => c.notNull())
+          .addColumn("actor_type", "text", (c) => c.notNull())
+          .addColumn("actor_id", "text")
+          .addColumn("action", "text", (c) => c.notNull())
+          .addColumn("target_type", "text")
+          .addColumn("target_id", "text")
+          .addColumn("details_json", "text", (c) => c.notNull())
+          .addColumn("prev_hash", "text", (c) => c.notNull())
+          .addColumn("hash", "text", (c) => c.notNull())
+          .execute();
+        for (const [name, cols] of [
+          ["audit_target_idx", ["target_type", "target_id", "seq"]],
+          ["audit_actor_idx", ["actor_id", "seq"]],
+          ["audit_action_idx", ["action", "seq"]],
+        ] as const) {
+          await db.schema
+            .createIndex(name)
+            .on("audit_log")
+            .columns([...cols])
+            .execute();
+        }
+        for (const column of [
+          "created_by",
+          "submitted_by",
+          "reviewed_by",
+          "reviewed_at",
+          "review_note",
+          "revoked_by",
+          "revoked_at",
+          "revoke_reason",
+          "manual_regions_json",
+        ]) {
+          await db.schema.alterTable("entries").addColumn(column, "text").execute();
+        }
+        // The change-log version that last published the entry (playlist order on screens).
+        await db.schema.alterTable("entries").addColumn("published_version", "bigint").execute();
+        await db.schema
+          .createIndex("entries_state_created_idx")
+          .on("entries")
+          .columns(["state", "created_at", "id"])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropIndex("entries_state_created_idx").execute();
+        await db.schema.alterTable("entries").dropColumn("published_version").execute();
+        for (const column of [
+          "created_by",
+          "submitted_by",
+          "reviewed_by",
+          "reviewed_at",
+          "review_note",
+          "revoked_by",
+          "revoked_at",
+          "revoke_reason",
+          "manual_regions_json",
+        ]) {
+          await db.schema.alterTable("entries").dropColumn(column).execute();
+        }
+        await db.schema.dropTable("audit_log").execute();
+        await db.schema.dropTable("sessions").execute();
+        await db.schema.dropTable("user_roles").execute();
+        await db.schema.dropTable("users").execute();
       },
     },
   };

@@ -3,7 +3,14 @@ import type { Generated, Insertable, Selectable } from "kysely";
 /** The change log: every publish, edit or removal gets the next version. */
 export interface ChangeLogTable {
   version: Generated<number>;
-  kind: "announcement.published" | "announcement.removed";
+  kind:
+    | "announcement.published"
+    | "announcement.removed"
+    | "entry.published"
+    | "entry.revoked"
+    | "entry.expired"
+    /** An approved entry went back to review (edited): screens drop it until approved again. */
+    | "entry.withdrawn";
   entity_id: string;
   at: string;
 }
@@ -51,6 +58,22 @@ export interface EntryTable {
   redaction_reason: string | null;
   created_at: string;
   updated_at: string;
+  /** The user who created it (null for entries made before accounts existed). */
+  created_by: string | null;
+  /** The user who last changed its shown fields; with created_by, who may not approve it. */
+  submitted_by: string | null;
+  reviewed_by: string | null;
+  reviewed_at: string | null;
+  /** Why it was rejected. */
+  review_note: string | null;
+  revoked_by: string | null;
+  revoked_at: string | null;
+  /** JSON: { reason, text? }. */
+  revoke_reason: string | null;
+  /** JSON array of RelativeBox a moderator drew; covered besides every detected face. */
+  manual_regions_json: string | null;
+  /** The change-log version that last published it. */
+  published_version: number | null;
 }
 
 /** Which districts an entry is shown in. */
@@ -182,6 +205,53 @@ export interface EmergencyDistrictTable {
   district_id: string;
 }
 
+/** A role a user holds. */
+export type RoleName = "admin" | "operator" | "moderator";
+
+/** Console users. Passwords are stored only as scrypt hashes. */
+export interface UserTable {
+  id: string;
+  /** Lower-cased. */
+  email: string;
+  display_name: string;
+  password_hash: string;
+  state: "active" | "disabled";
+  /** 1 after an admin reset or a generated first password. */
+  must_change_password: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One role of a user over one scope: "*" (the whole tree) or a district and its sub-districts. */
+export interface UserRoleTable {
+  user_id: string;
+  role: RoleName;
+  scope: string;
+}
+
+/** Server-side sessions, keyed by the SHA-256 of the cookie value. */
+export interface SessionTable {
+  id_hash: string;
+  user_id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+/** The append-only, hash-chained audit log. */
+export interface AuditLogTable {
+  seq: Generated<number>;
+  at: string;
+  actor_type: "user" | "system" | "cli" | "anonymous";
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  details_json: string;
+  prev_hash: string;
+  hash: string;
+}
+
 /** The whole database, as Kysely sees it. */
 export interface Database {
   change_log: ChangeLogTable;
@@ -199,7 +269,17 @@ export interface Database {
   pairing_codes: PairingCodeTable;
   emergencies: EmergencyTable;
   emergency_districts: EmergencyDistrictTable;
+  users: UserTable;
+  user_roles: UserRoleTable;
+  sessions: SessionTable;
+  audit_log: AuditLogTable;
 }
+
+/** A user row as read. */
+export type UserRow = Selectable<UserTable>;
+
+/** An audit record as read. */
+export type AuditRow = Selectable<AuditLogTable>;
 
 /** A screen row as read. */
 export type ScreenRow = Selectable<ScreenTable>;

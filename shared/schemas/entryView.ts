@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EntryKindSchema, EntryStateSchema, SexSchema, SubjectTypeSchema } from "./entry";
+import { RegionSchema, RevokeReasonSchema } from "./moderation";
 
 /** Where an entry's photo redaction stands. */
 export const RedactionStatusSchema = z.enum([
@@ -53,8 +54,19 @@ export const EntryViewSchema = z.strictObject({
   redactionStatus: RedactionStatusSchema,
   redactionReason: z.string().nullable(),
   renditions: z.array(RenditionRefSchema),
+  /** Face regions a moderator drew, relative to the photo (detected faces are covered too). */
+  manualRegions: z.array(RegionSchema),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** User ids; null for entries from the command line. */
+  createdBy: z.string().nullable(),
+  submittedBy: z.string().nullable(),
+  reviewedBy: z.string().nullable(),
+  reviewedAt: z.string().nullable(),
+  /** Why it was rejected. */
+  reviewNote: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  revokeReason: z.object({ reason: RevokeReasonSchema, text: z.string().optional() }).nullable(),
 });
 /** An entry in the console. */
 export type EntryView = z.infer<typeof EntryViewSchema>;

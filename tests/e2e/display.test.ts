@@ -6,6 +6,8 @@ import { defaultWebRoot } from "../../server/app";
 import { launchChromium } from "../support/browser";
 import { buildAnnouncementInput } from "../support/factories";
 import {
+  adminSessionValue,
+  api,
   createDistrict,
   postJson,
   removeDataDir,
@@ -14,6 +16,17 @@ import {
 } from "../support/testServer";
 
 const shots = join(import.meta.dirname, "../../test-results/e2e");
+
+/** A console page in English, signed in as the test server's admin (its session cookie). */
+async function signedInConsole(browser: Browser, baseUrl: string): Promise<Page> {
+  const context = await browser.newContext({ locale: "en-US" });
+  await context.addCookies([
+    { name: "signage_session", value: adminSessionValue(baseUrl), url: baseUrl },
+  ]);
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/console/`);
+  return page;
+}
 
 describe("from console to screen, in real Chromium", () => {
   let t: TestServer;
@@ -76,7 +89,7 @@ describe("from console to screen, in real Chromium", () => {
 
     // A rotated token reaches the display, which reconnects with it and keeps it.
     const screenId = (res.body as { screen: { id: string } }).screen.id;
-    const rotated = await fetch(`${t.baseUrl}/api/screens/${screenId}/rotate-token`, {
+    const rotated = await api(`${t.baseUrl}/api/screens/${screenId}/rotate-token`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
     });
@@ -87,7 +100,7 @@ describe("from console to screen, in real Chromium", () => {
     await expectText(page.locator("#status"), /Online/);
 
     // Unpairing sends the screen straight back to a new pairing code.
-    await fetch(`${t.baseUrl}/api/screens/${screenId}/revoke`, {
+    await api(`${t.baseUrl}/api/screens/${screenId}/revoke`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
     });
@@ -117,8 +130,7 @@ describe("from console to screen, in real Chromium", () => {
   it("an announcement published in the console reaches an open display", async () => {
     const display = await openPairedDisplay("路口三号");
 
-    const console = await browser.newPage();
-    await console.goto(`${t.baseUrl}/console/`);
+    const console = await signedInConsole(browser, t.baseUrl);
     await console.getByLabel("Title").fill("Library closed for repairs");
     await console.getByLabel("Text").fill("Reopens on Monday.");
     await console.getByLabel("Screen language").selectOption("en");
@@ -139,7 +151,7 @@ describe("from console to screen, in real Chromium", () => {
       );
       expect(r.status).toBe(201);
     }
-    const put = await fetch(`${t.baseUrl}/api/districts/zhongshan/schedule`, {
+    const put = await api(`${t.baseUrl}/api/districts/zhongshan/schedule`, {
       method: "PUT",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({
@@ -197,19 +209,18 @@ describe("from console to screen, in real Chromium", () => {
       await expectText(page.getByTestId("emergency-title"), "暴雨红色预警", 2_000);
     await pages[0]?.screenshot({ path: join(shots, "display-emergency.png") });
     const id = (posted.body as { emergency: { id: string } }).emergency.id;
-    await fetch(`${t.baseUrl}/api/emergencies/${id}/clear`, {
+    await api(`${t.baseUrl}/api/emergencies/${id}/clear`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
     });
     for (const page of pages)
       await expectText(page.getByTestId("slide-title"), /^同步[一二]$/, 2_000);
-    await fetch(`${t.baseUrl}/api/districts/zhongshan/schedule`, { method: "DELETE" });
+    await api(`${t.baseUrl}/api/districts/zhongshan/schedule`, { method: "DELETE" });
     for (const page of pages) await page.close();
   });
 
   it("the console shows the server's sentence when input is refused", async () => {
-    const console = await browser.newPage();
-    await console.goto(`${t.baseUrl}/console/`);
+    const console = await signedInConsole(browser, t.baseUrl);
     // Whitespace passes the browser's `required` but not the server's validation.
     await console.getByLabel("Title").fill("   ");
     await console.getByRole("button", { name: "Publish to screens" }).click();

@@ -2,14 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ContentChangedSchema, type ContentChanged } from "../../shared/schemas/sync";
 import { buildAnnouncementInput } from "../support/factories";
 import {
+  api,
   createDistrict,
+  type KioskSocket,
   pairKiosk,
   postJson,
   removeDataDir,
+  startTestServer,
   SyncAck,
   syncKiosk,
-  startTestServer,
-  type KioskSocket,
   type TestServer,
 } from "../support/testServer";
 
@@ -22,7 +23,7 @@ function nextChange(socket: KioskSocket): Promise<ContentChanged> {
 }
 
 async function listTitles(baseUrl: string): Promise<string[]> {
-  const res = await fetch(`${baseUrl}/api/announcements`);
+  const res = await api(`${baseUrl}/api/announcements`);
   const body = (await res.json()) as { announcements: { title: string }[] };
   return body.announcements.map((a) => a.title);
 }
@@ -79,7 +80,7 @@ describe("announcement push, real server and real socket.io-client", () => {
   });
 
   it("serves /healthz with the database state", async () => {
-    const res = await fetch(`${t.baseUrl}/healthz`);
+    const res = await api(`${t.baseUrl}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "ok", database: "ok" });
   });
@@ -155,13 +156,13 @@ describe("bad input gets a 4xx with a code and a sentence, and changes nothing",
   }
 
   it("answers an unknown API path with a JSON 404", async () => {
-    const res = await fetch(`${t.baseUrl}/api/nope`);
+    const res = await api(`${t.baseUrl}/api/nope`);
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ error: { code: "not_found" } });
   });
 
   it("refuses a bad list query", async () => {
-    const res = await fetch(`${t.baseUrl}/api/announcements?limit=-3`);
+    const res = await api(`${t.baseUrl}/api/announcements?limit=-3`);
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: "validation_failed" } });
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAnnouncementInput } from "../support/factories";
 import {
+  api,
   createDistrict,
   postJson,
   removeDataDir,
@@ -9,7 +10,7 @@ import {
 } from "../support/testServer";
 
 async function put(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(url, {
+  const res = await api(url, {
     method: "PUT",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(body),
@@ -48,7 +49,7 @@ describe("districts and schedules", () => {
   });
 
   it("lists the tree with defaults filled in", async () => {
-    const res = await fetch(`${t.baseUrl}/api/districts`);
+    const res = await api(`${t.baseUrl}/api/districts`);
     const body = (await res.json()) as {
       districts: { id: string; parentId: string | null; timeZone: string }[];
     };
@@ -98,7 +99,7 @@ describe("districts and schedules", () => {
     const set = await put(`${t.baseUrl}/api/districts/dalian/schedule`, { windows: [dayWindow] });
     expect(set.status).toBe(200);
     const inherited: unknown = await (
-      await fetch(`${t.baseUrl}/api/districts/laohutan/schedule`)
+      await api(`${t.baseUrl}/api/districts/laohutan/schedule`)
     ).json();
     expect(inherited).toMatchObject({
       fromDistrictId: "dalian",
@@ -110,7 +111,7 @@ describe("districts and schedules", () => {
       windows: [{ ...dayWindow, id: "evening", start: "18:00", end: "02:00" }],
     });
     expect(own.body).toMatchObject({ fromDistrictId: "laohutan" });
-    const cleared = await fetch(`${t.baseUrl}/api/districts/laohutan/schedule`, {
+    const cleared = await api(`${t.baseUrl}/api/districts/laohutan/schedule`, {
       method: "DELETE",
     });
     expect(await cleared.json()).toMatchObject({ fromDistrictId: "dalian" });
@@ -122,15 +123,11 @@ describe("districts and schedules", () => {
     ["a negative dwell", { ...dayWindow, dwellSeconds: -5 }, /dwell|second/i],
     ["no days", { ...dayWindow, days: [] }, /day/i],
   ])("refuses a schedule with %s and keeps the old one", async (_name, window, message) => {
-    const before: unknown = await (
-      await fetch(`${t.baseUrl}/api/districts/dalian/schedule`)
-    ).json();
+    const before: unknown = await (await api(`${t.baseUrl}/api/districts/dalian/schedule`)).json();
     const res = await put(`${t.baseUrl}/api/districts/dalian/schedule`, { windows: [window] });
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body)).toMatch(message);
-    expect(await (await fetch(`${t.baseUrl}/api/districts/dalian/schedule`)).json()).toEqual(
-      before,
-    );
+    expect(await (await api(`${t.baseUrl}/api/districts/dalian/schedule`)).json()).toEqual(before);
   });
 
   it("answers what the district's screens show over the next hours, from the shared evaluator", async () => {
@@ -143,7 +140,7 @@ describe("districts and schedules", () => {
       windows: [{ ...dayWindow, playlist: [{ type: "announcement", id: annId }] }],
     });
     // 2026-11-27 10:00 in Shanghai is 02:00Z: inside the 07:00–23:00 window.
-    const res = await fetch(
+    const res = await api(
       `${t.baseUrl}/api/districts/zhongshan/timeline?from=2026-11-27T02:00:00Z&hours=24`,
     );
     expect(res.status).toBe(200);
@@ -161,10 +158,10 @@ describe("districts and schedules", () => {
   });
 
   it("refuses bad timeline queries", async () => {
-    expect((await fetch(`${t.baseUrl}/api/districts/dalian/timeline?hours=100`)).status).toBe(400);
-    expect((await fetch(`${t.baseUrl}/api/districts/dalian/timeline?from=yesterday`)).status).toBe(
+    expect((await api(`${t.baseUrl}/api/districts/dalian/timeline?hours=100`)).status).toBe(400);
+    expect((await api(`${t.baseUrl}/api/districts/dalian/timeline?from=yesterday`)).status).toBe(
       400,
     );
-    expect((await fetch(`${t.baseUrl}/api/districts/nowhere/timeline`)).status).toBe(404);
+    expect((await api(`${t.baseUrl}/api/districts/nowhere/timeline`)).status).toBe(404);
   });
 });

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  api,
   createDistrict,
+  type KioskSocket,
   pairKiosk,
   postJson,
   removeDataDir,
-  syncKiosk,
   startTestServer,
-  type KioskSocket,
+  syncKiosk,
   type TestServer,
 } from "../support/testServer";
 
@@ -39,7 +40,7 @@ describe("screens get their district's schedule and emergencies", () => {
   it("sends the inherited schedule and the district settings with every sync, and pushes schedule changes", async () => {
     expect((await hello(district)).schedule).toBeNull();
     const changed = nextChange(district);
-    const res = await fetch(`${t.baseUrl}/api/districts/dalian/schedule`, {
+    const res = await api(`${t.baseUrl}/api/districts/dalian/schedule`, {
       method: "PUT",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({
@@ -84,14 +85,14 @@ describe("screens get their district's schedule and emergencies", () => {
     expect(otherTold).toBe(false);
 
     const cleared = nextChange(district);
-    const clear = await fetch(`${t.baseUrl}/api/emergencies/${id}/clear`, {
+    const clear = await api(`${t.baseUrl}/api/emergencies/${id}/clear`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
     });
     expect(clear.status).toBe(200);
     await cleared;
     expect((await hello(district)).emergencies).toEqual([]);
-    const again = await fetch(`${t.baseUrl}/api/emergencies/${id}/clear`, {
+    const again = await api(`${t.baseUrl}/api/emergencies/${id}/clear`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
     });
@@ -107,7 +108,7 @@ describe("screens get their district's schedule and emergencies", () => {
         endsAt: new Date(Date.now() + 3_600_000).toISOString(),
       });
       expect(posted.status).toBe(201);
-      const res = await fetch(`${t.baseUrl}/api/screens/${screenId}/timeline?hours=2`);
+      const res = await api(`${t.baseUrl}/api/screens/${screenId}/timeline?hours=2`);
       expect(res.status).toBe(200);
       const body = (await res.json()) as {
         screenId: string;
@@ -118,7 +119,7 @@ describe("screens get their district's schedule and emergencies", () => {
       expect(body).toMatchObject({ screenId, districtId: "zhongshan", now: { kind: "emergency" } });
       expect(body.segments.at(-1)?.result.kind).not.toBe("emergency");
       const id = (posted.body as { emergency: { id: string } }).emergency.id;
-      await fetch(`${t.baseUrl}/api/emergencies/${id}/clear`, {
+      await api(`${t.baseUrl}/api/emergencies/${id}/clear`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
       });
@@ -139,7 +140,7 @@ describe("screens get their district's schedule and emergencies", () => {
   ])("refuses an emergency with %s", async (_name, body, status) => {
     const res = await postJson(`${t.baseUrl}/api/emergencies`, body);
     expect(res.status).toBe(status);
-    const list = (await (await fetch(`${t.baseUrl}/api/emergencies`)).json()) as {
+    const list = (await (await api(`${t.baseUrl}/api/emergencies`)).json()) as {
       emergencies: unknown[];
     };
     expect(list.emergencies).toEqual([]);

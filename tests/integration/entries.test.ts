@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
 import { buildEntryInput } from "../support/entryFactory";
 import {
+  api,
   createDistrict,
   postJson,
   removeDataDir,
@@ -15,7 +16,7 @@ async function listEntries(
   t: TestServer,
   query = "",
 ): Promise<{ entries: EntryView[]; nextCursor: string | null }> {
-  const res = await fetch(`${t.baseUrl}/api/entries${query}`);
+  const res = await api(`${t.baseUrl}/api/entries${query}`);
   expect(res.status).toBe(200);
   const body = (await res.json()) as { entries: unknown[]; nextCursor: string | null };
   return {
@@ -50,7 +51,7 @@ describe("entries API", () => {
     expect(entry.state).toBe("pending_review");
     expect(JSON.stringify(res.body)).not.toContain("110101199001011234");
 
-    const one = await fetch(`${t.baseUrl}/api/entries/${entry.id}`);
+    const one = await api(`${t.baseUrl}/api/entries/${entry.id}`);
     const text = await one.text();
     expect(text).not.toContain("110101199001011234");
     expect(text).toContain("欧阳某");
@@ -137,16 +138,16 @@ describe("entries API", () => {
     expect(res.status).toBe(201);
     const entry = EntryViewSchema.parse((res.body as { entry: unknown }).entry);
     expect(entry.obligation).toBe("<script>alert(1)</script>给付1元");
-    const page = await fetch(`${t.baseUrl}/api/entries/${entry.id}`);
+    const page = await api(`${t.baseUrl}/api/entries/${entry.id}`);
     expect(page.headers.get("content-type")).toMatch(/^application\/json/);
   });
 
   it("refuses bad query strings and unknown ids", async () => {
-    expect((await fetch(`${t.baseUrl}/api/entries?state=published`)).status).toBe(400);
-    expect((await fetch(`${t.baseUrl}/api/entries?cursor=garbage`)).status).toBe(400);
-    expect((await fetch(`${t.baseUrl}/api/entries/not-a-uuid`)).status).toBe(400);
+    expect((await api(`${t.baseUrl}/api/entries?state=published`)).status).toBe(400);
+    expect((await api(`${t.baseUrl}/api/entries?cursor=garbage`)).status).toBe(400);
+    expect((await api(`${t.baseUrl}/api/entries/not-a-uuid`)).status).toBe(400);
     expect(
-      (await fetch(`${t.baseUrl}/api/entries/00000000-0000-4000-8000-000000000000`)).status,
+      (await api(`${t.baseUrl}/api/entries/00000000-0000-4000-8000-000000000000`)).status,
     ).toBe(404);
   });
 
@@ -156,7 +157,7 @@ describe("entries API", () => {
       buildEntryInput({ fullName: "王小明" }),
     );
     const id = (created.body as { entry: { id: string } }).entry.id;
-    const res = await fetch(`${t.baseUrl}/api/entries/${id}`, {
+    const res = await api(`${t.baseUrl}/api/entries/${id}`, {
       method: "PATCH",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ fullName: "司马光", idNumber: null, districtIds: ["xicheng"] }),
@@ -178,7 +179,7 @@ describe("entries API", () => {
     const b = await postJson(`${t.baseUrl}/api/entries`, buildEntryInput());
     const idA = (a.body as { entry: { id: string } }).entry.id;
     const caseB = (b.body as { entry: { caseNumber: string; court: string } }).entry;
-    const before = await (await fetch(`${t.baseUrl}/api/entries/${idA}`)).text();
+    const before = await (await api(`${t.baseUrl}/api/entries/${idA}`)).text();
     const cases: [unknown, number][] = [
       [{}, 400],
       [{ kind: "redlist" }, 400],
@@ -188,13 +189,13 @@ describe("entries API", () => {
       [{ caseNumber: caseB.caseNumber, court: caseB.court }, 409],
     ];
     for (const [body, status] of cases) {
-      const res = await fetch(`${t.baseUrl}/api/entries/${idA}`, {
+      const res = await api(`${t.baseUrl}/api/entries/${idA}`, {
         method: "PATCH",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(body),
       });
       expect(res.status).toBe(status);
     }
-    expect(await (await fetch(`${t.baseUrl}/api/entries/${idA}`)).text()).toBe(before);
+    expect(await (await api(`${t.baseUrl}/api/entries/${idA}`)).text()).toBe(before);
   });
 });

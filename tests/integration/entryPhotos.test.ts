@@ -6,10 +6,11 @@ import { EntryViewSchema } from "../../shared/schemas/entryView";
 import { buildEntryInput } from "../support/entryFactory";
 import { demoPhoto } from "../fixtures/images";
 import {
+  api,
   createDistrict,
+  type TestServer,
   useTestServer,
   waitForRedaction,
-  type TestServer,
 } from "../support/testServer";
 
 async function postEntryWithPhoto(
@@ -20,11 +21,11 @@ async function postEntryWithPhoto(
   const form = new FormData();
   form.set("entry", JSON.stringify(buildEntryInput()));
   form.set("photo", new Blob([new Uint8Array(photo)]), fileName);
-  return fetch(`${t.baseUrl}/api/entries`, { method: "POST", body: form });
+  return api(`${t.baseUrl}/api/entries`, { method: "POST", body: form });
 }
 
 async function entryCount(t: TestServer): Promise<number> {
-  const res = await fetch(`${t.baseUrl}/api/entries?limit=200`);
+  const res = await api(`${t.baseUrl}/api/entries?limit=200`);
   return ((await res.json()) as { entries: unknown[] }).entries.length;
 }
 
@@ -68,7 +69,7 @@ describe("entries with photos: sealed raw, redacted off the event loop, fail clo
     // A better photo replaces it and is redacted again.
     const form = new FormData();
     form.set("photo", new Blob([new Uint8Array(await demoPhoto(2))]), "p.jpg");
-    const replaced = await fetch(`${t.baseUrl}/api/entries/${created.id}/photo`, {
+    const replaced = await api(`${t.baseUrl}/api/entries/${created.id}/photo`, {
       method: "PUT",
       body: form,
     });
@@ -90,7 +91,7 @@ describe("entries with photos: sealed raw, redacted off the event loop, fail clo
       .toBuffer();
     const form = new FormData();
     form.set("photo", new Blob([new Uint8Array(noFace)]), "p.jpg");
-    const replaced = await fetch(`${t.baseUrl}/api/entries/${created.id}/photo`, {
+    const replaced = await api(`${t.baseUrl}/api/entries/${created.id}/photo`, {
       method: "PUT",
       body: form,
     });
@@ -124,7 +125,7 @@ describe("entries with photos: sealed raw, redacted off the event loop, fail clo
     const t = server();
     const form = new FormData();
     form.set("photo", new Blob([new Uint8Array([1, 2, 3])]), "x.jpg");
-    const res = await fetch(`${t.baseUrl}/api/entries`, { method: "POST", body: form });
+    const res = await api(`${t.baseUrl}/api/entries`, { method: "POST", body: form });
     expect(res.status).toBe(400);
   });
 });

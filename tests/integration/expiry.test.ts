@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { EntryExpiry } from "../../server/services/entryExpiry";
 import { buildEntryInput } from "../support/entryFactory";
 import { demoPhoto } from "../fixtures/images";
-import { createDistrict, useTestServer } from "../support/testServer";
+import { AuditLog } from "../../server/services/auditLog";
+import { RawVault } from "../../server/services/crypto/rawVault";
+import { api, createDistrict, pairKiosk, postJson, useTestServer } from "../support/testServer";
 
 describe("entries expire on time and lose their raw data", () => {
   const server = useTestServer({ env: { SIGNAGE_REDACTION_WORKERS: "1" } }, (t) =>
@@ -18,7 +20,7 @@ describe("entries expire on time and lose their raw data", () => {
       JSON.stringify(buildEntryInput({ expiryDate: "2027-03-01", idNumber: "110101199001017777" })),
     );
     form.set("photo", new Blob([new Uint8Array(await demoPhoto(4))]), "p.jpg");
-    const res = await fetch(`${t.baseUrl}/api/entries`, { method: "POST", body: form });
+    const res = await api(`${t.baseUrl}/api/entries`, { method: "POST", body: form });
     expect(res.status).toBe(201);
     const id = ((await res.json()) as { entry: { id: string } }).entry.id;
     const db = t.server.store.db;
@@ -40,12 +42,51 @@ describe("entries expire on time and lose their raw data", () => {
       await db.selectFrom("raw_photos").selectAll().where("entry_id", "=", id).execute(),
     ).toEqual([]);
     // The record stays; ended entries cannot be edited.
-    const edit = await fetch(`${t.baseUrl}/api/entries/${id}`, {
+    const edit = await api(`${t.baseUrl}/api/entries/${id}`, {
       method: "PATCH",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ obligation: "x" }),
     });
     expect(edit.status).toBe(409);
     expect(await sweepAt("2027-03-02T00:00:00Z")).toEqual([]);
+  });
+
+  it("records each expiry in the audit log and tells the district's screens at once", async () => {
+    const t = server();
+    const { socket } = await pairKiosk(t.baseUrl, "dongcheng");
+    const res = await postJson(
+      `${t.baseUrl}/api/entries`,
+      buildEntryInput({ expiryDate: "2027-06-01" }),
+    );
+    expect(res.status).toBe(201);
+    const id = (res.body as { entry: { id: string } }).entry.id;
+    const heard: string[] = [];
+    socket.on("content:changed", (c) => heard.push(...c.ids));
+    try {
+      const { db, kind } = t.server.store;
+      const expiry = new EntryExpiry({
+        db,
+        log: pino({ level: "silent" }),
+        now: () => new Date("2027-06-01T00:00:00Z"),
+        audit: new AuditLog({
+          db,
+          kind,
+          key: RawVault.open({ dataDir: t.dataDir }).auditChainKey(),
+        }),
+        onExpired: (ids) => void t.server.app.entriesEnded(ids),
+      });
+      expect(await expiry.sweep()).toContain(id);
+      await expect.poll(() => heard.includes(id)).toBe(true);
+      const audit = (await (
+        await api(`${t.baseUrl}/api/audit?entry=${id}&action=entry.expired`)
+      ).json()) as { records: { actor: { type: string } }[] };
+      expect(audit.records.map((r) => r.actor.type)).toEqual(["system"]);
+      const verify = (await (await api(`${t.baseUrl}/api/audit/verify`)).json()) as {
+        verification: { ok: boolean };
+      };
+      expect(verify.verification.ok).toBe(true);
+    } finally {
+      socket.disconnect();
+    }
   });
 });

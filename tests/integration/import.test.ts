@@ -13,12 +13,13 @@ import {
 import { demoPhoto } from "../fixtures/images";
 import { buildZip } from "../fixtures/zip";
 import {
+  api,
   createDistrict,
   makeDataDir,
   removeDataDir,
   startTestServer,
-  useTestServer,
   type TestServer,
+  useTestServer,
 } from "../support/testServer";
 
 const bin = join(import.meta.dirname, "../../bin/signage.js");
@@ -47,12 +48,12 @@ async function importFile(
   for (const [k, v] of Object.entries(fields)) form.set(k, v);
   form.set("file", new Blob([new Uint8Array(file)]), "export.csv");
   if (photos) form.set("photos", new Blob([new Uint8Array(photos)]), "photos.zip");
-  const res = await fetch(`${t.baseUrl}/api/imports`, { method: "POST", body: form });
+  const res = await api(`${t.baseUrl}/api/imports`, { method: "POST", body: form });
   return { status: res.status, body: (await res.json()) as never };
 }
 
 async function countEntries(t: TestServer): Promise<number> {
-  const res = await fetch(`${t.baseUrl}/api/entries?limit=200`);
+  const res = await api(`${t.baseUrl}/api/entries?limit=200`);
   return ((await res.json()) as { entries: unknown[] }).entries.length;
 }
 
@@ -95,7 +96,7 @@ describe("bulk import of court exports", () => {
     expect(refused.map((r) => r.line)).toEqual([22, 23, 24, 25, 26]);
     for (const r of refused) expect(r.reasons?.join(" ")).toMatch(/\w.{8,}/);
     // Names with formulas or markup never become entries.
-    const list = await fetch(`${t.baseUrl}/api/entries?limit=200`);
+    const list = await api(`${t.baseUrl}/api/entries?limit=200`);
     const text = await list.text();
     expect(text).not.toContain("HYPERLINK");
     expect(text).not.toContain("onerror");
@@ -151,7 +152,7 @@ describe("bulk import of court exports", () => {
     expect(reasons).toContain("missing.jpg");
     expect(reasons).toContain("bad.jpg");
 
-    const found = await fetch(`${t.baseUrl}/api/entries?q=${encodeURIComponent("执90001")}`);
+    const found = await api(`${t.baseUrl}/api/entries?q=${encodeURIComponent("执90001")}`);
     const entry = EntryViewSchema.parse(
       ((await found.json()) as { entries: unknown[] }).entries[0],
     );
@@ -210,7 +211,7 @@ describe("signage import (CLI)", () => {
         const deadline = Date.now() + 90_000;
         let status = "";
         while (Date.now() < deadline) {
-          const res = await fetch(`${t.baseUrl}/api/entries?limit=10`);
+          const res = await api(`${t.baseUrl}/api/entries?limit=10`);
           const entries = ((await res.json()) as { entries: unknown[] }).entries.map((e) =>
             EntryViewSchema.parse(e),
           );

@@ -2,14 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScreenSchema } from "../../shared/schemas/screen";
 import { buildAnnouncementInput } from "../support/factories";
 import {
+  api,
   connectKiosk,
   createDistrict,
+  type KioskSocket,
   pairKiosk,
   postJson,
   removeDataDir,
   requestPairingCode,
   startTestServer,
-  type KioskSocket,
   type TestServer,
 } from "../support/testServer";
 
@@ -19,7 +20,7 @@ function requestCode(socket: KioskSocket): Promise<string> {
 }
 
 async function patch(url: string, body: unknown): Promise<Response> {
-  return fetch(url, {
+  return api(url, {
     method: "PATCH",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(body),
@@ -131,7 +132,7 @@ describe("screen pairing and device tokens", () => {
     const { socket, token, screenId } = await pairKiosk(t.baseUrl, "dalian");
     const told = new Promise<string>((r) => socket.once("screen:revoked", (p) => r(p.reason)));
     const gone = new Promise<string>((r) => socket.once("disconnect", r));
-    const res = await fetch(`${t.baseUrl}/api/screens/${screenId}/revoke`, {
+    const res = await api(`${t.baseUrl}/api/screens/${screenId}/revoke`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
     });
@@ -139,7 +140,7 @@ describe("screen pairing and device tokens", () => {
     expect(await told).toContain("unpaired");
     expect(await gone).toBe("io server disconnect");
     await expect(connectKiosk(t.baseUrl, token)).rejects.toThrow(/unauthenticated/);
-    const twice = await fetch(`${t.baseUrl}/api/screens/${screenId}/revoke`, {
+    const twice = await api(`${t.baseUrl}/api/screens/${screenId}/revoke`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
     });
@@ -150,7 +151,7 @@ describe("screen pairing and device tokens", () => {
     const { socket, token, screenId } = await pairKiosk(t.baseUrl, "dalian");
     try {
       const fresh = new Promise<string>((r) => socket.once("screen:token", (p) => r(p.token)));
-      const res = await fetch(`${t.baseUrl}/api/screens/${screenId}/rotate-token`, {
+      const res = await api(`${t.baseUrl}/api/screens/${screenId}/rotate-token`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
       });
@@ -168,7 +169,7 @@ describe("screen pairing and device tokens", () => {
     const offline = await pairKiosk(t.baseUrl, "dalian");
     offline.socket.disconnect();
     await new Promise((r) => setTimeout(r, 100));
-    const refused = await fetch(`${t.baseUrl}/api/screens/${offline.screenId}/rotate-token`, {
+    const refused = await api(`${t.baseUrl}/api/screens/${offline.screenId}/rotate-token`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
     });
@@ -179,7 +180,7 @@ describe("screen pairing and device tokens", () => {
     const thief = await connectKiosk(t.baseUrl, twice.token);
     let thiefGotToken = false;
     thief.on("screen:token", () => (thiefGotToken = true));
-    const res = await fetch(`${t.baseUrl}/api/screens/${twice.screenId}/rotate-token`, {
+    const res = await api(`${t.baseUrl}/api/screens/${twice.screenId}/rotate-token`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
     });
@@ -252,7 +253,7 @@ describe("screen pairing and device tokens", () => {
       for (let i = 0; i < 50; i++) {
         screen = ScreenSchema.parse(
           (
-            (await (await fetch(`${t.baseUrl}/api/screens/${screenId}`)).json()) as {
+            (await (await api(`${t.baseUrl}/api/screens/${screenId}`)).json()) as {
               screen: unknown;
             }
           ).screen,

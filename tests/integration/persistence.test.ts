@@ -4,6 +4,7 @@ import { buildAnnouncementInput } from "../support/factories";
 import { buildEntryInput } from "../support/entryFactory";
 import { createTempDatabase } from "../support/postgres";
 import {
+  api,
   createDistrict,
   makeDataDir,
   postJson,
@@ -45,7 +46,7 @@ describe("storage", () => {
 
     const second = await startTestServer({ dataDir: dir });
     try {
-      const list = (await (await fetch(`${second.baseUrl}/api/announcements`)).json()) as {
+      const list = (await (await api(`${second.baseUrl}/api/announcements`)).json()) as {
         announcements: { title: string; version: number }[];
       };
       expect(list.announcements.map((a) => a.title)).toEqual(["重启后仍在"]);
@@ -99,7 +100,7 @@ describe("PostgreSQL", () => {
         ),
       );
       expect(statuses.sort()).toEqual([201, 409, 409, 409, 409, 409]);
-      const res = await fetch(`${t.baseUrl}/api/entries?q=${encodeURIComponent("PG执1")}`);
+      const res = await api(`${t.baseUrl}/api/entries?q=${encodeURIComponent("PG执1")}`);
       const body = (await res.json()) as {
         entries: { maskedName: string; hasIdNumber: boolean }[];
       };

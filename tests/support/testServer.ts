@@ -25,9 +25,80 @@ export function makeDataDir(): string {
   return mkdtempSync(join(tmpdir(), "signage-test-"));
 }
 
-/** Starts the real server the way `signage serve` does, on a free port. */
+/** The admin every test server is set up with (first-run set-up), unless told not to. */
+export const TEST_ADMIN = {
+  email: "admin@example.test",
+  displayName: "测试管理员",
+  password: "correct horse battery staple",
+} as const;
+
+/** Session cookies of the default admin, by server origin; `api()` sends them. */
+const adminSessions = new Map<string, string>();
+
+/** The "name=value" session cookie from a response's Set-Cookie, or undefined. */
+export function sessionCookieOf(res: Response): string | undefined {
+  for (const c of res.headers.getSetCookie()) {
+    const [pair] = c.split(";");
+    if (pair?.startsWith("signage_session=")) return pair;
+  }
+  return undefined;
+}
+
+/**
+ * fetch as the console does: an Origin header naming the server (the CSRF check), and the
+ * default admin's session cookie unless the caller sets its own Cookie header (or `anonymous`).
+ */
+export function api(
+  url: string,
+  init: RequestInit & { anonymous?: boolean } = {},
+): Promise<Response> {
+  const { anonymous, ...rest } = init;
+  const origin = new URL(url).origin;
+  const headers = new Headers(rest.headers);
+  if (!headers.has("Origin")) headers.set("Origin", origin);
+  const cookie = adminSessions.get(origin);
+  if (!anonymous && cookie && !headers.has("Cookie")) headers.set("Cookie", cookie);
+  return fetch(url, { ...rest, headers });
+}
+
+/** The default admin's session cookie value for a server, to hand to a browser context. */
+export function adminSessionValue(baseUrl: string): string {
+  const cookie = adminSessions.get(new URL(baseUrl).origin);
+  if (!cookie) throw new Error(`no admin session for ${baseUrl}`);
+  return cookie.slice(cookie.indexOf("=") + 1);
+}
+
+/** Signs in and returns the session cookie; throws with the server's answer when refused. */
+export async function signIn(baseUrl: string, email: string, password: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Origin: baseUrl },
+    body: JSON.stringify({ email, password }),
+  });
+  const cookie = sessionCookieOf(res);
+  if (res.status !== 200 || !cookie)
+    throw new Error(`sign-in of ${email} refused: ${res.status} ${await res.text()}`);
+  return cookie;
+}
+
+/** Makes the default admin (first run) or signs it in again (restart), for `api()`. */
+export async function signInAdmin(baseUrl: string): Promise<void> {
+  const setup = await fetch(`${baseUrl}/api/setup`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Origin: baseUrl },
+    body: JSON.stringify(TEST_ADMIN),
+  });
+  const cookie =
+    setup.status === 201
+      ? sessionCookieOf(setup)
+      : await signIn(baseUrl, TEST_ADMIN.email, TEST_ADMIN.password);
+  if (!cookie) throw new Error(`set-up gave no session: ${setup.status}`);
+  adminSessions.set(new URL(baseUrl).origin, cookie);
+}
+
+/** Starts the real server the way `signage serve` does, on a free port, with the admin signed in. */
 export async function startTestServer(
-  opts: { dataDir?: string; env?: Record<string, string> } = {},
+  opts: { dataDir?: string; env?: Record<string, string>; signIn?: boolean } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? makeDataDir();
   const config = loadConfig({
@@ -38,11 +109,16 @@ export async function startTestServer(
     ...opts.env,
   });
   const server = await startServer(config, pino({ level: "silent" }), "test");
+  const baseUrl = `http://127.0.0.1:${server.port}`;
+  if (opts.signIn !== false) await signInAdmin(baseUrl);
   return {
     server,
     dataDir,
-    baseUrl: `http://127.0.0.1:${server.port}`,
-    stop: () => server.stop(),
+    baseUrl,
+    stop: () => {
+      adminSessions.delete(new URL(baseUrl).origin);
+      return server.stop();
+    },
   };
 }
 
@@ -75,7 +151,7 @@ export async function postJson(
   body: unknown,
   headers: Record<string, string> = { "Content-Type": "application/json" },
 ): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(url, {
+  const res = await api(url, {
     method: "POST",
     headers,
     body: typeof body === "string" ? body : JSON.stringify(body),
@@ -130,7 +206,7 @@ export async function pairKiosk(
  * and removes it afterwards; returns a getter for the running server.
  */
 export function useTestServer(
-  opts: { env?: Record<string, string> } = {},
+  opts: { env?: Record<string, string>; signIn?: boolean } = {},
   prepare?: (t: TestServer) => Promise<void>,
 ): () => TestServer {
   let server: TestServer | undefined;
@@ -157,7 +233,7 @@ export async function waitForRedaction(
 ): Promise<EntryView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await fetch(`${t.baseUrl}/api/entries/${id}`);
+    const res = await api(`${t.baseUrl}/api/entries/${id}`);
     const entry = EntryViewSchema.parse(((await res.json()) as { entry: unknown }).entry);
     if (entry.redactionStatus !== "queued" && entry.redactionStatus !== "processing") return entry;
     if (Date.now() > deadline) throw new Error(`redaction of ${id} still ${entry.redactionStatus}`);

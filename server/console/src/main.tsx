@@ -1,12 +1,12 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { AnnouncementsPage } from "./AnnouncementsPage";
+import { App } from "./App";
 import "./console.css";
 
 const root = document.getElementById("root");
 if (!root) throw new Error("console markup lacks #root");
 createRoot(root).render(
   <StrictMode>
-    <AnnouncementsPage />
+    <App />
   </StrictMode>,
 );

@@ -5,9 +5,36 @@ import { readMultipart } from "../../http/readMultipart";
 import { validate } from "../../http/validate";
 import { presentEntry } from "../../presenters/presentEntry";
 import type { EntryIntake } from "../../services/entryIntake";
-import { districtsOf, getEntry, listEntries, renditionsOf } from "../../store/entries";
-import type { Database } from "../../store/schema";
 import {
+  districtsOf,
+  getEntry,
+  listEntries,
+  redactionResultsOf,
+  renditionBytes,
+  renditionsOf,
+} from "../../store/entries";
+import type { Database } from "../../store/schema";
+import type { Role } from "../../../shared/schemas/account";
+import {
+  BulkApproveSchema,
+  RegionsSchema,
+  RejectSchema,
+  RevokeSchema,
+} from "../../../shared/schemas/moderation";
+import { principalOf } from "../../http/session";
+import type { AccessPolicy } from "../../services/auth/AccessPolicy";
+import type { UserPrincipal } from "../../services/auth/principal";
+import {
+  attentionOf,
+  fourEyesRefusal,
+  isClean,
+  type EntryModeration,
+} from "../../services/entryModeration";
+import type { EntryRow } from "../../store/schema";
+import {
+  EmptyBodySchema,
+  RenditionParamsSchema,
+  ReviewQueueQuerySchema,
   CreateEntrySchema,
   EntryEditSchema,
   EntryIdParamsSchema,
@@ -41,12 +68,52 @@ async function readEntryRequest(req: Request): Promise<{ body: unknown; photo?: 
   return photo ? { body, photo } : { body };
 }
 
-/** /api/entries: create (JSON, or multipart with a photo), list with filters, read one. */
-export function entriesRouter(deps: { db: Kysely<Database>; intake: EntryIntake }): Router {
+const anyRole = ["operator", "moderator"] as const;
+
+/** A page of entries as the console sees them, with the next page's cursor. */
+async function presentPage(db: Kysely<Database>, rows: EntryRow[], limit: number) {
+  const districts = await districtsOf(
+    db,
+    rows.map((r) => r.id),
+  );
+  const last = rows.length === limit ? rows[rows.length - 1] : undefined;
+  return {
+    entries: rows.map((r) => presentEntry(r, districts.get(r.id) ?? [])),
+    nextCursor: last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+  };
+}
+
+/**
+ * /api/entries: create (JSON, or multipart with a photo), list with filters, read one, edit;
+ * and moderation: review queue, approve, reject, bulk approve, revoke, face regions, raw photo.
+ * Every route checks the user's roles over the entry's districts before anything else.
+ */
+export function entriesRouter(deps: {
+  db: Kysely<Database>;
+  intake: EntryIntake;
+  moderation: EntryModeration;
+  access: AccessPolicy;
+}): Router {
   const router = Router();
+  const { access } = deps;
+
+  /** Loads an entry's districts and refuses unless `p` holds one of `roles` over all of them. */
+  const requireOver = async (
+    p: UserPrincipal,
+    roles: readonly Role[],
+    id: string,
+  ): Promise<string[]> => {
+    const districtIds = (await districtsOf(deps.db, [id])).get(id);
+    if (!districtIds) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
+    await access.requireDistricts(p, roles, districtIds);
+    return districtIds;
+  };
 
   router.get("/", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, anyRole);
     const query = validate(ListEntriesQuerySchema, req.query, "query string");
+    const visible = await access.visibleDistricts(p, anyRole);
     const rows = await listEntries(deps.db, {
       limit: query.limit,
       ...(query.kind ? { kind: query.kind } : {}),
@@ -54,51 +121,204 @@ export function entriesRouter(deps: { db: Kysely<Database>; intake: EntryIntake 
       ...(query.district ? { districtId: query.district } : {}),
       ...(query.q ? { q: query.q } : {}),
       ...(query.cursor ? { after: query.cursor } : {}),
+      ...(visible === "all" ? {} : { withinDistricts: [...visible] }),
     });
-    const districts = await districtsOf(
-      deps.db,
-      rows.map((r) => r.id),
+    res.json(await presentPage(deps.db, rows, query.limit));
+  });
+
+  // Pending entries of the moderator's districts, oldest first, each with why it needs a look
+  // and whether this moderator may act on it (four eyes).
+  router.get("/review-queue", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, ["moderator"]);
+    const query = validate(ReviewQueueQuerySchema, req.query, "query string");
+    const visible = await access.visibleDistricts(p, ["moderator"]);
+    const rows = await listEntries(deps.db, {
+      limit: query.limit,
+      state: "pending_review",
+      oldestFirst: true,
+      ...(query.kind ? { kind: query.kind } : {}),
+      ...(query.district ? { districtId: query.district } : {}),
+      ...(query.cursor ? { after: query.cursor } : {}),
+      ...(visible === "all" ? {} : { withinDistricts: [...visible] }),
+    });
+    const page = await presentPage(deps.db, rows, query.limit);
+    const results = new Map(
+      (
+        await redactionResultsOf(
+          deps.db,
+          rows.map((r) => r.id),
+        )
+      ).map((r) => [r.entry_id, r]),
     );
-    const last = rows.length === query.limit ? rows[rows.length - 1] : undefined;
     res.json({
-      entries: rows.map((r) => presentEntry(r, districts.get(r.id) ?? [])),
-      nextCursor: last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+      ...page,
+      entries: page.entries.map((entry, i) => {
+        const row = rows[i];
+        const refusal = row ? fourEyesRefusal(row, p.id) : undefined;
+        const result = results.get(entry.id);
+        return {
+          entry,
+          attention: row ? attentionOf(row) : [],
+          clean: row ? isClean(row) : false,
+          actionable: refusal === undefined,
+          ...(refusal ? { notActionableBecause: refusal } : {}),
+          redaction: result
+            ? {
+                verdict: result.verdict,
+                reason: result.reason,
+                completedAt: result.completed_at,
+                detail: JSON.parse(result.detail_json) as unknown,
+              }
+            : null,
+        };
+      }),
     });
   });
 
+  router.post("/bulk-approve", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, ["moderator"]);
+    const { ids } = validate(BulkApproveSchema, req.body, "bulk approval");
+    const approved: string[] = [];
+    const refused: { id: string; code: string; message: string }[] = [];
+    for (const id of new Set(ids)) {
+      try {
+        await requireOver(p, ["moderator"], id);
+        const row = await getEntry(deps.db, id);
+        if (row && !isClean(row)) {
+          throw new AppError(
+            409,
+            "conflict",
+            "Only clean entries (a verified photo with faces, nothing flagged) are approved in bulk; review this one alone.",
+          );
+        }
+        await deps.moderation.approve(p, id);
+        approved.push(id);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        refused.push({ id, code: err.code, message: err.message });
+      }
+    }
+    res.json({ approved, refused });
+  });
+
   router.get("/:id", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, anyRole);
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
     const row = await getEntry(deps.db, id);
     if (!row) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
-    const [districts, renditions] = [
-      await districtsOf(deps.db, [id]),
-      await renditionsOf(deps.db, id),
-    ];
+    const districtIds = (await districtsOf(deps.db, [id])).get(id) ?? [];
+    if (!(await access.seesAny(p, anyRole, districtIds)))
+      throw new AppError(403, "forbidden", "This entry belongs to districts you do not hold.");
+    const renditions = await renditionsOf(deps.db, id);
     res.json({
       entry: presentEntry(
         row,
-        districts.get(id) ?? [],
+        districtIds,
         renditions.map((r) => ({ ...r, width: Number(r.width), height: Number(r.height) })),
       ),
     });
   });
 
   router.post("/", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, ["operator"]);
     const { body, photo } = await readEntryRequest(req);
     const input = validate(CreateEntrySchema, body, "entry");
-    const row = await deps.intake.create(input, photo, "manual");
+    await access.requireDistricts(p, ["operator"], input.districtIds);
+    const row = await deps.intake.create(input, photo, "manual", { type: "user", id: p.id });
     res.status(201).json({ entry: presentEntry(row, [...new Set(input.districtIds)].sort()) });
   });
 
   router.patch("/:id", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, ["operator"]);
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
+    await requireOver(p, ["operator"], id);
     const edit = validate(EntryEditSchema, req.body, "entry change");
-    const row = await deps.intake.edit(id, edit);
+    if (edit.districtIds) await access.requireDistricts(p, ["operator"], edit.districtIds);
+    const row = await deps.intake.edit(id, edit, { type: "user", id: p.id });
     res.json({ entry: presentEntry(row, (await districtsOf(deps.db, [id])).get(id) ?? []) });
   });
 
-  router.put("/:id/photo", async (req, res) => {
+  router.post("/:id/approve", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, ["moderator"]);
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
+    const districtIds = await requireOver(p, ["moderator"], id);
+    validate(EmptyBodySchema, req.body ?? {}, "approval");
+    res.json({ entry: presentEntry(await deps.moderation.approve(p, id), districtIds) });
+  });
+
+  router.post("/:id/reject", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, ["moderator"]);
+    const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
+    const districtIds = await requireOver(p, ["moderator"], id);
+    const { reason } = validate(RejectSchema, req.body, "rejection");
+    res.json({ entry: presentEntry(await deps.moderation.reject(p, id, reason), districtIds) });
+  });
+
+  router.post("/:id/revoke", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, ["operator", "moderator"]);
+    const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
+    const districtIds = await requireOver(p, ["operator", "moderator"], id);
+    const input = validate(RevokeSchema, req.body, "revocation");
+    res.json({ entry: presentEntry(await deps.moderation.revoke(p, id, input), districtIds) });
+  });
+
+  router.put("/:id/regions", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, ["moderator"]);
+    const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
+    const districtIds = await requireOver(p, ["moderator"], id);
+    const { regions } = validate(RegionsSchema, req.body, "regions");
+    res.json({
+      entry: presentEntry(await deps.moderation.setRegions(p, id, regions), districtIds),
+    });
+  });
+
+  // The redacted rendition as the console shows it beside the original (what screens will show).
+  router.get("/:id/renditions/:variant", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, anyRole);
+    const { id, variant } = validate(RenditionParamsSchema, req.params, "rendition");
+    const districtIds = (await districtsOf(deps.db, [id])).get(id);
+    if (!districtIds) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
+    if (!(await access.seesAny(p, anyRole, districtIds)))
+      throw new AppError(403, "forbidden", "This entry belongs to districts you do not hold.");
+    const rendition = await renditionBytes(deps.db, id, variant);
+    if (!rendition)
+      throw new AppError(404, "not_found", `This entry has no verified ${variant} rendition.`);
+    res.setHeader("ETag", `"${rendition.hash}"`);
+    res.setHeader("Cache-Control", "private, no-cache");
+    if (req.headers["if-none-match"] === `"${rendition.hash}"`) {
+      res.status(304).end();
+      return;
+    }
+    res.type(rendition.mime).send(rendition.bytes);
+  });
+
+  // The original photo, for a moderator deciding on regions: every view is audited, never cached.
+  router.get("/:id/raw-photo", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, ["moderator"]);
+    const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
+    await requireOver(p, ["moderator"], id);
+    const bytes = await deps.moderation.rawPhoto(p, id);
+    res.setHeader("Cache-Control", "no-store, private");
+    res.setHeader("Content-Disposition", "inline");
+    res.type(imageTypeOf(bytes)).send(bytes);
+  });
+
+  router.put("/:id/photo", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, ["operator"]);
+    const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
+    await requireOver(p, ["operator"], id);
     if (!req.is("multipart/form-data")) {
       throw new AppError(
         415,
@@ -113,9 +333,22 @@ export function entriesRouter(deps: { db: Kysely<Database>; intake: EntryIntake 
     const photo = form.files["photo"];
     if (!photo)
       throw new AppError(400, "bad_request", 'The form needs the new photo in a "photo" part.');
-    const row = await deps.intake.replacePhoto(id, photo.bytes);
+    const row = await deps.intake.replacePhoto(id, photo.bytes, { type: "user", id: p.id });
     res.json({ entry: presentEntry(row, (await districtsOf(deps.db, [id])).get(id) ?? []) });
   });
 
   return router;
+}
+
+/** The media type of a raw photo by its first bytes (it was checked by content at intake). */
+function imageTypeOf(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return "image/jpeg";
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return "image/png";
+  if (bytes.toString("latin1", 0, 4) === "RIFF" && bytes.toString("latin1", 8, 12) === "WEBP")
+    return "image/webp";
+  const brand = bytes.toString("latin1", 8, 12);
+  if (bytes.toString("latin1", 4, 8) === "ftyp")
+    return brand.startsWith("avi") ? "image/avif" : "image/heic";
+  return "application/octet-stream";
 }

@@ -29,6 +29,20 @@ export const ListEntriesQuerySchema = z.strictObject({
     .optional(),
 });
 
+/** Query string of GET /api/entries/review-queue. */
+export const ReviewQueueQuerySchema = ListEntriesQuerySchema.pick({
+  kind: true,
+  district: true,
+  limit: true,
+  cursor: true,
+});
+
+/** Path parameters naming one rendition of an entry. */
+export const RenditionParamsSchema = z.strictObject({
+  id: z.uuid("Entry ids are UUIDs."),
+  variant: z.enum(["display", "thumb"]),
+});
+
 /** Path parameters naming one entry. */
 export const EntryIdParamsSchema = z.object({ id: z.uuid("Entry ids are UUIDs.") });
 
@@ -36,3 +50,6 @@ export const EntryIdParamsSchema = z.object({ id: z.uuid("Entry ids are UUIDs.")
 export function encodeCursor(c: z.infer<typeof CursorSchema>): string {
   return Buffer.from(JSON.stringify(c), "utf8").toString("base64url");
 }
+
+/** A request that carries no options (approve): an empty JSON object, or no body. */
+export const EmptyBodySchema = z.strictObject({});

@@ -1,4 +1,6 @@
 import { Router } from "express";
+import { principalOf } from "../../http/session";
+import type { AccessPolicy } from "../../services/auth/AccessPolicy";
 import { AppError } from "../../errors";
 import { readMultipart } from "../../http/readMultipart";
 import { validate } from "../../http/validate";
@@ -12,9 +14,11 @@ export const MAX_EXPORT_BYTES = 50 * 1024 * 1024;
 export const MAX_PHOTO_ZIP_BYTES = 200 * 1024 * 1024;
 
 /** /api/imports: bulk import of a court export (CSV or JSON) with an optional zip of photos. */
-export function importsRouter(deps: { importer: EntryImporter }): Router {
+export function importsRouter(deps: { importer: EntryImporter; access: AccessPolicy }): Router {
   const router = Router();
   router.post("/", async (req, res) => {
+    const p = principalOf(req);
+    deps.access.requireRole(p, ["operator"]);
     if (!req.is("multipart/form-data")) {
       throw new AppError(
         415,
@@ -27,6 +31,7 @@ export function importsRouter(deps: { importer: EntryImporter }): Router {
       fields: ["kind", "districtIds", "expiryDate", "listingYears"],
     });
     const fields = validate(ImportFormSchema, form.fields, "import form");
+    await deps.access.requireDistricts(p, ["operator"], fields.districtIds);
     const file = form.files["file"];
     if (!file)
       throw new AppError(400, "bad_request", 'The form needs the export in a "file" part.');
@@ -41,6 +46,7 @@ export function importsRouter(deps: { importer: EntryImporter }): Router {
       kind: fields.kind,
       districtIds: fields.districtIds,
       photos,
+      actor: { type: "user", id: p.id },
       ...(fields.expiryDate ? { expiryDate: fields.expiryDate } : {}),
       ...(fields.listingYears ? { defaultListingYears: fields.listingYears } : {}),
     });

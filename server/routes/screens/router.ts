@@ -1,4 +1,9 @@
-import { Router } from "express";
+import { Router, type Request } from "express";
+import type { Role } from "../../../shared/schemas/account";
+import { recordAudit } from "../../http/recordAudit";
+import { principalOf } from "../../http/session";
+import type { AuditLog } from "../../services/auditLog";
+import type { AccessPolicy } from "../../services/auth/AccessPolicy";
 import { validate } from "../../http/validate";
 import type { Kysely } from "kysely";
 import type { DistrictRegistry } from "../../services/districtRegistry";
@@ -15,31 +20,61 @@ export function screensRouter(deps: {
   db: Kysely<Database>;
   registry: DistrictRegistry;
   emergencies: EmergencyNotices;
+  access: AccessPolicy;
+  audit: AuditLog;
 }): Router {
   const router = Router();
-  const { pairing } = deps;
+  const { pairing, access } = deps;
+  const anyRole = ["operator", "moderator"] as const;
+  /** The route's gate: a role over the district of the screen named in the path. */
+  const over = async (req: Request, roles: readonly Role[]) => {
+    const p = principalOf(req);
+    access.requireRole(p, roles);
+    const { id } = validate(ScreenParamsSchema, req.params, "screen id");
+    const screen = await pairing.get(id);
+    await access.requireDistricts(p, roles, [screen.district_id]);
+    return { id, p, screen };
+  };
 
-  router.get("/", async (_req, res) => {
-    res.json({ screens: await pairing.list() });
+  router.get("/", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, anyRole);
+    const visible = await access.visibleDistricts(p, anyRole);
+    const screens = await pairing.list();
+    res.json({
+      screens: visible === "all" ? screens : screens.filter((s) => visible.has(s.districtId)),
+    });
   });
 
   router.post("/pair", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, ["operator"]);
     const input = validate(PairScreenInputSchema, req.body, "pairing request");
+    await access.requireDistricts(p, ["operator"], [input.districtId]);
     // The token goes to the kiosk over its socket, never to the console.
     const { screen } = await pairing.pair(input, req.socket.remoteAddress ?? "unknown");
+    await recordAudit(
+      deps,
+      p,
+      "screen.paired",
+      { type: "screen", id: screen.id },
+      {
+        name: screen.name,
+        districtId: screen.districtId,
+      },
+    );
     res.status(201).json({ screen });
   });
 
   router.get("/:id", async (req, res) => {
-    const { id } = validate(ScreenParamsSchema, req.params, "screen id");
-    res.json({ screen: pairing.present(await pairing.get(id)) });
+    const { screen } = await over(req, anyRole);
+    res.json({ screen: pairing.present(screen) });
   });
 
   // What this screen shows at a time and over the following hours (its district's timeline).
   router.get("/:id/timeline", async (req, res) => {
-    const { id } = validate(ScreenParamsSchema, req.params, "screen id");
+    const { id, screen } = await over(req, anyRole);
     const q = validate(TimelineQuerySchema, req.query, "query string");
-    const screen = await pairing.get(id);
     const from = q.from ? Date.parse(q.from) : Date.now();
     res.json({
       screenId: id,
@@ -48,19 +83,35 @@ export function screensRouter(deps: {
   });
 
   router.patch("/:id", async (req, res) => {
-    const { id } = validate(ScreenParamsSchema, req.params, "screen id");
+    const { id, p, screen: before } = await over(req, ["operator"]);
     const input = validate(UpdateScreenInputSchema, req.body, "screen change");
-    res.json({ screen: await pairing.update(id, input) });
+    if (input.districtId) await access.requireDistricts(p, ["operator"], [input.districtId]);
+    const screen = await pairing.update(id, input);
+    await recordAudit(
+      deps,
+      p,
+      screen.districtId !== before.district_id ? "screen.moved" : "screen.updated",
+      { type: "screen", id },
+      {
+        before: { name: before.name, location: before.location, districtId: before.district_id },
+        after: { name: screen.name, location: screen.location, districtId: screen.districtId },
+      },
+    );
+    res.json({ screen });
   });
 
   router.post("/:id/revoke", async (req, res) => {
-    const { id } = validate(ScreenParamsSchema, req.params, "screen id");
-    res.json({ screen: await pairing.revoke(id) });
+    const { id, p } = await over(req, ["operator"]);
+    const screen = await pairing.revoke(id);
+    await recordAudit(deps, p, "screen.unpaired", { type: "screen", id }, { name: screen.name });
+    res.json({ screen });
   });
 
   router.post("/:id/rotate-token", async (req, res) => {
-    const { id } = validate(ScreenParamsSchema, req.params, "screen id");
-    res.json({ screen: await pairing.rotate(id) });
+    const { id, p } = await over(req, ["operator"]);
+    const screen = await pairing.rotate(id);
+    await recordAudit(deps, p, "screen.token_rotated", { type: "screen", id });
+    res.json({ screen });
   });
 
   return router;

@@ -89,11 +89,13 @@ export function loadMasterKey(opts: { dataDir: string; keyBase64?: string | unde
 export class RawVault {
   readonly #encryptionKey: Buffer;
   readonly #fingerprintKey: Buffer;
+  readonly #auditChainKey: Buffer;
 
   private constructor(masterKey: Buffer) {
     if (masterKey.length !== KEY_BYTES) throw new RangeError("The master key must be 32 bytes.");
     this.#encryptionKey = deriveKey(masterKey, "aes-256-gcm raw data v1");
     this.#fingerprintKey = deriveKey(masterKey, "hmac-sha256 id fingerprint v1");
+    this.#auditChainKey = deriveKey(masterKey, "hmac-sha256 audit chain v1");
   }
 
   /** Opens the vault with the configured key, or the data directory's key file (made if absent). */
@@ -158,6 +160,11 @@ export class RawVault {
     return createHmac("sha256", this.#fingerprintKey)
       .update(`id:${normaliseIdNumber(idNumber)}`, "utf8")
       .digest("hex");
+  }
+
+  /** The 32-byte HMAC key that chains the audit log (a copy: the caller may not alter the vault's). */
+  auditChainKey(): Buffer {
+    return Buffer.from(this.#auditChainKey);
   }
 }
 

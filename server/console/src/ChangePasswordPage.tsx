@@ -1,0 +1,141 @@
+import { useState, type FormEvent } from "react";
+import type { UserView } from "../../../shared/schemas/account";
+import { postPasswordChange } from "./api";
+import { describeError } from "./describeError";
+import { Field } from "./Field";
+import { FormAlert } from "./FormAlert";
+import { useI18n } from "./i18n";
+import { useFocusOnMount } from "./useFocusOnMount";
+
+type PasswordField = "current" | "next" | "repeat";
+
+/**
+ * Changes the user's own password. Forced after signing in with a one-time password (nothing
+ * else works until then); otherwise reached from the header's "Change password" link.
+ */
+export function ChangePasswordPage({
+  user,
+  forced,
+  onChanged,
+  onAuthFailure,
+}: {
+  user: UserView;
+  forced: boolean;
+  onChanged: () => void;
+  /** Takes over when the session is gone; true when it did. */
+  onAuthFailure: (err: unknown) => boolean;
+}) {
+  const { t } = useI18n();
+  const heading = useFocusOnMount<HTMLHeadingElement>();
+  const [values, setValues] = useState<Record<PasswordField, string>>({
+    current: "",
+    next: "",
+    repeat: "",
+  });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<{ text: string; field?: PasswordField } | null>(null);
+  const [done, setDone] = useState(false);
+
+  const set = (field: PasswordField) => (e: { target: { value: string } }) =>
+    setValues((v) => ({ ...v, [field]: e.target.value }));
+  const currentLabel = forced ? t("field.oneTimePassword") : t("field.currentPassword");
+
+  const check = (): { text: string; field: PasswordField } | null => {
+    if (values.current === "")
+      return { text: t("error.required", { field: currentLabel }), field: "current" };
+    if (values.next.length < 12) return { text: t("error.passwordTooShort"), field: "next" };
+    if (values.next !== values.repeat)
+      return { text: t("error.passwordMismatch"), field: "repeat" };
+    return null;
+  };
+
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    setError(null);
+    setDone(false);
+    const problem = check();
+    if (problem) {
+      setError(problem);
+      return;
+    }
+    setBusy(true);
+    try {
+      await postPasswordChange({ currentPassword: values.current, newPassword: values.next });
+      setValues({ current: "", next: "", repeat: "" });
+      setDone(true);
+      onChanged();
+    } catch (err) {
+      if (!onAuthFailure(err)) setError({ text: describeError(err, t) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main id="main">
+      <h1 ref={heading} tabIndex={-1}>
+        {forced ? t("password.forcedTitle") : t("password.title")}
+      </h1>
+      {forced && <p className="notice">{t("password.forcedIntro")}</p>}
+      <p>{t("password.intro")}</p>
+      <form onSubmit={(e) => void submit(e)} noValidate>
+        <FormAlert message={error?.text ?? null} />
+        {/* Lets password managers file the new password under the right account. */}
+        <input
+          type="email"
+          name="username"
+          autoComplete="username"
+          value={user.email}
+          readOnly
+          hidden
+        />
+        <Field
+          label={currentLabel}
+          type="password"
+          name="currentPassword"
+          autoComplete="current-password"
+          required
+          value={values.current}
+          invalid={error?.field === "current"}
+          onChange={set("current")}
+        />
+        <Field
+          label={t("field.newPassword")}
+          hint={t("hint.newPassword")}
+          type="password"
+          name="newPassword"
+          autoComplete="new-password"
+          required
+          minLength={12}
+          maxLength={256}
+          value={values.next}
+          invalid={error?.field === "next"}
+          onChange={set("next")}
+        />
+        <Field
+          label={t("field.newPasswordRepeat")}
+          type="password"
+          name="repeat"
+          autoComplete="new-password"
+          required
+          value={values.repeat}
+          invalid={error?.field === "repeat"}
+          onChange={set("repeat")}
+        />
+        <button type="submit" disabled={busy}>
+          {busy ? t("password.busy") : t("password.submit")}
+        </button>
+        {done && (
+          <p role="status" className="ok">
+            {t("password.changed")}
+          </p>
+        )}
+      </form>
+      {!forced && (
+        <p>
+          <a href="#">{t("password.back")}</a>
+        </p>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,119 @@
+import type { Request, RequestHandler, Response } from "express";
+import { AppError } from "../errors";
+import type { UserPrincipal } from "../services/auth/principal";
+import { SESSION_MAX_MS } from "../services/auth/UserAccounts";
+
+/** The session cookie's name. */
+export const SESSION_COOKIE = "signage_session";
+
+const principals = new WeakMap<Request, UserPrincipal>();
+
+/** Reads one cookie from the Cookie header (no cookie-parser needed for one name). */
+export function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      // A malformed %-escape is just a cookie that names no session, never a 500.
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Sets the session cookie: HttpOnly, SameSite=Strict, Secure when the request came over https. */
+export function setSessionCookie(req: Request, res: Response, token: string): void {
+  res.cookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "strict",
+    secure: req.secure,
+    path: "/",
+    maxAge: SESSION_MAX_MS,
+  });
+}
+
+/** Clears the session cookie. */
+export function clearSessionCookie(req: Request, res: Response): void {
+  res.clearCookie(SESSION_COOKIE, {
+    httpOnly: true,
+    sameSite: "strict",
+    secure: req.secure,
+    path: "/",
+  });
+}
+
+/** Looks up the session behind the cookie, if any; never refuses by itself. */
+export function loadPrincipal(
+  authenticate: (token: string) => Promise<UserPrincipal | undefined>,
+): RequestHandler {
+  return async (req, _res, next) => {
+    const token = readCookie(req, SESSION_COOKIE);
+    if (token !== undefined && token.length > 0 && token.length < 200) {
+      const p = await authenticate(token);
+      if (p) principals.set(req, p);
+    }
+    next();
+  };
+}
+
+/** The signed-in user of a request, if any. */
+export function optionalPrincipal(req: Request): UserPrincipal | undefined {
+  return principals.get(req);
+}
+
+/** The signed-in user of a request; 401 when there is none. */
+export function principalOf(req: Request): UserPrincipal {
+  const p = principals.get(req);
+  if (!p) throw new AppError(401, "unauthenticated", "Sign in first; your session may have ended.");
+  return p;
+}
+
+/**
+ * The gate in front of every console route: a signed-in user, who has changed a one-time
+ * password before doing anything else.
+ */
+export const requireUser: RequestHandler = (req, _res, next) => {
+  const p = principalOf(req);
+  if (p.mustChangePassword)
+    throw new AppError(
+      403,
+      "password_change_required",
+      "Change your one-time password first (POST /api/auth/password).",
+    );
+  next();
+};
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * CSRF defence besides SameSite=Strict: a state-changing request must carry an Origin header
+ * naming this very server (browsers always send one on POST, PUT, PATCH and DELETE).
+ */
+export const checkOrigin: RequestHandler = (req, _res, next) => {
+  if (SAFE_METHODS.has(req.method)) {
+    next();
+    return;
+  }
+  const origin = req.headers.origin;
+  let host: string | undefined;
+  try {
+    host = origin === undefined || origin === "null" ? undefined : new URL(origin).host;
+  } catch {
+    host = undefined;
+  }
+  if (host === undefined || host !== req.headers.host) {
+    throw new AppError(
+      403,
+      "forbidden",
+      origin === undefined
+        ? "A request that changes something must carry an Origin header naming this server."
+        : `Requests from ${origin} are not accepted; use the console served by this server.`,
+    );
+  }
+  next();
+};

@@ -1,0 +1,92 @@
+import { Router } from "express";
+import { z } from "zod";
+import { principalOf } from "../../http/session";
+import { validate } from "../../http/validate";
+import { AuditInstantSchema, auditActions, type AuditLog } from "../../services/auditLog";
+import type { AccessPolicy } from "../../services/auth/AccessPolicy";
+import type { AuditRow } from "../../store/schema";
+
+/** Query string of GET /api/audit: filter by entry, user, screen, action and time. */
+export const AuditQuerySchema = z.strictObject({
+  entry: z.uuid().optional(),
+  user: z.uuid().optional(),
+  screen: z.uuid().optional(),
+  action: z.enum(auditActions).optional(),
+  from: AuditInstantSchema.optional(),
+  to: AuditInstantSchema.optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const ExportQuerySchema = z.strictObject({
+  from: AuditInstantSchema.optional(),
+  to: AuditInstantSchema.optional(),
+});
+
+/** An audit record as the console shows it. */
+function presentAudit(r: AuditRow) {
+  let details: unknown;
+  try {
+    details = JSON.parse(r.details_json);
+  } catch {
+    details = r.details_json;
+  }
+  return {
+    seq: Number(r.seq),
+    at: r.at,
+    actor: { type: r.actor_type, id: r.actor_id },
+    action: r.action,
+    target: r.target_type === null ? null : { type: r.target_type, id: r.target_id },
+    details,
+    hash: r.hash,
+  };
+}
+
+/** /api/audit (admins of the whole city): the log filtered, its chain check, and an export. */
+export function auditRouter(deps: { audit: AuditLog; access: AccessPolicy }): Router {
+  const router = Router();
+  const gate = (p: ReturnType<typeof principalOf>): void =>
+    deps.access.requireGlobal(p, ["admin"], "The audit log");
+
+  router.get("/", async (req, res) => {
+    gate(principalOf(req));
+    const q = validate(AuditQuerySchema, req.query, "query string");
+    const target = q.entry
+      ? { targetType: "entry", targetId: q.entry }
+      : q.screen
+        ? { targetType: "screen", targetId: q.screen }
+        : {};
+    const rows = await deps.audit.list({
+      limit: q.limit,
+      ...target,
+      ...(q.user ? { actorId: q.user } : {}),
+      ...(q.action ? { action: q.action } : {}),
+      ...(q.from ? { from: q.from } : {}),
+      ...(q.to ? { to: q.to } : {}),
+      ...(q.before ? { beforeSeq: q.before } : {}),
+    });
+    const last = rows.length === q.limit ? rows[rows.length - 1] : undefined;
+    res.json({ records: rows.map(presentAudit), nextBefore: last ? Number(last.seq) : null });
+  });
+
+  router.get("/verify", async (req, res) => {
+    gate(principalOf(req));
+    res.json({ verification: await deps.audit.verify() });
+  });
+
+  router.get("/export", async (req, res) => {
+    gate(principalOf(req));
+    const q = validate(ExportQuerySchema, req.query, "query string");
+    res.type("application/x-ndjson");
+    res.setHeader("Content-Disposition", 'attachment; filename="audit.jsonl"');
+    for await (const line of deps.audit.exportLines({
+      ...(q.from ? { from: q.from } : {}),
+      ...(q.to ? { to: q.to } : {}),
+    })) {
+      if (!res.write(`${line}\n`)) await new Promise((r) => res.once("drain", r));
+    }
+    res.end();
+  });
+
+  return router;
+}

@@ -1,0 +1,362 @@
+import { createHmac } from "node:crypto";
+import { sql, type Kysely, type Transaction } from "kysely";
+import { z } from "zod";
+import { AppError } from "../errors";
+import type { AuditRow, Database } from "../store/schema";
+import { sanitiseAuditDetails, type AuditJson } from "./audit/sanitiseAuditDetails";
+
+/**
+ * The append-only, tamper-evident audit log.
+ *
+ * Every record carries `hash` = HMAC-SHA256(audit chain key, canonical JSON of
+ * [seq, at, actor_type, actor_id, action, target_type, target_id, details_json, prev_hash]) and
+ * `prev_hash` = the hash of the record before it (64 zeros for record 1). Seqs run 1, 2, 3… with
+ * no gaps. So editing a record breaks its hash, removing one leaves a gap, renumbering breaks
+ * the hashes of the renumbered records, and a record forged without the key fails its HMAC.
+ * Removing records from the end cannot be seen from the chain alone: compare `lastSeq`/`lastHash`
+ * of {@link AuditLog.verify} with a copy kept elsewhere (an export, a printed receipt).
+ */
+
+/** Everything the audit log records; the action column only ever holds one of these. */
+export const auditActions = [
+  "auth.login",
+  "auth.login_failed",
+  "auth.logout",
+  "auth.password_changed",
+  "user.created",
+  "user.updated",
+  "user.roles_changed",
+  "user.disabled",
+  "user.password_reset",
+  "entry.created",
+  "entry.edited",
+  "entry.photo_replaced",
+  "entry.imported",
+  "entry.redacted",
+  "entry.regions_changed",
+  "entry.raw_viewed",
+  "entry.approved",
+  "entry.rejected",
+  "entry.published",
+  "entry.revoked",
+  "entry.expired",
+  "screen.paired",
+  "screen.unpaired",
+  "screen.moved",
+  "screen.updated",
+  "screen.token_rotated",
+  "screen.updated",
+  "schedule.changed",
+  "district.created",
+  "district.updated",
+  "emergency.sent",
+  "emergency.cleared",
+  "announcement.published",
+  "takedown.acknowledged",
+] as const;
+
+/** One thing the audit log records, e.g. "entry.approved". */
+export type AuditAction = (typeof auditActions)[number];
+
+/** Who did it: a console user, the server itself, the command line, or someone not signed in. */
+export type AuditActorType = AuditRow["actor_type"];
+
+/** What a caller asks to record; the log adds seq, time and hashes. */
+export interface AuditInput {
+  actor: { type: AuditActorType; id?: string | null };
+  action: AuditAction;
+  target?: { type: string; id: string };
+  /** Free-form context; secrets and raw data are withheld (see sanitiseAuditDetails). */
+  details?: Record<string, unknown>;
+}
+
+/** Why a chain failed verification. */
+export type AuditProblem = "hash_mismatch" | "link_broken" | "sequence_gap";
+
+/** The outcome of {@link AuditLog.verify}; `records` counts the records found intact. */
+export type AuditVerification =
+  | { ok: true; records: number; lastSeq: number; lastHash: string }
+  | { ok: false; records: number; brokenAt: number; problem: AuditProblem; message: string };
+
+/** Which records {@link AuditLog.list} returns: every given condition must hold. */
+export interface AuditListFilter {
+  action?: string;
+  actorId?: string;
+  targetType?: string;
+  targetId?: string;
+  /** ISO date or instant; records at or after it. */
+  from?: string;
+  /** ISO date or instant; records before it. */
+  to?: string;
+  /** Keyset paging: records older than this seq. */
+  beforeSeq?: number;
+  /** At most this many (capped at 1,000). */
+  limit: number;
+}
+
+/** One record as {@link AuditLog.exportLines} writes it. */
+export interface AuditExportRecord {
+  seq: number;
+  at: string;
+  actor: { type: AuditActorType; id: string | null };
+  action: string;
+  target: { type: string; id: string | null } | null;
+  /** The stored details; the stored text itself if it is not valid JSON (a tampered record). */
+  details: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+/** An ISO 8601 calendar date (UTC midnight) or instant with an offset, as audit filters take. */
+export const AuditInstantSchema = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+    error: "Use an ISO 8601 date (2024-05-01) or instant (2024-05-01T08:00:00Z).",
+  })
+  .transform((v) => new Date(v).toISOString());
+
+/** prev_hash of record 1. */
+export const AUDIT_GENESIS_HASH = "0".repeat(64);
+
+const PAGE_SIZE = 1000;
+const MAX_LIST = 1000;
+// pg_advisory_xact_lock key for appends: the ASCII bytes of "SIGNAUDT" as a signed bigint.
+const APPEND_LOCK_KEY = "6001406379877024852";
+const actionSet: ReadonlySet<string> = new Set(auditActions);
+const actorTypes: ReadonlySet<string> = new Set<AuditActorType>([
+  "user",
+  "system",
+  "cli",
+  "anonymous",
+]);
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Appends to, verifies, lists and exports the hash-chained audit log. */
+export class AuditLog {
+  constructor(
+    private readonly deps: {
+      db: Kysely<Database>;
+      kind: "sqlite" | "postgres";
+      /** The chain's HMAC key (RawVault.auditChainKey()). */
+      key: Buffer;
+      now?: () => Date;
+    },
+  ) {
+    if (deps.key.length < 32) throw new RangeError("The audit chain key must be 32 bytes or more.");
+  }
+
+  /**
+   * Appends one record. Given a transaction it runs inside it, so the record commits or rolls
+   * back with the change it describes; otherwise it opens its own. On PostgreSQL the append
+   * takes a transaction-level advisory lock, held until that transaction ends, so keep the
+   * caller's transaction short after recording. The caller's transaction must be READ COMMITTED
+   * (the default), or a stale snapshot makes the insert fail on the seq key instead of chaining.
+   */
+  async record(db: Db, rec: AuditInput): Promise<AuditRow> {
+    if (!actionSet.has(rec.action)) throw new TypeError(`Unknown audit action "${rec.action}".`);
+    if (!actorTypes.has(rec.actor.type)) {
+      throw new TypeError(`Unknown audit actor type "${rec.actor.type}".`);
+    }
+    if (db.isTransaction) return this.append(db, rec);
+    return db.transaction().execute((trx) => this.append(trx, rec));
+  }
+
+  private async append(trx: Db, rec: AuditInput): Promise<AuditRow> {
+    if (this.deps.kind === "postgres") {
+      // Serialises appenders across every server process; released at commit or rollback.
+      await sql`select pg_advisory_xact_lock(${sql.raw(APPEND_LOCK_KEY)})`.execute(trx);
+    } else {
+      // A write that matches nothing still takes SQLite's write lock (waiting out busy_timeout)
+      // before the read below; reading first would fail with SQLITE_BUSY_SNAPSHOT, not wait,
+      // when another process (a CLI beside the server) appended in between.
+      await sql`update audit_log set seq = seq where 0 = 1`.execute(trx);
+    }
+    const last = await trx
+      .selectFrom("audit_log")
+      .select(["seq", "hash"])
+      .orderBy("seq", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    const row: AuditRow = {
+      seq: last === undefined ? 1 : Number(last.seq) + 1,
+      // Read under the lock, so times follow the seq order as far as the clock allows.
+      at: (this.deps.now?.() ?? new Date()).toISOString(),
+      actor_type: rec.actor.type,
+      actor_id: rec.actor.id ?? null,
+      action: rec.action,
+      target_type: rec.target?.type ?? null,
+      target_id: rec.target?.id ?? null,
+      details_json: canonicalJson(sanitiseAuditDetails(rec.details ?? {})),
+      prev_hash: last?.hash ?? AUDIT_GENESIS_HASH,
+      hash: "",
+    };
+    row.hash = chainHash(this.deps.key, row);
+    // An explicit seq: if another writer got there first the primary key refuses the insert,
+    // so the chain can never fork.
+    await trx.insertInto("audit_log").values(row).execute();
+    return row;
+  }
+
+  /**
+   * Walks the whole chain in seq order, a page at a time, recomputing every hash and checking
+   * every link; stops at the first problem.
+   */
+  async verify(
+    opts: { onProgress?: (checked: number, total: number) => void } = {},
+  ): Promise<AuditVerification> {
+    const { db } = this.deps;
+    const counted = await db
+      .selectFrom("audit_log")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirst();
+    const total = Number(counted?.n ?? 0);
+    opts.onProgress?.(0, total);
+    let checked = 0;
+    let prevHash = AUDIT_GENESIS_HASH;
+    let lastSeq = 0;
+    let cursor: number | undefined;
+    for (;;) {
+      let q = db.selectFrom("audit_log").selectAll();
+      if (cursor !== undefined) q = q.where("seq", ">", cursor);
+      const page = await q.orderBy("seq", "asc").limit(PAGE_SIZE).execute();
+      for (const stored of page) {
+        const row = { ...stored, seq: Number(stored.seq) };
+        const expected = lastSeq + 1;
+        const broken = (problem: AuditProblem, brokenAt: number, message: string) =>
+          ({ ok: false, records: checked, brokenAt, problem, message }) as const;
+        if (row.seq !== expected) {
+          return broken("sequence_gap", Math.min(row.seq, expected), gapMessage(lastSeq, row.seq));
+        }
+        if (chainHash(this.deps.key, row) !== row.hash) {
+          return broken(
+            "hash_mismatch",
+            row.seq,
+            `Record ${row.seq} was altered: its hash does not match its contents.`,
+          );
+        }
+        if (row.prev_hash !== prevHash) {
+          return broken(
+            "link_broken",
+            row.seq,
+            row.seq === 1
+              ? "Record 1 does not start the chain: its previous hash is not the genesis value."
+              : `Record ${row.seq} does not follow record ${lastSeq}: its previous hash is not record ${lastSeq}'s hash.`,
+          );
+        }
+        checked += 1;
+        prevHash = row.hash;
+        lastSeq = row.seq;
+      }
+      opts.onProgress?.(checked, Math.max(total, checked));
+      if (page.length < PAGE_SIZE) break;
+      cursor = lastSeq;
+    }
+    return { ok: true, records: checked, lastSeq, lastHash: prevHash };
+  }
+
+  /** Records matching `filter`, newest first; page on with `beforeSeq` = the last seq returned. */
+  async list(filter: AuditListFilter): Promise<AuditRow[]> {
+    let q = this.deps.db.selectFrom("audit_log").selectAll();
+    if (filter.action !== undefined) q = q.where("action", "=", filter.action);
+    if (filter.actorId !== undefined) q = q.where("actor_id", "=", filter.actorId);
+    if (filter.targetType !== undefined) q = q.where("target_type", "=", filter.targetType);
+    if (filter.targetId !== undefined) q = q.where("target_id", "=", filter.targetId);
+    if (filter.from !== undefined) q = q.where("at", ">=", instant(filter.from, "from"));
+    if (filter.to !== undefined) q = q.where("at", "<", instant(filter.to, "to"));
+    if (filter.beforeSeq !== undefined) q = q.where("seq", "<", filter.beforeSeq);
+    const limit = Math.max(1, Math.min(MAX_LIST, Math.floor(filter.limit)));
+    const rows = await q.orderBy("seq", "desc").limit(limit).execute();
+    return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+  }
+
+  /**
+   * The records at or after `from` and before `to`, oldest first, one JSON object per string
+   * (without a newline), read a page at a time.
+   */
+  async *exportLines(opts: { from?: string; to?: string }): AsyncGenerator<string> {
+    const from = opts.from === undefined ? undefined : instant(opts.from, "from");
+    const to = opts.to === undefined ? undefined : instant(opts.to, "to");
+    let cursor: number | undefined;
+    for (;;) {
+      let q = this.deps.db.selectFrom("audit_log").selectAll();
+      if (from !== undefined) q = q.where("at", ">=", from);
+      if (to !== undefined) q = q.where("at", "<", to);
+      if (cursor !== undefined) q = q.where("seq", ">", cursor);
+      const page = await q.orderBy("seq", "asc").limit(PAGE_SIZE).execute();
+      for (const row of page) yield JSON.stringify(exportRecord(row));
+      const last = page.at(-1);
+      if (last === undefined || page.length < PAGE_SIZE) return;
+      cursor = Number(last.seq);
+    }
+  }
+}
+
+/** The HMAC of one record; seq is a number whatever the driver returned. */
+function chainHash(key: Buffer, r: AuditRow): string {
+  const fields = [
+    Number(r.seq),
+    r.at,
+    r.actor_type,
+    r.actor_id,
+    r.action,
+    r.target_type,
+    r.target_id,
+    r.details_json,
+    r.prev_hash,
+  ];
+  return createHmac("sha256", key).update(JSON.stringify(fields), "utf8").digest("hex");
+}
+
+/** JSON with object keys sorted, so equal details always store as the same text. */
+function canonicalJson(value: AuditJson): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const members = Object.entries(value)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`);
+    return `{${members.join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function gapMessage(lastSeq: number, found: number): string {
+  const first = lastSeq + 1;
+  if (found < first) {
+    return `Record ${found} is out of sequence: the log must start at record 1.`;
+  }
+  const missing = found - first === 1 ? `Record ${first} is` : `Records ${first}–${found - 1} are`;
+  return lastSeq === 0
+    ? `${missing} missing: the sequence starts at ${found}.`
+    : `${missing} missing: the sequence jumps from ${lastSeq} to ${found}.`;
+}
+
+function instant(value: string, name: "from" | "to"): string {
+  const parsed = AuditInstantSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new AppError(
+      400,
+      "validation_failed",
+      `"${name}" must be an ISO 8601 date (2024-05-01) or instant (2024-05-01T08:00:00Z).`,
+    );
+  }
+  return parsed.data;
+}
+
+function exportRecord(r: AuditRow): AuditExportRecord {
+  let details: unknown;
+  try {
+    details = JSON.parse(r.details_json) as unknown;
+  } catch {
+    details = r.details_json;
+  }
+  return {
+    seq: Number(r.seq),
+    at: r.at,
+    actor: { type: r.actor_type, id: r.actor_id },
+    action: r.action,
+    target: r.target_type === null ? null : { type: r.target_type, id: r.target_id },
+    details,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}

@@ -1,0 +1,411 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { sql, type Kysely } from "kysely";
+import type { Logger } from "pino";
+import type {
+  CreateUserInput,
+  LoginInput,
+  RoleGrant,
+  SetupInput,
+  UpdateUserInput,
+  UserView,
+} from "../../../shared/schemas/account";
+import { AppError } from "../../errors";
+import { RateLimiter } from "../../http/rateLimiter";
+import type { Database, UserRow } from "../../store/schema";
+import {
+  countUsers,
+  deleteExpiredSessions,
+  deleteSession,
+  deleteSessionsOf,
+  findSession,
+  getUser,
+  getUserByEmail,
+  insertSession,
+  insertUser,
+  listUsers,
+  replaceRoles,
+  rolesOf,
+  touchSession,
+  updateUser,
+} from "../../store/users";
+import type { AuditLog } from "../auditLog";
+import { dummyPasswordHash, generatePassword, hashPassword, verifyPassword } from "./passwordHash";
+import type { UserPrincipal } from "./principal";
+
+/** A session ends after this long without a request. */
+export const SESSION_IDLE_MS = 2 * 60 * 60 * 1000;
+/** ...and after this long in any case (a working day). */
+export const SESSION_MAX_MS = 12 * 60 * 60 * 1000;
+/** Failed sign-ins allowed per account and per address in LOGIN_WINDOW_MS. */
+export const LOGIN_LIMITS = { perAccount: 5, perAddress: 20, windowMs: 15 * 60 * 1000 };
+
+// pg_advisory_xact_lock key for first-run set-up: "SIGNSETU" as a signed bigint.
+const SETUP_LOCK_KEY = "6001406380177970261";
+
+/** The SHA-256 under which a session cookie value is stored. */
+export function hashSessionToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+/** A user row and roles as the console sees them. */
+export function presentUser(row: UserRow, roles: RoleGrant[]): UserView {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.display_name,
+    roles,
+    disabled: row.state === "disabled",
+    mustChangePassword: row.must_change_password === 1,
+    createdAt: row.created_at,
+  };
+}
+
+/** Who is acting, for the audit log. */
+export type Actor = { type: "user"; id: string } | { type: "cli" } | { type: "anonymous" };
+
+/**
+ * Users, passwords and sessions. Sessions live in the database, so signing out, disabling a
+ * user or changing roles takes effect on the next request. Sign-in failures are limited per
+ * account and per address and answer the same sentence whether or not the email exists.
+ */
+export class UserAccounts {
+  private readonly perAccount: RateLimiter;
+  private readonly perAddress: RateLimiter;
+
+  constructor(
+    private readonly deps: {
+      db: Kysely<Database>;
+      /** PostgreSQL needs a lock so concurrent first-run set-ups make one admin. */
+      kind?: "sqlite" | "postgres";
+      audit: AuditLog;
+      log: Logger;
+      now?: () => Date;
+    },
+  ) {
+    const clock = () => this.now().getTime();
+    this.perAccount = new RateLimiter(LOGIN_LIMITS.perAccount, LOGIN_LIMITS.windowMs, clock);
+    this.perAddress = new RateLimiter(LOGIN_LIMITS.perAddress, LOGIN_LIMITS.windowMs, clock);
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  /** Whether no user exists yet (first-run setup is open). */
+  async setupNeeded(): Promise<boolean> {
+    return (await countUsers(this.deps.db)) === 0;
+  }
+
+  /** Creates the first admin (whole city); refused once any user exists. */
+  async setupFirstAdmin(input: SetupInput, actor: Actor): Promise<UserView> {
+    const hash = await hashPassword(input.password);
+    return this.deps.db.transaction().execute(async (trx) => {
+      // SQLite serialises writers already; PostgreSQL's READ COMMITTED would let two
+      // set-ups both count zero users.
+      if (this.deps.kind === "postgres")
+        await sql`select pg_advisory_xact_lock(${SETUP_LOCK_KEY})`.execute(trx);
+      if ((await countUsers(trx)) > 0)
+        throw new AppError(409, "conflict", "Set-up is done: a user already exists. Sign in.");
+      return this.insert(
+        trx,
+        { ...input, roles: [{ role: "admin", scope: "*" }] },
+        hash,
+        false,
+        actor,
+      );
+    });
+  }
+
+  private async insert(
+    db: Kysely<Database>,
+    input: { email: string; displayName: string; roles: RoleGrant[] },
+    passwordHash: string,
+    mustChange: boolean,
+    actor: Actor,
+  ): Promise<UserView> {
+    if (await getUserByEmail(db, input.email))
+      throw new AppError(409, "conflict", `A user with the email ${input.email} already exists.`);
+    const at = this.now().toISOString();
+    const row = {
+      id: randomUUID(),
+      email: input.email.toLowerCase(),
+      display_name: input.displayName,
+      password_hash: passwordHash,
+      state: "active" as const,
+      must_change_password: mustChange ? 1 : 0,
+      created_at: at,
+      updated_at: at,
+    };
+    await insertUser(db, row, input.roles);
+    await this.deps.audit.record(db, {
+      actor: actorOf(actor),
+      action: "user.created",
+      target: { type: "user", id: row.id },
+      details: { email: row.email, roles: input.roles },
+    });
+    this.deps.log.info({ userId: row.id, roles: input.roles }, "user created");
+    return presentUser(row, (await rolesOf(db, [row.id])).get(row.id) ?? []);
+  }
+
+  /**
+   * Creates a user. Without a password, a one-time password is generated, returned once and
+   * must be changed at first sign-in.
+   */
+  async create(
+    input: CreateUserInput,
+    actor: Actor,
+  ): Promise<{ user: UserView; oneTimePassword?: string }> {
+    const oneTime = input.password === undefined ? generatePassword() : undefined;
+    const hash = await hashPassword(input.password ?? oneTime ?? "");
+    const user = await this.deps.db
+      .transaction()
+      .execute((trx) => this.insert(trx, input, hash, oneTime !== undefined, actor));
+    return oneTime === undefined ? { user } : { user, oneTimePassword: oneTime };
+  }
+
+  /** All users with their roles. */
+  async list(): Promise<UserView[]> {
+    const rows = await listUsers(this.deps.db);
+    const roles = await rolesOf(
+      this.deps.db,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => presentUser(r, roles.get(r.id) ?? []));
+  }
+
+  /** One user, or a 404. */
+  async get(id: string): Promise<UserView> {
+    const row = await getUser(this.deps.db, id);
+    if (!row) throw new AppError(404, "not_found", `No user has the id ${id}.`);
+    return presentUser(row, (await rolesOf(this.deps.db, [id])).get(id) ?? []);
+  }
+
+  /** Renames, re-roles, disables or enables a user; disabling ends their sessions at once. */
+  async update(id: string, input: UpdateUserInput, actor: Actor): Promise<UserView> {
+    if (actor.type === "user" && actor.id === id && (input.disabled === true || input.roles))
+      throw new AppError(
+        409,
+        "conflict",
+        "You cannot disable yourself or change your own roles; ask another admin.",
+      );
+    return this.deps.db.transaction().execute(async (trx) => {
+      const before = await getUser(trx, id);
+      if (!before) throw new AppError(404, "not_found", `No user has the id ${id}.`);
+      const rolesBefore = (await rolesOf(trx, [id])).get(id) ?? [];
+      const at = this.now().toISOString();
+      await updateUser(trx, id, {
+        ...(input.displayName !== undefined ? { display_name: input.displayName } : {}),
+        ...(input.disabled !== undefined ? { state: input.disabled ? "disabled" : "active" } : {}),
+        updated_at: at,
+      });
+      if (input.roles) {
+        await replaceRoles(trx, id, input.roles);
+        await this.deps.audit.record(trx, {
+          actor: actorOf(actor),
+          action: "user.roles_changed",
+          target: { type: "user", id },
+          details: { before: rolesBefore, after: input.roles },
+        });
+      }
+      if (input.disabled === true) {
+        await deleteSessionsOf(trx, id);
+        await this.deps.audit.record(trx, {
+          actor: actorOf(actor),
+          action: "user.disabled",
+          target: { type: "user", id },
+        });
+      }
+      if (input.displayName !== undefined || input.disabled === false) {
+        await this.deps.audit.record(trx, {
+          actor: actorOf(actor),
+          action: "user.updated",
+          target: { type: "user", id },
+          details: {
+            ...(input.displayName !== undefined
+              ? { displayName: { before: before.display_name, after: input.displayName } }
+              : {}),
+            ...(input.disabled === false ? { enabled: true } : {}),
+          },
+        });
+      }
+      const row = await getUser(trx, id);
+      if (!row) throw new AppError(404, "not_found", `No user has the id ${id}.`);
+      return presentUser(row, (await rolesOf(trx, [id])).get(id) ?? []);
+    });
+  }
+
+  /** An admin resets a password: a new one-time password, every session of the user ended. */
+  async resetPassword(id: string, actor: Actor): Promise<string> {
+    const oneTime = generatePassword();
+    const hash = await hashPassword(oneTime);
+    await this.deps.db.transaction().execute(async (trx) => {
+      if (!(await getUser(trx, id)))
+        throw new AppError(404, "not_found", `No user has the id ${id}.`);
+      await updateUser(trx, id, {
+        password_hash: hash,
+        must_change_password: 1,
+        updated_at: this.now().toISOString(),
+      });
+      await deleteSessionsOf(trx, id);
+      await this.deps.audit.record(trx, {
+        actor: actorOf(actor),
+        action: "user.password_reset",
+        target: { type: "user", id },
+      });
+    });
+    return oneTime;
+  }
+
+  /** A user changes their own password; their other sessions end. */
+  async changePassword(p: UserPrincipal, current: string, next: string): Promise<void> {
+    // A stolen session must not be a way to guess the password without limit.
+    const key = `password-change:${p.id}`;
+    const wait = this.perAccount.retryAfterSeconds(key);
+    if (wait > 0)
+      throw new AppError(
+        429,
+        "rate_limited",
+        `Too many wrong current passwords; try again in ${wait} s.`,
+      );
+    this.perAccount.hit(key);
+    const row = await getUser(this.deps.db, p.id);
+    if (!row || !(await verifyPassword(current, row.password_hash)))
+      throw new AppError(400, "invalid_credentials", "The current password is wrong.");
+    this.perAccount.forgive(key);
+    if (current === next)
+      throw new AppError(400, "validation_failed", "Choose a new password, not the current one.");
+    const hash = await hashPassword(next);
+    await this.deps.db.transaction().execute(async (trx) => {
+      await updateUser(trx, p.id, {
+        password_hash: hash,
+        must_change_password: 0,
+        updated_at: this.now().toISOString(),
+      });
+      await deleteSessionsOf(trx, p.id, p.sessionHash);
+      await this.deps.audit.record(trx, {
+        actor: { type: "user", id: p.id },
+        action: "auth.password_changed",
+        target: { type: "user", id: p.id },
+      });
+    });
+  }
+
+  /**
+   * Signs in: returns the user and a new session token (for the cookie). Unknown email, wrong
+   * password and disabled account all answer the same 401; repeated failures answer 429.
+   */
+  async login(input: LoginInput, address: string): Promise<{ user: UserView; token: string }> {
+    const email = input.email.trim().toLowerCase();
+    const wait = Math.max(
+      this.perAccount.retryAfterSeconds(email),
+      this.perAddress.retryAfterSeconds(address),
+    );
+    if (wait > 0) {
+      await this.deps.audit.record(this.deps.db, {
+        actor: { type: "anonymous" },
+        action: "auth.login_failed",
+        target: { type: "email", id: email },
+        details: { reason: "rate_limited", address },
+      });
+      throw new AppError(429, "rate_limited", `Too many failed sign-ins; try again in ${wait} s.`);
+    }
+    // Counted before the slow hash, so guesses sent at once cannot all slip under the limit;
+    // a successful sign-in takes its count back.
+    this.perAccount.hit(email);
+    this.perAddress.hit(address);
+    const row = await getUserByEmail(this.deps.db, email);
+    // Hash even for an unknown email, so the answer takes as long either way.
+    const matches = await verifyPassword(
+      input.password,
+      row?.password_hash ?? (await dummyPasswordHash()),
+    );
+    if (!row || !matches || row.state !== "active") {
+      await this.deps.audit.record(this.deps.db, {
+        actor: { type: "anonymous" },
+        action: "auth.login_failed",
+        target: row ? { type: "user", id: row.id } : { type: "email", id: email },
+        details: {
+          reason: !row ? "unknown_email" : !matches ? "wrong_password" : "disabled",
+          address,
+        },
+      });
+      throw new AppError(401, "invalid_credentials", "The email or password is wrong.");
+    }
+    this.perAccount.forgive(email);
+    this.perAddress.forgive(address);
+    const token = randomBytes(32).toString("base64url");
+    const now = this.now();
+    const at = now.toISOString();
+    await this.deps.db.transaction().execute(async (trx) => {
+      await deleteExpiredSessions(trx, at);
+      await insertSession(trx, {
+        id_hash: hashSessionToken(token),
+        user_id: row.id,
+        created_at: at,
+        last_seen_at: at,
+        expires_at: new Date(now.getTime() + SESSION_IDLE_MS).toISOString(),
+      });
+      await this.deps.audit.record(trx, {
+        actor: { type: "user", id: row.id },
+        action: "auth.login",
+        target: { type: "user", id: row.id },
+        details: { address },
+      });
+    });
+    this.deps.log.info({ userId: row.id }, "signed in");
+    return {
+      user: presentUser(row, (await rolesOf(this.deps.db, [row.id])).get(row.id) ?? []),
+      token,
+    };
+  }
+
+  /** Ends a session. */
+  async logout(p: UserPrincipal): Promise<void> {
+    await this.deps.db.transaction().execute(async (trx) => {
+      await deleteSession(trx, p.sessionHash);
+      await this.deps.audit.record(trx, {
+        actor: { type: "user", id: p.id },
+        action: "auth.logout",
+        target: { type: "user", id: p.id },
+      });
+    });
+  }
+
+  /**
+   * The user behind a session cookie, with roles read now, or undefined when the session is
+   * unknown, idle too long, past its maximum age, or its user is disabled.
+   */
+  async authenticate(token: string): Promise<UserPrincipal | undefined> {
+    const idHash = hashSessionToken(token);
+    const now = this.now();
+    const s = await findSession(this.deps.db, idHash, now.toISOString());
+    if (!s || s.state !== "active") return undefined;
+    if (now.getTime() - Date.parse(s.created_at) > SESSION_MAX_MS) {
+      await deleteSession(this.deps.db, idHash);
+      return undefined;
+    }
+    // Slide the idle deadline, at most once a minute per session to spare the database.
+    if (now.getTime() - Date.parse(s.last_seen_at) > 60_000) {
+      await touchSession(
+        this.deps.db,
+        idHash,
+        now.toISOString(),
+        new Date(now.getTime() + SESSION_IDLE_MS).toISOString(),
+      );
+    }
+    return {
+      kind: "user",
+      id: s.user_id,
+      email: s.email,
+      displayName: s.display_name,
+      roles: (await rolesOf(this.deps.db, [s.user_id])).get(s.user_id) ?? [],
+      mustChangePassword: s.must_change_password === 1,
+      sessionHash: idHash,
+    };
+  }
+}
+
+/** The audit actor for an Actor. */
+export function actorOf(actor: Actor): { type: "user" | "cli" | "anonymous"; id?: string } {
+  return actor.type === "user" ? { type: "user", id: actor.id } : { type: actor.type };
+}

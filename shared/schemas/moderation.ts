@@ -1,0 +1,67 @@
+import { z } from "zod";
+
+/** Rejecting an entry: the submitter reads the reason and may resubmit after an edit. */
+export const RejectSchema = z.strictObject({
+  reason: z.string().trim().min(1, "Say why the entry is rejected.").max(500),
+});
+
+/** Why an entry is taken down. */
+export const RevokeReasonSchema = z.enum(["obligation_fulfilled", "court_order", "error", "other"]);
+/** Why an entry is taken down. */
+export type RevokeReason = z.infer<typeof RevokeReasonSchema>;
+
+/** Taking an entry down: a reason from the list, and text when the reason is "other". */
+export const RevokeSchema = z
+  .strictObject({
+    reason: RevokeReasonSchema,
+    text: z.string().trim().max(500).optional(),
+  })
+  .refine((r) => r.reason !== "other" || (r.text ?? "").length > 0, {
+    message: 'Describe the reason when it is "other".',
+    path: ["text"],
+  });
+/** Taking an entry down. */
+export type RevokeInput = z.infer<typeof RevokeSchema>;
+
+/** A face region in fractions (0–1) of the upright photo. */
+export const RegionSchema = z
+  .strictObject({
+    x: z.number().min(0).max(1),
+    y: z.number().min(0).max(1),
+    width: z.number().gt(0).max(1),
+    height: z.number().gt(0).max(1),
+  })
+  .refine((r) => r.x + r.width <= 1.000001 && r.y + r.height <= 1.000001, {
+    message: "A region must lie inside the photo.",
+  });
+/** A face region relative to the photo. */
+export type Region = z.infer<typeof RegionSchema>;
+
+/**
+ * The regions a moderator marks by hand (replacing the previous hand-drawn set). Detected faces
+ * are always covered besides these: covering too much is safe, too little is not.
+ */
+export const RegionsSchema = z.strictObject({
+  regions: z.array(RegionSchema).max(20, "At most 20 regions per photo."),
+});
+
+/** Approving a page of clean entries at once. */
+export const BulkApproveSchema = z.strictObject({
+  ids: z
+    .array(z.uuid())
+    .min(1, "Name at least one entry.")
+    .max(100, "At most 100 entries at once."),
+});
+
+/** Why an entry in the review queue needs attention. */
+export const AttentionSchema = z.enum([
+  "no_photo",
+  "no_face_detected",
+  "verification_failed",
+  "redaction_failed",
+  "redaction_pending",
+  "edited_after_approval",
+  "resubmitted_after_rejection",
+]);
+/** Why an entry needs attention. */
+export type Attention = z.infer<typeof AttentionSchema>;

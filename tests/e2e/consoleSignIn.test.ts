@@ -1,0 +1,275 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultWebRoot } from "../../server/app";
+import { launchChromium } from "../support/browser";
+import {
+  api,
+  removeDataDir,
+  startTestServer,
+  TEST_ADMIN,
+  type TestServer,
+} from "../support/testServer";
+
+const shots = join(import.meta.dirname, "../../test-results/console");
+const viewport = { width: 1100, height: 800 };
+
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(join(defaultWebRoot, "console", "index.html")))
+    throw new Error(
+      'dist/console is missing: run "npm run build:web" before the end-to-end tests.',
+    );
+  mkdirSync(shots, { recursive: true });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  for (const c of contexts) await c.close();
+  await browser.close();
+});
+
+/** A fresh browser profile (no cookies, no stored language) whose browser speaks `locale`. */
+async function openConsole(t: TestServer, locale: string): Promise<Page> {
+  const context = await browser.newContext({ locale, viewport });
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.goto(`${t.baseUrl}/console/`);
+  return page;
+}
+
+async function expectHeading(page: Page, name: string): Promise<void> {
+  await page.getByRole("heading", { level: 1, name, exact: true }).waitFor({ timeout: 10_000 });
+}
+
+/** Waits for an alert saying exactly `text`, and checks the keyboard focus moved onto it. */
+async function expectAlert(page: Page, text: string | RegExp): Promise<void> {
+  const alert = page.getByRole("alert").filter({ hasText: text });
+  await alert.waitFor({ timeout: 10_000 });
+  const shown = (await alert.textContent()) ?? "";
+  if (typeof text === "string") expect(shown).toBe(text);
+  else expect(shown).toMatch(text);
+  expect(await page.evaluate(() => document.activeElement?.getAttribute("role"))).toBe("alert");
+}
+
+function htmlLang(page: Page): Promise<string> {
+  return page.evaluate(() => document.documentElement.lang);
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+describe("console on a fresh server, in real Chromium", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ signIn: false });
+  });
+  afterAll(async () => {
+    await t.stop();
+    removeDataDir(t.dataDir);
+  });
+
+  it("sets up the first admin, keeps the session across a reload, signs out and in again", async () => {
+    const page = await openConsole(t, "zh-CN");
+    const admin = {
+      email: "duty.manager@example.test",
+      name: "值班主任 王芳",
+      password: "四月 晴天 公交车 风筝 2024",
+    };
+
+    // A Chinese browser gets the Chinese console; the page says it works only on this machine.
+    await expectHeading(page, "首次设置");
+    expect(await htmlLang(page)).toBe("zh-CN");
+    await page.getByText("此操作只能在服务器本机的浏览器中完成").waitFor();
+    await shot(page, "setup-zh");
+    await page.getByRole("button", { name: "English" }).click();
+    await expectHeading(page, "First-run set-up");
+    await shot(page, "setup-en");
+    await page.getByRole("button", { name: "中文" }).click();
+    await expectHeading(page, "首次设置");
+
+    await page.getByLabel("电子邮箱").fill(admin.email);
+    await page.getByLabel("显示名称").fill(admin.name);
+    await page.getByLabel("密码", { exact: true }).fill(admin.password);
+    await page.getByLabel("再次输入密码").fill(`${admin.password}!`);
+    await page.getByRole("button", { name: "创建管理员并登录" }).click();
+    await expectAlert(page, "两次输入的密码不一致，请输入相同的密码。");
+
+    await page.getByLabel("再次输入密码").fill(admin.password);
+    await page.getByRole("button", { name: "创建管理员并登录" }).click();
+    await expectHeading(page, "公告");
+    await page.getByText(`当前用户：${admin.name}`).waitFor();
+    await page.getByText("角色：管理员（全市）").waitFor();
+
+    await page.reload();
+    await expectHeading(page, "公告");
+    await page.getByText(`当前用户：${admin.name}`).waitFor();
+
+    await page.getByRole("button", { name: "退出登录" }).click();
+    await expectHeading(page, "登录");
+    await page.getByRole("status").filter({ hasText: "您已退出登录。" }).waitFor();
+
+    await page.getByLabel("电子邮箱").fill(admin.email);
+    await page.getByLabel("密码").fill(admin.password);
+    await page.getByRole("button", { name: "登录" }).click();
+    await expectHeading(page, "公告");
+    await page.getByText(`当前用户：${admin.name}`).waitFor();
+
+    // A wrong password: the server's sentence, announced and focused.
+    await page.getByRole("button", { name: "退出登录" }).click();
+    await expectHeading(page, "登录");
+    await page.getByLabel("电子邮箱").fill(admin.email);
+    await page.getByLabel("密码").fill("not the password at all");
+    await page.getByRole("button", { name: "登录" }).click();
+    await expectAlert(page, "The email or password is wrong.");
+    await shot(page, "sign-in-zh");
+    await page.getByRole("button", { name: "English" }).click();
+    await expectHeading(page, "Sign in");
+    await shot(page, "sign-in-en");
+
+    // Repeated failures: the 429 sentence, seconds included, as the server said it.
+    await page.getByLabel("Email").fill("nobody@example.test");
+    for (let i = 1; i <= 5; i++) {
+      await page.getByLabel("Password").fill(`wrong guess ${i}`);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expectAlert(page, "The email or password is wrong.");
+    }
+    await page.getByLabel("Password").fill("wrong guess 6");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expectAlert(page, /^Too many failed sign-ins; try again in \d+ s\.$/);
+  });
+});
+
+describe("console with accounts made by an admin, in real Chromium", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => {
+    await t.stop();
+    removeDataDir(t.dataDir);
+  });
+
+  it("a new operator must replace the one-time password, then publishes an announcement", async () => {
+    const created = await api(`${t.baseUrl}/api/users`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        email: "operator@example.test",
+        displayName: "Li Lei 李雷",
+        roles: [{ role: "operator", scope: "*" }],
+      }),
+    });
+    expect(created.status).toBe(201);
+    const { oneTimePassword } = (await created.json()) as { oneTimePassword: string };
+    const newPassword = "lantern river autumn bicycle";
+
+    // An English browser gets the English console.
+    const page = await openConsole(t, "en-US");
+    await expectHeading(page, "Sign in");
+    expect(await htmlLang(page)).toBe("en");
+    await page.getByLabel("Email").fill("operator@example.test");
+    await page.getByLabel("Password").fill(oneTimePassword);
+    await page.getByRole("button", { name: "Sign in" }).click();
+
+    await expectHeading(page, "Choose your own password");
+    await page.getByText("You signed in with a one-time password from an administrator.").waitFor();
+    // Nothing else is reachable until the password is changed.
+    expect(await page.getByRole("link", { name: "Change password" }).count()).toBe(0);
+    await shot(page, "change-password-en");
+    await page.getByRole("button", { name: "中文" }).click();
+    await expectHeading(page, "请设置您自己的密码");
+    await shot(page, "change-password-zh");
+    await page.getByRole("button", { name: "English" }).click();
+
+    await page.getByLabel("One-time password").fill(oneTimePassword);
+    await page.getByLabel("New password", { exact: true }).fill("too short");
+    await page.getByLabel("Repeat the new password").fill("too short");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expectAlert(page, "The password needs at least 12 characters.");
+
+    await page.getByLabel("New password", { exact: true }).fill(newPassword);
+    await page.getByLabel("Repeat the new password").fill(newPassword);
+    await page.getByRole("button", { name: "Change password" }).click();
+
+    await expectHeading(page, "Announcements");
+    await page.getByText("Signed in as Li Lei 李雷").waitFor();
+    await page.getByText("Roles: operator (whole city)").waitFor();
+    await page.getByLabel("Title").fill("中山路夜间施工");
+    await page.getByLabel("Text").fill("11月28日22时至次日6时，请绕行。");
+    await page.getByLabel("Screen language").selectOption("zh-CN");
+    await page.getByRole("button", { name: "Publish to screens" }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: /^Published “中山路夜间施工” \(version \d+\)\.$/ })
+      .waitFor();
+    await page.getByRole("listitem").filter({ hasText: "中山路夜间施工" }).waitFor();
+
+    // Whitespace passes the console's check but not the server's: its sentence, the only alert.
+    await page.getByLabel("Title").fill("   ");
+    await page.getByRole("button", { name: "Publish to screens" }).click();
+    await page.getByRole("alert").filter({ hasText: "not valid" }).waitFor();
+    expect(await page.getByRole("alert").textContent()).toBe(
+      "The announcement is not valid (title: Title is required.).",
+    );
+
+    const listed = await api(`${t.baseUrl}/api/announcements`);
+    const { announcements } = (await listed.json()) as { announcements: { title: string }[] };
+    expect(announcements.map((a) => a.title)).toContain("中山路夜间施工");
+
+    // The new password is the one that works now.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expectHeading(page, "Sign in");
+    await page.getByLabel("Email").fill("operator@example.test");
+    await page.getByLabel("Password").fill(newPassword);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expectHeading(page, "Announcements");
+  });
+
+  it("switching to 中文 and back to English changes the strings and <html lang>, and is remembered", async () => {
+    const page = await openConsole(t, "en-US");
+    await expectHeading(page, "Sign in");
+
+    // Keyboard only: the heading has focus, Tab reaches the fields, Enter submits.
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(TEST_ADMIN.email);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(TEST_ADMIN.password);
+    await page.keyboard.press("Enter");
+    await expectHeading(page, "Announcements");
+    await page.getByText(`Signed in as ${TEST_ADMIN.displayName}`).waitFor();
+    expect(await htmlLang(page)).toBe("en");
+    await shot(page, "shell-en");
+
+    await page.getByRole("button", { name: "中文" }).focus();
+    await page.keyboard.press("Enter");
+    await expectHeading(page, "公告");
+    expect(await htmlLang(page)).toBe("zh-CN");
+    expect(await page.getByRole("button", { name: "中文" }).getAttribute("aria-pressed")).toBe(
+      "true",
+    );
+    await page.getByRole("button", { name: "发布到屏幕" }).waitFor();
+    await page.getByRole("link", { name: "修改密码" }).waitFor();
+    await page.getByRole("button", { name: "退出登录" }).waitFor();
+    await page.getByText("角色：管理员（全市）").waitFor();
+    await shot(page, "shell-zh");
+
+    // The choice outlives a reload, over the browser's own English.
+    await page.reload();
+    await expectHeading(page, "公告");
+    expect(await htmlLang(page)).toBe("zh-CN");
+    expect(await page.title()).toBe("公告 · 公共信息屏控制台");
+
+    await page.getByRole("link", { name: "修改密码" }).click();
+    await expectHeading(page, "修改密码");
+    await page.getByRole("button", { name: "English" }).click();
+    await expectHeading(page, "Change password");
+    expect(await htmlLang(page)).toBe("en");
+    await page.getByRole("link", { name: "Back to announcements" }).click();
+    await expectHeading(page, "Announcements");
+    await page.getByRole("button", { name: "Publish to screens" }).waitFor();
+  });
+});
