@@ -12,7 +12,10 @@ import { checkOrigin, loadPrincipal, requireUser } from "./http/session";
 import { announcementsRouter } from "./routes/announcements/router";
 import { auditRouter } from "./routes/audit/router";
 import { authRouter, setupRouter } from "./routes/auth/router";
+import { kioskRouter } from "./routes/kiosk/router";
+import { takedownsRouter } from "./routes/takedowns/router";
 import { usersRouter } from "./routes/users/router";
+import { TakedownProgress } from "./services/takedownProgress";
 import type { AuditLog } from "./services/auditLog";
 import { AccessPolicy } from "./services/auth/AccessPolicy";
 import { UserAccounts } from "./services/auth/UserAccounts";
@@ -32,6 +35,9 @@ import { EntryIntake, type PhotoCheck, type Sealer } from "./services/entryIntak
 import { ScreenPairing } from "./services/screenPairing";
 import { createIo, type SignageIo } from "./sockets/io";
 import { registerKioskHandlers, socketScreenNotifier } from "./sockets/kiosk.handlers";
+import { AppliedVersions } from "./sockets/AppliedVersions";
+import { SyncCache } from "./sockets/SyncCache";
+import type { SyncDelta } from "../shared/schemas/sync";
 import { districtsOf } from "./store/entries";
 import type { Database } from "./store/schema";
 
@@ -125,6 +131,29 @@ function serveWebApp(dir: string, name: string): RequestHandler[] {
   ];
 }
 
+/**
+ * Runs `task` at most once per `everyMs`; a call in between schedules one trailing run, so the
+ * last call is never lost. The timer does not keep the process alive.
+ */
+function throttled(everyMs: number, task: () => Promise<unknown>): () => Promise<unknown> {
+  let last = -Infinity;
+  let trailing: ReturnType<typeof setTimeout> | undefined;
+  const run = (): Promise<unknown> => {
+    last = Date.now();
+    return task();
+  };
+  return () => {
+    const wait = last + everyMs - Date.now();
+    if (wait <= 0) return run();
+    trailing ??= setTimeout(() => {
+      trailing = undefined;
+      void run().catch(() => undefined);
+    }, wait);
+    trailing.unref();
+    return Promise.resolve();
+  };
+}
+
 /** Builds the express app, the socket.io server and the services on one HTTP server. */
 export function createApp(deps: AppDeps): SignageApp {
   const app = express();
@@ -133,11 +162,24 @@ export function createApp(deps: AppDeps): SignageApp {
   const httpServer = createServer(app);
   const io = createIo(httpServer);
 
+  // Kiosk sync answers shared by the screens asking the same question; cleared on any change.
+  const syncCache = new SyncCache<SyncDelta>();
   const notifier: ChangeNotifier = {
-    contentChanged: (change) => io.to(rooms.allScreens()).emit("content:changed", change),
+    contentChanged: (change) => {
+      syncCache.clear();
+      io.to(rooms.allScreens()).emit("content:changed", change);
+    },
   };
   const publisher = new AnnouncementPublisher(deps.db, notifier, deps.log);
   const registry = new DistrictRegistry({ db: deps.db, log: deps.log });
+  const takedowns = new TakedownProgress({ db: deps.db, registry });
+  // Kiosk acknowledgements, written in batches; each batch may complete takedowns to audit.
+  const appliedVersions = new AppliedVersions({
+    db: deps.db,
+    log: deps.log,
+    // At most every 5 s: the summaries may wait, the acknowledgements themselves may not.
+    afterFlush: throttled(5_000, () => takedowns.recordCompleted(deps.audit)),
+  });
   const intakeDeps = {
     db: deps.db,
     districts: registry,
@@ -146,9 +188,15 @@ export function createApp(deps: AppDeps): SignageApp {
     log: deps.log,
     audit: deps.audit,
     onQueued: () => deps.onRedactionQueued?.(),
-    onWithdrawn: (entryId: string, version: number) => {
+    onWithdrawn: (entryId: string, version: number, districtsBefore: readonly string[]) => {
       void districtsOf(deps.db, [entryId]).then(
-        (d) => entryChanged(d.get(entryId) ?? [], version, entryId),
+        (d) =>
+          entryChanged(
+            [...new Set([...(d.get(entryId) ?? []), ...districtsBefore])],
+            version,
+            entryId,
+            true,
+          ),
         (err: unknown) => deps.log.error({ err, entryId }, "could not notify screens"),
       );
     },
@@ -161,13 +209,22 @@ export function createApp(deps: AppDeps): SignageApp {
     kind: deps.dbKind ?? "sqlite",
   });
   // An entry's districts and their sub-districts show it; their screens re-sync.
-  const entryChanged = (districtIds: readonly string[], version: number, entryId: string): void => {
+  // A takedown travels in the push itself, so screens drop the entry on arrival (one broadcast,
+  // no round trip) and acknowledge; they sync as usual when there is something to add.
+  const entryChanged = (
+    districtIds: readonly string[],
+    version: number,
+    entryId: string,
+    takedown: boolean,
+  ): void => {
+    syncCache.clear();
     void registry.subtreeIds(districtIds).then(
       (ids) => {
         if (ids.length > 0)
           io.to(ids.map((id) => rooms.district(id))).emit("content:changed", {
             version,
             ids: [entryId],
+            ...(takedown ? { removedIds: [entryId] } : {}),
           });
       },
       (err: unknown) => deps.log.error({ err, entryId }, "could not notify screens"),
@@ -192,6 +249,7 @@ export function createApp(deps: AppDeps): SignageApp {
   });
   // Schedule, district and emergency changes: the screens of those districts re-sync at once.
   const districtsChanged = (ids: readonly string[]): void => {
+    syncCache.clear();
     if (ids.length > 0)
       io.to(ids.map((id) => rooms.district(id))).emit("content:changed", { version: 0, ids: [] });
   };
@@ -201,7 +259,15 @@ export function createApp(deps: AppDeps): SignageApp {
     registry,
     notify: districtsChanged,
   });
-  registerKioskHandlers(io, { db: deps.db, log: deps.log, pairing, registry, emergencies });
+  registerKioskHandlers(io, {
+    db: deps.db,
+    log: deps.log,
+    pairing,
+    registry,
+    emergencies,
+    syncCache,
+    appliedVersions,
+  });
 
   app.use((_req, res, next) => {
     res.setHeader("X-Content-Type-Options", "nosniff");
@@ -255,8 +321,13 @@ export function createApp(deps: AppDeps): SignageApp {
   );
   app.use("/api/imports", importsRouter({ importer, access }));
   app.use("/api/users", usersRouter({ accounts, access }));
+  app.use("/api/takedowns", takedownsRouter({ takedowns, access }));
   app.use("/api/audit", auditRouter({ audit, access }));
   app.use("/api", notFound);
+
+  // Kiosks fetch redacted renditions with their device token (no session, no console).
+  app.use("/kiosk", kioskRouter({ db: deps.db, pairing, registry }));
+  app.use("/kiosk", notFound);
 
   const webRoot = deps.webRoot ?? defaultWebRoot;
   app.get("/", (_req, res) => res.redirect(302, "/console/"));
@@ -287,7 +358,7 @@ export function createApp(deps: AppDeps): SignageApp {
           0,
           ...versions.filter((v) => v.entity_id === id).map((v) => Number(v.version)),
         );
-        entryChanged(districts.get(id) ?? [], version, id);
+        entryChanged(districts.get(id) ?? [], version, id, true);
       }
     },
     accounts,
@@ -295,7 +366,8 @@ export function createApp(deps: AppDeps): SignageApp {
       new Promise<void>((resolveClose) => {
         // io.close() also closes the HTTP server; sockets get a clean disconnect.
         void io.close(() => {
-          void exportParser.close().finally(resolveClose);
+          // Acknowledgements still buffered are written before the database closes.
+          void Promise.all([appliedVersions.flush(), exportParser.close()]).finally(resolveClose);
         });
         httpServer.closeAllConnections();
       }),

@@ -120,8 +120,11 @@ export interface IntakeDeps {
   onQueued: () => void;
   /** Writes create, edit and import records. */
   audit: AuditLog;
-  /** Told when an approved entry went back to review at `version` (screens must drop it). */
-  onWithdrawn?: (entryId: string, version: number) => void;
+  /**
+   * Told when an approved entry went back to review at `version`: the screens of its districts,
+   * and of `districtsBefore` when an edit moved it, must drop it.
+   */
+  onWithdrawn?: (entryId: string, version: number, districtsBefore: readonly string[]) => void;
   now?: () => Date;
 }
 
@@ -267,7 +270,7 @@ export class EntryIntake {
       set.id_fingerprint =
         edit.idNumber === null ? null : this.deps.sealer.idFingerprint(edit.idNumber);
     }
-    const withdrawn = await this.deps.db.transaction().execute(async (trx) => {
+    const { withdrawn, districtsBefore } = await this.deps.db.transaction().execute(async (trx) => {
       const districtsBefore = (await districtsOf(trx, [id])).get(id) ?? [];
       const clash = await findEntryByCase(
         trx,
@@ -289,6 +292,11 @@ export class EntryIntake {
           .values([...new Set(edit.districtIds)].map((d) => ({ entry_id: id, district_id: d })))
           .execute();
       }
+      // Screens drop an approved entry that changed until it is approved again. The change
+      // log is appended before the audit log, in every transaction, so their locks never
+      // deadlock on PostgreSQL.
+      const withdrawn =
+        row.state === "approved" ? await appendChange(trx, "entry.withdrawn", id, at) : null;
       await this.deps.audit.record(trx, {
         actor: actor.type === "user" ? actor : { type: "cli" },
         action: "entry.edited",
@@ -299,10 +307,9 @@ export class EntryIntake {
           stateAfter: set.state,
         },
       });
-      // Screens drop an approved entry that changed until it is approved again.
-      return row.state === "approved" ? appendChange(trx, "entry.withdrawn", id, at) : null;
+      return { withdrawn, districtsBefore };
     });
-    if (withdrawn !== null) this.deps.onWithdrawn?.(id, withdrawn);
+    if (withdrawn !== null) this.deps.onWithdrawn?.(id, withdrawn, districtsBefore);
     this.deps.log.info({ entryId: id, fields: Object.keys(edit) }, "entry edited");
     const updated = await getEntry(this.deps.db, id);
     if (!updated) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
@@ -336,15 +343,18 @@ export class EntryIntake {
         .where("id", "=", id)
         .execute();
       await enqueueRedaction(trx, id, at);
+      // Change log before audit log (lock order, see edit).
+      const withdrawn =
+        row.state === "approved" ? await appendChange(trx, "entry.withdrawn", id, at) : null;
       await this.deps.audit.record(trx, {
         actor: actor.type === "user" ? actor : { type: "cli" },
         action: "entry.photo_replaced",
         target: { type: "entry", id },
         details: { stateBefore: row.state },
       });
-      return row.state === "approved" ? appendChange(trx, "entry.withdrawn", id, at) : null;
+      return withdrawn;
     });
-    if (withdrawn !== null) this.deps.onWithdrawn?.(id, withdrawn);
+    if (withdrawn !== null) this.deps.onWithdrawn?.(id, withdrawn, []);
     this.deps.log.info({ entryId: id }, "entry photo replaced");
     this.deps.onQueued();
     const updated = await getEntry(this.deps.db, id);

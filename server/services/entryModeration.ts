@@ -22,6 +22,8 @@ export type EntryChangeNotifier = (
   districtIds: readonly string[],
   version: number,
   entryId: string,
+  /** The entry left the screens (revoked, expired, withdrawn): they drop it from the push. */
+  takedown: boolean,
 ) => void;
 
 /** Why `actor` may not approve or reject `row` (four eyes), or undefined when they may. */
@@ -160,7 +162,7 @@ export class EntryModeration {
       return { row: await this.load(trx, id), version };
     });
     this.deps.log.info({ entryId: id, by: p.id, version }, "entry approved and published");
-    this.deps.notify((await districtsOf(this.deps.db, [id])).get(id) ?? [], version, id);
+    this.deps.notify((await districtsOf(this.deps.db, [id])).get(id) ?? [], version, id, false);
     return row;
   }
 
@@ -230,7 +232,7 @@ export class EntryModeration {
       { entryId: id, by: p.id, reason: input.reason },
       "entry revoked; raw data deleted",
     );
-    this.deps.notify((await districtsOf(this.deps.db, [id])).get(id) ?? [], version, id);
+    this.deps.notify((await districtsOf(this.deps.db, [id])).get(id) ?? [], version, id, true);
     return row;
   }
 
@@ -276,7 +278,12 @@ export class EntryModeration {
     });
     this.deps.onQueued();
     if (row.withdrawn !== null)
-      this.deps.notify((await districtsOf(this.deps.db, [id])).get(id) ?? [], row.withdrawn, id);
+      this.deps.notify(
+        (await districtsOf(this.deps.db, [id])).get(id) ?? [],
+        row.withdrawn,
+        id,
+        true,
+      );
     return row.row;
   }
 
@@ -287,7 +294,7 @@ export class EntryModeration {
     if (!sealed)
       throw new AppError(
         row.state === "revoked" || row.state === "expired" ? 410 : 404,
-        "not_found",
+        row.state === "revoked" || row.state === "expired" ? "gone" : "not_found",
         row.state === "revoked" || row.state === "expired"
           ? `This entry is ${row.state}; its raw photo was deleted.`
           : "This entry has no raw photo.",

@@ -8,7 +8,11 @@ import {
   listAnnouncements,
   removedSince,
 } from "../store/announcements";
+import type { ScreenEntry } from "../../shared/schemas/screenEntry";
+import { presentScreenEntry } from "../presenters/presentScreenEntry";
+import { deliverableEntries, entriesChangedSince, type DeliverableEntry } from "../store/delivery";
 import type { Database } from "../store/schema";
+import { expiryInstant } from "./manifestBuilder";
 import type { DistrictRegistry } from "./districtRegistry";
 import type { EmergencyNotices } from "./emergencyNotices";
 
@@ -55,14 +59,25 @@ export async function resolveDistrict(
   };
 }
 
+/** A deliverable entry as its screens get it, expiring at the earliest of its districts' midnights. */
+function toScreenEntry(e: DeliverableEntry): ScreenEntry {
+  const zones = e.timeZones.length > 0 ? e.timeZones : ["Asia/Shanghai"];
+  const expiresAt = zones
+    .map((z) => expiryInstant(e.row.expiry_date, z))
+    .reduce((a, b) => (a < b ? a : b));
+  return presentScreenEntry(e.row, expiresAt, e.photo);
+}
+
 /**
  * Computes what a kiosk must apply to catch up from `appliedVersion`: the delta when it is
  * behind, the full manifest when it has nothing (or claims a version the server never issued).
+ * Entries come only from the screen's district chain and only as screens may show them; an
+ * entry changed since `appliedVersion` that the screen may no longer show is in `removedIds`.
  */
 export async function computeSync(
   db: Kysely<Database>,
   appliedVersion: number,
-  context: ScreenContext,
+  context: ScreenContext & { chain: readonly string[] },
 ): Promise<SyncDelta> {
   // Only these three leave: the chain and the schedule's owner are the console's business.
   const screen = {
@@ -74,21 +89,28 @@ export async function computeSync(
     const version = await currentVersion(trx);
     if (appliedVersion === 0 || appliedVersion > version) {
       const rows = await listAnnouncements(trx);
+      const entries = await deliverableEntries(trx, context.chain);
       return {
         version,
         full: true,
         announcements: rows.map(presentAnnouncement),
+        entries: entries.map(toScreenEntry),
         removedIds: [],
         ...screen,
       };
     }
     const rows = await announcementsSince(trx, appliedVersion);
     const removedIds = await removedSince(trx, appliedVersion);
+    const changed = await entriesChangedSince(trx, appliedVersion);
+    const entries = await deliverableEntries(trx, context.chain, appliedVersion);
+    const shown = new Set(entries.map((e) => e.row.id));
     return {
       version,
       full: false,
       announcements: rows.map(presentAnnouncement),
-      removedIds,
+      entries: entries.map(toScreenEntry),
+      // Takedowns first in the kiosk's eyes: whatever changed and is not deliverable goes.
+      removedIds: [...removedIds, ...changed.filter((id) => !shown.has(id))],
       ...screen,
     };
   });

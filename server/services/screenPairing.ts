@@ -352,7 +352,8 @@ export class ScreenPairing {
       width: s.width,
       height: s.height,
       app_version: s.appVersion,
-      applied_version: s.appliedVersion,
+      // applied_version moves only through kiosk:applied (upwards, checked); a status report
+      // repeating the kiosk's last full sync must not take acknowledgements back.
       current_slide: s.currentSlide,
       uptime_seconds: Math.round(s.uptimeSeconds),
       memory_mb: s.memoryMb === null ? null : Math.round(s.memoryMb),

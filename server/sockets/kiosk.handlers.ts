@@ -7,15 +7,18 @@ import {
   ScreenStatusSchema,
   type PairingOffer,
 } from "../../shared/schemas/screen";
-import { KioskHelloSchema, type SyncDelta } from "../../shared/schemas/sync";
+import { KioskAppliedSchema, KioskHelloSchema, type SyncDelta } from "../../shared/schemas/sync";
 import { RateLimiter } from "../http/rateLimiter";
 import { PAIRING_CODE_REQUESTS } from "../services/screenPairing";
 import type { DistrictRegistry } from "../services/districtRegistry";
 import type { EmergencyNotices } from "../services/emergencyNotices";
 import { computeSync, resolveDistrict } from "../services/kioskSync";
+import { currentVersion } from "../store/announcements";
 import type { ScreenNotifier, ScreenPairing } from "../services/screenPairing";
 import type { Database } from "../store/schema";
 import type { SignageIo } from "./io";
+import type { AppliedVersions } from "./AppliedVersions";
+import type { SyncCache } from "./SyncCache";
 
 const unpaired: Ack<never> = {
   ok: false,
@@ -81,6 +84,8 @@ export function registerKioskHandlers(
     pairing: ScreenPairing;
     registry: DistrictRegistry;
     emergencies: EmergencyNotices;
+    syncCache: SyncCache<SyncDelta>;
+    appliedVersions: AppliedVersions;
   },
 ): void {
   io.use((socket, next) => {
@@ -246,9 +251,20 @@ export function registerKioskHandlers(
             socket.disconnect(true);
             throw new Error("screen no longer active");
           }
-          return resolveDistrict(deps, districtId);
+          return currentVersion(deps.db);
         })
-        .then((context) => computeSync(deps.db, parsed.data.appliedVersion, context))
+        .then((current) => {
+          // Screens of one district at one version share the answer (see SyncCache). The
+          // server's current version is in the key, so a change made by another server
+          // process is never hidden; every "send me everything" question is one key.
+          const applied = parsed.data.appliedVersion;
+          const from = applied === 0 || applied > current ? "full" : String(applied);
+          return deps.syncCache.get(`${districtId}\u0000${current}\u0000${from}`, () =>
+            resolveDistrict(deps, districtId).then((context) =>
+              computeSync(deps.db, applied, context),
+            ),
+          );
+        })
         .then(
           (delta) => reply({ ok: true, data: delta }),
           (err: unknown) => {
@@ -259,6 +275,17 @@ export function registerKioskHandlers(
             });
           },
         );
+    });
+
+    // The kiosk applied a sync: it acknowledges every takedown up to that version.
+    socket.on("kiosk:applied", (payload) => {
+      if (socket.data.mode !== "screen" || screenId === undefined) return;
+      const applied = KioskAppliedSchema.safeParse(payload);
+      if (!applied.success) {
+        log.warn("malformed kiosk:applied ignored");
+        return;
+      }
+      deps.appliedVersions.note(screenId, applied.data.version);
     });
 
     socket.on("screen:status", (payload) => {

@@ -1,7 +1,10 @@
-import type { Kysely, Transaction } from "kysely";
+import { PostgresAdapter, sql, type Kysely, type Transaction } from "kysely";
 import type { AnnouncementRow, ChangeLogTable, Database, NewAnnouncementRow } from "./schema";
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+// pg_advisory_xact_lock key for change-log appends: "SIGNCHLG" as a signed bigint.
+const CHANGE_LOG_LOCK_KEY = "6001406379909729351";
 
 /** Appends one event to the change log and returns its version. */
 export async function appendChange(
@@ -10,6 +13,11 @@ export async function appendChange(
   entityId: string,
   at: string,
 ): Promise<number> {
+  // PostgreSQL hands out serial numbers before commit, so two writers could commit versions
+  // out of order and a kiosk syncing in between would skip the earlier one for good. Appends
+  // are serialised until the transaction ends (SQLite serialises writers already).
+  if (db.isTransaction && db.getExecutor().adapter instanceof PostgresAdapter)
+    await sql`select pg_advisory_xact_lock(${CHANGE_LOG_LOCK_KEY})`.execute(db);
   const row = await db
     .insertInto("change_log")
     .values({ kind, entity_id: entityId, at })

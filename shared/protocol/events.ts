@@ -7,7 +7,7 @@ import type {
   ScreenStatus,
   TokenRotated,
 } from "../schemas/screen";
-import type { ContentChanged, KioskHello, SyncDelta } from "../schemas/sync";
+import type { ContentChanged, KioskApplied, KioskHello, SyncDelta } from "../schemas/sync";
 
 /** The result of every acknowledged socket event: a tagged union, never a thrown error. */
 export type Ack<T> =
@@ -19,6 +19,8 @@ export interface ClientToServerEvents {
   "kiosk:hello": (p: KioskHello, ack: (r: Ack<SyncDelta>) => void) => void;
   /** Unpaired kiosk asks for a pairing code to show. */
   "pairing:request": (p: DisplayInfo, ack: (r: Ack<PairingOffer>) => void) => void;
+  /** Paired kiosk applied a sync up to `version` (acknowledges the takedowns in it). */
+  "kiosk:applied": (p: KioskApplied) => void;
   /** Paired kiosk's health report, every 30 s. */
   "screen:status": (p: ScreenStatus) => void;
 }

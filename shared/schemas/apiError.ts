@@ -13,6 +13,7 @@ export const ErrorCodeSchema = z.enum([
   "password_change_required",
   "rate_limited",
   "conflict",
+  "gone",
   "overloaded",
   "internal",
 ]);

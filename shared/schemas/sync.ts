@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AnnouncementSchema, LanguageSchema } from "./announcement";
 import { EmergencySchema, ScheduleSchema } from "./schedule";
+import { ScreenEntrySchema } from "./screenEntry";
 
 /** A change-log version: 0 means "nothing applied yet". */
 export const VersionSchema = z.number().int().nonnegative();
@@ -16,7 +17,7 @@ export const KioskHelloSchema = z.strictObject({
 export type KioskHello = z.infer<typeof KioskHelloSchema>;
 
 /** The district settings a screen needs to play: zone, language, the contest line. */
-export const ScreenDistrictSchema = z.strictObject({
+export const ScreenDistrictSchema = z.object({
   id: z.string(),
   timeZone: z.string(),
   language: LanguageSchema,
@@ -26,12 +27,19 @@ export const ScreenDistrictSchema = z.strictObject({
 /** A screen's district settings. */
 export type ScreenDistrict = z.infer<typeof ScreenDistrictSchema>;
 
-/** What a kiosk must apply to reach `version`. */
-export const SyncDeltaSchema = z.strictObject({
+/**
+ * What a kiosk must apply to reach `version`. Server-to-kiosk messages are plain (not strict)
+ * objects: a kiosk running older software drops fields it does not know instead of refusing
+ * the whole message, so a server update never stops a fleet from taking content down.
+ */
+export const SyncDeltaSchema = z.object({
   version: VersionSchema,
   /** True when this is the whole manifest: the kiosk replaces what it has. */
   full: z.boolean(),
   announcements: z.array(AnnouncementSchema),
+  /** Approved list entries this screen may show, as screens show them (masked, redacted). */
+  entries: z.array(ScreenEntrySchema),
+  /** Announcements and entries to drop (revoked, expired, withdrawn for review). */
   removedIds: z.array(z.uuid()),
   /** Always sent whole (they are small): the district, its effective schedule, its emergencies. */
   district: ScreenDistrictSchema,
@@ -42,10 +50,21 @@ export const SyncDeltaSchema = z.strictObject({
 /** The server's answer to a hello: the delta, or the full manifest. */
 export type SyncDelta = z.infer<typeof SyncDeltaSchema>;
 
+/** A kiosk reports the version it has fully applied: its acknowledgement of every takedown up to it. */
+export const KioskAppliedSchema = z.strictObject({ version: VersionSchema });
+/** A kiosk's acknowledgement. */
+export type KioskApplied = z.infer<typeof KioskAppliedSchema>;
+
 /** The small push that tells kiosks something changed; never carries content. */
-export const ContentChangedSchema = z.strictObject({
+export const ContentChangedSchema = z.object({
   version: VersionSchema,
   ids: z.array(z.uuid()).max(1000),
+  /**
+   * A takedown: entries to drop at once, before anything else is drawn. Removing is always
+   * safe, so the kiosk applies it without a round trip and acknowledges `version` with
+   * kiosk:applied; a push with nothing else new needs no sync.
+   */
+  removedIds: z.array(z.uuid()).max(1000).optional(),
 });
 /** A content-changed notification. */
 export type ContentChanged = z.infer<typeof ContentChangedSchema>;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultWebRoot } from "../../server/app";
-import { launchChromium } from "../support/browser";
+import { expectText, launchChromium } from "../support/browser";
 import { buildAnnouncementInput } from "../support/factories";
 import {
   adminSessionValue,
@@ -233,22 +233,4 @@ describe("from console to screen, in real Chromium", () => {
 
 async function expectVisible(locator: Locator, timeout = 10_000): Promise<void> {
   await locator.waitFor({ state: "visible", timeout });
-}
-
-async function expectText(
-  locator: Locator,
-  expected: string | RegExp,
-  timeout = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeout;
-  let last = "";
-  while (Date.now() < deadline) {
-    last =
-      (await locator
-        .textContent({ timeout: Math.max(1, deadline - Date.now()) })
-        .catch(() => "")) ?? "";
-    if (typeof expected === "string" ? last === expected : expected.test(last)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  expect(last).toMatch(expected);
 }

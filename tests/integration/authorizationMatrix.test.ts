@@ -105,6 +105,8 @@ const rules: Record<string, Rule> = {
   "GET /api/audit": { allow: adminOnly },
   "GET /api/audit/verify": { allow: adminOnly },
   "GET /api/audit/export": { allow: adminOnly },
+  "GET /api/takedowns": { allow: signedIn },
+  "GET /kiosk/renditions/:hash": { allow: ["kiosk"] },
 };
 
 /** An import of one valid row into district A: only the district check can refuse it. */
@@ -143,7 +145,7 @@ function enumerateRoutes(app: Express): string[] {
   };
   const router = (app as unknown as { router: { stack: Layer[] } }).router;
   walk(router.stack, "");
-  return [...found].filter((r) => r.split(" ")[1]?.startsWith("/api/")).sort();
+  return [...found].filter((r) => /^\/(api|kiosk)\//.test(r.split(" ")[1] ?? "")).sort();
 }
 
 describe("authorization matrix: every route and socket event, as every kind of caller", () => {
@@ -190,6 +192,9 @@ describe("authorization matrix: every route and socket event, as every kind of c
     expect(emergency.status).toBe(201);
     ids.emergency = ((await emergency.json()) as { emergency: { id: string } }).emergency.id;
     kiosk = await pairKiosk(t.baseUrl, A);
+    // One change-log version, so a kiosk has something to acknowledge.
+    const published = await who.admin.post(`${t.baseUrl}/api/announcements`, { title: "通知" });
+    expect(published.status).toBe(201);
   });
 
   it("has a rule for every HTTP route the app serves, and no rule for a route it does not", () => {
@@ -218,7 +223,12 @@ describe("authorization matrix: every route and socket event, as every kind of c
       for (const s of t.server.app.io.sockets.sockets.values())
         for (const e of s.eventNames()) if (typeof e === "string") events.add(e);
       for (const builtIn of ["disconnect", "disconnecting", "error"]) events.delete(builtIn);
-      expect([...events].sort()).toEqual(["kiosk:hello", "pairing:request", "screen:status"]);
+      expect([...events].sort()).toEqual([
+        "kiosk:applied",
+        "kiosk:hello",
+        "pairing:request",
+        "screen:status",
+      ]);
 
       const display = { width: 1920, height: 1080, appVersion: "matrix" };
       const offer = ackSchema(PairingOfferSchema);
@@ -272,6 +282,24 @@ describe("authorization matrix: every route and socket event, as every kind of c
         .toBe(321);
       const others = await db.selectFrom("screens").select("memory_mb").execute();
       expect(others.map((r) => r.memory_mb)).not.toContain(666);
+
+      // kiosk:applied: only a paired kiosk acknowledges, for its own screen, and never beyond
+      // the newest version the server issued.
+      const newest = sync.ok ? sync.data.version : 0;
+      expect(newest).toBeGreaterThan(0);
+      const applied = async () =>
+        (await db.selectFrom("screens").select(["id", "applied_version"]).execute()).map(
+          (r) => [r.id, Number(r.applied_version)] as const,
+        );
+      const flushed = () => new Promise((r) => setTimeout(r, 600)); // acks are written every 250 ms
+      kiosk.socket.emit("kiosk:applied", { version: newest + 1000 });
+      await flushed();
+      expect(new Map(await applied()).get(kiosk.screenId)).toBe(0);
+      anonymous.emit("kiosk:applied", { version: newest });
+      consoleUser.emit("kiosk:applied", { version: newest });
+      kiosk.socket.emit("kiosk:applied", { version: newest });
+      await expect.poll(async () => new Map(await applied()).get(kiosk.screenId)).toBe(newest);
+      expect((await applied()).filter(([id, v]) => id !== kiosk.screenId && v > 0)).toEqual([]);
     } finally {
       anonymous.disconnect();
       consoleUser.disconnect();
@@ -281,8 +309,11 @@ describe("authorization matrix: every route and socket event, as every kind of c
   it("gives every route the expected outcome for each caller", async () => {
     const t = server();
     const routes = enumerateRoutes(t.server.app.expressApp);
-    // Signing out ends the session the other checks use, so it goes last.
-    routes.sort((a, b) => Number(a.endsWith("/logout")) - Number(b.endsWith("/logout")));
+    // Kiosk routes first, while the kiosk's token is valid (later routes revoke the screen);
+    // signing out ends the session the other checks use, so it goes last.
+    const rank = (r: string): number =>
+      r.includes(" /kiosk/") ? 0 : r.endsWith("/logout") ? 2 : 1;
+    routes.sort((a, b) => rank(a) - rank(b));
     const failures: string[] = [];
     for (const route of routes) {
       const rule = rules[route];
@@ -302,7 +333,10 @@ describe("authorization matrix: every route and socket event, as every kind of c
               : resource === "emergencies"
                 ? ids.emergency
                 : ids.victim;
-      const url = `${t.baseUrl}${pattern.replace(":id", param).replace(":variant", "display")}`;
+      const url = `${t.baseUrl}${pattern
+        .replace(":id", param)
+        .replace(":variant", "display")
+        .replace(":hash", "0".repeat(64))}`;
       for (const caller of principals) {
         const headers = new Headers();
         let body: BodyInit | undefined;

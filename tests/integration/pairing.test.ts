@@ -264,7 +264,8 @@ describe("screen pairing and device tokens", () => {
       expect(screen).toMatchObject({
         width: 3840,
         height: 2160,
-        appliedVersion: 7,
+        // Only kiosk:applied moves the acknowledged version, never a status report's claim.
+        appliedVersion: 0,
         memoryMb: 212,
         online: true,
       });

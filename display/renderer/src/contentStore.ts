@@ -1,17 +1,32 @@
 import type { Announcement } from "../../../shared/schemas/announcement";
 import type { Emergency, Schedule } from "../../../shared/schemas/schedule";
+import type { ScreenEntry } from "../../../shared/schemas/screenEntry";
 import type { ScreenDistrict, SyncDelta } from "../../../shared/schemas/sync";
 
 /** What the kiosk currently holds: the applied version, the content, the schedule. */
 export class ContentStore {
   private items = new Map<string, Announcement>();
+  private listed = new Map<string, ScreenEntry>();
   private applied = 0;
   /** The screen's district settings, once synced. */
   district: ScreenDistrict | null = null;
-  /** The district's effective schedule; null means "rotate every announcement". */
+  /** The district's effective schedule; null means "rotate everything held". */
   schedule: Schedule | null = null;
   /** Live and upcoming emergency notices for this screen. */
   emergencies: Emergency[] = [];
+  /**
+   * Added to the kiosk's clock before any expiry is judged: the hook for correcting a screen
+   * whose clock is known to be off. 0 until the kiosk learns the server's time.
+   */
+  clockOffsetMs = 0;
+
+  /** `clock` is the kiosk's own clock (injected by tests). */
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  /** The instant the kiosk believes it is (epoch ms): its clock plus the correction. */
+  now(): number {
+    return this.clock() + this.clockOffsetMs;
+  }
 
   /** The last change-log version fully applied. */
   get version(): number {
@@ -25,17 +40,39 @@ export class ContentStore {
     this.schedule = delta.schedule;
     this.emergencies = delta.emergencies;
     if (!delta.full && delta.version <= this.applied) return false;
-    if (delta.full) this.items.clear();
+    if (delta.full) {
+      this.items.clear();
+      this.listed.clear();
+    }
     // Removals first, so a takedown is never hidden behind a re-add in the same delta.
-    for (const id of delta.removedIds) this.items.delete(id);
+    for (const id of delta.removedIds) {
+      this.items.delete(id);
+      this.listed.delete(id);
+    }
     for (const a of delta.announcements) this.items.set(a.id, a);
+    for (const e of delta.entries) this.listed.set(e.id, e);
     this.applied = delta.version;
     return true;
+  }
+
+  /**
+   * Drops content named by a takedown push at once, without changing the applied version:
+   * removing is always safe, and the next sync from the old version removes it again.
+   */
+  remove(ids: readonly string[]): boolean {
+    let changed = false;
+    for (const id of ids) {
+      const announcement = this.items.delete(id);
+      const entry = this.listed.delete(id);
+      changed ||= announcement || entry;
+    }
+    return changed;
   }
 
   /** Forgets everything (the screen was unpaired). */
   reset(): void {
     this.items.clear();
+    this.listed.clear();
     this.applied = 0;
     this.district = null;
     this.schedule = null;
@@ -45,5 +82,26 @@ export class ContentStore {
   /** Announcements in publication order. */
   announcements(): Announcement[] {
     return [...this.items.values()].sort((a, b) => a.version - b.version);
+  }
+
+  /**
+   * List entries still showable at `now`, in publication order. An entry at or past its
+   * `expiresAt` is never returned, whether or not the server has said so yet (offline).
+   */
+  entries(now: number = this.now()): ScreenEntry[] {
+    return [...this.listed.values()]
+      .filter((e) => now < Date.parse(e.expiresAt))
+      .sort((a, b) => a.publishedVersion - b.publishedVersion);
+  }
+
+  /** Forgets the entries that have expired by `now`, and returns them (to drop their photos). */
+  dropExpired(now: number = this.now()): ScreenEntry[] {
+    const gone: ScreenEntry[] = [];
+    for (const e of this.listed.values()) {
+      // `!(now < t)` rather than `now >= t`: an unreadable instant counts as expired.
+      if (!(now < Date.parse(e.expiresAt))) gone.push(e);
+    }
+    for (const e of gone) this.listed.delete(e.id);
+    return gone;
   }
 }

@@ -11,7 +11,8 @@ import {
 } from "../../../shared/schemas/screen";
 import { ContentChangedSchema, SyncDeltaSchema } from "../../../shared/schemas/sync";
 import { ContentStore } from "./contentStore";
-import { frameAt } from "./playback";
+import { decodeImage, PhotoCache } from "./PhotoCache";
+import { photoHashes, Player } from "./Player";
 import { kioskTokenStore } from "./tokenStore";
 import { drawSlide, renderPairing, renderStatus, type ConnectionState } from "./view";
 
@@ -56,30 +57,31 @@ async function start(): Promise<void> {
   let token = await tokens.get();
   const store = new ContentStore();
   let state: ConnectionState = "connecting";
-  let slideTimer: ReturnType<typeof setTimeout> | undefined;
   let codeTimer: ReturnType<typeof setTimeout> | undefined;
-  let currentSlide: string | null = null;
+  const photos = new PhotoCache({
+    serverUrl: config.serverUrl,
+    token: () => token,
+    fetch: (input, init) => window.fetch(input, init),
+    createObjectURL: (blob) => URL.createObjectURL(blob),
+    revokeObjectURL: (url) => URL.revokeObjectURL(url),
+    decodeImage,
+    onReady: (hash) => player.photoReady(hash),
+    warn: (message, details) => console.warn(message, details),
+  });
+  const player = new Player({
+    draw: (slide, ctx) => drawSlide(stage, slide, ctx),
+    store,
+    photos,
+    serverUrl: config.serverUrl,
+  });
+
+  /** True from a (re)connect until a sync succeeds: playback stays paused meanwhile. */
+  let awaitingFirstSync = false;
 
   const render = (): void => {
-    clearTimeout(slideTimer);
     renderStatus(statusBar, state, store.version);
-    if (state === "pairing") return;
-    const frame = frameAt(
-      {
-        announcements: store.announcements(),
-        schedule: store.schedule,
-        emergencies: store.emergencies,
-      },
-      Date.now(),
-    );
-    currentSlide = drawSlide(stage, frame.slide, config.serverUrl);
-    // One timer to the next change, never a polling loop.
-    if (frame.nextChangeAt !== null) {
-      slideTimer = setTimeout(
-        render,
-        Math.max(50, Math.min(frame.nextChangeAt - Date.now(), 2 ** 31 - 1)),
-      );
-    }
+    if (state === "pairing") player.stop();
+    else player.play();
   };
 
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(config.serverUrl, {
@@ -114,6 +116,9 @@ async function start(): Promise<void> {
     console.warn("returning to pairing:", why);
     token = null;
     store.reset();
+    photos.clear();
+    // Nothing of the old district stays on screen while the kiosk returns to pairing.
+    render();
     await tokens.clear();
     if (reconnectNow) reconnect();
   };
@@ -157,13 +162,29 @@ async function start(): Promise<void> {
         syncing = false;
         const answer = err ? undefined : SyncAckSchema.safeParse(raw);
         if (answer?.success && answer.data.ok) {
+          awaitingFirstSync = false;
           store.apply(answer.data.data);
+          player.synced();
+          // Takedowns leave the screen first, then their photos are revoked; new photos load now.
           render();
+          const held = photoHashes(store);
+          photos.retain(held);
+          for (const hash of held) photos.prefetch(hash);
+          // The acknowledgement of every takedown up to this version (the console counts them).
+          socket.emit("kiosk:applied", { version: store.version });
         } else {
           console.warn(
             "sync failed",
             err ?? answer?.error ?? (answer?.data.ok === false ? answer.data.error : raw),
           );
+          if (awaitingFirstSync && socket.connected) {
+            // Takedown wins: after a reconnect the kiosk does not play on until a sync has
+            // told it what was taken down meanwhile; it asks again shortly.
+            setTimeout(() => sync(), 2_000 + Math.random() * 3_000);
+          } else {
+            // Play on with what is held (expiry still applies), as when offline.
+            render();
+          }
         }
         if (syncAgain) {
           syncAgain = false;
@@ -179,7 +200,7 @@ async function start(): Promise<void> {
       ...displaySize(),
       appVersion: appVersion(),
       appliedVersion: store.version,
-      currentSlide,
+      currentSlide: player.currentSlide,
       uptimeSeconds: (Date.now() - startedAt) / 1000,
       memoryMb: memory ? memory.usedJSHeapSize / 1024 / 1024 : null,
     });
@@ -196,7 +217,10 @@ async function start(): Promise<void> {
     }
     clearTimeout(codeTimer);
     state = "online";
-    render();
+    renderStatus(statusBar, state, store.version);
+    // Takedown wins: after a reconnect nothing new is drawn before the sync is applied.
+    awaitingFirstSync = true;
+    player.pause();
     sync();
     reportStatus();
   });
@@ -248,9 +272,24 @@ async function start(): Promise<void> {
       console.warn("ignored malformed content:changed", change.error.issues);
       return;
     }
+    // A takedown travels in the push: off the screen and out of the store now, acknowledged
+    // at once; a push that only removes needs no sync (the next one removes it again anyway).
+    const removed = change.data.removedIds ?? [];
+    if (removed.length > 0) {
+      if (store.remove(removed)) {
+        render();
+        photos.retain(photoHashes(store));
+      }
+      socket.emit("kiosk:applied", { version: change.data.version });
+      if (change.data.ids.every((id) => removed.includes(id))) return;
+    }
     // Version 0 means "re-check everything" (e.g. the screen moved to another district).
     if (change.data.version === 0) sync(true);
-    else if (change.data.version > store.version) sync();
+    else if (change.data.version > store.version) {
+      // Most likely a takedown: off the screen now, the sync then says what stays.
+      player.withdraw(change.data.ids);
+      sync();
+    }
   });
 
   render();

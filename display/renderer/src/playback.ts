@@ -5,14 +5,17 @@ import type {
   ManifestItem,
   Schedule,
 } from "../../../shared/schemas/schedule";
+import type { ScreenEntry } from "../../../shared/schemas/screenEntry";
 import { evaluateSchedule } from "../../../shared/schedule/evaluateSchedule";
+import { compareIds } from "../../../shared/schedule/seededShuffle";
 
-/** Dwell when no schedule applies and every announcement simply rotates. */
+/** Dwell when no schedule applies and everything held simply rotates. */
 export const FALLBACK_DWELL_MS = 10_000;
 
 /** What the screen draws now. */
 export type Slide =
   | { kind: "announcement"; announcement: Announcement }
+  | { kind: "entry"; entry: ScreenEntry }
   | { kind: "emergency"; emergency: Emergency }
   | { kind: "idle"; idle: IdleSlide }
   | { kind: "blank" }
@@ -24,30 +27,78 @@ export interface Frame {
   nextChangeAt: number | null;
 }
 
+/** What playback chooses from: what the kiosk holds. */
+export interface PlaybackContent {
+  announcements: readonly Announcement[];
+  /** List entries; expired ones may be passed, the evaluator never shows them. */
+  entries: readonly ScreenEntry[];
+  schedule: Schedule | null;
+  emergencies: readonly Emergency[];
+}
+
 /** The manifest items the evaluator chooses from, built from what the kiosk holds. */
-export function manifestOf(announcements: readonly Announcement[]): ManifestItem[] {
-  return announcements.map((a) => ({
-    id: a.id,
-    kind: "announcement",
-    tags: a.tags,
-    publishedVersion: a.version,
-  }));
+export function manifestOf(
+  announcements: readonly Announcement[],
+  entries: readonly ScreenEntry[] = [],
+): ManifestItem[] {
+  return [
+    ...announcements.map((a): ManifestItem => ({
+      id: a.id,
+      kind: "announcement",
+      tags: a.tags,
+      publishedVersion: a.version,
+    })),
+    ...entries.map((e): ManifestItem => ({
+      id: e.id,
+      kind: e.kind,
+      tags: [],
+      expiresAt: e.expiresAt,
+      publishedVersion: e.publishedVersion,
+    })),
+  ];
+}
+
+const KIND_RANK: Record<ManifestItem["kind"], number> = {
+  announcement: 0,
+  discredited: 1,
+  redlist: 2,
+};
+
+/**
+ * The fallback's rotation: announcements, then the discredited list, then the red list, each
+ * in publication order. The evaluator orders a "sequence" window by publishedVersion alone,
+ * so the items are renumbered by their place here (ties broken as the evaluator does).
+ */
+function fallbackManifest(manifest: readonly ManifestItem[]): ManifestItem[] {
+  return [...manifest]
+    .sort(
+      (a, b) =>
+        KIND_RANK[a.kind] - KIND_RANK[b.kind] ||
+        a.publishedVersion - b.publishedVersion ||
+        compareIds(a.id, b.id),
+    )
+    .map((item, position) => ({ ...item, publishedVersion: position }));
 }
 
 /**
- * The schedule of a district that has none: every announcement in turn, all day, so a fresh
- * installation shows what was posted. Evaluated like any other, emergencies included.
+ * The schedule of a district that has none: every announcement and every list entry in turn,
+ * all day, so a fresh installation shows what was posted. Evaluated like any other,
+ * emergencies included.
  */
 export function fallbackSchedule(announcements: readonly Announcement[]): Schedule {
   return {
     timeZone: "UTC",
     windows: [
       {
-        id: "every-announcement",
+        id: "everything",
         days: [1, 2, 3, 4, 5, 6, 7],
         start: "00:00",
         end: "24:00",
-        playlist: announcements.map((a) => ({ type: "announcement", id: a.id })),
+        playlist: [
+          ...announcements.map((a) => ({ type: "announcement" as const, id: a.id })),
+          { type: "discredited" },
+          { type: "redlist" },
+        ],
         dwellSeconds: FALLBACK_DWELL_MS / 1000,
         order: "sequence",
         priority: 0,
@@ -58,21 +109,16 @@ export function fallbackSchedule(announcements: readonly Announcement[]): Schedu
 
 /**
  * Decides the slide at `now` with the shared evaluator, so every screen of a district shows
- * the same slide at the same instant. Without a schedule, announcements rotate.
+ * the same slide at the same instant. Without a schedule, everything held rotates.
  */
-export function frameAt(
-  content: {
-    announcements: readonly Announcement[];
-    schedule: Schedule | null;
-    emergencies: readonly Emergency[];
-  },
-  now: number,
-): Frame {
-  const byId = new Map(content.announcements.map((a) => [a.id, a]));
+export function frameAt(content: PlaybackContent, now: number): Frame {
+  const announcements = new Map(content.announcements.map((a) => [a.id, a]));
+  const entries = new Map(content.entries.map((e) => [e.id, e]));
+  const manifest = manifestOf(content.announcements, content.entries);
   const schedule = content.schedule ?? fallbackSchedule(content.announcements);
   const result = evaluateSchedule(
     schedule,
-    manifestOf(content.announcements),
+    content.schedule === null ? fallbackManifest(manifest) : manifest,
     now,
     content.emergencies,
   );
@@ -84,10 +130,15 @@ export function frameAt(
         : { slide: { kind: "blank" }, nextChangeAt: result.nextChangeAt };
     }
     case "slide": {
-      const announcement = byId.get(result.itemId);
-      // Entries arrive with moderation and delivery; until then only announcements are drawable.
-      return announcement
-        ? { slide: { kind: "announcement", announcement }, nextChangeAt: result.nextChangeAt }
+      const announcement = announcements.get(result.itemId);
+      if (announcement)
+        return {
+          slide: { kind: "announcement", announcement },
+          nextChangeAt: result.nextChangeAt,
+        };
+      const entry = entries.get(result.itemId);
+      return entry
+        ? { slide: { kind: "entry", entry }, nextChangeAt: result.nextChangeAt }
         : { slide: { kind: "blank" }, nextChangeAt: result.nextChangeAt };
     }
     case "idle":
@@ -106,5 +157,17 @@ export function frameAt(
         };
       }
       return { slide: { kind: "blank" }, nextChangeAt: result.nextChangeAt };
+  }
+}
+
+/** The id of the announcement or entry a slide shows, if it shows one. */
+export function contentIdOf(slide: Slide): string | null {
+  switch (slide.kind) {
+    case "announcement":
+      return slide.announcement.id;
+    case "entry":
+      return slide.entry.id;
+    default:
+      return null;
   }
 }

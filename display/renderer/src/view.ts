@@ -1,5 +1,8 @@
-import type { Announcement } from "../../../shared/schemas/announcement";
+import type { Announcement, Language } from "../../../shared/schemas/announcement";
 import type { Emergency, IdleSlide } from "../../../shared/schemas/schedule";
+import type { ScreenEntry } from "../../../shared/schemas/screenEntry";
+import type { ScreenDistrict } from "../../../shared/schemas/sync";
+import { formatAmount, formatCalendarDate } from "./format";
 import type { Slide } from "./playback";
 
 /** Connection state shown in the status bar. */
@@ -14,13 +17,35 @@ const labels: Record<ConnectionState, string> = {
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  attrs: { className?: string; text?: string; testId?: string } = {},
+  attrs: { className?: string; text?: string; testId?: string; lang?: string } = {},
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (attrs.className) node.className = attrs.className;
   // textContent only: content from the server is never parsed as HTML.
   if (attrs.text !== undefined) node.textContent = attrs.text;
   if (attrs.testId) node.dataset["testid"] = attrs.testId;
+  if (attrs.lang) node.lang = attrs.lang;
+  return node;
+}
+
+/** A fixed label in both screen languages. */
+interface Bilingual {
+  zh: string;
+  en: string;
+}
+
+/** A label in the district's language, followed by the other language in smaller type. */
+function bilingual(text: Bilingual, language: Language, className: string): HTMLElement {
+  const secondLanguage: Language = language === "en" ? "zh-CN" : "en";
+  const node = el("span", { className });
+  node.append(
+    el("span", { className: "primary", text: language === "en" ? text.en : text.zh }),
+    el("span", {
+      className: "secondary",
+      text: language === "en" ? text.zh : text.en,
+      lang: secondLanguage,
+    }),
+  );
   return node;
 }
 
@@ -98,12 +123,134 @@ export function renderBlank(stage: HTMLElement): void {
   stage.replaceChildren(el("div", { testId: "blank" }));
 }
 
+const LABELS = {
+  discredited: { zh: "失信被执行人", en: "Dishonest judgment debtor" },
+  redlist: { zh: "诚信红榜", en: "Red list · commended for good faith" },
+  caseNumber: { zh: "案号", en: "Case number" },
+  court: { zh: "执行法院", en: "Enforcing court" },
+  obligation: { zh: "未履行义务", en: "Unmet obligation" },
+  amount: { zh: "未履行金额", en: "Amount unpaid" },
+  listingDate: { zh: "列入日期", en: "Listed on" },
+  reason: { zh: "上榜理由", en: "Reason for listing" },
+  contest: {
+    zh: "如认为信息有误，可向执行法院申请纠正",
+    en: "If this is wrong, you may apply to the enforcing court for correction",
+  },
+} satisfies Record<string, Bilingual>;
+
+/** One labelled fact of an entry: the label above, the value in large type. */
+function fact(
+  label: Bilingual,
+  value: string | Node,
+  language: Language,
+  testId: string,
+): HTMLElement {
+  const row = el("div", { className: `fact ${testId}` });
+  const dd = el("dd", { testId });
+  if (typeof value === "string") dd.textContent = value;
+  else dd.append(value);
+  const dt = el("dt");
+  dt.append(bilingual(label, language, "label"));
+  row.append(dt, dd);
+  return row;
+}
+
+/** What an entry slide needs besides the entry: the district's settings and the decoded photo. */
+export interface EntrySlideContext {
+  district: ScreenDistrict | null;
+  /** The redacted photo, already decoded; null: show the slide without one. */
+  photo: HTMLImageElement | null;
+}
+
+/** The photo frame; the image keeps its own proportions inside it. */
+function photoFrame(entry: ScreenEntry, img: HTMLImageElement): HTMLElement {
+  const figure = el("figure", { className: "entry-photo" });
+  if (entry.photo) {
+    img.width = entry.photo.width;
+    img.height = entry.photo.height;
+  }
+  img.alt = "";
+  img.dataset["testid"] = "entry-photo";
+  figure.append(img);
+  return figure;
+}
+
+/**
+ * Shows a list entry: a discredited-list slide (photo, masked name, case, court, unmet
+ * obligation and amount, listing date, the district's contest line) or a red-list slide (photo,
+ * masked name, the ground of the commendation). Only masked, server-presented text.
+ */
+export function renderEntry(stage: HTMLElement, entry: ScreenEntry, ctx: EntrySlideContext): void {
+  const language = ctx.district?.language ?? "zh-CN";
+  stage.className = `entry ${entry.kind}`;
+  stage.lang = language;
+  const name = el("h1", { text: entry.maskedName, testId: "entry-name" });
+  // Organisation names run long; the layout keeps them on the slide.
+  if ([...entry.maskedName].length > 8) name.classList.add("long");
+  const facts = el("dl", { className: "facts" });
+  const listed = formatCalendarDate(entry.listingDate, language);
+  if (entry.kind === "discredited") {
+    facts.append(
+      fact(LABELS.caseNumber, entry.caseNumber, language, "entry-case"),
+      fact(LABELS.court, entry.court, language, "entry-court"),
+    );
+    if (entry.obligation !== "")
+      facts.append(fact(LABELS.obligation, entry.obligation, language, "entry-obligation"));
+    if (entry.amountMinor !== null) {
+      const money = formatAmount(entry.amountMinor, entry.currency, language);
+      const value = el("span", { className: "amount" });
+      value.append(
+        el("span", { className: "figure", text: money.figure }),
+        el("span", { className: "currency", text: money.currencyName }),
+      );
+      facts.append(fact(LABELS.amount, value, language, "entry-amount"));
+    }
+    facts.append(fact(LABELS.listingDate, listed, language, "entry-listed"));
+  } else {
+    if (entry.listingGround !== "")
+      facts.append(fact(LABELS.reason, entry.listingGround, language, "entry-reason"));
+    facts.append(fact(LABELS.listingDate, listed, language, "entry-listed"));
+  }
+  const text = el("div", { className: "entry-text" });
+  text.append(name, facts);
+  const body = el("div", { className: ctx.photo ? "entry-body with-photo" : "entry-body" });
+  if (ctx.photo) body.append(photoFrame(entry, ctx.photo));
+  body.append(text);
+
+  const header = el("header", { className: "entry-kind", testId: "entry-kind" });
+  header.append(bilingual(LABELS[entry.kind], language, "label"));
+  const children: HTMLElement[] = [header, body];
+  if (entry.kind === "discredited") children.push(contestLine(ctx.district, language));
+  stage.replaceChildren(...children);
+}
+
+/** The district's "how to contest an error" line; a general one when the district set none. */
+function contestLine(district: ScreenDistrict | null, language: Language): HTMLElement {
+  const footer = el("footer", { className: "entry-contest", testId: "entry-contest" });
+  const text = district?.contestText.trim() ?? "";
+  if (text === "") footer.append(bilingual(LABELS.contest, language, "label"));
+  else footer.append(el("span", { className: "contest-text", text }));
+  // A street screen is not clickable: the address is shown as text to note down.
+  if (district?.contestUrl)
+    footer.append(el("span", { className: "contest-url", text: district.contestUrl, lang: "en" }));
+  return footer;
+}
+
+/** What drawing any slide may need. */
+export interface DrawContext extends EntrySlideContext {
+  serverUrl: string;
+}
+
 /** Draws a slide; returns the proof-of-play label of what is on screen. */
-export function drawSlide(stage: HTMLElement, slide: Slide, serverUrl: string): string | null {
+export function drawSlide(stage: HTMLElement, slide: Slide, ctx: DrawContext): string | null {
+  stage.removeAttribute("lang");
   switch (slide.kind) {
     case "announcement":
       renderAnnouncement(stage, slide.announcement);
       return `announcement:${slide.announcement.id}`;
+    case "entry":
+      renderEntry(stage, slide.entry, ctx);
+      return `entry:${slide.entry.id}`;
     case "emergency":
       renderEmergency(stage, slide.emergency);
       return `emergency:${slide.emergency.id}`;
@@ -114,7 +261,7 @@ export function drawSlide(stage: HTMLElement, slide: Slide, serverUrl: string): 
       renderBlank(stage);
       return "blank";
     case "waiting":
-      renderWaiting(stage, serverUrl);
+      renderWaiting(stage, ctx.serverUrl);
       return null;
   }
 }

@@ -37,10 +37,10 @@ describe("sync schemas", () => {
     expect(KioskHelloSchema.safeParse({ appliedVersion: 1.5 }).success).toBe(false);
   });
 
-  it("keeps content out of change notifications", () => {
-    expect(ContentChangedSchema.safeParse({ version: 2, ids: [], title: "leaked" }).success).toBe(
-      false,
-    );
+  it("keeps content out of change notifications (unknown fields are dropped, not kept)", () => {
+    const parsed = ContentChangedSchema.parse({ version: 2, ids: [], title: "leaked" });
+    expect(parsed).toEqual({ version: 2, ids: [] });
+    expect(ContentChangedSchema.safeParse({ version: 2, ids: ["not-a-uuid"] }).success).toBe(false);
   });
 
   it("validates acks as a tagged union", () => {
@@ -51,6 +51,7 @@ describe("sync schemas", () => {
         version: 1,
         full: true,
         announcements: [],
+        entries: [],
         removedIds: [],
         district: {
           id: "d",

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ContentStore } from "../../../../display/renderer/src/contentStore";
 import type { Announcement } from "../../../../shared/schemas/announcement";
 import type { SyncDelta } from "../../../../shared/schemas/sync";
+import { buildDelta, buildScreenEntry } from "./screenEntryFactory";
 
 const ids = [
   "11111111-1111-4111-8111-111111111111",
@@ -33,6 +34,7 @@ function delta(
     },
     schedule: null,
     emergencies: [],
+    entries: [],
     ...p,
   };
 }
@@ -92,5 +94,117 @@ describe("ContentStore", () => {
     expect(s.announcements()).toEqual([]);
     expect(s.version).toBe(0);
     expect(s.district).toBeNull();
+  });
+});
+
+describe("ContentStore with list entries", () => {
+  it("holds entries beside announcements, in publication order", () => {
+    const s = new ContentStore();
+    const later = buildScreenEntry({ publishedVersion: 7 });
+    const earlier = buildScreenEntry({ publishedVersion: 3, kind: "redlist" });
+    s.apply(
+      buildDelta({
+        version: 7,
+        full: true,
+        announcements: [ann(ids[0], 1)],
+        entries: [later, earlier],
+      }),
+    );
+    expect(s.entries().map((e) => e.id)).toEqual([earlier.id, later.id]);
+    expect(s.announcements().map((a) => a.id)).toEqual([ids[0]]);
+  });
+
+  it("applies a delta's removals before its upserts, for announcements and entries alike", () => {
+    const s = new ContentStore();
+    const kept = buildScreenEntry();
+    const revoked = buildScreenEntry();
+    s.apply(buildDelta({ version: 2, full: true, entries: [kept, revoked] }));
+    const republished = { ...kept, publishedVersion: 3, court: "北京市西城区人民法院" };
+    s.apply(
+      buildDelta({
+        version: 3,
+        full: false,
+        // The same delta withdraws `kept` and publishes it again: the re-add stands.
+        removedIds: [revoked.id, kept.id],
+        entries: [republished],
+      }),
+    );
+    expect(s.entries()).toEqual([republished]);
+    expect(s.version).toBe(3);
+  });
+
+  it("drops what a takedown push names at once, keeping its applied version", () => {
+    const s = new ContentStore();
+    const revoked = buildScreenEntry();
+    const kept = buildScreenEntry();
+    s.apply(
+      buildDelta({
+        version: 4,
+        full: true,
+        announcements: [ann(ids[0], 1)],
+        entries: [revoked, kept],
+      }),
+    );
+    expect(s.remove([revoked.id, ids[0]])).toBe(true);
+    expect(s.entries()).toEqual([kept]);
+    expect(s.announcements()).toEqual([]);
+    expect(s.version).toBe(4);
+    expect(s.remove([revoked.id])).toBe(false);
+  });
+
+  it("a full sync replaces every entry and announcement held", () => {
+    const s = new ContentStore();
+    const old = buildScreenEntry();
+    s.apply(
+      buildDelta({ version: 2, full: true, announcements: [ann(ids[0], 1)], entries: [old] }),
+    );
+    const fresh = buildScreenEntry();
+    s.apply(buildDelta({ version: 4, full: true, entries: [fresh] }));
+    expect(s.entries()).toEqual([fresh]);
+    expect(s.announcements()).toEqual([]);
+  });
+
+  it("a stale delta cannot bring back an entry already taken down", () => {
+    const s = new ContentStore();
+    const e = buildScreenEntry();
+    s.apply(buildDelta({ version: 5, full: true, entries: [e] }));
+    s.apply(buildDelta({ version: 6, full: false, removedIds: [e.id] }));
+    expect(s.apply(buildDelta({ version: 5, full: false, entries: [e] }))).toBe(false);
+    expect(s.entries()).toEqual([]);
+  });
+
+  it("hides an entry the moment it expires by the kiosk's own clock, offline", () => {
+    let clock = Date.parse("2026-12-31T15:59:59.999Z");
+    const s = new ContentStore(() => clock);
+    const e = buildScreenEntry({ expiresAt: "2026-12-31T16:00:00Z" });
+    s.apply(buildDelta({ version: 1, full: true, entries: [e] }));
+    expect(s.entries()).toEqual([e]);
+    clock += 1;
+    expect(s.entries()).toEqual([]);
+    expect(s.dropExpired()).toEqual([e]);
+    expect(s.dropExpired()).toEqual([]);
+  });
+
+  it("judges expiry by the corrected clock when an offset is set", () => {
+    const s = new ContentStore(() => Date.parse("2026-12-31T15:59:00Z"));
+    const e = buildScreenEntry({ expiresAt: "2026-12-31T16:00:00Z" });
+    s.apply(buildDelta({ version: 1, full: true, entries: [e] }));
+    expect(s.entries()).toHaveLength(1);
+    s.clockOffsetMs = 60_000;
+    expect(s.entries()).toEqual([]);
+  });
+
+  it("treats an unreadable expiry as expired", () => {
+    const s = new ContentStore(() => 0);
+    const e = buildScreenEntry({ expiresAt: "not an instant" });
+    s.apply(buildDelta({ version: 1, full: true, entries: [e] }));
+    expect(s.entries()).toEqual([]);
+  });
+
+  it("reset forgets the entries too", () => {
+    const s = new ContentStore();
+    s.apply(buildDelta({ version: 1, full: true, entries: [buildScreenEntry()] }));
+    s.reset();
+    expect(s.entries()).toEqual([]);
   });
 });

@@ -1,0 +1,161 @@
+/** What the cache needs from the browser; tests pass fakes. */
+export interface PhotoCacheDeps {
+  /** The signage server, e.g. "https://signage.example" (a trailing slash is tolerated). */
+  serverUrl: string;
+  /** The device token to send, read at each fetch (it may rotate); null: not paired. */
+  token: () => string | null;
+  fetch: typeof fetch;
+  createObjectURL: (blob: Blob) => string;
+  revokeObjectURL: (url: string) => void;
+  /** Makes an image of an object URL and resolves once it is decoded (`img.decode()`). */
+  decodeImage: (url: string) => Promise<HTMLImageElement>;
+  /** Called when a photo becomes ready, so a slide drawn without it can be redrawn. */
+  onReady?: (hash: string) => void;
+  /** Structured warnings (hash and status, never the token). */
+  warn?: (message: string, details: Record<string, unknown>) => void;
+}
+
+type Held =
+  | { state: "loading"; abort: AbortController; settled: Promise<void> }
+  | { state: "ready"; url: string; img: HTMLImageElement }
+  /** 404 or 410: the server will never give this screen these bytes; show no photo. */
+  | { state: "gone" };
+
+/** Where a photo stands, for the slide that wants it. */
+export type PhotoStatus =
+  | { state: "ready"; img: HTMLImageElement }
+  | { state: "loading"; settled: Promise<void> }
+  | { state: "gone" }
+  /** Not asked for yet, or the last try failed for a reason that may pass (network, 5xx). */
+  | { state: "absent" };
+
+/**
+ * The redacted photos of the entries a kiosk holds, fetched with its device token as soon as
+ * a sync brings them, each decoded once and kept as one object URL and one image element per
+ * content hash. Photos of entries no longer held are revoked at once (`retain`).
+ */
+export class PhotoCache {
+  private readonly photos = new Map<string, Held>();
+
+  constructor(private readonly deps: PhotoCacheDeps) {}
+
+  /** Starts fetching and decoding a photo unless it is held, on its way, or known gone. */
+  prefetch(hash: string): void {
+    if (this.photos.has(hash)) return;
+    const token = this.deps.token();
+    if (token === null) return;
+    const abort = new AbortController();
+    const settled = this.load(hash, token, abort).then(
+      (result) => {
+        if (this.photos.get(hash) !== record) {
+          // Dropped (taken down) while on its way: never keep it.
+          if (result !== "gone" && result !== "retry") this.release(result);
+          return;
+        }
+        if (result === "retry") this.photos.delete(hash);
+        else if (result === "gone") this.photos.set(hash, { state: "gone" });
+        else {
+          this.photos.set(hash, { state: "ready", ...result });
+          this.deps.onReady?.(hash);
+        }
+      },
+      (err: unknown) => {
+        if (this.photos.get(hash) === record) this.photos.delete(hash);
+        if (!abort.signal.aborted)
+          this.deps.warn?.("photo load failed", { hash, err: String(err) });
+      },
+    );
+    const record: Held = { state: "loading", abort, settled };
+    this.photos.set(hash, record);
+  }
+
+  /** Where the photo with this hash stands. */
+  status(hash: string): PhotoStatus {
+    const r = this.photos.get(hash);
+    if (r === undefined) return { state: "absent" };
+    if (r.state === "ready") return { state: "ready", img: r.img };
+    if (r.state === "loading") return { state: "loading", settled: r.settled };
+    return { state: "gone" };
+  }
+
+  /**
+   * Keeps only the photos with these hashes (those of the entries still held): every other
+   * object URL is revoked and every other fetch aborted.
+   */
+  retain(hashes: Iterable<string>): void {
+    const keep = new Set(hashes);
+    for (const [hash, r] of this.photos) {
+      if (keep.has(hash)) continue;
+      this.photos.delete(hash);
+      if (r.state === "loading") r.abort.abort();
+      else if (r.state === "ready") this.release(r);
+    }
+  }
+
+  /** Forgets every photo (the screen was unpaired). */
+  clear(): void {
+    this.retain([]);
+  }
+
+  /** How many photos are held or on their way (for tests and the health report). */
+  get size(): number {
+    return this.photos.size;
+  }
+
+  private release(r: { url: string; img: HTMLImageElement }): void {
+    // Detach it too, in case a slide still shows it; its URL is dead from here on.
+    r.img.remove();
+    r.img.removeAttribute("src");
+    this.deps.revokeObjectURL(r.url);
+  }
+
+  private async load(
+    hash: string,
+    token: string,
+    abort: AbortController,
+  ): Promise<{ url: string; img: HTMLImageElement } | "gone" | "retry"> {
+    const base = this.deps.serverUrl.replace(/\/+$/, "");
+    let res: Response;
+    try {
+      res = await this.deps.fetch(`${base}/kiosk/renditions/${hash}`, {
+        headers: { Authorization: `Bearer ${token}` },
+        signal: abort.signal,
+        // Renditions are immutable and private: the browser may keep them for offline restarts.
+        cache: "default",
+        credentials: "omit",
+      });
+    } catch (err) {
+      if (!abort.signal.aborted) this.deps.warn?.("photo fetch failed", { hash, err: String(err) });
+      return "retry";
+    }
+    if (res.status === 404 || res.status === 410) {
+      this.deps.warn?.("photo no longer offered", { hash, status: res.status });
+      return "gone";
+    }
+    if (!res.ok) {
+      this.deps.warn?.("photo fetch refused", { hash, status: res.status });
+      return "retry";
+    }
+    const blob = await res.blob();
+    if (abort.signal.aborted) return "retry";
+    const url = this.deps.createObjectURL(blob);
+    try {
+      return { url, img: await this.deps.decodeImage(url) };
+    } catch (err) {
+      // Bytes the browser cannot decode will not decode next time either.
+      this.deps.revokeObjectURL(url);
+      this.deps.warn?.("photo could not be decoded", { hash, err: String(err) });
+      return "gone";
+    }
+  }
+}
+
+/** Decodes an image from a URL the way the kiosk shows it (`img.decode()` before display). */
+export async function decodeImage(url: string): Promise<HTMLImageElement> {
+  const img = new Image();
+  img.decoding = "async";
+  img.alt = "";
+  img.src = url;
+  await img.decode();
+  return img;
+}

@@ -1,0 +1,29 @@
+import type { ScreenEntry, ScreenPhoto } from "../../shared/schemas/screenEntry";
+import type { ScreenEntryRow } from "../store/delivery";
+
+/**
+ * The one place that decides which entry fields reach a street screen: masked strings and the
+ * redacted rendition only. The full name, ID number and raw photo never pass here.
+ */
+export function presentScreenEntry(
+  row: ScreenEntryRow,
+  expiresAt: string,
+  photo: ScreenPhoto | null,
+): ScreenEntry {
+  return {
+    id: row.id,
+    kind: row.kind,
+    subjectType: row.subject_type,
+    maskedName: row.masked_name,
+    caseNumber: row.case_number,
+    court: row.court,
+    obligation: row.obligation,
+    amountMinor: row.amount_minor === null ? null : Number(row.amount_minor),
+    currency: row.currency,
+    listingGround: row.listing_ground,
+    listingDate: row.listing_date,
+    expiresAt,
+    publishedVersion: Number(row.published_version ?? 0),
+    photo,
+  };
+}

@@ -1,0 +1,82 @@
+import { Router, type Request } from "express";
+import { z } from "zod";
+import { AppError } from "../../errors";
+import { validate } from "../../http/validate";
+import type { ScreenPairing } from "../../services/screenPairing";
+import type { DistrictRegistry } from "../../services/districtRegistry";
+import { renditionByHash, renditionHolders } from "../../store/delivery";
+import type { Database } from "../../store/schema";
+import type { Kysely } from "kysely";
+
+const HashParamsSchema = z.strictObject({
+  hash: z.string().regex(/^[0-9a-f]{64}$/, "A rendition is named by its SHA-256 in hex."),
+});
+
+/** The device token of a kiosk request, from `Authorization: Bearer <token>`. */
+function bearerToken(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  const match = header === undefined ? null : /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header);
+  return match?.[1];
+}
+
+/**
+ * /kiosk: what paired screens fetch over HTTP with their device token. Only redacted
+ * renditions of entries the screen may show; a taken-down entry's rendition answers 410.
+ */
+export function kioskRouter(deps: {
+  db: Kysely<Database>;
+  pairing: ScreenPairing;
+  registry: DistrictRegistry;
+}): Router {
+  const router = Router();
+
+  // The Electron kiosk loads its renderer from app://, another origin: it may fetch with its
+  // token (no cookies are involved, so any origin is as safe as the token it carries).
+  router.use((req, res, next) => {
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    res.setHeader("Access-Control-Allow-Headers", "Authorization");
+    res.setHeader("Access-Control-Expose-Headers", "ETag");
+    if (req.method === "OPTIONS") {
+      res.setHeader("Access-Control-Allow-Methods", "GET");
+      res.setHeader("Access-Control-Max-Age", "86400");
+      res.status(204).end();
+      return;
+    }
+    next();
+  });
+
+  router.get("/renditions/:hash", async (req, res) => {
+    const token = bearerToken(req);
+    const screen = token === undefined ? undefined : await deps.pairing.authenticate(token);
+    if (!screen)
+      throw new AppError(
+        401,
+        "unauthenticated",
+        "Send the screen's device token as a Bearer token.",
+      );
+    const { hash } = validate(HashParamsSchema, req.params, "rendition");
+    const holders = await renditionHolders(deps.db, hash);
+    if (holders.length === 0) throw new AppError(404, "not_found", "No rendition has this hash.");
+    const chain = new Set((await deps.registry.ancestry(screen.district_id)).map((d) => d.id));
+    const shownHere = holders.some((h) => h.state === "approved" && chain.has(h.district_id));
+    if (!shownHere) {
+      // Taken down (or not yet approved) for this screen: gone, and the kiosk must forget it.
+      res.setHeader("Cache-Control", "no-store");
+      throw new AppError(410, "gone", "This picture is no longer shown on this screen.");
+    }
+    res.setHeader("ETag", `"${hash}"`);
+    // The bytes behind a hash never change, but whether this screen may still show them does:
+    // revalidate every time (a cheap 304 by ETag), so a taken-down photo is never served from
+    // the kiosk's HTTP cache. Private: only this screen may keep them.
+    res.setHeader("Cache-Control", "private, no-cache");
+    if (req.headers["if-none-match"] === `"${hash}"`) {
+      res.status(304).end();
+      return;
+    }
+    const rendition = await renditionByHash(deps.db, hash);
+    if (!rendition) throw new AppError(410, "gone", "This picture was just removed.");
+    res.type(rendition.mime).send(rendition.bytes);
+  });
+
+  return router;
+}

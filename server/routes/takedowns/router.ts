@@ -1,0 +1,39 @@
+import { Router } from "express";
+import { z } from "zod";
+import { principalOf } from "../../http/session";
+import { validate } from "../../http/validate";
+import type { AccessPolicy } from "../../services/auth/AccessPolicy";
+import type { TakedownProgress } from "../../services/takedownProgress";
+
+const TakedownQuerySchema = z.strictObject({
+  entry: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+/**
+ * /api/takedowns: the newest revocations, expiries and withdrawals of shown entries, each with
+ * how many of the screens that must drop it have acknowledged, and which have not.
+ */
+export function takedownsRouter(deps: {
+  takedowns: TakedownProgress;
+  access: AccessPolicy;
+}): Router {
+  const router = Router();
+  const anyRole = ["operator", "moderator"] as const;
+
+  router.get("/", async (req, res) => {
+    const p = principalOf(req);
+    deps.access.requireRole(p, anyRole);
+    const q = validate(TakedownQuerySchema, req.query, "query string");
+    const visible = await deps.access.visibleDistricts(p, anyRole);
+    res.json({
+      takedowns: await deps.takedowns.recent({
+        limit: q.limit,
+        ...(q.entry ? { entryId: q.entry } : {}),
+        ...(visible === "all" ? {} : { within: visible }),
+      }),
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,192 @@
+import type { Kysely, Transaction } from "kysely";
+import type { Database, EntryRow } from "./schema";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** The columns a screen's copy of an entry is made from (never the name or sealed data). */
+export const SCREEN_ENTRY_COLUMNS = [
+  "entries.id",
+  "entries.kind",
+  "entries.subject_type",
+  "entries.masked_name",
+  "entries.case_number",
+  "entries.court",
+  "entries.obligation",
+  "entries.amount_minor",
+  "entries.currency",
+  "entries.listing_ground",
+  "entries.listing_date",
+  "entries.expiry_date",
+  "entries.published_version",
+] as const;
+
+/** An entry row as far as screens see it. */
+export type ScreenEntryRow = Pick<
+  EntryRow,
+  | "id"
+  | "kind"
+  | "subject_type"
+  | "masked_name"
+  | "case_number"
+  | "court"
+  | "obligation"
+  | "amount_minor"
+  | "currency"
+  | "listing_ground"
+  | "listing_date"
+  | "expiry_date"
+  | "published_version"
+>;
+
+/** An approved entry a screen may show, with its display rendition and its districts' zones. */
+export interface DeliverableEntry {
+  row: ScreenEntryRow;
+  /** The time zones of every district it is listed in (the earliest expiry wins). */
+  timeZones: string[];
+  photo: { hash: string; mime: string; width: number; height: number } | null;
+}
+
+const ENTRY_EVENTS = [
+  "entry.published",
+  "entry.revoked",
+  "entry.expired",
+  "entry.withdrawn",
+] as const;
+
+/** Ids of entries with any change-log event after `version` (published, withdrawn, ended). */
+export async function entriesChangedSince(db: Db, version: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("change_log")
+    .select("entity_id")
+    .where("kind", "in", [...ENTRY_EVENTS])
+    .where("version", ">", version)
+    .distinct()
+    .execute();
+  return rows.map((r) => r.entity_id);
+}
+
+/**
+ * The approved entries listed in any district of `chain` (a screen's district and its
+ * ancestors) — only those changed after `sinceVersion` when given — each with its verified
+ * display rendition. The id sets stay inside the database as subqueries, so a city of any
+ * size never hits a bound-parameter limit.
+ */
+export async function deliverableEntries(
+  db: Db,
+  chain: readonly string[],
+  sinceVersion?: number,
+): Promise<DeliverableEntry[]> {
+  if (chain.length === 0) return [];
+  const ids = () => {
+    let q = db
+      .selectFrom("entries")
+      .select("entries.id")
+      .where("entries.state", "=", "approved")
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("entry_districts")
+            .select("entry_districts.entry_id")
+            .whereRef("entry_districts.entry_id", "=", "entries.id")
+            .where("entry_districts.district_id", "in", [...chain]),
+        ),
+      );
+    if (sinceVersion !== undefined)
+      q = q.where("entries.id", "in", (eb) =>
+        eb
+          .selectFrom("change_log")
+          .select("change_log.entity_id")
+          .where("change_log.kind", "in", [...ENTRY_EVENTS])
+          .where("change_log.version", ">", sinceVersion),
+      );
+    return q;
+  };
+  const rows = await db
+    .selectFrom("entries")
+    .select([...SCREEN_ENTRY_COLUMNS])
+    .where("entries.id", "in", ids())
+    .orderBy("entries.published_version")
+    .execute();
+  if (rows.length === 0) return [];
+  const zones = await db
+    .selectFrom("entry_districts")
+    .innerJoin("districts", "districts.id", "entry_districts.district_id")
+    .select(["entry_districts.entry_id", "districts.time_zone"])
+    .where("entry_districts.entry_id", "in", ids())
+    .execute();
+  const photos = await db
+    .selectFrom("renditions")
+    .select(["entry_id", "hash", "mime", "width", "height"])
+    .where("entry_id", "in", ids())
+    .where("variant", "=", "display")
+    .execute();
+  const zonesOf = new Map<string, string[]>();
+  for (const z of zones) zonesOf.set(z.entry_id, [...(zonesOf.get(z.entry_id) ?? []), z.time_zone]);
+  const photoOf = new Map(photos.map((p) => [p.entry_id, p]));
+  return rows.map((row) => {
+    const p = photoOf.get(row.id);
+    return {
+      row,
+      timeZones: zonesOf.get(row.id) ?? [],
+      photo: p
+        ? { hash: p.hash, mime: p.mime, width: Number(p.width), height: Number(p.height) }
+        : null,
+    };
+  });
+}
+
+/** Who may fetch a rendition: the states and districts of the entries that hold those bytes. */
+export async function renditionHolders(db: Db, hash: string) {
+  return db
+    .selectFrom("renditions")
+    .innerJoin("entries", "entries.id", "renditions.entry_id")
+    .innerJoin("entry_districts", "entry_districts.entry_id", "entries.id")
+    .select([
+      "renditions.entry_id",
+      "renditions.mime",
+      "entries.state",
+      "entry_districts.district_id",
+    ])
+    .where("renditions.hash", "=", hash)
+    .execute();
+}
+
+/** The bytes of a rendition by hash (any holder: the bytes are the same). */
+export async function renditionByHash(db: Db, hash: string) {
+  return db
+    .selectFrom("renditions")
+    .select(["bytes", "mime"])
+    .where("hash", "=", hash)
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/**
+ * Records that screens applied everything up to their versions, in one transaction; a version
+ * never moves backwards, and a claim of a version the server never issued is dropped.
+ */
+export async function recordAppliedVersions(
+  db: Kysely<Database>,
+  acks: readonly (readonly [screenId: string, version: number])[],
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const newest = Number(
+      (
+        await trx
+          .selectFrom("change_log")
+          .select((eb) => eb.fn.max("version").as("v"))
+          .executeTakeFirst()
+      )?.v ?? 0,
+    );
+    for (const [screenId, version] of acks) {
+      // A claim beyond what the server issued is not an acknowledgement of anything.
+      if (version > newest) continue;
+      await trx
+        .updateTable("screens")
+        .set({ applied_version: version })
+        .where("id", "=", screenId)
+        .where("applied_version", "<", version)
+        .execute();
+    }
+  });
+}

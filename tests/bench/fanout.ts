@@ -1,0 +1,349 @@
+/**
+ * Takedown fan-out benchmark: `npm run bench:fanout -- --kiosks 10000 [--procs 4]`.
+ *
+ * Starts the real server (`signage serve`, SQLite, its own data directory) as a process, seeds
+ * N paired screens of one district, connects them as simulated kiosks in `procs` separate
+ * processes (socket.io-client, websocket only, device tokens), publishes an entry (approved by
+ * a second user) and revokes it. Then, in the same run, the same number of clients connect to a
+ * bare socket.io server that broadcasts a payload of the same size, for the ratio.
+ *
+ * Prints one JSON line on stdout (progress on stderr):
+ *   kiosks, delivered        screens connected, screens that acknowledged the revoke
+ *   p50_ms, p99_ms, max_ms   revoke API call → each kiosk holding the delta that removes it
+ *                            (the moment it sends kiosk:applied)
+ *   all_ms                   revoke API call → the last kiosk's acknowledgement
+ *   publish_p99_ms           the same for the approval that published it
+ *   raw_p99_ms               bare socket.io broadcast → each client's receipt
+ *   ratio_p99                p99_ms / raw_p99_ms
+ * Bounded: every wait has a time limit; the server and all children are stopped at the end.
+ */
+import { spawn, fork, type ChildProcess } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import Database from "better-sqlite3";
+import { hashToken } from "../../server/services/screenPairing";
+import { buildEntryInput } from "../support/entryFactory";
+import type { FromKiosks, ToKiosks } from "./fanoutKiosks";
+
+const { values } = parseArgs({
+  options: { kiosks: { type: "string", default: "1000" }, procs: { type: "string", default: "4" } },
+});
+const kiosks = Number(values.kiosks);
+const procs = Math.max(1, Math.min(16, Number(values.procs)));
+if (!Number.isInteger(kiosks) || kiosks < 1 || kiosks > 50_000) {
+  process.stderr.write("bench:fanout: --kiosks must be a whole number from 1 to 50000.\n");
+  process.exit(2);
+}
+
+const root = join(import.meta.dirname, "../..");
+const dataDir = mkdtempSync(join(tmpdir(), "signage-fanout-"));
+const log = (s: string): void => {
+  process.stderr.write(`fanout: ${s}\n`);
+};
+const children: ChildProcess[] = [];
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[at] ?? Number.NaN;
+}
+
+/** Starts `signage serve` and resolves with its base URL. */
+function startServer(): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, "bin/signage.js"), "serve"], {
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        PORT: "0",
+        HOST: "127.0.0.1",
+        SIGNAGE_DATA_DIR: dataDir,
+        LOG_LEVEL: "warn",
+        SIGNAGE_REDACTION_WORKERS: "1",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    children.push(child);
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 30_000);
+    child.stderr?.on("data", (c: Buffer) => {
+      err += c.toString();
+      const m = /serving on (http:\/\/[\d.]+:\d+)/.exec(err);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] });
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`server exited ${code}: ${err}`)));
+  });
+}
+
+async function call(
+  url: string,
+  path: string,
+  init: { method?: string; body?: unknown; cookie?: string },
+): Promise<{ status: number; body: unknown; cookie?: string }> {
+  const res = await fetch(`${url}${path}`, {
+    method: init.method ?? "GET",
+    headers: {
+      Origin: url,
+      ...(init.body !== undefined ? { "Content-Type": "application/json" } : {}),
+      ...(init.cookie ? { Cookie: init.cookie } : {}),
+    },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  const setCookie = res.headers.getSetCookie().find((c) => c.startsWith("signage_session="));
+  return {
+    status: res.status,
+    body: await res.json().catch(() => undefined),
+    ...(setCookie ? { cookie: setCookie.split(";")[0] ?? "" } : {}),
+  };
+}
+
+function must<T extends { status: number; body: unknown }>(
+  r: T,
+  expected: number,
+  what: string,
+): T {
+  if (r.status !== expected) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r;
+}
+
+/** Collects "seen" reports until `count` arrive or `ms` pass; returns the times. */
+function collect(
+  kids: ChildProcess[],
+  match: (m: FromKiosks) => number | undefined,
+  count: number,
+  ms: number,
+): Promise<number[]> {
+  return new Promise((resolve) => {
+    const times: number[] = [];
+    const finish = (): void => {
+      clearTimeout(timer);
+      for (const k of kids) k.off("message", onMessage);
+      resolve(times);
+    };
+    const onMessage = (m: FromKiosks): void => {
+      const t = match(m);
+      if (t === undefined) return;
+      times.push(t);
+      if (times.length >= count) finish();
+    };
+    const timer = setTimeout(finish, ms);
+    for (const k of kids) k.on("message", onMessage);
+  });
+}
+
+async function main(): Promise<void> {
+  const { child: server, url } = await startServer();
+  log(`server at ${url}`);
+  const admin = must(
+    await call(url, "/api/setup", {
+      method: "POST",
+      body: { email: "admin@bench.test", displayName: "Bench", password: "bench password 1234" },
+    }),
+    201,
+    "set-up",
+  ).cookie;
+  must(
+    await call(url, "/api/districts", {
+      method: "POST",
+      cookie: admin ?? "",
+      body: { id: "bench", parentId: null, nameZh: "测试区", nameEn: "Bench" },
+    }),
+    201,
+    "district",
+  );
+  must(
+    await call(url, "/api/users", {
+      method: "POST",
+      cookie: admin ?? "",
+      body: {
+        email: "moderator@bench.test",
+        displayName: "Moderator",
+        roles: [{ role: "moderator", scope: "*" }],
+        password: "moderator password 1234",
+      },
+    }),
+    201,
+    "moderator",
+  );
+  const moderator = must(
+    await call(url, "/api/auth/login", {
+      method: "POST",
+      body: { email: "moderator@bench.test", password: "moderator password 1234" },
+    }),
+    200,
+    "moderator sign-in",
+  ).cookie;
+
+  // Seeding N screens through the pairing flow would take minutes of rate limits; the
+  // benchmark writes them straight into the database the server uses.
+  const tokens = Array.from({ length: kiosks }, () => randomBytes(32).toString("base64url"));
+  const db = new Database(join(dataDir, "signage.db"));
+  db.pragma("busy_timeout = 5000");
+  const insert = db.prepare(
+    `insert into screens (id, name, district_id, location, state, token_hash, paired_at)
+     values (?, ?, 'bench', '', 'active', ?, ?)`,
+  );
+  const at = new Date().toISOString();
+  db.transaction(() => {
+    tokens.forEach((t, i) => insert.run(randomUUID(), `bench-${i}`, hashToken(t), at));
+  })();
+  db.close();
+
+  const kids = Array.from({ length: procs }, () => {
+    const k = fork(join(import.meta.dirname, "fanoutKiosks.ts"), [], {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
+    children.push(k);
+    return k;
+  });
+  const connectedReports = collect(
+    kids,
+    (m) => (m.type === "connected" ? m.count : undefined),
+    procs,
+    180_000,
+  );
+  const started = Date.now();
+  kids.forEach((k, i) =>
+    k.send({
+      type: "connect",
+      url,
+      tokens: tokens.filter((_, j) => j % procs === i),
+    } satisfies ToKiosks),
+  );
+  const connected = (await connectedReports).reduce((a, b) => a + b, 0);
+  log(`${connected} kiosks connected and synced in ${Date.now() - started} ms`);
+
+  const created = must(
+    await call(url, "/api/entries", {
+      method: "POST",
+      cookie: admin ?? "",
+      body: buildEntryInput({ districtIds: ["bench"] }),
+    }),
+    201,
+    "entry",
+  );
+  const entryId = (created.body as { entry: { id: string } }).entry.id;
+  for (const k of kids) k.send({ type: "watch", entryId } satisfies ToKiosks);
+  await new Promise((r) => setTimeout(r, 200));
+
+  const published = collect(
+    kids,
+    (m) => (m.type === "seen" && m.present ? m.at : undefined),
+    connected,
+    60_000,
+  );
+  const t1 = Date.now();
+  must(
+    await call(url, `/api/entries/${entryId}/approve`, {
+      method: "POST",
+      cookie: moderator ?? "",
+      body: {},
+    }),
+    200,
+    "approve",
+  );
+  const publishTimes = (await published).map((t) => t - t1);
+  log(`published to ${publishTimes.length} kiosks`);
+  await new Promise((r) => setTimeout(r, 500));
+
+  const revoked = collect(
+    kids,
+    (m) => (m.type === "seen" && !m.present ? m.at : undefined),
+    connected,
+    60_000,
+  );
+  const t0 = Date.now();
+  must(
+    await call(url, `/api/entries/${entryId}/revoke`, {
+      method: "POST",
+      cookie: admin ?? "",
+      body: { reason: "court_order" },
+    }),
+    200,
+    "revoke",
+  );
+  const ackTimes = (await revoked).map((t) => t - t0);
+  log(`revoke acknowledged by ${ackTimes.length} kiosks`);
+
+  // The same number of clients on a bare socket.io server, one broadcast of a same-size payload.
+  const raw = fork(join(import.meta.dirname, "rawBroadcast.ts"), [], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
+  children.push(raw);
+  const rawPort = await new Promise<number>((resolve) =>
+    raw.once("message", (m: { port: number }) => resolve(m.port)),
+  );
+  const rawReady = collect(
+    kids,
+    (m) => (m.type === "raw-ready" ? m.count : undefined),
+    procs,
+    180_000,
+  );
+  for (const k of kids)
+    k.send({ type: "raw", url: `http://127.0.0.1:${rawPort}` } satisfies ToKiosks);
+  const rawClients = (await rawReady).reduce((a, b) => a + b, 0);
+  await new Promise((r) => setTimeout(r, 500));
+  const rawSeen = collect(
+    kids,
+    (m) => (m.type === "raw-seen" ? m.at : undefined),
+    rawClients,
+    60_000,
+  );
+  const payload = {
+    version: 3,
+    full: false,
+    announcements: [],
+    entries: [],
+    removedIds: [entryId],
+    district: {
+      id: "bench",
+      timeZone: "Asia/Shanghai",
+      language: "zh-CN",
+      contestText: "",
+      contestUrl: null,
+    },
+    schedule: null,
+    emergencies: [],
+  };
+  const broadcastAt = new Promise<number>((resolve) =>
+    raw.once("message", (m: { at: number }) => resolve(m.at)),
+  );
+  raw.send({ type: "broadcast", payload });
+  const tRaw = await broadcastAt;
+  const rawTimes = (await rawSeen).map((t) => t - tRaw);
+
+  const p99 = percentile(ackTimes, 99);
+  const rawP99 = percentile(rawTimes, 99);
+  process.stdout.write(
+    `${JSON.stringify({
+      kiosks: connected,
+      delivered: ackTimes.length,
+      p50_ms: percentile(ackTimes, 50),
+      p99_ms: p99,
+      max_ms: Math.max(...ackTimes),
+      all_ms: ackTimes.length === connected ? Math.max(...ackTimes) : null,
+      publish_p99_ms: percentile(publishTimes, 99),
+      raw_clients: rawClients,
+      raw_p99_ms: rawP99,
+      ratio_p99: Math.round((p99 / Math.max(1, rawP99)) * 100) / 100,
+    })}\n`,
+  );
+  for (const k of kids) k.send({ type: "close" } satisfies ToKiosks);
+  raw.send({ type: "close" });
+  server.kill("SIGTERM");
+  await new Promise((r) => server.once("exit", r));
+}
+
+try {
+  await main();
+} finally {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,128 @@
+/**
+ * A process of simulated kiosks for the fan-out benchmark (forked by fanout.ts). It connects
+ * its share of screens the way the renderer does (websocket only, device token), keeps each at
+ * its applied version, re-syncs on every content:changed, acknowledges with kiosk:applied, and
+ * reports to the parent when a watched entry arrives or leaves, with the time it happened.
+ */
+import { io, type Socket } from "socket.io-client";
+import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol/events";
+import { SyncDeltaSchema } from "../../shared/schemas/sync";
+
+type Kiosk = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Messages from the parent. */
+export type ToKiosks =
+  | { type: "connect"; url: string; tokens: string[] }
+  | { type: "watch"; entryId: string }
+  | { type: "raw"; url: string }
+  | { type: "close" };
+
+/** Messages to the parent. */
+export type FromKiosks =
+  | { type: "connected"; count: number; failed: number }
+  | { type: "seen"; entryId: string; present: boolean; at: number }
+  | { type: "raw-ready"; count: number }
+  | { type: "raw-seen"; at: number };
+
+const send = (m: FromKiosks): void => {
+  process.send?.(m);
+};
+
+const sockets: Kiosk[] = [];
+const rawSockets: Socket[] = [];
+let watched: string | undefined;
+
+async function connectAll(url: string, tokens: string[]): Promise<void> {
+  let failed = 0;
+  const one = (token: string) =>
+    new Promise<void>((resolve) => {
+      const s: Kiosk = io(url, {
+        transports: ["websocket"],
+        auth: { token },
+        reconnection: false,
+        forceNew: true,
+      });
+      let applied = 0;
+      const sync = async (): Promise<void> => {
+        const raw: unknown = await s.timeout(60_000).emitWithAck("kiosk:hello", {
+          appliedVersion: applied,
+        });
+        const ack = raw as { ok: boolean; data?: unknown };
+        if (!ack.ok) return;
+        const delta = SyncDeltaSchema.parse(ack.data);
+        const at = Date.now();
+        applied = delta.version;
+        s.emit("kiosk:applied", { version: applied });
+        if (watched !== undefined) {
+          if (delta.removedIds.includes(watched))
+            send({ type: "seen", entryId: watched, present: false, at });
+          else if (delta.entries.some((e) => e.id === watched))
+            send({ type: "seen", entryId: watched, present: true, at });
+        }
+      };
+      s.on("content:changed", (change) => {
+        // As the renderer does: a takedown is applied from the push itself and acknowledged;
+        // only a change that adds something needs the round trip.
+        const removed = change.removedIds ?? [];
+        if (removed.length > 0) {
+          const at = Date.now();
+          s.emit("kiosk:applied", { version: change.version });
+          if (watched !== undefined && removed.includes(watched))
+            send({ type: "seen", entryId: watched, present: false, at });
+          if (change.ids.every((id) => removed.includes(id))) return;
+        }
+        void sync().catch(() => undefined);
+      });
+      s.once("connect", () => {
+        sockets.push(s);
+        void sync().then(resolve, () => resolve());
+      });
+      s.once("connect_error", () => {
+        failed += 1;
+        resolve();
+      });
+    });
+  // A few hundred handshakes at a time, as a real fleet arrives spread over seconds.
+  for (let i = 0; i < tokens.length; i += 200) {
+    await Promise.all(tokens.slice(i, i + 200).map(one));
+  }
+  send({ type: "connected", count: sockets.length, failed });
+}
+
+async function connectRaw(url: string, count: number): Promise<void> {
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const s = io(url, { transports: ["websocket"], reconnection: false, forceNew: true });
+      s.on("raw", () => send({ type: "raw-seen", at: Date.now() }));
+      s.once("connect", () => {
+        rawSockets.push(s);
+        resolve();
+      });
+      s.once("connect_error", () => resolve());
+    });
+  for (let i = 0; i < count; i += 200) {
+    await Promise.all(Array.from({ length: Math.min(200, count - i) }, one));
+  }
+  send({ type: "raw-ready", count: rawSockets.length });
+}
+
+let share = 0;
+process.on("message", (m: ToKiosks) => {
+  switch (m.type) {
+    case "connect":
+      share = m.tokens.length;
+      void connectAll(m.url, m.tokens);
+      break;
+    case "watch":
+      watched = m.entryId;
+      break;
+    case "raw":
+      // The app sockets go first, so the raw broadcast runs with the same number of clients.
+      for (const s of sockets.splice(0)) s.disconnect();
+      void connectRaw(m.url, share);
+      break;
+    case "close":
+      for (const s of [...sockets, ...rawSockets]) s.disconnect();
+      process.exit(0);
+  }
+});
