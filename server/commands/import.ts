@@ -12,6 +12,7 @@ import { EntryImporter, type ImportProgress } from "../services/entryImport";
 import { checkPhoto } from "../services/photoCheck";
 import { folderPhotoSource, noPhotos, zipPhotoSource } from "../services/photoSource";
 import { migrateToLatest, openStore } from "../store/database";
+import { getUserByEmail } from "../store/users";
 
 /** Help text of `signage import`. */
 export const importUsage = `Usage: signage import FILE --district ID[,ID...] [options]
@@ -28,6 +29,9 @@ Options:
   --expiry DATE        expiry date (YYYY-MM-DD) for every row, instead of the listing period
   --years N            listing period in years from the publication date (default 2)
   --json               print the full per-row report as JSON on stdout
+  --as EMAIL           the console user who submits these entries (recorded as their
+                       submitter, so that user cannot approve them: four eyes); without it
+                       the entries have no submitter and any moderator may approve them
 `;
 
 function progressBar(p: ImportProgress): string {
@@ -51,6 +55,7 @@ export async function runImportCommand(argv: string[]): Promise<number> {
         expiry: { type: "string" },
         years: { type: "string" },
         json: { type: "boolean", default: false },
+        as: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -94,6 +99,15 @@ export async function runImportCommand(argv: string[]): Promise<number> {
       dataDir: config.dataDir,
       keyBase64: process.env["SIGNAGE_MASTER_KEY"],
     });
+    let submitter: { type: "user"; id: string } | undefined;
+    if (v.as !== undefined) {
+      const user = await getUserByEmail(store.db, v.as.trim());
+      if (!user || user.state !== "active") {
+        process.stderr.write(`signage import: no active console user has the email ${v.as}.\n`);
+        return 1;
+      }
+      submitter = { type: "user", id: user.id };
+    }
     let bytes: Buffer;
     try {
       bytes = await readFile(file);
@@ -133,7 +147,7 @@ export async function runImportCommand(argv: string[]): Promise<number> {
         .map((d) => d.trim())
         .filter(Boolean),
       photos,
-      actor: { type: "cli" },
+      actor: submitter ?? { type: "cli" },
       ...(expiry?.success ? { expiryDate: expiry.data } : {}),
       ...(years !== undefined ? { defaultListingYears: years } : {}),
       onProgress: (p) => {

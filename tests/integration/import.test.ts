@@ -18,6 +18,7 @@ import {
   makeDataDir,
   removeDataDir,
   startTestServer,
+  TEST_ADMIN,
   type TestServer,
   useTestServer,
 } from "../support/testServer";
@@ -188,6 +189,8 @@ describe("signage import (CLI)", () => {
               photos,
               "--expiry",
               "2029-06-30",
+              "--as",
+              TEST_ADMIN.email,
             ],
             {
               env: { PATH: process.env["PATH"] ?? "", SIGNAGE_DATA_DIR: dataDir },
@@ -220,9 +223,50 @@ describe("signage import (CLI)", () => {
           await new Promise((r) => setTimeout(r, 250));
         }
         expect(status).toBe("done");
+        // --as made the admin their submitter: four eyes holds for command-line imports too.
+        const me = (await (await api(`${t.baseUrl}/api/auth/me`)).json()) as {
+          user: { id: string };
+        };
+        const listed = (
+          (await (await api(`${t.baseUrl}/api/entries?limit=10`)).json()) as {
+            entries: unknown[];
+          }
+        ).entries.map((e) => EntryViewSchema.parse(e));
+        expect(listed.map((e) => e.createdBy)).toEqual([me.user.id, me.user.id]);
+        const own = await api(`${t.baseUrl}/api/entries/${listed[0]?.id ?? ""}/approve`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: "{}",
+        });
+        expect(own.status).toBe(403);
       } finally {
         await t.stop();
       }
+    } finally {
+      removeDataDir(dataDir);
+    }
+  });
+
+  it("refuses --as with an email no active user has, importing nothing", async () => {
+    const dataDir = makeDataDir();
+    try {
+      const file = join(dataDir, "export.csv");
+      writeFileSync(file, toCsv([buildPersonRow()]));
+      const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [bin, "import", file, "--district", "zhongshan", "--as", "nobody@example.test"],
+          {
+            env: { PATH: process.env["PATH"] ?? "", SIGNAGE_DATA_DIR: dataDir },
+            stdio: ["ignore", "ignore", "pipe"],
+          },
+        );
+        let stderr = "";
+        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+        child.on("exit", (code) => resolve({ code, stderr }));
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/no active console user has the email nobody@example\.test/);
     } finally {
       removeDataDir(dataDir);
     }
