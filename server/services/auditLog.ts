@@ -342,7 +342,8 @@ function instant(value: string, name: "from" | "to"): string {
   return parsed.data;
 }
 
-function exportRecord(r: AuditRow): AuditExportRecord {
+/** One stored record as JSON: details parsed (kept as text if a tampered row is not JSON). */
+export function exportRecord(r: AuditRow): AuditExportRecord {
   let details: unknown;
   try {
     details = JSON.parse(r.details_json) as unknown;

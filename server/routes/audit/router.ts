@@ -2,9 +2,13 @@ import { Router } from "express";
 import { z } from "zod";
 import { principalOf } from "../../http/session";
 import { validate } from "../../http/validate";
-import { AuditInstantSchema, auditActions, type AuditLog } from "../../services/auditLog";
+import {
+  AuditInstantSchema,
+  auditActions,
+  exportRecord,
+  type AuditLog,
+} from "../../services/auditLog";
 import type { AccessPolicy } from "../../services/auth/AccessPolicy";
-import type { AuditRow } from "../../store/schema";
 
 /** Query string of GET /api/audit: filter by entry, user, screen, action and time. */
 export const AuditQuerySchema = z.strictObject({
@@ -22,25 +26,6 @@ const ExportQuerySchema = z.strictObject({
   from: AuditInstantSchema.optional(),
   to: AuditInstantSchema.optional(),
 });
-
-/** An audit record as the console shows it. */
-function presentAudit(r: AuditRow) {
-  let details: unknown;
-  try {
-    details = JSON.parse(r.details_json);
-  } catch {
-    details = r.details_json;
-  }
-  return {
-    seq: Number(r.seq),
-    at: r.at,
-    actor: { type: r.actor_type, id: r.actor_id },
-    action: r.action,
-    target: r.target_type === null ? null : { type: r.target_type, id: r.target_id },
-    details,
-    hash: r.hash,
-  };
-}
 
 /** /api/audit (admins of the whole city): the log filtered, its chain check, and an export. */
 export function auditRouter(deps: { audit: AuditLog; access: AccessPolicy }): Router {
@@ -66,7 +51,7 @@ export function auditRouter(deps: { audit: AuditLog; access: AccessPolicy }): Ro
       ...(q.before ? { beforeSeq: q.before } : {}),
     });
     const last = rows.length === q.limit ? rows[rows.length - 1] : undefined;
-    res.json({ records: rows.map(presentAudit), nextBefore: last ? Number(last.seq) : null });
+    res.json({ records: rows.map(exportRecord), nextBefore: last ? Number(last.seq) : null });
   });
 
   router.get("/verify", async (req, res) => {
