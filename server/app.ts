@@ -29,13 +29,16 @@ import { screensRouter } from "./routes/screens/router";
 import { AnnouncementPublisher, type ChangeNotifier } from "./services/announcementPublisher";
 import { DistrictRegistry } from "./services/districtRegistry";
 import { EmergencyNotices } from "./services/emergencyNotices";
+import { ProofOfPlay } from "./services/proofOfPlay";
 import { EntryImporter } from "./services/entryImport";
 import { ExportParser } from "./services/import/parseOffThread";
 import { EntryIntake, type PhotoCheck, type Sealer } from "./services/entryIntake";
 import { ScreenPairing } from "./services/screenPairing";
-import { createIo, type SignageIo } from "./sockets/io";
+import { createIo, type AdapterFactory, type SignageIo } from "./sockets/io";
 import { registerKioskHandlers, socketScreenNotifier } from "./sockets/kiosk.handlers";
+import { AdmissionGate } from "./sockets/AdmissionGate";
 import { AppliedVersions } from "./sockets/AppliedVersions";
+import { ConsoleNotifier } from "./sockets/ConsoleNotifier";
 import { SyncCache } from "./sockets/SyncCache";
 import type { SyncDelta } from "../shared/schemas/sync";
 import { districtsOf } from "./store/entries";
@@ -63,6 +66,10 @@ export interface AppDeps {
   dbKind?: "sqlite" | "postgres";
   /** Told when redaction work was queued. */
   onRedactionQueued?: () => void;
+  /** socket.io's adapter when several server processes share the screens (Redis Streams). */
+  adapter?: AdapterFactory;
+  /** Kiosk handshakes and syncs served at once; beyond, "overloaded" (default 500). */
+  syncConcurrency?: number;
 }
 
 /** A built, not yet listening, server. */
@@ -160,13 +167,20 @@ export function createApp(deps: AppDeps): SignageApp {
   app.disable("x-powered-by");
   app.set("trust proxy", false);
   const httpServer = createServer(app);
-  const io = createIo(httpServer);
+  const io = createIo(httpServer, deps.adapter);
 
-  // Kiosk sync answers shared by the screens asking the same question; cleared on any change.
+  // Kiosk sync answers shared by the screens asking the same question; cleared on any change,
+  // in every server process: the notice goes through the adapter ahead of the push that
+  // follows it, so another process never answers that push from its old cache.
   const syncCache = new SyncCache<SyncDelta>();
+  io.on("sync:invalidate", () => syncCache.clear());
+  const invalidateSync = (): void => {
+    syncCache.clear();
+    if (deps.adapter) io.serverSideEmit("sync:invalidate");
+  };
   const notifier: ChangeNotifier = {
     contentChanged: (change) => {
-      syncCache.clear();
+      invalidateSync();
       io.to(rooms.allScreens()).emit("content:changed", change);
     },
   };
@@ -174,11 +188,18 @@ export function createApp(deps: AppDeps): SignageApp {
   const registry = new DistrictRegistry({ db: deps.db, log: deps.log });
   const takedowns = new TakedownProgress({ db: deps.db, registry });
   // Kiosk acknowledgements, written in batches; each batch may complete takedowns to audit.
+  const consoles = new ConsoleNotifier((topic) =>
+    io.to(rooms.consoles()).emit("console:changed", { topic }),
+  );
+  const recordCompleted = throttled(5_000, () => takedowns.recordCompleted(deps.audit));
   const appliedVersions = new AppliedVersions({
     db: deps.db,
     log: deps.log,
     // At most every 5 s: the summaries may wait, the acknowledgements themselves may not.
-    afterFlush: throttled(5_000, () => takedowns.recordCompleted(deps.audit)),
+    afterFlush: () => {
+      consoles.changed("takedowns");
+      return recordCompleted();
+    },
   });
   const intakeDeps = {
     db: deps.db,
@@ -217,7 +238,8 @@ export function createApp(deps: AppDeps): SignageApp {
     entryId: string,
     takedown: boolean,
   ): void => {
-    syncCache.clear();
+    invalidateSync();
+    consoles.changed(takedown ? "takedowns" : "entries");
     void registry.subtreeIds(districtIds).then(
       (ids) => {
         if (ids.length > 0)
@@ -249,7 +271,7 @@ export function createApp(deps: AppDeps): SignageApp {
   });
   // Schedule, district and emergency changes: the screens of those districts re-sync at once.
   const districtsChanged = (ids: readonly string[]): void => {
-    syncCache.clear();
+    invalidateSync();
     if (ids.length > 0)
       io.to(ids.map((id) => rooms.district(id))).emit("content:changed", { version: 0, ids: [] });
   };
@@ -259,14 +281,19 @@ export function createApp(deps: AppDeps): SignageApp {
     registry,
     notify: districtsChanged,
   });
+  const plays = new ProofOfPlay(deps.db);
   registerKioskHandlers(io, {
     db: deps.db,
     log: deps.log,
+    plays,
     pairing,
     registry,
     emergencies,
     syncCache,
     appliedVersions,
+    admission: new AdmissionGate(deps.syncConcurrency ?? 500),
+    authenticateUser: (token) => accounts.authenticate(token),
+    consoles,
   });
 
   app.use((_req, res, next) => {
@@ -314,12 +341,19 @@ export function createApp(deps: AppDeps): SignageApp {
     }),
   );
   app.use("/api/emergencies", emergenciesRouter({ emergencies, access, audit, db: deps.db }));
-  app.use("/api/entries", entriesRouter({ db: deps.db, intake, moderation, access }));
+  app.use("/api/entries", entriesRouter({ db: deps.db, intake, moderation, access, plays }));
   app.use(
     "/api/screens",
-    screensRouter({ pairing, db: deps.db, registry, emergencies, access, audit }),
+    screensRouter({ pairing, db: deps.db, registry, emergencies, access, audit, plays }),
   );
-  app.use("/api/imports", importsRouter({ importer, access }));
+  app.use(
+    "/api/imports",
+    importsRouter({
+      importer,
+      access,
+      progress: (userId, event) => io.to(rooms.user(userId)).emit("import:progress", event),
+    }),
+  );
   app.use("/api/users", usersRouter({ accounts, access }));
   app.use("/api/takedowns", takedownsRouter({ takedowns, access }));
   app.use("/api/audit", auditRouter({ audit, access }));
@@ -364,6 +398,7 @@ export function createApp(deps: AppDeps): SignageApp {
     accounts,
     close: () =>
       new Promise<void>((resolveClose) => {
+        consoles.close();
         // io.close() also closes the HTTP server; sockets get a clean disconnect.
         void io.close(() => {
           // Acknowledgements still buffered are written before the database closes.

@@ -16,6 +16,10 @@ export interface Config {
   masterKey?: string;
   /** Redaction worker threads; 0 means one per core. */
   redactionWorkers: number;
+  /** Kiosk handshakes and syncs served at once before "come back shortly". */
+  syncConcurrency: number;
+  /** Redis for scale-out: several server processes fan out through its stream. */
+  redis?: { url: string; stream: string };
 }
 
 const EnvSchema = z.object({
@@ -36,6 +40,20 @@ const EnvSchema = z.object({
     .transform(Number)
     .refine((n) => n <= 64, "SIGNAGE_REDACTION_WORKERS must be at most 64.")
     .default(0),
+  SIGNAGE_SYNC_CONCURRENCY: z
+    .string()
+    .regex(/^\d+$/, "SIGNAGE_SYNC_CONCURRENCY must be a whole number from 1 to 100000.")
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 100_000, "SIGNAGE_SYNC_CONCURRENCY must be from 1 to 100000.")
+    .default(500),
+  SIGNAGE_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, "SIGNAGE_REDIS_URL must look like redis://host:6379.")
+    .optional(),
+  SIGNAGE_REDIS_STREAM: z
+    .string()
+    .regex(/^[\w:.-]{1,100}$/, "SIGNAGE_REDIS_STREAM may hold letters, digits and _ : . - only.")
+    .default("signage"),
 });
 
 /** Documentation of every environment variable, printed by `signage --help`. */
@@ -53,6 +71,15 @@ export const configHelp: readonly (readonly [name: string, meaning: string])[] =
     "32-byte base64 key sealing raw photos and ID numbers (default: generated once into DATA_DIR/master.key, mode 0600)",
   ],
   ["SIGNAGE_REDACTION_WORKERS", "redaction worker threads (default 0: one per core)"],
+  [
+    "SIGNAGE_SYNC_CONCURRENCY",
+    "kiosk handshakes and syncs served at once; more are told to retry in a few seconds (default 500)",
+  ],
+  [
+    "SIGNAGE_REDIS_URL",
+    "redis://host:6379 to run several server processes on one PostgreSQL database (default: none, one process)",
+  ],
+  ["SIGNAGE_REDIS_STREAM", "the Redis stream the processes share (default signage)"],
 ];
 
 /** Reads and validates configuration from environment variables; throws StartupError with one sentence. */
@@ -72,7 +99,11 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     database: parseDatabaseUrl(e.DATABASE_URL, dataDir),
     logLevel: e.LOG_LEVEL,
     redactionWorkers: e.SIGNAGE_REDACTION_WORKERS,
+    syncConcurrency: e.SIGNAGE_SYNC_CONCURRENCY,
     ...(e.SIGNAGE_MASTER_KEY ? { masterKey: e.SIGNAGE_MASTER_KEY } : {}),
+    ...(e.SIGNAGE_REDIS_URL
+      ? { redis: { url: e.SIGNAGE_REDIS_URL, stream: e.SIGNAGE_REDIS_STREAM } }
+      : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { EntryExpiry } from "./services/entryExpiry";
 import { checkPhoto } from "./services/photoCheck";
 import { createPhotoRedactor } from "./services/photoRedactor";
 import { RedactionQueue } from "./services/redactionQueue";
+import { connectRedisFanOut, type RedisFanOut } from "./sockets/redisAdapter";
 import { migrateToLatest, openStore, type Store } from "./store/database";
 
 /** A listening server and how to stop it. */
@@ -85,6 +86,19 @@ export async function startServer(
     await store.db.destroy();
     throw err instanceof StartupError ? err : new StartupError((err as Error).message);
   }
+  let fanOut: RedisFanOut | undefined;
+  if (config.redis) {
+    try {
+      fanOut = await connectRedisFanOut(config.redis, log);
+    } catch (err) {
+      await store.db.destroy();
+      throw err;
+    }
+    if (store.kind === "sqlite")
+      log.warn(
+        "SIGNAGE_REDIS_URL is set but the database is SQLite: several processes need one PostgreSQL database (DATABASE_URL).",
+      );
+  }
   const workers = config.redactionWorkers || availableParallelism();
   // Worker threads start on the first job, so a server with nothing to redact stays light.
   const redactor = createPhotoRedactor({ workers, log });
@@ -115,6 +129,8 @@ export async function startServer(
     checkPhoto,
     onRedactionQueued: () => queue.kick(),
     ...(version ? { version } : {}),
+    ...(fanOut ? { adapter: fanOut.adapter } : {}),
+    syncConcurrency: config.syncConcurrency,
   });
   ended.notify = (ids) => {
     app.entriesEnded(ids).catch((err: unknown) => log.error({ err }, "could not notify screens"));
@@ -129,6 +145,7 @@ export async function startServer(
     await app.close();
     await queue.stop();
     await redactor.close();
+    await fanOut?.close();
     await store.db.destroy();
     throw err;
   }
@@ -147,6 +164,7 @@ export async function startServer(
         await app.close();
         await queue.stop();
         await redactor.close();
+        await fanOut?.close();
         await store.db.destroy();
         log.info("stopped");
       })();

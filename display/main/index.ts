@@ -18,6 +18,7 @@ import { APP_VERSION_SWITCH, formatSwitch } from "./commandLine";
 import { serveConfig, serveDeviceToken } from "./ipcHandlers";
 import { loadKioskConfig } from "./kioskConfig";
 import { createKioskWindow } from "./kioskWindow";
+import { loadNightlyReload, scheduleNightlyReload } from "./nightlyReload";
 import { safeStorageCrypto } from "./safeStorageCrypto";
 import { hardenContents, hardenSession } from "./security";
 import { createTokenStore } from "./tokenStore";
@@ -64,7 +65,16 @@ async function start(): Promise<void> {
     fail(result.error);
     return;
   }
-  console.info(`[kiosk] version ${app.getVersion()}, server ${result.config.serverUrl}`);
+  const nightly = loadNightlyReload(process.argv, process.env);
+  if (!nightly.ok) {
+    fail(nightly.error);
+    return;
+  }
+  console.info(
+    `[kiosk] version ${app.getVersion()}, server ${result.config.serverUrl}, nightly reload ${
+      nightly.at ? `${nightly.at.hour}:${String(nightly.at.minute).padStart(2, "0")}` : "off"
+    }`,
+  );
 
   // No menu means no reload, zoom or DevTools accelerators on a public screen.
   Menu.setApplicationMenu(null);
@@ -79,7 +89,7 @@ async function start(): Promise<void> {
       crypto: safeStorageCrypto(safeStorage, process.platform),
     }),
   );
-  createKioskWindow(
+  const win = createKioskWindow(
     { BrowserWindow, powerSaveBlocker },
     {
       preloadPath,
@@ -87,6 +97,13 @@ async function start(): Promise<void> {
       additionalArguments: [formatSwitch(APP_VERSION_SWITCH, app.getVersion())],
     },
   );
+  if (nightly.at) {
+    const stop = scheduleNightlyReload(nightly.at, () => {
+      console.info("[kiosk] nightly reload");
+      win.webContents.reload();
+    });
+    win.on("closed", stop);
+  }
 }
 
 if (!app.requestSingleInstanceLock()) {

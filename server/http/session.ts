@@ -10,7 +10,11 @@ const principals = new WeakMap<Request, UserPrincipal>();
 
 /** Reads one cookie from the Cookie header (no cookie-parser needed for one name). */
 export function readCookie(req: Request, name: string): string | undefined {
-  const header = req.headers.cookie;
+  return cookieFromHeader(req.headers.cookie, name);
+}
+
+/** Reads one cookie from a Cookie header's text (a socket handshake's too). */
+export function cookieFromHeader(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
@@ -90,6 +94,17 @@ export const requireUser: RequestHandler = (req, _res, next) => {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** Whether an Origin header names the host the request was sent to (this server). */
+export function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  let originHost: string | undefined;
+  try {
+    originHost = origin === undefined || origin === "null" ? undefined : new URL(origin).host;
+  } catch {
+    originHost = undefined;
+  }
+  return originHost !== undefined && originHost === host;
+}
+
 /**
  * CSRF defence besides SameSite=Strict: a state-changing request must carry an Origin header
  * naming this very server (browsers always send one on POST, PUT, PATCH and DELETE).
@@ -100,13 +115,7 @@ export const checkOrigin: RequestHandler = (req, _res, next) => {
     return;
   }
   const origin = req.headers.origin;
-  let host: string | undefined;
-  try {
-    host = origin === undefined || origin === "null" ? undefined : new URL(origin).host;
-  } catch {
-    host = undefined;
-  }
-  if (host === undefined || host !== req.headers.host) {
+  if (!sameOrigin(origin, req.headers.host)) {
     throw new AppError(
       403,
       "forbidden",

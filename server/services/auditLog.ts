@@ -4,6 +4,9 @@ import { z } from "zod";
 import { AppError } from "../errors";
 import type { AuditRow, Database } from "../store/schema";
 import { sanitiseAuditDetails, type AuditJson } from "./audit/sanitiseAuditDetails";
+import { auditActions, type AuditAction } from "../../shared/schemas/auditAction";
+
+export { auditActions, type AuditAction };
 
 /**
  * The append-only, tamper-evident audit log.
@@ -16,47 +19,6 @@ import { sanitiseAuditDetails, type AuditJson } from "./audit/sanitiseAuditDetai
  * Removing records from the end cannot be seen from the chain alone: compare `lastSeq`/`lastHash`
  * of {@link AuditLog.verify} with a copy kept elsewhere (an export, a printed receipt).
  */
-
-/** Everything the audit log records; the action column only ever holds one of these. */
-export const auditActions = [
-  "auth.login",
-  "auth.login_failed",
-  "auth.logout",
-  "auth.password_changed",
-  "user.created",
-  "user.updated",
-  "user.roles_changed",
-  "user.disabled",
-  "user.password_reset",
-  "entry.created",
-  "entry.edited",
-  "entry.photo_replaced",
-  "entry.imported",
-  "entry.redacted",
-  "entry.regions_changed",
-  "entry.raw_viewed",
-  "entry.approved",
-  "entry.rejected",
-  "entry.published",
-  "entry.revoked",
-  "entry.expired",
-  "screen.paired",
-  "screen.unpaired",
-  "screen.moved",
-  "screen.updated",
-  "screen.token_rotated",
-  "screen.updated",
-  "schedule.changed",
-  "district.created",
-  "district.updated",
-  "emergency.sent",
-  "emergency.cleared",
-  "announcement.published",
-  "takedown.acknowledged",
-] as const;
-
-/** One thing the audit log records, e.g. "entry.approved". */
-export type AuditAction = (typeof auditActions)[number];
 
 /** Who did it: a console user, the server itself, the command line, or someone not signed in. */
 export type AuditActorType = AuditRow["actor_type"];

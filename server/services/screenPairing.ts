@@ -37,6 +37,12 @@ export interface ScreenNotifier {
   revoked(screenId: string, reason: string): void;
   moved(screenId: string, fromDistrictId: string, toDistrictId: string): void;
   isOnline(screenId: string): boolean;
+  /** Sends a console command to the screen's connections; resolves with how many got it. */
+  command(
+    screenId: string,
+    command:
+      { kind: "identify"; name: string; seconds: number } | { kind: "reload"; reason: string },
+  ): Promise<number>;
 }
 
 /** SHA-256 of a device token, the only form in which tokens are stored. */
@@ -78,6 +84,9 @@ export function presentScreen(row: ScreenRow, online: boolean): Screen {
     pairedAt: row.paired_at,
   };
 }
+
+/** A screen counts as online while it holds a connection and reported within this long. */
+export const ONLINE_WITHIN_MS = 90_000;
 
 /** Pairs kiosks, issues and revokes device tokens, and keeps each screen's reported state. */
 export class ScreenPairing {
@@ -225,6 +234,7 @@ export class ScreenPairing {
         current_slide: null,
         uptime_seconds: null,
         memory_mb: null,
+        connection_id: null,
       };
       await trx.insertInto("screens").values(screen).execute();
       return screen;
@@ -248,9 +258,10 @@ export class ScreenPairing {
       .execute();
   }
 
-  /** Whether a screen is still paired. */
-  async isActive(id: string): Promise<boolean> {
-    return (await getScreen(this.deps.db, id))?.state === "active";
+  /** The screen's row while it is paired, else undefined. */
+  async activeScreen(id: string): Promise<ScreenRow | undefined> {
+    const row = await getScreen(this.deps.db, id);
+    return row?.state === "active" ? row : undefined;
   }
 
   /** The active screen a device token belongs to. */
@@ -261,9 +272,7 @@ export class ScreenPairing {
 
   /** All screens with their online state. */
   async list(): Promise<Screen[]> {
-    return (await listScreens(this.deps.db)).map((r) =>
-      presentScreen(r, this.deps.notifier.isOnline(r.id)),
-    );
+    return (await listScreens(this.deps.db)).map((r) => this.present(r));
   }
 
   /** One screen, or a 404. */
@@ -273,9 +282,15 @@ export class ScreenPairing {
     return row;
   }
 
-  /** Presents one screen. */
+  /**
+   * Presents one screen. Online: connected to this process, or (on another process sharing the
+   * database) holding a connection it reported on recently; the 30 s status report keeps that
+   * fresh, so a process that died without saying so stops counting after 90 s.
+   */
   present(row: ScreenRow): Screen {
-    return presentScreen(row, this.deps.notifier.isOnline(row.id));
+    const seen = row.last_seen_at === null ? 0 : Date.parse(row.last_seen_at);
+    const elsewhere = row.connection_id !== null && this.now().getTime() - seen < ONLINE_WITHIN_MS;
+    return presentScreen(row, this.deps.notifier.isOnline(row.id) || elsewhere);
   }
 
   /** Renames, relocates or moves a screen; a move switches its content at once. */
@@ -317,6 +332,30 @@ export class ScreenPairing {
    * an offline screen is refused (nothing changes), and a token in use twice is treated as
    * stolen: the screen is unpaired and must be paired again on site.
    */
+  /**
+   * Sends a console command (identify, reload) to a paired screen; refused while the screen
+   * is unpaired or not connected, so the operator knows nothing happened.
+   */
+  async command(
+    id: string,
+    command: { kind: "identify"; seconds: number } | { kind: "reload"; reason: string },
+  ): Promise<{ screen: Screen; reached: number }> {
+    const row = await this.get(id);
+    if (row.state !== "active")
+      throw new AppError(409, "conflict", "This screen is unpaired; pair it again first.");
+    const reached = await this.deps.notifier.command(
+      id,
+      command.kind === "identify" ? { ...command, name: row.name } : command,
+    );
+    if (reached === 0)
+      throw new AppError(
+        409,
+        "conflict",
+        "The screen is not connected now; try again once it shows as online.",
+      );
+    return { screen: presentScreen(row, true), reached };
+  }
+
   async rotate(id: string): Promise<Screen> {
     const row = await this.get(id);
     if (row.state !== "active") {
@@ -360,8 +399,26 @@ export class ScreenPairing {
     });
   }
 
-  /** Marks a screen seen now (on connect and disconnect). */
-  async touch(id: string): Promise<void> {
-    await updateScreen(this.deps.db, id, { last_seen_at: this.now().toISOString() });
+  /** A screen connected (`connectionId`: its socket's id): seen now, and online everywhere. */
+  async connected(id: string, connectionId: string): Promise<void> {
+    await updateScreen(this.deps.db, id, {
+      last_seen_at: this.now().toISOString(),
+      connection_id: connectionId,
+    });
+  }
+
+  /**
+   * That connection ended: seen now, and offline unless a newer connection already took over
+   * (a reconnect to another process can arrive before the old one's disconnect).
+   */
+  async disconnected(id: string, connectionId: string): Promise<void> {
+    const at = this.now().toISOString();
+    await this.deps.db
+      .updateTable("screens")
+      .set({ last_seen_at: at, connection_id: null })
+      .where("id", "=", id)
+      .where("connection_id", "=", connectionId)
+      .execute();
+    await updateScreen(this.deps.db, id, { last_seen_at: at });
   }
 }

@@ -8,7 +8,14 @@ import {
   type PairingOffer,
 } from "../../shared/schemas/screen";
 import { KioskAppliedSchema, KioskHelloSchema, type SyncDelta } from "../../shared/schemas/sync";
+import {
+  MAX_PLAYS_PER_BATCH,
+  PlayBatchSchema,
+  type PlayReceipt,
+} from "../../shared/schemas/proofOfPlay";
 import { RateLimiter } from "../http/rateLimiter";
+import { cookieFromHeader, sameOrigin, SESSION_COOKIE } from "../http/session";
+import type { ProofOfPlay } from "../services/proofOfPlay";
 import { PAIRING_CODE_REQUESTS } from "../services/screenPairing";
 import type { DistrictRegistry } from "../services/districtRegistry";
 import type { EmergencyNotices } from "../services/emergencyNotices";
@@ -18,6 +25,8 @@ import type { ScreenNotifier, ScreenPairing } from "../services/screenPairing";
 import type { Database } from "../store/schema";
 import type { SignageIo } from "./io";
 import type { AppliedVersions } from "./AppliedVersions";
+import type { AdmissionGate } from "./AdmissionGate";
+import type { ConsoleNotifier } from "./ConsoleNotifier";
 import type { SyncCache } from "./SyncCache";
 
 const unpaired: Ack<never> = {
@@ -69,6 +78,14 @@ export function socketScreenNotifier(io: SignageIo): ScreenNotifier {
         });
     },
     isOnline: (screenId) => (online.get(screenId) ?? 0) > 0,
+    command: async (screenId, command) => {
+      const room = rooms.screen(screenId);
+      const reached = (await io.in(room).fetchSockets()).length;
+      if (command.kind === "identify")
+        io.to(room).emit("screen:identify", { name: command.name, seconds: command.seconds });
+      else io.to(room).emit("screen:reload", { reason: command.reason });
+      return reached;
+    },
   };
 }
 
@@ -86,9 +103,74 @@ export function registerKioskHandlers(
     emergencies: EmergencyNotices;
     syncCache: SyncCache<SyncDelta>;
     appliedVersions: AppliedVersions;
+    plays: ProofOfPlay;
+    /** Bounds handshakes and syncs in flight; beyond it kiosks are told to come back shortly. */
+    admission: AdmissionGate;
+    /** Tells open consoles that screens came or went. */
+    consoles?: ConsoleNotifier;
+    /** The console user a session token belongs to (for console sockets). */
+    authenticateUser: (sessionToken: string) => Promise<{ id: string } | undefined>;
   },
 ): void {
+  const { admission } = deps;
+  const busy = () => {
+    const seconds = admission.retryAfterSeconds();
+    return {
+      code: "overloaded" as const,
+      message: `The server is busy with other screens; try again in ${seconds} s.`,
+      retryAfterSeconds: seconds,
+    };
+  };
+  // A console socket: `auth: { console: true }`, the session cookie, and this server's Origin
+  // (a cookie alone would let any web page open a socket as the user).
   io.use((socket, next) => {
+    const auth: unknown = socket.handshake.auth;
+    if (
+      typeof auth !== "object" ||
+      auth === null ||
+      !("console" in auth) ||
+      auth.console !== true
+    ) {
+      next();
+      return;
+    }
+    const refuse = (message: string): void => {
+      const err = new Error("unauthenticated") as Error & { data: unknown };
+      err.data = { code: "unauthenticated", message };
+      next(err);
+    };
+    const { headers } = socket.handshake;
+    if (!sameOrigin(headers.origin, headers.host)) {
+      refuse("Console sockets are accepted only from the console served by this server.");
+      return;
+    }
+    const session = cookieFromHeader(headers.cookie, SESSION_COOKIE);
+    if (session === undefined || session.length === 0 || session.length >= 200) {
+      refuse("Sign in to the console first.");
+      return;
+    }
+    deps.authenticateUser(session).then(
+      (user) => {
+        if (!user) {
+          refuse("Your session has ended; sign in again.");
+          return;
+        }
+        socket.data.mode = "console";
+        socket.data.userId = user.id;
+        next();
+      },
+      (err: unknown) => {
+        deps.log.error({ err }, "console socket authentication failed");
+        next(new Error("internal"));
+      },
+    );
+  });
+
+  io.use((socket, next) => {
+    if (socket.data.mode === "console") {
+      next();
+      return;
+    }
     const auth: unknown = socket.handshake.auth;
     const token =
       typeof auth === "object" && auth !== null && "token" in auth ? auth.token : undefined;
@@ -109,22 +191,31 @@ export function registerKioskHandlers(
       refuse();
       return;
     }
-    deps.pairing.authenticate(token).then(
-      (screen) => {
-        if (!screen) {
-          refuse();
-          return;
-        }
-        socket.data.mode = "screen";
-        socket.data.screenId = screen.id;
-        socket.data.districtId = screen.district_id;
-        next();
-      },
-      (err: unknown) => {
-        deps.log.error({ err }, "kiosk authentication failed");
-        next(new Error("internal"));
-      },
-    );
+    if (!admission.tryEnter()) {
+      const err = new Error("overloaded") as Error & { data: unknown };
+      err.data = busy();
+      next(err);
+      return;
+    }
+    deps.pairing
+      .authenticate(token)
+      .finally(() => admission.leave())
+      .then(
+        (screen) => {
+          if (!screen) {
+            refuse();
+            return;
+          }
+          socket.data.mode = "screen";
+          socket.data.screenId = screen.id;
+          socket.data.districtId = screen.district_id;
+          next();
+        },
+        (err: unknown) => {
+          deps.log.error({ err }, "kiosk authentication failed");
+          next(new Error("internal"));
+        },
+      );
   });
 
   // Pairing codes per address and overall, across reconnects: unpaired sockets are anonymous.
@@ -146,7 +237,10 @@ export function registerKioskHandlers(
         .catch((err: unknown) => log.warn({ err }, "could not withdraw a pairing code"));
     };
 
-    if (
+    if (socket.data.mode === "console" && socket.data.userId !== undefined) {
+      void socket.join([rooms.user(socket.data.userId), rooms.consoles()]);
+      log.debug("console connected");
+    } else if (
       socket.data.mode === "screen" &&
       screenId !== undefined &&
       socket.data.districtId !== undefined
@@ -157,8 +251,9 @@ export function registerKioskHandlers(
         rooms.screen(screenId),
       ]);
       void deps.pairing
-        .touch(screenId)
-        .catch((err: unknown) => log.warn({ err }, "could not record last seen"));
+        .connected(screenId, socket.id)
+        .then(() => deps.consoles?.changed("screens"))
+        .catch((err: unknown) => log.warn({ err }, "could not record the connection"));
       log.debug("screen connected");
     } else log.debug("unpaired kiosk connected");
 
@@ -237,19 +332,31 @@ export function registerKioskHandlers(
         return;
       }
       if (parsed.data.appVersion !== undefined) socket.data.appVersion = parsed.data.appVersion;
-      const districtId = socket.data.districtId;
-      if (districtId === undefined || screenId === undefined) {
+      if (screenId === undefined) {
         reply(unpaired);
         return;
       }
-      // Checked on every hello, so a revoke that raced this socket's connection still wins.
+      if (!admission.tryEnter()) {
+        reply({ ok: false, error: busy() });
+        return;
+      }
+      let districtId = "";
+      // Read on every hello, so a revoke that raced this socket's connection still wins, and a
+      // move made on another server process (which cannot change this socket) is followed.
       deps.pairing
-        .isActive(screenId)
-        .then((active) => {
-          if (!active) {
+        .activeScreen(screenId)
+        .then((screen) => {
+          if (!screen) {
             socket.emit("screen:revoked", { reason: "This screen was unpaired." });
             socket.disconnect(true);
             throw new Error("screen no longer active");
+          }
+          districtId = screen.district_id;
+          if (socket.data.districtId !== districtId) {
+            if (socket.data.districtId !== undefined)
+              void socket.leave(rooms.district(socket.data.districtId));
+            void socket.join(rooms.district(districtId));
+            socket.data.districtId = districtId;
           }
           return currentVersion(deps.db);
         })
@@ -266,8 +373,13 @@ export function registerKioskHandlers(
           );
         })
         .then(
-          (delta) => reply({ ok: true, data: delta }),
+          // The server's time goes with every answer (not cached): the kiosk judges expiry by it.
+          (delta) => {
+            admission.leave();
+            reply({ ok: true, data: { ...delta, serverTime: new Date().toISOString() } });
+          },
           (err: unknown) => {
+            admission.leave();
             log.error({ err }, "kiosk sync failed");
             reply({
               ok: false,
@@ -288,6 +400,40 @@ export function registerKioskHandlers(
       deps.appliedVersions.note(screenId, applied.data.version);
     });
 
+    // Proof of play: the kiosk forgets a batch only once it has this receipt.
+    socket.on("kiosk:plays", (payload, ack) => {
+      if (typeof ack !== "function") {
+        log.warn("kiosk:plays without an ack callback, ignored");
+        return;
+      }
+      const reply = (r: Ack<PlayReceipt>): void => ack(r);
+      if (socket.data.mode !== "screen" || screenId === undefined) {
+        reply(unpaired);
+        return;
+      }
+      const batch = PlayBatchSchema.safeParse(payload);
+      if (!batch.success) {
+        reply({
+          ok: false,
+          error: {
+            code: "validation_failed",
+            message: `kiosk:plays needs { plays: [1..${MAX_PLAYS_PER_BATCH} play records] }: ${batch.error.issues[0]?.message ?? "malformed"}.`,
+          },
+        });
+        return;
+      }
+      deps.plays.record(screenId, batch.data.plays).then(
+        (receipt) => reply({ ok: true, data: receipt }),
+        (err: unknown) => {
+          log.error({ err }, "proof of play not stored");
+          reply({
+            ok: false,
+            error: { code: "internal", message: "The server could not store the plays." },
+          });
+        },
+      );
+    });
+
     socket.on("screen:status", (payload) => {
       if (socket.data.mode !== "screen" || screenId === undefined) return;
       const status = ScreenStatusSchema.safeParse(payload);
@@ -303,7 +449,11 @@ export function registerKioskHandlers(
     socket.on("disconnect", (reason) => {
       log.debug({ reason }, "kiosk disconnected");
       dropOfferedCode();
-      if (screenId !== undefined) void deps.pairing.touch(screenId).catch(() => undefined);
+      if (screenId !== undefined && socket.data.mode === "screen")
+        void deps.pairing
+          .disconnected(screenId, socket.id)
+          .then(() => deps.consoles?.changed("screens"))
+          .catch(() => undefined);
     });
   });
 }

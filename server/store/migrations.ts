@@ -430,6 +430,49 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.dropTable("users").execute();
       },
     },
+    "0007_proof_of_play": {
+      async up(db: Kysely<unknown>) {
+        // One row per slide shown. The kiosk names each play, so an upload retried after a
+        // lost receipt is stored once (the primary key refuses the second copy).
+        await db.schema
+          .createTable("plays")
+          .addColumn("screen_id", "text", (c) =>
+            c.notNull().references("screens.id").onDelete("cascade"),
+          )
+          .addColumn("play_id", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("content_id", "text", (c) => c.notNull())
+          .addColumn("version", "bigint", (c) => c.notNull())
+          .addColumn("started_at", "text", (c) => c.notNull())
+          .addColumn("duration_ms", "integer", (c) => c.notNull())
+          .addColumn("received_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("plays_pk", ["screen_id", "play_id"])
+          .execute();
+        await db.schema
+          .createIndex("plays_screen_started_idx")
+          .on("plays")
+          .columns(["screen_id", "started_at"])
+          .execute();
+        await db.schema
+          .createIndex("plays_content_started_idx")
+          .on("plays")
+          .columns(["content_id", "started_at"])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable("plays").execute();
+      },
+    },
+    "0008_screen_connection": {
+      async up(db: Kysely<unknown>) {
+        // The connection a screen holds now, whichever server process it is on (null: none),
+        // so every process can tell which screens are online.
+        await db.schema.alterTable("screens").addColumn("connection_id", "text").execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.alterTable("screens").dropColumn("connection_id").execute();
+      },
+    },
   };
 }
 

@@ -174,6 +174,8 @@ export interface ScreenTable {
   current_slide: string | null;
   uptime_seconds: number | null;
   memory_mb: number | null;
+  /** The socket id of the screen's connection now, on whichever process; null when none. */
+  connection_id: Generated<string | null>;
 }
 
 /** Pairing codes shown by unpaired kiosks: single use, ten minutes. */
@@ -273,6 +275,20 @@ export interface Database {
   user_roles: UserRoleTable;
   sessions: SessionTable;
   audit_log: AuditLogTable;
+  plays: PlayTable;
+}
+
+/** Proof of play: one slide a screen showed, named by the kiosk (idempotent uploads). */
+export interface PlayTable {
+  screen_id: string;
+  play_id: string;
+  kind: "announcement" | "entry" | "emergency";
+  content_id: string;
+  version: number;
+  /** ISO instant, UTC ("Z"), so text order is time order. */
+  started_at: string;
+  duration_ms: number;
+  received_at: string;
 }
 
 /** A user row as read. */

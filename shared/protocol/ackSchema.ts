@@ -7,7 +7,11 @@ export function ackSchema<T extends z.ZodType>(data: T) {
     z.object({ ok: z.literal(true), data }),
     z.object({
       ok: z.literal(false),
-      error: z.object({ code: ErrorCodeSchema, message: z.string() }),
+      error: z.object({
+        code: ErrorCodeSchema,
+        message: z.string(),
+        retryAfterSeconds: z.number().int().positive().max(3600).optional(),
+      }),
     }),
   ]);
 }

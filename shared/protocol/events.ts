@@ -1,8 +1,13 @@
 import type { ErrorCode } from "../schemas/apiError";
+import type { ConsoleChanged } from "../schemas/consoleChanged";
+import type { ImportProgressEvent } from "../schemas/importProgress";
+import type { PlayBatch, PlayReceipt } from "../schemas/proofOfPlay";
 import type {
   DisplayInfo,
   PairingComplete,
   PairingOffer,
+  ScreenIdentify,
+  ScreenReload,
   ScreenRevoked,
   ScreenStatus,
   TokenRotated,
@@ -11,7 +16,12 @@ import type { ContentChanged, KioskApplied, KioskHello, SyncDelta } from "../sch
 
 /** The result of every acknowledged socket event: a tagged union, never a thrown error. */
 export type Ack<T> =
-  { ok: true; data: T } | { ok: false; error: { code: ErrorCode; message: string } };
+  | { ok: true; data: T }
+  | {
+      ok: false;
+      /** `retryAfterSeconds`: when a busy server wants to be asked again. */
+      error: { code: ErrorCode; message: string; retryAfterSeconds?: number | undefined };
+    };
 
 /** Events a kiosk sends to the server. */
 export interface ClientToServerEvents {
@@ -23,6 +33,8 @@ export interface ClientToServerEvents {
   "kiosk:applied": (p: KioskApplied) => void;
   /** Paired kiosk's health report, every 30 s. */
   "screen:status": (p: ScreenStatus) => void;
+  /** Paired kiosk uploads buffered proof of play; it forgets the batch once receipted. */
+  "kiosk:plays": (p: PlayBatch, ack: (r: Ack<PlayReceipt>) => void) => void;
 }
 
 /** Events the server sends to kiosks. */
@@ -35,4 +47,12 @@ export interface ServerToClientEvents {
   "screen:token": (p: TokenRotated) => void;
   /** The screen was unpaired; the kiosk forgets its token and shows a pairing code. */
   "screen:revoked": (p: ScreenRevoked) => void;
+  /** Show the screen's name large for a few seconds (a technician is looking for it). */
+  "screen:identify": (p: ScreenIdentify) => void;
+  /** Reload the kiosk page (content comes back from its own storage, then the server). */
+  "screen:reload": (p: ScreenReload) => void;
+  /** To a console socket: how far an import its user started has got. */
+  "import:progress": (p: ImportProgressEvent) => void;
+  /** To every console socket: something it may show changed; reload it. */
+  "console:changed": (p: ConsoleChanged) => void;
 }

@@ -8,4 +8,8 @@ export const rooms = {
   screen: (screenId: string): string => `screen:${screenId}`,
   /** The unpaired kiosk showing one pairing code. */
   pairing: (code: string): string => `pairing:${code}`,
+  /** Every console socket (notices that a page should reload). */
+  consoles: (): string => "consoles",
+  /** The console sockets of one signed-in user (their imports' progress). */
+  user: (userId: string): string => `user:${userId}`,
 } as const;

@@ -31,6 +31,11 @@ import {
  * - Rotation order: "sequence" is publishedVersion, then id (compared by code unit, never by
  *   locale); "shuffle" orders by a hash of (seed, id), the seed defaulting to the window id.
  *   A manifest listing an id twice counts it once, at its highest publishedVersion.
+ * - List pages: when a window's discredited source asks for the "list" layout, its eligible
+ *   discredited items are cut, in rotation order, into pages of LIST_PAGE_SIZE; each page is
+ *   one slot of the rotation, at the place of its first item. Pages are cut from the eligible
+ *   set like everything else, so an entry taken down or expiring leaves its page at once and
+ *   every screen holding the same manifest shows the same page at the same moment.
  * - A window with nothing eligible shows the idle slide if there is one, else blank; so does
  *   the time outside every window.
  * - Emergencies: the active one that started last wins (a newer notice supersedes), ties go to
@@ -52,15 +57,31 @@ export interface EmergencyResult {
   nextChangeAt: number | null;
 }
 
+/** How many discredited entries one page of the "list" layout shows. */
+export const LIST_PAGE_SIZE = 8;
+
+/** One page of the discredited list in the "list" layout. */
+export interface ListPage {
+  /** The entries on the page, in rotation order; 1 to LIST_PAGE_SIZE of them. */
+  itemIds: string[];
+  /** The page's number among the list's pages, from 0. */
+  page: number;
+  /** How many pages the list has now. */
+  pages: number;
+}
+
 /** A slide from the active window's rotation. */
 export interface SlideResult {
   kind: "slide";
   windowId: string;
+  /** The item shown; on a list page, the page's first item. */
   itemId: string;
-  /** Position of the item in the window's eligible rotation. */
+  /** Position of the slide in the window's eligible rotation. */
   index: number;
-  /** How many items are in that rotation. */
+  /** How many slides are in that rotation. */
   count: number;
+  /** Present when the slide is a page of the discredited list in the "list" layout. */
+  list?: ListPage;
   nextChangeAt: number;
 }
 
@@ -97,6 +118,15 @@ interface TimedItem {
   id: string;
   listedFrom: number;
   expiresAt: number;
+  /** Shown on list pages rather than on a slide of its own. */
+  onList: boolean;
+}
+
+/** One slot of a rotation: an item, or a page of list items. */
+interface RotationSlot {
+  /** The item shown; on a list page, the page's first item. */
+  item: TimedItem;
+  list?: ListPage;
 }
 
 interface CompiledWindow {
@@ -161,6 +191,8 @@ function compileWindow(w: TimeWindow, position: number, manifest: ManifestItem[]
   if (!Number.isFinite(w.dwellSeconds) || w.dwellSeconds <= 0) {
     throw new RangeError(`Window ${w.id}: dwellSeconds must be positive, got ${w.dwellSeconds}`);
   }
+  // A playlist naming the discredited list twice, once as a list: the list wins.
+  const discreditedAsList = w.playlist.some((s) => s.type === "discredited" && s.layout === "list");
   const playlist = manifest.filter((item) => w.playlist.some((s) => matches(s, item)));
   const ordered =
     w.order === "shuffle"
@@ -180,6 +212,7 @@ function compileWindow(w: TimeWindow, position: number, manifest: ManifestItem[]
       id: i.id,
       listedFrom: instant(i.listedFrom, -Infinity),
       expiresAt: instant(i.expiresAt, Infinity),
+      onList: discreditedAsList && i.kind === "discredited",
     })),
     occurrences: new Map(),
   };
@@ -312,20 +345,49 @@ function evaluateCompiled(c: Compiled, now: number): ScheduleResult {
 
   if (eligible.length === 0) return { kind: idleKind, nextChangeAt: next };
 
+  const rotation = rotationOf(eligible);
   const slot = Math.floor((now - occ.start) / w.dwellMs);
-  const index = slot % eligible.length;
-  const item = eligible[index];
-  if (item === undefined) throw new Error("unreachable: index is within the eligible list");
-  // With one item the slot boundary shows the same slide again: not a change.
-  if (eligible.length > 1) next = Math.min(next, occ.start + (slot + 1) * w.dwellMs);
+  const index = slot % rotation.length;
+  const shown = rotation[index];
+  if (shown === undefined) throw new Error("unreachable: index is within the rotation");
+  // With one slide the slot boundary shows the same slide again: not a change.
+  if (rotation.length > 1) next = Math.min(next, occ.start + (slot + 1) * w.dwellMs);
   return {
     kind: "slide",
     windowId: w.id,
-    itemId: item.id,
+    itemId: shown.item.id,
     index,
-    count: eligible.length,
+    count: rotation.length,
+    ...(shown.list ? { list: shown.list } : {}),
     nextChangeAt: next,
   };
+}
+
+/**
+ * The slides of a rotation: each item on its own, except list items, which are cut into
+ * pages of LIST_PAGE_SIZE (in rotation order), each page at the place of its first item.
+ */
+function rotationOf(eligible: readonly TimedItem[]): RotationSlot[] {
+  const listed = eligible.filter((i) => i.onList);
+  if (listed.length === 0) return eligible.map((item) => ({ item }));
+  const pages = Math.ceil(listed.length / LIST_PAGE_SIZE);
+  const rotation: RotationSlot[] = [];
+  let listPosition = 0;
+  for (const item of eligible) {
+    if (!item.onList) {
+      rotation.push({ item });
+      continue;
+    }
+    if (listPosition % LIST_PAGE_SIZE === 0) {
+      const onPage = listed.slice(listPosition, listPosition + LIST_PAGE_SIZE);
+      rotation.push({
+        item,
+        list: { itemIds: onPage.map((i) => i.id), page: listPosition / LIST_PAGE_SIZE, pages },
+      });
+    }
+    listPosition += 1;
+  }
+  return rotation;
 }
 
 function assertInstant(name: string, value: number): void {

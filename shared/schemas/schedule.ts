@@ -43,10 +43,25 @@ const InstantSchema = z.iso.datetime({ offset: true, error: "Use an ISO 8601 ins
 
 const idSchema = z.string().trim().min(1, "An id is required.").max(128);
 
+/**
+ * How a window shows the discredited list: "single" gives each entry a slide of its own
+ * (photo, name, case, court, obligation, amount, date); "list" pages through the entries
+ * several at a time (LIST_PAGE_SIZE in shared/schedule/evaluateSchedule.ts), each page one
+ * dwell.
+ */
+export const ListLayoutSchema = z.enum(["single", "list"], {
+  error: 'Layout is "single" (one entry a slide) or "list" (several entries a slide).',
+});
+/** A discredited-list layout. */
+export type ListLayout = z.infer<typeof ListLayoutSchema>;
+
 /** Where a window's slides come from. */
 export const PlaylistSourceSchema = z.discriminatedUnion("type", [
-  /** This district's discredited list. */
-  z.strictObject({ type: z.literal("discredited") }),
+  /**
+   * This district's discredited list. `layout` absent means "single", so schedules saved
+   * before it existed read the same, and a parsed schedule without it round-trips unchanged.
+   */
+  z.strictObject({ type: z.literal("discredited"), layout: ListLayoutSchema.optional() }),
   /** This district's red list. */
   z.strictObject({ type: z.literal("redlist") }),
   /** One specific announcement. */

@@ -55,6 +55,28 @@ export const ScreenRevokedSchema = z.strictObject({ reason: z.string().max(200) 
 /** A revocation notice. */
 export type ScreenRevoked = z.infer<typeof ScreenRevokedSchema>;
 
+/**
+ * The console asks a screen to show its name large for a few seconds, so a technician on the
+ * street can tell which screen is which. Server-to-kiosk messages are plain objects (not
+ * strict): an older kiosk ignores fields it does not know.
+ */
+export const ScreenIdentifySchema = z.object({
+  name: z.string().max(80),
+  seconds: z.number().int().min(1).max(60),
+});
+/** An identify command. */
+export type ScreenIdentify = z.infer<typeof ScreenIdentifySchema>;
+
+/** The console asks a screen to reload its page (after an update, or to clear a fault). */
+export const ScreenReloadSchema = z.object({ reason: z.string().max(200) });
+/** A reload command. */
+export type ScreenReload = z.infer<typeof ScreenReloadSchema>;
+
+/** What an operator may send with an identify request. */
+export const IdentifyScreenInputSchema = z.strictObject({
+  seconds: z.number().int().min(1).max(60).default(10),
+});
+
 /** The kiosk's periodic health report (every 30 s). */
 export const ScreenStatusSchema = z.strictObject({
   width: z.number().int().min(1).max(16_384),

@@ -46,6 +46,8 @@ export const SyncDeltaSchema = z.object({
   /** Null when neither the district nor an ancestor has a schedule: every announcement rotates. */
   schedule: ScheduleSchema.nullable(),
   emergencies: z.array(EmergencySchema),
+  /** The server's clock when it answered: the kiosk corrects its own by it to judge expiry. */
+  serverTime: z.iso.datetime({ offset: true }).optional(),
 });
 /** The server's answer to a hello: the delta, or the full manifest. */
 export type SyncDelta = z.infer<typeof SyncDeltaSchema>;

@@ -17,15 +17,22 @@
  *   ratio_p99                p99_ms / raw_p99_ms
  * Bounded: every wait has a time limit; the server and all children are stopped at the end.
  */
-import { spawn, fork, type ChildProcess } from "node:child_process";
-import { randomBytes, randomUUID } from "node:crypto";
+import { fork, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import Database from "better-sqlite3";
-import { hashToken } from "../../server/services/screenPairing";
 import { buildEntryInput } from "../support/entryFactory";
+import {
+  call,
+  collect,
+  forkKiosks,
+  must,
+  percentile,
+  seedScreens,
+  setUpBench,
+  startServer,
+} from "./benchSupport";
 import type { FromKiosks, ToKiosks } from "./fanoutKiosks";
 
 const { values } = parseArgs({
@@ -38,171 +45,19 @@ if (!Number.isInteger(kiosks) || kiosks < 1 || kiosks > 50_000) {
   process.exit(2);
 }
 
-const root = join(import.meta.dirname, "../..");
 const dataDir = mkdtempSync(join(tmpdir(), "signage-fanout-"));
 const log = (s: string): void => {
   process.stderr.write(`fanout: ${s}\n`);
 };
 const children: ChildProcess[] = [];
 
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[at] ?? Number.NaN;
-}
-
-/** Starts `signage serve` and resolves with its base URL. */
-function startServer(): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, "bin/signage.js"), "serve"], {
-      env: {
-        PATH: process.env["PATH"] ?? "",
-        PORT: "0",
-        HOST: "127.0.0.1",
-        SIGNAGE_DATA_DIR: dataDir,
-        LOG_LEVEL: "warn",
-        SIGNAGE_REDACTION_WORKERS: "1",
-      },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    children.push(child);
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 30_000);
-    child.stderr?.on("data", (c: Buffer) => {
-      err += c.toString();
-      const m = /serving on (http:\/\/[\d.]+:\d+)/.exec(err);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] });
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`server exited ${code}: ${err}`)));
-  });
-}
-
-async function call(
-  url: string,
-  path: string,
-  init: { method?: string; body?: unknown; cookie?: string },
-): Promise<{ status: number; body: unknown; cookie?: string }> {
-  const res = await fetch(`${url}${path}`, {
-    method: init.method ?? "GET",
-    headers: {
-      Origin: url,
-      ...(init.body !== undefined ? { "Content-Type": "application/json" } : {}),
-      ...(init.cookie ? { Cookie: init.cookie } : {}),
-    },
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  const setCookie = res.headers.getSetCookie().find((c) => c.startsWith("signage_session="));
-  return {
-    status: res.status,
-    body: await res.json().catch(() => undefined),
-    ...(setCookie ? { cookie: setCookie.split(";")[0] ?? "" } : {}),
-  };
-}
-
-function must<T extends { status: number; body: unknown }>(
-  r: T,
-  expected: number,
-  what: string,
-): T {
-  if (r.status !== expected) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r;
-}
-
-/** Collects "seen" reports until `count` arrive or `ms` pass; returns the times. */
-function collect(
-  kids: ChildProcess[],
-  match: (m: FromKiosks) => number | undefined,
-  count: number,
-  ms: number,
-): Promise<number[]> {
-  return new Promise((resolve) => {
-    const times: number[] = [];
-    const finish = (): void => {
-      clearTimeout(timer);
-      for (const k of kids) k.off("message", onMessage);
-      resolve(times);
-    };
-    const onMessage = (m: FromKiosks): void => {
-      const t = match(m);
-      if (t === undefined) return;
-      times.push(t);
-      if (times.length >= count) finish();
-    };
-    const timer = setTimeout(finish, ms);
-    for (const k of kids) k.on("message", onMessage);
-  });
-}
-
 async function main(): Promise<void> {
-  const { child: server, url } = await startServer();
+  const { child: server, url } = await startServer(dataDir, 0, children);
   log(`server at ${url}`);
-  const admin = must(
-    await call(url, "/api/setup", {
-      method: "POST",
-      body: { email: "admin@bench.test", displayName: "Bench", password: "bench password 1234" },
-    }),
-    201,
-    "set-up",
-  ).cookie;
-  must(
-    await call(url, "/api/districts", {
-      method: "POST",
-      cookie: admin ?? "",
-      body: { id: "bench", parentId: null, nameZh: "测试区", nameEn: "Bench" },
-    }),
-    201,
-    "district",
-  );
-  must(
-    await call(url, "/api/users", {
-      method: "POST",
-      cookie: admin ?? "",
-      body: {
-        email: "moderator@bench.test",
-        displayName: "Moderator",
-        roles: [{ role: "moderator", scope: "*" }],
-        password: "moderator password 1234",
-      },
-    }),
-    201,
-    "moderator",
-  );
-  const moderator = must(
-    await call(url, "/api/auth/login", {
-      method: "POST",
-      body: { email: "moderator@bench.test", password: "moderator password 1234" },
-    }),
-    200,
-    "moderator sign-in",
-  ).cookie;
-
-  // Seeding N screens through the pairing flow would take minutes of rate limits; the
-  // benchmark writes them straight into the database the server uses.
-  const tokens = Array.from({ length: kiosks }, () => randomBytes(32).toString("base64url"));
-  const db = new Database(join(dataDir, "signage.db"));
-  db.pragma("busy_timeout = 5000");
-  const insert = db.prepare(
-    `insert into screens (id, name, district_id, location, state, token_hash, paired_at)
-     values (?, ?, 'bench', '', 'active', ?, ?)`,
-  );
-  const at = new Date().toISOString();
-  db.transaction(() => {
-    tokens.forEach((t, i) => insert.run(randomUUID(), `bench-${i}`, hashToken(t), at));
-  })();
-  db.close();
-
-  const kids = Array.from({ length: procs }, () => {
-    const k = fork(join(import.meta.dirname, "fanoutKiosks.ts"), [], {
-      execArgv: ["--import", "tsx"],
-      stdio: ["ignore", "ignore", "inherit", "ipc"],
-    });
-    children.push(k);
-    return k;
-  });
-  const connectedReports = collect(
+  const { admin, moderator } = await setUpBench(url);
+  const tokens = seedScreens(dataDir, kiosks);
+  const kids = forkKiosks("fanoutKiosks.ts", procs, children);
+  const connectedReports = collect<FromKiosks, number>(
     kids,
     (m) => (m.type === "connected" ? m.count : undefined),
     procs,
@@ -222,7 +77,7 @@ async function main(): Promise<void> {
   const created = must(
     await call(url, "/api/entries", {
       method: "POST",
-      cookie: admin ?? "",
+      cookie: admin,
       body: buildEntryInput({ districtIds: ["bench"] }),
     }),
     201,
@@ -232,7 +87,7 @@ async function main(): Promise<void> {
   for (const k of kids) k.send({ type: "watch", entryId } satisfies ToKiosks);
   await new Promise((r) => setTimeout(r, 200));
 
-  const published = collect(
+  const published = collect<FromKiosks, number>(
     kids,
     (m) => (m.type === "seen" && m.present ? m.at : undefined),
     connected,
@@ -242,7 +97,7 @@ async function main(): Promise<void> {
   must(
     await call(url, `/api/entries/${entryId}/approve`, {
       method: "POST",
-      cookie: moderator ?? "",
+      cookie: moderator,
       body: {},
     }),
     200,
@@ -252,7 +107,7 @@ async function main(): Promise<void> {
   log(`published to ${publishTimes.length} kiosks`);
   await new Promise((r) => setTimeout(r, 500));
 
-  const revoked = collect(
+  const revoked = collect<FromKiosks, number>(
     kids,
     (m) => (m.type === "seen" && !m.present ? m.at : undefined),
     connected,
@@ -262,7 +117,7 @@ async function main(): Promise<void> {
   must(
     await call(url, `/api/entries/${entryId}/revoke`, {
       method: "POST",
-      cookie: admin ?? "",
+      cookie: admin,
       body: { reason: "court_order" },
     }),
     200,
@@ -280,7 +135,7 @@ async function main(): Promise<void> {
   const rawPort = await new Promise<number>((resolve) =>
     raw.once("message", (m: { port: number }) => resolve(m.port)),
   );
-  const rawReady = collect(
+  const rawReady = collect<FromKiosks, number>(
     kids,
     (m) => (m.type === "raw-ready" ? m.count : undefined),
     procs,
@@ -290,7 +145,7 @@ async function main(): Promise<void> {
     k.send({ type: "raw", url: `http://127.0.0.1:${rawPort}` } satisfies ToKiosks);
   const rawClients = (await rawReady).reduce((a, b) => a + b, 0);
   await new Promise((r) => setTimeout(r, 500));
-  const rawSeen = collect(
+  const rawSeen = collect<FromKiosks, number>(
     kids,
     (m) => (m.type === "raw-seen" ? m.at : undefined),
     rawClients,

@@ -47,8 +47,13 @@ async function connectAll(url: string, tokens: string[]): Promise<void> {
         const raw: unknown = await s.timeout(60_000).emitWithAck("kiosk:hello", {
           appliedVersion: applied,
         });
-        const ack = raw as { ok: boolean; data?: unknown };
-        if (!ack.ok) return;
+        const ack = raw as { ok: boolean; data?: unknown; error?: { retryAfterSeconds?: number } };
+        if (!ack.ok) {
+          // As the renderer: a busy server is asked again when it says (spread over 3 s).
+          const wait = (ack.error?.retryAfterSeconds ?? 2) * 1000 + Math.random() * 3000;
+          setTimeout(() => void sync().catch(() => undefined), wait);
+          return;
+        }
         const delta = SyncDeltaSchema.parse(ack.data);
         const at = Date.now();
         applied = delta.version;

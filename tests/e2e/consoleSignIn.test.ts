@@ -100,12 +100,12 @@ describe("console on a fresh server, in real Chromium", () => {
 
     await page.getByLabel("再次输入密码").fill(admin.password);
     await page.getByRole("button", { name: "创建管理员并登录" }).click();
-    await expectHeading(page, "公告");
+    await expectHeading(page, "概览");
     await page.getByText(`当前用户：${admin.name}`).waitFor();
     await page.getByText("角色：管理员（全市）").waitFor();
 
     await page.reload();
-    await expectHeading(page, "公告");
+    await expectHeading(page, "概览");
     await page.getByText(`当前用户：${admin.name}`).waitFor();
 
     await page.getByRole("button", { name: "退出登录" }).click();
@@ -115,7 +115,7 @@ describe("console on a fresh server, in real Chromium", () => {
     await page.getByLabel("电子邮箱").fill(admin.email);
     await page.getByLabel("密码").fill(admin.password);
     await page.getByRole("button", { name: "登录" }).click();
-    await expectHeading(page, "公告");
+    await expectHeading(page, "概览");
     await page.getByText(`当前用户：${admin.name}`).waitFor();
 
     // A wrong password: the server's sentence, announced and focused.
@@ -195,6 +195,9 @@ describe("console with accounts made by an admin, in real Chromium", () => {
     await page.getByLabel("Repeat the new password").fill(newPassword);
     await page.getByRole("button", { name: "Change password" }).click();
 
+    await expectHeading(page, "Overview");
+    // Sign-in lands on the overview; the announcements are one link away.
+    await page.getByRole("link", { name: "Announcements" }).click();
     await expectHeading(page, "Announcements");
     await page.getByText("Signed in as Li Lei 李雷").waitFor();
     await page.getByText("Roles: operator (whole city)").waitFor();
@@ -226,7 +229,7 @@ describe("console with accounts made by an admin, in real Chromium", () => {
     await page.getByLabel("Email").fill("operator@example.test");
     await page.getByLabel("Password").fill(newPassword);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expectHeading(page, "Announcements");
+    await expectHeading(page, "Overview");
   });
 
   it("switching to 中文 and back to English changes the strings and <html lang>, and is remembered", async () => {
@@ -239,19 +242,19 @@ describe("console with accounts made by an admin, in real Chromium", () => {
     await page.keyboard.press("Tab");
     await page.keyboard.type(TEST_ADMIN.password);
     await page.keyboard.press("Enter");
-    await expectHeading(page, "Announcements");
+    await expectHeading(page, "Overview");
     await page.getByText(`Signed in as ${TEST_ADMIN.displayName}`).waitFor();
     expect(await htmlLang(page)).toBe("en");
     await shot(page, "shell-en");
 
     await page.getByRole("button", { name: "中文" }).focus();
     await page.keyboard.press("Enter");
-    await expectHeading(page, "公告");
+    await expectHeading(page, "概览");
     expect(await htmlLang(page)).toBe("zh-CN");
     expect(await page.getByRole("button", { name: "中文" }).getAttribute("aria-pressed")).toBe(
       "true",
     );
-    await page.getByRole("button", { name: "发布到屏幕" }).waitFor();
+    await page.getByRole("link", { name: "公告" }).waitFor();
     await page.getByRole("link", { name: "修改密码" }).waitFor();
     await page.getByRole("button", { name: "退出登录" }).waitFor();
     await page.getByText("角色：管理员（全市）").waitFor();
@@ -259,16 +262,19 @@ describe("console with accounts made by an admin, in real Chromium", () => {
 
     // The choice outlives a reload, over the browser's own English.
     await page.reload();
-    await expectHeading(page, "公告");
+    await expectHeading(page, "概览");
     expect(await htmlLang(page)).toBe("zh-CN");
-    expect(await page.title()).toBe("公告 · 公共信息屏控制台");
+    expect(await page.title()).toBe("概览 · 公共信息屏控制台");
 
     await page.getByRole("link", { name: "修改密码" }).click();
     await expectHeading(page, "修改密码");
     await page.getByRole("button", { name: "English" }).click();
     await expectHeading(page, "Change password");
     expect(await htmlLang(page)).toBe("en");
-    await page.getByRole("link", { name: "Back to announcements" }).click();
+    await page.getByRole("link", { name: "Back to the overview" }).click();
+    await expectHeading(page, "Overview");
+    await page.getByRole("heading", { name: "Waiting for review" }).waitFor();
+    await page.getByRole("link", { name: "Announcements" }).click();
     await expectHeading(page, "Announcements");
     await page.getByRole("button", { name: "Publish to screens" }).waitFor();
   });

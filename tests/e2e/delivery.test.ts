@@ -6,14 +6,13 @@ import { defaultWebRoot } from "../../server/app";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
 import { silhouettePortrait } from "../fixtures/images";
 import { expectText, launchChromium } from "../support/browser";
-import { buildEntryInput } from "../support/entryFactory";
+import { approveEntry, createEntryWithPhoto, displayHash } from "../support/entryPublishing";
 import { createUser, type TestUser } from "../support/principals";
 import {
   api,
   postJson,
   removeDataDir,
   startTestServer,
-  waitForRedaction,
   type TestServer,
 } from "../support/testServer";
 
@@ -28,27 +27,6 @@ interface Takedown {
   kind: string;
   screens: number;
   acknowledged: number;
-}
-
-/** Creates an entry in district "da" with a photo, as the default admin (the submitter). */
-async function createEntryWithPhoto(
-  t: TestServer,
-  photo: Buffer,
-  overrides: Parameters<typeof buildEntryInput>[0],
-): Promise<EntryView> {
-  const form = new FormData();
-  form.set("entry", JSON.stringify(buildEntryInput({ districtIds: ["da"], ...overrides })));
-  form.set("photo", new Blob([new Uint8Array(photo)]), "photo.jpg");
-  const res = await api(`${t.baseUrl}/api/entries`, { method: "POST", body: form });
-  expect(res.status).toBe(201);
-  return EntryViewSchema.parse(((await res.json()) as { entry: unknown }).entry);
-}
-
-/** The display rendition's hash of an entry (what the screen fetches). */
-function displayHash(entry: EntryView): string {
-  const hash = entry.renditions.find((r) => r.variant === "display")?.hash;
-  if (!hash) throw new Error(`entry ${entry.id} has no display rendition`);
-  return hash;
 }
 
 describe("list entries from moderation to a street screen and off it again, in real Chromium", () => {
@@ -121,23 +99,8 @@ describe("list entries from moderation to a street screen and off it again, in r
     return page;
   }
 
-  async function approve(entry: EntryView): Promise<number> {
-    // No face is detected in a silhouette: the moderator marks the head, as the queue asks.
-    const first = await waitForRedaction(t, entry.id);
-    if (first.redactionStatus === "needs_review") {
-      const marked = await moderator.fetch(`${t.baseUrl}/api/entries/${entry.id}/regions`, {
-        method: "PUT",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ regions: [{ x: 0.25, y: 0.2, width: 0.5, height: 0.4 }] }),
-      });
-      expect(marked.status).toBe(200);
-    }
-    const redacted = await waitForRedaction(t, entry.id);
-    expect(redacted.redactionStatus).toBe("done");
-    const res = await moderator.post(`${t.baseUrl}/api/entries/${entry.id}/approve`, {});
-    expect(res.status).toBe(200);
-    return Date.now();
-  }
+  const approve = async (entry: EntryView): Promise<number> =>
+    (await approveEntry(t, moderator, entry)).approvedAt;
 
   /** Width of the decoded photo on the slide (0 until it has loaded). */
   function photoWidth(page: Page): Promise<number> {

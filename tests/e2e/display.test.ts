@@ -17,14 +17,14 @@ import {
 
 const shots = join(import.meta.dirname, "../../test-results/e2e");
 
-/** A console page in English, signed in as the test server's admin (its session cookie). */
+/** The console's announcements page in English, signed in as the test server's admin (its cookie). */
 async function signedInConsole(browser: Browser, baseUrl: string): Promise<Page> {
   const context = await browser.newContext({ locale: "en-US" });
   await context.addCookies([
     { name: "signage_session", value: adminSessionValue(baseUrl), url: baseUrl },
   ]);
   const page = await context.newPage();
-  await page.goto(`${baseUrl}/console/`);
+  await page.goto(`${baseUrl}/console/#announcements`);
   return page;
 }
 

@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import type { Express } from "express";
 import { io as connect } from "socket.io-client";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ackSchema } from "../../shared/protocol/ackSchema";
+import { PlayReceiptSchema, type PlayRecord } from "../../shared/schemas/proofOfPlay";
 import { PairingOfferSchema } from "../../shared/schemas/screen";
 import { buildEntryInput } from "../support/entryFactory";
 import { createUser, fetchAs, type TestUser } from "../support/principals";
@@ -85,6 +87,7 @@ const rules: Record<string, Rule> = {
   "PUT /api/entries/:id/regions": { allow: moderatorsA },
   "GET /api/entries/:id/raw-photo": { allow: moderatorsA },
   "GET /api/entries/:id/renditions/:variant": { allow: readersA },
+  "GET /api/entries/:id/plays": { allow: readersA },
   "PUT /api/entries/:id/photo": { allow: operatorsA },
   "POST /api/imports": { allow: operatorsA, body: () => importForm() },
   "GET /api/screens": { allow: signedIn, listsA: true },
@@ -94,9 +97,12 @@ const rules: Record<string, Rule> = {
   },
   "GET /api/screens/:id": { allow: readersA },
   "GET /api/screens/:id/timeline": { allow: readersA },
+  "GET /api/screens/:id/plays": { allow: readersA },
   "PATCH /api/screens/:id": { allow: operatorsA },
   "POST /api/screens/:id/revoke": { allow: operatorsA },
   "POST /api/screens/:id/rotate-token": { allow: operatorsA },
+  "POST /api/screens/:id/identify": { allow: operatorsA, body: () => ({ seconds: 3 }) },
+  "POST /api/screens/:id/reload": { allow: operatorsA, body: () => ({}) },
   "GET /api/users": { allow: adminOnly },
   "POST /api/users": { allow: adminOnly },
   "GET /api/users/:id": { allow: adminOnly },
@@ -226,6 +232,7 @@ describe("authorization matrix: every route and socket event, as every kind of c
       expect([...events].sort()).toEqual([
         "kiosk:applied",
         "kiosk:hello",
+        "kiosk:plays",
         "pairing:request",
         "screen:status",
       ]);
@@ -300,6 +307,34 @@ describe("authorization matrix: every route and socket event, as every kind of c
       kiosk.socket.emit("kiosk:applied", { version: newest });
       await expect.poll(async () => new Map(await applied()).get(kiosk.screenId)).toBe(newest);
       expect((await applied()).filter(([id, v]) => id !== kiosk.screenId && v > 0)).toEqual([]);
+
+      // kiosk:plays: only a paired kiosk's proof of play is stored, against its own screen.
+      const play: PlayRecord = {
+        id: randomUUID(),
+        kind: "announcement",
+        contentId: randomUUID(),
+        version: 1,
+        startedAt: new Date().toISOString(),
+        durationMs: 8000,
+      };
+      const receipt = ackSchema(PlayReceiptSchema);
+      for (const s of [anonymous, consoleUser]) {
+        const r = receipt.parse(
+          await s
+            .timeout(5000)
+            .emitWithAck("kiosk:plays", { plays: [{ ...play, id: randomUUID() }] }),
+        );
+        expect(r.ok ? "ok" : r.error.code).toBe("unauthenticated");
+      }
+      const stored = receipt.parse(
+        await kiosk.socket.timeout(5000).emitWithAck("kiosk:plays", { plays: [play] }),
+      );
+      expect(stored).toEqual({ ok: true, data: { stored: 1, duplicates: 0 } });
+      expect(
+        (await db.selectFrom("plays").select(["screen_id", "play_id"]).execute()).map(
+          (r) => `${r.screen_id}/${r.play_id}`,
+        ),
+      ).toEqual([`${kiosk.screenId}/${play.id}`]);
     } finally {
       anonymous.disconnect();
       consoleUser.disconnect();

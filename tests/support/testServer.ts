@@ -98,11 +98,17 @@ export async function signInAdmin(baseUrl: string): Promise<void> {
 
 /** Starts the real server the way `signage serve` does, on a free port, with the admin signed in. */
 export async function startTestServer(
-  opts: { dataDir?: string; env?: Record<string, string>; signIn?: boolean } = {},
+  opts: {
+    dataDir?: string;
+    env?: Record<string, string>;
+    signIn?: boolean;
+    /** A fixed port (a restart where kiosks expect the server); 0, any free port, by default. */
+    port?: number;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? makeDataDir();
   const config = loadConfig({
-    PORT: "0",
+    PORT: String(opts.port ?? 0),
     HOST: "127.0.0.1",
     SIGNAGE_DATA_DIR: dataDir,
     LOG_LEVEL: "silent",

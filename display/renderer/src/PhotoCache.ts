@@ -13,6 +13,19 @@ export interface PhotoCacheDeps {
   onReady?: (hash: string) => void;
   /** Structured warnings (hash and status, never the token). */
   warn?: (message: string, details: Record<string, unknown>) => void;
+  /** Durable copies for playing offline and after a restart; none: memory only. */
+  vault?: PhotoVault;
+  /** Whether the server is reachable now; while not, the vault is read first. */
+  online?: () => boolean;
+}
+
+/** Where photo bytes survive a restart (the kiosk's IndexedDB). */
+export interface PhotoVault {
+  get(hash: string): Promise<Blob | null>;
+  put(hash: string, blob: Blob): Promise<void>;
+  drop(hash: string): Promise<void>;
+  /** Deletes every copy whose hash is not in `keep` (taken down, expired, unpaired). */
+  retain(keep: ReadonlySet<string>): Promise<void>;
 }
 
 type Held =
@@ -84,6 +97,9 @@ export class PhotoCache {
    */
   retain(hashes: Iterable<string>): void {
     const keep = new Set(hashes);
+    this.deps.vault
+      ?.retain(keep)
+      .catch((err: unknown) => this.deps.warn?.("stored photos not pruned", { err: String(err) }));
     for (const [hash, r] of this.photos) {
       if (keep.has(hash)) continue;
       this.photos.delete(hash);
@@ -114,6 +130,12 @@ export class PhotoCache {
     token: string,
     abort: AbortController,
   ): Promise<{ url: string; img: HTMLImageElement } | "gone" | "retry"> {
+    const { vault } = this.deps;
+    // Offline (or starting without a server): the stored copy, without waiting on the network.
+    if (vault && this.deps.online?.() === false) {
+      const stored = await this.fromVault(hash);
+      if (stored) return this.decode(hash, stored, abort);
+    }
     const base = this.deps.serverUrl.replace(/\/+$/, "");
     let res: Response;
     try {
@@ -125,18 +147,56 @@ export class PhotoCache {
         credentials: "omit",
       });
     } catch (err) {
-      if (!abort.signal.aborted) this.deps.warn?.("photo fetch failed", { hash, err: String(err) });
-      return "retry";
+      if (abort.signal.aborted) return "retry";
+      this.deps.warn?.("photo fetch failed", { hash, err: String(err) });
+      return this.storedOr(hash, abort);
     }
     if (res.status === 404 || res.status === 410) {
       this.deps.warn?.("photo no longer offered", { hash, status: res.status });
+      // The server says never again: the stored copy goes too, before anything could show it.
+      await vault
+        ?.drop(hash)
+        .catch((err: unknown) =>
+          this.deps.warn?.("stored photo not dropped", { hash, err: String(err) }),
+        );
       return "gone";
     }
     if (!res.ok) {
       this.deps.warn?.("photo fetch refused", { hash, status: res.status });
-      return "retry";
+      return this.storedOr(hash, abort);
     }
     const blob = await res.blob();
+    if (abort.signal.aborted) return "retry";
+    if (vault)
+      await vault
+        .put(hash, blob)
+        .catch((err: unknown) => this.deps.warn?.("photo not stored", { hash, err: String(err) }));
+    return this.decode(hash, blob, abort);
+  }
+
+  /** The stored copy when the server cannot answer now (network down, 5xx), else retry later. */
+  private async storedOr(
+    hash: string,
+    abort: AbortController,
+  ): Promise<{ url: string; img: HTMLImageElement } | "gone" | "retry"> {
+    const stored = await this.fromVault(hash);
+    return stored && !abort.signal.aborted ? this.decode(hash, stored, abort) : "retry";
+  }
+
+  private async fromVault(hash: string): Promise<Blob | null> {
+    try {
+      return (await this.deps.vault?.get(hash)) ?? null;
+    } catch (err) {
+      this.deps.warn?.("stored photo unreadable", { hash, err: String(err) });
+      return null;
+    }
+  }
+
+  private async decode(
+    hash: string,
+    blob: Blob,
+    abort: AbortController,
+  ): Promise<{ url: string; img: HTMLImageElement } | "gone" | "retry"> {
     if (abort.signal.aborted) return "retry";
     const url = this.deps.createObjectURL(blob);
     try {

@@ -1,6 +1,6 @@
 import type { ContentStore } from "./contentStore";
 import type { PhotoCache } from "./PhotoCache";
-import { contentIdOf, frameAt, type Slide } from "./playback";
+import { contentIdsOf, frameAt, type Slide } from "./playback";
 import type { DrawContext } from "./view";
 
 /** How long a slide waits for its photo (already being fetched) before it shows without it. */
@@ -10,14 +10,22 @@ export const PHOTO_WAIT_MS = 1_500;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Shown {
-  /** Identity of what is drawn; the same key is never drawn twice in a row. */
+  /**
+   * Identity of what is drawn; the same key is drawn twice in a row only to drop a taken-down
+   * slide kept behind it (`behind`).
+   */
   key: string;
   /** Proof-of-play label. */
   label: string | null;
-  /** The announcement or entry on screen, if any. */
-  contentId: string | null;
+  /** The announcements and entries on screen (several on a list page, none on a blank). */
+  contentIds: string[];
   /** The photo this slide was drawn without because it was not ready yet. */
   missingPhoto: string | null;
+  /**
+   * The content of the slide before, which the stage keeps, hidden, in its other layer until
+   * the next draw (view.ts); none after a cut.
+   */
+  behind: string[];
 }
 
 /**
@@ -40,6 +48,8 @@ export class Player {
       store: ContentStore;
       photos: PhotoCache;
       serverUrl: string;
+      /** Told of every slide put on screen (null: playback stopped), for proof of play. */
+      onShown?: (slide: Slide | null) => void;
     },
   ) {}
 
@@ -88,6 +98,7 @@ export class Player {
     this.generation += 1;
     this.shown = null;
     this.withheld.clear();
+    this.deps.onShown?.(null);
   }
 
   /**
@@ -145,22 +156,37 @@ export class Player {
     });
   }
 
-  /** True when the slide on screen shows content the kiosk still holds and may show. */
+  /** True when the slide on screen shows content, all of which the kiosk still holds and may show. */
   private stillHeld(): boolean {
-    const id = this.shown?.contentId;
-    if (id == null || this.withheld.has(id)) return false;
+    const ids = this.shown?.contentIds ?? [];
+    return ids.length > 0 && this.mayShow(ids);
+  }
+
+  /** True when the kiosk holds all of this content and nothing of it is withheld. */
+  private mayShow(ids: readonly string[]): boolean {
+    if (ids.some((id) => this.withheld.has(id))) return false;
     const { store } = this.deps;
-    return (
-      store.announcements().some((a) => a.id === id) || store.entries().some((e) => e.id === id)
-    );
+    const held = new Set([...store.announcements(), ...store.entries()].map((c) => c.id));
+    return ids.every((id) => held.has(id));
+  }
+
+  /**
+   * True when the stage holds content that was taken down, on screen or kept hidden behind
+   * it: the next draw cuts, so it leaves the DOM at once rather than after a fade.
+   */
+  private mustGo(): boolean {
+    const onStage = [...(this.shown?.contentIds ?? []), ...(this.shown?.behind ?? [])];
+    return onStage.length > 0 && !this.mayShow(onStage);
   }
 
   private commit(slide: Slide, photo: HTMLImageElement | null, wantedPhoto?: string): void {
-    const district = slide.kind === "entry" ? this.deps.store.district : null;
+    const district =
+      slide.kind === "entry" || slide.kind === "list" ? this.deps.store.district : null;
     const key = JSON.stringify([slide, district, photo !== null]);
     const missingPhoto = photo === null && wantedPhoto !== undefined ? wantedPhoto : null;
+    const immediate = this.mustGo();
     // The same slide again (a sync that changed something else): leave the DOM alone.
-    if (this.shown?.key === key) {
+    if (this.shown?.key === key && !immediate) {
       this.shown.missingPhoto = missingPhoto;
       return;
     }
@@ -168,8 +194,11 @@ export class Player {
       serverUrl: this.deps.serverUrl,
       district,
       photo,
+      immediate,
     });
-    this.shown = { key, label, contentId: contentIdOf(slide), missingPhoto };
+    const behind = immediate ? [] : (this.shown?.contentIds ?? []);
+    this.shown = { key, label, contentIds: contentIdsOf(slide), missingPhoto, behind };
+    this.deps.onShown?.(slide);
   }
 }
 

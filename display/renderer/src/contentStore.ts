@@ -1,7 +1,35 @@
-import type { Announcement } from "../../../shared/schemas/announcement";
-import type { Emergency, Schedule } from "../../../shared/schemas/schedule";
-import type { ScreenEntry } from "../../../shared/schemas/screenEntry";
-import type { ScreenDistrict, SyncDelta } from "../../../shared/schemas/sync";
+import { z } from "zod";
+import { AnnouncementSchema, type Announcement } from "../../../shared/schemas/announcement";
+import {
+  EmergencySchema,
+  ScheduleSchema,
+  type Emergency,
+  type Schedule,
+} from "../../../shared/schemas/schedule";
+import { ScreenEntrySchema, type ScreenEntry } from "../../../shared/schemas/screenEntry";
+import {
+  ScreenDistrictSchema,
+  VersionSchema,
+  type ScreenDistrict,
+  type SyncDelta,
+} from "../../../shared/schemas/sync";
+
+/**
+ * What the kiosk writes to its own storage after every change, and plays from when it starts
+ * without a server. Parsed on the way back in: a damaged copy is discarded, never half-used.
+ */
+export const KioskSnapshotSchema = z.object({
+  format: z.literal(1),
+  version: VersionSchema,
+  district: ScreenDistrictSchema.nullable(),
+  schedule: ScheduleSchema.nullable(),
+  emergencies: z.array(EmergencySchema),
+  announcements: z.array(AnnouncementSchema),
+  entries: z.array(ScreenEntrySchema),
+  clockOffsetMs: z.number().finite(),
+});
+/** The kiosk's stored copy of what it plays. */
+export type KioskSnapshot = z.infer<typeof KioskSnapshotSchema>;
 
 /** What the kiosk currently holds: the applied version, the content, the schedule. */
 export class ContentStore {
@@ -26,6 +54,17 @@ export class ContentStore {
   /** The instant the kiosk believes it is (epoch ms): its clock plus the correction. */
   now(): number {
     return this.clock() + this.clockOffsetMs;
+  }
+
+  /**
+   * Learns the server's clock from a sync answer: `serverTime` was read between `sentAt` and
+   * `receivedAt` (the kiosk's clock), so the midpoint is the best guess. A slow round trip
+   * says little, and is ignored.
+   */
+  learnServerTime(serverTime: string, sentAt: number, receivedAt: number): void {
+    const server = Date.parse(serverTime);
+    if (!Number.isFinite(server) || receivedAt < sentAt || receivedAt - sentAt > 5_000) return;
+    this.clockOffsetMs = Math.round(server - (sentAt + receivedAt) / 2);
   }
 
   /** The last change-log version fully applied. */
@@ -69,6 +108,32 @@ export class ContentStore {
     return changed;
   }
 
+  /** Everything held, to store durably. */
+  snapshot(): KioskSnapshot {
+    return {
+      format: 1,
+      version: this.applied,
+      district: this.district,
+      schedule: this.schedule,
+      emergencies: this.emergencies,
+      announcements: [...this.items.values()],
+      entries: [...this.listed.values()],
+      clockOffsetMs: this.clockOffsetMs,
+    };
+  }
+
+  /** Takes back a stored copy (at start, before any server is reached). */
+  restore(snapshot: KioskSnapshot): void {
+    this.reset();
+    this.applied = snapshot.version;
+    this.district = snapshot.district;
+    this.schedule = snapshot.schedule;
+    this.emergencies = snapshot.emergencies;
+    for (const a of snapshot.announcements) this.items.set(a.id, a);
+    for (const e of snapshot.entries) this.listed.set(e.id, e);
+    this.clockOffsetMs = snapshot.clockOffsetMs;
+  }
+
   /** Forgets everything (the screen was unpaired). */
   reset(): void {
     this.items.clear();
@@ -77,6 +142,7 @@ export class ContentStore {
     this.district = null;
     this.schedule = null;
     this.emergencies = [];
+    this.clockOffsetMs = 0;
   }
 
   /** Announcements in publication order. */

@@ -6,14 +6,22 @@ import { KioskConfigSchema, type KioskConfig } from "../../../shared/schemas/kio
 import {
   PairingCompleteSchema,
   PairingOfferSchema,
+  ScreenIdentifySchema,
+  ScreenReloadSchema,
   ScreenRevokedSchema,
   TokenRotatedSchema,
 } from "../../../shared/schemas/screen";
+import { PlayReceiptSchema } from "../../../shared/schemas/proofOfPlay";
 import { ContentChangedSchema, SyncDeltaSchema } from "../../../shared/schemas/sync";
-import { ContentStore } from "./contentStore";
+import { ContentStore, KioskSnapshotSchema } from "./contentStore";
+import { KioskDb } from "./kioskDb";
 import { decodeImage, PhotoCache } from "./PhotoCache";
 import { photoHashes, Player } from "./Player";
+import { indexedDbPhotoVault } from "./photoVault";
+import { indexedDbPlayBuffer, PlayLog } from "./PlayLog";
+import { reconnectDelay } from "./reconnectBackoff";
 import { kioskTokenStore } from "./tokenStore";
+import { renderIdentify } from "./identifyOverlay";
 import { drawSlide, renderPairing, renderStatus, type ConnectionState } from "./view";
 
 // The kiosk's CSP forbids eval; without this zod probes `new Function` and logs a violation.
@@ -21,7 +29,9 @@ z.config({ jitless: true });
 
 const SYNC_TIMEOUT_MS = 10_000;
 const STATUS_EVERY_MS = 30_000;
+const UPLOAD_EVERY_MS = 60_000;
 const SyncAckSchema = ackSchema(SyncDeltaSchema);
+const PlayAckSchema = ackSchema(PlayReceiptSchema);
 const OfferAckSchema = ackSchema(PairingOfferSchema);
 const startedAt = Date.now();
 
@@ -49,6 +59,19 @@ function displaySize(): { width: number; height: number } {
   };
 }
 
+/** Opens the kiosk's database; without one (storage disabled) the kiosk plays from memory only. */
+async function openKioskDb(): Promise<KioskDb | null> {
+  try {
+    return await KioskDb.open();
+  } catch (err) {
+    console.warn(
+      "no offline storage: this screen cannot play after a restart without a server",
+      err,
+    );
+    return null;
+  }
+}
+
 async function start(): Promise<void> {
   const stage = requireElement("stage");
   const statusBar = requireElement("status");
@@ -58,6 +81,29 @@ async function start(): Promise<void> {
   const store = new ContentStore();
   let state: ConnectionState = "connecting";
   let codeTimer: ReturnType<typeof setTimeout> | undefined;
+  let online = false;
+  const db = await openKioskDb();
+  if (db && token) {
+    // Play what was last synced at once, server or not; a damaged copy is dropped, not half-used.
+    const raw = await db.get("state", "snapshot").catch(() => undefined);
+    const stored = raw === undefined ? null : KioskSnapshotSchema.safeParse(raw);
+    if (stored?.success) store.restore(stored.data);
+    else if (stored)
+      console.warn("stored content unreadable, waiting for the server", stored.error);
+  } else if (db) {
+    // An unpaired kiosk holds nothing of any district.
+    await db.clear().catch((err: unknown) => console.warn("offline storage not cleared", err));
+  }
+  /** Writes what is held; serialised so an older copy never lands after a newer one. */
+  let persisting: Promise<void> = Promise.resolve();
+  const persist = (): Promise<void> => {
+    if (!db) return Promise.resolve();
+    const snapshot = store.snapshot();
+    persisting = persisting
+      .then(() => db.put("state", "snapshot", snapshot))
+      .catch((err: unknown) => console.warn("content not stored for offline play", err));
+    return persisting;
+  };
   const photos = new PhotoCache({
     serverUrl: config.serverUrl,
     token: () => token,
@@ -67,13 +113,41 @@ async function start(): Promise<void> {
     decodeImage,
     onReady: (hash) => player.photoReady(hash),
     warn: (message, details) => console.warn(message, details),
+    ...(db ? { vault: indexedDbPhotoVault(db) } : {}),
+    online: () => online,
   });
+  const plays = db
+    ? new PlayLog({
+        now: () => store.now(),
+        monotonic: () => performance.now(),
+        newId: () => crypto.randomUUID(),
+        buffer: indexedDbPlayBuffer(db),
+        send: async (batch) => {
+          if (!socket.connected) throw new Error("offline");
+          const raw: unknown = await socket
+            .timeout(SYNC_TIMEOUT_MS)
+            .emitWithAck("kiosk:plays", { plays: batch });
+          return PlayAckSchema.parse(raw);
+        },
+        warn: (message, details) => console.warn(message, details),
+      })
+    : null;
+  const uploadPlays = (): void => {
+    if (plays && online) void plays.upload();
+  };
   const player = new Player({
     draw: (slide, ctx) => drawSlide(stage, slide, ctx),
     store,
     photos,
     serverUrl: config.serverUrl,
+    onShown: (slide) => {
+      plays?.shown(slide);
+      if (plays?.due) uploadPlays();
+    },
   });
+  setInterval(uploadPlays, UPLOAD_EVERY_MS);
+  // Best effort: the slide on screen when the page goes away is logged too.
+  window.addEventListener("pagehide", () => plays?.end());
 
   /** True from a (re)connect until a sync succeeds: playback stays paused meanwhile. */
   let awaitingFirstSync = false;
@@ -88,9 +162,8 @@ async function start(): Promise<void> {
     transports: ["websocket"],
     // Read on every (re)connect, so a rotated or cleared token takes effect at once.
     auth: (cb) => cb(token ? { token } : {}),
-    reconnectionDelay: 1_000,
-    reconnectionDelayMax: 15_000,
-    randomizationFactor: 0.5,
+    // The kiosk reconnects itself (below): socket.io's backoff is not jittered enough.
+    reconnection: false,
   });
 
   const reconnect = (): void => {
@@ -98,16 +171,17 @@ async function start(): Promise<void> {
     socket.connect();
   };
 
-  // socket.io gives up after a refused handshake or a server-side disconnect; the kiosk must
-  // not: retry with full-jitter exponential backoff so a city of screens does not return in step.
+  // Every lost or refused connection is retried with full-jitter exponential backoff, so a
+  // city of screens that lost the server together does not return in step.
   let retries = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   const retrySoon = (): void => {
     clearTimeout(retryTimer);
-    const delay = Math.random() * Math.min(30_000, 1_000 * 2 ** retries);
-    retries = Math.min(retries + 1, 10);
+    const delay = reconnectDelay(retries);
+    retries += 1;
     retryTimer = setTimeout(() => {
-      if (!socket.connected && !socket.active) socket.connect();
+      // Not `socket.active`: without socket.io's reconnection it stays true after a lost link.
+      if (!socket.connected) socket.connect();
     }, delay);
   };
 
@@ -119,7 +193,9 @@ async function start(): Promise<void> {
     photos.clear();
     // Nothing of the old district stays on screen while the kiosk returns to pairing.
     render();
+    plays?.end();
     await tokens.clear();
+    await db?.clear().catch((err: unknown) => console.warn("offline storage not cleared", err));
     if (reconnectNow) reconnect();
   };
 
@@ -144,6 +220,19 @@ async function start(): Promise<void> {
       });
   };
 
+  /**
+   * When to ask again after a failed sync: when a busy server says, spread over 3 s; else in
+   * 2–5 s, doubling with each failure in a row up to a minute (a sync that keeps failing, e.g.
+   * an answer this kiosk's software cannot read, must not become a steady load on the server).
+   */
+  let syncFailures = 0;
+  const retryAfterMs = (answer: ReturnType<typeof SyncAckSchema.safeParse> | undefined): number => {
+    const hint =
+      answer?.success && !answer.data.ok ? answer.data.error.retryAfterSeconds : undefined;
+    const base = hint !== undefined ? hint * 1000 : Math.min(60_000, 2_000 * 2 ** syncFailures);
+    return base + Math.random() * 3_000;
+  };
+
   let syncing = false;
   let syncAgain = false;
   let wantFull = false;
@@ -156,35 +245,40 @@ async function start(): Promise<void> {
     syncing = true;
     const appliedVersion = wantFull ? 0 : store.version;
     wantFull = false;
+    const sentAt = Date.now();
     socket
       .timeout(SYNC_TIMEOUT_MS)
       .emit("kiosk:hello", { appliedVersion, appVersion: appVersion() }, (err, raw) => {
         syncing = false;
         const answer = err ? undefined : SyncAckSchema.safeParse(raw);
         if (answer?.success && answer.data.ok) {
+          const delta = answer.data.data;
           awaitingFirstSync = false;
-          store.apply(answer.data.data);
+          syncFailures = 0;
+          if (delta.serverTime) store.learnServerTime(delta.serverTime, sentAt, Date.now());
+          store.apply(delta);
           player.synced();
           // Takedowns leave the screen first, then their photos are revoked; new photos load now.
           render();
           const held = photoHashes(store);
           photos.retain(held);
           for (const hash of held) photos.prefetch(hash);
-          // The acknowledgement of every takedown up to this version (the console counts them).
-          socket.emit("kiosk:applied", { version: store.version });
+          // Stored before it is acknowledged: a restart right after never brings a takedown back.
+          const version = store.version;
+          void persist().then(() => socket.emit("kiosk:applied", { version }));
+          uploadPlays();
         } else {
           console.warn(
             "sync failed",
             err ?? answer?.error ?? (answer?.data.ok === false ? answer.data.error : raw),
           );
-          if (awaitingFirstSync && socket.connected) {
-            // Takedown wins: after a reconnect the kiosk does not play on until a sync has
-            // told it what was taken down meanwhile; it asks again shortly.
-            setTimeout(() => sync(), 2_000 + Math.random() * 3_000);
-          } else {
-            // Play on with what is held (expiry still applies), as when offline.
-            render();
-          }
+          // Takedown wins: after a reconnect the kiosk does not play on until a sync has told it
+          // what was taken down meanwhile. Otherwise it plays on with what it holds (expiry
+          // still applies), as when offline. Either way it asks again shortly (a busy server
+          // says when), or what it missed would wait for the next change.
+          if (!awaitingFirstSync) render();
+          if (socket.connected) setTimeout(() => sync(), retryAfterMs(answer));
+          syncFailures += 1;
         }
         if (syncAgain) {
           syncAgain = false;
@@ -208,6 +302,7 @@ async function start(): Promise<void> {
   setInterval(reportStatus, STATUS_EVERY_MS);
 
   socket.on("connect", () => {
+    online = true;
     retries = 0;
     if (!token) {
       state = "pairing";
@@ -236,15 +331,17 @@ async function start(): Promise<void> {
       void forgetPairing("the server no longer accepts this screen's token", true);
       return;
     }
+    online = false;
     state = "offline";
     render();
-    if (!socket.active) retrySoon();
+    retrySoon();
   });
   socket.on("disconnect", (reason) => {
+    online = false;
     state = "offline";
     render();
-    // After the server's own disconnect (unpaired, token rotated) socket.io does not reconnect.
-    if (reason === "io server disconnect") retrySoon();
+    // Not after the kiosk's own disconnect: that is a reconnect already under way.
+    if (reason !== "io client disconnect") retrySoon();
   });
   socket.on("pairing:complete", (raw) => {
     const p = PairingCompleteSchema.safeParse(raw);
@@ -263,8 +360,36 @@ async function start(): Promise<void> {
   });
   socket.on("screen:revoked", (raw) => {
     const p = ScreenRevokedSchema.safeParse(raw);
+    if (!p.success) {
+      // Ignored like any malformed message; a real unpairing also refuses the token next time.
+      console.warn("ignored malformed screen:revoked");
+      return;
+    }
     // The server disconnects this socket right after; the reconnect then comes up unpaired.
-    void forgetPairing(p.success ? p.data.reason : "unpaired", false);
+    void forgetPairing(p.data.reason, false);
+  });
+  let identifyTimer: ReturnType<typeof setTimeout> | undefined;
+  socket.on("screen:identify", (raw) => {
+    const p = ScreenIdentifySchema.safeParse(raw);
+    if (!p.success) {
+      console.warn("ignored malformed screen:identify");
+      return;
+    }
+    // Over whatever plays, never instead of it: playback and its proof go on underneath.
+    clearTimeout(identifyTimer);
+    renderIdentify(document.body, p.data.name);
+    identifyTimer = setTimeout(() => renderIdentify(document.body, null), p.data.seconds * 1000);
+  });
+  socket.on("screen:reload", (raw) => {
+    if (!ScreenReloadSchema.safeParse(raw).success) {
+      console.warn("ignored malformed screen:reload");
+      return;
+    }
+    // The slide on screen is logged and stored first; the page comes back from storage.
+    plays?.end();
+    void (plays?.stored() ?? Promise.resolve())
+      .then(() => persisting)
+      .finally(() => window.location.reload());
   });
   socket.on("content:changed", (raw) => {
     const change = ContentChangedSchema.safeParse(raw);
@@ -276,11 +401,13 @@ async function start(): Promise<void> {
     // at once; a push that only removes needs no sync (the next one removes it again anyway).
     const removed = change.data.removedIds ?? [];
     if (removed.length > 0) {
+      const { version } = change.data;
       if (store.remove(removed)) {
         render();
         photos.retain(photoHashes(store));
-      }
-      socket.emit("kiosk:applied", { version: change.data.version });
+        // Acknowledged once stored: a restart from here never brings it back.
+        void persist().then(() => socket.emit("kiosk:applied", { version }));
+      } else socket.emit("kiosk:applied", { version });
       if (change.data.ids.every((id) => removed.includes(id))) return;
     }
     // Version 0 means "re-check everything" (e.g. the screen moved to another district).

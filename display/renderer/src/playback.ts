@@ -16,6 +16,8 @@ export const FALLBACK_DWELL_MS = 10_000;
 export type Slide =
   | { kind: "announcement"; announcement: Announcement }
   | { kind: "entry"; entry: ScreenEntry }
+  /** A page of the discredited list in the "list" layout; `page` counts from 0. */
+  | { kind: "list"; entries: ScreenEntry[]; page: number; pages: number }
   | { kind: "emergency"; emergency: Emergency }
   | { kind: "idle"; idle: IdleSlide }
   | { kind: "blank" }
@@ -130,6 +132,16 @@ export function frameAt(content: PlaybackContent, now: number): Frame {
         : { slide: { kind: "blank" }, nextChangeAt: result.nextChangeAt };
     }
     case "slide": {
+      if (result.list) {
+        const { itemIds, page, pages } = result.list;
+        const onPage = itemIds.flatMap((id) => entries.get(id) ?? []);
+        return onPage.length > 0
+          ? {
+              slide: { kind: "list", entries: onPage, page, pages },
+              nextChangeAt: result.nextChangeAt,
+            }
+          : { slide: { kind: "blank" }, nextChangeAt: result.nextChangeAt };
+      }
       const announcement = announcements.get(result.itemId);
       if (announcement)
         return {
@@ -160,14 +172,21 @@ export function frameAt(content: PlaybackContent, now: number): Frame {
   }
 }
 
-/** The id of the announcement or entry a slide shows, if it shows one. */
+/** The id of the announcement or entry a slide shows, if it shows one (a list page's first). */
 export function contentIdOf(slide: Slide): string | null {
+  return contentIdsOf(slide)[0] ?? null;
+}
+
+/** The ids of every announcement and entry a slide shows: one, several on a list page, or none. */
+export function contentIdsOf(slide: Slide): string[] {
   switch (slide.kind) {
     case "announcement":
-      return slide.announcement.id;
+      return [slide.announcement.id];
     case "entry":
-      return slide.entry.id;
+      return [slide.entry.id];
+    case "list":
+      return slide.entries.map((e) => e.id);
     default:
-      return null;
+      return [];
   }
 }

@@ -15,6 +15,12 @@ const labels: Record<ConnectionState, string> = {
   pairing: "等待配对 · Not paired",
 };
 
+/** How long one slide takes to dissolve into the next. */
+export const FADE_MS = 600;
+
+/** After this, a fade whose `transitionend` never came (hidden page, cancelled) is settled anyway. */
+const FADE_GRACE_MS = 250;
+
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attrs: { className?: string; text?: string; testId?: string; lang?: string } = {},
@@ -49,47 +55,169 @@ function bilingual(text: Bilingual, language: Language, className: string): HTML
   return node;
 }
 
-/** Shows the waiting screen: nothing to play yet. */
-export function renderWaiting(stage: HTMLElement, serverUrl: string): void {
-  stage.className = "waiting";
-  stage.replaceChildren(
-    el("h1", { text: "等待内容", testId: "waiting" }),
-    el("p", { text: "Waiting for content" }),
-    el("p", { text: serverUrl }),
-  );
+/** What one slide puts on a layer: its classes (the slide's kind), language and nodes. */
+interface SlideContent {
+  className: string;
+  lang?: Language;
+  nodes: Node[];
 }
 
-/** Shows the pairing screen: the code a technician gives the operator, in large type. */
+/**
+ * The stage's two slide layers. A slide is drawn into the hidden one, which then dissolves in
+ * over the one on screen; the stage never holds more than these two, however long it plays.
+ */
+interface Layers {
+  /** The layer on screen (or fading in). */
+  front: HTMLElement;
+  /**
+   * The layer drawn next: fading out under `front`, then hidden with the previous slide still
+   * in it (without its test ids) until the next draw replaces it; empty after a cut.
+   */
+  back: HTMLElement;
+  /** Ends the fade under way, if any: hides the layer that faded out. */
+  settle: (() => void) | null;
+}
+
+const stages = new WeakMap<HTMLElement, Layers>();
+
+function newLayer(): HTMLElement {
+  const layer = el("div", { className: "slide" });
+  layer.setAttribute("aria-hidden", "true");
+  return layer;
+}
+
+/** The stage's layers, made on first use (replacing whatever markup the stage started with). */
+function layersOf(stage: HTMLElement): Layers {
+  let layers = stages.get(stage);
+  if (!layers || layers.front.parentNode !== stage || layers.back.parentNode !== stage) {
+    layers = { front: newLayer(), back: newLayer(), settle: null };
+    stage.replaceChildren(layers.back, layers.front);
+    stage.style.setProperty("--slide-fade", `${FADE_MS}ms`);
+    stages.set(stage, layers);
+  }
+  return layers;
+}
+
+function prefersReducedMotion(): boolean {
+  return window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? false;
+}
+
+/** Empties a layer, so it keeps no node (nor a photo) of an old slide. */
+function clearLayer(layer: HTMLElement): void {
+  layer.replaceChildren();
+  layer.className = "slide";
+  layer.removeAttribute("lang");
+  layer.setAttribute("aria-hidden", "true");
+}
+
+/**
+ * Puts a slide on the stage: drawn into the hidden layer (its old slide, and any photo in it,
+ * dropped), which dissolves in over the one on screen; the old layer is hidden once the fade
+ * ends. `immediate` cuts instead, and both layers lose the old slide at once (a takedown, the
+ * pairing screen, an emergency), as when the viewer prefers reduced motion or nothing was on
+ * screen. The DOM under the stage changes only when a slide is drawn: whatever watches it
+ * sees one change per slide.
+ */
+function present(stage: HTMLElement, content: SlideContent, immediate: boolean): void {
+  const layers = layersOf(stage);
+  // A fade still under way ends now: its outgoing layer is the one drawn into next.
+  layers.settle?.();
+  const { front: outgoing, back: incoming } = layers;
+
+  incoming.replaceChildren(...content.nodes);
+  incoming.className = `slide ${content.className}`;
+  if (content.lang) incoming.lang = content.lang;
+  else incoming.removeAttribute("lang");
+  incoming.removeAttribute("aria-hidden");
+  // The stage names the slide on screen (its kind), for styling around it and for tests.
+  stage.className = content.className;
+  layers.front = incoming;
+  layers.back = outgoing;
+
+  const cut = immediate || prefersReducedMotion() || outgoing.childElementCount === 0;
+  if (cut) {
+    clearLayer(outgoing);
+    incoming.classList.add("shown", "cut");
+    return;
+  }
+  // The outgoing slide stays, opaque, under the incoming one while that fades in: a true
+  // dissolve, with no dip to the background halfway. Its test ids go now, so whatever looks
+  // for the slide (a test, an observer) finds the one coming in only.
+  outgoing.classList.remove("shown", "cut");
+  outgoing.classList.add("leaving");
+  outgoing.setAttribute("aria-hidden", "true");
+  outgoing.querySelectorAll("[data-testid]").forEach((node) => node.removeAttribute("data-testid"));
+  // Start from a resolved opacity of 0, or the transition has no start and does not run.
+  void getComputedStyle(incoming).opacity;
+  incoming.classList.add("shown");
+
+  const onEnd = (event: TransitionEvent): void => {
+    if (event.target === incoming && event.propertyName === "opacity") settle();
+  };
+  const settle = (): void => {
+    clearTimeout(timer);
+    incoming.removeEventListener("transitionend", onEnd);
+    if (layers.settle === settle) layers.settle = null;
+    outgoing.classList.remove("leaving");
+  };
+  incoming.addEventListener("transitionend", onEnd);
+  const timer = setTimeout(settle, FADE_MS + FADE_GRACE_MS);
+  layers.settle = settle;
+}
+
+/** The waiting screen: nothing to play yet. */
+function waitingContent(serverUrl: string): SlideContent {
+  return {
+    className: "waiting",
+    nodes: [
+      el("h1", { text: "等待内容", testId: "waiting" }),
+      el("p", { text: "Waiting for content", lang: "en" }),
+      el("p", { className: "server-url", text: serverUrl, lang: "en" }),
+    ],
+  };
+}
+
+/**
+ * Shows the pairing screen: the code a technician gives the operator, in large type. A cut:
+ * nothing of a district the screen has left may linger.
+ */
 export function renderPairing(
   stage: HTMLElement,
   code: string,
   serverUrl: string,
   expiresAt: string,
 ): void {
-  stage.className = "pairing";
   const until = new Date(expiresAt).toLocaleTimeString("zh-CN", {
     hour: "2-digit",
     minute: "2-digit",
   });
-  stage.replaceChildren(
-    el("p", { text: "配对码 · Pairing code" }),
-    el("h1", { text: `${code.slice(0, 3)} ${code.slice(3)}`, testId: "pairing-code" }),
-    el("p", {
-      text: "在控制台输入此代码以配对本屏幕 · Enter this code in the console to pair this screen",
-    }),
-    el("p", { text: `${serverUrl} · ${until} 前有效 · valid until ${until}` }),
+  present(
+    stage,
+    {
+      className: "pairing",
+      nodes: [
+        el("p", { text: "配对码 · Pairing code" }),
+        el("h1", { text: `${code.slice(0, 3)} ${code.slice(3)}`, testId: "pairing-code" }),
+        el("p", {
+          text: "在控制台输入此代码以配对本屏幕 · Enter this code in the console to pair this screen",
+        }),
+        el("p", { text: `${serverUrl} · ${until} 前有效 · valid until ${until}` }),
+      ],
+    },
+    true,
   );
 }
 
-/** Shows one announcement slide. */
-export function renderAnnouncement(stage: HTMLElement, a: Announcement): void {
-  stage.className = "announcement";
-  stage.lang = a.language;
-  stage.replaceChildren(
-    el("div", { className: "kind", text: a.language === "en" ? "NOTICE" : "公告" }),
-    el("h1", { text: a.title, testId: "slide-title" }),
-    el("p", { text: a.body, testId: "slide-body" }),
-  );
+function announcementContent(a: Announcement): SlideContent {
+  return {
+    className: "announcement",
+    lang: a.language,
+    nodes: [
+      el("div", { className: "kind", text: a.language === "en" ? "NOTICE" : "公告" }),
+      el("h1", { text: a.title, testId: "slide-title" }),
+      el("p", { text: a.body, testId: "slide-body" }),
+    ],
+  };
 }
 
 /** Updates the status bar. */
@@ -98,34 +226,34 @@ export function renderStatus(bar: HTMLElement, state: ConnectionState, version: 
   bar.textContent = `${labels[state]} · v${version}`;
 }
 
-/** Shows an emergency notice: it overrides everything else on the screen. */
-export function renderEmergency(stage: HTMLElement, e: Emergency): void {
-  stage.className = "emergency";
-  stage.replaceChildren(
-    el("div", { className: "kind", text: "紧急通知 · EMERGENCY" }),
-    el("h1", { text: e.title, testId: "emergency-title" }),
-    el("p", { text: e.body, testId: "emergency-body" }),
-  );
+function emergencyContent(e: Emergency): SlideContent {
+  return {
+    className: "emergency",
+    nodes: [
+      el("div", { className: "kind", text: "紧急通知 · EMERGENCY" }),
+      el("h1", { text: e.title, testId: "emergency-title" }),
+      el("p", { text: e.body, testId: "emergency-body" }),
+    ],
+  };
 }
 
-/** Shows the district's idle slide outside every window. */
-export function renderIdle(stage: HTMLElement, idle: IdleSlide): void {
-  stage.className = "idle";
-  stage.replaceChildren(
-    el("h1", { text: idle.title, testId: "idle-title" }),
-    el("p", { text: idle.body }),
-  );
+function idleContent(idle: IdleSlide): SlideContent {
+  return {
+    className: "idle",
+    nodes: [el("h1", { text: idle.title, testId: "idle-title" }), el("p", { text: idle.body })],
+  };
 }
 
-/** Blanks the screen outside every window (saves power at night). */
-export function renderBlank(stage: HTMLElement): void {
-  stage.className = "blank";
-  stage.replaceChildren(el("div", { testId: "blank" }));
+/** The screen blanked outside every window (saves power at night). */
+function blankContent(): SlideContent {
+  return { className: "blank", nodes: [el("div", { testId: "blank" })] };
 }
 
 const LABELS = {
   discredited: { zh: "失信被执行人", en: "Dishonest judgment debtor" },
+  discreditedList: { zh: "失信被执行人名单", en: "Dishonest judgment debtors" },
   redlist: { zh: "诚信红榜", en: "Red list · commended for good faith" },
+  name: { zh: "被执行人", en: "Name" },
   caseNumber: { zh: "案号", en: "Case number" },
   court: { zh: "执行法院", en: "Enforcing court" },
   obligation: { zh: "未履行义务", en: "Unmet obligation" },
@@ -175,15 +303,23 @@ function photoFrame(entry: ScreenEntry, img: HTMLImageElement): HTMLElement {
   return figure;
 }
 
+/** The amount in the district's language: the figure, then the currency's name smaller. */
+function amountOf(entry: ScreenEntry, language: Language, withName: boolean): HTMLElement | null {
+  if (entry.amountMinor === null) return null;
+  const money = formatAmount(entry.amountMinor, entry.currency, language);
+  const value = el("span", { className: "amount" });
+  value.append(el("span", { className: "figure", text: money.figure }));
+  if (withName) value.append(el("span", { className: "currency", text: money.currencyName }));
+  return value;
+}
+
 /**
- * Shows a list entry: a discredited-list slide (photo, masked name, case, court, unmet
- * obligation and amount, listing date, the district's contest line) or a red-list slide (photo,
- * masked name, the ground of the commendation). Only masked, server-presented text.
+ * A list entry: a discredited-list slide (photo, masked name, case, court, unmet obligation
+ * and amount, listing date, the district's contest line) or a red-list slide (photo, masked
+ * name, the ground of the commendation). Only masked, server-presented text.
  */
-export function renderEntry(stage: HTMLElement, entry: ScreenEntry, ctx: EntrySlideContext): void {
+function entryContent(entry: ScreenEntry, ctx: EntrySlideContext): SlideContent {
   const language = ctx.district?.language ?? "zh-CN";
-  stage.className = `entry ${entry.kind}`;
-  stage.lang = language;
   const name = el("h1", { text: entry.maskedName, testId: "entry-name" });
   // Organisation names run long; the layout keeps them on the slide.
   if ([...entry.maskedName].length > 8) name.classList.add("long");
@@ -196,15 +332,8 @@ export function renderEntry(stage: HTMLElement, entry: ScreenEntry, ctx: EntrySl
     );
     if (entry.obligation !== "")
       facts.append(fact(LABELS.obligation, entry.obligation, language, "entry-obligation"));
-    if (entry.amountMinor !== null) {
-      const money = formatAmount(entry.amountMinor, entry.currency, language);
-      const value = el("span", { className: "amount" });
-      value.append(
-        el("span", { className: "figure", text: money.figure }),
-        el("span", { className: "currency", text: money.currencyName }),
-      );
-      facts.append(fact(LABELS.amount, value, language, "entry-amount"));
-    }
+    const amount = amountOf(entry, language, true);
+    if (amount) facts.append(fact(LABELS.amount, amount, language, "entry-amount"));
     facts.append(fact(LABELS.listingDate, listed, language, "entry-listed"));
   } else {
     if (entry.listingGround !== "")
@@ -219,9 +348,71 @@ export function renderEntry(stage: HTMLElement, entry: ScreenEntry, ctx: EntrySl
 
   const header = el("header", { className: "entry-kind", testId: "entry-kind" });
   header.append(bilingual(LABELS[entry.kind], language, "label"));
-  const children: HTMLElement[] = [header, body];
-  if (entry.kind === "discredited") children.push(contestLine(ctx.district, language));
-  stage.replaceChildren(...children);
+  const nodes: HTMLElement[] = [header, body];
+  if (entry.kind === "discredited") nodes.push(contestLine(ctx.district, language));
+  return { className: `entry ${entry.kind}`, lang: language, nodes };
+}
+
+/**
+ * A page of the discredited list: up to eight rows of masked name, case number, court and
+ * amount, the page's number, and the district's contest line. No photos: at an eighth of the
+ * screen a redacted face tells a passer-by nothing, while the width it takes would shrink
+ * the names and case numbers people read from across the street; the single layout is there
+ * for the photo.
+ */
+function listContent(
+  slide: Extract<Slide, { kind: "list" }>,
+  district: ScreenDistrict | null,
+): SlideContent {
+  const language = district?.language ?? "zh-CN";
+  const header = el("header", { className: "list-head" });
+  const kind = el("div", { className: "entry-kind", testId: "entry-kind" });
+  kind.append(bilingual(LABELS.discreditedList, language, "label"));
+  header.append(kind);
+  if (slide.pages > 1) {
+    header.append(
+      el("div", {
+        className: "list-page",
+        text: `${slide.page + 1} / ${slide.pages}`,
+        testId: "list-page",
+      }),
+    );
+  }
+  const columns = el("div", { className: "list-columns" });
+  columns.setAttribute("aria-hidden", "true");
+  columns.append(
+    bilingual(LABELS.name, language, "label col-name"),
+    bilingual(LABELS.caseNumber, language, "label col-case"),
+    bilingual(LABELS.court, language, "label col-court"),
+    bilingual(LABELS.amount, language, "label col-amount"),
+  );
+  const rows = el("ol", { className: "list-rows", testId: "list-rows" });
+  for (const entry of slide.entries) {
+    const row = el("li", { className: "list-row", testId: "list-entry" });
+    const name = el("span", {
+      className: "list-name",
+      text: entry.maskedName,
+      testId: "list-name",
+    });
+    if ([...entry.maskedName].length > 8) name.classList.add("long");
+    const amount = el("span", { className: "list-amount", testId: "list-amount" });
+    const money = amountOf(entry, language, false);
+    if (money) amount.append(money);
+    row.append(
+      name,
+      el("span", { className: "list-case", text: entry.caseNumber, testId: "list-case" }),
+      el("span", { className: "list-court", text: entry.court, testId: "list-court" }),
+      amount,
+    );
+    rows.append(row);
+  }
+  const body = el("div", { className: "list-body" });
+  body.append(columns, rows);
+  return {
+    className: "entry discredited list",
+    lang: language,
+    nodes: [header, body, contestLine(district, language)],
+  };
 }
 
 /** The district's "how to contest an error" line; a general one when the district set none. */
@@ -239,29 +430,40 @@ function contestLine(district: ScreenDistrict | null, language: Language): HTMLE
 /** What drawing any slide may need. */
 export interface DrawContext extends EntrySlideContext {
   serverUrl: string;
+  /**
+   * The slide on screen must leave now (its content was taken down or withheld): cut to the
+   * new slide, no fade, and the old one out of the DOM at once.
+   */
+  immediate: boolean;
 }
 
 /** Draws a slide; returns the proof-of-play label of what is on screen. */
 export function drawSlide(stage: HTMLElement, slide: Slide, ctx: DrawContext): string | null {
-  stage.removeAttribute("lang");
   switch (slide.kind) {
     case "announcement":
-      renderAnnouncement(stage, slide.announcement);
+      present(stage, announcementContent(slide.announcement), ctx.immediate);
       return `announcement:${slide.announcement.id}`;
     case "entry":
-      renderEntry(stage, slide.entry, ctx);
+      present(stage, entryContent(slide.entry, ctx), ctx.immediate);
       return `entry:${slide.entry.id}`;
+    case "list": {
+      present(stage, listContent(slide, ctx.district), ctx.immediate);
+      // Not every id: the label is reported in a status capped at 200 characters.
+      const first = slide.entries[0]?.id ?? "";
+      return `list:${slide.page + 1}/${slide.pages}:${first}`;
+    }
     case "emergency":
-      renderEmergency(stage, slide.emergency);
+      // An emergency takes over at once, without waiting for a fade.
+      present(stage, emergencyContent(slide.emergency), true);
       return `emergency:${slide.emergency.id}`;
     case "idle":
-      renderIdle(stage, slide.idle);
+      present(stage, idleContent(slide.idle), ctx.immediate);
       return "idle";
     case "blank":
-      renderBlank(stage);
+      present(stage, blankContent(), ctx.immediate);
       return "blank";
     case "waiting":
-      renderWaiting(stage, ctx.serverUrl);
+      present(stage, waitingContent(ctx.serverUrl), ctx.immediate);
       return null;
   }
 }

@@ -2,10 +2,16 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import type { UserView } from "../../../shared/schemas/account";
 import type { Language } from "../../../shared/schemas/announcement";
 import { AnnouncementsPage } from "./AnnouncementsPage";
+import { AuditPage } from "./AuditPage";
+import { mayOpen, pageOfHash, type ShellPage } from "./access";
 import { fetchMe, fetchSetupNeeded, isSignedOut, needsPasswordChange, postLogout } from "./api";
 import { ChangePasswordPage } from "./ChangePasswordPage";
 import { ConsoleHeader } from "./ConsoleHeader";
+import { ConsoleNav, pageTitleKeys } from "./ConsoleNav";
+import { DashboardPage } from "./DashboardPage";
+import { EmergenciesPage } from "./EmergenciesPage";
 import { describeError } from "./describeError";
+import { EntriesPage } from "./EntriesPage";
 import { FormAlert } from "./FormAlert";
 import {
   I18nContext,
@@ -16,9 +22,13 @@ import {
   type PlainMessageKey,
   useI18n,
 } from "./i18n";
+import { ReviewPage } from "./ReviewPage";
+import { SchedulesPage } from "./SchedulesPage";
+import { ScreensPage } from "./ScreensPage";
 import { SetupPage } from "./SetupPage";
 import { SignInPage } from "./SignInPage";
 import { useFocusOnMount } from "./useFocusOnMount";
+import { UsersPage } from "./UsersPage";
 
 /** Where the console is: one state at a time, decided by the server's answers. */
 type View =
@@ -29,11 +39,9 @@ type View =
   | { kind: "forcedPasswordChange"; user: UserView }
   | { kind: "shell"; user: UserView };
 
-/** The signed-in pages; "#password" in the address is the password page, so Back works. */
-type ShellPage = "announcements" | "password";
-
+/** The page the address names; without one, the overview (where sign-in lands). */
 function shellPageOfHash(): ShellPage {
-  return location.hash === "#password" ? "password" : "announcements";
+  return pageOfHash(location.hash) ?? "dashboard";
 }
 
 const pageTitles: Record<Exclude<View["kind"], "shell">, PlainMessageKey> = {
@@ -46,7 +54,7 @@ const pageTitles: Record<Exclude<View["kind"], "shell">, PlainMessageKey> = {
 
 /**
  * The console: first-run set-up while no user exists, else sign-in, the forced change of a
- * one-time password, and then the signed-in shell around the announcements.
+ * one-time password, and then the signed-in shell, which opens on the overview.
  */
 export function App() {
   const [language, setLanguage] = useState<Language>(initialLanguage);
@@ -127,15 +135,15 @@ export function App() {
       }
     }
     setSigningOut(false);
-    // The next sign-in starts on the announcements, not on whatever page was open.
+    // The next sign-in starts on the overview, not on whatever page was open.
     history.replaceState(null, "", location.pathname + location.search);
-    setPage("announcements");
+    setPage("dashboard");
     setView({ kind: "signIn", notice: "signIn.signedOut" });
   };
 
   const pageTitle =
     view.kind === "shell"
-      ? t(page === "password" ? "password.title" : "announcements.title")
+      ? t(mayOpen(view.user, page) ? pageTitleKeys[page] : "nav.notAllowedTitle")
       : t(pageTitles[view.kind]);
   useEffect(() => {
     document.documentElement.lang = language;
@@ -146,6 +154,7 @@ export function App() {
 
   return (
     <I18nContext value={i18n}>
+      {view.kind === "shell" && <SkipLink />}
       <ConsoleHeader
         user={user}
         passwordLink={view.kind === "shell" && page !== "password"}
@@ -180,18 +189,88 @@ export function App() {
           onAuthFailure={onAuthFailure}
         />
       )}
-      {view.kind === "shell" &&
-        (page === "password" ? (
-          <ChangePasswordPage
-            user={view.user}
-            forced={false}
-            onChanged={() => undefined}
-            onAuthFailure={onAuthFailure}
-          />
-        ) : (
-          <AnnouncementsPage onAuthFailure={onAuthFailure} />
-        ))}
+      {view.kind === "shell" && <ConsoleNav user={view.user} current={page} />}
+      {view.kind === "shell" && (
+        // Keyed by page, so every navigation mounts the page afresh and focuses its heading.
+        <ShellPageView key={page} page={page} user={view.user} onAuthFailure={onAuthFailure} />
+      )}
     </I18nContext>
+  );
+}
+
+/** One signed-in page, or a refusal when the user's roles do not reach it. */
+function ShellPageView({
+  page,
+  user,
+  onAuthFailure,
+}: {
+  page: ShellPage;
+  user: UserView;
+  onAuthFailure: (err: unknown) => boolean;
+}) {
+  if (!mayOpen(user, page)) return <NotAllowedPage />;
+  switch (page) {
+    case "password":
+      return (
+        <ChangePasswordPage
+          user={user}
+          forced={false}
+          onChanged={() => undefined}
+          onAuthFailure={onAuthFailure}
+        />
+      );
+    case "screens":
+      return <ScreensPage user={user} onAuthFailure={onAuthFailure} />;
+    case "entries":
+      return <EntriesPage user={user} onAuthFailure={onAuthFailure} />;
+    case "review":
+      return <ReviewPage user={user} onAuthFailure={onAuthFailure} />;
+    case "users":
+      return <UsersPage user={user} onAuthFailure={onAuthFailure} />;
+    case "audit":
+      return <AuditPage onAuthFailure={onAuthFailure} />;
+    case "schedules":
+      return <SchedulesPage user={user} onAuthFailure={onAuthFailure} />;
+    case "emergencies":
+      return <EmergenciesPage onAuthFailure={onAuthFailure} />;
+    case "announcements":
+      return <AnnouncementsPage onAuthFailure={onAuthFailure} />;
+    default:
+      return <DashboardPage user={user} onAuthFailure={onAuthFailure} />;
+  }
+}
+
+/**
+ * The first stop of the keyboard: jumps past the header and navigation to the page heading
+ * (a script jump, since "#..." in the address names the page).
+ */
+function SkipLink() {
+  const { t } = useI18n();
+  return (
+    <a
+      href="#main"
+      className="skip-link"
+      onClick={(e) => {
+        e.preventDefault();
+        document.querySelector<HTMLElement>("main h1")?.focus();
+      }}
+    >
+      {t("app.skipToContent")}
+    </a>
+  );
+}
+
+/** Shown when the address names a page the user's roles do not open. */
+function NotAllowedPage() {
+  const { t } = useI18n();
+  const heading = useFocusOnMount<HTMLHeadingElement>();
+  return (
+    <main id="main">
+      <h1 ref={heading} tabIndex={-1}>
+        {t("nav.notAllowedTitle")}
+      </h1>
+      <p>{t("nav.notAllowed")}</p>
+    </main>
   );
 }
 

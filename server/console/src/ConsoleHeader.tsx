@@ -2,14 +2,15 @@ import type { Role, RoleGrant, UserView } from "../../../shared/schemas/account"
 import { useI18n, type PlainMessageKey, type Translate } from "./i18n";
 import { LanguageSwitch } from "./LanguageSwitch";
 
-const roleKeys: Record<Role, PlainMessageKey> = {
+/** The message naming each role. */
+export const roleKeys: Record<Role, PlainMessageKey> = {
   admin: "role.admin",
   operator: "role.operator",
   moderator: "role.moderator",
 };
 
 /** "admin (whole city), operator (district zhongshan)" in the console's language. */
-function describeRoles(roles: readonly RoleGrant[], t: Translate): string {
+export function describeRoles(roles: readonly RoleGrant[], t: Translate): string {
   if (roles.length === 0) return t("role.none");
   return roles
     .map((g) =>

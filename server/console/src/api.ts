@@ -39,43 +39,63 @@ export function needsPasswordChange(err: unknown): boolean {
   return err instanceof ApiFailure && err.code === "password_change_required";
 }
 
-// 204 answers have no body; `res.json()` fails and leaves `undefined`.
-const NoContent = z.undefined();
+/** 204 answers have no body; `res.json()` fails and leaves `undefined`. */
+export const NoContent = z.undefined();
 
-async function request<T>(
+/** A request's method and body: JSON (the default) or a multipart form with files. */
+export interface ApiRequest {
+  method?: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+  body?: unknown;
+}
+
+/** The failure a non-2xx answer describes (its JSON error body), for callers of fetch. */
+export async function failureOf(res: Response): Promise<ApiFailure> {
+  const body: unknown = await res.json().catch(() => undefined);
+  const err = ApiErrorSchema.safeParse(body);
+  if (err.success)
+    return new ApiFailure(
+      err.data.error.code,
+      err.data.error.message,
+      res.status,
+      err.data.error.issues,
+    );
+  return new ApiFailure("bad_response", `The server answered ${res.status}.`, res.status);
+}
+
+/** The failure when no answer came at all. */
+export function networkFailure(): ApiFailure {
+  return new ApiFailure(
+    "network",
+    "The server cannot be reached. Check the network and try again.",
+    0,
+  );
+}
+
+/** Calls the API and parses the answer with `schema`; any failure becomes an ApiFailure. */
+export async function request<T>(
   path: string,
   schema: z.ZodType<T>,
-  init: { method?: "GET" | "POST"; body?: unknown } = {},
+  init: ApiRequest = {},
 ): Promise<T> {
   const method = init.method ?? "GET";
+  const form = init.body instanceof FormData ? init.body : null;
   let res: Response;
   try {
     res = await fetch(path, {
       method,
-      headers: { Accept: "application/json", "Content-Type": "application/json" },
+      // The browser sets a multipart form's Content-Type itself (with its boundary).
+      headers: form
+        ? { Accept: "application/json" }
+        : { Accept: "application/json", "Content-Type": "application/json" },
       credentials: "same-origin",
       // The server refuses a bodiless POST (415), so one without input sends `{}`.
-      ...(method === "POST" ? { body: JSON.stringify(init.body ?? {}) } : {}),
+      ...(method === "GET" ? {} : { body: form ?? JSON.stringify(init.body ?? {}) }),
     });
   } catch {
-    throw new ApiFailure(
-      "network",
-      "The server cannot be reached. Check the network and try again.",
-      0,
-    );
+    throw networkFailure();
   }
+  if (!res.ok) throw await failureOf(res);
   const body: unknown = await res.json().catch(() => undefined);
-  if (!res.ok) {
-    const err = ApiErrorSchema.safeParse(body);
-    if (err.success)
-      throw new ApiFailure(
-        err.data.error.code,
-        err.data.error.message,
-        res.status,
-        err.data.error.issues,
-      );
-    throw new ApiFailure("bad_response", `The server answered ${res.status}.`, res.status);
-  }
   const parsed = schema.safeParse(body);
   if (!parsed.success)
     throw new ApiFailure(
@@ -138,4 +158,12 @@ export async function postAnnouncement(input: AnnouncementInput): Promise<Announ
     body: input,
   });
   return r.announcement;
+}
+
+/** A query string from the set values of `params` ("" when none is set). */
+export function queryString(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") q.set(k, String(v));
+  const text = q.toString();
+  return text === "" ? "" : `?${text}`;
 }

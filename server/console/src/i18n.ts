@@ -1,8 +1,17 @@
 import { createContext, useContext } from "react";
 import { LanguageSchema, type Language } from "../../../shared/schemas/announcement";
+import { auditEn, auditZh } from "./auditMessages";
+import { dashboardEn, dashboardZh } from "./dashboardMessages";
+import { entriesEn, entriesZh } from "./entriesMessages";
+import { reviewEn, reviewZh } from "./reviewMessages";
+import { schedulesEn, schedulesZh } from "./schedulesMessages";
+import { screensEn, screensZh } from "./screensMessages";
+import { shellEn, shellZh } from "./shellMessages";
+import { usersEn, usersZh } from "./usersMessages";
 
 // English is the reference: its keys are the message keys, its {placeholders} the parameters.
-const en = {
+// Each page's messages live in <page>Messages.ts, typed the same way, and are merged here.
+const coreEn = {
   "app.name": "Civic signage console",
   "app.skipToContent": "Skip to content",
   "app.loading": "Loading…",
@@ -51,7 +60,7 @@ const en = {
   "password.intro": "Changing your password signs you out everywhere else.",
   "password.submit": "Change password",
   "password.busy": "Saving…",
-  "password.back": "Back to announcements",
+  "password.back": "Back to the overview",
   "password.changed": "Your password has been changed.",
 
   "shell.user": "Signed in as {name}",
@@ -80,11 +89,23 @@ const en = {
   "announcements.empty": "Nothing published yet.",
 } as const;
 
+const en = {
+  ...coreEn,
+  ...shellEn,
+  ...screensEn,
+  ...entriesEn,
+  ...reviewEn,
+  ...usersEn,
+  ...auditEn,
+  ...dashboardEn,
+  ...schedulesEn,
+};
+
 /** A key of the console's dictionary. */
 export type MessageKey = keyof typeof en;
 
 // Typed as a full record: a missing or unknown key is a compile error.
-const zhCN: Record<MessageKey, string> = {
+const coreZh: Record<keyof typeof coreEn, string> = {
   "app.name": "公共信息屏控制台",
   "app.skipToContent": "跳到主要内容",
   "app.loading": "正在加载…",
@@ -131,7 +152,7 @@ const zhCN: Record<MessageKey, string> = {
   "password.intro": "修改密码后，您在其他地方的登录将全部退出。",
   "password.submit": "修改密码",
   "password.busy": "正在保存…",
-  "password.back": "返回公告",
+  "password.back": "返回概览",
   "password.changed": "密码已修改。",
 
   "shell.user": "当前用户：{name}",
@@ -160,6 +181,18 @@ const zhCN: Record<MessageKey, string> = {
   "announcements.empty": "尚未发布任何公告。",
 };
 
+const zhCN: Record<MessageKey, string> = {
+  ...coreZh,
+  ...shellZh,
+  ...screensZh,
+  ...entriesZh,
+  ...reviewZh,
+  ...usersZh,
+  ...auditZh,
+  ...dashboardZh,
+  ...schedulesZh,
+};
+
 const dictionaries: Record<Language, Record<MessageKey, string>> = { en, "zh-CN": zhCN };
 
 /** Each language's own name, written in that language (never translated). */
@@ -179,6 +212,9 @@ export type PlainMessageKey = {
 
 /** Looks up a message; a message with {placeholders} requires exactly those parameters. */
 export type Translate = <K extends MessageKey>(key: K, ...params: ParamsOf<K>) => string;
+
+/** A message worded when shown, so a language switch re-words it (kept in state as this). */
+export type Message = (t: Translate) => string;
 
 /** The translate function for one language. */
 export function translator(language: Language): Translate {

@@ -5,6 +5,8 @@ import { readMultipart } from "../../http/readMultipart";
 import { validate } from "../../http/validate";
 import { presentEntry } from "../../presenters/presentEntry";
 import type { EntryIntake } from "../../services/entryIntake";
+import type { ProofOfPlay } from "../../services/proofOfPlay";
+import { PlayReportQuerySchema } from "../../../shared/schemas/proofOfPlay";
 import {
   districtsOf,
   getEntry,
@@ -93,6 +95,7 @@ export function entriesRouter(deps: {
   intake: EntryIntake;
   moderation: EntryModeration;
   access: AccessPolicy;
+  plays: ProofOfPlay;
 }): Router {
   const router = Router();
   const { access } = deps;
@@ -203,7 +206,8 @@ export function entriesRouter(deps: {
     res.json({ approved, refused });
   });
 
-  router.get("/:id", async (req, res) => {
+  /** Loads an entry the principal may read (a role over any of its districts). */
+  const readable = async (req: Request) => {
     const p = principalOf(req);
     access.requireRole(p, anyRole);
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
@@ -212,6 +216,19 @@ export function entriesRouter(deps: {
     const districtIds = (await districtsOf(deps.db, [id])).get(id) ?? [];
     if (!(await access.seesAny(p, anyRole, districtIds)))
       throw new AppError(403, "forbidden", "This entry belongs to districts you do not hold.");
+    return { id, row, districtIds };
+  };
+
+  // Proof of play: on which screens, how often and how long this entry was shown.
+  router.get("/:id/plays", async (req, res) => {
+    const { id } = await readable(req);
+    const q = validate(PlayReportQuerySchema, req.query, "query string");
+    const visible = await access.visibleDistricts(principalOf(req), anyRole);
+    res.json({ entryId: id, report: await deps.plays.contentReport(id, q, visible) });
+  });
+
+  router.get("/:id", async (req, res) => {
+    const { id, row, districtIds } = await readable(req);
     const renditions = await renditionsOf(deps.db, id);
     res.json({
       entry: presentEntry(

@@ -4,7 +4,8 @@ import type { AccessPolicy } from "../../services/auth/AccessPolicy";
 import { AppError } from "../../errors";
 import { readMultipart } from "../../http/readMultipart";
 import { validate } from "../../http/validate";
-import type { EntryImporter } from "../../services/entryImport";
+import type { ImportProgressEvent } from "../../../shared/schemas/importProgress";
+import type { EntryImporter, ImportProgress } from "../../services/entryImport";
 import { noPhotos, zipPhotoSource } from "../../services/photoSource";
 import { ImportFormSchema } from "./schema";
 
@@ -13,8 +14,33 @@ export const MAX_EXPORT_BYTES = 50 * 1024 * 1024;
 /** Largest photo archive accepted over HTTP; bigger sets go through `signage import --photos DIR`. */
 export const MAX_PHOTO_ZIP_BYTES = 200 * 1024 * 1024;
 
+/**
+ * Turns the importer's progress into events for the console: every change of phase and the end
+ * at once, otherwise at most five a second (a 100,000-row import reports thousands of steps).
+ */
+export function progressReporter(
+  progressId: string,
+  send: (e: ImportProgressEvent) => void,
+  now: () => number = Date.now,
+): (p: ImportProgress) => void {
+  let lastAt = 0;
+  let lastPhase = "";
+  return (p) => {
+    const t = now();
+    if (p.phase === lastPhase && p.phase !== "done" && t - lastAt < 200) return;
+    lastAt = t;
+    lastPhase = p.phase;
+    send({ progressId, ...p });
+  };
+}
+
 /** /api/imports: bulk import of a court export (CSV or JSON) with an optional zip of photos. */
-export function importsRouter(deps: { importer: EntryImporter; access: AccessPolicy }): Router {
+export function importsRouter(deps: {
+  importer: EntryImporter;
+  access: AccessPolicy;
+  /** Sends progress to the user's console sockets. */
+  progress?: (userId: string, event: ImportProgressEvent) => void;
+}): Router {
   const router = Router();
   router.post("/", async (req, res) => {
     const p = principalOf(req);
@@ -28,7 +54,7 @@ export function importsRouter(deps: { importer: EntryImporter; access: AccessPol
     }
     const form = await readMultipart(req, {
       files: { file: { maxBytes: MAX_EXPORT_BYTES }, photos: { maxBytes: MAX_PHOTO_ZIP_BYTES } },
-      fields: ["kind", "districtIds", "expiryDate", "listingYears"],
+      fields: ["kind", "districtIds", "expiryDate", "listingYears", "progressId"],
     });
     const fields = validate(ImportFormSchema, form.fields, "import form");
     await deps.access.requireDistricts(p, ["operator"], fields.districtIds);
@@ -47,6 +73,9 @@ export function importsRouter(deps: { importer: EntryImporter; access: AccessPol
       districtIds: fields.districtIds,
       photos,
       actor: { type: "user", id: p.id },
+      ...(fields.progressId && deps.progress
+        ? { onProgress: progressReporter(fields.progressId, (e) => deps.progress?.(p.id, e)) }
+        : {}),
       ...(fields.expiryDate ? { expiryDate: fields.expiryDate } : {}),
       ...(fields.listingYears ? { defaultListingYears: fields.listingYears } : {}),
     });

@@ -16,4 +16,6 @@ export const ImportFormSchema = z.strictObject({
     .pipe(z.array(z.string().max(64)).min(1, "Name at least one district.").max(50)),
   expiryDate: CalendarDateSchema.optional(),
   listingYears: z.coerce.number().int().min(1).max(10).optional(),
+  /** Chosen by the console: its socket then gets `import:progress` events carrying this id. */
+  progressId: z.uuid("progressId must be a UUID.").optional(),
 });

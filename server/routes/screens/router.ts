@@ -1,5 +1,6 @@
 import { Router, type Request } from "express";
 import type { Role } from "../../../shared/schemas/account";
+import { PlayReportQuerySchema } from "../../../shared/schemas/proofOfPlay";
 import { recordAudit } from "../../http/recordAudit";
 import { principalOf } from "../../http/session";
 import type { AuditLog } from "../../services/auditLog";
@@ -9,10 +10,17 @@ import type { Kysely } from "kysely";
 import type { DistrictRegistry } from "../../services/districtRegistry";
 import { districtTimeline } from "../../services/districtTimeline";
 import type { EmergencyNotices } from "../../services/emergencyNotices";
+import type { ProofOfPlay } from "../../services/proofOfPlay";
 import type { ScreenPairing } from "../../services/screenPairing";
 import type { Database } from "../../store/schema";
 import { TimelineQuerySchema } from "../districts/schema";
-import { PairScreenInputSchema, ScreenParamsSchema, UpdateScreenInputSchema } from "./schema";
+import {
+  IdentifyScreenInputSchema,
+  PairScreenInputSchema,
+  ReloadScreenInputSchema,
+  ScreenParamsSchema,
+  UpdateScreenInputSchema,
+} from "./schema";
 
 /** /api/screens: pair a kiosk by its code, list, rename or move, unpair, rotate the token. */
 export function screensRouter(deps: {
@@ -22,6 +30,7 @@ export function screensRouter(deps: {
   emergencies: EmergencyNotices;
   access: AccessPolicy;
   audit: AuditLog;
+  plays: ProofOfPlay;
 }): Router {
   const router = Router();
   const { pairing, access } = deps;
@@ -82,6 +91,13 @@ export function screensRouter(deps: {
     });
   });
 
+  // Proof of play: what this screen showed, per content and the latest plays.
+  router.get("/:id/plays", async (req, res) => {
+    const { id } = await over(req, anyRole);
+    const q = validate(PlayReportQuerySchema, req.query, "query string");
+    res.json({ screenId: id, report: await deps.plays.screenReport(id, q) });
+  });
+
   router.patch("/:id", async (req, res) => {
     const { id, p, screen: before } = await over(req, ["operator"]);
     const input = validate(UpdateScreenInputSchema, req.body, "screen change");
@@ -105,6 +121,26 @@ export function screensRouter(deps: {
     const screen = await pairing.revoke(id);
     await recordAudit(deps, p, "screen.unpaired", { type: "screen", id }, { name: screen.name });
     res.json({ screen });
+  });
+
+  // Flash the screen's name on it, so a technician on the street can tell which it is.
+  router.post("/:id/identify", async (req, res) => {
+    const { id } = await over(req, ["operator"]);
+    const { seconds } = validate(IdentifyScreenInputSchema, req.body ?? {}, "identify request");
+    const { reached } = await pairing.command(id, { kind: "identify", seconds });
+    res.json({ screenId: id, reached });
+  });
+
+  // Reload the kiosk page; audited, since the screen goes blank for a moment on the street.
+  router.post("/:id/reload", async (req, res) => {
+    const { id, p } = await over(req, ["operator"]);
+    validate(ReloadScreenInputSchema, req.body ?? {}, "reload request");
+    const { reached } = await pairing.command(id, {
+      kind: "reload",
+      reason: `Reload requested by ${p.displayName}.`,
+    });
+    await recordAudit(deps, p, "screen.reload_requested", { type: "screen", id }, { reached });
+    res.json({ screenId: id, reached });
   });
 
   router.post("/:id/rotate-token", async (req, res) => {

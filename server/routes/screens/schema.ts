@@ -1,5 +1,12 @@
 import { z } from "zod";
-export { PairScreenInputSchema, UpdateScreenInputSchema } from "../../../shared/schemas/screen";
+export {
+  IdentifyScreenInputSchema,
+  PairScreenInputSchema,
+  UpdateScreenInputSchema,
+} from "../../../shared/schemas/screen";
+
+/** A reload request carries nothing (an empty object). */
+export const ReloadScreenInputSchema = z.strictObject({});
 
 /** Path parameters naming one screen. */
 export const ScreenParamsSchema = z.object({ id: z.uuid("Screen ids are UUIDs.") });

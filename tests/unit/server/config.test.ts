@@ -12,6 +12,7 @@ describe("loadConfig", () => {
       database: { kind: "sqlite", file: "/srv/signage/data/signage.db" },
       logLevel: "info",
       redactionWorkers: 0,
+      syncConcurrency: 500,
     });
   });
 
@@ -21,9 +22,25 @@ describe("loadConfig", () => {
     [{ LOG_LEVEL: "loud" }, /Invalid LOG_LEVEL/],
     [{ DATABASE_URL: "mysql://x/y" }, /unsupported scheme "mysql"/],
     [{ DATABASE_URL: "sqlite:" }, /names no SQLite file/],
+    [{ SIGNAGE_REDIS_URL: "localhost:6379" }, /SIGNAGE_REDIS_URL must look like redis:/],
+    [{ SIGNAGE_REDIS_URL: "redis://h", SIGNAGE_REDIS_STREAM: "a b" }, /SIGNAGE_REDIS_STREAM/],
   ])("refuses %o with one sentence", (env, message) => {
     expect(() => loadConfig(env, "/tmp")).toThrow(StartupError);
     expect(() => loadConfig(env, "/tmp")).toThrow(message);
+  });
+});
+
+describe("scale-out settings", () => {
+  it("fans out through Redis only when SIGNAGE_REDIS_URL is set, on stream signage by default", () => {
+    expect(loadConfig({}, "/srv").redis).toBeUndefined();
+    expect(loadConfig({ SIGNAGE_REDIS_URL: "redis://cache:6379" }, "/srv").redis).toEqual({
+      url: "redis://cache:6379",
+      stream: "signage",
+    });
+    expect(
+      loadConfig({ SIGNAGE_REDIS_URL: "rediss://c:6380", SIGNAGE_REDIS_STREAM: "city:a" }, "/srv")
+        .redis,
+    ).toEqual({ url: "rediss://c:6380", stream: "city:a" });
   });
 });
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { PhotoCache } from "../../../../display/renderer/src/PhotoCache";
+import { describe, expect, it, vi } from "vitest";
+import { PhotoCache, type PhotoVault } from "../../../../display/renderer/src/PhotoCache";
 import { photoRef } from "./screenEntryFactory";
 
 interface FakeImage {
@@ -8,10 +8,16 @@ interface FakeImage {
 }
 
 /** A PhotoCache over a fake server: `answer` decides each response; everything is recorded. */
-function harness(answer: (hash: string) => Response | Promise<Response>) {
+function harness(
+  answer: (hash: string) => Response | Promise<Response>,
+  durable: { vault?: PhotoVault; online?: () => boolean } = {},
+) {
   const requests: { url: string; authorization: string | null }[] = [];
   const revoked: string[] = [];
   const ready: string[] = [];
+  const warnings: string[] = [];
+  /** The bytes behind each object URL made. */
+  const blobs = new Map<string, Blob>();
   let urls = 0;
   let token: string | null = "device-token-0123456789abcdef";
   const cache = new PhotoCache({
@@ -23,7 +29,11 @@ function harness(answer: (hash: string) => Response | Promise<Response>) {
       const hash = url.slice(url.lastIndexOf("/") + 1);
       return Promise.resolve(answer(hash));
     },
-    createObjectURL: () => `blob:photo-${++urls}`,
+    createObjectURL: (blob) => {
+      const url = `blob:photo-${++urls}`;
+      blobs.set(url, blob);
+      return url;
+    },
     revokeObjectURL: (url) => revoked.push(url),
     decodeImage: (url) => {
       const img: FakeImage = { url, removed: false };
@@ -35,12 +45,21 @@ function harness(answer: (hash: string) => Response | Promise<Response>) {
       );
     },
     onReady: (hash) => ready.push(hash),
+    warn: (message) => warnings.push(message),
+    ...durable,
   });
   return {
     cache,
     requests,
     revoked,
     ready,
+    warnings,
+    /** The bytes a ready photo was decoded from, as text. */
+    shownBytes: async (hash: string): Promise<string | null> => {
+      const s = cache.status(hash);
+      if (s.state !== "ready") return null;
+      return (await blobs.get((s.img as unknown as FakeImage).url)?.text()) ?? null;
+    },
     setToken: (t: string | null) => (token = t),
     settle: async (hash: string) => {
       const s = cache.status(hash);
@@ -158,5 +177,167 @@ describe("PhotoCache", () => {
     h.cache.prefetch(a);
     expect(h.requests).toEqual([]);
     expect(h.cache.status(a)).toEqual({ state: "absent" });
+  });
+});
+
+/** Photo bytes kept in memory as the kiosk's IndexedDB keeps them; every call is recorded. */
+class MemoryVault implements PhotoVault {
+  readonly blobs = new Map<string, Blob>();
+  readonly calls: string[] = [];
+  /** The `keep` set of each retain() call. */
+  readonly retained: string[][] = [];
+  failing: "get" | "put" | "drop" | "retain" | null = null;
+
+  constructor(stored: Record<string, string> = {}) {
+    for (const [hash, text] of Object.entries(stored)) this.blobs.set(hash, new Blob([text]));
+  }
+
+  get(hash: string): Promise<Blob | null> {
+    this.calls.push(`get ${hash}`);
+    if (this.failing === "get") return Promise.reject(new Error("IndexedDB closed"));
+    return Promise.resolve(this.blobs.get(hash) ?? null);
+  }
+
+  put(hash: string, blob: Blob): Promise<void> {
+    this.calls.push(`put ${hash}`);
+    if (this.failing === "put") return Promise.reject(new Error("QuotaExceededError"));
+    this.blobs.set(hash, blob);
+    return Promise.resolve();
+  }
+
+  drop(hash: string): Promise<void> {
+    this.calls.push(`drop ${hash}`);
+    if (this.failing === "drop") return Promise.reject(new Error("IndexedDB closed"));
+    this.blobs.delete(hash);
+    return Promise.resolve();
+  }
+
+  retain(keep: ReadonlySet<string>): Promise<void> {
+    this.retained.push([...keep].sort());
+    if (this.failing === "retain") return Promise.reject(new Error("IndexedDB closed"));
+    for (const hash of [...this.blobs.keys()]) if (!keep.has(hash)) this.blobs.delete(hash);
+    return Promise.resolve();
+  }
+}
+
+const fresh = () => new Response(new Blob(["fresh bytes"]), { status: 200 });
+
+describe("PhotoCache with a vault", () => {
+  it("offline, shows the stored copy without asking the server", async () => {
+    const vault = new MemoryVault({ [a]: "stored bytes" });
+    const h = harness(fresh, { vault, online: () => false });
+    h.cache.prefetch(a);
+    await h.settle(a);
+    expect(h.requests).toEqual([]);
+    expect(await h.shownBytes(a)).toBe("stored bytes");
+    expect(h.ready).toEqual([a]);
+    expect(vault.calls).toEqual([`get ${a}`]);
+  });
+
+  it("offline without a stored copy, still tries the server and stores what it sends", async () => {
+    const vault = new MemoryVault();
+    const h = harness(fresh, { vault, online: () => false });
+    h.cache.prefetch(a);
+    await h.settle(a);
+    expect(h.requests).toHaveLength(1);
+    expect(await h.shownBytes(a)).toBe("fresh bytes");
+    expect(vault.calls).toEqual([`get ${a}`, `put ${a}`]);
+    expect(await vault.blobs.get(a)?.text()).toBe("fresh bytes");
+  });
+
+  it("online, fetches from the server rather than the vault, and stores the bytes", async () => {
+    const vault = new MemoryVault({ [a]: "stored bytes" });
+    const h = harness(fresh, { vault, online: () => true });
+    h.cache.prefetch(a);
+    await h.settle(a);
+    expect(h.requests).toHaveLength(1);
+    expect(await h.shownBytes(a)).toBe("fresh bytes");
+    expect(vault.calls).toEqual([`put ${a}`]);
+  });
+
+  it("falls back to the stored copy when the network fails or the server errs", async () => {
+    const answers: (() => Response | Promise<Response>)[] = [
+      () => Promise.reject(new TypeError("network down")),
+      () => new Response(null, { status: 503 }),
+      () => new Response(null, { status: 500 }),
+    ];
+    for (const answer of answers) {
+      const vault = new MemoryVault({ [a]: "stored bytes" });
+      const h = harness(answer, { vault, online: () => true });
+      h.cache.prefetch(a);
+      await h.settle(a);
+      expect(h.requests).toHaveLength(1);
+      expect(await h.shownBytes(a)).toBe("stored bytes");
+      expect(vault.calls).toEqual([`get ${a}`]);
+    }
+  });
+
+  it("with neither the server nor a stored copy, shows nothing now and tries again later", async () => {
+    const vault = new MemoryVault();
+    const h = harness(() => new Response(null, { status: 503 }), { vault, online: () => true });
+    h.cache.prefetch(a);
+    await h.settle(a);
+    expect(h.cache.status(a)).toEqual({ state: "absent" });
+    h.cache.prefetch(a);
+    expect(h.requests).toHaveLength(2);
+  });
+
+  it("a 404 or 410 drops the stored copy and never shows it", async () => {
+    for (const code of [404, 410]) {
+      const vault = new MemoryVault({ [a]: "stored bytes" });
+      const h = harness(() => new Response(null, { status: code }), {
+        vault,
+        online: () => true,
+      });
+      h.cache.prefetch(a);
+      await h.settle(a);
+      expect(h.cache.status(a)).toEqual({ state: "gone" });
+      expect(vault.calls).toEqual([`drop ${a}`]);
+      expect(vault.blobs.has(a)).toBe(false);
+      expect(h.ready).toEqual([]);
+    }
+  });
+
+  it("a 404 still means no photo when the stored copy cannot be dropped", async () => {
+    const vault = new MemoryVault({ [a]: "stored bytes" });
+    vault.failing = "drop";
+    const h = harness(() => new Response(null, { status: 404 }), { vault, online: () => true });
+    h.cache.prefetch(a);
+    await h.settle(a);
+    expect(h.cache.status(a)).toEqual({ state: "gone" });
+    expect(h.warnings).toContain("stored photo not dropped");
+  });
+
+  it("shows the photo even when the vault cannot store it, or cannot be read offline", async () => {
+    const full = new MemoryVault();
+    full.failing = "put";
+    const h = harness(fresh, { vault: full, online: () => true });
+    h.cache.prefetch(a);
+    await h.settle(a);
+    expect(await h.shownBytes(a)).toBe("fresh bytes");
+    expect(h.warnings).toContain("photo not stored");
+
+    const broken = new MemoryVault({ [b]: "stored bytes" });
+    broken.failing = "get";
+    const offline = harness(fresh, { vault: broken, online: () => false });
+    offline.cache.prefetch(b);
+    await offline.settle(b);
+    expect(await offline.shownBytes(b)).toBe("fresh bytes");
+    expect(offline.warnings).toContain("stored photo unreadable");
+  });
+
+  it("retain prunes the vault to the photos still held, and clear empties it", async () => {
+    const vault = new MemoryVault({ [a]: "stored a", [b]: "stored b" });
+    const h = harness(fresh, { vault, online: () => true });
+    h.cache.retain([b]);
+    expect(vault.retained).toEqual([[b]]);
+    expect([...vault.blobs.keys()]).toEqual([b]);
+    h.cache.clear();
+    expect(vault.retained).toEqual([[b], []]);
+    expect(vault.blobs.size).toBe(0);
+    // A vault that cannot be pruned now is a warning, not a failure of retain itself.
+    vault.failing = "retain";
+    h.cache.retain([a]);
+    await vi.waitFor(() => expect(h.warnings).toEqual(["stored photos not pruned"]));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ContentStore } from "../../../../display/renderer/src/contentStore";
+import { ContentStore, KioskSnapshotSchema } from "../../../../display/renderer/src/contentStore";
 import type { Announcement } from "../../../../shared/schemas/announcement";
 import type { SyncDelta } from "../../../../shared/schemas/sync";
 import { buildDelta, buildScreenEntry } from "./screenEntryFactory";
@@ -206,5 +206,158 @@ describe("ContentStore with list entries", () => {
     s.apply(buildDelta({ version: 1, full: true, entries: [buildScreenEntry()] }));
     s.reset();
     expect(s.entries()).toEqual([]);
+  });
+});
+
+describe("ContentStore snapshots", () => {
+  /** A store holding one of everything, its clock corrected by 1.5 s. */
+  function filledStore(): ContentStore {
+    const s = new ContentStore(() => Date.parse("2026-11-27T00:00:00Z"));
+    s.apply(
+      buildDelta({
+        version: 12,
+        full: true,
+        announcements: [ann(ids[0], 3), ann(ids[1], 9, "停水通知")],
+        entries: [
+          buildScreenEntry({ publishedVersion: 10 }),
+          buildScreenEntry({ publishedVersion: 11, kind: "redlist", photo: null }),
+        ],
+        district: {
+          id: "zhongshan",
+          timeZone: "Asia/Shanghai",
+          language: "en",
+          contestText: "To contest a listing, call 12368.",
+          contestUrl: "https://court.example/contest",
+        },
+        schedule: {
+          timeZone: "Asia/Shanghai",
+          windows: [
+            {
+              id: "daytime",
+              days: [1, 2, 3, 4, 5],
+              start: "07:00",
+              end: "22:00",
+              playlist: [{ type: "announcement", id: ids[0] }, { type: "discredited" }],
+              dwellSeconds: 15,
+              order: "shuffle",
+              seed: "s",
+              priority: 2,
+            },
+          ],
+          idleSlide: { title: "夜间休息", body: "" },
+        },
+        emergencies: [
+          {
+            id: "flood-1",
+            title: "防汛紧急通知",
+            body: "请远离河道。",
+            startsAt: "2026-11-27T00:00:00Z",
+            endsAt: "2026-11-28T00:00:00Z",
+          },
+        ],
+      }),
+    );
+    s.learnServerTime(
+      "2026-11-27T00:00:01.600Z",
+      Date.parse("2026-11-27T00:00:00.000Z"),
+      Date.parse("2026-11-27T00:00:00.200Z"),
+    );
+    return s;
+  }
+
+  it("restores, through the stored and parsed copy, exactly what was held", () => {
+    const before = filledStore();
+    expect(before.clockOffsetMs).toBe(1_500);
+    const stored: unknown = JSON.parse(JSON.stringify(before.snapshot()));
+    const after = new ContentStore(() => Date.parse("2026-11-27T00:00:00Z"));
+    after.restore(KioskSnapshotSchema.parse(stored));
+    expect(after.version).toBe(12);
+    expect(after.entries()).toEqual(before.entries());
+    expect(after.entries()).toHaveLength(2);
+    expect(after.announcements()).toEqual(before.announcements());
+    expect(after.announcements().map((a) => a.title)).toEqual(["t3", "停水通知"]);
+    expect(after.schedule).toEqual(before.schedule);
+    expect(after.district).toEqual(before.district);
+    expect(after.emergencies).toEqual(before.emergencies);
+    expect(after.clockOffsetMs).toBe(1_500);
+    expect(after.snapshot()).toEqual(before.snapshot());
+  });
+
+  it("restore replaces whatever was held before", () => {
+    const empty = new ContentStore().snapshot();
+    const s = filledStore();
+    s.restore(KioskSnapshotSchema.parse(JSON.parse(JSON.stringify(empty))));
+    expect(s.version).toBe(0);
+    expect(s.entries()).toEqual([]);
+    expect(s.announcements()).toEqual([]);
+    expect(s.district).toBeNull();
+    expect(s.schedule).toBeNull();
+    expect(s.emergencies).toEqual([]);
+    expect(s.clockOffsetMs).toBe(0);
+  });
+
+  it("refuses a damaged stored copy rather than half-using it", () => {
+    const good = filledStore().snapshot();
+    const [entry] = good.entries;
+    const damaged: unknown[] = [
+      { ...good, format: 2 },
+      { ...good, clockOffsetMs: null },
+      { ...good, version: -1 },
+      { ...good, entries: [{ ...entry, expiresAt: "next year" }] },
+      { ...good, announcements: undefined },
+    ];
+    for (const copy of damaged)
+      expect(KioskSnapshotSchema.safeParse(copy).success, JSON.stringify(copy).slice(0, 60)).toBe(
+        false,
+      );
+    expect(KioskSnapshotSchema.safeParse(good).success).toBe(true);
+  });
+});
+
+describe("ContentStore learning the server's time", () => {
+  const sentAt = Date.parse("2026-11-27T00:00:00.000Z");
+
+  it("sets the offset from the midpoint of the round trip", () => {
+    const s = new ContentStore();
+    // Asked at 00:00:00.000 and answered at 00:00:00.400 by the kiosk: the server read its
+    // clock at 00:00:00.200 by the kiosk's, when its own said 00:02:00.200.
+    s.learnServerTime("2026-11-27T00:02:00.200Z", sentAt, sentAt + 400);
+    expect(s.clockOffsetMs).toBe(120_000);
+    // An offset in the other direction, and an answer written with a zone offset.
+    s.learnServerTime("2026-11-27T07:59:59.000+08:00", sentAt, sentAt + 2_000);
+    expect(s.clockOffsetMs).toBe(-2_000);
+  });
+
+  it("accepts a round trip of 5 s and ignores a slower one, keeping the offset it had", () => {
+    const s = new ContentStore();
+    s.learnServerTime("2026-11-27T00:00:12.500Z", sentAt, sentAt + 5_000);
+    expect(s.clockOffsetMs).toBe(10_000);
+    s.learnServerTime("2026-11-27T01:00:00.000Z", sentAt, sentAt + 5_001);
+    expect(s.clockOffsetMs).toBe(10_000);
+  });
+
+  it("ignores a round trip that ends before it starts, and a server time it cannot read", () => {
+    const s = new ContentStore();
+    s.learnServerTime("2026-11-27T00:00:03.000Z", sentAt, sentAt);
+    expect(s.clockOffsetMs).toBe(3_000);
+    s.learnServerTime("2026-11-27T01:00:00.000Z", sentAt, sentAt - 1);
+    expect(s.clockOffsetMs).toBe(3_000);
+    for (const unreadable of ["", "not a time", "2026-13-45T99:00:00Z"]) {
+      s.learnServerTime(unreadable, sentAt, sentAt + 100);
+      expect(s.clockOffsetMs).toBe(3_000);
+    }
+  });
+
+  it("judges expiry by the server's time once learnt, for entries() and dropExpired() alike", () => {
+    // The kiosk's clock runs two minutes slow: by its own clock the entry has a minute left.
+    const kioskClock = Date.parse("2026-12-31T15:59:00Z");
+    const s = new ContentStore(() => kioskClock);
+    const e = buildScreenEntry({ expiresAt: "2026-12-31T16:00:00Z" });
+    s.apply(buildDelta({ version: 1, full: true, entries: [e] }));
+    expect(s.entries()).toEqual([e]);
+    s.learnServerTime("2026-12-31T16:00:59.950Z", kioskClock - 100, kioskClock);
+    expect(s.now()).toBe(Date.parse("2026-12-31T16:01:00.000Z"));
+    expect(s.entries()).toEqual([]);
+    expect(s.dropExpired()).toEqual([e]);
   });
 });

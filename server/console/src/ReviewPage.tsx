@@ -1,0 +1,515 @@
+import { useCallback, useEffect, useRef, useState, type FormEvent, type RefObject } from "react";
+import type { UserView } from "../../../shared/schemas/account";
+import type { District } from "../../../shared/schemas/district";
+import type { EntryView } from "../../../shared/schemas/entryView";
+import type { Region } from "../../../shared/schemas/moderation";
+import { describeError } from "./describeError";
+import { districtLabel, fetchDistricts } from "./districtsApi";
+import { attentionKeys, formatAmount, kindKeys, redactionKeys } from "./entryLabels";
+import { FormAlert } from "./FormAlert";
+import { useI18n, type Message, type Translate } from "./i18n";
+import { RegionEditor } from "./RegionEditor";
+import {
+  approveEntry,
+  bulkApprove,
+  fetchEntry,
+  fetchRawPhoto,
+  fetchReviewQueue,
+  putRegions,
+  rejectEntry,
+  renditionUrl,
+  type ReviewItem,
+} from "./reviewApi";
+import { useFocusOnMount } from "./useFocusOnMount";
+
+/** A notice worded in whatever language the console shows. */
+type Notice = { kind: "ok" | "error"; text: (t: Translate) => string };
+
+/** How long to follow a re-redaction before giving up (it goes on in the background). */
+const REDACTION_WAIT_MS = 120_000;
+
+/** Whether a key press belongs to a text field or the region editor, not to the shortcuts. */
+function typingIn(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return (
+    target.isContentEditable ||
+    ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) ||
+    target.closest(".region-editor") !== null
+  );
+}
+
+/** Why the four-eyes rule keeps this moderator off an entry, in the console's language. */
+function fourEyesReason(item: ReviewItem, user: UserView, t: Translate): string {
+  if (item.entry.createdBy === user.id) return t("review.ownCreated");
+  if (item.entry.submittedBy === user.id) return t("review.ownSubmitted");
+  return item.notActionableBecause ?? t("review.notActionable");
+}
+
+/**
+ * The moderators' queue: each pending entry with its redacted image (what screens will show),
+ * the audited original with a region editor, why it needs a look, and approve or reject;
+ * clean entries can be approved together. Keys: j/k move, a approves, r rejects.
+ */
+export function ReviewPage({
+  user,
+  onAuthFailure,
+}: {
+  user: UserView;
+  /** Takes over when a request failed because of the session; true when it did. */
+  onAuthFailure: (err: unknown) => boolean;
+}) {
+  const { t, language } = useI18n();
+  const heading = useFocusOnMount<HTMLHeadingElement>();
+  const [items, setItems] = useState<ReviewItem[] | null>(null);
+  const [districts, setDistricts] = useState<District[]>([]);
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [busy, setBusy] = useState(false);
+  const noticeRef = useRef<HTMLDivElement>(null);
+  const listRef = useRef<HTMLOListElement>(null);
+  const rejectRef = useRef<HTMLTextAreaElement>(null);
+
+  const say = useCallback((n: Notice, focus = false) => {
+    setNotice(n);
+    if (focus) window.setTimeout(() => noticeRef.current?.focus(), 0);
+  }, []);
+  const fail = useCallback(
+    (err: unknown) => {
+      if (!onAuthFailure(err)) {
+        const text = describeError(err, t);
+        say({ kind: "error", text: () => text }, true);
+      }
+    },
+    [onAuthFailure, say, t],
+  );
+
+  const load = useCallback(async (): Promise<ReviewItem[] | null> => {
+    try {
+      const queue = await fetchReviewQueue();
+      setItems(queue);
+      setSelectedId((id) =>
+        id !== null && queue.some((i) => i.entry.id === id) ? id : (queue[0]?.entry.id ?? null),
+      );
+      return queue;
+    } catch (err) {
+      fail(err);
+      return null;
+    }
+  }, [fail]);
+
+  useEffect(() => {
+    fetchDistricts().then(setDistricts, fail);
+    void load();
+    // Loaded once per visit; every action reloads the queue.
+  }, []);
+
+  const index = items?.findIndex((i) => i.entry.id === selectedId) ?? -1;
+  const selected = index >= 0 ? (items?.[index] ?? null) : null;
+
+  const select = useCallback(
+    (to: number) => {
+      const item = items?.[to];
+      if (!item) return;
+      setSelectedId(item.entry.id);
+      // Keep the keyboard on the list item, so the entry stays in view and is announced.
+      window.setTimeout(
+        () =>
+          listRef.current?.querySelector<HTMLElement>(`[data-entry="${item.entry.id}"]`)?.focus(),
+        0,
+      );
+    },
+    [items],
+  );
+
+  /** Runs one moderation action on the selected entry, reloads, and moves to the next one. */
+  const act = useCallback(
+    async (work: () => Promise<Notice>): Promise<void> => {
+      if (busy) return;
+      setBusy(true);
+      try {
+        const n = await work();
+        const before = index;
+        const queue = await load();
+        say(n, true);
+        const next = queue?.[Math.min(Math.max(before, 0), (queue?.length ?? 1) - 1)];
+        setSelectedId(next?.entry.id ?? null);
+      } catch (err) {
+        fail(err);
+      } finally {
+        setBusy(false);
+      }
+    },
+    [busy, index, load, say, fail],
+  );
+
+  const approve = useCallback(() => {
+    if (!selected?.actionable) return;
+    const e = selected.entry;
+    void act(async () => {
+      await approveEntry(e.id);
+      return {
+        kind: "ok",
+        text: (tr) => tr("review.approved", { name: e.maskedName, case: e.caseNumber }),
+      };
+    });
+  }, [selected, act]);
+
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent): void => {
+      if (e.ctrlKey || e.metaKey || e.altKey || typingIn(e.target)) return;
+      if (e.key === "j") select(Math.min(index + 1, (items?.length ?? 1) - 1));
+      else if (e.key === "k") select(Math.max(index - 1, 0));
+      else if (e.key === "a") approve();
+      else if (e.key === "r" && selected?.actionable) {
+        e.preventDefault();
+        rejectRef.current?.focus();
+      } else return;
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [index, items, select, approve, selected]);
+
+  const clean = (items ?? []).filter((i) => i.clean && i.actionable);
+  const bulk = (): void => {
+    void act(async () => {
+      const r = await bulkApprove(clean.map((i) => i.entry.id));
+      const refused = r.refused.map((x) => x.message).join(" ");
+      return {
+        kind: r.refused.length === 0 ? "ok" : "error",
+        text: (tr) =>
+          `${tr("review.bulkDone", { approved: r.approved.length, refused: r.refused.length })}${
+            refused ? ` ${refused}` : ""
+          }`,
+      };
+    });
+  };
+
+  return (
+    <main id="main" className="wide">
+      <h1 ref={heading} tabIndex={-1}>
+        {t("review.title")}
+      </h1>
+      <p className="hint" id="review-keys">
+        {t("review.keys")}
+      </p>
+      <div className="toolbar">
+        <button type="button" disabled={busy || clean.length === 0} onClick={bulk}>
+          {t("review.bulk", { n: clean.length })}
+        </button>
+        <button type="button" className="secondary" onClick={() => void load()}>
+          {t("common.refresh")}
+        </button>
+      </div>
+      <div
+        ref={noticeRef}
+        tabIndex={-1}
+        role={notice?.kind === "error" ? "alert" : "status"}
+        className={notice ? `notice-line ${notice.kind}` : undefined}
+      >
+        {notice?.text(t)}
+      </div>
+      {items === null ? (
+        <p>{t("common.loading")}</p>
+      ) : items.length === 0 ? (
+        <p>{t("review.empty")}</p>
+      ) : (
+        <div className="review-layout">
+          <nav aria-label={t("review.queue", { n: items.length })}>
+            <h2>{t("review.queue", { n: items.length })}</h2>
+            <ol className="queue" ref={listRef}>
+              {items.map((i) => (
+                <li key={i.entry.id}>
+                  <button
+                    type="button"
+                    data-entry={i.entry.id}
+                    aria-current={i.entry.id === selectedId ? "true" : undefined}
+                    aria-describedby="review-keys"
+                    onClick={() => setSelectedId(i.entry.id)}
+                  >
+                    <strong>{i.entry.maskedName}</strong>
+                    <span className="block small-text">{i.entry.caseNumber}</span>
+                    <span className="block small-text">
+                      {!i.actionable
+                        ? t("review.tagOwn")
+                        : i.clean
+                          ? t("review.tagClean")
+                          : t("review.tagAttention", { n: i.attention.length })}
+                    </span>
+                  </button>
+                </li>
+              ))}
+            </ol>
+          </nav>
+          {selected && (
+            <ReviewDetail
+              key={selected.entry.id}
+              item={selected}
+              user={user}
+              busy={busy}
+              districtName={(id) => districtLabel(districts, id, language)}
+              rejectRef={rejectRef}
+              onApprove={approve}
+              onReject={(reason) =>
+                void act(async () => {
+                  const e = selected.entry;
+                  await rejectEntry(e.id, reason);
+                  return {
+                    kind: "ok",
+                    text: (tr) => tr("review.rejected", { name: e.maskedName, case: e.caseNumber }),
+                  };
+                })
+              }
+              onRegionsSettled={(entry) => {
+                void load();
+                say(
+                  entry.redactionStatus === "done"
+                    ? { kind: "ok", text: (tr) => tr("review.rerendered") }
+                    : {
+                        kind: "error",
+                        text: (tr) =>
+                          tr("review.stillNeedsReview", {
+                            status: tr(redactionKeys[entry.redactionStatus]),
+                            reason: entry.redactionReason ?? "",
+                          }),
+                      },
+                );
+              }}
+              fail={fail}
+            />
+          )}
+        </div>
+      )}
+    </main>
+  );
+}
+
+/** One entry in detail: facts, images, attention, four eyes, regions, approve and reject. */
+function ReviewDetail({
+  item,
+  user,
+  busy,
+  districtName,
+  rejectRef,
+  onApprove,
+  onReject,
+  onRegionsSettled,
+  fail,
+}: {
+  item: ReviewItem;
+  user: UserView;
+  busy: boolean;
+  districtName: (id: string) => string;
+  rejectRef: RefObject<HTMLTextAreaElement | null>;
+  onApprove: () => void;
+  onReject: (reason: string) => void;
+  onRegionsSettled: (entry: EntryView) => void;
+  fail: (err: unknown) => void;
+}) {
+  const { t, language } = useI18n();
+  const [entry, setEntry] = useState(item.entry);
+  const [rawUrl, setRawUrl] = useState<string | null>(null);
+  const [regions, setRegions] = useState<Region[]>(item.entry.manualRegions);
+  const [phase, setPhase] = useState<"idle" | "opening" | "saving" | "redacting">("idle");
+  const [reason, setReason] = useState("");
+  const [rejectError, setRejectError] = useState<Message | null>(null);
+  const [imageBust, setImageBust] = useState(0);
+  const e = entry;
+
+  useEffect(() => () => void (rawUrl && URL.revokeObjectURL(rawUrl)), [rawUrl]);
+
+  const openRaw = async (): Promise<void> => {
+    setPhase("opening");
+    try {
+      setRawUrl(await fetchRawPhoto(e.id));
+    } catch (err) {
+      fail(err);
+    } finally {
+      setPhase("idle");
+    }
+  };
+
+  const saveRegions = async (): Promise<void> => {
+    setPhase("saving");
+    try {
+      let current = await putRegions(e.id, regions);
+      setEntry(current);
+      setPhase("redacting");
+      const deadline = Date.now() + REDACTION_WAIT_MS;
+      while (
+        (current.redactionStatus === "queued" || current.redactionStatus === "processing") &&
+        Date.now() < deadline
+      ) {
+        await new Promise((r) => setTimeout(r, 750));
+        current = await fetchEntry(e.id);
+      }
+      setEntry(current);
+      setImageBust((n) => n + 1);
+      onRegionsSettled(current);
+    } catch (err) {
+      fail(err);
+    } finally {
+      setPhase("idle");
+    }
+  };
+
+  const reject = (ev: FormEvent): void => {
+    ev.preventDefault();
+    if (reason.trim() === "") {
+      setRejectError(
+        () => (tr: Translate) => tr("error.required", { field: tr("review.rejectReason") }),
+      );
+      rejectRef.current?.focus();
+      return;
+    }
+    setRejectError(null);
+    onReject(reason);
+  };
+
+  const hasRendition = e.redactionStatus === "done";
+  return (
+    <section className="review-detail" aria-labelledby="detail-heading">
+      <h2 id="detail-heading">
+        {e.maskedName} · {e.caseNumber}
+      </h2>
+      {!item.actionable && (
+        <p className="notice" role="note">
+          {fourEyesReason(item, user, t)}
+        </p>
+      )}
+      {item.attention.length > 0 && (
+        <div className="attention">
+          <h3>{t("review.attention")}</h3>
+          <ul>
+            {item.attention.map((a) => (
+              <li key={a}>{t(attentionKeys[a])}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <dl className="facts">
+        <dt>{t("entries.name")}</dt>
+        <dd>
+          {e.fullName} ({t("entries.onScreens", { name: e.maskedName })})
+        </dd>
+        <dt>{t("entries.kind")}</dt>
+        <dd>{t(kindKeys[e.kind])}</dd>
+        <dt>{t("entries.court")}</dt>
+        <dd>{e.court}</dd>
+        <dt>{t("entries.obligation")}</dt>
+        <dd>{e.obligation || "—"}</dd>
+        <dt>{t("review.amount")}</dt>
+        <dd>{formatAmount(e.amountMinor, e.currency, language)}</dd>
+        <dt>{t("entries.dates")}</dt>
+        <dd>
+          {e.listingDate} – {e.expiryDate}
+        </dd>
+        <dt>{t("entries.districts")}</dt>
+        <dd>{e.districtIds.map(districtName).join(", ")}</dd>
+        <dt>{t("entries.photo")}</dt>
+        <dd>
+          {t(redactionKeys[e.redactionStatus])}
+          {e.redactionReason && <span className="muted"> — {e.redactionReason}</span>}
+        </dd>
+      </dl>
+
+      {e.hasPhoto && (
+        <div className="photos">
+          <figure>
+            <figcaption>{t("review.redacted")}</figcaption>
+            {hasRendition ? (
+              <img
+                className="rendition"
+                src={`${renditionUrl(e)}&n=${imageBust}`}
+                alt={t("review.redactedAlt", { name: e.maskedName })}
+                width={300}
+                height={400}
+              />
+            ) : (
+              <p className="no-image">{t("review.noRendition")}</p>
+            )}
+          </figure>
+          <div className="original">
+            <h3>{t("review.original")}</h3>
+            {rawUrl === null ? (
+              <>
+                <p className="hint">{t("review.originalAudited")}</p>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={phase !== "idle"}
+                  onClick={() => void openRaw()}
+                >
+                  {phase === "opening" ? t("common.loading") : t("review.openOriginal")}
+                </button>
+              </>
+            ) : (
+              <>
+                <RegionEditor
+                  src={rawUrl}
+                  alt={t("review.originalAlt", { name: e.maskedName })}
+                  regions={regions}
+                  onChange={setRegions}
+                />
+                <div className="toolbar">
+                  <button
+                    type="button"
+                    disabled={phase !== "idle"}
+                    onClick={() => void saveRegions()}
+                  >
+                    {phase === "saving"
+                      ? t("common.saving")
+                      : phase === "redacting"
+                        ? t("review.redacting")
+                        : t("review.saveRegions")}
+                  </button>
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() => {
+                      setRawUrl(null);
+                      setRegions(e.manualRegions);
+                    }}
+                  >
+                    {t("review.closeOriginal")}
+                  </button>
+                </div>
+                <p className="hint">{t("review.regionsNote")}</p>
+              </>
+            )}
+          </div>
+        </div>
+      )}
+
+      {item.actionable && (
+        <div className="decide">
+          <button
+            type="button"
+            aria-keyshortcuts="a"
+            disabled={busy || phase !== "idle"}
+            onClick={onApprove}
+          >
+            {t("review.approve")}
+          </button>
+          <form onSubmit={reject} noValidate aria-label={t("review.rejectForm")}>
+            <FormAlert message={rejectError?.(t) ?? null} />
+            <label>
+              {t("review.rejectReason")}
+              <textarea
+                ref={rejectRef}
+                value={reason}
+                onChange={(ev) => setReason(ev.target.value)}
+                maxLength={500}
+                rows={2}
+                aria-keyshortcuts="r"
+                aria-invalid={rejectError !== null || undefined}
+              />
+            </label>
+            <button type="submit" className="danger" disabled={busy}>
+              {t("review.reject")}
+            </button>
+          </form>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,67 @@
+import { useCallback, useEffect, useRef, useState, type DependencyList } from "react";
+import type { ConsoleTopic } from "../../../shared/schemas/consoleChanged";
+import { subscribeConsoleChanges } from "./consoleSocket";
+import type { Fail } from "./useFail";
+
+/** What a page shows of data it loads: the last good data, when it came, and the last failure. */
+export interface Loader<T> {
+  /** Null until the first load succeeded; kept while a later load fails. */
+  data: T | null;
+  loadedAt: Date | null;
+  /** The failure's sentence; cleared by the next load that succeeds. */
+  error: string | null;
+  /** Loads again now (after a change the page made, or on "Refresh"). */
+  reload: () => Promise<void>;
+  /** Shows a failure of something loaded beside the data (e.g. the districts) in the same place. */
+  setError: (text: string | null) => void;
+}
+
+/**
+ * Loads data when the page opens and again whenever `deps` change, and every `refreshMs`
+ * when given, and at once whenever the server says one of `live` topics changed; failures go
+ * through `fail`, so an ended session signs out instead.
+ */
+export function useLoader<T>(
+  load: () => Promise<T>,
+  fail: Fail,
+  {
+    refreshMs,
+    deps = [],
+    live = [],
+  }: { refreshMs?: number; deps?: DependencyList; live?: readonly ConsoleTopic[] } = {},
+): Loader<T> {
+  const [data, setData] = useState<T | null>(null);
+  const [loadedAt, setLoadedAt] = useState<Date | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  // The latest closures, so a reload uses today's filter and language without restarting the timer.
+  const latest = useRef({ load, fail });
+  useEffect(() => {
+    latest.current = { load, fail };
+  });
+
+  const reload = useCallback(async (): Promise<void> => {
+    try {
+      setData(await latest.current.load());
+      setLoadedAt(new Date());
+      setError(null);
+    } catch (err) {
+      latest.current.fail(err, setError);
+    }
+  }, []);
+
+  useEffect(() => {
+    void reload();
+    if (refreshMs === undefined) return;
+    const timer = window.setInterval(() => void reload(), refreshMs);
+    return () => window.clearInterval(timer);
+    // Loads again when what is asked for changes; a language switch changes no data.
+  }, [reload, refreshMs, ...deps]);
+
+  const liveKey = live.join(",");
+  useEffect(() => {
+    if (liveKey === "") return;
+    return subscribeConsoleChanges(liveKey.split(",") as ConsoleTopic[], () => void reload());
+  }, [reload, liveKey]);
+
+  return { data, loadedAt, error, reload, setError };
+}

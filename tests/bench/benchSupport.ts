@@ -1,0 +1,190 @@
+/** What the delivery benchmarks share: the real server as a process, its API, the kiosk processes. */
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { hashToken } from "../../server/services/screenPairing";
+
+const root = join(import.meta.dirname, "../..");
+
+/** The p-th percentile (nearest rank) of some values; NaN when there are none. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[at] ?? Number.NaN;
+}
+
+/** Starts `signage serve` on `port` (0: any) over `dataDir`; resolves with its base URL. */
+export function startServer(
+  dataDir: string,
+  port = 0,
+  children: ChildProcess[] = [],
+): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, "bin/signage.js"), "serve"], {
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        SIGNAGE_DATA_DIR: dataDir,
+        LOG_LEVEL: "warn",
+        SIGNAGE_REDACTION_WORKERS: "1",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    children.push(child);
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 30_000);
+    child.stderr?.on("data", (c: Buffer) => {
+      err += c.toString();
+      const m = /serving on (http:\/\/[\d.]+:\d+)/.exec(err);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] });
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`server exited ${code}: ${err}`)));
+  });
+}
+
+/** One API call as the console makes it (Origin header, session cookie). */
+export async function call(
+  url: string,
+  path: string,
+  init: { method?: string; body?: unknown; cookie?: string },
+): Promise<{ status: number; body: unknown; cookie?: string }> {
+  const res = await fetch(`${url}${path}`, {
+    method: init.method ?? "GET",
+    headers: {
+      Origin: url,
+      ...(init.body !== undefined ? { "Content-Type": "application/json" } : {}),
+      ...(init.cookie ? { Cookie: init.cookie } : {}),
+    },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  const setCookie = res.headers.getSetCookie().find((c) => c.startsWith("signage_session="));
+  return {
+    status: res.status,
+    body: await res.json().catch(() => undefined),
+    ...(setCookie ? { cookie: setCookie.split(";")[0] ?? "" } : {}),
+  };
+}
+
+/** The answer, or an error naming what failed and what the server said. */
+export function must<T extends { status: number; body: unknown }>(
+  r: T,
+  expected: number,
+  what: string,
+): T {
+  if (r.status !== expected) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r;
+}
+
+/** Collects matching reports from child processes until `count` arrive or `ms` pass. */
+export function collect<M, T>(
+  kids: ChildProcess[],
+  match: (m: M) => T | undefined,
+  count: number,
+  ms: number,
+): Promise<T[]> {
+  return new Promise((resolve) => {
+    const found: T[] = [];
+    const finish = (): void => {
+      clearTimeout(timer);
+      for (const k of kids) k.off("message", onMessage);
+      resolve(found);
+    };
+    const onMessage = (m: M): void => {
+      const t = match(m);
+      if (t === undefined) return;
+      found.push(t);
+      if (found.length >= count) finish();
+    };
+    const timer = setTimeout(finish, ms);
+    for (const k of kids) k.on("message", onMessage);
+  });
+}
+
+/** Forks `procs` kiosk processes running `script` (next to this file) under tsx. */
+export function forkKiosks(
+  script: string,
+  procs: number,
+  children: ChildProcess[],
+): ChildProcess[] {
+  return Array.from({ length: procs }, () => {
+    const k = fork(join(import.meta.dirname, script), [], {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
+    children.push(k);
+    return k;
+  });
+}
+
+/**
+ * First-run set-up of a benchmark server: an admin, district "bench", a moderator (a second
+ * user, for four eyes); returns both session cookies.
+ */
+export async function setUpBench(url: string): Promise<{ admin: string; moderator: string }> {
+  const admin = must(
+    await call(url, "/api/setup", {
+      method: "POST",
+      body: { email: "admin@bench.test", displayName: "Bench", password: "bench password 1234" },
+    }),
+    201,
+    "set-up",
+  ).cookie;
+  must(
+    await call(url, "/api/districts", {
+      method: "POST",
+      cookie: admin ?? "",
+      body: { id: "bench", parentId: null, nameZh: "测试区", nameEn: "Bench" },
+    }),
+    201,
+    "district",
+  );
+  must(
+    await call(url, "/api/users", {
+      method: "POST",
+      cookie: admin ?? "",
+      body: {
+        email: "moderator@bench.test",
+        displayName: "Moderator",
+        roles: [{ role: "moderator", scope: "*" }],
+        password: "moderator password 1234",
+      },
+    }),
+    201,
+    "moderator",
+  );
+  const moderator = must(
+    await call(url, "/api/auth/login", {
+      method: "POST",
+      body: { email: "moderator@bench.test", password: "moderator password 1234" },
+    }),
+    200,
+    "moderator sign-in",
+  ).cookie;
+  return { admin: admin ?? "", moderator: moderator ?? "" };
+}
+
+/**
+ * Seeds `n` paired screens of district "bench" and returns their device tokens. Pairing that
+ * many through the code flow would take hours of rate limits; this writes them straight into
+ * the database the server uses.
+ */
+export function seedScreens(dataDir: string, n: number): string[] {
+  const tokens = Array.from({ length: n }, () => randomBytes(32).toString("base64url"));
+  const db = new Database(join(dataDir, "signage.db"));
+  db.pragma("busy_timeout = 5000");
+  const insert = db.prepare(
+    `insert into screens (id, name, district_id, location, state, token_hash, paired_at)
+     values (?, ?, 'bench', '', 'active', ?, ?)`,
+  );
+  const at = new Date().toISOString();
+  db.transaction(() => {
+    tokens.forEach((t, i) => insert.run(randomUUID(), `bench-${i}`, hashToken(t), at));
+  })();
+  db.close();
+  return tokens;
+}

@@ -1,0 +1,318 @@
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectText, launchChromium } from "../support/browser";
+import {
+  checkBothLanguages,
+  consoleShots,
+  expectPageHeading,
+  openSignedIn,
+  requireConsoleBuild,
+} from "../support/console";
+import { createUser, type TestUser } from "../support/principals";
+import {
+  adminSessionValue,
+  api,
+  createDistrict,
+  postJson,
+  useTestServer,
+} from "../support/testServer";
+
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  requireConsoleBuild();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  for (const c of contexts) await c.close();
+  await browser.close();
+});
+
+interface EffectiveSchedule {
+  fromDistrictId: string | null;
+  schedule: { timeZone: string; windows: Record<string, unknown>[] } | null;
+}
+
+async function scheduleOnServer(user: TestUser, baseUrl: string, id: string) {
+  const res = await user.fetch(`${baseUrl}/api/districts/${id}/schedule`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as EffectiveSchedule;
+}
+
+/** The page y of a time of day (minutes) in a day column of the timeline. */
+async function dayColumn(page: Page, isoDay: number) {
+  const box = await page
+    .locator(".tl-day")
+    .nth(isoDay - 1)
+    .boundingBox();
+  if (!box) throw new Error("no timeline column");
+  return {
+    x: box.x + box.width / 2,
+    y: (minutes: number) => box.y + (minutes / 1440) * box.height,
+  };
+}
+
+describe("schedules page", () => {
+  const server = useTestServer({}, async (t) => {
+    await createDistrict(t.baseUrl, "dalian");
+    await createDistrict(t.baseUrl, "zhongshan", "dalian");
+    // The city plays its announcements every morning; zhongshan inherits that.
+    const res = await api(`${t.baseUrl}/api/districts/dalian/schedule`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        windows: [
+          {
+            id: "mornings",
+            days: [1, 2, 3, 4, 5],
+            start: "07:00",
+            end: "10:00",
+            playlist: [{ type: "announcementsTagged", tag: "city" }],
+            dwellSeconds: 20,
+          },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it("an admin creates a district under the city", async () => {
+    const t = server();
+    const opened = await openSignedIn(browser, t.baseUrl, adminSessionValue(t.baseUrl), {
+      hash: "#schedules",
+    });
+    contexts.push(opened.context);
+    const { page } = opened;
+    await expectPageHeading(page, "Schedules");
+    await page.getByRole("button", { name: "New district…" }).click();
+    const form = page.getByRole("form", { name: "New district" });
+    await form.getByLabel("District id").fill("Xigang!");
+    await form.getByLabel("Belongs to").selectOption("dalian");
+    await form.getByRole("button", { name: "Create district" }).click();
+    await expectText(
+      form.getByRole("alert"),
+      "The district id is 2–64 lowercase letters, digits or “-”, starting with a letter or digit.",
+    );
+    await form.getByLabel("District id").fill("xigang");
+    await form.getByLabel("Chinese name").fill("西岗区");
+    await form.getByLabel("English name").fill("Xigang");
+    await checkBothLanguages(page, "schedules-new-district", { zh: "排期", en: "Schedules" });
+    await form.getByRole("button", { name: "Create district" }).click();
+    await expectText(page.getByRole("status"), "Created Xigang (xigang).");
+    const res = await api(`${t.baseUrl}/api/districts/xigang`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { district: unknown }).district).toMatchObject({
+      id: "xigang",
+      parentId: "dalian",
+      nameZh: "西岗区",
+      nameEn: "Xigang",
+    });
+    // The new district is chosen, and it inherits the city's schedule.
+    await expectText(
+      page.getByTestId("schedule-source"),
+      /^Xigang \(xigang\) has no schedule of its own and plays the schedule of dalian district \(dalian\)\./,
+    );
+  });
+
+  it("draws a window by mouse, sets it up by keyboard, saves, previews it, and inherits again", async () => {
+    const t = server();
+    const operator = await createUser(t.baseUrl, "Planner", [{ role: "operator", scope: "*" }]);
+    const published = await postJson(`${t.baseUrl}/api/announcements`, {
+      title: "社区献血日",
+      body: "周二上午在中山广场。",
+      language: "zh-CN",
+    });
+    expect(published.status).toBe(201);
+    const opened = await openSignedIn(browser, t.baseUrl, operator.cookie, {
+      hash: "#schedules",
+    });
+    contexts.push(opened.context);
+    const { page } = opened;
+    await expectPageHeading(page, "Schedules");
+    // A plain operator cannot create districts.
+    expect(await page.getByRole("button", { name: "New district…" }).count()).toBe(0);
+    await page.getByLabel("District", { exact: true }).selectOption("zhongshan");
+    await expectText(
+      page.getByTestId("schedule-source"),
+      "zhongshan district (zhongshan) has no schedule of its own and plays the schedule of dalian district (dalian). Saving here gives it its own schedule, starting from a copy of that one.",
+    );
+    // The inherited window is drawn on Monday to Friday.
+    expect(await page.getByRole("button", { name: /^Window 1, / }).count()).toBe(5);
+
+    // Drag on Tuesday from 11:00 to 13:00: a new window, opened in the form.
+    await page.locator(".timeline").scrollIntoViewIfNeeded();
+    let tue = await dayColumn(page, 2);
+    await page.mouse.move(tue.x, tue.y(11 * 60) + 1);
+    await page.mouse.down();
+    await page.mouse.move(tue.x, tue.y(12 * 60), { steps: 4 });
+    await page.mouse.move(tue.x, tue.y(13 * 60) + 1, { steps: 4 });
+    await page.mouse.up();
+    await expectText(page.getByRole("status"), "Added window 2; its settings are below.");
+    const form = page.getByRole("region", { name: "Window 2" });
+    expect(await form.getByLabel("Start").inputValue()).toBe("11:00");
+    expect(await form.getByLabel("End").inputValue()).toBe("13:00");
+    expect(await form.getByRole("checkbox", { name: "Tuesday" }).isChecked()).toBe(true);
+
+    // Stretch its bottom edge to 14:00.
+    tue = await dayColumn(page, 2);
+    const edge = await page
+      .getByRole("button", { name: "Window 2, Tue: Tue 11:00–13:00" })
+      .locator(".tl-edge.bottom")
+      .boundingBox();
+    if (!edge) throw new Error("no bottom edge");
+    await page.mouse.move(edge.x + edge.width / 2, edge.y + edge.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(tue.x, tue.y(13.5 * 60), { steps: 4 });
+    await page.mouse.move(tue.x, tue.y(14 * 60) + 1, { steps: 4 });
+    await page.mouse.up();
+    await expect.poll(() => form.getByLabel("End").inputValue()).toBe("14:00");
+
+    // The rest by keyboard: Wednesday too, red list and the announcement, 5 s, priority 3.
+    await form.getByRole("checkbox", { name: "Wednesday" }).focus();
+    await page.keyboard.press("Space");
+    await form.getByRole("checkbox", { name: "This district's red list" }).focus();
+    await page.keyboard.press("Space");
+    await form.getByRole("checkbox", { name: "社区献血日" }).focus();
+    await page.keyboard.press("Space");
+    await form.getByLabel("Seconds per slide").fill("5");
+    await form.getByLabel("Priority").fill("3");
+    // A wrong time is named before anything is sent.
+    await form.getByLabel("Start").fill("9:00");
+    await page.getByRole("button", { name: /^Save schedule of / }).click();
+    await expectText(
+      page.getByRole("alert").filter({ hasText: "Window 2" }),
+      'Window 2: Use a 24-hour local time "HH:MM", e.g. "07:30".',
+    );
+    expect((await scheduleOnServer(operator, t.baseUrl, "zhongshan")).fromDistrictId).toBe(
+      "dalian",
+    );
+    await form.getByLabel("Start").fill("09:00");
+    await page.getByLabel("Idle slide title (optional)").fill("夜间休息");
+    // Choosing another district with unsaved changes asks first; staying keeps the draft.
+    await page.getByLabel("District", { exact: true }).selectOption("dalian");
+    const ask = page.getByRole("group", { name: "Unsaved changes" });
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(
+      "Discard and switch",
+    );
+    await ask.getByRole("button", { name: "Stay here" }).click();
+    expect(await ask.count()).toBe(0);
+    expect(await page.getByLabel("District", { exact: true }).inputValue()).toBe("zhongshan");
+    expect(await form.getByLabel("Start").inputValue()).toBe("09:00");
+    await checkBothLanguages(page, "schedules", { zh: "排期", en: "Schedules" });
+    await page
+      .getByRole("button", { name: "Save schedule of zhongshan district (zhongshan)" })
+      .click();
+    await expectText(
+      page.getByRole("status"),
+      "Saved the schedule of zhongshan district (zhongshan); its screens switch at once.",
+    );
+    const saved = await scheduleOnServer(operator, t.baseUrl, "zhongshan");
+    expect(saved.fromDistrictId).toBe("zhongshan");
+    expect(saved.schedule?.windows).toHaveLength(2);
+    expect(saved.schedule).toMatchObject({
+      timeZone: "Asia/Shanghai",
+      idleSlide: { title: "夜间休息", body: "" },
+    });
+    const announcementId = (published.body as { announcement: { id: string } }).announcement.id;
+    expect(saved.schedule?.windows[1]).toMatchObject({
+      days: [2, 3],
+      start: "09:00",
+      end: "14:00",
+      dwellSeconds: 5,
+      priority: 3,
+      playlist: [
+        { type: "discredited" },
+        { type: "redlist" },
+        { type: "announcement", id: announcementId },
+      ],
+    });
+    await expectText(
+      page.getByTestId("schedule-source"),
+      "zhongshan district (zhongshan) has its own schedule.",
+    );
+
+    // What plays on a Tuesday at 09:30 (2026-12-01 is a Tuesday), in Shanghai time.
+    const preview = page.getByRole("region", { name: "What plays at a given time" });
+    await preview.getByLabel("Date and time").fill("2026-12-01T09:30");
+    await preview.getByRole("button", { name: "Show what plays" }).click();
+    await expectText(
+      preview.getByTestId("preview-now"),
+      "Announcement “社区献血日” · slide 1 of 1",
+    );
+    expect(await preview.getByRole("row").nth(1).getByRole("cell").first().textContent()).toBe(
+      "12/01, 09:30:00",
+    );
+    await page.screenshot({ path: join(consoleShots, "schedules-preview-en.png"), fullPage: true });
+
+    // Delete the own schedule: asked first, then zhongshan inherits the city's again.
+    await page.getByRole("button", { name: "Delete own schedule (inherit again)" }).click();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Yes, delete");
+    await page.keyboard.press("Enter");
+    await expectText(
+      page.getByRole("status"),
+      "Deleted the schedule of zhongshan district (zhongshan); it plays the schedule of dalian district (dalian) again.",
+    );
+    expect((await scheduleOnServer(operator, t.baseUrl, "zhongshan")).fromDistrictId).toBe(
+      "dalian",
+    );
+  });
+});
+
+describe("emergency notices page", () => {
+  const server = useTestServer({}, async (t) => {
+    await createDistrict(t.baseUrl, "zhongshan");
+    await createDistrict(t.baseUrl, "xigang");
+  });
+
+  it("composes, previews, sends and clears a notice", async () => {
+    const t = server();
+    const operator = await createUser(t.baseUrl, "Duty", [{ role: "operator", scope: "*" }]);
+    const active = async () => {
+      const res = await operator.fetch(`${t.baseUrl}/api/emergencies`);
+      return ((await res.json()) as { emergencies: { title: string; districtIds: string[] }[] })
+        .emergencies;
+    };
+    const opened = await openSignedIn(browser, t.baseUrl, operator.cookie, {
+      hash: "#emergencies",
+    });
+    contexts.push(opened.context);
+    const { page } = opened;
+    await expectPageHeading(page, "Emergency notices");
+    await page.getByText("No emergency notice is active.").waitFor();
+    const form = page.getByRole("form", { name: "New emergency notice" });
+    await form.getByLabel("Title").fill("暴雨红色预警");
+    await form.getByRole("button", { name: "Preview" }).click();
+    await expectText(page.getByRole("alert").first(), "Pick at least one district.");
+    await form.getByLabel("Text").fill("请立即停止户外活动，远离河道和低洼地带。");
+    await form.getByRole("checkbox", { name: "zhongshan district (zhongshan)" }).check();
+    await form.getByRole("button", { name: "Preview" }).click();
+    const preview = page.getByRole("region", { name: "Preview: what the screens will show" });
+    await preview.waitFor();
+    await expectText(preview.getByTestId("emergency-preview"), /^暴雨红色预警/);
+    expect(await active()).toEqual([]);
+    await checkBothLanguages(page, "emergencies-preview", {
+      zh: "紧急通知",
+      en: "Emergency notices",
+    });
+    await preview.getByRole("button", { name: "Send to screens now" }).click();
+    await expectText(
+      page.getByRole("status"),
+      "Sent “暴雨红色预警” to zhongshan district (zhongshan).",
+    );
+    expect(await active()).toMatchObject([{ title: "暴雨红色预警", districtIds: ["zhongshan"] }]);
+    await page.getByRole("rowheader", { name: /^暴雨红色预警/ }).waitFor();
+    await checkBothLanguages(page, "emergencies", { zh: "紧急通知", en: "Emergency notices" });
+
+    await page.getByRole("button", { name: "Clear “暴雨红色预警”" }).click();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Yes, clear");
+    await page.keyboard.press("Enter");
+    await expectText(
+      page.getByRole("status"),
+      "Cleared “暴雨红色预警”; the screens return to their schedules.",
+    );
+    expect(await active()).toEqual([]);
+    await page.getByText("No emergency notice is active.").waitFor();
+  });
+});

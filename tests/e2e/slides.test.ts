@@ -1,0 +1,473 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultWebRoot } from "../../server/app";
+import type { EntryView } from "../../shared/schemas/entryView";
+import { silhouettePortrait } from "../fixtures/images";
+import { expectText, launchChromium } from "../support/browser";
+import { approveEntry, createEntryWithPhoto } from "../support/entryPublishing";
+import { buildAnnouncementInput } from "../support/factories";
+import {
+  emulateKioskShell,
+  startKioskBundleServer,
+  type KioskBundleServer,
+} from "../support/kioskBundleServer";
+import { createUser } from "../support/principals";
+import {
+  api,
+  postJson,
+  removeDataDir,
+  startTestServer,
+  type TestServer,
+} from "../support/testServer";
+
+const shots = join(import.meta.dirname, "../../test-results/e2e");
+const DWELL_S = 3;
+const LIST_ENTRIES = 10;
+const CONTEST_TEXT = "如认为信息有误，请于工作日致电 010-12368 或到执行法院立案窗口申请纠正";
+const CONTEST_URL = "https://court.example.cn/jiuzheng";
+/** Every screen shape a district may mount: 1080p and 4K, landscape and portrait. */
+const SCREENS = {
+  "1080p-landscape": { width: 1920, height: 1080 },
+  "1080p-portrait": { width: 1080, height: 1920 },
+  "4k-landscape": { width: 3840, height: 2160 },
+  "4k-portrait": { width: 2160, height: 3840 },
+} as const;
+
+/** The playlist of a schedule with one all-day window. */
+type Playlist = Record<string, unknown>[];
+
+/** What the stage holds: its layers, how many have content, and every element under it. */
+interface StageCount {
+  layers: number;
+  filled: number;
+  leaving: number;
+  elements: number;
+  documentElements: number;
+  titles: number;
+  title: string;
+}
+
+function stageCount(page: Page): Promise<StageCount> {
+  return page.evaluate(() => {
+    const stage = document.getElementById("stage");
+    const layers = stage ? Array.from(stage.children) : [];
+    return {
+      layers: layers.length,
+      filled: layers.filter((l) => l.childElementCount > 0).length,
+      leaving: layers.filter((l) => l.classList.contains("leaving")).length,
+      elements: stage?.querySelectorAll("*").length ?? 0,
+      documentElements: document.getElementsByTagName("*").length,
+      titles: document.querySelectorAll("[data-testid=slide-title]").length,
+      title: document.querySelector("[data-testid=slide-title]")?.textContent ?? "",
+    };
+  });
+}
+
+/** Resolves once no layer is fading out: one layer on screen, the other hidden. */
+async function settled(page: Page): Promise<void> {
+  await expect
+    .poll(async () => (await stageCount(page)).leaving, { timeout: 5_000, interval: 50 })
+    .toBe(0);
+}
+
+describe("slides on a street screen: two layers, a cross-fade, the list layout, the bundled font", () => {
+  let t: TestServer;
+  let browser: Browser;
+  let display: Page;
+  let listed: EntryView[];
+  /** The announcements' ids, by title. */
+  const announcementIds = new Map<string, string>();
+  const titles = ["中山路夜间施工", "图书馆闭馆维修", "Road closed for the marathon", "社区献血日"];
+
+  async function setSchedule(playlist: Playlist, dwellSeconds = DWELL_S): Promise<void> {
+    const res = await api(`${t.baseUrl}/api/districts/da/schedule`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        windows: [
+          {
+            id: "all-day",
+            days: [1, 2, 3, 4, 5, 6, 7],
+            start: "00:00",
+            end: "24:00",
+            playlist,
+            dwellSeconds,
+          },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+  }
+
+  /** Opens /display in `context` and pairs it in district "da" as an operator does. */
+  async function openPairedDisplay(context: BrowserContext, name: string): Promise<Page> {
+    const page = await context.newPage();
+    page.on("pageerror", (err) => console.error("display page error:", err));
+    await page.goto(`${t.baseUrl}/display`);
+    const code = page.getByTestId("pairing-code");
+    await code.waitFor({ state: "visible", timeout: 10_000 });
+    const res = await postJson(`${t.baseUrl}/api/screens/pair`, {
+      code: ((await code.textContent()) ?? "").replace(/\s/g, ""),
+      name,
+      districtId: "da",
+    });
+    expect(res.status).toBe(201);
+    await expectText(page.locator("#status"), /Online/);
+    return page;
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(join(defaultWebRoot, "display", "index.html")))
+      throw new Error('dist/display is missing: run "npm run build:web" before the e2e tests.');
+    mkdirSync(shots, { recursive: true });
+    t = await startTestServer();
+    const district = await postJson(`${t.baseUrl}/api/districts`, {
+      id: "da",
+      parentId: null,
+      nameZh: "大安区",
+      nameEn: "Da'an district",
+      contestText: CONTEST_TEXT,
+      contestUrl: CONTEST_URL,
+    });
+    expect(district.status).toBe(201);
+    for (const title of titles) {
+      const english = /^[A-Za-z]/.test(title);
+      const res = await postJson(
+        `${t.baseUrl}/api/announcements`,
+        buildAnnouncementInput({
+          title,
+          body: english ? "Use Zhongshan Road until 18:00." : "请市民注意出行安全，提前规划路线。",
+          language: english ? "en" : "zh-CN",
+          tags: ["slides"],
+        }),
+      );
+      expect(res.status).toBe(201);
+      announcementIds.set(title, (res.body as { announcement: { id: string } }).announcement.id);
+    }
+    await setSchedule([{ type: "announcementsTagged", tag: "slides" }]);
+
+    // Ten listed people, drawn silhouettes for photos, approved by a second user (four eyes).
+    const moderator = await createUser(t.baseUrl, "moderator", [
+      { role: "moderator", scope: "da" },
+    ]);
+    const created = await Promise.all(
+      Array.from({ length: LIST_ENTRIES }, async (_, i) =>
+        createEntryWithPhoto(t, await silhouettePortrait(20 + i * 33), {
+          kind: "discredited",
+          ...(i === 3
+            ? { subjectType: "organisation", fullName: "北京市东城区宏达建筑工程有限公司" }
+            : {}),
+          court: i % 2 === 0 ? "北京市东城区人民法院" : "北京市第二中级人民法院",
+          amountMinor: 1_000_000 * (i + 1) + 45_600,
+        }),
+      ),
+    );
+    listed = await Promise.all(
+      created.map(async (entry) => (await approveEntry(t, moderator, entry)).entry),
+    );
+    browser = await launchChromium();
+    display = await openPairedDisplay(
+      await browser.newContext({ viewport: SCREENS["1080p-landscape"] }),
+      "大安路口",
+    );
+    await expectText(display.getByTestId("slide-title"), new RegExp(`^(${titles.join("|")})$`));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+    if (t) removeDataDir(t.dataDir);
+  });
+
+  it("dissolves each slide into the next: the new layer fades in over the old, then the old is hidden", async () => {
+    await settled(display);
+    const samples = await display.evaluate(
+      () =>
+        new Promise<
+          { shown: number; leaving: number | null; leavingFilled: boolean; at: number }[]
+        >((resolve) => {
+          const out: {
+            shown: number;
+            leaving: number | null;
+            leavingFilled: boolean;
+            at: number;
+          }[] = [];
+          let fadeStart: number | null = null;
+          const sample = (): void => {
+            const now = performance.now();
+            const shown = document.querySelector("#stage > .slide.shown");
+            const leaving = document.querySelector("#stage > .slide.leaving");
+            if (leaving && fadeStart === null) fadeStart = now;
+            if (fadeStart !== null && shown) {
+              out.push({
+                shown: Number(getComputedStyle(shown).opacity),
+                leaving: leaving ? Number(getComputedStyle(leaving).opacity) : null,
+                leavingFilled: (leaving?.childElementCount ?? 0) > 0,
+                at: now - fadeStart,
+              });
+            }
+            if (fadeStart !== null && now - fadeStart > 1_200) resolve(out);
+            else requestAnimationFrame(sample);
+          };
+          requestAnimationFrame(sample);
+        }),
+    );
+    const midway = samples.filter((s) => s.shown > 0.05 && s.shown < 0.95);
+    console.info(
+      `cross-fade: ${samples.length} frames sampled, ${midway.length} mid-fade ` +
+        `(opacity ${midway.map((s) => s.shown.toFixed(2)).join(", ")})`,
+    );
+    expect(midway.length).toBeGreaterThanOrEqual(2);
+    // Beneath the one fading in, the old slide stays whole (no dip to the background)...
+    for (const s of midway) expect(s).toMatchObject({ leaving: 1, leavingFilled: true });
+    // ...and is hidden once the fade is over, leaving one opaque slide.
+    expect(samples.at(-1)).toMatchObject({ shown: 1, leaving: null });
+    expect(
+      await display.evaluate(() =>
+        Array.from(document.querySelectorAll("#stage > .slide:not(.shown)")).map(
+          (l) => getComputedStyle(l).visibility,
+        ),
+      ),
+    ).toEqual(["hidden"]);
+    expect(
+      await display.evaluate(() => {
+        const shown = document.querySelector("#stage > .slide.shown");
+        return shown ? getComputedStyle(shown).transitionDuration : "";
+      }),
+    ).toBe("0.6s");
+    // Whatever looks for the slide finds the one on screen only.
+    expect((await stageCount(display)).titles).toBe(1);
+  });
+
+  it("cuts without a fade when the viewer prefers reduced motion", async () => {
+    await display.emulateMedia({ reducedMotion: "reduce" });
+    try {
+      await settled(display);
+      const before = (await stageCount(display)).title;
+      const seen = await display.evaluate(
+        (first) =>
+          new Promise<{ leaving: boolean; partial: boolean }>((resolve) => {
+            let leaving = false;
+            let partial = false;
+            const started = performance.now();
+            const sample = (): void => {
+              const shown = document.querySelector("#stage > .slide.shown");
+              leaving ||= document.querySelector("#stage > .slide.leaving") !== null;
+              if (shown) partial ||= Number(getComputedStyle(shown).opacity) < 1;
+              const title = document.querySelector("[data-testid=slide-title]")?.textContent;
+              const changedAgo = title !== first ? performance.now() - started : 0;
+              if (changedAgo > 0 && performance.now() - started > 4_000)
+                resolve({ leaving, partial });
+              else requestAnimationFrame(sample);
+            };
+            requestAnimationFrame(sample);
+          }),
+        before,
+      );
+      expect(seen).toEqual({ leaving: false, partial: false });
+    } finally {
+      await display.emulateMedia({ reducedMotion: null });
+    }
+  });
+
+  it("keeps the stage to two layers and a bounded DOM over 2,000 slide changes", async () => {
+    // A kiosk of its own on a clock the test moves: 2,000 dwells of 3 s pass in seconds.
+    const context = await browser.newContext({ viewport: SCREENS["1080p-landscape"] });
+    await context.clock.install({ time: Date.now() });
+    const page = await openPairedDisplay(context, "快钟屏");
+    await expectText(page.getByTestId("slide-title"), new RegExp(`^(${titles.join("|")})$`));
+    await settled(page);
+    const first = await stageCount(page);
+    const seen = new Set<string>([first.title]);
+    let most = first;
+    const perStep = 50;
+    for (let step = 0; step < 2_000 / perStep; step += 1) {
+      // An even number of titles, an even step: one more dwell so the title moves on.
+      await page.clock.runFor((perStep + 1) * DWELL_S * 1000);
+      const now = await stageCount(page);
+      seen.add(now.title);
+      if (now.documentElements > most.documentElements) most = now;
+      expect(now.layers).toBe(2);
+      expect(now.filled).toBeLessThanOrEqual(2);
+      expect(now.titles).toBe(1);
+    }
+    // Once the last fade has settled: one slide on screen, the one before hidden behind it.
+    await settled(page);
+    const last = await stageCount(page);
+    console.info(
+      `after ${(2_000 / perStep) * (perStep + 1)} slide changes: stage ${last.elements} elements ` +
+        `(${first.elements} at the start, ${most.elements} at most), document ` +
+        `${last.documentElements} (${first.documentElements} at the start)`,
+    );
+    expect(seen.size).toBe(titles.length);
+    expect(last).toMatchObject({ layers: 2, filled: 2, leaving: 0, titles: 1 });
+    // Two layers of three nodes each (an announcement: kind, title, body), nothing else; and
+    // the rest of the document is as it was.
+    expect(most.elements).toBeLessThanOrEqual(2 + 2 * 3);
+    expect(last.documentElements - last.elements).toBe(first.documentElements - first.elements);
+    await context.close();
+  });
+
+  it("pages the discredited list 8 entries a slide, masked, with no photo, then the next page", async () => {
+    await setSchedule([{ type: "discredited", layout: "list" }]);
+    // The server's own evaluation says which entries each page holds, in rotation order.
+    const res = await api(`${t.baseUrl}/api/districts/da/timeline?hours=1`);
+    expect(res.status).toBe(200);
+    const { segments } = (await res.json()) as {
+      segments: { result: { list?: { itemIds: string[]; page: number; pages: number } } }[];
+    };
+    const pages = new Map(segments.map((s) => [s.result.list?.page, s.result.list?.itemIds ?? []]));
+    expect([...pages.keys()].sort()).toEqual([0, 1]);
+    const byId = new Map(listed.map((e) => [e.id, e]));
+    const onPage = (n: number) => (pages.get(n) ?? []).map((id) => byId.get(id));
+    expect(onPage(0)).toHaveLength(8);
+
+    const page = display.getByTestId("list-page");
+    await expectText(page, "1 / 2", 10_000);
+    const rows = display.getByTestId("list-entry");
+    expect(await rows.count()).toBe(8);
+    const names = await display.getByTestId("list-name").allTextContents();
+    // Masked by the server's rule: a person's given name replaced, an organisation's name kept.
+    expect(names).toEqual(onPage(0).map((e) => e?.maskedName));
+    expect(names.filter((n) => n.endsWith("某"))).toHaveLength(7);
+    const cases = await display.getByTestId("list-case").allTextContents();
+    expect(cases).toEqual(onPage(0).map((e) => e?.caseNumber));
+    const amount = onPage(0)[0]?.amountMinor ?? 0;
+    expect(await display.getByTestId("list-amount").first().textContent()).toBe(
+      `¥${(amount / 100).toLocaleString("en-US", { minimumFractionDigits: 2 })}`,
+    );
+    expect(await display.locator("#stage img").count()).toBe(0);
+    expect(await display.getByTestId("entry-contest").textContent()).toBe(
+      `${CONTEST_TEXT}${CONTEST_URL}`,
+    );
+    const html = await display.content();
+    for (const entry of listed)
+      if (entry.subjectType === "person") expect(html).not.toContain(entry.fullName);
+
+    await expectText(page, "2 / 2", (DWELL_S + 2) * 1000);
+    expect(await rows.count()).toBe(LIST_ENTRIES - 8);
+    expect(await display.getByTestId("list-case").allTextContents()).toEqual(
+      onPage(1).map((e) => e?.caseNumber),
+    );
+    await expectText(page, "1 / 2", (DWELL_S + 2) * 1000);
+  });
+
+  it("draws slide text in the bundled Noto Sans SC, fetched from the kiosk's own bundle only", async () => {
+    // The renderer served from dist/display apart from the server, as the installed kiosk loads
+    // it: every font it uses must come from there, none from the network.
+    const bundle: KioskBundleServer = await startKioskBundleServer(t.baseUrl);
+    const context = await browser.newContext({ viewport: SCREENS["1080p-landscape"] });
+    try {
+      await emulateKioskShell(context, t.baseUrl);
+      const requests: string[] = [];
+      context.on("request", (r) => requests.push(r.url()));
+      const page = await context.newPage();
+      await page.goto(bundle.url);
+      await page.getByTestId("pairing-code").waitFor({ state: "visible", timeout: 10_000 });
+      const fonts = await page.evaluate(async () => {
+        await document.fonts.ready;
+        const label = document.querySelector("#stage .slide.shown p");
+        const loaded = new Set<string>();
+        document.fonts.forEach((f) => {
+          if (f.family.replace(/"/g, "") === "Noto Sans SC" && f.status === "loaded")
+            loaded.add(f.weight);
+        });
+        return {
+          status: document.fonts.status,
+          family: label ? getComputedStyle(label).fontFamily : "",
+          loadedWeights: Array.from(loaded),
+          check: document.fonts.check('400 40px "Noto Sans SC"', "配对码"),
+        };
+      });
+      expect(fonts.status).toBe("loaded");
+      expect(fonts.family).toMatch(/^"Noto Sans SC"/);
+      expect(fonts.loadedWeights).toContain("400");
+      expect(fonts.check).toBe(true);
+      // What Chromium actually drew the glyphs with, not only what the style asked for.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("DOM.enable");
+      await cdp.send("CSS.enable");
+      const { root } = await cdp.send("DOM.getDocument");
+      const { nodeId } = await cdp.send("DOM.querySelector", {
+        nodeId: root.nodeId,
+        selector: "#stage .slide.shown p",
+      });
+      const { fonts: used } = await cdp.send("CSS.getPlatformFontsForNode", { nodeId });
+      console.info(`pairing label drawn with ${JSON.stringify(used)}`);
+      // The name is the font file's own ("Noto Sans SC Thin": the subsets are cut from the variable
+      // font); custom means a web font, which only the bundle provides.
+      expect(used).toHaveLength(1);
+      expect(used[0]?.familyName).toMatch(/^Noto Sans SC\b/);
+      expect(used[0]?.isCustomFont).toBe(true);
+
+      const origins = new Set(requests.map((u) => new URL(u).origin));
+      origins.delete(new URL(bundle.url).origin);
+      origins.delete(new URL(t.baseUrl).origin);
+      expect([...origins]).toEqual([]);
+      const fontRequests = requests.filter((u) => /\.woff2?$/.test(new URL(u).pathname));
+      expect(fontRequests.length).toBeGreaterThan(0);
+      for (const u of fontRequests) {
+        expect(u.startsWith(`${bundle.url}assets/`)).toBe(true);
+        expect(u).toMatch(/\.woff2$/);
+      }
+    } finally {
+      await context.close();
+      await bundle.close();
+    }
+  });
+
+  it("reads from across a street at 1080p and 4K, landscape and portrait: screenshots", async () => {
+    const layouts: [string, Playlist, string][] = [
+      ["list", [{ type: "discredited", layout: "list" }], "list-page"],
+      ["discredited", [{ type: "discredited" }], "entry-photo"],
+      [
+        "announcement",
+        [{ type: "announcement", id: announcementIds.get(titles[0] ?? "") }],
+        "slide-title",
+      ],
+    ];
+    for (const [name, playlist, testId] of layouts) {
+      // One long dwell: the same slide for every screenshot.
+      await setSchedule(playlist, 3600);
+      await display.getByTestId(testId).waitFor({ state: "attached", timeout: 10_000 });
+      for (const [screen, size] of Object.entries(SCREENS)) {
+        await display.setViewportSize(size);
+        await settled(display);
+        if (name === "discredited")
+          await expect
+            .poll(() =>
+              display.evaluate(
+                () =>
+                  document.querySelector<HTMLImageElement>("img[data-testid=entry-photo]")
+                    ?.naturalWidth ?? 0,
+              ),
+            )
+            .toBeGreaterThan(0);
+        // Nothing spills off the slide, and the smallest text is still large for the screen.
+        const fit = await display.evaluate(() => {
+          const slide = document.querySelector<HTMLElement>("#stage > .slide.shown");
+          if (!slide) return null;
+          const box = slide.getBoundingClientRect();
+          let smallest = Infinity;
+          let outside = 0;
+          for (const node of Array.from(slide.querySelectorAll<HTMLElement>("*"))) {
+            if (!node.childNodes.length || node.children.length) continue;
+            const r = node.getBoundingClientRect();
+            if (r.width === 0) continue;
+            smallest = Math.min(smallest, Number.parseFloat(getComputedStyle(node).fontSize));
+            if (r.bottom > box.bottom + 1 || r.right > box.right + 1) outside += 1;
+          }
+          return { smallest, outside, short: Math.min(innerWidth, innerHeight) };
+        });
+        expect(fit?.outside).toBe(0);
+        // At least 1.3 % of the short side: 14 px at 1080p, 28 px at 4K, and larger for all
+        // but the second-language labels.
+        expect(fit?.smallest ?? 0).toBeGreaterThanOrEqual((fit?.short ?? 0) * 0.013);
+        await display.screenshot({ path: join(shots, `slides-${name}-${screen}.png`) });
+      }
+      await display.setViewportSize(SCREENS["1080p-landscape"]);
+    }
+  }, 120_000);
+});

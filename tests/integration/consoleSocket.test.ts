@@ -1,0 +1,129 @@
+import { randomUUID } from "node:crypto";
+import { io, type Socket } from "socket.io-client";
+import { afterAll, describe, expect, it } from "vitest";
+import { progressReporter } from "../../server/routes/imports/router";
+import type { ServerToClientEvents } from "../../shared/protocol/events";
+import {
+  ImportProgressEventSchema,
+  type ImportProgressEvent,
+} from "../../shared/schemas/importProgress";
+import { buildCourtExportRows, toCsv } from "../fixtures/courtExport";
+import { createUser, type TestUser } from "../support/principals";
+import { createDistrict, pairKiosk, useTestServer } from "../support/testServer";
+
+type ConsoleSocket = Socket<ServerToClientEvents>;
+
+describe("console sockets: import progress to the user who started it, live notices to all", () => {
+  let operator: TestUser;
+  let other: TestUser;
+  const server = useTestServer({}, async (t) => {
+    await createDistrict(t.baseUrl, "da");
+    operator = await createUser(t.baseUrl, "operator", [{ role: "operator", scope: "da" }]);
+    other = await createUser(t.baseUrl, "other", [{ role: "operator", scope: "da" }]);
+  });
+  const sockets: ConsoleSocket[] = [];
+  afterAll(() => {
+    for (const s of sockets) s.disconnect();
+  });
+
+  /** A console socket as the browser opens it: session cookie, this server's Origin. */
+  function consoleSocket(
+    headers: Record<string, string>,
+    auth: Record<string, unknown> = { console: true },
+  ): Promise<ConsoleSocket> {
+    const s: ConsoleSocket = io(server().baseUrl, {
+      transports: ["websocket"],
+      forceNew: true,
+      reconnection: false,
+      auth,
+      extraHeaders: headers,
+    });
+    sockets.push(s);
+    return new Promise((resolve, reject) => {
+      s.once("connect", () => resolve(s));
+      s.once("connect_error", reject);
+    });
+  }
+
+  function importForm(progressId: string, rows: number): FormData {
+    const form = new FormData();
+    form.set("kind", "discredited");
+    form.set("districtIds", "da");
+    form.set("expiryDate", "2029-12-31");
+    form.set("progressId", progressId);
+    form.set("file", new Blob([new Uint8Array(toCsv(buildCourtExportRows(rows)))]), "export.csv");
+    return form;
+  }
+
+  it("sends the importing user's consoles every phase, in order, ending with done = total; nobody else", async () => {
+    const origin = server().baseUrl;
+    const mine = await consoleSocket({ Cookie: operator.cookie, Origin: origin });
+    const theirs = await consoleSocket({ Cookie: other.cookie, Origin: origin });
+    const seen: ImportProgressEvent[] = [];
+    const leaked: unknown[] = [];
+    mine.on("import:progress", (e) => seen.push(ImportProgressEventSchema.parse(e)));
+    theirs.on("import:progress", (e) => leaked.push(e));
+    const progressId = randomUUID();
+    const res = await operator.fetch(`${origin}/api/imports`, {
+      method: "POST",
+      body: importForm(progressId, 600),
+    });
+    expect(res.status).toBe(201);
+    await expect.poll(() => seen.at(-1)?.phase).toBe("done");
+    expect(seen.every((e) => e.progressId === progressId)).toBe(true);
+    const phases = [...new Set(seen.map((e) => e.phase))];
+    expect(phases).toEqual(["parsing", "checking", "saving", "done"]);
+    expect(seen.at(-1)).toMatchObject({ done: 600, total: 600 });
+    expect(leaked).toEqual([]);
+  });
+
+  it("refuses a console socket without a session, with another site's Origin, or a bad progressId", async () => {
+    const origin = server().baseUrl;
+    await expect(consoleSocket({ Origin: origin })).rejects.toMatchObject({
+      data: { code: "unauthenticated", message: "Sign in to the console first." },
+    });
+    await expect(
+      consoleSocket({ Cookie: operator.cookie, Origin: "https://evil.example" }),
+    ).rejects.toMatchObject({ data: { code: "unauthenticated" } });
+    await expect(
+      consoleSocket({ Cookie: "signage_session=not-a-session", Origin: origin }),
+    ).rejects.toMatchObject({ data: { message: "Your session has ended; sign in again." } });
+    const bad = await operator.fetch(`${origin}/api/imports`, {
+      method: "POST",
+      body: importForm("not-a-uuid", 1),
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: "validation_failed" } });
+  });
+
+  it("tells every open console when a screen comes or goes, so its pages reload live", async () => {
+    const origin = server().baseUrl;
+    const watching = await consoleSocket({ Cookie: other.cookie, Origin: origin });
+    const topics: string[] = [];
+    watching.on("console:changed", (e) => topics.push(e.topic));
+    const { socket } = await pairKiosk(origin, "da");
+    await expect.poll(() => topics.includes("screens")).toBe(true);
+    topics.length = 0;
+    socket.disconnect();
+    await expect.poll(() => topics.includes("screens"), { timeout: 3_000 }).toBe(true);
+  });
+});
+
+describe("progressReporter", () => {
+  it("passes every phase change and the end at once, and at most one step per 200 ms within a phase", () => {
+    let now = 0;
+    const sent: string[] = [];
+    const report = progressReporter(
+      randomUUID(),
+      (e) => sent.push(`${e.phase}:${e.done}`),
+      () => now,
+    );
+    report({ phase: "checking", done: 0, total: 10 });
+    report({ phase: "checking", done: 5, total: 10 });
+    now = 250;
+    report({ phase: "checking", done: 8, total: 10 });
+    report({ phase: "saving", done: 0, total: 10 });
+    report({ phase: "done", done: 10, total: 10 });
+    expect(sent).toEqual(["checking:0", "checking:8", "saving:0", "done:10"]);
+  });
+});
