@@ -122,6 +122,43 @@ export function forkKiosks(
 }
 
 /**
+ * Seeds `kiosks` screens, forks `procs` kiosk processes running `script`, hands each its share
+ * of the tokens (with `extra` fields in the connect message), and waits until every process
+ * reports its kiosks connected and synced. Returns the processes and how many connected.
+ */
+export async function connectFleet(opts: {
+  script: string;
+  dataDir: string;
+  url: string;
+  kiosks: number;
+  procs: number;
+  children: ChildProcess[];
+  extra?: Record<string, unknown>;
+  log: (s: string) => void;
+}): Promise<{ kids: ChildProcess[]; connected: number }> {
+  const tokens = seedScreens(opts.dataDir, opts.kiosks);
+  const kids = forkKiosks(opts.script, opts.procs, opts.children);
+  const reports = collect<{ type: string; count?: number }, number>(
+    kids,
+    (m) => (m.type === "connected" ? (m.count ?? 0) : undefined),
+    opts.procs,
+    300_000,
+  );
+  const started = Date.now();
+  kids.forEach((k, i) =>
+    k.send({
+      type: "connect",
+      url: opts.url,
+      tokens: tokens.filter((_, j) => j % opts.procs === i),
+      ...opts.extra,
+    }),
+  );
+  const connected = (await reports).reduce((a, b) => a + b, 0);
+  opts.log(`${connected} kiosks connected and synced in ${Date.now() - started} ms`);
+  return { kids, connected };
+}
+
+/**
  * First-run set-up of a benchmark server: an admin, district "bench", a moderator (a second
  * user, for four eyes); returns both session cookies.
  */

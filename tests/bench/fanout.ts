@@ -26,10 +26,9 @@ import { buildEntryInput } from "../support/entryFactory";
 import {
   call,
   collect,
-  forkKiosks,
+  connectFleet,
   must,
   percentile,
-  seedScreens,
   setUpBench,
   startServer,
 } from "./benchSupport";
@@ -55,24 +54,15 @@ async function main(): Promise<void> {
   const { child: server, url } = await startServer(dataDir, 0, children);
   log(`server at ${url}`);
   const { admin, moderator } = await setUpBench(url);
-  const tokens = seedScreens(dataDir, kiosks);
-  const kids = forkKiosks("fanoutKiosks.ts", procs, children);
-  const connectedReports = collect<FromKiosks, number>(
-    kids,
-    (m) => (m.type === "connected" ? m.count : undefined),
+  const { kids, connected } = await connectFleet({
+    script: "fanoutKiosks.ts",
+    dataDir,
+    url,
+    kiosks,
     procs,
-    180_000,
-  );
-  const started = Date.now();
-  kids.forEach((k, i) =>
-    k.send({
-      type: "connect",
-      url,
-      tokens: tokens.filter((_, j) => j % procs === i),
-    } satisfies ToKiosks),
-  );
-  const connected = (await connectedReports).reduce((a, b) => a + b, 0);
-  log(`${connected} kiosks connected and synced in ${Date.now() - started} ms`);
+    children,
+    log,
+  });
 
   const created = must(
     await call(url, "/api/entries", {

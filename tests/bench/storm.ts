@@ -32,10 +32,9 @@ import { buildEntryInput } from "../support/entryFactory";
 import {
   call,
   collect,
-  forkKiosks,
+  connectFleet,
   must,
   percentile,
-  seedScreens,
   setUpBench,
   startServer,
 } from "./benchSupport";
@@ -118,25 +117,16 @@ async function main(): Promise<void> {
     200,
     "approve",
   );
-  const tokens = seedScreens(dataDir, kiosks);
-  const kids = forkKiosks("stormKiosks.ts", procs, children);
-  const connectedReports = collect<FromStormKiosks, number>(
-    kids,
-    (m) => (m.type === "connected" ? m.count : undefined),
+  const { kids, connected } = await connectFleet({
+    script: "stormKiosks.ts",
+    dataDir,
+    url,
+    kiosks,
     procs,
-    300_000,
-  );
-  const started = Date.now();
-  kids.forEach((k, i) =>
-    k.send({
-      type: "connect",
-      url,
-      tokens: tokens.filter((_, j) => j % procs === i),
-      lockstep: values.lockstep,
-    } satisfies ToStormKiosks),
-  );
-  const connected = (await connectedReports).reduce((a, b) => a + b, 0);
-  log(`${connected} kiosks connected and synced in ${Date.now() - started} ms`);
+    children,
+    extra: { lockstep: values.lockstep },
+    log,
+  });
   await sleep(1_000);
 
   await stop(server, "SIGKILL");

@@ -1,28 +1,18 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { readFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectText, launchChromium } from "../support/browser";
+import { describe, expect, it } from "vitest";
+import { expectText } from "../support/browser";
 import {
   checkBothLanguages,
   expectPageHeading,
   openSignedIn,
-  requireConsoleBuild,
+  useConsoleBrowser,
 } from "../support/console";
 import { buildEntryInput } from "../support/entryFactory";
 import { createUser } from "../support/principals";
 import { adminSessionValue, api, createDistrict, useTestServer } from "../support/testServer";
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  requireConsoleBuild();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser.close();
-});
+const ui = useConsoleBrowser();
 
 interface Verification {
   ok: boolean;
@@ -58,10 +48,10 @@ describe("audit page", () => {
       ids.push(((await res.json()) as { entry: { id: string } }).entry.id);
     }
 
-    const opened = await openSignedIn(browser, t.baseUrl, adminSessionValue(t.baseUrl), {
+    const opened = await openSignedIn(ui.browser, t.baseUrl, adminSessionValue(t.baseUrl), {
       hash: "#audit",
     });
-    contexts.push(opened.context);
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "Audit log");
     const verified = (
@@ -143,8 +133,8 @@ describe("audit page", () => {
   it("is not offered to a district admin", async () => {
     const t = server();
     const local = await createUser(t.baseUrl, "Local", [{ role: "admin", scope: "zhongshan" }]);
-    const opened = await openSignedIn(browser, t.baseUrl, local.cookie, { hash: "#audit" });
-    contexts.push(opened.context);
+    const opened = await openSignedIn(ui.browser, t.baseUrl, local.cookie, { hash: "#audit" });
+    ui.contexts.push(opened.context);
     await expectPageHeading(opened.page, "Not available to you");
     expect(await opened.page.getByRole("table").count()).toBe(0);
   });

@@ -1,11 +1,11 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectText, launchChromium } from "../support/browser";
+import type { Page } from "playwright-core";
+import { afterAll, describe, expect, it } from "vitest";
+import { expectText } from "../support/browser";
 import {
   checkBothLanguages,
   expectPageHeading,
   openSignedIn,
-  requireConsoleBuild,
+  useConsoleBrowser,
 } from "../support/console";
 import { buildEntryInput } from "../support/entryFactory";
 import { createUser } from "../support/principals";
@@ -18,18 +18,11 @@ import {
   type KioskSocket,
 } from "../support/testServer";
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const ui = useConsoleBrowser();
 const sockets: KioskSocket[] = [];
 
-beforeAll(async () => {
-  requireConsoleBuild();
-  browser = await launchChromium();
-});
-afterAll(async () => {
+afterAll(() => {
   for (const s of sockets) s.disconnect();
-  for (const c of contexts) await c.close();
-  await browser.close();
 });
 
 /** The row of a table whose row header is `name`. */
@@ -74,10 +67,10 @@ describe("overview page", () => {
     const { version } = await syncKiosk(east.socket, 0);
     east.socket.emit("kiosk:applied", { version });
 
-    const opened = await openSignedIn(browser, t.baseUrl, adminSessionValue(t.baseUrl), {
+    const opened = await openSignedIn(ui.browser, t.baseUrl, adminSessionValue(t.baseUrl), {
       hash: "#dashboard",
     });
-    contexts.push(opened.context);
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "Overview");
     await expectText(page.getByRole("region", { name: "Waiting for review" }).locator(".big"), "3");
@@ -123,8 +116,10 @@ describe("overview page", () => {
   it("shows an operator no audit records", async () => {
     const t = server();
     const operator = await createUser(t.baseUrl, "Plain", [{ role: "operator", scope: "xigang" }]);
-    const opened = await openSignedIn(browser, t.baseUrl, operator.cookie, { hash: "#dashboard" });
-    contexts.push(opened.context);
+    const opened = await openSignedIn(ui.browser, t.baseUrl, operator.cookie, {
+      hash: "#dashboard",
+    });
+    ui.contexts.push(opened.context);
     await expectPageHeading(opened.page, "Overview");
     await opened.page.getByText(/^Updates live as screens and takedowns change/).waitFor();
     expect(await opened.page.getByRole("heading", { name: "Latest audit records" }).count()).toBe(

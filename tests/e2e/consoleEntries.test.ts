@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { afterAll, describe, expect, it } from "vitest";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
 import {
   badCourtExportRows,
@@ -11,12 +11,12 @@ import {
 } from "../fixtures/courtExport";
 import { silhouettePortrait } from "../fixtures/images";
 import { buildZip } from "../fixtures/zip";
-import { expectText, launchChromium } from "../support/browser";
+import { expectText } from "../support/browser";
 import {
   checkBothLanguages,
   expectPageHeading,
   openSignedIn,
-  requireConsoleBuild,
+  useConsoleBrowser,
 } from "../support/console";
 import { buildEntryInput } from "../support/entryFactory";
 import { createUser, type TestUser } from "../support/principals";
@@ -28,18 +28,11 @@ import {
   type KioskSocket,
 } from "../support/testServer";
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const ui = useConsoleBrowser();
 const sockets: KioskSocket[] = [];
 
-beforeAll(async () => {
-  requireConsoleBuild();
-  browser = await launchChromium();
-});
-afterAll(async () => {
+afterAll(() => {
   for (const s of sockets) s.disconnect();
-  for (const c of contexts) await c.close();
-  await browser.close();
 });
 
 async function entriesOnServer(user: TestUser, baseUrl: string, query = ""): Promise<EntryView[]> {
@@ -81,8 +74,8 @@ describe("entries page", () => {
       expect(res.status).toBe(201);
     }
 
-    const opened = await openSignedIn(browser, t.baseUrl, operator.cookie, { hash: "#entries" });
-    contexts.push(opened.context);
+    const opened = await openSignedIn(ui.browser, t.baseUrl, operator.cookie, { hash: "#entries" });
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "Entries");
     await page.getByRole("heading", { name: "Entries, page 1 (25 shown)" }).waitFor();
@@ -162,11 +155,11 @@ describe("entries page", () => {
     const operator = await createUser(t.baseUrl, "Creator", [
       { role: "operator", scope: "zhongshan" },
     ]);
-    const opened = await openSignedIn(browser, t.baseUrl, operator.cookie, {
+    const opened = await openSignedIn(ui.browser, t.baseUrl, operator.cookie, {
       hash: "#entries",
       locale: "zh-CN",
     });
-    contexts.push(opened.context);
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "名单条目");
     await page.getByRole("button", { name: "English" }).click();
@@ -226,8 +219,8 @@ describe("entries page", () => {
       buildPersonRow({ 照片: "", 案号: "（2026）辽0202执70003号" }),
     ];
     const before = (await entriesOnServer(operator, t.baseUrl)).length;
-    const opened = await openSignedIn(browser, t.baseUrl, operator.cookie, { hash: "#entries" });
-    contexts.push(opened.context);
+    const opened = await openSignedIn(ui.browser, t.baseUrl, operator.cookie, { hash: "#entries" });
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "Entries");
     await page.getByRole("button", { name: "Import a court export…" }).click();
@@ -283,8 +276,8 @@ describe("entries page", () => {
   it("shows a large import's progress while it runs, from the server's own count", async () => {
     const t = server();
     const operator = await createUser(t.baseUrl, "Bulk", [{ role: "operator", scope: "*" }]);
-    const opened = await openSignedIn(browser, t.baseUrl, operator.cookie, { hash: "#entries" });
-    contexts.push(opened.context);
+    const opened = await openSignedIn(ui.browser, t.baseUrl, operator.cookie, { hash: "#entries" });
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "Entries");
     await page.getByRole("button", { name: "Import a court export…" }).click();
@@ -357,8 +350,8 @@ describe("entries page", () => {
       expect(receipt.ok).toBe(true);
     }
 
-    const opened = await openSignedIn(browser, t.baseUrl, operator.cookie, { hash: "#entries" });
-    contexts.push(opened.context);
+    const opened = await openSignedIn(ui.browser, t.baseUrl, operator.cookie, { hash: "#entries" });
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "Entries");
     await page.getByLabel("Name or case number contains").fill("执9001号");

@@ -1,27 +1,22 @@
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
 import { buildPersonRow, toCsv } from "../fixtures/courtExport";
 import { silhouettePortrait } from "../fixtures/images";
 import { buildZip } from "../fixtures/zip";
-import { expectText, launchChromium } from "../support/browser";
-import { consoleShots, expectPageHeading, laptop, requireConsoleBuild } from "../support/console";
+import { expectText } from "../support/browser";
+import { consoleShots, expectPageHeading, laptop, useConsoleBrowser } from "../support/console";
 import { fetchAs } from "../support/principals";
 import { removeDataDir, startTestServer, type TestServer } from "../support/testServer";
 
-let browser: Browser;
 let t: TestServer;
-const contexts: BrowserContext[] = [];
+const ui = useConsoleBrowser();
 
 beforeAll(async () => {
-  requireConsoleBuild();
-  browser = await launchChromium();
   t = await startTestServer({ signIn: false, env: { SIGNAGE_REDACTION_WORKERS: "1" } });
 });
 afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser.close();
   await t.stop();
   removeDataDir(t.dataDir);
 });
@@ -38,8 +33,8 @@ async function shot(page: Page, name: string, fullPage = true): Promise<void> {
 
 /** A fresh browser profile on the console, in English. */
 async function openConsole(hash = ""): Promise<Page> {
-  const context = await browser.newContext({ locale: "en-US", viewport: laptop });
-  contexts.push(context);
+  const context = await ui.browser.newContext({ locale: "en-US", viewport: laptop });
+  ui.contexts.push(context);
   const page = await context.newPage();
   await page.goto(`${t.baseUrl}/console/${hash}`);
   return page;
@@ -152,8 +147,8 @@ describe("the whole job, in the browser only", () => {
     );
 
     // 5. A street screen opens /display and shows its code; the operator pairs it.
-    const displayContext = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-    contexts.push(displayContext);
+    const displayContext = await ui.browser.newContext({ viewport: { width: 1280, height: 720 } });
+    ui.contexts.push(displayContext);
     const display = await displayContext.newPage();
     await display.goto(`${t.baseUrl}/display`);
     const pairingCode = display.getByTestId("pairing-code");

@@ -1,32 +1,20 @@
 import { join } from "node:path";
-import type { Browser, BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../support/browser";
+import { describe, expect, it } from "vitest";
 import {
   checkBothLanguages,
   consoleShots,
   expectPageHeading,
   openSignedIn,
-  requireConsoleBuild,
+  useConsoleBrowser,
 } from "../support/console";
 import { createUser } from "../support/principals";
 import { adminSessionValue, createDistrict, useTestServer } from "../support/testServer";
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  requireConsoleBuild();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser.close();
-});
+const ui = useConsoleBrowser();
 
 async function open(baseUrl: string, cookie: string, hash = "") {
-  const opened = await openSignedIn(browser, baseUrl, cookie, { hash });
-  contexts.push(opened.context);
+  const opened = await openSignedIn(ui.browser, baseUrl, cookie, { hash });
+  ui.contexts.push(opened.context);
   return opened.page;
 }
 
@@ -98,10 +86,10 @@ describe("the console's navigation, by role", () => {
 
   it("fits every page into an 800 px wide window without sideways scrolling", async () => {
     const t = server();
-    const opened = await openSignedIn(browser, t.baseUrl, adminSessionValue(t.baseUrl), {
+    const opened = await openSignedIn(ui.browser, t.baseUrl, adminSessionValue(t.baseUrl), {
       viewport: { width: 800, height: 800 },
     });
-    contexts.push(opened.context);
+    ui.contexts.push(opened.context);
     const { page } = opened;
     const pages = [
       ["#dashboard", "Overview"],

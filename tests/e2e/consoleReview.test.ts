@@ -1,30 +1,20 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import type { EntryInput } from "../../shared/schemas/entry";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
 import { portraitPhoto, silhouettePortrait } from "../fixtures/images";
-import { expectText, launchChromium } from "../support/browser";
+import { expectText } from "../support/browser";
 import {
   checkBothLanguages,
   expectPageHeading,
   openSignedIn,
-  requireConsoleBuild,
+  useConsoleBrowser,
 } from "../support/console";
 import { buildEntryInput } from "../support/entryFactory";
 import { createUser, type TestUser } from "../support/principals";
 import { api, createDistrict, useTestServer, waitForRedaction } from "../support/testServer";
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  requireConsoleBuild();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser.close();
-});
+const ui = useConsoleBrowser();
 
 /** Creates an entry as `user`, with a photo when given; answers it as the server made it. */
 async function createEntry(
@@ -109,8 +99,8 @@ describe("review queue page", () => {
     expect((await entryOnServer(t.baseUrl, clean1.id)).redactionStatus).toBe("done");
     expect((await entryOnServer(t.baseUrl, faceless.id)).redactionStatus).toBe("needs_review");
 
-    const opened = await openSignedIn(browser, t.baseUrl, moderator.cookie, { hash: "#review" });
-    contexts.push(opened.context);
+    const opened = await openSignedIn(ui.browser, t.baseUrl, moderator.cookie, { hash: "#review" });
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "Review queue");
     await page.getByRole("heading", { name: "Waiting (5)" }).waitFor();

@@ -1,13 +1,13 @@
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectText, launchChromium } from "../support/browser";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { expectText } from "../support/browser";
 import {
   checkBothLanguages,
   consoleShots,
   expectPageHeading,
   openSignedIn,
-  requireConsoleBuild,
+  useConsoleBrowser,
 } from "../support/console";
 import { createUser, type TestUser } from "../support/principals";
 import {
@@ -18,17 +18,7 @@ import {
   useTestServer,
 } from "../support/testServer";
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  requireConsoleBuild();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser.close();
-});
+const ui = useConsoleBrowser();
 
 interface EffectiveSchedule {
   fromDistrictId: string | null;
@@ -80,10 +70,10 @@ describe("schedules page", () => {
 
   it("an admin creates a district under the city", async () => {
     const t = server();
-    const opened = await openSignedIn(browser, t.baseUrl, adminSessionValue(t.baseUrl), {
+    const opened = await openSignedIn(ui.browser, t.baseUrl, adminSessionValue(t.baseUrl), {
       hash: "#schedules",
     });
-    contexts.push(opened.context);
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "Schedules");
     await page.getByRole("button", { name: "New district…" }).click();
@@ -125,10 +115,10 @@ describe("schedules page", () => {
       language: "zh-CN",
     });
     expect(published.status).toBe(201);
-    const opened = await openSignedIn(browser, t.baseUrl, operator.cookie, {
+    const opened = await openSignedIn(ui.browser, t.baseUrl, operator.cookie, {
       hash: "#schedules",
     });
-    contexts.push(opened.context);
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "Schedules");
     // A plain operator cannot create districts.
@@ -274,10 +264,10 @@ describe("emergency notices page", () => {
       return ((await res.json()) as { emergencies: { title: string; districtIds: string[] }[] })
         .emergencies;
     };
-    const opened = await openSignedIn(browser, t.baseUrl, operator.cookie, {
+    const opened = await openSignedIn(ui.browser, t.baseUrl, operator.cookie, {
       hash: "#emergencies",
     });
-    contexts.push(opened.context);
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "Emergency notices");
     await page.getByText("No emergency notice is active.").waitFor();

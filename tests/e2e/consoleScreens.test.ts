@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { afterAll, describe, expect, it } from "vitest";
 import { ScreenSchema, type Screen } from "../../shared/schemas/screen";
-import { expectText, launchChromium } from "../support/browser";
+import { expectText } from "../support/browser";
 import {
   checkBothLanguages,
   expectPageHeading,
   openSignedIn,
-  requireConsoleBuild,
+  useConsoleBrowser,
 } from "../support/console";
 import { createUser, type TestUser } from "../support/principals";
 import {
@@ -22,18 +22,11 @@ import {
   type KioskSocket,
 } from "../support/testServer";
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const ui = useConsoleBrowser();
 const sockets: KioskSocket[] = [];
 
-beforeAll(async () => {
-  requireConsoleBuild();
-  browser = await launchChromium();
-});
-afterAll(async () => {
+afterAll(() => {
   for (const s of sockets) s.disconnect();
-  for (const c of contexts) await c.close();
-  await browser.close();
 });
 
 async function listScreens(user: TestUser, baseUrl: string): Promise<Screen[]> {
@@ -65,8 +58,8 @@ describe("screens page", () => {
   it("pairs a kiosk by its code, shows its live status, renames and moves it, rotates and revokes its token", async () => {
     const t = server();
     const operator = await createUser(t.baseUrl, "Operator", [{ role: "operator", scope: "*" }]);
-    const opened = await openSignedIn(browser, t.baseUrl, operator.cookie, { hash: "#screens" });
-    contexts.push(opened.context);
+    const opened = await openSignedIn(ui.browser, t.baseUrl, operator.cookie, { hash: "#screens" });
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "Screens");
     await page.getByText("No screen is paired yet.").waitFor();
@@ -207,12 +200,12 @@ describe("screens page", () => {
       expect(res.status).toBe(201);
     }
     const local = await createUser(t.baseUrl, "Local", [{ role: "operator", scope: "zhongshan" }]);
-    const opened = await openSignedIn(browser, t.baseUrl, local.cookie, {
+    const opened = await openSignedIn(ui.browser, t.baseUrl, local.cookie, {
       hash: "#screens",
       locale: "zh-CN",
       viewport: { width: 800, height: 800 },
     });
-    contexts.push(opened.context);
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "屏幕");
     await rowOf(page, "甲屏").waitFor();
@@ -252,8 +245,8 @@ describe("screens page", () => {
     })) as { ok: boolean };
     expect(receipt.ok).toBe(true);
 
-    const opened = await openSignedIn(browser, t.baseUrl, operator.cookie, { hash: "#screens" });
-    contexts.push(opened.context);
+    const opened = await openSignedIn(ui.browser, t.baseUrl, operator.cookie, { hash: "#screens" });
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "Screens");
 

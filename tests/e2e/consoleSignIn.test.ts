@@ -1,9 +1,6 @@
-import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultWebRoot } from "../../server/app";
-import { launchChromium } from "../support/browser";
 import {
   api,
   removeDataDir,
@@ -11,30 +8,17 @@ import {
   TEST_ADMIN,
   type TestServer,
 } from "../support/testServer";
+import { useConsoleBrowser } from "../support/console";
 
 const shots = join(import.meta.dirname, "../../test-results/console");
 const viewport = { width: 1100, height: 800 };
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(join(defaultWebRoot, "console", "index.html")))
-    throw new Error(
-      'dist/console is missing: run "npm run build:web" before the end-to-end tests.',
-    );
-  mkdirSync(shots, { recursive: true });
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser.close();
-});
+const ui = useConsoleBrowser();
 
 /** A fresh browser profile (no cookies, no stored language) whose browser speaks `locale`. */
 async function openConsole(t: TestServer, locale: string): Promise<Page> {
-  const context = await browser.newContext({ locale, viewport });
-  contexts.push(context);
+  const context = await ui.browser.newContext({ locale, viewport });
+  ui.contexts.push(context);
   const page = await context.newPage();
   await page.goto(`${t.baseUrl}/console/`);
   return page;

@@ -1,12 +1,12 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { UserViewSchema, type UserView } from "../../shared/schemas/account";
-import { expectText, launchChromium } from "../support/browser";
+import { expectText } from "../support/browser";
 import {
   checkBothLanguages,
   expectPageHeading,
   openSignedIn,
-  requireConsoleBuild,
+  useConsoleBrowser,
 } from "../support/console";
 import { createUser } from "../support/principals";
 import {
@@ -18,17 +18,7 @@ import {
   useTestServer,
 } from "../support/testServer";
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  requireConsoleBuild();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser.close();
-});
+const ui = useConsoleBrowser();
 
 async function userOnServer(baseUrl: string, email: string): Promise<UserView | undefined> {
   const res = await api(`${baseUrl}/api/users`);
@@ -53,10 +43,10 @@ describe("users page", () => {
 
   it("creates a user with a one-time password shown once, changes roles, disables and resets", async () => {
     const t = server();
-    const opened = await openSignedIn(browser, t.baseUrl, adminSessionValue(t.baseUrl), {
+    const opened = await openSignedIn(ui.browser, t.baseUrl, adminSessionValue(t.baseUrl), {
       hash: "#users",
     });
-    contexts.push(opened.context);
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "Users");
     await page.getByRole("rowheader", { name: `${TEST_ADMIN.displayName} (you)` }).waitFor();
@@ -149,8 +139,8 @@ describe("users page", () => {
     ]);
     await createUser(t.baseUrl, "InZhongshan", [{ role: "operator", scope: "zhongshan" }]);
     await createUser(t.baseUrl, "InXigang", [{ role: "operator", scope: "xigang" }]);
-    const opened = await openSignedIn(browser, t.baseUrl, local.cookie, { hash: "#users" });
-    contexts.push(opened.context);
+    const opened = await openSignedIn(ui.browser, t.baseUrl, local.cookie, { hash: "#users" });
+    ui.contexts.push(opened.context);
     const { page } = opened;
     await expectPageHeading(page, "Users");
     await page.getByRole("rowheader", { name: "InZhongshan" }).waitFor();

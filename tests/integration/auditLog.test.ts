@@ -1,6 +1,5 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AppError } from "../../server/errors";
 import {
@@ -12,7 +11,7 @@ import {
 } from "../../server/services/auditLog";
 import { migrateToLatest, openStore, type Store } from "../../server/store/database";
 import type { AuditRow } from "../../server/store/schema";
-import { createTempDatabase, postgresAdminUrl } from "../support/postgres";
+import { createTempDatabase } from "../support/postgres";
 import { makeDataDir, removeDataDir } from "../support/testServer";
 
 /** An open, migrated database and a way to open a second connection to it (another "process"). */
@@ -51,36 +50,12 @@ const backends: { name: string; open: () => Promise<Backend> }[] = [
         openAnother: () => openStore({ kind: "postgres", url: temp.url }),
         close: async () => {
           await store.db.destroy();
-          await waitForDisconnect(temp.url);
           await temp.drop();
         },
       };
     },
   },
 ];
-
-/**
- * Waits until no session is left on the database: pool.end() resolves before the server has
- * seen every Terminate, and DROP … WITH (FORCE) would then kill a closing client, which reports
- * "terminating connection due to administrator command" as an uncaught error.
- */
-async function waitForDisconnect(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: postgresAdminUrl });
-  await admin.connect();
-  try {
-    for (let i = 0; i < 50; i++) {
-      const res = await admin.query<{ n: number }>(
-        "select count(*)::int as n from pg_stat_activity where datname = $1",
-        [name],
-      );
-      if (res.rows[0]?.n === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  } finally {
-    await admin.end();
-  }
-}
 
 /** The chain's formula, written out independently of the service. */
 function expectedHash(key: Buffer, r: AuditRow): string {

@@ -277,18 +277,12 @@ const backends: {
         close: async () => {
           await t.stop();
           removeDataDir(t.dataDir);
-          await waitForDisconnect(temp.url);
           await temp.drop();
         },
       };
     },
   },
 ];
-
-/** Waits until the closed pool's sessions have left PostgreSQL, so DROP … FORCE kills nobody. */
-async function waitForDisconnect(url: string): Promise<void> {
-  await pollPostgres(url, "select count(*)::int as n from pg_stat_activity where datname = $1", 0);
-}
 
 /** Polls `query` (returning n, given the database name) until n is `want`, for up to 5 s. */
 async function pollPostgres(url: string, query: string, want: number): Promise<void> {

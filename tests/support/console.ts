@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { defaultWebRoot } from "../../server/app";
 import { expectNoSeriousA11yViolations } from "./axe";
+import { launchChromium } from "./browser";
 
 /** Where the console tests leave their screenshots. */
 export const consoleShots = join(import.meta.dirname, "../../test-results/console");
@@ -18,6 +19,37 @@ export function requireConsoleBuild(): void {
       'dist/console is missing: run "npm run build:web" before the end-to-end tests.',
     );
   mkdirSync(consoleShots, { recursive: true });
+}
+
+/** A test file's browser and the profiles it opened, all closed after the file's tests. */
+export interface ConsoleBrowser {
+  readonly browser: Browser;
+  /** Profiles to close after the file's tests. */
+  readonly contexts: BrowserContext[];
+}
+
+/**
+ * Checks the console is built, launches Chromium before the file's tests, and closes every
+ * profile pushed to `contexts` and the browser after them.
+ */
+export function useConsoleBrowser(): ConsoleBrowser {
+  let launched: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    requireConsoleBuild();
+    launched = await launchChromium();
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close();
+    await launched?.close();
+  });
+  return {
+    get browser(): Browser {
+      if (!launched) throw new Error("the browser has not been launched yet");
+      return launched;
+    },
+    contexts,
+  };
 }
 
 /** The console's two languages, with the name of the button that switches to each. */

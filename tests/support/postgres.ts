@@ -4,7 +4,7 @@ import pg from "pg";
 export const postgresAdminUrl =
   process.env["SIGNAGE_TEST_POSTGRES_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
-/** A throw-away PostgreSQL database; `drop()` removes it. */
+/** A throw-away PostgreSQL database; `drop()` removes it once its sessions have closed. */
 export interface TempDatabase {
   url: string;
   drop(): Promise<void>;
@@ -28,6 +28,17 @@ export async function createTempDatabase(): Promise<TempDatabase> {
       const c = new pg.Client({ connectionString: postgresAdminUrl });
       await c.connect();
       try {
+        // pool.end() resolves before PostgreSQL has seen every Terminate; DROP … WITH (FORCE)
+        // would then kill a closing client, which reports "terminating connection due to
+        // administrator command" as an uncaught error. Wait (up to 5 s) for them to leave.
+        for (let i = 0; i < 100; i++) {
+          const res = await c.query<{ n: number }>(
+            "select count(*)::int as n from pg_stat_activity where datname = $1",
+            [name],
+          );
+          if (res.rows[0]?.n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await c.end();
