@@ -39,6 +39,7 @@ import { registerKioskHandlers, socketScreenNotifier } from "./sockets/kiosk.han
 import { AdmissionGate } from "./sockets/AdmissionGate";
 import { AppliedVersions } from "./sockets/AppliedVersions";
 import { ConsoleNotifier } from "./sockets/ConsoleNotifier";
+import { throttled } from "./sockets/throttled";
 import { SyncCache } from "./sockets/SyncCache";
 import type { SyncDelta } from "../shared/schemas/sync";
 import { districtsOf } from "./store/entries";
@@ -136,29 +137,6 @@ function serveWebApp(dir: string, name: string): RequestHandler[] {
       res.sendFile(index);
     },
   ];
-}
-
-/**
- * Runs `task` at most once per `everyMs`; a call in between schedules one trailing run, so the
- * last call is never lost. The timer does not keep the process alive.
- */
-function throttled(everyMs: number, task: () => Promise<unknown>): () => Promise<unknown> {
-  let last = -Infinity;
-  let trailing: ReturnType<typeof setTimeout> | undefined;
-  const run = (): Promise<unknown> => {
-    last = Date.now();
-    return task();
-  };
-  return () => {
-    const wait = last + everyMs - Date.now();
-    if (wait <= 0) return run();
-    trailing ??= setTimeout(() => {
-      trailing = undefined;
-      void run().catch(() => undefined);
-    }, wait);
-    trailing.unref();
-    return Promise.resolve();
-  };
 }
 
 /** Builds the express app, the socket.io server and the services on one HTTP server. */

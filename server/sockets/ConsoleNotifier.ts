@@ -1,4 +1,5 @@
-import type { ConsoleTopic } from "../../shared/schemas/consoleChanged";
+import { ConsoleTopicSchema, type ConsoleTopic } from "../../shared/schemas/consoleChanged";
+import { throttled, type Throttled } from "./throttled";
 
 /**
  * Tells the open consoles that something they show changed, at most once per `everyMs` per
@@ -6,39 +7,24 @@ import type { ConsoleTopic } from "../../shared/schemas/consoleChanged";
  * sent at once, later ones within the window are folded into one at its end.
  */
 export class ConsoleNotifier {
-  private readonly last = new Map<ConsoleTopic, number>();
-  private readonly pending = new Map<ConsoleTopic, ReturnType<typeof setTimeout>>();
+  private readonly topics: ReadonlyMap<ConsoleTopic, Throttled>;
 
-  constructor(
-    private readonly send: (topic: ConsoleTopic) => void,
-    private readonly everyMs = 1_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(send: (topic: ConsoleTopic) => void, everyMs = 1_000) {
+    this.topics = new Map(
+      ConsoleTopicSchema.options.map((topic) => [
+        topic,
+        throttled(everyMs, () => Promise.resolve(send(topic))),
+      ]),
+    );
+  }
 
   /** Something of `topic` changed. */
   changed(topic: ConsoleTopic): void {
-    if (this.pending.has(topic)) return;
-    const wait = (this.last.get(topic) ?? -Infinity) + this.everyMs - this.now();
-    if (wait <= 0) {
-      this.fire(topic);
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.pending.delete(topic);
-      this.fire(topic);
-    }, wait);
-    timer.unref();
-    this.pending.set(topic, timer);
+    void this.topics.get(topic)?.();
   }
 
   /** Drops notices still waiting (the server is stopping). */
   close(): void {
-    for (const timer of this.pending.values()) clearTimeout(timer);
-    this.pending.clear();
-  }
-
-  private fire(topic: ConsoleTopic): void {
-    this.last.set(topic, this.now());
-    this.send(topic);
+    for (const t of this.topics.values()) t.cancel();
   }
 }
