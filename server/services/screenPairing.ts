@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomInt, randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Logger } from "pino";
 import {
   PAIRING_ALPHABET,
@@ -412,13 +412,15 @@ export class ScreenPairing {
    * (a reconnect to another process can arrive before the old one's disconnect).
    */
   async disconnected(id: string, connectionId: string): Promise<void> {
-    const at = this.now().toISOString();
     await this.deps.db
       .updateTable("screens")
-      .set({ last_seen_at: at, connection_id: null })
+      .set({
+        last_seen_at: this.now().toISOString(),
+        connection_id: sql<
+          string | null
+        >`case when connection_id = ${connectionId} then null else connection_id end`,
+      })
       .where("id", "=", id)
-      .where("connection_id", "=", connectionId)
       .execute();
-    await updateScreen(this.deps.db, id, { last_seen_at: at });
   }
 }

@@ -191,8 +191,7 @@ const StoredPlaySchema = z.object({ key: z.string(), play: PlayRecordSchema });
 /** The play buffer in the kiosk's IndexedDB (`plays` store, keys in start-time order). */
 export function indexedDbPlayBuffer(db: {
   put(store: "plays", key: string, value: unknown): Promise<void>;
-  getAll(store: "plays", limit?: number): Promise<unknown[]>;
-  keys(store: "plays"): Promise<string[]>;
+  first(store: "plays", limit: number): Promise<{ key: string; value: unknown }[]>;
   delete(store: "plays", keys: readonly string[]): Promise<void>;
   count(store: "plays"): Promise<number>;
 }): PlayBuffer {
@@ -201,13 +200,11 @@ export function indexedDbPlayBuffer(db: {
     oldest: async (limit) => {
       const out: { key: string; play: PlayRecord }[] = [];
       const damaged: string[] = [];
-      const keys = await db.keys("plays");
-      const values = await db.getAll("plays", limit);
-      values.forEach((value, i) => {
+      for (const { key, value } of await db.first("plays", limit)) {
         const parsed = StoredPlaySchema.safeParse(value);
         if (parsed.success) out.push(parsed.data);
-        else if (keys[i] !== undefined) damaged.push(keys[i]);
-      });
+        else damaged.push(key);
+      }
       // A record that cannot be read would block the queue forever.
       await db.delete("plays", damaged);
       return out;

@@ -30,9 +30,23 @@ export class KioskDb {
     return this.run(store, "readonly", (s) => s.get(key));
   }
 
-  /** Up to `limit` values of a store, in key order. */
-  getAll(store: KioskStore, limit?: number): Promise<unknown[]> {
-    return this.run(store, "readonly", (s) => s.getAll(null, limit));
+  /** The first `limit` records of a store in key order, read in one transaction. */
+  first(store: KioskStore, limit: number): Promise<{ key: string; value: unknown }[]> {
+    return new Promise((resolve, reject) => {
+      const s = this.db.transaction(store, "readonly").objectStore(store);
+      const keys = s.getAllKeys(null, limit);
+      const values = s.getAll(null, limit);
+      // Both requests run in order on one transaction: keys.result is there when values lands.
+      values.onsuccess = () =>
+        resolve(
+          values.result.map((value: unknown, i) => ({
+            key: String(keys.result[i] as string),
+            value,
+          })),
+        );
+      keys.onerror = values.onerror = () =>
+        reject(keys.error ?? values.error ?? new Error(`IndexedDB ${store} read failed`));
+    });
   }
 
   /** Every key of a store. */
