@@ -1,8 +1,6 @@
-import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultWebRoot } from "../../server/app";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
 import { silhouettePortrait } from "../fixtures/images";
 import { expectText, launchChromium } from "../support/browser";
@@ -15,8 +13,9 @@ import {
   startTestServer,
   type TestServer,
 } from "../support/testServer";
+import { displayShots, pairShownCode, requireDisplayBuild } from "../support/displayPage";
 
-const shots = join(import.meta.dirname, "../../test-results/e2e");
+const shots = displayShots;
 const landscape = { width: 1920, height: 1080 };
 const portrait = { width: 1080, height: 1920 };
 const CONTEST_TEXT = "如认为信息有误，请于工作日致电 010-12368 或到执行法院立案窗口申请纠正";
@@ -38,9 +37,7 @@ describe("list entries from moderation to a street screen and off it again, in r
   let redlist: EntryView;
 
   beforeAll(async () => {
-    if (!existsSync(join(defaultWebRoot, "display", "index.html")))
-      throw new Error('dist/display is missing: run "npm run build:web" before the e2e tests.');
-    mkdirSync(shots, { recursive: true });
+    requireDisplayBuild();
     t = await startTestServer();
     const district = await postJson(`${t.baseUrl}/api/districts`, {
       id: "da",
@@ -85,16 +82,7 @@ describe("list entries from moderation to a street screen and off it again, in r
     const page = await browser.newPage({ viewport: landscape });
     page.on("pageerror", (err) => console.error("display page error:", err));
     await page.goto(`${t.baseUrl}/display`);
-    const code = page.getByTestId("pairing-code");
-    await code.waitFor({ state: "visible", timeout: 10_000 });
-    const shown = ((await code.textContent()) ?? "").replace(/\s/g, "");
-    const res = await postJson(`${t.baseUrl}/api/screens/pair`, {
-      code: shown,
-      name: "大安路口",
-      districtId: "da",
-    });
-    expect(res.status).toBe(201);
-    await expectText(page.locator("#status"), /Online/);
+    await pairShownCode(page, t.baseUrl, "大安路口", "da");
     await page.getByTestId("waiting").waitFor({ state: "visible", timeout: 10_000 });
     return page;
   }

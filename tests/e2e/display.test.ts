@@ -14,6 +14,7 @@ import {
   startTestServer,
   type TestServer,
 } from "../support/testServer";
+import { pairShownCode } from "../support/displayPage";
 
 const shots = join(import.meta.dirname, "../../test-results/e2e");
 
@@ -55,16 +56,7 @@ describe("from console to screen, in real Chromium", () => {
   async function openPairedDisplay(name: string): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${t.baseUrl}/display`);
-    const code = page.getByTestId("pairing-code");
-    await expectVisible(code);
-    const shown = ((await code.textContent()) ?? "").replace(/\s/g, "");
-    const res = await postJson(`${t.baseUrl}/api/screens/pair`, {
-      code: shown,
-      name,
-      districtId: "zhongshan",
-    });
-    expect(res.status).toBe(201);
-    await expectText(page.locator("#status"), /Online/);
+    await pairShownCode(page, t.baseUrl, name, "zhongshan");
     return page;
   }
 

@@ -1,8 +1,6 @@
-import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultWebRoot } from "../../server/app";
 import { expiryInstant } from "../../server/services/manifestBuilder";
 import { DEFAULT_TIME_ZONE } from "../../shared/schemas/schedule";
 import type { EntryView } from "../../shared/schemas/entryView";
@@ -22,8 +20,9 @@ import {
   startTestServer,
   type TestServer,
 } from "../support/testServer";
+import { displayShots, pairShownCode, requireDisplayBuild } from "../support/displayPage";
 
-const shots = join(import.meta.dirname, "../../test-results/e2e");
+const shots = displayShots;
 const viewport = { width: 1280, height: 720 };
 const DAY_MS = 86_400_000;
 const DWELL_S = 3;
@@ -138,24 +137,13 @@ describe("a kiosk with its renderer bundled apart from the server, offline, in r
     const page = await context.newPage();
     page.on("pageerror", (err) => pageErrors.push(`${name}: ${err.message}`));
     await page.goto(bundle.url);
-    const code = page.getByTestId("pairing-code");
-    await code.waitFor({ state: "visible", timeout: 10_000 });
-    const res = await postJson(`${t.baseUrl}/api/screens/pair`, {
-      code: ((await code.textContent()) ?? "").replace(/\s/g, ""),
-      name,
-      districtId: "da",
-    });
-    expect(res.status).toBe(201);
-    const { screen } = res.body as { screen: { id: string } };
-    await expectText(page.locator("#status"), ONLINE);
+    const screenId = await pairShownCode(page, t.baseUrl, name, "da");
     await expectText(page.getByTestId("entry-name"), /^(欧阳某|司马某)$/);
-    return { page, screenId: screen.id };
+    return { page, screenId };
   }
 
   beforeAll(async () => {
-    if (!existsSync(join(defaultWebRoot, "display", "index.html")))
-      throw new Error('dist/display is missing: run "npm run build:web" before the e2e tests.');
-    mkdirSync(shots, { recursive: true });
+    requireDisplayBuild();
     t = await startTestServer();
     port = t.server.port;
     dataDir = t.dataDir;

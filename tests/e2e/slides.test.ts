@@ -1,8 +1,6 @@
-import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultWebRoot } from "../../server/app";
 import type { EntryView } from "../../shared/schemas/entryView";
 import { silhouettePortrait } from "../fixtures/images";
 import { expectText, launchChromium } from "../support/browser";
@@ -21,8 +19,9 @@ import {
   startTestServer,
   type TestServer,
 } from "../support/testServer";
+import { displayShots, pairShownCode, requireDisplayBuild } from "../support/displayPage";
 
-const shots = join(import.meta.dirname, "../../test-results/e2e");
+const shots = displayShots;
 const DWELL_S = 3;
 const LIST_ENTRIES = 10;
 const CONTEST_TEXT = "如认为信息有误，请于工作日致电 010-12368 或到执行法院立案窗口申请纠正";
@@ -106,22 +105,12 @@ describe("slides on a street screen: two layers, a cross-fade, the list layout, 
     const page = await context.newPage();
     page.on("pageerror", (err) => console.error("display page error:", err));
     await page.goto(`${t.baseUrl}/display`);
-    const code = page.getByTestId("pairing-code");
-    await code.waitFor({ state: "visible", timeout: 10_000 });
-    const res = await postJson(`${t.baseUrl}/api/screens/pair`, {
-      code: ((await code.textContent()) ?? "").replace(/\s/g, ""),
-      name,
-      districtId: "da",
-    });
-    expect(res.status).toBe(201);
-    await expectText(page.locator("#status"), /Online/);
+    await pairShownCode(page, t.baseUrl, name, "da");
     return page;
   }
 
   beforeAll(async () => {
-    if (!existsSync(join(defaultWebRoot, "display", "index.html")))
-      throw new Error('dist/display is missing: run "npm run build:web" before the e2e tests.');
-    mkdirSync(shots, { recursive: true });
+    requireDisplayBuild();
     t = await startTestServer();
     const district = await postJson(`${t.baseUrl}/api/districts`, {
       id: "da",
