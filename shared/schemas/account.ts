@@ -20,11 +20,16 @@ export const EmailSchema = z
   .max(254)
   .transform((e) => e.toLowerCase());
 
+/** The shortest password accepted. */
+export const PASSWORD_MIN_LENGTH = 12;
+/** The longest password accepted. */
+export const PASSWORD_MAX_LENGTH = 256;
+
 /** Password rules: long rather than clever (NIST SP 800-63B). */
 export const NewPasswordSchema = z
   .string()
-  .min(12, "A password needs at least 12 characters.")
-  .max(256, "A password can have at most 256 characters.");
+  .min(PASSWORD_MIN_LENGTH, `A password needs at least ${PASSWORD_MIN_LENGTH} characters.`)
+  .max(PASSWORD_MAX_LENGTH, `A password can have at most ${PASSWORD_MAX_LENGTH} characters.`);
 
 /** The sign-in form. The password is not checked for rules here: a wrong one is just wrong. */
 export const LoginSchema = z.strictObject({

@@ -1,11 +1,16 @@
 import { useState, type FormEvent } from "react";
-import type { UserView } from "../../../shared/schemas/account";
+import {
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  type UserView,
+} from "../../../shared/schemas/account";
 import { postPasswordChange } from "./api";
 import { describeError } from "./describeError";
 import { Field } from "./Field";
 import { FormAlert } from "./FormAlert";
 import { useI18n } from "./i18n";
 import { useFocusOnMount } from "./useFocusOnMount";
+import { newPasswordProblem } from "./newPasswordProblem";
 
 type PasswordField = "current" | "next" | "repeat";
 
@@ -43,10 +48,9 @@ export function ChangePasswordPage({
   const check = (): { text: string; field: PasswordField } | null => {
     if (values.current === "")
       return { text: t("error.required", { field: currentLabel }), field: "current" };
-    if (values.next.length < 12) return { text: t("error.passwordTooShort"), field: "next" };
-    if (values.next !== values.repeat)
-      return { text: t("error.passwordMismatch"), field: "repeat" };
-    return null;
+    const problem = newPasswordProblem(values.next, values.repeat);
+    if (problem === null) return null;
+    return { text: t(problem), field: problem === "error.passwordTooShort" ? "next" : "repeat" };
   };
 
   const submit = async (e: FormEvent): Promise<void> => {
@@ -106,8 +110,8 @@ export function ChangePasswordPage({
           name="newPassword"
           autoComplete="new-password"
           required
-          minLength={12}
-          maxLength={256}
+          minLength={PASSWORD_MIN_LENGTH}
+          maxLength={PASSWORD_MAX_LENGTH}
           value={values.next}
           invalid={error?.field === "next"}
           onChange={set("next")}

@@ -1,11 +1,16 @@
 import { useState, type FormEvent } from "react";
-import type { UserView } from "../../../shared/schemas/account";
+import {
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  type UserView,
+} from "../../../shared/schemas/account";
 import { ApiFailure, postSetup } from "./api";
 import { describeError } from "./describeError";
 import { Field } from "./Field";
 import { FormAlert } from "./FormAlert";
 import { useI18n } from "./i18n";
 import { useFocusOnMount } from "./useFocusOnMount";
+import { newPasswordProblem } from "./newPasswordProblem";
 
 type SetupField = "email" | "displayName" | "password" | "repeat";
 
@@ -38,11 +43,12 @@ export function SetupPage({
       return { text: t("error.required", { field: t("field.email") }), field: "email" };
     if (values.displayName.trim() === "")
       return { text: t("error.required", { field: t("field.displayName") }), field: "displayName" };
-    if (values.password.length < 12)
-      return { text: t("error.passwordTooShort"), field: "password" };
-    if (values.password !== values.repeat)
-      return { text: t("error.passwordMismatch"), field: "repeat" };
-    return null;
+    const problem = newPasswordProblem(values.password, values.repeat);
+    if (problem === null) return null;
+    return {
+      text: t(problem),
+      field: problem === "error.passwordTooShort" ? "password" : "repeat",
+    };
   };
 
   const submit = async (e: FormEvent): Promise<void> => {
@@ -111,8 +117,8 @@ export function SetupPage({
           name="password"
           autoComplete="new-password"
           required
-          minLength={12}
-          maxLength={256}
+          minLength={PASSWORD_MIN_LENGTH}
+          maxLength={PASSWORD_MAX_LENGTH}
           value={values.password}
           invalid={error?.field === "password"}
           onChange={set("password")}
