@@ -12,6 +12,9 @@ const packageVersion = (
   }
 ).version;
 
+/** The variables' column, as wide as the longest name. */
+const helpWidth = Math.max(...configHelp.map(([name]) => name.length));
+
 const usage = `signage ${packageVersion} — civic notice signage server
 
 Usage:
@@ -26,7 +29,7 @@ Usage:
   signage --version      print the version
 
 Configuration is read from the environment:
-${configHelp.map(([name, meaning]) => `  ${name.padEnd(18)} ${meaning}`).join("\n")}
+${configHelp.map(([name, meaning]) => `  ${name.padEnd(helpWidth)} ${meaning}`).join("\n")}
 `;
 
 async function serve(): Promise<void> {
