@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { StartupError } from "./errors";
+import { type DetectorEngineChoice, detectorEngineChoices } from "./services/redaction/types";
 
 /** Where the server keeps its data: the embedded SQLite file or a PostgreSQL server. */
 export type DatabaseConfig = { kind: "sqlite"; file: string } | { kind: "postgres"; url: string };
@@ -16,6 +17,8 @@ export interface Config {
   masterKey?: string;
   /** Redaction worker threads; 0 means one per core. */
   redactionWorkers: number;
+  /** Where the face detectors run. */
+  detectorEngine: DetectorEngineChoice;
   /** Kiosk handshakes and syncs served at once before "come back shortly". */
   syncConcurrency: number;
   /** Redis for scale-out: several server processes fan out through its stream. */
@@ -40,6 +43,9 @@ const EnvSchema = z.object({
     .transform(Number)
     .refine((n) => n <= 64, "SIGNAGE_REDACTION_WORKERS must be at most 64.")
     .default(0),
+  SIGNAGE_DETECTOR_ENGINE: z
+    .enum(detectorEngineChoices, "SIGNAGE_DETECTOR_ENGINE must be auto, onnxruntime or wasm.")
+    .default("auto"),
   SIGNAGE_SYNC_CONCURRENCY: z
     .string()
     .regex(/^\d+$/, "SIGNAGE_SYNC_CONCURRENCY must be a whole number from 1 to 100000.")
@@ -72,6 +78,10 @@ export const configHelp: readonly (readonly [name: string, meaning: string])[] =
   ],
   ["SIGNAGE_REDACTION_WORKERS", "redaction worker threads (default 0: one per core)"],
   [
+    "SIGNAGE_DETECTOR_ENGINE",
+    "where the face detectors run: onnxruntime (native), wasm (tfjs), or auto (default: onnxruntime where it loads, else wasm)",
+  ],
+  [
     "SIGNAGE_SYNC_CONCURRENCY",
     "kiosk handshakes and syncs served at once; more are told to retry in a few seconds (default 500)",
   ],
@@ -99,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     database: parseDatabaseUrl(e.DATABASE_URL, dataDir),
     logLevel: e.LOG_LEVEL,
     redactionWorkers: e.SIGNAGE_REDACTION_WORKERS,
+    detectorEngine: e.SIGNAGE_DETECTOR_ENGINE,
     syncConcurrency: e.SIGNAGE_SYNC_CONCURRENCY,
     ...(e.SIGNAGE_MASTER_KEY ? { masterKey: e.SIGNAGE_MASTER_KEY } : {}),
     ...(e.SIGNAGE_REDIS_URL

@@ -101,14 +101,16 @@ export async function startServer(
   }
   const workers = config.redactionWorkers || availableParallelism();
   // Worker threads start on the first job, so a server with nothing to redact stays light.
-  const redactor = createPhotoRedactor({ workers, log });
+  const redactor = createPhotoRedactor({ workers, engine: config.detectorEngine, log });
   const audit = new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() });
   const queue = new RedactionQueue({
     db: store.db,
     vault,
     redactor,
     log,
-    concurrency: workers,
+    // One photo waiting at each worker besides the one it works on, so a worker never idles
+    // while the main thread stores a result and claims the next job.
+    concurrency: workers * 2,
     audit,
   });
   // The app exists once the sweep first runs (start() comes after createApp).

@@ -5,11 +5,11 @@ import { parseArgs } from "node:util";
 import { ImageRejected } from "../services/redaction/ImageRejected";
 import type { RedactionResult } from "../services/redaction/redactPhoto";
 import { createRedactionPool, type RedactionPool } from "../services/redaction/redactionPool";
-import type { RedactionStyle } from "../services/redaction/types";
+import { detectorEngineChoices, type RedactionStyle } from "../services/redaction/types";
 
 const usage = `Usage:
-  signage redact IN OUT [--style mosaic|solid] [--json]
-  signage redact --out DIR IN... [--style mosaic|solid] [--json]
+  signage redact IN OUT [--style mosaic|solid] [--engine auto|onnxruntime|wasm] [--json]
+  signage redact --out DIR IN... [--style mosaic|solid] [--engine ...] [--json]
 
 Covers the faces in each photo exactly as the server does and writes the verified
 600×800 display rendition as WebP (OUT must end in .webp; with --out, DIR/<name>.webp).
@@ -17,6 +17,8 @@ A photo that needs a moderator (no face found, or the detectors still see a face
 redaction) gets no output file. The models load once per worker for all the files.
 
   --style mosaic|solid  how faces are covered (default mosaic)
+  --engine E            where the detectors run: onnxruntime (native), wasm (tfjs), or
+                        auto (default, or SIGNAGE_DETECTOR_ENGINE): onnxruntime where it loads
   --json                one JSON object per input on stdout:
                         {"input","output","faces","verified","needsReview","reason"}
 
@@ -61,6 +63,7 @@ export async function runRedactCommand(
       allowPositionals: true,
       options: {
         style: { type: "string" },
+        engine: { type: "string" },
         json: { type: "boolean" },
         out: { type: "string", short: "o" },
         help: { type: "boolean", short: "h" },
@@ -82,6 +85,14 @@ export async function runRedactCommand(
   const style = values.style ?? "mosaic";
   if (style !== "mosaic" && style !== "solid") {
     return usageError(`--style must be mosaic or solid, not "${style}".`);
+  }
+  const engine = detectorEngineChoices.find(
+    (c) => c === (values.engine ?? process.env.SIGNAGE_DETECTOR_ENGINE ?? "auto"),
+  );
+  if (!engine) {
+    return usageError(
+      `--engine (or SIGNAGE_DETECTOR_ENGINE) must be auto, onnxruntime or wasm, not "${values.engine ?? process.env.SIGNAGE_DETECTOR_ENGINE}".`,
+    );
   }
   let jobs: { input: string; output: string }[];
   if (values.out !== undefined) {
@@ -109,7 +120,7 @@ export async function runRedactCommand(
   // Started with the first readable photo, so a run of unreadable paths loads no model.
   let pool: RedactionPool | undefined;
   const redact: RedactionPool["redact"] = (bytes, options) =>
-    (pool ??= createRedactionPool({ threads, eager: true })).redact(bytes, options);
+    (pool ??= createRedactionPool({ threads, engine, eager: true })).redact(bytes, options);
   const statuses: number[] = [];
   try {
     // Keep a few photos in flight per thread, never the whole list in memory; report in order.

@@ -1,12 +1,21 @@
 import type { Logger } from "pino";
+import type { DetectorEngineChoice } from "./redaction/faceDetector";
 import { createRedactionPool } from "./redaction/redactionPool";
 import type { PhotoRedactor, RedactionOutcome } from "./redactionQueue";
 
 /** The redaction worker pool behind the queue's PhotoRedactor interface. */
-export function createPhotoRedactor(opts: { workers: number; log: Logger }): PhotoRedactor & {
+export function createPhotoRedactor(opts: {
+  workers: number;
+  engine: DetectorEngineChoice;
+  log: Logger;
+}): PhotoRedactor & {
   close(): Promise<void>;
 } {
-  const pool = createRedactionPool({ threads: opts.workers, logger: opts.log });
+  const pool = createRedactionPool({
+    threads: opts.workers,
+    engine: opts.engine,
+    logger: opts.log,
+  });
   return {
     async redact(raw, options): Promise<RedactionOutcome> {
       const r = await pool.redact(raw, {

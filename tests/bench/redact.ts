@@ -9,28 +9,48 @@
  *   floor_median_ms                       sharp alone on the same portraits (decode, resize
  *                                         to 600×800, encode WebP): the cost of touching the
  *                                         image at all, for the ratio
- *   import_per_s                          portraits per second through the worker pool on all
- *                                         cores, as a bulk import would run them
- *   loop_p99_ms                           p99 event-loop delay of this (main) thread while the
- *                                         pool runs
+ *   pool_per_s                            portraits per second straight through the worker
+ *                                         pool on all cores (no server, no database)
+ *   import_per_s                          a bulk import through the real server: N people
+ *                                         with N distinct portraits uploaded to POST
+ *                                         /api/imports, until every redaction has settled
+ *                                         (parse, seal, queue, detect, verify, store), per s
+ *   import_s                              the import's wall time
+ *   loop_p99_ms                           p99 event-loop delay of the server's thread during
+ *                                         the import
+ *   api_p99_ms                            p99 latency of a console list request made every
+ *                                         100 ms during the import
+ *   worker_mib                            resident memory one warm worker thread adds (its
+ *                                         module graph, tfjs, both models, the engine)
+ *   engine                                where the detectors ran (onnxruntime or wasm)
  *   images, cores                         photos processed in total, cores used
- * Bounded: a fixed number of photos, well under two minutes on two cores.
+ * Bounded: a fixed number of photos. `--import N` sets the import's size (default 1000, 0
+ * skips it); `--engine wasm` measures the tfjs WASM engine. About 3 minutes on two cores.
  */
 import { availableParallelism, loadavg } from "node:os";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { parseArgs } from "node:util";
 import sharp from "sharp";
+import { loadFaceDetector } from "../../server/services/redaction/faceDetector";
 import { type RedactionResult, redactPhoto } from "../../server/services/redaction/redactPhoto";
 import { createRedactionPool } from "../../server/services/redaction/redactionPool";
+import { detectorEngineChoices } from "../../server/services/redaction/types";
 import { demoPhotoNumbers, hdPhoto, portraitPhoto } from "../fixtures/images";
+import { percentile } from "./benchSupport";
+import { measureImport } from "./redactImport";
 
 const portraitRounds = 3;
 const poolPortraits = 48;
 
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[at] ?? Number.NaN;
+const { values: args } = parseArgs({
+  options: { import: { type: "string" }, engine: { type: "string" } },
+});
+function usage(): never {
+  process.stderr.write("usage: bench:redact [--import N] [--engine auto|onnxruntime|wasm]\n");
+  process.exit(2);
 }
+const importCount = Number(args.import ?? 1000);
+if (!Number.isInteger(importCount) || importCount < 0) usage();
+const engine = detectorEngineChoices.find((c) => c === (args.engine ?? "auto")) ?? usage();
 
 const round1 = (ms: number): number => Math.round(ms * 10) / 10;
 
@@ -54,9 +74,12 @@ async function main(): Promise<void> {
   const portraits = await Promise.all(demoPhotoNumbers.map((n) => portraitPhoto(n)));
   const hd = await Promise.all(demoPhotoNumbers.map((n) => hdPhoto(n)));
   let images = 0;
+  const detector = await loadFaceDetector(engine);
+  const deps = { loadDetector: () => Promise.resolve(detector) };
+  progress(`engine ${detector.engine} (${detector.versions.backend})`);
 
   // In this thread, one photo at a time; the first runs load the models and build kernels.
-  for (const input of portraits.slice(0, 2)) await redactPhoto(input);
+  for (const input of portraits.slice(0, 2)) await redactPhoto(input, {}, deps);
   images += 2;
   const portraitMs: number[] = [];
   const verdicts = { publishable: 0, needs_review: 0 };
@@ -64,7 +87,7 @@ async function main(): Promise<void> {
   for (let round = 0; round < portraitRounds; round++) {
     for (const input of portraits) {
       let result: RedactionResult | undefined;
-      portraitMs.push(await timed(async () => void (result = await redactPhoto(input))));
+      portraitMs.push(await timed(async () => void (result = await redactPhoto(input, {}, deps))));
       if (!result) continue;
       verdicts[result.verdict] += 1;
       for (const [phase, ms] of Object.entries(result.timingsMs)) (phases[phase] ??= []).push(ms);
@@ -79,7 +102,7 @@ async function main(): Promise<void> {
   );
 
   const hdMs: number[] = [];
-  for (const input of hd) hdMs.push(await timed(() => redactPhoto(input)));
+  for (const input of hd) hdMs.push(await timed(() => redactPhoto(input, {}, deps)));
   images += hdMs.length;
   progress(`hd: ${hdMs.map(Math.round).join(" ")} ms`);
 
@@ -99,13 +122,15 @@ async function main(): Promise<void> {
   }
   progress(`floor: median ${round1(percentile(floorMs, 50))} ms`);
 
-  // The pool on every core, as a bulk import runs it, watching this thread's event loop.
-  const pool = createRedactionPool({ threads: cores, eager: true });
+  // The pool on every core, straight: what the workers alone can do.
+  const rssBefore = process.memoryUsage.rss();
+  const pool = createRedactionPool({ threads: cores, engine, eager: true });
+  let poolPerS: number;
+  let workerMiB: number;
   try {
     await Promise.all(portraits.slice(0, pool.threads).map((p) => pool.redact(p)));
+    workerMiB = (process.memoryUsage.rss() - rssBefore) / pool.threads / 1024 / 1024;
     images += pool.threads;
-    const loop = monitorEventLoopDelay({ resolution: 10 });
-    loop.enable();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: poolPortraits }, (_, i) => portraits[i % portraits.length]).map((p) =>
@@ -113,33 +138,46 @@ async function main(): Promise<void> {
       ),
     );
     const seconds = (performance.now() - started) / 1000;
-    loop.disable();
     images += poolPortraits;
-    const importPerS = poolPortraits / seconds;
-    const loopP99 = loop.percentile(99) / 1e6;
+    poolPerS = poolPortraits / seconds;
     progress(
       `pool: ${poolPortraits} portraits in ${seconds.toFixed(1)} s on ${pool.threads} threads`,
-    );
-    progress(
-      `load average after ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(" ")}`,
-    );
-    process.stdout.write(
-      `${JSON.stringify({
-        images,
-        cores,
-        portrait_median_ms: round1(percentile(portraitMs, 50)),
-        portrait_p95_ms: round1(percentile(portraitMs, 95)),
-        hd_median_ms: round1(percentile(hdMs, 50)),
-        floor_median_ms: round1(percentile(floorMs, 50)),
-        import_per_s: Math.round(importPerS * 100) / 100,
-        loop_p99_ms: round1(loopP99),
-      })}\n`,
     );
   } finally {
     await pool.close();
   }
+
+  // A bulk import through the real server, as an operator runs it.
+  const imported =
+    importCount > 0 ? await measureImport(importCount, cores, engine, progress) : undefined;
+  images += imported?.photos ?? 0;
+  progress(
+    `load average after ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
+  process.stdout.write(
+    `${JSON.stringify({
+      images,
+      cores,
+      engine: detector.engine,
+      portrait_median_ms: round1(percentile(portraitMs, 50)),
+      portrait_p95_ms: round1(percentile(portraitMs, 95)),
+      hd_median_ms: round1(percentile(hdMs, 50)),
+      floor_median_ms: round1(percentile(floorMs, 50)),
+      pool_per_s: Math.round(poolPerS * 100) / 100,
+      worker_mib: Math.round(workerMiB),
+      ...(imported
+        ? {
+            import_photos: imported.photos,
+            import_s: round1(imported.seconds),
+            import_per_s: Math.round(imported.perSecond * 100) / 100,
+            loop_p99_ms: round1(imported.loopP99Ms),
+            api_p99_ms: round1(imported.apiP99Ms),
+          }
+        : {}),
+    })}\n`,
+  );
 }
 
 await main();

@@ -4,11 +4,20 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import sharp from "sharp";
 import type { NetHit, SquareInput } from "./netParams";
+import { createOnnxDetectors } from "./onnxDetectors";
 import { clampBox } from "./regions";
 import { SsdMobilenetV1, ssdInputSize } from "./ssdMobilenetV1";
 import { faceapi, tf } from "./tfjs";
 import { TinyFaceDetectorNet, tinyMeanRgb } from "./tinyFaceDetector";
-import type { DetectorHit, DetectorVersions, RgbImage } from "./types";
+import type {
+  DetectorEngine,
+  DetectorEngineChoice,
+  DetectorHit,
+  DetectorVersions,
+  RgbImage,
+} from "./types";
+
+export { type DetectorEngine, type DetectorEngineChoice, detectorEngineChoices } from "./types";
 
 /**
  * TinyFaceDetector's input size. 416 is face-api's default; on the demo photos it finds the
@@ -16,13 +25,23 @@ import type { DetectorHit, DetectorVersions, RgbImage } from "./types";
  */
 export const tinyInputSize = 416;
 
-/** The two-detector ensemble, loaded once per thread. */
+/** The two-detector ensemble, loaded once per thread and engine. */
 export interface FaceDetector {
   /** Every hit of both detectors scoring above `minScore`, in pixels of `image`. */
   detect(image: RgbImage, minScore: number): Promise<DetectorHit[]>;
+  readonly engine: DetectorEngine;
   readonly versions: DetectorVersions;
-  /** The fused networks, exposed for the parity tests against face-api's own code. */
-  readonly nets: { ssd: SsdMobilenetV1; tiny: TinyFaceDetectorNet };
+  /**
+   * Each network on its own, on a prepared square (`ssdInput`, `tinyInput`), as this engine
+   * runs it: exposed for the parity tests against face-api's own code.
+   */
+  readonly networks: Networks;
+}
+
+/** The two networks, each taking its square input and answering faces relative to the photo. */
+export interface Networks {
+  ssd(input: SquareInput, minScore: number): Promise<NetHit[]>;
+  tiny(input: SquareInput, minScore: number): Promise<NetHit[]>;
 }
 
 /** A photo scaled into the top-left of a size × size square, zero-padded, as bytes. */
@@ -40,43 +59,96 @@ const wasmDir = dirname(
   require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"),
 );
 
-let loading: Promise<FaceDetector> | undefined;
+type Nets = { ssd: SsdMobilenetV1; tiny: TinyFaceDetectorNet };
+let wasmPathsSet = false;
+let netsLoading: Promise<Nets> | undefined;
+const detectors = new Map<DetectorEngineChoice, Promise<FaceDetector>>();
+
+/** How `loadFaceDetector` starts ONNX Runtime; tests pass one that fails to see the fallback. */
+export interface LoadOptions {
+  /** Hears why `auto` fell back to WASM. */
+  onFallback?: (reason: string) => void;
+  /** Replaces the ONNX Runtime start-up; a detector loaded with it is not shared. */
+  startOnnx?: typeof createOnnxDetectors;
+}
 
 /**
- * The detector for this thread: the first call starts the tfjs WASM backend (binaries read
- * from node_modules on disk, never a CDN) and loads both models; later calls share it. A
- * failed load is not cached, so the next photo tries again.
+ * The detector for this thread: the first call starts tfjs (WASM backend, binaries read from
+ * node_modules on disk, never a CDN), loads both models from face-api's package and, for
+ * ONNX Runtime, builds its sessions from those weights; later calls share it. With `auto`,
+ * a platform without an ONNX Runtime binary gets WASM (`onFallback` hears why); with
+ * `onnxruntime` it fails instead. A failed load is not cached, so the next photo tries again.
  */
-export function loadFaceDetector(): Promise<FaceDetector> {
-  loading ??= load().catch((err: unknown) => {
-    loading = undefined;
-    throw err;
-  });
+export function loadFaceDetector(
+  choice: DetectorEngineChoice = "auto",
+  options: LoadOptions = {},
+): Promise<FaceDetector> {
+  if (options.startOnnx) return load(choice, options);
+  let loading = detectors.get(choice);
+  if (!loading) {
+    loading = load(choice, options).catch((err: unknown) => {
+      detectors.delete(choice);
+      throw err;
+    });
+    detectors.set(choice, loading);
+  }
   return loading;
 }
 
-let wasmPathsSet = false;
+function loadNets(): Promise<Nets> {
+  netsLoading ??= (async () => {
+    if (!wasmPathsSet) {
+      // Once per thread (tfjs refuses it after the backend started); a trailing separator
+      // because tfjs appends the binary's file name to this prefix.
+      tf.setWasmPaths(`${wasmDir}/`);
+      wasmPathsSet = true;
+    }
+    if (tf.getBackend() !== "wasm") {
+      if (!(await tf.setBackend("wasm"))) throw new Error("the tfjs WASM backend failed to start");
+    }
+    await tf.ready();
+    await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
+    await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir);
+    return {
+      ssd: await SsdMobilenetV1.fromFaceApiParams(faceapi.nets.ssdMobilenetv1.params),
+      tiny: TinyFaceDetectorNet.fromFaceApiParams(faceapi.nets.tinyFaceDetector.params),
+    };
+  })().catch((err: unknown) => {
+    netsLoading = undefined;
+    throw err;
+  });
+  return netsLoading;
+}
 
-async function load(): Promise<FaceDetector> {
-  if (!wasmPathsSet) {
-    // Once per thread (tfjs refuses it after the backend started); a trailing separator
-    // because tfjs appends the binary's file name to this prefix.
-    tf.setWasmPaths(`${wasmDir}/`);
-    wasmPathsSet = true;
+async function load(choice: DetectorEngineChoice, options: LoadOptions): Promise<FaceDetector> {
+  const nets = await loadNets();
+  let engine: DetectorEngine = "wasm";
+  let run: Networks = {
+    ssd: (input, minScore) => nets.ssd.detect(input, minScore),
+    tiny: (input, minScore) => nets.tiny.detect(input, minScore),
+  };
+  let onnxVersion: string | null = null;
+  if (choice !== "wasm") {
+    try {
+      const onnx = await (options.startOnnx ?? createOnnxDetectors)(
+        nets.ssd,
+        nets.tiny,
+        tinyInputSize,
+      );
+      run = onnx;
+      engine = "onnxruntime";
+      onnxVersion = onnx.version;
+    } catch (err) {
+      if (choice === "onnxruntime") throw err;
+      options.onFallback?.(err instanceof Error ? err.message : String(err));
+    }
   }
-  if (tf.getBackend() !== "wasm") {
-    if (!(await tf.setBackend("wasm"))) throw new Error("the tfjs WASM backend failed to start");
-  }
-  await tf.ready();
-  await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
-  await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir);
-  const ssd = await SsdMobilenetV1.fromFaceApiParams(faceapi.nets.ssdMobilenetv1.params);
-  const tiny = TinyFaceDetectorNet.fromFaceApiParams(faceapi.nets.tinyFaceDetector.params);
-  const versions = await readDetectorVersions();
+  const versions = { ...(await readDetectorVersions()), ...backendOf(engine, onnxVersion) };
 
   return {
+    engine,
     versions,
-    nets: { ssd, tiny },
+    networks: run,
     async detect(image, minScore) {
       const [ssdSquare, tinySquare] = await Promise.all([
         squarePixels(image, ssdInputSize),
@@ -95,11 +167,20 @@ async function load(): Promise<FaceDetector> {
           );
           return box ? [{ detector, score: h.score, box }] : [];
         });
-      const ssdHits = await ssd.detect(ssdInput(ssdSquare), minScore);
-      const tinyHits = await tiny.detect(tinyInput(tinySquare), minScore);
+      const ssdHits = await run.ssd(ssdInput(ssdSquare), minScore);
+      const tinyHits = await run.tiny(tinyInput(tinySquare), minScore);
       return [...toPixels("ssd_mobilenetv1", ssdHits), ...toPixels("tiny_face_detector", tinyHits)];
     },
   };
+}
+
+function backendOf(
+  engine: DetectorEngine,
+  onnxVersion: string | null,
+): Pick<DetectorVersions, "backend" | "onnxRuntime"> {
+  return engine === "onnxruntime"
+    ? { backend: "onnxruntime-cpu", onnxRuntime: onnxVersion ?? "unknown" }
+    : { backend: "tfjs-wasm", onnxRuntime: null };
 }
 
 /**
@@ -146,7 +227,8 @@ export const unknownDetectorVersions: DetectorVersions = {
   faceApi: "unknown",
   tfjsCore: "unknown",
   tfjsBackendWasm: "unknown",
-  backend: "tfjs-wasm",
+  onnxRuntime: null,
+  backend: "none",
   models: { ssd_mobilenetv1: "unknown", tiny_face_detector: "unknown" },
 };
 
@@ -154,7 +236,8 @@ let versionsRead: Promise<DetectorVersions> | undefined;
 
 /**
  * Versions of the detector code and sha256 of the weights, read from node_modules without
- * starting tfjs, so even a photo whose detectors failed records what was meant to run.
+ * starting tfjs, so even a photo whose detectors failed to load records which weights were
+ * meant to run (with `backend: "none"`; a loaded detector's `versions` name its engine).
  */
 export function readDetectorVersions(): Promise<DetectorVersions> {
   versionsRead ??= readVersions().catch((err: unknown) => {
@@ -186,7 +269,8 @@ async function readVersions(): Promise<DetectorVersions> {
     faceApi,
     tfjsCore,
     tfjsBackendWasm,
-    backend: "tfjs-wasm",
+    onnxRuntime: null,
+    backend: "none",
     models: { ssd_mobilenetv1: ssd, tiny_face_detector: tiny },
   };
 }

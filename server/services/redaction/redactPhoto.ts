@@ -126,8 +126,6 @@ export async function redactPhoto(
   const style = options.style ?? "mosaic";
   const clock = stopwatch();
   const { image: work, format, original } = await normalizeImage(input, { fit: displaySize });
-  // Unreadable versions must not turn a photo into an exception; the record says "unknown".
-  const detectorVersions = await readDetectorVersions().catch(() => unknownDetectorVersions);
   const layout = await layoutDisplay(work);
   const timings = { intake: clock.lap(), detect: 0, redact: 0, render: 0, verify: 0 };
   const p = layout.placement;
@@ -146,7 +144,8 @@ export async function redactPhoto(
   const base = {
     style,
     image: { format, ...original, workingWidth: work.width, workingHeight: work.height },
-    detectorVersions,
+    // The loaded detector's own, naming its engine; replaced below once it has loaded.
+    detectorVersions: unknownDetectorVersions,
   };
   const review = (
     reason: ReviewReason,
@@ -164,6 +163,7 @@ export async function redactPhoto(
   let faces: Detection[];
   try {
     detector = await (deps.loadDetector ?? loadFaceDetector)();
+    base.detectorVersions = detector.versions;
     const hits = await detector.detect(layout.pixels, faceMinScore);
     // The letterbox holds no photo: a hit there is dropped, one across its edge is clipped.
     faces = clusterHits(
@@ -173,6 +173,11 @@ export async function redactPhoto(
       }),
     );
   } catch (err) {
+    // Which weights were meant to run, when the detector did not load; unreadable versions
+    // must not turn a photo into an exception (the record then says "unknown").
+    if (base.detectorVersions === unknownDetectorVersions) {
+      base.detectorVersions = await readDetectorVersions().catch(() => unknownDetectorVersions);
+    }
     return review("detector_error", {
       faces: [],
       regions: [],

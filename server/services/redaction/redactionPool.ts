@@ -2,9 +2,15 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { Logger } from "pino";
+import type { DetectorEngineChoice } from "./faceDetector";
 import { ImageRejected } from "./ImageRejected";
 import type { RedactionResult, RedactOptions } from "./redactPhoto";
-import type { RedactionTask, RedactionTaskOutcome, WireRendition } from "./redactionTask";
+import type {
+  RedactionTask,
+  RedactionTaskOutcome,
+  RedactionWorkerData,
+  WireRendition,
+} from "./redactionTask";
 import type { Rendition } from "./renderRenditions";
 
 /** How to size and run the pool. */
@@ -23,6 +29,12 @@ export interface RedactionPoolOptions {
    * sockets — wins every contest for a core. Default 10; 0 leaves priority alone.
    */
   niceIncrement?: number;
+  /**
+   * Where the networks run (default `auto`: ONNX Runtime where it loads, else tfjs WASM).
+   * A pool that asked for `auto` and got WASM warns once: redaction is then about three
+   * times slower.
+   */
+  engine?: DetectorEngineChoice;
   logger?: Logger;
 }
 
@@ -48,6 +60,7 @@ const workerFile = fileURLToPath(new URL("./redactionWorker.mjs", import.meta.ur
 export function createRedactionPool(options: RedactionPoolOptions = {}): RedactionPool {
   const threads = Math.max(1, options.threads ?? availableParallelism());
   const log = options.logger;
+  const engine = options.engine ?? "auto";
   const piscina = new Piscina<RedactionTask, RedactionTaskOutcome>({
     filename: workerFile,
     name: "default",
@@ -55,8 +68,10 @@ export function createRedactionPool(options: RedactionPoolOptions = {}): Redacti
     maxThreads: threads,
     idleTimeout: options.idleTimeoutMs ?? 5 * 60_000,
     niceIncrement: options.niceIncrement ?? 10,
+    workerData: { engine } satisfies RedactionWorkerData,
   });
-  log?.debug({ threads, eager: options.eager === true }, "redaction pool started");
+  log?.debug({ threads, engine, eager: options.eager === true }, "redaction pool started");
+  let fallbackReported = false;
 
   return {
     threads,
@@ -74,6 +89,16 @@ export function createRedactionPool(options: RedactionPoolOptions = {}): Redacti
       );
       if (outcome.ok) {
         const { renditions, ...rest } = outcome.result;
+        if (
+          engine === "auto" &&
+          rest.detectorVersions.backend === "tfjs-wasm" &&
+          !fallbackReported
+        ) {
+          fallbackReported = true;
+          log?.warn(
+            "ONNX Runtime did not load on this platform: photos are redacted with tfjs WASM, about three times slower.",
+          );
+        }
         return renditions
           ? {
               ...rest,

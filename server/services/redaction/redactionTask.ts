@@ -1,5 +1,5 @@
-import { move, transferableSymbol, valueSymbol } from "piscina";
-import { loadFaceDetector } from "./faceDetector";
+import { move, transferableSymbol, valueSymbol, workerData } from "piscina";
+import { type DetectorEngineChoice, detectorEngineChoices, loadFaceDetector } from "./faceDetector";
 import { ImageRejected, type ImageRejectionCode } from "./ImageRejected";
 import { type RedactionResult, type RedactOptions, redactPhoto } from "./redactPhoto";
 import type { Rendition } from "./renderRenditions";
@@ -28,10 +28,21 @@ export type RedactionTaskOutcome =
   | { ok: false; invalidOptions: { message: string } }
   | { ok: false; failed: { message: string } };
 
-// Start the WASM backend and the models, and run both networks once on a blank square (their
+/** What the pool tells every worker thread (piscina's workerData). */
+export interface RedactionWorkerData {
+  engine: DetectorEngineChoice;
+}
+
+const engine: DetectorEngineChoice =
+  detectorEngineChoices.find(
+    (c) => c === (workerData as Partial<RedactionWorkerData> | undefined)?.engine,
+  ) ?? "auto";
+const loadDetector = () => loadFaceDetector(engine);
+
+// Load tfjs, the models and the engine, and run both networks once on a blank square (their
 // input sizes are fixed, so this builds every kernel they need), before the first photo
 // arrives. A load that fails here is retried by that photo, which then fails closed.
-await loadFaceDetector()
+await loadDetector()
   .then((detector) =>
     detector.detect({ data: Buffer.alloc(64 * 64 * 3), width: 64, height: 64 }, 0.99),
   )
@@ -41,7 +52,7 @@ await loadFaceDetector()
 export default async function redactionTask(task: RedactionTask): Promise<unknown> {
   let outcome: RedactionTaskOutcome;
   try {
-    const result = await redactPhoto(Buffer.from(task.input), task.options);
+    const result = await redactPhoto(Buffer.from(task.input), task.options, { loadDetector });
     const { renditions, ...rest } = result;
     const wire: WireResult = renditions
       ? {

@@ -1,5 +1,6 @@
 import type * as Tfjs from "@tensorflow/tfjs";
 import { type NetHit, paramTensor, sigmoid, type SquareInput } from "./netParams";
+import { depthwiseToOihw, hwioToOihw, OnnxGraph, samePads } from "./onnxModel";
 import { tf } from "./tfjs";
 
 /** SSD-MobileNetV1 always looks at a 512 × 512 square (its anchors are fixed to that grid). */
@@ -103,20 +104,39 @@ export class SsdMobilenetV1 {
     return new SsdMobilenetV1(conv0, pairs, extra, predictors, anchors);
   }
 
-  /** Faces scoring above `minScore`, at most `maxResults`, best first. */
+  /** Faces scoring above `minScore`, at most `maxResults`, best first (tfjs kernels). */
   async detect(input: SquareInput, minScore: number, maxResults = 100): Promise<NetHit[]> {
     if (input.size !== ssdInputSize) throw new Error(`SSD input must be ${ssdInputSize} px square`);
     const [encodings, classes] = tf.tidy(() => this.forward(input));
-    let boxData: Float32Array;
-    let classData: Float32Array;
     try {
-      [boxData, classData] = (await Promise.all([encodings.data(), classes.data()])) as [
+      const [boxData, classData] = (await Promise.all([encodings.data(), classes.data()])) as [
         Float32Array,
         Float32Array,
       ];
+      return this.decode({ boxes: boxData, classes: classData }, input, minScore, maxResults);
     } finally {
       encodings.dispose();
       classes.dispose();
+    }
+  }
+
+  /**
+   * The network's raw answer (box encodings, 4 per anchor, and class logits, 3 per anchor,
+   * from either engine) as faces: scored, decoded against the anchors, suppressed, clipped to
+   * the square and rescaled to the photo inside it.
+   */
+  decode(
+    raw: { boxes: Float32Array; classes: Float32Array },
+    input: SquareInput,
+    minScore: number,
+    maxResults = 100,
+  ): NetHit[] {
+    const { boxes: boxData, classes: classData } = raw;
+    if (
+      boxData.length !== this.anchors.length ||
+      classData.length !== (this.anchors.length / 4) * 3
+    ) {
+      throw new Error("SSD output does not match its anchors");
     }
     const count = this.anchors.length / 4;
     const candidates: { index: number; score: number }[] = [];
@@ -155,6 +175,91 @@ export class SsdMobilenetV1 {
       const right = Math.min(1, box[3]) * padX;
       return { score, x: left, y: top, width: right - left, height: bottom - top };
     });
+  }
+
+  /**
+   * The same network as an ONNX model for ONNX Runtime's native kernels: input `input`
+   * [1, 512, 512, 3] exactly as `detect` takes it (NHWC, scaled to −1…1), outputs `boxes`
+   * [5118, 4] and `classes` [5118, 3] in the order `forward` gives them, for `decode`.
+   */
+  toOnnx(): Uint8Array {
+    const g = new OnnxGraph("ssd_mobilenetv1");
+    const input = g.input("input", [1, ssdInputSize, ssdInputSize, 3]);
+    const zero = g.floats("clip_min", [], Float32Array.of(0));
+    const six = g.floats("clip_max", [], Float32Array.of(6));
+    let size = ssdInputSize;
+    const conv = (
+      x: string,
+      l: FusedLayer,
+      activation: "relu6" | "linear",
+      depthwise = false,
+    ): { out: string; size: number } => {
+      const [kh = 1, kw = 1] = l.filter.shape;
+      const raw = l.filter.dataSync() as Float32Array;
+      const w = depthwise ? depthwiseToOihw(raw, l.filter.shape) : hwioToOihw(raw, l.filter.shape);
+      const pad = samePads(size, kh, l.strides);
+      const name = g.fresh("conv");
+      let out = g.node(
+        "Conv",
+        [
+          x,
+          g.floats(`${name}_w`, w.dims, w.data),
+          g.floats(`${name}_b`, [l.bias.size], l.bias.dataSync() as Float32Array),
+        ],
+        {
+          kernel_shape: { ints: [kh, kw] },
+          strides: { ints: [l.strides, l.strides] },
+          pads: { ints: [pad.begin, pad.begin, pad.end, pad.end] },
+          group: { int: depthwise ? (w.dims[0] ?? 1) : 1 },
+        },
+      );
+      if (activation === "relu6") out = g.node("Clip", [out, zero, six]);
+      return { out, size: pad.out };
+    };
+    const step = (
+      x: string,
+      l: FusedLayer,
+      activation: "relu6" | "linear",
+      depthwise = false,
+    ): string => {
+      const r = conv(x, l, activation, depthwise);
+      size = r.size;
+      return r.out;
+    };
+
+    let out = step(
+      g.node("Transpose", [input], { perm: { ints: [0, 3, 1, 2] } }),
+      this.conv0,
+      "relu6",
+    );
+    let conv11 = { out, size };
+    this.pairs.forEach((pair, i) => {
+      out = step(out, pair.depthwise, "relu6", true);
+      out = step(out, pair.pointwise, "relu6");
+      if (i + 1 === 11) conv11 = { out, size };
+    });
+    const features = [conv11, { out, size }];
+    this.extra.forEach((layer, i) => {
+      out = step(out, layer, "relu6");
+      if (i % 2 === 1) features.push({ out, size });
+    });
+    const flat = (x: string, width: number): string =>
+      g.node("Reshape", [
+        g.node("Transpose", [x], { perm: { ints: [0, 2, 3, 1] } }),
+        g.int64s(g.fresh("shape"), [-1, width]),
+      ]);
+    const boxes: string[] = [];
+    const classes: string[] = [];
+    this.predictors.forEach((p, i) => {
+      const f = features[i];
+      if (!f) throw new Error(`SSD feature map ${i} is missing`);
+      size = f.size;
+      boxes.push(flat(conv(f.out, p.box, "linear").out, 4));
+      classes.push(flat(conv(f.out, p.cls, "linear").out, 3));
+    });
+    g.output(g.node("Concat", boxes, { axis: { int: 0 } }, "boxes"));
+    g.output(g.node("Concat", classes, { axis: { int: 0 } }, "classes"));
+    return g.toBytes();
   }
 
   private forward(input: SquareInput): [Tfjs.Tensor, Tfjs.Tensor] {

@@ -1,5 +1,6 @@
 import type * as Tfjs from "@tensorflow/tfjs";
 import { hasParam, type NetHit, paramTensor, sigmoid, type SquareInput } from "./netParams";
+import { depthwiseToOihw, hwioToOihw, OnnxGraph, samePads } from "./onnxModel";
 import { tf } from "./tfjs";
 
 /** face-api's TinyFaceDetector anchors (in grid cells), per-channel mean and NMS overlap. */
@@ -59,17 +60,26 @@ export class TinyFaceDetectorNet {
     );
   }
 
-  /** Faces scoring above `minScore`, best first. */
+  /** Faces scoring above `minScore`, best first (tfjs kernels). */
   async detect(input: SquareInput, minScore: number): Promise<NetHit[]> {
     if (input.size % 32 !== 0) throw new Error("TinyFaceDetector input must be a multiple of 32");
     const output = tf.tidy(() => this.forward(input));
-    let data: Float32Array;
-    let cells: number;
     try {
-      cells = output.shape[1] ?? 0;
-      data = (await output.data()) as Float32Array;
+      return this.decode((await output.data()) as Float32Array, input, minScore);
     } finally {
       output.dispose();
+    }
+  }
+
+  /**
+   * The network's raw answer (a cells × cells grid, 5 anchors × 5 values per cell, from
+   * either engine) as faces: scored, decoded against the anchors, suppressed, rescaled to the
+   * photo inside the square.
+   */
+  decode(data: Float32Array, input: SquareInput, minScore: number): NetHit[] {
+    const cells = input.size / 32;
+    if (data.length !== cells * cells * anchors.length * boxEncodingSize) {
+      throw new Error("TinyFaceDetector output does not match its grid");
     }
     const correctionX = input.size / input.width;
     const correctionY = input.size / input.height;
@@ -98,6 +108,64 @@ export class TinyFaceDetectorNet {
       remaining = rest.filter((h) => hitIou(best, h) <= nmsIou);
     }
     return kept;
+  }
+
+  /**
+   * The same network as an ONNX model for ONNX Runtime's native kernels: input `input`
+   * [1, size, size, 3] exactly as `detect` takes it, output `grid` [1, size/32, size/32, 25]
+   * for `decode`. The input size is fixed in the model.
+   */
+  toOnnx(inputSize: number): Uint8Array {
+    if (inputSize % 32 !== 0) throw new Error("TinyFaceDetector input must be a multiple of 32");
+    const g = new OnnxGraph("tiny_face_detector");
+    let size = inputSize;
+    const conv = (
+      x: string,
+      filter: Tfjs.Tensor4D,
+      bias: Tfjs.Tensor1D | null,
+      pad: "same" | "valid",
+      activation: "leaky" | "linear",
+      depthwise = false,
+    ): string => {
+      const [kh = 1, kw = 1] = filter.shape;
+      const raw = filter.dataSync() as Float32Array;
+      const w = depthwise ? depthwiseToOihw(raw, filter.shape) : hwioToOihw(raw, filter.shape);
+      const name = g.fresh("conv");
+      const p = pad === "same" ? samePads(size, kh, 1) : { begin: 0, end: 0, out: size - kh + 1 };
+      size = p.out;
+      const inputs = [x, g.floats(`${name}_w`, w.dims, w.data)];
+      if (bias) inputs.push(g.floats(`${name}_b`, [bias.size], bias.dataSync() as Float32Array));
+      const out = g.node("Conv", inputs, {
+        kernel_shape: { ints: [kh, kw] },
+        strides: { ints: [1, 1] },
+        pads: { ints: [p.begin, p.begin, p.end, p.end] },
+        group: { int: depthwise ? (w.dims[0] ?? 1) : 1 },
+      });
+      return activation === "leaky"
+        ? g.node("LeakyRelu", [out], { alpha: { float: leakyAlpha } })
+        : out;
+    };
+    const pool = (x: string, stride: 1 | 2): string => {
+      const p = samePads(size, 2, stride);
+      size = p.out;
+      return g.node("MaxPool", [x], {
+        kernel_shape: { ints: [2, 2] },
+        strides: { ints: [stride, stride] },
+        pads: { ints: [p.begin, p.begin, p.end, p.end] },
+      });
+    };
+    const input = g.input("input", [1, inputSize, inputSize, 3]);
+    let out = g.node("Transpose", [input], { perm: { ints: [0, 3, 1, 2] } });
+    out = pool(conv(out, this.conv0.filter, this.conv0.bias, "valid", "leaky"), 2);
+    this.separable.forEach((layer, i) => {
+      out = conv(out, layer.depthwise, null, "same", "linear", true);
+      out = conv(out, layer.pointwise, layer.bias, "valid", "leaky");
+      if (i < 4) out = pool(out, 2);
+      else if (i === 4) out = pool(out, 1);
+    });
+    out = conv(out, this.head.filter, this.head.bias, "valid", "linear");
+    g.output(g.node("Transpose", [out], { perm: { ints: [0, 2, 3, 1] } }, "grid"));
+    return g.toBytes();
   }
 
   private forward(input: SquareInput): Tfjs.Tensor4D {

@@ -1,5 +1,5 @@
 /**
- * Types shared by the redaction engine. Two coordinate spaces are used and never mixed:
+ * Types (and the engine choices) shared by the redaction code. Two coordinate spaces are used and never mixed:
  * `Box` is in pixels of one particular image (stated where it is used), `RelativeBox` is in
  * fractions (0–1) of the upright photo, so a stored region stays valid whatever size the
  * photo is shown or processed at.
@@ -46,7 +46,25 @@ export interface DetectorVersions {
   faceApi: string;
   tfjsCore: string;
   tfjsBackendWasm: string;
+  /** onnxruntime-node's version when the networks ran on it, else null. */
+  onnxRuntime: string | null;
+  /** Where the networks ran: "onnxruntime-cpu", "tfjs-wasm", or "none" when they failed to load. */
   backend: string;
   /** sha256 of each model's weights file, so a silent model change shows in the record. */
   models: Record<DetectorName, string>;
 }
+
+/**
+ * Where the networks run. `onnxruntime`: ONNX Runtime's native CPU kernels (the detectors
+ * about four times faster than WASM on the reference machine); `wasm`: tfjs's WASM backend. Both run
+ * face-api's weights with the same maths; the parity tests hold each to face-api's own
+ * detections.
+ */
+export type DetectorEngine = "onnxruntime" | "wasm";
+/** `auto` takes ONNX Runtime where its binary loads on this platform, WASM elsewhere. */
+export type DetectorEngineChoice = DetectorEngine | "auto";
+export const detectorEngineChoices = [
+  "auto",
+  "onnxruntime",
+  "wasm",
+] as const satisfies readonly DetectorEngineChoice[];

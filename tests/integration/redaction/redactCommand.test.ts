@@ -66,6 +66,17 @@ describe("signage redact", { timeout: 180_000 }, () => {
     ]);
   });
 
+  it("runs on the engine given with --engine and refuses an unknown one", async () => {
+    const out = join(dir, "person-wasm.webp");
+    const onWasm = await run([face, out, "--engine", "wasm", "--json"]);
+    expect(onWasm.code).toBe(0);
+    expect(reports(onWasm.stdout)[0]?.verified).toBe(true);
+
+    const bad = await run([face, out, "--engine", "gpu"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--engine .*must be auto, onnxruntime or wasm, not "gpu"/);
+  });
+
   it("writes nothing for a photo that needs review, and exits 3", async () => {
     const out = join(dir, "wall.webp");
     const { code, stdout } = await run([noFace, out, "--json", "--style", "solid"]);

@@ -12,6 +12,7 @@ describe("loadConfig", () => {
       database: { kind: "sqlite", file: "/srv/signage/data/signage.db" },
       logLevel: "info",
       redactionWorkers: 0,
+      detectorEngine: "auto",
       syncConcurrency: 500,
     });
   });
@@ -23,6 +24,10 @@ describe("loadConfig", () => {
     [{ DATABASE_URL: "mysql://x/y" }, /unsupported scheme "mysql"/],
     [{ DATABASE_URL: "sqlite:" }, /names no SQLite file/],
     [{ SIGNAGE_REDIS_URL: "localhost:6379" }, /SIGNAGE_REDIS_URL must look like redis:/],
+    [
+      { SIGNAGE_DETECTOR_ENGINE: "gpu" },
+      /SIGNAGE_DETECTOR_ENGINE must be auto, onnxruntime or wasm/,
+    ],
     [{ SIGNAGE_REDIS_URL: "redis://h", SIGNAGE_REDIS_STREAM: "a b" }, /SIGNAGE_REDIS_STREAM/],
   ])("refuses %o with one sentence", (env, message) => {
     expect(() => loadConfig(env, "/tmp")).toThrow(StartupError);

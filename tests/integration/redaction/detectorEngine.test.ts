@@ -1,0 +1,82 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { loadFaceDetector } from "../../../server/services/redaction/faceDetector";
+import { redactPhoto } from "../../../server/services/redaction/redactPhoto";
+import {
+  createRedactionPool,
+  type RedactionPool,
+} from "../../../server/services/redaction/redactionPool";
+import { portraitPhoto } from "../../fixtures/images";
+
+const semver = /^\d+\.\d+\.\d+/;
+/** Where onnxruntime-node ships a CPU binary in its npm package. */
+const onnxPlatforms = ["linux-x64", "linux-arm64", "win32-x64", "win32-arm64", "darwin-arm64"];
+const expected = onnxPlatforms.includes(`${process.platform}-${process.arch}`)
+  ? { engine: "onnxruntime", backend: "onnxruntime-cpu" }
+  : { engine: "wasm", backend: "tfjs-wasm" };
+
+describe("choosing where the detectors run", { timeout: 180_000 }, () => {
+  const pools: RedactionPool[] = [];
+  afterAll(() => Promise.all(pools.map((p) => p.close())));
+
+  it("runs on ONNX Runtime by default where it has a binary, and the record says so", async () => {
+    const detector = await loadFaceDetector();
+    expect(detector.engine).toBe(expected.engine);
+    expect(detector.versions.backend).toBe(expected.backend);
+    if (expected.engine === "onnxruntime") expect(detector.versions.onnxRuntime).toMatch(semver);
+
+    const result = await redactPhoto(await portraitPhoto(2));
+    expect(result.verdict).toBe("publishable");
+    expect(result.detectorVersions.backend).toBe(expected.backend);
+  });
+
+  it("runs on tfjs WASM when asked, and the record says so", async () => {
+    const detector = await loadFaceDetector("wasm");
+    expect(detector.engine).toBe("wasm");
+    expect(detector.versions).toMatchObject({ backend: "tfjs-wasm", onnxRuntime: null });
+    expect(detector.versions.tfjsBackendWasm).toMatch(semver);
+  });
+
+  it("falls back to WASM under auto when ONNX Runtime cannot start, and says why", async () => {
+    const reasons: string[] = [];
+    const startOnnx = () => Promise.reject(new Error("no onnxruntime binary for this platform"));
+    const detector = await loadFaceDetector("auto", {
+      startOnnx,
+      onFallback: (r) => reasons.push(r),
+    });
+    expect(detector.engine).toBe("wasm");
+    expect(reasons).toEqual(["no onnxruntime binary for this platform"]);
+    // Detection still works on the fallback.
+    const hits = await detector.detect(
+      { data: Buffer.alloc(64 * 64 * 3), width: 64, height: 64 },
+      0.5,
+    );
+    expect(hits).toEqual([]);
+  });
+
+  it("fails instead of falling back when ONNX Runtime was asked for by name", async () => {
+    const startOnnx = () => Promise.reject(new Error("no onnxruntime binary for this platform"));
+    await expect(loadFaceDetector("onnxruntime", { startOnnx })).rejects.toThrow(
+      /no onnxruntime binary/,
+    );
+  });
+
+  it("tells the pool's worker threads which engine to use", async () => {
+    const input = await portraitPhoto(4);
+    const wasm = createRedactionPool({ threads: 1, engine: "wasm" });
+    const auto = createRedactionPool({ threads: 1 });
+    pools.push(wasm, auto);
+    const [onWasm, onAuto] = await Promise.all([wasm.redact(input), auto.redact(input)]);
+    expect(onWasm.detectorVersions.backend).toBe("tfjs-wasm");
+    expect(onAuto.detectorVersions.backend).toBe(expected.backend);
+    // Same weights, same maths: the same verdict and the same covered areas.
+    expect(onWasm.verdict).toBe("publishable");
+    expect(onAuto.verdict).toBe("publishable");
+    expect(onWasm.regions.length).toBe(onAuto.regions.length);
+    onWasm.regions.forEach((r, i) => {
+      const other = onAuto.regions[i];
+      for (const k of ["x", "y", "width", "height"] as const) {
+        expect(Math.abs(r[k] - (other?.[k] ?? Number.NaN))).toBeLessThan(0.01);
+      }
+    });
+  });
+});
