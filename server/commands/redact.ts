@@ -4,8 +4,12 @@ import { basename, dirname, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { ImageRejected } from "../services/redaction/ImageRejected";
 import type { RedactionResult } from "../services/redaction/redactPhoto";
-import { createRedactionPool, type RedactionPool } from "../services/redaction/redactionPool";
-import { detectorEngineChoices, type RedactionStyle } from "../services/redaction/types";
+import {
+  createRedactionPool,
+  fallbackWarning,
+  type RedactionPool,
+} from "../services/redaction/redactionPool";
+import { parseDetectorEngine, type RedactionStyle } from "../services/redaction/types";
 
 const usage = `Usage:
   signage redact IN OUT [--style mosaic|solid] [--engine auto|onnxruntime|wasm] [--json]
@@ -86,12 +90,11 @@ export async function runRedactCommand(
   if (style !== "mosaic" && style !== "solid") {
     return usageError(`--style must be mosaic or solid, not "${style}".`);
   }
-  const engine = detectorEngineChoices.find(
-    (c) => c === (values.engine ?? process.env.SIGNAGE_DETECTOR_ENGINE ?? "auto"),
-  );
+  const engineName = values.engine ?? process.env.SIGNAGE_DETECTOR_ENGINE ?? "auto";
+  const engine = parseDetectorEngine(engineName);
   if (!engine) {
     return usageError(
-      `--engine (or SIGNAGE_DETECTOR_ENGINE) must be auto, onnxruntime or wasm, not "${values.engine ?? process.env.SIGNAGE_DETECTOR_ENGINE}".`,
+      `--engine (or SIGNAGE_DETECTOR_ENGINE) must be auto, onnxruntime or wasm, not "${engineName}".`,
     );
   }
   let jobs: { input: string; output: string }[];
@@ -125,6 +128,7 @@ export async function runRedactCommand(
   try {
     // Keep a few photos in flight per thread, never the whole list in memory; report in order.
     const window = threads * 2;
+    let fallbackTold = false;
     const pending: Promise<Outcome>[] = [];
     const start = (i: number): void => {
       const job = jobs[i];
@@ -136,6 +140,12 @@ export async function runRedactCommand(
       const outcome = await pending[i];
       start(i + window);
       if (!job || !outcome) continue;
+      const fallbackReason =
+        outcome.kind === "result" ? outcome.result.detectorVersions.fallbackReason : null;
+      if (fallbackReason !== null && !fallbackTold) {
+        fallbackTold = true;
+        out.stderr.write(`signage redact: ${fallbackWarning}: ${fallbackReason}\n`);
+      }
       const { report, status } = toReport(job.input, job.output, outcome);
       statuses.push(status);
       if (!json) {

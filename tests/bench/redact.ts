@@ -25,7 +25,7 @@
  *   engine                                where the detectors ran (onnxruntime or wasm)
  *   images, cores                         photos processed in total, cores used
  * Bounded: a fixed number of photos. `--import N` sets the import's size (default 1000, 0
- * skips it); `--engine wasm` measures the tfjs WASM engine. About 3 minutes on two cores.
+ * skips it); `--engine wasm` measures the tfjs WASM engine. About 4 minutes on two cores.
  */
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -33,7 +33,7 @@ import sharp from "sharp";
 import { loadFaceDetector } from "../../server/services/redaction/faceDetector";
 import { type RedactionResult, redactPhoto } from "../../server/services/redaction/redactPhoto";
 import { createRedactionPool } from "../../server/services/redaction/redactionPool";
-import { detectorEngineChoices } from "../../server/services/redaction/types";
+import { parseDetectorEngine } from "../../server/services/redaction/types";
 import { demoPhotoNumbers, hdPhoto, portraitPhoto } from "../fixtures/images";
 import { percentile } from "./benchSupport";
 import { measureImport } from "./redactImport";
@@ -50,7 +50,7 @@ function usage(): never {
 }
 const importCount = Number(args.import ?? 1000);
 if (!Number.isInteger(importCount) || importCount < 0) usage();
-const engine = detectorEngineChoices.find((c) => c === (args.engine ?? "auto")) ?? usage();
+const engine = parseDetectorEngine(args.engine ?? "auto") ?? usage();
 
 const round1 = (ms: number): number => Math.round(ms * 10) / 10;
 

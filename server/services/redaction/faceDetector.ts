@@ -3,8 +3,8 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import sharp from "sharp";
-import type { NetHit, SquareInput } from "./netParams";
-import { createOnnxDetectors } from "./onnxDetectors";
+import type { NetHit, Networks, SquareInput } from "./netParams";
+import { createOnnxDetectors, type OnnxDetectors } from "./onnxDetectors";
 import { clampBox } from "./regions";
 import { SsdMobilenetV1, ssdInputSize } from "./ssdMobilenetV1";
 import { faceapi, tf } from "./tfjs";
@@ -38,12 +38,6 @@ export interface FaceDetector {
   readonly networks: Networks;
 }
 
-/** The two networks, each taking its square input and answering faces relative to the photo. */
-export interface Networks {
-  ssd(input: SquareInput, minScore: number): Promise<NetHit[]>;
-  tiny(input: SquareInput, minScore: number): Promise<NetHit[]>;
-}
-
 /** A photo scaled into the top-left of a size × size square, zero-padded, as bytes. */
 export interface SquarePixels {
   pixels: Buffer;
@@ -62,12 +56,11 @@ const wasmDir = dirname(
 type Nets = { ssd: SsdMobilenetV1; tiny: TinyFaceDetectorNet };
 let wasmPathsSet = false;
 let netsLoading: Promise<Nets> | undefined;
+let onnxLoading: Promise<OnnxDetectors> | undefined;
 const detectors = new Map<DetectorEngineChoice, Promise<FaceDetector>>();
 
-/** How `loadFaceDetector` starts ONNX Runtime; tests pass one that fails to see the fallback. */
+/** For the tests: how ONNX Runtime starts. */
 export interface LoadOptions {
-  /** Hears why `auto` fell back to WASM. */
-  onFallback?: (reason: string) => void;
   /** Replaces the ONNX Runtime start-up; a detector loaded with it is not shared. */
   startOnnx?: typeof createOnnxDetectors;
 }
@@ -75,18 +68,20 @@ export interface LoadOptions {
 /**
  * The detector for this thread: the first call starts tfjs (WASM backend, binaries read from
  * node_modules on disk, never a CDN), loads both models from face-api's package and, for
- * ONNX Runtime, builds its sessions from those weights; later calls share it. With `auto`,
- * a platform without an ONNX Runtime binary gets WASM (`onFallback` hears why); with
- * `onnxruntime` it fails instead. A failed load is not cached, so the next photo tries again.
+ * ONNX Runtime, builds its sessions from those weights and checks them against tfjs (see
+ * `checkAgreement`); later calls share it. With `auto`, a platform where ONNX Runtime does
+ * not load or does not agree gets WASM, and `versions.fallbackReason` says why; with
+ * `onnxruntime` the load fails instead. A failed load is not cached, so the next photo tries
+ * again (and fails closed meanwhile).
  */
 export function loadFaceDetector(
   choice: DetectorEngineChoice = "auto",
   options: LoadOptions = {},
 ): Promise<FaceDetector> {
-  if (options.startOnnx) return load(choice, options);
+  if (options.startOnnx) return load(choice, options.startOnnx);
   let loading = detectors.get(choice);
   if (!loading) {
-    loading = load(choice, options).catch((err: unknown) => {
+    loading = load(choice).catch((err: unknown) => {
       detectors.delete(choice);
       throw err;
     });
@@ -120,30 +115,37 @@ function loadNets(): Promise<Nets> {
   return netsLoading;
 }
 
-async function load(choice: DetectorEngineChoice, options: LoadOptions): Promise<FaceDetector> {
+async function load(
+  choice: DetectorEngineChoice,
+  startOnnx?: typeof createOnnxDetectors,
+): Promise<FaceDetector> {
   const nets = await loadNets();
   let engine: DetectorEngine = "wasm";
   let run: Networks = {
     ssd: (input, minScore) => nets.ssd.detect(input, minScore),
     tiny: (input, minScore) => nets.tiny.detect(input, minScore),
+    ssdRaw: (input) => nets.ssd.raw(input),
+    tinyRaw: (input) => nets.tiny.raw(input),
   };
-  let onnxVersion: string | null = null;
+  let onnx: OnnxDetectors | null = null;
+  let fallbackReason: string | null = null;
   if (choice !== "wasm") {
     try {
-      const onnx = await (options.startOnnx ?? createOnnxDetectors)(
-        nets.ssd,
-        nets.tiny,
-        tinyInputSize,
-      );
+      onnx = await (startOnnx ? startCheckedOnnx(nets, run, startOnnx) : sharedOnnx(nets, run));
       run = onnx;
       engine = "onnxruntime";
-      onnxVersion = onnx.version;
     } catch (err) {
       if (choice === "onnxruntime") throw err;
-      options.onFallback?.(err instanceof Error ? err.message : String(err));
+      fallbackReason = err instanceof Error ? err.message : String(err);
     }
   }
-  const versions = { ...(await readDetectorVersions()), ...backendOf(engine, onnxVersion) };
+  const versions: DetectorVersions = {
+    ...(await readDetectorVersions()),
+    ...(onnx
+      ? { backend: "onnxruntime-cpu", onnxRuntime: onnx.version, onnxGraphs: onnx.graphs }
+      : { backend: "tfjs-wasm" }),
+    fallbackReason,
+  };
 
   return {
     engine,
@@ -174,13 +176,71 @@ async function load(choice: DetectorEngineChoice, options: LoadOptions): Promise
   };
 }
 
-function backendOf(
-  engine: DetectorEngine,
-  onnxVersion: string | null,
-): Pick<DetectorVersions, "backend" | "onnxRuntime"> {
-  return engine === "onnxruntime"
-    ? { backend: "onnxruntime-cpu", onnxRuntime: onnxVersion ?? "unknown" }
-    : { backend: "tfjs-wasm", onnxRuntime: null };
+/** ONNX Runtime for this thread, started and checked once, whichever choice asked first. */
+function sharedOnnx(nets: Nets, reference: Networks): Promise<OnnxDetectors> {
+  onnxLoading ??= startCheckedOnnx(nets, reference, createOnnxDetectors).catch((err: unknown) => {
+    onnxLoading = undefined;
+    throw err;
+  });
+  return onnxLoading;
+}
+
+async function startCheckedOnnx(
+  nets: Nets,
+  reference: Networks,
+  start: typeof createOnnxDetectors,
+): Promise<OnnxDetectors> {
+  const onnx = await start(nets.ssd, nets.tiny, tinyInputSize);
+  await checkAgreement(reference, onnx);
+  return onnx;
+}
+
+/** How far the engines' raw outputs may differ: float rounding, not a different answer. */
+const agreementTolerance = 1e-3;
+
+/**
+ * Runs one fixed pseudo-random square through both networks on tfjs and on ONNX Runtime and
+ * throws unless every raw output agrees (within 1e-3, relative above 1). Detection and
+ * verification run on the same engine, so an engine whose kernels were wrong on some CPU
+ * would miss a face in both; this is checked once per thread, before the first photo.
+ */
+export async function checkAgreement(reference: Networks, candidate: Networks): Promise<void> {
+  let seed = 0x5eed;
+  const pixels = Buffer.alloc(ssdInputSize * ssdInputSize * 3);
+  for (let i = 0; i < pixels.length; i++) {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    pixels[i] = seed >>> 24;
+  }
+  const square = (size: number): SquarePixels => ({
+    pixels: pixels.subarray(0, size * size * 3),
+    size,
+    width: size,
+    height: size,
+  });
+  const compare = (what: string, expected: Float32Array, actual: Float32Array): void => {
+    if (expected.length !== actual.length) {
+      throw new Error(
+        `ONNX Runtime's ${what} has ${actual.length} values, tfjs's ${expected.length}`,
+      );
+    }
+    for (let i = 0; i < expected.length; i++) {
+      const e = expected[i] ?? 0;
+      const a = actual[i] ?? Number.NaN;
+      if (!(Math.abs(a - e) <= agreementTolerance * Math.max(1, Math.abs(e)))) {
+        throw new Error(`ONNX Runtime disagrees with tfjs on ${what} (value ${i}: ${a} vs ${e})`);
+      }
+    }
+  };
+  const ssdIn = ssdInput(square(ssdInputSize));
+  const tinyIn = tinyInput(square(tinyInputSize));
+  const [ssdRef, ssdOnnx] = [await reference.ssdRaw(ssdIn), await candidate.ssdRaw(ssdIn)];
+  compare("SSD box encodings", ssdRef.boxes, ssdOnnx.boxes);
+  compare("SSD class scores", ssdRef.classes, ssdOnnx.classes);
+  compare(
+    "TinyFaceDetector's grid",
+    await reference.tinyRaw(tinyIn),
+    await candidate.tinyRaw(tinyIn),
+  );
 }
 
 /**
@@ -229,6 +289,8 @@ export const unknownDetectorVersions: DetectorVersions = {
   tfjsBackendWasm: "unknown",
   onnxRuntime: null,
   backend: "none",
+  onnxGraphs: null,
+  fallbackReason: null,
   models: { ssd_mobilenetv1: "unknown", tiny_face_detector: "unknown" },
 };
 
@@ -271,6 +333,8 @@ async function readVersions(): Promise<DetectorVersions> {
     tfjsBackendWasm,
     onnxRuntime: null,
     backend: "none",
+    onnxGraphs: null,
+    fallbackReason: null,
     models: { ssd_mobilenetv1: ssd, tiny_face_detector: tiny },
   };
 }

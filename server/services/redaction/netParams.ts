@@ -11,6 +11,23 @@ export interface SquareInput {
   height: number;
 }
 
+/** SSD-MobileNetV1's raw answer: 4 box encodings and 3 class logits per anchor. */
+export interface SsdRaw {
+  boxes: Float32Array;
+  classes: Float32Array;
+}
+
+/**
+ * The two networks on one engine: each takes its prepared square and answers faces relative
+ * to the photo (`ssd`, `tiny`), or its raw output before decoding (`ssdRaw`, `tinyRaw`).
+ */
+export interface Networks {
+  ssd(input: SquareInput, minScore: number): Promise<NetHit[]>;
+  tiny(input: SquareInput, minScore: number): Promise<NetHit[]>;
+  ssdRaw(input: SquareInput): Promise<SsdRaw>;
+  tinyRaw(input: SquareInput): Promise<Float32Array>;
+}
+
 /** A face a network found, relative to the photo (0–1, may reach past its edges). */
 export interface NetHit {
   score: number;

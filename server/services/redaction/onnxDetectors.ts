@@ -1,25 +1,27 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import type * as Ort from "onnxruntime-node";
-import type { NetHit, SquareInput } from "./netParams";
+import type { Networks, SquareInput } from "./netParams";
 import { ssdInputSize, type SsdMobilenetV1 } from "./ssdMobilenetV1";
 import type { TinyFaceDetectorNet } from "./tinyFaceDetector";
+import type { DetectorName } from "./types";
 
 const require = createRequire(import.meta.url);
 
 /** The two networks on ONNX Runtime's native CPU kernels, one session each. */
-export interface OnnxDetectors {
-  ssd(input: SquareInput, minScore: number): Promise<NetHit[]>;
-  tiny(input: SquareInput, minScore: number): Promise<NetHit[]>;
+export interface OnnxDetectors extends Networks {
   /** onnxruntime-node's version, for the record. */
   readonly version: string;
+  /** sha256 of each ONNX graph written from the weights, for the record. */
+  readonly graphs: Record<DetectorName, string>;
 }
 
 /**
  * Loads onnxruntime-node (its CPU binaries ship inside the npm package; nothing is
  * downloaded) and builds sessions for face-api's SSD-MobileNetV1 and TinyFaceDetector from
  * the weights tfjs already loaded, written out as ONNX graphs in memory. Throws when the
- * runtime has no binary for this platform; the caller then falls back to tfjs WASM.
+ * runtime has no binary for this platform or a session cannot be built.
  *
  * One intra-op thread per session: parallelism comes from the worker pool (one thread per
  * core), and a single-threaded session never spins on a core another worker needs.
@@ -37,11 +39,25 @@ export async function createOnnxDetectors(
     executionMode: "sequential",
     graphOptimizationLevel: "all",
   };
-  const [ssdSession, tinySession] = await Promise.all([
-    ort.InferenceSession.create(ssdNet.toOnnx(), options),
-    ort.InferenceSession.create(tinyNet.toOnnx(tinySize), options),
+  const ssdGraph = ssdNet.toOnnx();
+  const tinyGraph = tinyNet.toOnnx(tinySize);
+  const created = await Promise.allSettled([
+    ort.InferenceSession.create(ssdGraph, options),
+    ort.InferenceSession.create(tinyGraph, options),
   ]);
-  const version = await onnxRuntimeVersion();
+  const [ssdCreated, tinyCreated] = created;
+  if (ssdCreated?.status !== "fulfilled" || tinyCreated?.status !== "fulfilled") {
+    // Whatever did get built is released, so a load retried per photo cannot pile up sessions.
+    await Promise.all(
+      created.flatMap((c) => (c.status === "fulfilled" ? [c.value.release()] : [])),
+    );
+    const failed = created.find((c) => c.status === "rejected");
+    throw failed?.reason instanceof Error ? failed.reason : new Error("an ONNX session failed");
+  }
+  const ssdSession = ssdCreated.value;
+  const tinySession = tinyCreated.value;
+  const sha256 = (bytes: Uint8Array): string =>
+    `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
   const run = async (
     session: Ort.InferenceSession,
@@ -49,35 +65,42 @@ export async function createOnnxDetectors(
     outputs: readonly string[],
   ): Promise<Float32Array[]> => {
     const tensor = new ort.Tensor("float32", input.data, [1, input.size, input.size, 3]);
-    const result = await session.run({ input: tensor });
-    tensor.dispose();
-    return outputs.map((name) => {
-      const out = result[name];
-      if (!out || out.type !== "float32") throw new Error(`ONNX output ${name} is missing`);
-      return out.data as Float32Array;
-    });
+    try {
+      const result = await session.run({ input: tensor });
+      return outputs.map((name) => {
+        const out = result[name];
+        if (!out || out.type !== "float32") throw new Error(`ONNX output ${name} is missing`);
+        return out.data as Float32Array;
+      });
+    } finally {
+      tensor.dispose();
+    }
+  };
+  const ssdRaw = async (input: SquareInput) => {
+    if (input.size !== ssdInputSize) throw new Error(`SSD input must be ${ssdInputSize} px square`);
+    const [boxes, classes] = await run(ssdSession, input, ["boxes", "classes"]);
+    if (!boxes || !classes) throw new Error("SSD outputs are missing");
+    return { boxes, classes };
+  };
+  const tinyRaw = async (input: SquareInput) => {
+    if (input.size !== tinySize) throw new Error(`TinyFaceDetector input must be ${tinySize} px`);
+    const [grid] = await run(tinySession, input, ["grid"]);
+    if (!grid) throw new Error("TinyFaceDetector output is missing");
+    return grid;
   };
 
   return {
-    version,
-    async ssd(input, minScore) {
-      if (input.size !== ssdInputSize)
-        throw new Error(`SSD input must be ${ssdInputSize} px square`);
-      const [boxes, classes] = await run(ssdSession, input, ["boxes", "classes"]);
-      if (!boxes || !classes) throw new Error("SSD outputs are missing");
-      return ssdNet.decode({ boxes, classes }, input, minScore);
-    },
-    async tiny(input, minScore) {
-      if (input.size !== tinySize) throw new Error(`TinyFaceDetector input must be ${tinySize} px`);
-      const [grid] = await run(tinySession, input, ["grid"]);
-      if (!grid) throw new Error("TinyFaceDetector output is missing");
-      return tinyNet.decode(grid, input, minScore);
-    },
+    version: await onnxRuntimeVersion(),
+    graphs: { ssd_mobilenetv1: sha256(ssdGraph), tiny_face_detector: sha256(tinyGraph) },
+    ssdRaw,
+    tinyRaw,
+    ssd: async (input, minScore) => ssdNet.decode(await ssdRaw(input), input, minScore),
+    tiny: async (input, minScore) => tinyNet.decode(await tinyRaw(input), input, minScore),
   };
 }
 
 /** onnxruntime-node's package version, read from disk. */
-export async function onnxRuntimeVersion(): Promise<string> {
+async function onnxRuntimeVersion(): Promise<string> {
   const json = JSON.parse(
     await readFile(require.resolve("onnxruntime-node/package.json"), "utf8"),
   ) as { version?: unknown };

@@ -1,3 +1,5 @@
+import { endianness } from "node:os";
+
 /**
  * Writes ONNX models (protobuf) for the face detectors, so ONNX Runtime's native CPU kernels
  * can run face-api's own weights. Only what the two networks need: float and int64
@@ -84,7 +86,11 @@ export class OnnxGraph {
   private readonly names = new Set<string>();
   private counter = 0;
 
-  constructor(private readonly name: string) {}
+  constructor(private readonly name: string) {
+    // Tensors are written as the host's bytes; ONNX wants little-endian.
+    if (endianness() !== "LE")
+      throw new Error("ONNX models can only be written on a little-endian machine");
+  }
 
   /** A fresh value name with the given prefix. */
   fresh(prefix: string): string {
@@ -123,6 +129,42 @@ export class OnnxGraph {
   /** Marks a value as a graph output (its shape is left to the runtime). */
   output(name: string): void {
     this.outputs.push(valueInfo(name));
+  }
+
+  /**
+   * A convolution from a tfjs filter ([kh, kw, in, out], or [kh, kw, channels, 1] when
+   * `depthwise`): weights moved to ONNX's layout, bias optional, square stride and padding
+   * (`pad.begin` top and left, `pad.end` bottom and right). Returns its output's name.
+   */
+  conv(
+    x: string,
+    layer: {
+      filter: Float32Array;
+      dims: readonly number[];
+      depthwise: boolean;
+      bias: Float32Array | null;
+      stride: number;
+      pad: { begin: number; end: number };
+    },
+  ): string {
+    const w = layer.depthwise
+      ? depthwiseToOihw(layer.filter, layer.dims)
+      : hwioToOihw(layer.filter, layer.dims);
+    const name = this.fresh("conv");
+    const inputs = [x, this.floats(`${name}_w`, w.dims, w.data)];
+    if (layer.bias) inputs.push(this.floats(`${name}_b`, [layer.bias.length], layer.bias));
+    const { begin, end } = layer.pad;
+    return this.node(
+      "Conv",
+      inputs,
+      {
+        kernel_shape: { ints: w.dims.slice(2) },
+        strides: { ints: [layer.stride, layer.stride] },
+        pads: { ints: [begin, begin, end, end] },
+        group: { int: layer.depthwise ? (w.dims[0] ?? 1) : 1 },
+      },
+      name,
+    );
   }
 
   /** Appends a node; returns its single output's name. */

@@ -54,6 +54,10 @@ export interface RedactionPool {
   close(): Promise<void>;
 }
 
+/** What a pool logs once when `auto` could not use ONNX Runtime (the reason goes with it). */
+export const fallbackWarning =
+  "ONNX Runtime could not be used, so photos are redacted with tfjs WASM (about three times slower)";
+
 const workerFile = fileURLToPath(new URL("./redactionWorker.mjs", import.meta.url));
 
 /** Starts a pool of redaction worker threads; each loads the models once and keeps them. */
@@ -89,15 +93,10 @@ export function createRedactionPool(options: RedactionPoolOptions = {}): Redacti
       );
       if (outcome.ok) {
         const { renditions, ...rest } = outcome.result;
-        if (
-          engine === "auto" &&
-          rest.detectorVersions.backend === "tfjs-wasm" &&
-          !fallbackReported
-        ) {
+        const reason = rest.detectorVersions.fallbackReason;
+        if (reason !== null && !fallbackReported) {
           fallbackReported = true;
-          log?.warn(
-            "ONNX Runtime did not load on this platform: photos are redacted with tfjs WASM, about three times slower.",
-          );
+          log?.warn({ reason }, fallbackWarning);
         }
         return renditions
           ? {

@@ -1,8 +1,9 @@
 import { move, transferableSymbol, valueSymbol, workerData } from "piscina";
-import { type DetectorEngineChoice, detectorEngineChoices, loadFaceDetector } from "./faceDetector";
+import { type DetectorEngineChoice, loadFaceDetector } from "./faceDetector";
 import { ImageRejected, type ImageRejectionCode } from "./ImageRejected";
 import { type RedactionResult, type RedactOptions, redactPhoto } from "./redactPhoto";
 import type { Rendition } from "./renderRenditions";
+import { parseDetectorEngine } from "./types";
 
 /** One photo sent to a worker; the bytes arrive as a transferred ArrayBuffer, not a copy. */
 export interface RedactionTask {
@@ -33,10 +34,10 @@ export interface RedactionWorkerData {
   engine: DetectorEngineChoice;
 }
 
-const engine: DetectorEngineChoice =
-  detectorEngineChoices.find(
-    (c) => c === (workerData as Partial<RedactionWorkerData> | undefined)?.engine,
-  ) ?? "auto";
+const asked = (workerData as Partial<RedactionWorkerData> | undefined)?.engine;
+const engine = parseDetectorEngine(asked ?? "auto");
+// A pool that names an unknown engine is a programming error: every photo then fails closed.
+if (!engine) throw new Error(`unknown detector engine ${JSON.stringify(asked)}`);
 const loadDetector = () => loadFaceDetector(engine);
 
 // Load tfjs, the models and the engine, and run both networks once on a blank square (their

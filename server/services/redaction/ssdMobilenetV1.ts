@@ -1,6 +1,6 @@
 import type * as Tfjs from "@tensorflow/tfjs";
-import { type NetHit, paramTensor, sigmoid, type SquareInput } from "./netParams";
-import { depthwiseToOihw, hwioToOihw, OnnxGraph, samePads } from "./onnxModel";
+import { type NetHit, paramTensor, sigmoid, type SquareInput, type SsdRaw } from "./netParams";
+import { OnnxGraph, samePads } from "./onnxModel";
 import { tf } from "./tfjs";
 
 /** SSD-MobileNetV1 always looks at a 512 × 512 square (its anchors are fixed to that grid). */
@@ -106,14 +106,16 @@ export class SsdMobilenetV1 {
 
   /** Faces scoring above `minScore`, at most `maxResults`, best first (tfjs kernels). */
   async detect(input: SquareInput, minScore: number, maxResults = 100): Promise<NetHit[]> {
+    return this.decode(await this.raw(input), input, minScore, maxResults);
+  }
+
+  /** The raw answer for `decode`, computed with tfjs kernels. */
+  async raw(input: SquareInput): Promise<SsdRaw> {
     if (input.size !== ssdInputSize) throw new Error(`SSD input must be ${ssdInputSize} px square`);
     const [encodings, classes] = tf.tidy(() => this.forward(input));
     try {
-      const [boxData, classData] = (await Promise.all([encodings.data(), classes.data()])) as [
-        Float32Array,
-        Float32Array,
-      ];
-      return this.decode({ boxes: boxData, classes: classData }, input, minScore, maxResults);
+      const [boxes, scores] = await Promise.all([encodings.data(), classes.data()]);
+      return { boxes: boxes as Float32Array, classes: scores as Float32Array };
     } finally {
       encodings.dispose();
       classes.dispose();
@@ -125,12 +127,7 @@ export class SsdMobilenetV1 {
    * from either engine) as faces: scored, decoded against the anchors, suppressed, clipped to
    * the square and rescaled to the photo inside it.
    */
-  decode(
-    raw: { boxes: Float32Array; classes: Float32Array },
-    input: SquareInput,
-    minScore: number,
-    maxResults = 100,
-  ): NetHit[] {
+  decode(raw: SsdRaw, input: SquareInput, minScore: number, maxResults = 100): NetHit[] {
     const { boxes: boxData, classes: classData } = raw;
     if (
       boxData.length !== this.anchors.length ||
@@ -194,27 +191,19 @@ export class SsdMobilenetV1 {
       activation: "relu6" | "linear",
       depthwise = false,
     ): { out: string; size: number } => {
-      const [kh = 1, kw = 1] = l.filter.shape;
-      const raw = l.filter.dataSync() as Float32Array;
-      const w = depthwise ? depthwiseToOihw(raw, l.filter.shape) : hwioToOihw(raw, l.filter.shape);
-      const pad = samePads(size, kh, l.strides);
-      const name = g.fresh("conv");
-      let out = g.node(
-        "Conv",
-        [
-          x,
-          g.floats(`${name}_w`, w.dims, w.data),
-          g.floats(`${name}_b`, [l.bias.size], l.bias.dataSync() as Float32Array),
-        ],
-        {
-          kernel_shape: { ints: [kh, kw] },
-          strides: { ints: [l.strides, l.strides] },
-          pads: { ints: [pad.begin, pad.begin, pad.end, pad.end] },
-          group: { int: depthwise ? (w.dims[0] ?? 1) : 1 },
-        },
-      );
-      if (activation === "relu6") out = g.node("Clip", [out, zero, six]);
-      return { out, size: pad.out };
+      const pad = samePads(size, l.filter.shape[0], l.strides);
+      const out = g.conv(x, {
+        filter: l.filter.dataSync() as Float32Array,
+        dims: l.filter.shape,
+        depthwise,
+        bias: l.bias.dataSync() as Float32Array,
+        stride: l.strides,
+        pad,
+      });
+      return {
+        out: activation === "relu6" ? g.node("Clip", [out, zero, six]) : out,
+        size: pad.out,
+      };
     };
     const step = (
       x: string,

@@ -1,6 +1,6 @@
 import type * as Tfjs from "@tensorflow/tfjs";
 import { hasParam, type NetHit, paramTensor, sigmoid, type SquareInput } from "./netParams";
-import { depthwiseToOihw, hwioToOihw, OnnxGraph, samePads } from "./onnxModel";
+import { OnnxGraph, samePads } from "./onnxModel";
 import { tf } from "./tfjs";
 
 /** face-api's TinyFaceDetector anchors (in grid cells), per-channel mean and NMS overlap. */
@@ -62,10 +62,15 @@ export class TinyFaceDetectorNet {
 
   /** Faces scoring above `minScore`, best first (tfjs kernels). */
   async detect(input: SquareInput, minScore: number): Promise<NetHit[]> {
+    return this.decode(await this.raw(input), input, minScore);
+  }
+
+  /** The raw grid for `decode`, computed with tfjs kernels. */
+  async raw(input: SquareInput): Promise<Float32Array> {
     if (input.size % 32 !== 0) throw new Error("TinyFaceDetector input must be a multiple of 32");
     const output = tf.tidy(() => this.forward(input));
     try {
-      return this.decode((await output.data()) as Float32Array, input, minScore);
+      return (await output.data()) as Float32Array;
     } finally {
       output.dispose();
     }
@@ -123,23 +128,23 @@ export class TinyFaceDetectorNet {
       x: string,
       filter: Tfjs.Tensor4D,
       bias: Tfjs.Tensor1D | null,
-      pad: "same" | "valid",
+      padding: "same" | "valid",
       activation: "leaky" | "linear",
       depthwise = false,
     ): string => {
-      const [kh = 1, kw = 1] = filter.shape;
-      const raw = filter.dataSync() as Float32Array;
-      const w = depthwise ? depthwiseToOihw(raw, filter.shape) : hwioToOihw(raw, filter.shape);
-      const name = g.fresh("conv");
-      const p = pad === "same" ? samePads(size, kh, 1) : { begin: 0, end: 0, out: size - kh + 1 };
-      size = p.out;
-      const inputs = [x, g.floats(`${name}_w`, w.dims, w.data)];
-      if (bias) inputs.push(g.floats(`${name}_b`, [bias.size], bias.dataSync() as Float32Array));
-      const out = g.node("Conv", inputs, {
-        kernel_shape: { ints: [kh, kw] },
-        strides: { ints: [1, 1] },
-        pads: { ints: [p.begin, p.begin, p.end, p.end] },
-        group: { int: depthwise ? (w.dims[0] ?? 1) : 1 },
+      const kernel = filter.shape[0];
+      const pad =
+        padding === "same"
+          ? samePads(size, kernel, 1)
+          : { begin: 0, end: 0, out: size - kernel + 1 };
+      size = pad.out;
+      const out = g.conv(x, {
+        filter: filter.dataSync() as Float32Array,
+        dims: filter.shape,
+        depthwise,
+        bias: bias ? (bias.dataSync() as Float32Array) : null,
+        stride: 1,
+        pad,
       });
       return activation === "leaky"
         ? g.node("LeakyRelu", [out], { alpha: { float: leakyAlpha } })

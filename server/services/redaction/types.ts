@@ -50,6 +50,10 @@ export interface DetectorVersions {
   onnxRuntime: string | null;
   /** Where the networks ran: "onnxruntime-cpu", "tfjs-wasm", or "none" when they failed to load. */
   backend: string;
+  /** sha256 of the ONNX graphs written from the weights, when they ran on ONNX Runtime. */
+  onnxGraphs: Record<DetectorName, string> | null;
+  /** Why ONNX Runtime was not used although `auto` would have preferred it, else null. */
+  fallbackReason: string | null;
   /** sha256 of each model's weights file, so a silent model change shows in the record. */
   models: Record<DetectorName, string>;
 }
@@ -63,6 +67,10 @@ export interface DetectorVersions {
 export type DetectorEngine = "onnxruntime" | "wasm";
 /** `auto` takes ONNX Runtime where its binary loads on this platform, WASM elsewhere. */
 export type DetectorEngineChoice = DetectorEngine | "auto";
+/** The engine choice a string names, or undefined (config, CLI flags, worker data). */
+export function parseDetectorEngine(value: unknown): DetectorEngineChoice | undefined {
+  return detectorEngineChoices.find((c) => c === value);
+}
 export const detectorEngineChoices = [
   "auto",
   "onnxruntime",

@@ -3,6 +3,7 @@ import { loadFaceDetector } from "../../../server/services/redaction/faceDetecto
 import { type RedactionResult, redactPhoto } from "../../../server/services/redaction/redactPhoto";
 import type { RedactionStyle, RelativeBox } from "../../../server/services/redaction/types";
 import { demoFaceCount, demoPhoto, demoPhotoNumbers } from "../../fixtures/images";
+import { testedEngines } from "../../support/onnxPlatform";
 import { coveredFraction, referenceFaces } from "./referenceFaces";
 
 /**
@@ -10,7 +11,7 @@ import { coveredFraction, referenceFaces } from "./referenceFaces";
  * real models, on both engines. Faces are located independently by face-api's own stock code
  * (the referee, on tfjs), and the published renditions are checked by that referee too.
  */
-describe.each(["onnxruntime", "wasm"] as const)(
+describe.each(testedEngines)(
   "redacting the face-api demo photos on %s",
   { timeout: 300_000 },
   (engine) => {

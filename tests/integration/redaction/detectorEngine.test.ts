@@ -1,18 +1,32 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { loadFaceDetector } from "../../../server/services/redaction/faceDetector";
+import { createOnnxDetectors } from "../../../server/services/redaction/onnxDetectors";
 import { redactPhoto } from "../../../server/services/redaction/redactPhoto";
 import {
   createRedactionPool,
   type RedactionPool,
 } from "../../../server/services/redaction/redactionPool";
 import { portraitPhoto } from "../../fixtures/images";
+import { onnxRuntimeExpected } from "../../support/onnxPlatform";
 
 const semver = /^\d+\.\d+\.\d+/;
-/** Where onnxruntime-node ships a CPU binary in its npm package. */
-const onnxPlatforms = ["linux-x64", "linux-arm64", "win32-x64", "win32-arm64", "darwin-arm64"];
-const expected = onnxPlatforms.includes(`${process.platform}-${process.arch}`)
+const expected = onnxRuntimeExpected
   ? { engine: "onnxruntime", backend: "onnxruntime-cpu" }
   : { engine: "wasm", backend: "tfjs-wasm" };
+
+/** ONNX Runtime as it really starts, but with one SSD box encoding off by 0.01. */
+const skewedOnnx: typeof createOnnxDetectors = async (ssd, tiny, size) => {
+  const real = await createOnnxDetectors(ssd, tiny, size);
+  return {
+    ...real,
+    async ssdRaw(input) {
+      const raw = await real.ssdRaw(input);
+      const boxes = Float32Array.from(raw.boxes);
+      boxes[1234] = (boxes[1234] ?? 0) + 0.01;
+      return { ...raw, boxes };
+    },
+  };
+};
 
 describe("choosing where the detectors run", { timeout: 180_000 }, () => {
   const pools: RedactionPool[] = [];
@@ -22,7 +36,12 @@ describe("choosing where the detectors run", { timeout: 180_000 }, () => {
     const detector = await loadFaceDetector();
     expect(detector.engine).toBe(expected.engine);
     expect(detector.versions.backend).toBe(expected.backend);
-    if (expected.engine === "onnxruntime") expect(detector.versions.onnxRuntime).toMatch(semver);
+    expect(detector.versions.fallbackReason).toBeNull();
+    if (expected.engine === "onnxruntime") {
+      expect(detector.versions.onnxRuntime).toMatch(semver);
+      expect(detector.versions.onnxGraphs?.ssd_mobilenetv1).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(detector.versions.onnxGraphs?.tiny_face_detector).toMatch(/^sha256:[0-9a-f]{64}$/);
+    }
 
     const result = await redactPhoto(await portraitPhoto(2));
     expect(result.verdict).toBe("publishable");
@@ -36,15 +55,15 @@ describe("choosing where the detectors run", { timeout: 180_000 }, () => {
     expect(detector.versions.tfjsBackendWasm).toMatch(semver);
   });
 
-  it("falls back to WASM under auto when ONNX Runtime cannot start, and says why", async () => {
-    const reasons: string[] = [];
+  it("falls back to WASM under auto when ONNX Runtime cannot start, and records why", async () => {
     const startOnnx = () => Promise.reject(new Error("no onnxruntime binary for this platform"));
-    const detector = await loadFaceDetector("auto", {
-      startOnnx,
-      onFallback: (r) => reasons.push(r),
-    });
+    const detector = await loadFaceDetector("auto", { startOnnx });
     expect(detector.engine).toBe("wasm");
-    expect(reasons).toEqual(["no onnxruntime binary for this platform"]);
+    expect(detector.versions).toMatchObject({
+      backend: "tfjs-wasm",
+      onnxGraphs: null,
+      fallbackReason: "no onnxruntime binary for this platform",
+    });
     // Detection still works on the fallback.
     const hits = await detector.detect(
       { data: Buffer.alloc(64 * 64 * 3), width: 64, height: 64 },
@@ -59,6 +78,20 @@ describe("choosing where the detectors run", { timeout: 180_000 }, () => {
       /no onnxruntime binary/,
     );
   });
+
+  it.runIf(onnxRuntimeExpected)(
+    "does not trust an ONNX Runtime whose answers differ from tfjs's, even slightly",
+    async () => {
+      const detector = await loadFaceDetector("auto", { startOnnx: skewedOnnx });
+      expect(detector.engine).toBe("wasm");
+      expect(detector.versions.fallbackReason).toMatch(
+        /ONNX Runtime disagrees with tfjs on SSD box encodings \(value 1234: /,
+      );
+      await expect(loadFaceDetector("onnxruntime", { startOnnx: skewedOnnx })).rejects.toThrow(
+        /disagrees/,
+      );
+    },
+  );
 
   it("tells the pool's worker threads which engine to use", async () => {
     const input = await portraitPhoto(4);

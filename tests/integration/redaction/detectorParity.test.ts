@@ -10,6 +10,7 @@ import {
 import { ssdInputSize } from "../../../server/services/redaction/ssdMobilenetV1";
 import { faceapi } from "../../../server/services/redaction/tfjs";
 import { demoPhoto, demoPhotoNumbers } from "../../fixtures/images";
+import { testedEngines } from "../../support/onnxPlatform";
 
 /**
  * Our fused SSD and Tiny networks must give face-api's answers on both engines (tfjs WASM
@@ -17,7 +18,7 @@ import { demoPhoto, demoPhotoNumbers } from "../../fixtures/images";
  * threshold where most candidates survive, so any drift in decoding or suppression shows.
  */
 describe("the fused detectors match face-api's own", { timeout: 180_000 }, () => {
-  const cases = (["onnxruntime", "wasm"] as const).flatMap((engine) =>
+  const cases = testedEngines.flatMap((engine) =>
     demoPhotoNumbers.map((n) => [engine, n] as const),
   );
   it.each(cases)(
