@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { DetectorEngineChoice } from "./redaction/faceDetector";
+import type { DetectorEngineChoice } from "./redaction/types";
 import { createRedactionPool } from "./redaction/redactionPool";
 import type { PhotoRedactor, RedactionOutcome } from "./redactionQueue";
 

@@ -19,7 +19,7 @@ import type { DetectorEngineChoice } from "../../server/services/redaction/types
 import { buildCourtExportRows, FixtureRandom, toCsv } from "../fixtures/courtExport";
 import { demoPhoto, demoPhotoNumbers } from "../fixtures/images";
 import { buildZip } from "../fixtures/zip";
-import { percentile } from "./benchSupport";
+import { percentile, setUpBench } from "./benchSupport";
 
 /** What one import run measured. */
 export interface ImportFigures {
@@ -88,24 +88,8 @@ export async function measureImport(
   const url = `http://127.0.0.1:${server.port}`;
   const db = new Database(join(dataDir, "signage.db"), { readonly: true, fileMustExist: true });
   try {
-    const setup = await fetch(`${url}/api/setup`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Origin: url },
-      body: JSON.stringify({
-        email: "bench@example.org",
-        password: "bench password for the import run",
-        displayName: "Bench",
-      }),
-    });
-    const cookie = setup.headers.getSetCookie()[0]?.split(";")[0];
-    if (setup.status !== 201 || !cookie) throw new Error(`set-up refused: ${setup.status}`);
-    const headers = { Origin: url, Cookie: cookie };
-    const district = await fetch(`${url}/api/districts`, {
-      method: "POST",
-      headers: { ...headers, "Content-Type": "application/json" },
-      body: JSON.stringify({ id: "bench", parentId: null, nameZh: "测试区", nameEn: "Bench" }),
-    });
-    if (district.status !== 201) throw new Error(`district refused: ${district.status}`);
+    const { admin } = await setUpBench(url);
+    const headers = { Origin: url, Cookie: admin };
 
     const form = new FormData();
     form.set("kind", "discredited");

@@ -17,8 +17,6 @@ import type {
   RgbImage,
 } from "./types";
 
-export { type DetectorEngine, type DetectorEngineChoice, detectorEngineChoices } from "./types";
-
 /**
  * TinyFaceDetector's input size. 416 is face-api's default; on the demo photos it finds the
  * small faces SSD misses, and 512 costs twice as much for no extra face found.
@@ -282,15 +280,20 @@ export function tinyInput(square: SquarePixels): SquareInput {
   return { data, size: square.size, width: square.width, height: square.height };
 }
 
+/** The engine fields of a record whose detectors did not load. */
+const notLoaded = {
+  backend: "none",
+  onnxRuntime: null,
+  onnxGraphs: null,
+  fallbackReason: null,
+} as const satisfies Partial<DetectorVersions>;
+
 /** What the record says when the versions cannot be read. */
 export const unknownDetectorVersions: DetectorVersions = {
   faceApi: "unknown",
   tfjsCore: "unknown",
   tfjsBackendWasm: "unknown",
-  onnxRuntime: null,
-  backend: "none",
-  onnxGraphs: null,
-  fallbackReason: null,
+  ...notLoaded,
   models: { ssd_mobilenetv1: "unknown", tiny_face_detector: "unknown" },
 };
 
@@ -331,10 +334,7 @@ async function readVersions(): Promise<DetectorVersions> {
     faceApi,
     tfjsCore,
     tfjsBackendWasm,
-    onnxRuntime: null,
-    backend: "none",
-    onnxGraphs: null,
-    fallbackReason: null,
+    ...notLoaded,
     models: { ssd_mobilenetv1: ssd, tiny_face_detector: tiny },
   };
 }

@@ -126,6 +126,21 @@ export class OnnxGraph {
     return name;
   }
 
+  /**
+   * A graph input holding one size × size RGB image as tfjs takes it (NHWC); returns the same
+   * image as NCHW, the layout ONNX's convolutions read.
+   */
+  imageInput(name: string, size: number): string {
+    return this.node("Transpose", [this.input(name, [1, size, size, 3])], {
+      perm: { ints: [0, 3, 1, 2] },
+    });
+  }
+
+  /** An NCHW value back in tfjs's NHWC order (named `output` when given). */
+  toNhwc(x: string, output?: string): string {
+    return this.node("Transpose", [x], { perm: { ints: [0, 2, 3, 1] } }, output);
+  }
+
   /** Marks a value as a graph output (its shape is left to the runtime). */
   output(name: string): void {
     this.outputs.push(valueInfo(name));

@@ -2,7 +2,6 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { Logger } from "pino";
-import type { DetectorEngineChoice } from "./faceDetector";
 import { ImageRejected } from "./ImageRejected";
 import type { RedactionResult, RedactOptions } from "./redactPhoto";
 import type {
@@ -12,6 +11,7 @@ import type {
   WireRendition,
 } from "./redactionTask";
 import type { Rendition } from "./renderRenditions";
+import type { DetectorEngineChoice } from "./types";
 
 /** How to size and run the pool. */
 export interface RedactionPoolOptions {

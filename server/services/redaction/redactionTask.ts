@@ -1,9 +1,9 @@
 import { move, transferableSymbol, valueSymbol, workerData } from "piscina";
-import { type DetectorEngineChoice, loadFaceDetector } from "./faceDetector";
+import { loadFaceDetector } from "./faceDetector";
 import { ImageRejected, type ImageRejectionCode } from "./ImageRejected";
 import { type RedactionResult, type RedactOptions, redactPhoto } from "./redactPhoto";
 import type { Rendition } from "./renderRenditions";
-import { parseDetectorEngine } from "./types";
+import { type DetectorEngineChoice, parseDetectorEngine } from "./types";
 
 /** One photo sent to a worker; the bytes arrive as a transferred ArrayBuffer, not a copy. */
 export interface RedactionTask {

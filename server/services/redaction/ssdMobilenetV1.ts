@@ -181,17 +181,18 @@ export class SsdMobilenetV1 {
    */
   toOnnx(): Uint8Array {
     const g = new OnnxGraph("ssd_mobilenetv1");
-    const input = g.input("input", [1, ssdInputSize, ssdInputSize, 3]);
     const zero = g.floats("clip_min", [], Float32Array.of(0));
     const six = g.floats("clip_max", [], Float32Array.of(6));
     let size = ssdInputSize;
+    /** One fused layer at the current grid size, which it moves on to its output's. */
     const conv = (
       x: string,
       l: FusedLayer,
       activation: "relu6" | "linear",
       depthwise = false,
-    ): { out: string; size: number } => {
+    ): string => {
       const pad = samePads(size, l.filter.shape[0], l.strides);
+      size = pad.out;
       const out = g.conv(x, {
         filter: l.filter.dataSync() as Float32Array,
         dims: l.filter.shape,
@@ -200,51 +201,33 @@ export class SsdMobilenetV1 {
         stride: l.strides,
         pad,
       });
-      return {
-        out: activation === "relu6" ? g.node("Clip", [out, zero, six]) : out,
-        size: pad.out,
-      };
-    };
-    const step = (
-      x: string,
-      l: FusedLayer,
-      activation: "relu6" | "linear",
-      depthwise = false,
-    ): string => {
-      const r = conv(x, l, activation, depthwise);
-      size = r.size;
-      return r.out;
+      return activation === "relu6" ? g.node("Clip", [out, zero, six]) : out;
     };
 
-    let out = step(
-      g.node("Transpose", [input], { perm: { ints: [0, 3, 1, 2] } }),
-      this.conv0,
-      "relu6",
-    );
+    let out = conv(g.imageInput("input", ssdInputSize), this.conv0, "relu6");
     let conv11 = { out, size };
     this.pairs.forEach((pair, i) => {
-      out = step(out, pair.depthwise, "relu6", true);
-      out = step(out, pair.pointwise, "relu6");
+      out = conv(out, pair.depthwise, "relu6", true);
+      out = conv(out, pair.pointwise, "relu6");
       if (i + 1 === 11) conv11 = { out, size };
     });
     const features = [conv11, { out, size }];
     this.extra.forEach((layer, i) => {
-      out = step(out, layer, "relu6");
+      out = conv(out, layer, "relu6");
       if (i % 2 === 1) features.push({ out, size });
     });
     const flat = (x: string, width: number): string =>
-      g.node("Reshape", [
-        g.node("Transpose", [x], { perm: { ints: [0, 2, 3, 1] } }),
-        g.int64s(g.fresh("shape"), [-1, width]),
-      ]);
+      g.node("Reshape", [g.toNhwc(x), g.int64s(g.fresh("shape"), [-1, width])]);
     const boxes: string[] = [];
     const classes: string[] = [];
     this.predictors.forEach((p, i) => {
       const f = features[i];
       if (!f) throw new Error(`SSD feature map ${i} is missing`);
+      // Both predictors are stride 1 on the feature map's grid.
       size = f.size;
-      boxes.push(flat(conv(f.out, p.box, "linear").out, 4));
-      classes.push(flat(conv(f.out, p.cls, "linear").out, 3));
+      boxes.push(flat(conv(f.out, p.box, "linear"), 4));
+      size = f.size;
+      classes.push(flat(conv(f.out, p.cls, "linear"), 3));
     });
     g.output(g.node("Concat", boxes, { axis: { int: 0 } }, "boxes"));
     g.output(g.node("Concat", classes, { axis: { int: 0 } }, "classes"));

@@ -159,8 +159,7 @@ export class TinyFaceDetectorNet {
         pads: { ints: [p.begin, p.begin, p.end, p.end] },
       });
     };
-    const input = g.input("input", [1, inputSize, inputSize, 3]);
-    let out = g.node("Transpose", [input], { perm: { ints: [0, 3, 1, 2] } });
+    let out = g.imageInput("input", inputSize);
     out = pool(conv(out, this.conv0.filter, this.conv0.bias, "valid", "leaky"), 2);
     this.separable.forEach((layer, i) => {
       out = conv(out, layer.depthwise, null, "same", "linear", true);
@@ -169,7 +168,7 @@ export class TinyFaceDetectorNet {
       else if (i === 4) out = pool(out, 1);
     });
     out = conv(out, this.head.filter, this.head.bias, "valid", "linear");
-    g.output(g.node("Transpose", [out], { perm: { ints: [0, 2, 3, 1] } }, "grid"));
+    g.output(g.toNhwc(out, "grid"));
     return g.toBytes();
   }
 
