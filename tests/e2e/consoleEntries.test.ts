@@ -96,12 +96,30 @@ describe("entries page", () => {
     expect((await shownNames(page)).sort()).toEqual(["司马光明", "欧阳娜娜"]);
     await page.getByText("On screens: 欧阳某").waitFor();
 
-    // Text search.
+    // Text search. The answer to a first search comes late, after the second one's: the table
+    // keeps the second search's results.
+    let slowAnswered = false;
+    await page.route(
+      (url) => url.pathname === "/api/entries" && url.searchParams.get("q") === "执501号",
+      async (route) => {
+        await new Promise((r) => setTimeout(r, 1000));
+        await route.continue();
+        slowAnswered = true;
+      },
+    );
     await page.getByLabel("List", { exact: true }).selectOption("");
     await page.getByLabel("District", { exact: true }).selectOption("");
-    await page.getByLabel("Name or case number contains").fill("执507号");
+    const search = page.getByLabel("Name or case number contains");
+    await search.fill("执501号");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await search.fill("执507号");
     await page.getByRole("button", { name: "Search", exact: true }).click();
     await page.getByRole("heading", { name: "Entries, page 1 (1 shown)" }).waitFor();
+    await expect.poll(() => slowAnswered, { timeout: 10_000 }).toBe(true);
+    await page.waitForTimeout(300);
+    const rows = page.getByRole("table").getByRole("row");
+    expect(await rows.count()).toBe(2);
+    expect(await rows.nth(1).textContent()).toContain("执507号");
     const [target] = await entriesOnServer(
       operator,
       t.baseUrl,

@@ -197,7 +197,7 @@ describe("review queue page", () => {
       "Region 2: 36% from left, 20% from top, 30% wide, 31% high",
     );
     await page.keyboard.press("Delete");
-    expect(await page.getByRole("button", { name: /^Region \d/ }).count()).toBe(1);
+    await expect.poll(() => page.getByRole("button", { name: /^Region \d/ }).count()).toBe(1);
     await page.getByText("1 of at most 20 regions").waitFor();
     await checkBothLanguages(page, "review", { zh: "审核队列", en: "Review queue" });
 

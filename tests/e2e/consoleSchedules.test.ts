@@ -129,7 +129,7 @@ describe("schedules page", () => {
       "zhongshan district (zhongshan) has no schedule of its own and plays the schedule of dalian district (dalian). Saving here gives it its own schedule, starting from a copy of that one.",
     );
     // The inherited window is drawn on Monday to Friday.
-    expect(await page.getByRole("button", { name: /^Window 1, / }).count()).toBe(5);
+    await expect.poll(() => page.getByRole("button", { name: /^Window 1, / }).count()).toBe(5);
 
     // Drag on Tuesday from 11:00 to 13:00: a new window, opened in the form.
     await page.locator(".timeline").scrollIntoViewIfNeeded();
@@ -247,6 +247,53 @@ describe("schedules page", () => {
     expect((await scheduleOnServer(operator, t.baseUrl, "zhongshan")).fromDistrictId).toBe(
       "dalian",
     );
+  });
+
+  it("shows the district picked last when an earlier pick's answer arrives after it", async () => {
+    const t = server();
+    await createDistrict(t.baseUrl, "ganjingzi", "dalian");
+    // ganjingzi plays on weekends only: two window buttons, not the city's five.
+    const own = await api(`${t.baseUrl}/api/districts/ganjingzi/schedule`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        windows: [
+          {
+            id: "weekends",
+            days: [6, 7],
+            start: "09:00",
+            end: "18:00",
+            playlist: [{ type: "announcementsTagged", tag: "city" }],
+            dwellSeconds: 15,
+          },
+        ],
+      }),
+    });
+    expect(own.status).toBe(200);
+    const opened = await openSignedIn(ui.browser, t.baseUrl, adminSessionValue(t.baseUrl), {
+      hash: "#schedules",
+    });
+    ui.contexts.push(opened.context);
+    const { page } = opened;
+    await expectPageHeading(page, "Schedules");
+    let slowAnswered = false;
+    await page.route("**/api/districts/ganjingzi/schedule", async (route) => {
+      await new Promise((r) => setTimeout(r, 1000));
+      await route.continue();
+      slowAnswered = true;
+    });
+    const pick = page.getByLabel("District", { exact: true });
+    await pick.selectOption("ganjingzi");
+    await pick.selectOption("zhongshan");
+    await expect.poll(() => slowAnswered, { timeout: 10_000 }).toBe(true);
+    await expectText(
+      page.getByTestId("schedule-source"),
+      /^zhongshan district \(zhongshan\) has no schedule of its own and plays the schedule of dalian district \(dalian\)\./,
+    );
+    // Give the late answer time to be drawn, if it were going to be.
+    await page.waitForTimeout(300);
+    expect(await page.getByTestId("schedule-source").textContent()).toMatch(/^zhongshan district/);
+    expect(await page.getByRole("button", { name: /^Window 1, / }).count()).toBe(5);
   });
 });
 

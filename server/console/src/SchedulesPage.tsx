@@ -151,10 +151,19 @@ export function SchedulesPage({
     if (districtId === "" || !district) return;
     setEffective(null);
     setDraft(null);
+    // An answer for a district no longer chosen (picked again quickly) is dropped.
+    let current = true;
     fetchSchedule(districtId).then(
-      (e) => take(e, district.timeZone),
-      (err: unknown) => fail(err, setError),
+      (e) => {
+        if (current) take(e, district.timeZone);
+      },
+      (err: unknown) => {
+        if (current) fail(err, setError);
+      },
     );
+    return () => {
+      current = false;
+    };
     // A new district chosen loads its schedule; the district list itself changes nothing.
   }, [districtId, district?.timeZone]);
 

@@ -39,13 +39,18 @@ export function useLoader<T>(
     latest.current = { load, fail };
   });
 
+  // Only the latest load may land: an answer to an older filter that arrives late is dropped.
+  const asked = useRef(0);
   const reload = useCallback(async (): Promise<void> => {
+    const mine = ++asked.current;
     try {
-      setData(await latest.current.load());
+      const loaded = await latest.current.load();
+      if (mine !== asked.current) return;
+      setData(loaded);
       setLoadedAt(new Date());
       setError(null);
     } catch (err) {
-      latest.current.fail(err, setError);
+      if (mine === asked.current) latest.current.fail(err, setError);
     }
   }, []);
 
