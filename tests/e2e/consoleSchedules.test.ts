@@ -16,6 +16,7 @@ import {
   createDistrict,
   postJson,
   useTestServer,
+  putSchedule,
 } from "../support/testServer";
 
 const ui = useConsoleBrowser();
@@ -49,23 +50,14 @@ describe("schedules page", () => {
     await createDistrict(t.baseUrl, "dalian");
     await createDistrict(t.baseUrl, "zhongshan", "dalian");
     // The city plays its announcements every morning; zhongshan inherits that.
-    const res = await api(`${t.baseUrl}/api/districts/dalian/schedule`, {
-      method: "PUT",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        windows: [
-          {
-            id: "mornings",
-            days: [1, 2, 3, 4, 5],
-            start: "07:00",
-            end: "10:00",
-            playlist: [{ type: "announcementsTagged", tag: "city" }],
-            dwellSeconds: 20,
-          },
-        ],
-      }),
+    await putSchedule(t.baseUrl, "dalian", {
+      id: "mornings",
+      days: [1, 2, 3, 4, 5],
+      start: "07:00",
+      end: "10:00",
+      playlist: [{ type: "announcementsTagged", tag: "city" }],
+      dwellSeconds: 20,
     });
-    expect(res.status).toBe(200);
   });
 
   it("an admin creates a district under the city", async () => {
@@ -253,23 +245,14 @@ describe("schedules page", () => {
     const t = server();
     await createDistrict(t.baseUrl, "ganjingzi", "dalian");
     // ganjingzi plays on weekends only: two window buttons, not the city's five.
-    const own = await api(`${t.baseUrl}/api/districts/ganjingzi/schedule`, {
-      method: "PUT",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        windows: [
-          {
-            id: "weekends",
-            days: [6, 7],
-            start: "09:00",
-            end: "18:00",
-            playlist: [{ type: "announcementsTagged", tag: "city" }],
-            dwellSeconds: 15,
-          },
-        ],
-      }),
+    await putSchedule(t.baseUrl, "ganjingzi", {
+      id: "weekends",
+      days: [6, 7],
+      start: "09:00",
+      end: "18:00",
+      playlist: [{ type: "announcementsTagged", tag: "city" }],
+      dwellSeconds: 15,
     });
-    expect(own.status).toBe(200);
     const opened = await openSignedIn(ui.browser, t.baseUrl, adminSessionValue(t.baseUrl), {
       hash: "#schedules",
     });

@@ -13,6 +13,7 @@ import {
   removeDataDir,
   startTestServer,
   type TestServer,
+  putSchedule,
 } from "../support/testServer";
 import { pairShownCode } from "../support/displayPage";
 
@@ -143,23 +144,10 @@ describe("from console to screen, in real Chromium", () => {
       );
       expect(r.status).toBe(201);
     }
-    const put = await api(`${t.baseUrl}/api/districts/zhongshan/schedule`, {
-      method: "PUT",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        windows: [
-          {
-            id: "all-day",
-            days: [1, 2, 3, 4, 5, 6, 7],
-            start: "00:00",
-            end: "24:00",
-            playlist: [{ type: "announcementsTagged", tag: "sync" }],
-            dwellSeconds: 3,
-          },
-        ],
-      }),
+    await putSchedule(t.baseUrl, "zhongshan", {
+      playlist: [{ type: "announcementsTagged", tag: "sync" }],
+      dwellSeconds: 3,
     });
-    expect(put.status).toBe(200);
     const pages = [await openPairedDisplay("同步屏甲"), await openPairedDisplay("同步屏乙")];
     for (const page of pages) {
       await expectText(page.getByTestId("slide-title"), /^同步[一二]$/);

@@ -19,6 +19,7 @@ import {
   removeDataDir,
   startTestServer,
   type TestServer,
+  putSchedule,
 } from "../support/testServer";
 import { displayShots, pairShownCode, requireDisplayBuild } from "../support/displayPage";
 
@@ -157,23 +158,10 @@ describe("a kiosk with its renderer bundled apart from the server, offline, in r
         })
       ).status,
     ).toBe(201);
-    const schedule = await api(`${t.baseUrl}/api/districts/da/schedule`, {
-      method: "PUT",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        windows: [
-          {
-            id: "all-day",
-            days: [1, 2, 3, 4, 5, 6, 7],
-            start: "00:00",
-            end: "24:00",
-            playlist: [{ type: "discredited" }],
-            dwellSeconds: DWELL_S,
-          },
-        ],
-      }),
+    await putSchedule(t.baseUrl, "da", {
+      playlist: [{ type: "discredited" }],
+      dwellSeconds: DWELL_S,
     });
-    expect(schedule.status).toBe(200);
     moderator = await createUser(t.baseUrl, "moderator", [{ role: "moderator", scope: "da" }]);
     // Drawn silhouettes, not real photos: these are shown as listed people.
     [withA, withB] = await Promise.all([

@@ -18,6 +18,7 @@ import {
   removeDataDir,
   startTestServer,
   type TestServer,
+  putSchedule,
 } from "../support/testServer";
 import { displayShots, pairShownCode, requireDisplayBuild } from "../support/displayPage";
 
@@ -81,23 +82,7 @@ describe("slides on a street screen: two layers, a cross-fade, the list layout, 
   const titles = ["中山路夜间施工", "图书馆闭馆维修", "Road closed for the marathon", "社区献血日"];
 
   async function setSchedule(playlist: Playlist, dwellSeconds = DWELL_S): Promise<void> {
-    const res = await api(`${t.baseUrl}/api/districts/da/schedule`, {
-      method: "PUT",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        windows: [
-          {
-            id: "all-day",
-            days: [1, 2, 3, 4, 5, 6, 7],
-            start: "00:00",
-            end: "24:00",
-            playlist,
-            dwellSeconds,
-          },
-        ],
-      }),
-    });
-    expect(res.status).toBe(200);
+    await putSchedule(t.baseUrl, "da", { playlist, dwellSeconds });
   }
 
   /** Opens /display in `context` and pairs it in district "da" as an operator does. */

@@ -9,6 +9,7 @@ import {
   startTestServer,
   syncKiosk,
   type TestServer,
+  putSchedule,
 } from "../support/testServer";
 
 const hello = syncKiosk;
@@ -40,23 +41,7 @@ describe("screens get their district's schedule and emergencies", () => {
   it("sends the inherited schedule and the district settings with every sync, and pushes schedule changes", async () => {
     expect((await hello(district)).schedule).toBeNull();
     const changed = nextChange(district);
-    const res = await api(`${t.baseUrl}/api/districts/dalian/schedule`, {
-      method: "PUT",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        windows: [
-          {
-            id: "w",
-            days: [1, 2, 3, 4, 5, 6, 7],
-            start: "00:00",
-            end: "24:00",
-            playlist: [{ type: "redlist" }],
-            dwellSeconds: 8,
-          },
-        ],
-      }),
-    });
-    expect(res.status).toBe(200);
+    await putSchedule(t.baseUrl, "dalian", { playlist: [{ type: "redlist" }], dwellSeconds: 8 });
     await changed;
     const sync = await hello(district);
     expect(sync.schedule?.windows[0]?.dwellSeconds).toBe(8);

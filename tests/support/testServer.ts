@@ -181,6 +181,28 @@ export async function createDistrict(
     throw new Error(`creating district ${id}: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
+/**
+ * Gives a district a schedule of one window through the API; the window is every day, all day,
+ * unless `window` says otherwise. Fails the test on refusal.
+ */
+export async function putSchedule(
+  baseUrl: string,
+  districtId: string,
+  window: { playlist: unknown[]; dwellSeconds: number } & Record<string, unknown>,
+): Promise<void> {
+  const res = await api(`${baseUrl}/api/districts/${districtId}/schedule`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      windows: [
+        { id: "all-day", days: [1, 2, 3, 4, 5, 6, 7], start: "00:00", end: "24:00", ...window },
+      ],
+    }),
+  });
+  if (res.status !== 200)
+    throw new Error(`setting the schedule of ${districtId}: ${res.status} ${await res.text()}`);
+}
+
 /** Pairs a new kiosk the way a technician does: code on screen, operator enters it, token arrives. */
 export async function pairKiosk(
   baseUrl: string,
