@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import sharp from "sharp";
 import type { NetHit, Networks, SquareInput } from "./netParams";
 import { createOnnxDetectors, type OnnxDetectors } from "./onnxDetectors";
@@ -66,8 +68,8 @@ export interface LoadOptions {
 /**
  * The detector for this thread: the first call starts tfjs (WASM backend, binaries read from
  * node_modules on disk, never a CDN), loads both models from face-api's package and, for
- * ONNX Runtime, builds its sessions from those weights and checks them against tfjs (see
- * `checkAgreement`); later calls share it. With `auto`, a platform where ONNX Runtime does
+ * ONNX Runtime, builds its sessions from those weights and checks them against tfjs's outputs
+ * computed in a short-lived thread (see `checkAgreement`); later calls share it. With `auto`, a platform where ONNX Runtime does
  * not load or does not agree gets WASM, and `versions.fallbackReason` says why; with
  * `onnxruntime` the load fails instead. A failed load is not cached, so the next photo tries
  * again (and fails closed meanwhile).
@@ -86,6 +88,16 @@ export function loadFaceDetector(
     detectors.set(choice, loading);
   }
   return loading;
+}
+
+/** Both networks as tfjs runs them (the WASM engine, and the agreement check's reference). */
+function tfjsNetworks(nets: Nets): Networks {
+  return {
+    ssd: (input, minScore) => nets.ssd.detect(input, minScore),
+    tiny: (input, minScore) => nets.tiny.detect(input, minScore),
+    ssdRaw: (input) => nets.ssd.raw(input),
+    tinyRaw: (input) => nets.tiny.raw(input),
+  };
 }
 
 function loadNets(): Promise<Nets> {
@@ -119,17 +131,12 @@ async function load(
 ): Promise<FaceDetector> {
   const nets = await loadNets();
   let engine: DetectorEngine = "wasm";
-  let run: Networks = {
-    ssd: (input, minScore) => nets.ssd.detect(input, minScore),
-    tiny: (input, minScore) => nets.tiny.detect(input, minScore),
-    ssdRaw: (input) => nets.ssd.raw(input),
-    tinyRaw: (input) => nets.tiny.raw(input),
-  };
+  let run = tfjsNetworks(nets);
   let onnx: OnnxDetectors | null = null;
   let fallbackReason: string | null = null;
   if (choice !== "wasm") {
     try {
-      onnx = await (startOnnx ? startCheckedOnnx(nets, run, startOnnx) : sharedOnnx(nets, run));
+      onnx = await (startOnnx ? startCheckedOnnx(nets, startOnnx) : sharedOnnx(nets));
       run = onnx;
       engine = "onnxruntime";
     } catch (err) {
@@ -175,34 +182,52 @@ async function load(
 }
 
 /** ONNX Runtime for this thread, started and checked once, whichever choice asked first. */
-function sharedOnnx(nets: Nets, reference: Networks): Promise<OnnxDetectors> {
-  onnxLoading ??= startCheckedOnnx(nets, reference, createOnnxDetectors).catch((err: unknown) => {
+function sharedOnnx(nets: Nets): Promise<OnnxDetectors> {
+  onnxLoading ??= startCheckedOnnx(nets, createOnnxDetectors).catch((err: unknown) => {
     onnxLoading = undefined;
     throw err;
   });
   return onnxLoading;
 }
 
+/**
+ * Starts ONNX Runtime and, meanwhile, tfjs's reference outputs in their own thread; then
+ * checks one against the other. Sessions that fail the check are released; a reference no
+ * longer needed (ONNX Runtime did not start) is stopped.
+ */
 async function startCheckedOnnx(
   nets: Nets,
-  reference: Networks,
   start: typeof createOnnxDetectors,
 ): Promise<OnnxDetectors> {
-  const onnx = await start(nets.ssd, nets.tiny, tinyInputSize);
-  await checkAgreement(reference, onnx);
+  const stop = new AbortController();
+  const reference = referenceOutputsInThread(stop.signal);
+  // Awaited below, or stopped; never left to reject unheard.
+  reference.catch(() => undefined);
+  let onnx: OnnxDetectors;
+  try {
+    onnx = await start(nets.ssd, nets.tiny, tinyInputSize);
+  } catch (err) {
+    stop.abort();
+    throw err;
+  }
+  try {
+    await checkAgreement(await reference, onnx);
+  } catch (err) {
+    await onnx.release();
+    throw err;
+  }
   return onnx;
 }
 
-/** How far the engines' raw outputs may differ: float rounding, not a different answer. */
-const agreementTolerance = 1e-3;
+/** Both networks' raw outputs for the agreement check's fixed input. */
+export interface ReferenceOutputs {
+  ssdBoxes: Float32Array;
+  ssdClasses: Float32Array;
+  tinyGrid: Float32Array;
+}
 
-/**
- * Runs one fixed pseudo-random square through both networks on tfjs and on ONNX Runtime and
- * throws unless every raw output agrees (within 1e-3, relative above 1). Detection and
- * verification run on the same engine, so an engine whose kernels were wrong on some CPU
- * would miss a face in both; this is checked once per thread, before the first photo.
- */
-export async function checkAgreement(reference: Networks, candidate: Networks): Promise<void> {
+/** The agreement check's input: one fixed pseudo-random square per network. */
+function agreementInputs(): { ssd: SquareInput; tiny: SquareInput } {
   let seed = 0x5eed;
   const pixels = Buffer.alloc(ssdInputSize * ssdInputSize * 3);
   for (let i = 0; i < pixels.length; i++) {
@@ -215,6 +240,80 @@ export async function checkAgreement(reference: Networks, candidate: Networks): 
     width: size,
     height: size,
   });
+  return { ssd: ssdInput(square(ssdInputSize)), tiny: tinyInput(square(tinyInputSize)) };
+}
+
+/** Runs the agreement check's input through both networks as `networks` runs them. */
+export async function referenceOutputs(networks: Networks): Promise<ReferenceOutputs> {
+  const input = agreementInputs();
+  const ssd = await networks.ssdRaw(input.ssd);
+  return {
+    ssdBoxes: ssd.boxes,
+    ssdClasses: ssd.classes,
+    tinyGrid: await networks.tinyRaw(input.tiny),
+  };
+}
+
+/** tfjs's outputs for the agreement check, computed in this thread. */
+export async function tfjsReferenceOutputs(): Promise<ReferenceOutputs> {
+  return referenceOutputs(tfjsNetworks(await loadNets()));
+}
+
+const referenceWorkerFile = fileURLToPath(new URL("./referenceWorker.mjs", import.meta.url));
+
+/**
+ * tfjs's outputs for the agreement check, computed in a thread that ends once they are
+ * back. SSD's forward pass grows tfjs's WASM memory by about 120 MiB, which a WASM module
+ * never gives back; in its own thread, it goes when the thread does, so a worker running
+ * ONNX Runtime keeps only the weights.
+ */
+export function referenceOutputsInThread(signal?: AbortSignal): Promise<ReferenceOutputs> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(referenceWorkerFile);
+    let settled = false;
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", onAbort);
+      fn();
+      void worker.terminate();
+    };
+    const onAbort = (): void => settle(() => reject(new Error("the tfjs reference was stopped")));
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    worker.once("message", (message: unknown) =>
+      settle(() => {
+        const out = message as Partial<ReferenceOutputs> | null;
+        if (
+          out?.ssdBoxes instanceof Float32Array &&
+          out.ssdClasses instanceof Float32Array &&
+          out.tinyGrid instanceof Float32Array
+        ) {
+          resolve({ ssdBoxes: out.ssdBoxes, ssdClasses: out.ssdClasses, tinyGrid: out.tinyGrid });
+        } else reject(new Error("the tfjs reference thread answered something else"));
+      }),
+    );
+    worker.once("error", (err) => settle(() => reject(err)));
+    worker.once("exit", (code) =>
+      settle(() => reject(new Error(`the tfjs reference thread ended (code ${code})`))),
+    );
+  });
+}
+
+/** How far the engines' raw outputs may differ: float rounding, not a different answer. */
+const agreementTolerance = 1e-3;
+
+/**
+ * Runs one fixed pseudo-random square through both networks on `candidate` (ONNX Runtime)
+ * and throws unless every raw output agrees with tfjs's `expected` ones (within 1e-3,
+ * relative above 1). Detection and verification run on the same engine, so an engine whose
+ * kernels were wrong on some CPU would miss a face in both; this is checked once per thread,
+ * before the first photo.
+ */
+export async function checkAgreement(
+  expected: ReferenceOutputs,
+  candidate: Networks,
+): Promise<void> {
   const compare = (what: string, expected: Float32Array, actual: Float32Array): void => {
     if (expected.length !== actual.length) {
       throw new Error(
@@ -229,16 +328,10 @@ export async function checkAgreement(reference: Networks, candidate: Networks): 
       }
     }
   };
-  const ssdIn = ssdInput(square(ssdInputSize));
-  const tinyIn = tinyInput(square(tinyInputSize));
-  const [ssdRef, ssdOnnx] = [await reference.ssdRaw(ssdIn), await candidate.ssdRaw(ssdIn)];
-  compare("SSD box encodings", ssdRef.boxes, ssdOnnx.boxes);
-  compare("SSD class scores", ssdRef.classes, ssdOnnx.classes);
-  compare(
-    "TinyFaceDetector's grid",
-    await reference.tinyRaw(tinyIn),
-    await candidate.tinyRaw(tinyIn),
-  );
+  const actual = await referenceOutputs(candidate);
+  compare("SSD box encodings", expected.ssdBoxes, actual.ssdBoxes);
+  compare("SSD class scores", expected.ssdClasses, actual.ssdClasses);
+  compare("TinyFaceDetector's grid", expected.tinyGrid, actual.tinyGrid);
 }
 
 /**

@@ -15,6 +15,8 @@ export interface OnnxDetectors extends Networks {
   readonly version: string;
   /** sha256 of each ONNX graph written from the weights, for the record. */
   readonly graphs: Record<DetectorName, string>;
+  /** Frees both sessions' native memory (after a failed check; the detectors are unusable). */
+  release(): Promise<void>;
 }
 
 /**
@@ -94,6 +96,9 @@ export async function createOnnxDetectors(
     graphs: { ssd_mobilenetv1: sha256(ssdGraph), tiny_face_detector: sha256(tinyGraph) },
     ssdRaw,
     tinyRaw,
+    release: async () => {
+      await Promise.all([ssdSession.release(), tinySession.release()]);
+    },
     ssd: async (input, minScore) => ssdNet.decode(await ssdRaw(input), input, minScore),
     tiny: async (input, minScore) => tinyNet.decode(await tinyRaw(input), input, minScore),
   };

@@ -1,5 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { loadFaceDetector } from "../../../server/services/redaction/faceDetector";
+import {
+  loadFaceDetector,
+  referenceOutputsInThread,
+  tfjsReferenceOutputs,
+} from "../../../server/services/redaction/faceDetector";
 import { createOnnxDetectors } from "../../../server/services/redaction/onnxDetectors";
 import { redactPhoto } from "../../../server/services/redaction/redactPhoto";
 import {
@@ -92,6 +96,22 @@ describe("choosing where the detectors run", { timeout: 180_000 }, () => {
       );
     },
   );
+
+  it("computes tfjs's reference for the check in a thread of its own, to the same numbers", async () => {
+    const [inThread, here] = await Promise.all([
+      referenceOutputsInThread(),
+      tfjsReferenceOutputs(),
+    ]);
+    for (const k of ["ssdBoxes", "ssdClasses", "tinyGrid"] as const) {
+      expect(inThread[k].length).toBeGreaterThan(1000);
+      expect(inThread[k].length).toBe(here[k].length);
+      expect(inThread[k].every((v, i) => Math.abs(v - (here[k][i] ?? Number.NaN)) <= 1e-6)).toBe(
+        true,
+      );
+    }
+    // A real answer, not zeros: the SSD scores a random square as background.
+    expect(inThread.ssdClasses.some((v) => v !== 0)).toBe(true);
+  });
 
   it("tells the pool's worker threads which engine to use", async () => {
     const input = await portraitPhoto(4);
