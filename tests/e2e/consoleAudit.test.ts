@@ -71,7 +71,7 @@ describe("audit page", () => {
     expect(first[0]).toBe(verified.lastSeq);
     expect(first).toEqual([...first].sort((a, b) => b - a));
     await page.getByRole("button", { name: "Older records" }).click();
-    await page.getByRole("heading", { name: /^Records, page 2/ }).waitFor();
+    await page.getByRole("heading", { name: /^Records, page 2 \(\d+ shown\)$/ }).waitFor();
     const second = await shownSeqs(page);
     expect(Math.max(...second)).toBeLessThan(Math.min(...first));
     await page.getByRole("button", { name: "Newer records" }).click();

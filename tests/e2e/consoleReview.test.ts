@@ -217,7 +217,9 @@ describe("review queue page", () => {
     const redacted = page.getByRole("img", { name: `Redacted photo of ${faceless.maskedName}` });
     await redacted.waitFor();
     await expect
-      .poll(() => redacted.evaluate((img) => (img as HTMLImageElement).naturalWidth))
+      .poll(() => redacted.evaluate((img) => (img as HTMLImageElement).naturalWidth), {
+        timeout: 10_000,
+      })
       .toBe(600);
     await page.screenshot({
       path: "test-results/console/review-regions-done-en.png",

@@ -241,6 +241,57 @@ describe("schedules page", () => {
     );
   });
 
+  it("ends a drawn window where the pointer is let go, even before the last move is drawn", async () => {
+    const t = server();
+    const opened = await openSignedIn(ui.browser, t.baseUrl, adminSessionValue(t.baseUrl), {
+      hash: "#schedules",
+    });
+    ui.contexts.push(opened.context);
+    const { page } = opened;
+    await expectPageHeading(page, "Schedules");
+    await page.getByLabel("District", { exact: true }).selectOption("zhongshan");
+    await expect.poll(() => page.getByRole("button", { name: /^Window 1, / }).count()).toBe(5);
+    const wed = await dayColumn(page, 3);
+    // Pressed at 12:00 in one task; then moved to 14:00 and 15:00 and let go in another, so
+    // the release is handled before any render of the moves.
+    const pointer = (type: string, minutes: number) => ({
+      type,
+      x: wed.x,
+      y: wed.y(minutes) + 1,
+    });
+    const dispatch = (events: { type: string; x: number; y: number }[]) =>
+      page.evaluate((list) => {
+        const column = document.querySelectorAll(".tl-day")[2];
+        if (!column) throw new Error("no Wednesday column");
+        for (const { type, x, y } of list) {
+          column.dispatchEvent(
+            new PointerEvent(type, {
+              bubbles: true,
+              cancelable: true,
+              pointerId: 1,
+              pointerType: "mouse",
+              isPrimary: true,
+              button: type === "pointermove" ? -1 : 0,
+              buttons: type === "pointerup" ? 0 : 1,
+              clientX: x,
+              clientY: y,
+            }),
+          );
+        }
+      }, events);
+    await dispatch([pointer("pointerdown", 12 * 60)]);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r))));
+    await dispatch([
+      pointer("pointermove", 14 * 60),
+      pointer("pointermove", 15 * 60),
+      pointer("pointerup", 15 * 60),
+    ]);
+    const form = page.getByRole("region", { name: "Window 2" });
+    await expect.poll(() => form.getByLabel("Start").inputValue()).toBe("12:00");
+    expect(await form.getByLabel("End").inputValue()).toBe("15:00");
+    expect(await form.getByRole("checkbox", { name: "Wednesday" }).isChecked()).toBe(true);
+  });
+
   it("shows the district picked last when an earlier pick's answer arrives after it", async () => {
     const t = server();
     await createDistrict(t.baseUrl, "ganjingzi", "dalian");

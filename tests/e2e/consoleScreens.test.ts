@@ -118,10 +118,16 @@ describe("screens page", () => {
       uptimeSeconds: 3600,
       memoryMb: 187.4,
     });
+    // The report is stored without a push to the console: once the server has it, Refresh.
+    await expect
+      .poll(async () => (await listScreens(operator, t.baseUrl))[0]?.currentSlide, {
+        timeout: 5000,
+      })
+      .toBe("announcement:night-works");
     await page.getByRole("button", { name: "Refresh" }).click();
     await expectText(rowOf(page, "中山路口 1 号屏").locator("td").nth(1), "Online");
     await expect
-      .poll(() => cellOf(page, "中山路口 1 号屏", "Showing now"))
+      .poll(() => cellOf(page, "中山路口 1 号屏", "Showing now"), { timeout: 5000 })
       .toBe("announcement:night-works");
     expect(await cellOf(page, "中山路口 1 号屏", "Memory")).toBe("187 MB");
     expect(await cellOf(page, "中山路口 1 号屏", "Display")).toBe("1080×19201.4.2");
@@ -213,9 +219,9 @@ describe("screens page", () => {
     // Paired but never connected with its token: offline, never seen.
     await expectText(rowOf(page, "甲屏").locator("td").nth(1), "离线");
     // Only the operator's own district can be chosen for pairing.
-    expect(
-      await page.getByLabel("辖区", { exact: true }).locator("option").allTextContents(),
-    ).toEqual(["请选择辖区…", "zhongshan区 (zhongshan)"]);
+    await expect
+      .poll(() => page.getByLabel("辖区", { exact: true }).locator("option").allTextContents())
+      .toEqual(["请选择辖区…", "zhongshan区 (zhongshan)"]);
   });
 
   it("identifies and reloads a connected screen, says so when it is offline, and shows its proof of play", async () => {

@@ -35,7 +35,10 @@ async function expectAlert(page: Page, text: string | RegExp): Promise<void> {
   const shown = (await alert.textContent()) ?? "";
   if (typeof text === "string") expect(shown).toBe(text);
   else expect(shown).toMatch(text);
-  expect(await page.evaluate(() => document.activeElement?.getAttribute("role"))).toBe("alert");
+  // The alert takes the focus in an effect, after the render that shows it.
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.getAttribute("role")))
+    .toBe("alert");
 }
 
 function htmlLang(page: Page): Promise<string> {
@@ -66,7 +69,7 @@ describe("console on a fresh server, in real Chromium", () => {
 
     // A Chinese browser gets the Chinese console; the page says it works only on this machine.
     await expectHeading(page, "首次设置");
-    expect(await htmlLang(page)).toBe("zh-CN");
+    await expect.poll(() => htmlLang(page)).toBe("zh-CN");
     await page.getByText("此操作只能在服务器本机的浏览器中完成").waitFor();
     await shot(page, "setup-zh");
     await page.getByRole("button", { name: "English" }).click();
@@ -154,7 +157,7 @@ describe("console with accounts made by an admin, in real Chromium", () => {
     // An English browser gets the English console.
     const page = await openConsole(t, "en-US");
     await expectHeading(page, "Sign in");
-    expect(await htmlLang(page)).toBe("en");
+    await expect.poll(() => htmlLang(page)).toBe("en");
     await page.getByLabel("Email").fill("operator@example.test");
     await page.getByLabel("Password").fill(oneTimePassword);
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -228,13 +231,13 @@ describe("console with accounts made by an admin, in real Chromium", () => {
     await page.keyboard.press("Enter");
     await expectHeading(page, "Overview");
     await page.getByText(`Signed in as ${TEST_ADMIN.displayName}`).waitFor();
-    expect(await htmlLang(page)).toBe("en");
+    await expect.poll(() => htmlLang(page)).toBe("en");
     await shot(page, "shell-en");
 
     await page.getByRole("button", { name: "中文" }).focus();
     await page.keyboard.press("Enter");
     await expectHeading(page, "概览");
-    expect(await htmlLang(page)).toBe("zh-CN");
+    await expect.poll(() => htmlLang(page)).toBe("zh-CN");
     expect(await page.getByRole("button", { name: "中文" }).getAttribute("aria-pressed")).toBe(
       "true",
     );
@@ -247,14 +250,14 @@ describe("console with accounts made by an admin, in real Chromium", () => {
     // The choice outlives a reload, over the browser's own English.
     await page.reload();
     await expectHeading(page, "概览");
-    expect(await htmlLang(page)).toBe("zh-CN");
-    expect(await page.title()).toBe("概览 · 公共信息屏控制台");
+    await expect.poll(() => htmlLang(page)).toBe("zh-CN");
+    await expect.poll(() => page.title()).toBe("概览 · 公共信息屏控制台");
 
     await page.getByRole("link", { name: "修改密码" }).click();
     await expectHeading(page, "修改密码");
     await page.getByRole("button", { name: "English" }).click();
     await expectHeading(page, "Change password");
-    expect(await htmlLang(page)).toBe("en");
+    await expect.poll(() => htmlLang(page)).toBe("en");
     await page.getByRole("link", { name: "Back to the overview" }).click();
     await expectHeading(page, "Overview");
     await page.getByRole("heading", { name: "Waiting for review" }).waitFor();

@@ -73,7 +73,7 @@ describe("users page", () => {
     // The password is shown once, focused, and works for signing in.
     const otp = await shownPassword(page, "张伟");
     expect(otp.length).toBeGreaterThanOrEqual(12);
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe("otp-heading");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("otp-heading");
     const created = await userOnServer(t.baseUrl, "zhang.wei@example.test");
     expect(created).toMatchObject({
       displayName: "张伟",

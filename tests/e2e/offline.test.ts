@@ -226,8 +226,11 @@ describe("a kiosk with its renderer bundled apart from the server, offline, in r
       await slowContext.clock.fastForward(11 * DWELL_S * 1000);
       await sleep(100);
     }
+    // Plays are written to IndexedDB as slides change: wait for the last steps' to land.
+    await expect
+      .poll(async () => (await kioskStorage(slow)).plays.length, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(before + 15);
     const buffered = (await kioskStorage(slow)).plays;
-    expect(buffered.length).toBeGreaterThanOrEqual(before + 15);
     expect(buffered.map((p) => p.contentId)).toEqual(expect.arrayContaining([withA.id, withB.id]));
     await restart();
     // The kiosk's own reconnect timer runs on its fake clock: move it along.
@@ -239,7 +242,9 @@ describe("a kiosk with its renderer bundled apart from the server, offline, in r
       (await db.selectFrom("plays").select("play_id").where("play_id", "in", ids).execute()).length;
     await expect.poll(stored, { timeout: 15_000 }).toBe(ids.length);
     await expect
-      .poll(async () => (await kioskStorage(slow)).plays.filter((p) => ids.includes(p.id)))
+      .poll(async () => (await kioskStorage(slow)).plays.filter((p) => ids.includes(p.id)), {
+        timeout: 10_000,
+      })
       .toEqual([]);
     // Each play once, and the console's report counts them so.
     const rows = await db
@@ -312,11 +317,13 @@ describe("a kiosk with its renderer bundled apart from the server, offline, in r
     // To a minute before the expiry: it still rotates.
     await slowContext.clock.fastForward(Math.max(0, expiresAt - 60_000 - Date.now()));
     await recordDraws(slow);
-    for (let i = 0; i < 4; i += 1) {
+    // Slide by slide (at most ten, 30 s of the minute left), until it has been drawn.
+    let beforeExpiry: string[] = [];
+    for (let i = 0; i < 10 && !beforeExpiry.includes("钱某"); i += 1) {
       await slowContext.clock.fastForward(DWELL_S * 1000);
       await sleep(200);
+      beforeExpiry = (await drawLog(slow)).map(([, , text]) => text);
     }
-    const beforeExpiry = (await drawLog(slow)).map(([, , text]) => text);
     expect(beforeExpiry).toContain("钱某");
     // Past it: gone, though by the kiosk's own (slow) clock it has a day to run.
     await slowContext.clock.fastForward(90_000);
@@ -393,7 +400,7 @@ describe("a kiosk with its renderer bundled apart from the server, offline, in r
     expect(tooLong.status).toBe(400);
     expect(await tooLong.json()).toMatchObject({ error: { code: "validation_failed" } });
     await main.close();
-    await expect.poll(async () => (await identifyAt({})).status).toBe(409);
+    await expect.poll(async () => (await identifyAt({})).status, { timeout: 10_000 }).toBe(409);
     expect(await (await identifyAt({})).json()).toMatchObject({
       error: { code: "conflict", message: expect.stringMatching(/not connected/) as unknown },
     });

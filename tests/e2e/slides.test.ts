@@ -298,34 +298,56 @@ describe("slides on a street screen: two layers, a cross-fade, the list layout, 
     const onPage = (n: number) => (pages.get(n) ?? []).map((id) => byId.get(id));
     expect(onPage(0)).toHaveLength(8);
 
-    const page = display.getByTestId("list-page");
-    await expectText(page, "1 / 2", 10_000);
-    const rows = display.getByTestId("list-entry");
-    expect(await rows.count()).toBe(8);
-    const names = await display.getByTestId("list-name").allTextContents();
+    // Each look is one snapshot of the stage, taken once it shows that page alone, so a
+    // page turning between two reads cannot mix two pages.
+    const stageShowing = async (listPage: string) => {
+      let seen: Awaited<ReturnType<typeof stageSnapshot>> | undefined;
+      await expect
+        .poll(async () => (seen = await stageSnapshot()).pages, {
+          timeout: (DWELL_S * 2 + 4) * 1000,
+        })
+        .toEqual([listPage]);
+      if (!seen) throw new Error("no snapshot");
+      return seen;
+    };
+    const stageSnapshot = () =>
+      display.evaluate(() => {
+        const texts = (id: string): string[] =>
+          Array.from(
+            document.querySelectorAll(`#stage [data-testid="${id}"]`),
+            (e) => e.textContent ?? "",
+          );
+        return {
+          pages: texts("list-page"),
+          rows: texts("list-entry").length,
+          names: texts("list-name"),
+          cases: texts("list-case"),
+          amounts: texts("list-amount"),
+          contest: texts("entry-contest"),
+          images: document.querySelectorAll("#stage img").length,
+          html: document.documentElement.outerHTML,
+        };
+      });
+
+    const first = await stageShowing("1 / 2");
+    expect(first.rows).toBe(8);
     // Masked by the server's rule: a person's given name replaced, an organisation's name kept.
-    expect(names).toEqual(onPage(0).map((e) => e?.maskedName));
-    expect(names.filter((n) => n.endsWith("某"))).toHaveLength(7);
-    const cases = await display.getByTestId("list-case").allTextContents();
-    expect(cases).toEqual(onPage(0).map((e) => e?.caseNumber));
+    expect(first.names).toEqual(onPage(0).map((e) => e?.maskedName));
+    expect(first.names.filter((n) => n.endsWith("某"))).toHaveLength(7);
+    expect(first.cases).toEqual(onPage(0).map((e) => e?.caseNumber));
     const amount = onPage(0)[0]?.amountMinor ?? 0;
-    expect(await display.getByTestId("list-amount").first().textContent()).toBe(
+    expect(first.amounts[0]).toBe(
       `¥${(amount / 100).toLocaleString("en-US", { minimumFractionDigits: 2 })}`,
     );
-    expect(await display.locator("#stage img").count()).toBe(0);
-    expect(await display.getByTestId("entry-contest").textContent()).toBe(
-      `${CONTEST_TEXT}${CONTEST_URL}`,
-    );
-    const html = await display.content();
+    expect(first.images).toBe(0);
+    expect(first.contest).toEqual([`${CONTEST_TEXT}${CONTEST_URL}`]);
     for (const entry of listed)
-      if (entry.subjectType === "person") expect(html).not.toContain(entry.fullName);
+      if (entry.subjectType === "person") expect(first.html).not.toContain(entry.fullName);
 
-    await expectText(page, "2 / 2", (DWELL_S + 2) * 1000);
-    expect(await rows.count()).toBe(LIST_ENTRIES - 8);
-    expect(await display.getByTestId("list-case").allTextContents()).toEqual(
-      onPage(1).map((e) => e?.caseNumber),
-    );
-    await expectText(page, "1 / 2", (DWELL_S + 2) * 1000);
+    const second = await stageShowing("2 / 2");
+    expect(second.rows).toBe(LIST_ENTRIES - 8);
+    expect(second.cases).toEqual(onPage(1).map((e) => e?.caseNumber));
+    await stageShowing("1 / 2");
   });
 
   it("draws slide text in the bundled Noto Sans SC, fetched from the kiosk's own bundle only", async () => {

@@ -203,7 +203,9 @@ export function AuditPage({
       </form>
 
       <h2 ref={resultsHeading} tabIndex={-1}>
-        {t("audit.records", { n: pages.page, count: records?.length ?? 0 })}
+        {results.current
+          ? t("audit.records", { n: pages.page, count: records?.length ?? 0 })
+          : t("audit.recordsLoading", { n: pages.page })}
       </h2>
       {error !== null && (
         <p className="error" role="alert">

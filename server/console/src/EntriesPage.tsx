@@ -168,7 +168,9 @@ export function EntriesPage({
       </form>
 
       <h2 ref={resultsHeading} tabIndex={-1}>
-        {t("entries.resultsPage", { n: cursors.page, count: page?.entries.length ?? 0 })}
+        {results.current
+          ? t("entries.resultsPage", { n: cursors.page, count: page?.entries.length ?? 0 })
+          : t("entries.resultsPageLoading", { n: cursors.page })}
       </h2>
       {loadError !== null && <p className="error">{loadError}</p>}
       {page === null ? (

@@ -83,16 +83,22 @@ export function RegionEditor({
     setDraft({ x: p.x, y: p.y, width: 0, height: 0 });
   };
 
+  /** The rectangle drawn so far, from where the drag began to the pointer. */
+  const drawn = (d: Extract<Drag, { kind: "draw" }>, e: PointerEvent): Region => {
+    const p = point(e);
+    return {
+      x: Math.min(d.x0, p.x),
+      y: Math.min(d.y0, p.y),
+      width: Math.abs(p.x - d.x0),
+      height: Math.abs(p.y - d.y0),
+    };
+  };
+
   const move = (e: PointerEvent<HTMLDivElement>): void => {
     if (!drag) return;
     const p = point(e);
     if (drag.kind === "draw") {
-      setDraft({
-        x: Math.min(drag.x0, p.x),
-        y: Math.min(drag.y0, p.y),
-        width: Math.abs(p.x - drag.x0),
-        height: Math.abs(p.y - drag.y0),
-      });
+      setDraft(drawn(drag, e));
       return;
     }
     const r = regions[drag.index];
@@ -101,9 +107,12 @@ export function RegionEditor({
     else replace(drag.index, { ...r, width: p.x - r.x, height: p.y - r.y });
   };
 
-  const up = (): void => {
-    if (drag?.kind === "draw" && draft && draft.width >= MIN_SIDE && draft.height >= MIN_SIDE) {
-      onChange([...regions, fit(draft)]);
+  // The region ends where the pointer is let go, not where the last drawn move left the
+  // draft: a release can come before that move's render.
+  const up = (e: PointerEvent<HTMLDivElement>): void => {
+    const r = drag?.kind === "draw" ? drawn(drag, e) : null;
+    if (r && r.width >= MIN_SIDE && r.height >= MIN_SIDE) {
+      onChange([...regions, fit(r)]);
       setSelected(regions.length);
     }
     setDrag(null);

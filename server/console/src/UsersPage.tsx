@@ -242,12 +242,12 @@ function RolesEditor({
       <button
         type="button"
         className="secondary small"
-        onClick={() =>
-          onChange([
-            ...roles,
-            { role: "operator", scope: cityAdmin ? "*" : (districts[0]?.id ?? "*") },
-          ])
-        }
+        // A district admin's districts are still loading: nothing to grant over yet.
+        disabled={scopes.length === 0}
+        onClick={() => {
+          const scope = scopes[0]?.[0];
+          if (scope !== undefined) onChange([...roles, { role: "operator", scope }]);
+        }}
       >
         {t("users.addRole")}
       </button>

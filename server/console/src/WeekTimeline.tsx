@@ -25,7 +25,7 @@ interface Segment {
 /** A drag in progress: drawing a new window, or moving one edge of a window. */
 type Drag =
   | { kind: "create"; day: number; anchor: number; at: number }
-  | { kind: "start" | "end"; windowId: string; at: number };
+  | { kind: "start" | "end"; windowId: string; day: number; at: number };
 
 /** The stretches of every window per day, with side-by-side lanes where they overlap. */
 function segmentsOf(windows: readonly TimeWindow[]): Segment[] {
@@ -142,7 +142,7 @@ export function WeekTimeline({
     e.currentTarget.setPointerCapture(e.pointerId);
     const column = columnOf(day);
     if (!column) return;
-    setDrag({ kind: edge, windowId, at: minuteAt(e, column) });
+    setDrag({ kind: edge, windowId, day, at: minuteAt(e, column) });
   };
 
   const move = (e: ReactPointerEvent, day: number): void => {
@@ -152,12 +152,16 @@ export function WeekTimeline({
     setDrag({ ...drag, at: minuteAt(e, column) });
   };
 
-  const finish = (): void => {
+  const finish = (e: ReactPointerEvent): void => {
     if (!drag) return;
     setDrag(null);
+    // Where the pointer is let go, not where the last move's render left `drag.at`: a
+    // release can come before that render.
+    const column = columnOf(drag.day);
+    const at = column ? minuteAt(e, column) : drag.at;
     if (drag.kind === "create") {
-      const from = Math.min(drag.anchor, drag.at);
-      const to = Math.max(drag.anchor, drag.at);
+      const from = Math.min(drag.anchor, at);
+      const to = Math.max(drag.anchor, at);
       // A click without a drag draws nothing.
       if (to - from < SNAP) return;
       onCreate({
@@ -173,15 +177,15 @@ export function WeekTimeline({
     const end = minutesOfTime(w.end);
     const crosses = end <= start;
     if (drag.kind === "start") {
-      const at = Math.min(drag.at, DAY_MINUTES - SNAP);
+      const newStart = Math.min(at, DAY_MINUTES - SNAP);
       // A same-day window keeps at least one step; a window crossing midnight only must not
       // become empty.
-      if ((!crosses && at > end - SNAP) || at === end % DAY_MINUTES) return;
-      onResize(w.id, { start: timeOfMinutes(at) });
+      if ((!crosses && newStart > end - SNAP) || newStart === end % DAY_MINUTES) return;
+      onResize(w.id, { start: timeOfMinutes(newStart) });
     } else {
-      const at = drag.at === 0 ? DAY_MINUTES : drag.at;
-      if ((!crosses && at < start + SNAP) || at === start) return;
-      onResize(w.id, { end: timeOfMinutes(at) });
+      const newEnd = at === 0 ? DAY_MINUTES : at;
+      if ((!crosses && newEnd < start + SNAP) || newEnd === start) return;
+      onResize(w.id, { end: timeOfMinutes(newEnd) });
     }
   };
 

@@ -7,6 +7,12 @@ import type { Fail } from "./useFail";
 export interface Loader<T> {
   /** Null until the first load succeeded; kept while a later load fails. */
   data: T | null;
+  /**
+   * Whether `data` answers what is asked now: false from the render that changes `deps`
+   * until their load lands, so a page can say it is loading instead of showing old rows as
+   * the new page's.
+   */
+  current: boolean;
   loadedAt: Date | null;
   /** The failure's sentence; cleared by the next load that succeeds. */
   error: string | null;
@@ -31,22 +37,25 @@ export function useLoader<T>(
   }: { refreshMs?: number; deps?: DependencyList; live?: readonly ConsoleTopic[] } = {},
 ): Loader<T> {
   const [data, setData] = useState<T | null>(null);
+  const [loadedFor, setLoadedFor] = useState<DependencyList | null>(null);
   const [loadedAt, setLoadedAt] = useState<Date | null>(null);
   const [error, setError] = useState<string | null>(null);
   // The latest closures, so a reload uses today's filter and language without restarting the timer.
-  const latest = useRef({ load, fail });
+  const latest = useRef({ load, fail, deps });
   useEffect(() => {
-    latest.current = { load, fail };
+    latest.current = { load, fail, deps };
   });
 
   // Only the latest load may land: an answer to an older filter that arrives late is dropped.
   const asked = useRef(0);
   const reload = useCallback(async (): Promise<void> => {
     const mine = ++asked.current;
+    const asking = latest.current.deps;
     try {
       const loaded = await latest.current.load();
       if (mine !== asked.current) return;
       setData(loaded);
+      setLoadedFor(asking);
       setLoadedAt(new Date());
       setError(null);
     } catch (err) {
@@ -68,5 +77,9 @@ export function useLoader<T>(
     return subscribeConsoleChanges(liveKey.split(",") as ConsoleTopic[], () => void reload());
   }, [reload, liveKey]);
 
-  return { data, loadedAt, error, reload, setError };
+  const current =
+    loadedFor !== null &&
+    loadedFor.length === deps.length &&
+    loadedFor.every((d, i) => Object.is(d, deps[i]));
+  return { data, current, loadedAt, error, reload, setError };
 }
