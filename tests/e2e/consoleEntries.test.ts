@@ -120,6 +120,25 @@ describe("entries page", () => {
     const rows = page.getByRole("table").getByRole("row");
     expect(await rows.count()).toBe(2);
     expect(await rows.nth(1).textContent()).toContain("执507号");
+
+    // A search whose answer fails says so, and shows no rows from before as its own.
+    await page.route(
+      (url) => url.pathname === "/api/entries" && url.searchParams.get("q") === "执999号",
+      (route) =>
+        route.fulfill({
+          status: 503,
+          contentType: "application/json",
+          body: JSON.stringify({ error: { code: "unavailable", message: "Try again." } }),
+        }),
+    );
+    await search.fill("执999号");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await page.getByRole("heading", { name: "Entries, page 1 (not loaded)" }).waitFor();
+    expect(await page.getByRole("table").count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Next page" }).isDisabled()).toBe(true);
+    await search.fill("执507号");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await page.getByRole("heading", { name: "Entries, page 1 (1 shown)" }).waitFor();
     const [target] = await entriesOnServer(
       operator,
       t.baseUrl,

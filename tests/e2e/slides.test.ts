@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EntryView } from "../../shared/schemas/entryView";
+import type { TimeWindow } from "../../shared/schemas/schedule";
 import { silhouettePortrait } from "../fixtures/images";
 import { expectText, launchChromium } from "../support/browser";
 import { approveEntry, createEntryWithPhoto } from "../support/entryPublishing";
@@ -36,7 +37,7 @@ const SCREENS = {
 } as const;
 
 /** The playlist of a schedule with one all-day window. */
-type Playlist = Record<string, unknown>[];
+type Playlist = TimeWindow["playlist"];
 
 /** What the stage holds: its layers, how many have content, and every element under it. */
 interface StageCount {
@@ -420,7 +421,7 @@ describe("slides on a street screen: two layers, a cross-fade, the list layout, 
       ["discredited", [{ type: "discredited" }], "entry-photo"],
       [
         "announcement",
-        [{ type: "announcement", id: announcementIds.get(titles[0] ?? "") }],
+        [{ type: "announcement", id: announcementIds.get(titles[0] ?? "") ?? "" }],
         "slide-title",
       ],
     ];

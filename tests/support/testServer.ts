@@ -6,6 +6,7 @@ import { afterAll, beforeAll } from "vitest";
 import { ackSchema } from "../../shared/protocol/ackSchema";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
 import { PairingOfferSchema, type DisplayInfo } from "../../shared/schemas/screen";
+import type { TimeWindow } from "../../shared/schemas/schedule";
 import { SyncDeltaSchema, type SyncDelta } from "../../shared/schemas/sync";
 import { io, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol/events";
@@ -188,7 +189,7 @@ export async function createDistrict(
 export async function putSchedule(
   baseUrl: string,
   districtId: string,
-  window: { playlist: unknown[]; dwellSeconds: number } & Record<string, unknown>,
+  window: Partial<TimeWindow> & Pick<TimeWindow, "playlist" | "dwellSeconds">,
 ): Promise<void> {
   const res = await api(`${baseUrl}/api/districts/${districtId}/schedule`, {
     method: "PUT",

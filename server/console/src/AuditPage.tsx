@@ -202,17 +202,19 @@ export function AuditPage({
         <button type="submit">{t("entries.apply")}</button>
       </form>
 
-      <h2 ref={resultsHeading} tabIndex={-1}>
-        {results.current
+      <h2 ref={resultsHeading} tabIndex={-1} aria-live="polite">
+        {results.status === "current"
           ? t("audit.records", { n: pages.page, count: records?.length ?? 0 })
-          : t("audit.recordsLoading", { n: pages.page })}
+          : t(results.status === "loading" ? "audit.recordsLoading" : "audit.recordsFailed", {
+              n: pages.page,
+            })}
       </h2>
       {error !== null && (
         <p className="error" role="alert">
           {error}
         </p>
       )}
-      {records === null ? (
+      {results.status === "failed" ? null : records === null ? (
         <p>{t("common.loading")}</p>
       ) : records.length === 0 ? (
         <p>{t("audit.none")}</p>
@@ -246,7 +248,7 @@ export function AuditPage({
         backLabel={t("audit.newer")}
         onLabel={t("audit.older")}
         canGoBack={pages.page > 1}
-        canGoOn={nextBefore !== null}
+        canGoOn={results.status === "current" && nextBefore !== null}
         onBack={() => turn("newer")}
         onOn={() => turn("older")}
       />

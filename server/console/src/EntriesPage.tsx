@@ -167,13 +167,18 @@ export function EntriesPage({
         <button type="submit">{t("entries.apply")}</button>
       </form>
 
-      <h2 ref={resultsHeading} tabIndex={-1}>
-        {results.current
+      <h2 ref={resultsHeading} tabIndex={-1} aria-live="polite">
+        {results.status === "current"
           ? t("entries.resultsPage", { n: cursors.page, count: page?.entries.length ?? 0 })
-          : t("entries.resultsPageLoading", { n: cursors.page })}
+          : t(
+              results.status === "loading"
+                ? "entries.resultsPageLoading"
+                : "entries.resultsPageFailed",
+              { n: cursors.page },
+            )}
       </h2>
       {loadError !== null && <p className="error">{loadError}</p>}
-      {page === null ? (
+      {results.status === "failed" ? null : page === null ? (
         <p>{t("common.loading")}</p>
       ) : page.entries.length === 0 ? (
         <p>{t("entries.none")}</p>
@@ -248,7 +253,7 @@ export function EntriesPage({
         backLabel={t("entries.previous")}
         onLabel={t("entries.next")}
         canGoBack={cursors.page > 1}
-        canGoOn={!!page?.nextCursor}
+        canGoOn={results.status === "current" && !!page?.nextCursor}
         onBack={() => turn("previous")}
         onOn={() => turn("next")}
       />

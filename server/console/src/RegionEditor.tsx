@@ -163,7 +163,11 @@ export function RegionEditor({
         onPointerDown={down}
         onPointerMove={move}
         onPointerUp={up}
-        onPointerCancel={up}
+        onPointerCancel={() => {
+          // A gesture the browser took over adds nothing.
+          setDrag(null);
+          setDraft(null);
+        }}
       >
         <img src={src} alt={alt} draggable={false} />
         {regions.map((r, i) => (

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { UserView } from "../../../shared/schemas/account";
 import type { Announcement } from "../../../shared/schemas/announcement";
 import type { District } from "../../../shared/schemas/district";
@@ -189,6 +189,16 @@ export function SchedulesPage({
 
   const check = draft ? checkSchedule(draft) : null;
 
+  // The district chosen now: a save or delete answered after another was chosen is
+  // announced, but not loaded into that other district's form.
+  const chosen = useRef(districtId);
+  useEffect(() => {
+    chosen.current = districtId;
+  }, [districtId]);
+  const takeIfChosen = (id: string, e: EffectiveSchedule, timeZone: string): void => {
+    if (chosen.current === id) take(e, timeZone);
+  };
+
   const save = async (): Promise<void> => {
     if (!draft || !district) return;
     setSaveError(null);
@@ -202,7 +212,7 @@ export function SchedulesPage({
     }
     setBusy(true);
     try {
-      take(await saveSchedule(district.id, draft), district.timeZone);
+      takeIfChosen(district.id, await saveSchedule(district.id, draft), district.timeZone);
       const name = label(district.id);
       announce((tr) => tr("schedules.saved", { district: name }));
     } catch (err) {
@@ -217,7 +227,7 @@ export function SchedulesPage({
     setBusy(true);
     try {
       const e = await deleteSchedule(district.id);
-      take(e, district.timeZone);
+      takeIfChosen(district.id, e, district.timeZone);
       const name = label(district.id);
       const from = e.fromDistrictId;
       announce((tr) =>

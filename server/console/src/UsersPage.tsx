@@ -242,7 +242,7 @@ function RolesEditor({
       <button
         type="button"
         className="secondary small"
-        // A district admin's districts are still loading: nothing to grant over yet.
+        // Nothing to grant over: a district admin's districts not loaded (yet), or none held.
         disabled={scopes.length === 0}
         onClick={() => {
           const scope = scopes[0]?.[0];

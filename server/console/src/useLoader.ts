@@ -8,11 +8,12 @@ export interface Loader<T> {
   /** Null until the first load succeeded; kept while a later load fails. */
   data: T | null;
   /**
-   * Whether `data` answers what is asked now: false from the render that changes `deps`
-   * until their load lands, so a page can say it is loading instead of showing old rows as
-   * the new page's.
+   * Whether `data` answers what is asked now (`deps`): "current" once it does; "loading"
+   * from the render that changes `deps` until their load settles, so a page can say so
+   * instead of showing the old rows as the new page's; "failed" when that load failed, so
+   * `data` is an answer to something else.
    */
-  current: boolean;
+  status: "current" | "loading" | "failed";
   loadedAt: Date | null;
   /** The failure's sentence; cleared by the next load that succeeds. */
   error: string | null;
@@ -38,6 +39,7 @@ export function useLoader<T>(
 ): Loader<T> {
   const [data, setData] = useState<T | null>(null);
   const [loadedFor, setLoadedFor] = useState<DependencyList | null>(null);
+  const [failedFor, setFailedFor] = useState<DependencyList | null>(null);
   const [loadedAt, setLoadedAt] = useState<Date | null>(null);
   const [error, setError] = useState<string | null>(null);
   // The latest closures, so a reload uses today's filter and language without restarting the timer.
@@ -59,7 +61,9 @@ export function useLoader<T>(
       setLoadedAt(new Date());
       setError(null);
     } catch (err) {
-      if (mine === asked.current) latest.current.fail(err, setError);
+      if (mine !== asked.current) return;
+      setFailedFor(asking);
+      latest.current.fail(err, setError);
     }
   }, []);
 
@@ -77,9 +81,8 @@ export function useLoader<T>(
     return subscribeConsoleChanges(liveKey.split(",") as ConsoleTopic[], () => void reload());
   }, [reload, liveKey]);
 
-  const current =
-    loadedFor !== null &&
-    loadedFor.length === deps.length &&
-    loadedFor.every((d, i) => Object.is(d, deps[i]));
-  return { data, current, loadedAt, error, reload, setError };
+  const asksNow = (list: DependencyList | null): boolean =>
+    list !== null && list.length === deps.length && list.every((d, i) => Object.is(d, deps[i]));
+  const status = asksNow(loadedFor) ? "current" : asksNow(failedFor) ? "failed" : "loading";
+  return { data, status, loadedAt, error, reload, setError };
 }

@@ -68,10 +68,10 @@ export interface LoadOptions {
 /**
  * The detector for this thread: the first call starts tfjs (WASM backend, binaries read from
  * node_modules on disk, never a CDN), loads both models from face-api's package and, for
- * ONNX Runtime, builds its sessions from those weights and checks them against tfjs's outputs
- * computed in a short-lived thread (see `checkAgreement`); later calls share it. With `auto`, a platform where ONNX Runtime does
- * not load or does not agree gets WASM, and `versions.fallbackReason` says why; with
- * `onnxruntime` the load fails instead. A failed load is not cached, so the next photo tries
+ * ONNX Runtime, builds its sessions from those weights and checks them against tfjs's
+ * outputs computed in a short-lived thread (see `checkAgreement`); later calls share it.
+ * With `auto`, a platform where ONNX Runtime does not load or does not agree gets WASM, and
+ * `versions.fallbackReason` says why; with `onnxruntime` the load fails instead. A failed load is not cached, so the next photo tries
  * again (and fails closed meanwhile).
  */
 export function loadFaceDetector(
@@ -211,9 +211,15 @@ async function startCheckedOnnx(
     throw err;
   }
   try {
-    await checkAgreement(await reference, onnx);
+    const expected = await reference.catch((err: unknown) => {
+      throw new Error(`agreement check: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
+    });
+    await checkAgreement(expected, onnx);
   } catch (err) {
-    await onnx.release();
+    // The reason ONNX Runtime is not used is the check's, not a failure to free its memory.
+    await onnx.release().catch(() => undefined);
     throw err;
   }
   return onnx;
@@ -244,7 +250,7 @@ function agreementInputs(): { ssd: SquareInput; tiny: SquareInput } {
 }
 
 /** Runs the agreement check's input through both networks as `networks` runs them. */
-export async function referenceOutputs(networks: Networks): Promise<ReferenceOutputs> {
+async function referenceOutputs(networks: Networks): Promise<ReferenceOutputs> {
   const input = agreementInputs();
   const ssd = await networks.ssdRaw(input.ssd);
   return {
@@ -264,8 +270,9 @@ const referenceWorkerFile = fileURLToPath(new URL("./referenceWorker.mjs", impor
 /**
  * tfjs's outputs for the agreement check, computed in a thread that ends once they are
  * back. SSD's forward pass grows tfjs's WASM memory by about 120 MiB, which a WASM module
- * never gives back; in its own thread, it goes when the thread does, so a worker running
- * ONNX Runtime keeps only the weights.
+ * never gives back (linear memory can only grow:
+ * https://github.com/WebAssembly/design/issues/1397); in its own thread, it goes when the
+ * thread does, so a worker running ONNX Runtime keeps only the weights.
  */
 export function referenceOutputsInThread(signal?: AbortSignal): Promise<ReferenceOutputs> {
   return new Promise((resolve, reject) => {
@@ -310,19 +317,14 @@ const agreementTolerance = 1e-3;
  * kernels were wrong on some CPU would miss a face in both; this is checked once per thread,
  * before the first photo.
  */
-export async function checkAgreement(
-  expected: ReferenceOutputs,
-  candidate: Networks,
-): Promise<void> {
-  const compare = (what: string, expected: Float32Array, actual: Float32Array): void => {
-    if (expected.length !== actual.length) {
-      throw new Error(
-        `ONNX Runtime's ${what} has ${actual.length} values, tfjs's ${expected.length}`,
-      );
+async function checkAgreement(expected: ReferenceOutputs, candidate: Networks): Promise<void> {
+  const compare = (what: string, want: Float32Array, got: Float32Array): void => {
+    if (want.length !== got.length) {
+      throw new Error(`ONNX Runtime's ${what} has ${got.length} values, tfjs's ${want.length}`);
     }
-    for (let i = 0; i < expected.length; i++) {
-      const e = expected[i] ?? 0;
-      const a = actual[i] ?? Number.NaN;
+    for (let i = 0; i < want.length; i++) {
+      const e = want[i] ?? 0;
+      const a = got[i] ?? Number.NaN;
       if (!(Math.abs(a - e) <= agreementTolerance * Math.max(1, Math.abs(e)))) {
         throw new Error(`ONNX Runtime disagrees with tfjs on ${what} (value ${i}: ${a} vs ${e})`);
       }
