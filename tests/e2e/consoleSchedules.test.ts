@@ -45,6 +45,14 @@ async function dayColumn(page: Page, isoDay: number) {
   };
 }
 
+/** Opens the schedules page signed in with `cookie` (the admin's unless given). */
+async function openSchedulesPage(baseUrl: string, cookie = adminSessionValue(baseUrl)) {
+  const opened = await openSignedIn(ui.browser, baseUrl, cookie, { hash: "#schedules" });
+  ui.contexts.push(opened.context);
+  await expectPageHeading(opened.page, "Schedules");
+  return opened.page;
+}
+
 describe("schedules page", () => {
   const server = useTestServer({}, async (t) => {
     await createDistrict(t.baseUrl, "dalian");
@@ -62,12 +70,7 @@ describe("schedules page", () => {
 
   it("an admin creates a district under the city", async () => {
     const t = server();
-    const opened = await openSignedIn(ui.browser, t.baseUrl, adminSessionValue(t.baseUrl), {
-      hash: "#schedules",
-    });
-    ui.contexts.push(opened.context);
-    const { page } = opened;
-    await expectPageHeading(page, "Schedules");
+    const page = await openSchedulesPage(t.baseUrl);
     await page.getByRole("button", { name: "New district…" }).click();
     const form = page.getByRole("form", { name: "New district" });
     await form.getByLabel("District id").fill("Xigang!");
@@ -107,12 +110,7 @@ describe("schedules page", () => {
       language: "zh-CN",
     });
     expect(published.status).toBe(201);
-    const opened = await openSignedIn(ui.browser, t.baseUrl, operator.cookie, {
-      hash: "#schedules",
-    });
-    ui.contexts.push(opened.context);
-    const { page } = opened;
-    await expectPageHeading(page, "Schedules");
+    const page = await openSchedulesPage(t.baseUrl, operator.cookie);
     // A plain operator cannot create districts.
     expect(await page.getByRole("button", { name: "New district…" }).count()).toBe(0);
     await page.getByLabel("District", { exact: true }).selectOption("zhongshan");
@@ -243,12 +241,7 @@ describe("schedules page", () => {
 
   it("ends a drawn window where the pointer is let go, even before the last move is drawn", async () => {
     const t = server();
-    const opened = await openSignedIn(ui.browser, t.baseUrl, adminSessionValue(t.baseUrl), {
-      hash: "#schedules",
-    });
-    ui.contexts.push(opened.context);
-    const { page } = opened;
-    await expectPageHeading(page, "Schedules");
+    const page = await openSchedulesPage(t.baseUrl);
     await page.getByLabel("District", { exact: true }).selectOption("zhongshan");
     await expect.poll(() => page.getByRole("button", { name: /^Window 1, / }).count()).toBe(5);
     const wed = await dayColumn(page, 3);
@@ -304,12 +297,7 @@ describe("schedules page", () => {
       playlist: [{ type: "announcementsTagged", tag: "city" }],
       dwellSeconds: 15,
     });
-    const opened = await openSignedIn(ui.browser, t.baseUrl, adminSessionValue(t.baseUrl), {
-      hash: "#schedules",
-    });
-    ui.contexts.push(opened.context);
-    const { page } = opened;
-    await expectPageHeading(page, "Schedules");
+    const page = await openSchedulesPage(t.baseUrl);
     let slowAnswered = false;
     await page.route("**/api/districts/ganjingzi/schedule", async (route) => {
       await new Promise((r) => setTimeout(r, 1000));
