@@ -147,23 +147,27 @@ export function SchedulesPage({
     setConfirmingDelete(false);
   }, []);
 
+  // The district chosen now: a schedule loaded, saved or deleted for one no longer chosen
+  // (another was picked meanwhile) is not loaded into that other district's form.
+  const chosen = useRef(districtId);
+  useEffect(() => {
+    chosen.current = districtId;
+  }, [districtId]);
+  const takeIfChosen = (id: string, e: EffectiveSchedule, timeZone: string): void => {
+    if (chosen.current === id) take(e, timeZone);
+  };
+
   useEffect(() => {
     if (districtId === "" || !district) return;
     setEffective(null);
     setDraft(null);
-    // An answer for a district no longer chosen (picked again quickly) is dropped.
-    let current = true;
-    fetchSchedule(districtId).then(
-      (e) => {
-        if (current) take(e, district.timeZone);
-      },
+    const id = districtId;
+    fetchSchedule(id).then(
+      (e) => takeIfChosen(id, e, district.timeZone),
       (err: unknown) => {
-        if (current) fail(err, setError);
+        if (chosen.current === id) fail(err, setError);
       },
     );
-    return () => {
-      current = false;
-    };
     // A new district chosen loads its schedule; the district list itself changes nothing.
   }, [districtId, district?.timeZone]);
 
@@ -188,16 +192,6 @@ export function SchedulesPage({
   };
 
   const check = draft ? checkSchedule(draft) : null;
-
-  // The district chosen now: a save or delete answered after another was chosen is
-  // announced, but not loaded into that other district's form.
-  const chosen = useRef(districtId);
-  useEffect(() => {
-    chosen.current = districtId;
-  }, [districtId]);
-  const takeIfChosen = (id: string, e: EffectiveSchedule, timeZone: string): void => {
-    if (chosen.current === id) take(e, timeZone);
-  };
 
   const save = async (): Promise<void> => {
     if (!draft || !district) return;

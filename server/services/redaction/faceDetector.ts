@@ -71,8 +71,8 @@ export interface LoadOptions {
  * ONNX Runtime, builds its sessions from those weights and checks them against tfjs's
  * outputs computed in a short-lived thread (see `checkAgreement`); later calls share it.
  * With `auto`, a platform where ONNX Runtime does not load or does not agree gets WASM, and
- * `versions.fallbackReason` says why; with `onnxruntime` the load fails instead. A failed load is not cached, so the next photo tries
- * again (and fails closed meanwhile).
+ * `versions.fallbackReason` says why; with `onnxruntime` the load fails instead. A failed
+ * load is not cached, so the next photo tries again (and fails closed meanwhile).
  */
 export function loadFaceDetector(
   choice: DetectorEngineChoice = "auto",
@@ -250,7 +250,7 @@ function agreementInputs(): { ssd: SquareInput; tiny: SquareInput } {
 }
 
 /** Runs the agreement check's input through both networks as `networks` runs them. */
-async function referenceOutputs(networks: Networks): Promise<ReferenceOutputs> {
+async function agreementOutputs(networks: Networks): Promise<ReferenceOutputs> {
   const input = agreementInputs();
   const ssd = await networks.ssdRaw(input.ssd);
   return {
@@ -262,7 +262,7 @@ async function referenceOutputs(networks: Networks): Promise<ReferenceOutputs> {
 
 /** tfjs's outputs for the agreement check, computed in this thread. */
 export async function tfjsReferenceOutputs(): Promise<ReferenceOutputs> {
-  return referenceOutputs(tfjsNetworks(await loadNets()));
+  return agreementOutputs(tfjsNetworks(await loadNets()));
 }
 
 const referenceWorkerFile = fileURLToPath(new URL("./referenceWorker.mjs", import.meta.url));
@@ -330,7 +330,7 @@ async function checkAgreement(expected: ReferenceOutputs, candidate: Networks): 
       }
     }
   };
-  const actual = await referenceOutputs(candidate);
+  const actual = await agreementOutputs(candidate);
   compare("SSD box encodings", expected.ssdBoxes, actual.ssdBoxes);
   compare("SSD class scores", expected.ssdClasses, actual.ssdClasses);
   compare("TinyFaceDetector's grid", expected.tinyGrid, actual.tinyGrid);
