@@ -45,6 +45,8 @@ export interface RedactReport {
   needsReview: boolean;
   /** Why it needs review (a review reason) or was refused (an error code); null when fine. */
   reason: string | null;
+  /** What a moderator must look at before approving it one by one (e.g. several faces). */
+  concerns: string[];
 }
 
 type Outcome =
@@ -209,6 +211,7 @@ function toReport(
         verified: false,
         needsReview: false,
         reason: outcome.code,
+        concerns: [],
       },
       status: 1,
     };
@@ -223,6 +226,7 @@ function toReport(
       verified: r.verification.status === "passed",
       needsReview: !publishable,
       reason: r.reason ?? null,
+      concerns: r.concerns.map((c) => c.code),
     },
     status: publishable ? 0 : 3,
   };
@@ -233,8 +237,9 @@ function progressLine(n: number, total: number, report: RedactReport, outcome: O
   if (outcome.kind === "refused") return `${prefix}: refused — ${outcome.message}`;
   const faces = `${report.faces} face${report.faces === 1 ? "" : "s"}`;
   const ms = `${Math.round(outcome.result.timingsMs.total)} ms`;
+  const concerns = outcome.result.concerns.map((c) => ` ${c.message}`).join("");
   return report.output !== null
-    ? `${prefix} → ${report.output} (${faces}, verified, ${ms})`
+    ? `${prefix} → ${report.output} (${faces}, verified, ${ms})${concerns ? `; look at it:${concerns}` : ""}`
     : `${prefix}: needs review — ${outcome.result.message} (${faces}, ${ms}; no output written)`;
 }
 

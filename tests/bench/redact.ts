@@ -21,7 +21,12 @@
  *   api_p99_ms                            p99 latency of a console list request made every
  *                                         100 ms during the import
  *   worker_mib                            resident memory one warm worker thread adds (its
- *                                         module graph, tfjs, both models, the engine)
+ *                                         module graph, tfjs, the three models, the engine)
+ *   detector_ms                           median ms of one call of each detector on a
+ *                                         portrait (its square prepared, network, decoding)
+ *   pass_ms                               median ms each pass adds to the first detection
+ *                                         (main: all three detectors; zoom_out, rotations,
+ *                                         tiles: the two cheap ones), see detectionPasses.ts
  *   engine                                where the detectors ran (onnxruntime or wasm)
  *   images, cores                         photos processed in total, cores used
  * Bounded: a fixed number of photos. `--import N` sets the import's size (default 1000, 0
@@ -30,7 +35,11 @@
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
+import { detectInPasses } from "../../server/services/redaction/detectionPasses";
 import { loadFaceDetector } from "../../server/services/redaction/faceDetector";
+import { normalizeImage } from "../../server/services/redaction/imageIntake";
+import { displaySize, layoutDisplay } from "../../server/services/redaction/renderRenditions";
+import { detectorNames } from "../../server/services/redaction/types";
 import { type RedactionResult, redactPhoto } from "../../server/services/redaction/redactPhoto";
 import { createRedactionPool } from "../../server/services/redaction/redactionPool";
 import { parseDetectorEngine } from "../../server/services/redaction/types";
@@ -101,6 +110,39 @@ async function main(): Promise<void> {
       .join(", ")}`,
   );
 
+  // What each detector and each pass costs, on the same portraits' display layouts.
+  const detectorMs: Record<string, number[]> = {};
+  const passMs: Record<string, number[]> = {};
+  const none = { zoomOut: false, rotations: [] as number[], tiles: false };
+  const passes = {
+    main: none,
+    zoom_out: { ...none, zoomOut: true },
+    rotations: { ...none, rotations: [-30, 30] },
+    tiles: { ...none, tiles: true },
+  };
+  for (const input of portraits) {
+    const { image } = await normalizeImage(input, { fit: displaySize });
+    const layout = await layoutDisplay(image);
+    const p = layout.placement;
+    const photo = { x: p.left, y: p.top, width: p.width, height: p.height };
+    for (const name of detectorNames) {
+      (detectorMs[name] ??= []).push(
+        await timed(() => detector.detect(layout.pixels, 0.2, new Set([name]))),
+      );
+    }
+    const main = await timed(() => detectInPasses(detector, layout.pixels, photo, 0.2, none));
+    (passMs["main"] ??= []).push(main);
+    for (const [name, options] of Object.entries(passes)) {
+      if (name === "main") continue;
+      const ms = await timed(() => detectInPasses(detector, layout.pixels, photo, 0.2, options));
+      (passMs[name] ??= []).push(Math.max(0, ms - main));
+    }
+  }
+  const medians = (m: Record<string, number[]>): Record<string, number> =>
+    Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round1(percentile(v, 50))]));
+  progress(`detectors (median ms): ${JSON.stringify(medians(detectorMs))}`);
+  progress(`passes (median ms added): ${JSON.stringify(medians(passMs))}`);
+
   const hdMs: number[] = [];
   for (const input of hd) hdMs.push(await timed(() => redactPhoto(input, {}, deps)));
   images += hdMs.length;
@@ -167,6 +209,8 @@ async function main(): Promise<void> {
       floor_median_ms: round1(percentile(floorMs, 50)),
       pool_per_s: Math.round(poolPerS * 100) / 100,
       worker_mib: Math.round(workerMiB),
+      detector_ms: medians(detectorMs),
+      pass_ms: medians(passMs),
       ...(imported
         ? {
             import_photos: imported.photos,

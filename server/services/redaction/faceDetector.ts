@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import sharp from "sharp";
+import { BlazeFaceNet, blazeInputSize, blazeModelDir, blazeWeightsFile } from "./blazeFace";
 import type { NetHit, Networks, SquareInput } from "./netParams";
 import { createOnnxDetectors, type OnnxDetectors } from "./onnxDetectors";
 import { clampBox } from "./regions";
@@ -15,6 +16,7 @@ import type {
   DetectorEngine,
   DetectorEngineChoice,
   DetectorHit,
+  DetectorName,
   DetectorVersions,
   RgbImage,
 } from "./types";
@@ -25,15 +27,22 @@ import type {
  */
 export const tinyInputSize = 416;
 
-/** The two-detector ensemble, loaded once per thread and engine. */
+/** The three-detector ensemble, loaded once per thread and engine. */
 export interface FaceDetector {
-  /** Every hit of both detectors scoring above `minScore`, in pixels of `image`. */
-  detect(image: RgbImage, minScore: number): Promise<DetectorHit[]>;
+  /**
+   * Every hit of the three detectors (or of those in `only`) scoring above `minScore`, in
+   * pixels of `image`.
+   */
+  detect(
+    image: RgbImage,
+    minScore: number,
+    only?: ReadonlySet<DetectorName>,
+  ): Promise<DetectorHit[]>;
   readonly engine: DetectorEngine;
   readonly versions: DetectorVersions;
   /**
-   * Each network on its own, on a prepared square (`ssdInput`, `tinyInput`), as this engine
-   * runs it: exposed for the parity tests against face-api's own code.
+   * Each network on its own, on a prepared square (`ssdInput`, `tinyInput`, `blazeInput`),
+   * as this engine runs it: exposed for the parity tests against face-api's own code.
    */
   readonly networks: Networks;
 }
@@ -53,7 +62,7 @@ const wasmDir = dirname(
   require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"),
 );
 
-type Nets = { ssd: SsdMobilenetV1; tiny: TinyFaceDetectorNet };
+type Nets = { ssd: SsdMobilenetV1; tiny: TinyFaceDetectorNet; blaze: BlazeFaceNet };
 let wasmPathsSet = false;
 let netsLoading: Promise<Nets> | undefined;
 let onnxLoading: Promise<OnnxDetectors> | undefined;
@@ -67,7 +76,8 @@ export interface LoadOptions {
 
 /**
  * The detector for this thread: the first call starts tfjs (WASM backend, binaries read from
- * node_modules on disk, never a CDN), loads both models from face-api's package and, for
+ * node_modules on disk, never a CDN), loads face-api's two models from its package and
+ * BlazeFace from the human package and, for
  * ONNX Runtime, builds its sessions from those weights and checks them against tfjs's
  * outputs computed in a short-lived thread (see `checkAgreement`); later calls share it.
  * With `auto`, a platform where ONNX Runtime does not load or does not agree gets WASM, and
@@ -90,13 +100,15 @@ export function loadFaceDetector(
   return loading;
 }
 
-/** Both networks as tfjs runs them (the WASM engine, and the agreement check's reference). */
+/** The networks as tfjs runs them (the WASM engine, and the agreement check's reference). */
 function tfjsNetworks(nets: Nets): Networks {
   return {
     ssd: (input, minScore) => nets.ssd.detect(input, minScore),
     tiny: (input, minScore) => nets.tiny.detect(input, minScore),
+    blaze: (input, minScore) => nets.blaze.detect(input, minScore),
     ssdRaw: (input) => nets.ssd.raw(input),
     tinyRaw: (input) => nets.tiny.raw(input),
+    blazeRaw: (input) => nets.blaze.raw(input),
   };
 }
 
@@ -117,6 +129,7 @@ function loadNets(): Promise<Nets> {
     return {
       ssd: await SsdMobilenetV1.fromFaceApiParams(faceapi.nets.ssdMobilenetv1.params),
       tiny: TinyFaceDetectorNet.fromFaceApiParams(faceapi.nets.tinyFaceDetector.params),
+      blaze: await BlazeFaceNet.load(),
     };
   })().catch((err: unknown) => {
     netsLoading = undefined;
@@ -156,11 +169,8 @@ async function load(
     engine,
     versions,
     networks: run,
-    async detect(image, minScore) {
-      const [ssdSquare, tinySquare] = await Promise.all([
-        squarePixels(image, ssdInputSize),
-        squarePixels(image, tinyInputSize),
-      ]);
+    async detect(image, minScore, only) {
+      const runs = (name: DetectorName): boolean => !only || only.has(name);
       const toPixels = (detector: DetectorHit["detector"], hits: NetHit[]): DetectorHit[] =>
         hits.flatMap((h) => {
           const box = clampBox(
@@ -174,9 +184,20 @@ async function load(
           );
           return box ? [{ detector, score: h.score, box }] : [];
         });
-      const ssdHits = await run.ssd(ssdInput(ssdSquare), minScore);
-      const tinyHits = await run.tiny(tinyInput(tinySquare), minScore);
-      return [...toPixels("ssd_mobilenetv1", ssdHits), ...toPixels("tiny_face_detector", tinyHits)];
+      const ssdHits = runs("ssd_mobilenetv1")
+        ? await run.ssd(ssdInput(await squarePixels(image, ssdInputSize)), minScore)
+        : [];
+      const tinyHits = runs("tiny_face_detector")
+        ? await run.tiny(tinyInput(await squarePixels(image, tinyInputSize)), minScore)
+        : [];
+      const blazeHits = runs("blazeface")
+        ? await run.blaze(blazeInput(await squarePixels(image, blazeInputSize)), minScore)
+        : [];
+      return [
+        ...toPixels("ssd_mobilenetv1", ssdHits),
+        ...toPixels("tiny_face_detector", tinyHits),
+        ...toPixels("blazeface", blazeHits),
+      ];
     },
   };
 }
@@ -205,7 +226,7 @@ async function startCheckedOnnx(
   reference.catch(() => undefined);
   let onnx: OnnxDetectors;
   try {
-    onnx = await start(nets.ssd, nets.tiny, tinyInputSize);
+    onnx = await start(nets.ssd, nets.tiny, tinyInputSize, nets.blaze);
   } catch (err) {
     stop.abort();
     throw err;
@@ -225,15 +246,16 @@ async function startCheckedOnnx(
   return onnx;
 }
 
-/** Both networks' raw outputs for the agreement check's fixed input. */
+/** The networks' raw outputs for the agreement check's fixed input. */
 export interface ReferenceOutputs {
   ssdBoxes: Float32Array;
   ssdClasses: Float32Array;
   tinyGrid: Float32Array;
+  blazeRaw: Float32Array;
 }
 
 /** The agreement check's input: one fixed pseudo-random square per network. */
-function agreementInputs(): { ssd: SquareInput; tiny: SquareInput } {
+function agreementInputs(): { ssd: SquareInput; tiny: SquareInput; blaze: SquareInput } {
   let seed = 0x5eed;
   const pixels = Buffer.alloc(ssdInputSize * ssdInputSize * 3);
   for (let i = 0; i < pixels.length; i++) {
@@ -246,10 +268,14 @@ function agreementInputs(): { ssd: SquareInput; tiny: SquareInput } {
     width: size,
     height: size,
   });
-  return { ssd: ssdInput(square(ssdInputSize)), tiny: tinyInput(square(tinyInputSize)) };
+  return {
+    ssd: ssdInput(square(ssdInputSize)),
+    tiny: tinyInput(square(tinyInputSize)),
+    blaze: blazeInput(square(blazeInputSize)),
+  };
 }
 
-/** Runs the agreement check's input through both networks as `networks` runs them. */
+/** Runs the agreement check's input through the networks as `networks` runs them. */
 async function agreementOutputs(networks: Networks): Promise<ReferenceOutputs> {
   const input = agreementInputs();
   const ssd = await networks.ssdRaw(input.ssd);
@@ -257,6 +283,7 @@ async function agreementOutputs(networks: Networks): Promise<ReferenceOutputs> {
     ssdBoxes: ssd.boxes,
     ssdClasses: ssd.classes,
     tinyGrid: await networks.tinyRaw(input.tiny),
+    blazeRaw: await networks.blazeRaw(input.blaze),
   };
 }
 
@@ -294,9 +321,15 @@ export function referenceOutputsInThread(signal?: AbortSignal): Promise<Referenc
         if (
           out?.ssdBoxes instanceof Float32Array &&
           out.ssdClasses instanceof Float32Array &&
-          out.tinyGrid instanceof Float32Array
+          out.tinyGrid instanceof Float32Array &&
+          out.blazeRaw instanceof Float32Array
         ) {
-          resolve({ ssdBoxes: out.ssdBoxes, ssdClasses: out.ssdClasses, tinyGrid: out.tinyGrid });
+          resolve({
+            ssdBoxes: out.ssdBoxes,
+            ssdClasses: out.ssdClasses,
+            tinyGrid: out.tinyGrid,
+            blazeRaw: out.blazeRaw,
+          });
         } else reject(new Error("the tfjs reference thread answered something else"));
       }),
     );
@@ -311,7 +344,7 @@ export function referenceOutputsInThread(signal?: AbortSignal): Promise<Referenc
 const agreementTolerance = 1e-3;
 
 /**
- * Runs one fixed pseudo-random square through both networks on `candidate` (ONNX Runtime)
+ * Runs one fixed pseudo-random square through the networks on `candidate` (ONNX Runtime)
  * and throws unless every raw output agrees with tfjs's `expected` ones (within 1e-3,
  * relative above 1). Detection and verification run on the same engine, so an engine whose
  * kernels were wrong on some CPU would miss a face in both; this is checked once per thread,
@@ -334,6 +367,7 @@ async function checkAgreement(expected: ReferenceOutputs, candidate: Networks): 
   compare("SSD box encodings", expected.ssdBoxes, actual.ssdBoxes);
   compare("SSD class scores", expected.ssdClasses, actual.ssdClasses);
   compare("TinyFaceDetector's grid", expected.tinyGrid, actual.tinyGrid);
+  compare("BlazeFace's output", expected.blazeRaw, actual.blazeRaw);
 }
 
 /**
@@ -363,6 +397,11 @@ export function ssdInput(square: SquarePixels): SquareInput {
   return { data, size: square.size, width: square.width, height: square.height };
 }
 
+/** BlazeFace's input: pixels scaled to −1…1, as MediaPipe feeds it. */
+export function blazeInput(square: SquarePixels): SquareInput {
+  return ssdInput(square);
+}
+
 /** TinyFaceDetector's input: the channel mean subtracted, then divided by 255. */
 export function tinyInput(square: SquarePixels): SquareInput {
   const data = new Float32Array(square.pixels.length);
@@ -386,10 +425,11 @@ const notLoaded = {
 /** What the record says when the versions cannot be read. */
 export const unknownDetectorVersions: DetectorVersions = {
   faceApi: "unknown",
+  blazeFacePackage: "unknown",
   tfjsCore: "unknown",
   tfjsBackendWasm: "unknown",
   ...notLoaded,
-  models: { ssd_mobilenetv1: "unknown", tiny_face_detector: "unknown" },
+  models: { ssd_mobilenetv1: "unknown", tiny_face_detector: "unknown", blazeface: "unknown" },
 };
 
 let versionsRead: Promise<DetectorVersions> | undefined;
@@ -416,20 +456,27 @@ async function readVersions(): Promise<DetectorVersions> {
   };
   const sha256Of = async (file: string): Promise<string> =>
     `sha256:${createHash("sha256")
-      .update(await readFile(join(modelDir, file)))
+      .update(await readFile(file))
       .digest("hex")}`;
-  const [faceApi, tfjsCore, tfjsBackendWasm, ssd, tiny] = await Promise.all([
-    versionOf("@vladmandic/face-api"),
-    versionOf("@tensorflow/tfjs-core"),
-    versionOf("@tensorflow/tfjs-backend-wasm"),
-    sha256Of("ssd_mobilenetv1_model.bin"),
-    sha256Of("tiny_face_detector_model.bin"),
-  ]);
+  const [faceApi, blazeFacePackage, tfjsCore, tfjsBackendWasm, ssd, tiny, blaze] =
+    await Promise.all([
+      versionOf("@vladmandic/face-api"),
+      readFile(join(blazeModelDir, "..", "package.json"), "utf8").then((text) => {
+        const json = JSON.parse(text) as { version?: unknown };
+        return typeof json.version === "string" ? json.version : "unknown";
+      }),
+      versionOf("@tensorflow/tfjs-core"),
+      versionOf("@tensorflow/tfjs-backend-wasm"),
+      sha256Of(join(modelDir, "ssd_mobilenetv1_model.bin")),
+      sha256Of(join(modelDir, "tiny_face_detector_model.bin")),
+      sha256Of(join(blazeModelDir, blazeWeightsFile)),
+    ]);
   return {
     faceApi,
+    blazeFacePackage,
     tfjsCore,
     tfjsBackendWasm,
     ...notLoaded,
-    models: { ssd_mobilenetv1: ssd, tiny_face_detector: tiny },
+    models: { ssd_mobilenetv1: ssd, tiny_face_detector: tiny, blazeface: blaze },
   };
 }

@@ -34,6 +34,11 @@ export interface NormalizeOptions {
    * image keeps the photo's size, capped at 1920 px on the longest side.
    */
   fit?: { width: number; height: number };
+  /**
+   * Keep only this part of the upright photo (fractions of its width and height, clipped to
+   * it), before scaling: a moderator's crop to the listed person.
+   */
+  crop?: { x: number; y: number; width: number; height: number };
 }
 
 /** The photo as the rest of the pipeline sees it: upright, opaque, sRGB, at working size. */
@@ -161,14 +166,20 @@ export async function normalizeImage(
     );
   }
 
+  const crop = options.crop ? cropPixels(options.crop, meta.autoOrient) : undefined;
   try {
-    const { data, info } = await sharp(input, {
+    const pipeline = sharp(input, {
       limitInputPixels: limits.maxPixels,
       // "error" also refuses truncated JPEGs and PNGs whose checksums do not match.
       failOn: "error",
       sequentialRead: true,
-    })
-      .autoOrient()
+    }).autoOrient();
+    if (crop) {
+      // After autoOrient (sharp applies them in call order), so the crop is taken from the
+      // photo as a person sees it.
+      pipeline.extract(crop);
+    }
+    const { data, info } = await pipeline
       .flatten({ background: flattenBackground })
       .toColourspace("srgb")
       .resize(
@@ -196,4 +207,19 @@ export async function normalizeImage(
       "The image file is damaged or incomplete and cannot be decoded.",
     );
   }
+}
+
+/** A relative crop as whole pixels of the upright photo, refused when too small to hold a face. */
+function cropPixels(
+  crop: { x: number; y: number; width: number; height: number },
+  upright: { width: number; height: number },
+): { left: number; top: number; width: number; height: number } {
+  const x0 = Math.max(0, Math.floor(crop.x * upright.width));
+  const y0 = Math.max(0, Math.floor(crop.y * upright.height));
+  const x1 = Math.min(upright.width, Math.ceil((crop.x + crop.width) * upright.width));
+  const y1 = Math.min(upright.height, Math.ceil((crop.y + crop.height) * upright.height));
+  if (x1 - x0 < minSide || y1 - y0 < minSide) {
+    throw new ImageRejected("bad_request", "The crop is too small to show a face.");
+  }
+  return { left: x0, top: y0, width: x1 - x0, height: y1 - y0 };
 }

@@ -18,14 +18,16 @@ export interface SsdRaw {
 }
 
 /**
- * The two networks on one engine: each takes its prepared square and answers faces relative
- * to the photo (`ssd`, `tiny`), or its raw output before decoding (`ssdRaw`, `tinyRaw`).
+ * The three networks on one engine: each takes its prepared square and answers faces
+ * relative to the photo (`ssd`, `tiny`, `blaze`), or its raw output before decoding.
  */
 export interface Networks {
   ssd(input: SquareInput, minScore: number): Promise<NetHit[]>;
   tiny(input: SquareInput, minScore: number): Promise<NetHit[]>;
+  blaze(input: SquareInput, minScore: number): Promise<NetHit[]>;
   ssdRaw(input: SquareInput): Promise<SsdRaw>;
   tinyRaw(input: SquareInput): Promise<Float32Array>;
+  blazeRaw(input: SquareInput): Promise<Float32Array>;
 }
 
 /** A face a network found, relative to the photo (0–1, may reach past its edges). */

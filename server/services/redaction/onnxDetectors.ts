@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import type * as Ort from "onnxruntime-node";
+import { blazeInputSize, type BlazeFaceNet } from "./blazeFace";
 import type { Networks, SquareInput } from "./netParams";
 import { ssdInputSize, type SsdMobilenetV1 } from "./ssdMobilenetV1";
 import type { TinyFaceDetectorNet } from "./tinyFaceDetector";
@@ -9,7 +10,7 @@ import type { DetectorName } from "./types";
 
 const require = createRequire(import.meta.url);
 
-/** The two networks on ONNX Runtime's native CPU kernels, one session each. */
+/** The three networks on ONNX Runtime's native CPU kernels, one session each. */
 export interface OnnxDetectors extends Networks {
   /** onnxruntime-node's version, for the record. */
   readonly version: string;
@@ -21,8 +22,8 @@ export interface OnnxDetectors extends Networks {
 
 /**
  * Loads onnxruntime-node (its CPU binaries ship inside the npm package; nothing is
- * downloaded) and builds sessions for face-api's SSD-MobileNetV1 and TinyFaceDetector from
- * the weights tfjs already loaded, written out as ONNX graphs in memory. Throws when the
+ * downloaded) and builds sessions for face-api's SSD-MobileNetV1 and TinyFaceDetector and
+ * for BlazeFace from the weights tfjs already loaded, written out as ONNX graphs in memory. Throws when the
  * runtime has no binary for this platform or a session cannot be built.
  *
  * One intra-op thread per session: parallelism comes from the worker pool (one thread per
@@ -32,6 +33,7 @@ export async function createOnnxDetectors(
   ssdNet: SsdMobilenetV1,
   tinyNet: TinyFaceDetectorNet,
   tinySize: number,
+  blazeNet: BlazeFaceNet,
 ): Promise<OnnxDetectors> {
   const ort = (await import("onnxruntime-node")) as typeof Ort;
   const options: Ort.InferenceSession.SessionOptions = {
@@ -43,12 +45,18 @@ export async function createOnnxDetectors(
   };
   const ssdGraph = ssdNet.toOnnx();
   const tinyGraph = tinyNet.toOnnx(tinySize);
+  const blazeGraph = blazeNet.toOnnx();
   const created = await Promise.allSettled([
     ort.InferenceSession.create(ssdGraph, options),
     ort.InferenceSession.create(tinyGraph, options),
+    ort.InferenceSession.create(blazeGraph, options),
   ]);
-  const [ssdCreated, tinyCreated] = created;
-  if (ssdCreated?.status !== "fulfilled" || tinyCreated?.status !== "fulfilled") {
+  const [ssdCreated, tinyCreated, blazeCreated] = created;
+  if (
+    ssdCreated?.status !== "fulfilled" ||
+    tinyCreated?.status !== "fulfilled" ||
+    blazeCreated?.status !== "fulfilled"
+  ) {
     // Whatever did get built is released, so a load retried per photo cannot pile up sessions.
     await Promise.all(
       created.flatMap((c) => (c.status === "fulfilled" ? [c.value.release()] : [])),
@@ -58,6 +66,7 @@ export async function createOnnxDetectors(
   }
   const ssdSession = ssdCreated.value;
   const tinySession = tinyCreated.value;
+  const blazeSession = blazeCreated.value;
   const sha256 = (bytes: Uint8Array): string =>
     `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
@@ -90,17 +99,30 @@ export async function createOnnxDetectors(
     if (!grid) throw new Error("TinyFaceDetector output is missing");
     return grid;
   };
+  const blazeRaw = async (input: SquareInput) => {
+    if (input.size !== blazeInputSize)
+      throw new Error(`BlazeFace input must be ${blazeInputSize} px`);
+    const [raw] = await run(blazeSession, input, ["raw"]);
+    if (!raw) throw new Error("BlazeFace output is missing");
+    return raw;
+  };
 
   return {
     version: await onnxRuntimeVersion(),
-    graphs: { ssd_mobilenetv1: sha256(ssdGraph), tiny_face_detector: sha256(tinyGraph) },
+    graphs: {
+      ssd_mobilenetv1: sha256(ssdGraph),
+      tiny_face_detector: sha256(tinyGraph),
+      blazeface: sha256(blazeGraph),
+    },
     ssdRaw,
     tinyRaw,
+    blazeRaw,
     release: async () => {
-      await Promise.all([ssdSession.release(), tinySession.release()]);
+      await Promise.all([ssdSession.release(), tinySession.release(), blazeSession.release()]);
     },
     ssd: async (input, minScore) => ssdNet.decode(await ssdRaw(input), input, minScore),
     tiny: async (input, minScore) => tinyNet.decode(await tinyRaw(input), input, minScore),
+    blaze: async (input, minScore) => blazeNet.decode(await blazeRaw(input), input, minScore),
   };
 }
 

@@ -1,12 +1,8 @@
+import { redactionPolicy } from "./policy";
 import type { Box, DetectorHit, RelativeBox } from "./types";
 
-/**
- * How much a detected face box grows before it is covered. Detectors box the face from brows
- * to chin; hair, ears and jaw identify a person too, so the box grows 1.6× in width and 1.8×
- * in height (both above the 1.5× minimum), and its centre moves up by a tenth of the face
- * height so more of the growth goes to the forehead and hair than to the neck.
- */
-export const faceGrowth = { width: 1.6, height: 1.8, shiftUp: 0.1 } as const;
+/** How much a detected face box grows before it is covered (the policy's `faceGrowth`). */
+export const faceGrowth = redactionPolicy.faceGrowth;
 
 /** Two detector hits are one face when they overlap this much (intersection over union)… */
 const sameFaceIou = 0.2;
@@ -98,8 +94,10 @@ export function mergeOverlapping(boxes: readonly Box[]): Box[] {
 
 /**
  * Groups the detectors' hits into faces: a hit joins the face it overlaps most (IoU ≥ 0.2,
- * or at least half of the smaller box inside the other) among faces another detector found;
- * two hits of one detector are never merged, its own suppression already told them apart.
+ * or at least half of the smaller box inside the other) among faces that no hit of the same
+ * detector in the same pass is part of; two hits of one detector in one pass are never
+ * merged, its own suppression already told them apart (the same detector on another pass —
+ * zoomed, turned, tiled — sees the same face again and does join it).
  * The face's box is the union of its hits — the larger cover wins — and a face only one
  * detector saw is kept: the ensemble is a union, never a vote.
  */
@@ -109,7 +107,7 @@ export function clusterHits(hits: readonly DetectorHit[]): Detection[] {
     let best: Detection | undefined;
     let bestIou = -1;
     for (const face of faces) {
-      if (face.hits.some((h) => h.detector === hit.detector)) continue;
+      if (face.hits.some((h) => h.detector === hit.detector && h.pass === hit.pass)) continue;
       for (const h of face.hits) {
         const overlap = iou(h.box, hit.box);
         const same = overlap >= sameFaceIou || containment(h.box, hit.box) >= sameFaceContainment;

@@ -29,13 +29,22 @@ export interface RgbImage {
 }
 
 /** The face detectors of the ensemble, named as the record keeps them. */
-export type DetectorName = "ssd_mobilenetv1" | "tiny_face_detector";
+export type DetectorName = "ssd_mobilenetv1" | "tiny_face_detector" | "blazeface";
+
+/** Every detector of the ensemble, in the order they run. */
+export const detectorNames = [
+  "ssd_mobilenetv1",
+  "tiny_face_detector",
+  "blazeface",
+] as const satisfies readonly DetectorName[];
 
 /** One detector's answer for one face, in pixels of the image it looked at. */
 export interface DetectorHit {
   detector: DetectorName;
   score: number;
   box: Box;
+  /** Which pass over the photo found it (see detectionPasses.ts); absent: the image as given. */
+  pass?: string;
 }
 
 /** How faces are covered. */
@@ -44,6 +53,8 @@ export type RedactionStyle = "mosaic" | "solid";
 /** Exact versions of everything that decided where the faces are, for the entry's record. */
 export interface DetectorVersions {
   faceApi: string;
+  /** The version of the package that ships BlazeFace's weights (@vladmandic/human). */
+  blazeFacePackage: string;
   tfjsCore: string;
   tfjsBackendWasm: string;
   /** onnxruntime-node's version when the networks ran on it, else null. */
@@ -61,8 +72,8 @@ export interface DetectorVersions {
 /**
  * Where the networks run. `onnxruntime`: ONNX Runtime's native CPU kernels (the detectors
  * about four times faster than WASM on the reference machine); `wasm`: tfjs's WASM backend. Both run
- * face-api's weights with the same maths; the parity tests hold each to face-api's own
- * detections.
+ * the same weights with the same maths; the parity tests hold each to face-api's own
+ * detections, and the start-up agreement check holds ONNX Runtime to tfjs.
  */
 export type DetectorEngine = "onnxruntime" | "wasm";
 /** `auto` takes ONNX Runtime where its binary loads on this platform, WASM elsewhere. */

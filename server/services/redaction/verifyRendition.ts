@@ -1,12 +1,14 @@
 import sharp from "sharp";
+import { detectInPasses } from "./detectionPasses";
 import type { FaceDetector } from "./faceDetector";
+import { redactionPolicy } from "./policy";
 import { intersectionArea } from "./regions";
 import type { Box, DetectorName } from "./types";
 
 /** The detectors look this low on the finished rendition, so near-misses are recorded too. */
-export const verifyMinScore = 0.1;
+export const verifyMinScore = redactionPolicy.verifyMinScore;
 /** A detection at or above this score blocks publication, wherever it is. */
-export const verifyBlockingScore = 0.3;
+export const verifyBlockingScore = redactionPolicy.verifyBlockingScore;
 
 /** Something a detector still saw on the finished rendition. */
 export interface VerificationHit {
@@ -14,9 +16,14 @@ export interface VerificationHit {
   score: number;
   /** In pixels of the display rendition. */
   box: Box;
+  /** The pass that saw it (main, or zoomed out). */
+  pass?: string;
   /** It overlaps a covered area: a face the cover did not hide well enough. */
   overlapsRedaction: boolean;
-  /** It scores at least `verifyBlockingScore`, so the photo goes to review. */
+  /**
+   * It blocks publication: at least `verifyBlockingScore`, or, lying mostly on a cover, at
+   * least its detector's `verifyCoveredBlockingScore` (see policy.ts).
+   */
   blocking: boolean;
 }
 
@@ -43,15 +50,17 @@ export function skippedVerification(): Verification {
 
 /**
  * The gate before publication: decodes the rendition's encoded bytes (exactly what a screen
- * would receive) and runs both detectors on it at 0.1. Any detection scoring 0.3 or more
- * fails it — over a covered area (the cover did not hide the face) or anywhere else (a face
- * the first pass missed). A detector error fails it too: the gate fails closed.
- * `coveredAreas` are in rendition pixels, as are the hits.
+ * would receive) and runs the three detectors on it at 0.1 — on the rendition as it is and
+ * zoomed out (`redactionPolicy.verifyPasses`). Any detection scoring 0.3 or more fails it —
+ * over a covered area (the cover did not hide the face) or anywhere else (a face the first
+ * pass missed). A detector error fails it too: the gate fails closed. `coveredAreas` and
+ * `photo` (where the photo sits) are in rendition pixels, as are the hits.
  */
 export async function verifyRendition(
   detector: FaceDetector,
   rendition: Buffer,
   coveredAreas: readonly Box[],
+  photo?: Box,
 ): Promise<Verification> {
   const base = { minScore: verifyMinScore, blockingScore: verifyBlockingScore };
   try {
@@ -59,17 +68,27 @@ export async function verifyRendition(
       .removeAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const hits = await detector.detect(
+    const hits = await detectInPasses(
+      detector,
       { data, width: info.width, height: info.height },
+      photo ?? { x: 0, y: 0, width: info.width, height: info.height },
       verifyMinScore,
+      { ...redactionPolicy.verifyPasses, extraMinScore: verifyMinScore, detectorFloors: false },
     );
-    const checked = hits.map((h) => ({
-      detector: h.detector,
-      score: h.score,
-      box: h.box,
-      overlapsRedaction: coveredAreas.some((a) => intersectionArea(a, h.box) > 0),
-      blocking: h.score >= verifyBlockingScore,
-    }));
+    const checked = hits.map((h) => {
+      const onCover = coveredShareOf(h.box, coveredAreas) >= redactionPolicy.coveredShare;
+      const threshold = onCover
+        ? redactionPolicy.verifyCoveredBlockingScore[h.detector]
+        : (redactionPolicy.detectorFloors[h.detector]?.verifyBlocking ?? verifyBlockingScore);
+      return {
+        detector: h.detector,
+        score: h.score,
+        box: h.box,
+        ...(h.pass ? { pass: h.pass } : {}),
+        overlapsRedaction: coveredAreas.some((a) => intersectionArea(a, h.box) > 0),
+        blocking: h.score >= threshold,
+      };
+    });
     return {
       ...base,
       status: checked.some((h) => h.blocking) ? "failed" : "passed",
@@ -83,4 +102,12 @@ export async function verifyRendition(
       error: err instanceof Error ? err.message : String(err),
     };
   }
+}
+
+/** The share of `box`'s area inside the covered areas (which never overlap one another). */
+export function coveredShareOf(box: Box, coveredAreas: readonly Box[]): number {
+  const area = box.width * box.height;
+  if (!(area > 0)) return 0;
+  const inside = coveredAreas.reduce((sum, a) => sum + intersectionArea(a, box), 0);
+  return Math.min(1, inside / area);
 }

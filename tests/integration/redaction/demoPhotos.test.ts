@@ -1,100 +1,118 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadFaceDetector } from "../../../server/services/redaction/faceDetector";
 import { type RedactionResult, redactPhoto } from "../../../server/services/redaction/redactPhoto";
-import type { RedactionStyle, RelativeBox } from "../../../server/services/redaction/types";
-import { demoFaceCount, demoPhoto, demoPhotoNumbers } from "../../fixtures/images";
+import type { RedactionStyle } from "../../../server/services/redaction/types";
+import { demoFaces } from "../../fixtures/demoFaces";
+import { demoPhoto, demoPhotoNumbers } from "../../fixtures/images";
+import type { HardCase } from "../../fixtures/privacyHardSet";
 import { testedEngines } from "../../support/onnxPlatform";
-import { coveredFraction, referenceFaces } from "./referenceFaces";
+import { judgeCase } from "../../support/privacyJudge";
+
+/** A whole demo photo as a judged case: every labelled face must be covered. */
+async function wholePhotoCase(n: number): Promise<HardCase> {
+  const labels = demoFaces.find((d) => d.photo === n);
+  if (!labels) throw new Error(`sample ${n} has no labels`);
+  return {
+    name: `whole/p${n}`,
+    shape: "blur",
+    photo: n,
+    face: null,
+    split: n % 2 === 1 ? "tune" : "report",
+    bytes: await demoPhoto(n),
+    width: labels.width,
+    height: labels.height,
+    known: labels.faces.map((f, i) => ({
+      face: `p${n}f${i}`,
+      box: {
+        x: f.x / labels.width,
+        y: f.y / labels.height,
+        width: f.width / labels.width,
+        height: f.height / labels.height,
+      },
+      visible: 1,
+      partial: false,
+    })),
+    fringe: [],
+  };
+}
 
 /**
- * The privacy guarantee on real photos: face-api's six demo photos, 23 faces, through the
- * real models, on both engines. Faces are located independently by face-api's own stock code
- * (the referee, on tfjs), and the published renditions are checked by that referee too.
+ * The privacy guarantee on real photos: face-api's six demo photos, 22 faces between them,
+ * through the real models, on both engines. The judge is not the pipeline's detectors: each
+ * face's box was labelled by hand (tests/fixtures/demoFaces.ts), and a published rendition
+ * must cover every labelled box both in the recorded regions and in its pixels
+ * (tests/support/privacyJudge.ts).
  */
 describe.each(testedEngines)(
   "redacting the face-api demo photos on %s",
   { timeout: 300_000 },
   (engine) => {
     const deps = { loadDetector: () => loadFaceDetector(engine) };
-    const photos = new Map<number, { bytes: Buffer; faces: RelativeBox[] }>();
+    const cases = new Map<number, HardCase>();
     const results = new Map<string, RedactionResult>();
 
     beforeAll(async () => {
       for (const n of demoPhotoNumbers) {
-        const bytes = await demoPhoto(n);
-        photos.set(n, { bytes, faces: await referenceFaces(bytes, 0.5) });
+        const c = await wholePhotoCase(n);
+        cases.set(n, c);
         for (const style of ["mosaic", "solid"] as const) {
-          results.set(`${n}-${style}`, await redactPhoto(bytes, { style }, deps));
+          results.set(`${n}-${style}`, await redactPhoto(c.bytes, { style }, deps));
         }
       }
     }, 300_000);
 
-    const get = (
-      n: number,
-      style: RedactionStyle,
-    ): { faces: RelativeBox[]; result: RedactionResult } => {
-      const photo = photos.get(n);
+    const get = (n: number, style: RedactionStyle): { c: HardCase; result: RedactionResult } => {
+      const c = cases.get(n);
       const result = results.get(`${n}-${style}`);
-      if (!photo || !result) throw new Error(`sample ${n} (${style}) was not redacted`);
-      return { faces: photo.faces, result };
+      if (!c || !result) throw new Error(`sample ${n} (${style}) was not redacted`);
+      return { c, result };
     };
 
-    it("has the 23 faces the referee expects", () => {
-      const total = demoPhotoNumbers.reduce((sum, n) => sum + get(n, "mosaic").faces.length, 0);
-      expect(total).toBe(demoFaceCount);
+    it("has the 22 labelled faces", () => {
+      expect(demoPhotoNumbers.reduce((sum, n) => sum + get(n, "mosaic").c.known.length, 0)).toBe(
+        22,
+      );
     });
 
-    it.each(demoPhotoNumbers)(
-      "publishes sample %i (mosaic) with every face covered and no verification hit",
-      (n) => {
-        const { faces, result } = get(n, "mosaic");
-        expect(result.verdict).toBe("publishable");
-        expect(result.verification.status).toBe("passed");
-        expect(result.verification.hits.filter((h) => h.blocking)).toEqual([]);
-        expect(result.faces.length).toBeGreaterThanOrEqual(faces.length);
-        for (const face of faces) expect(coveredFraction(face, result.regions)).toBe(1);
-        expect(result.renditions?.display.bytes.length).toBeGreaterThan(0);
+    it.each(
+      demoPhotoNumbers.flatMap((n) =>
+        (["mosaic", "solid"] as const).map((style): [number, RedactionStyle] => [n, style]),
+      ),
+    )(
+      "covers every labelled face of sample %i (%s), in the regions and the pixels",
+      async (n, style) => {
+        const { c, result } = get(n, style);
+        const verdict = await judgeCase(c, result);
+        expect(verdict.faces.filter((f) => !f.covered)).toEqual([]);
+        if (result.verdict === "needs_review") {
+          // Held back: only for a reason, and with nothing a screen could show.
+          expect(result.renditions).toBeUndefined();
+          expect(result.verification.hits.some((h) => h.blocking)).toBe(true);
+        } else {
+          expect(result.verification.status).toBe("passed");
+          expect(result.verification.hits.filter((h) => h.blocking)).toEqual([]);
+        }
       },
     );
 
-    it.each(demoPhotoNumbers)("covers every face of sample %i with the solid style too", (n) => {
-      const { faces, result } = get(n, "solid");
-      for (const face of faces) expect(coveredFraction(face, result.regions)).toBe(1);
-      // A solid box can itself look like a head to a detector; then the gate must hold it back.
-      if (result.verdict === "needs_review") {
-        expect(result.reason).toBe("verification_failed");
-        expect(result.verification.hits.some((h) => h.blocking)).toBe(true);
-        expect(result.renditions).toBeUndefined();
-      } else {
-        expect(result.verification.hits.filter((h) => h.blocking)).toEqual([]);
+    it("publishes most demo photos in either style, each flagged as a group photo", () => {
+      for (const style of ["mosaic", "solid"] as const) {
+        const published = demoPhotoNumbers.filter(
+          (n) => get(n, style).result.verdict === "publishable",
+        );
+        expect({ style, published: published.length >= 4 }).toEqual({ style, published: true });
       }
-    });
-
-    it("lets most demo photos through with the solid style", () => {
-      const published = demoPhotoNumbers.filter(
-        (n) => get(n, "solid").result.verdict === "publishable",
-      );
-      expect(published.length).toBeGreaterThanOrEqual(4);
-    });
-
-    it("publishes renditions in which face-api's own detectors find no face at 0.3", async () => {
       for (const n of demoPhotoNumbers) {
-        for (const style of ["mosaic", "solid"] as const) {
-          const display = get(n, style).result.renditions?.display;
-          if (!display) continue;
-          expect({ sample: n, style, faces: await referenceFaces(display.bytes, 0.3) }).toEqual({
-            sample: n,
-            style,
-            faces: [],
-          });
-        }
+        expect(get(n, "mosaic").result.concerns.map((c) => c.code)).toContain("several_faces");
       }
     });
 
     it("records each detector's score, the regions and the detector versions", () => {
       const { result } = get(5, "mosaic");
       const detectors = new Set(result.faces.flatMap((f) => f.detections.map((d) => d.detector)));
-      expect(detectors).toEqual(new Set(["ssd_mobilenetv1", "tiny_face_detector"]));
+      expect(detectors).toEqual(new Set(["ssd_mobilenetv1", "tiny_face_detector", "blazeface"]));
+      const passes = new Set(result.faces.flatMap((f) => f.detections.map((d) => d.pass)));
+      expect(passes.has("main")).toBe(true);
       for (const f of result.faces) {
         for (const d of f.detections) expect(d.score).toBeGreaterThanOrEqual(0.2);
       }
@@ -106,6 +124,8 @@ describe.each(testedEngines)(
       );
       expect(result.detectorVersions.models.ssd_mobilenetv1).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(result.detectorVersions.models.tiny_face_detector).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(result.detectorVersions.models.blazeface).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(result.detectorVersions.blazeFacePackage).toMatch(/^\d+\.\d+\.\d+$/);
     });
   },
 );

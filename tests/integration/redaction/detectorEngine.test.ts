@@ -19,8 +19,8 @@ const expected = onnxRuntimeExpected
   : { engine: "wasm", backend: "tfjs-wasm" };
 
 /** ONNX Runtime as it really starts, but with one SSD box encoding off by 0.01. */
-const skewedOnnx: typeof createOnnxDetectors = async (ssd, tiny, size) => {
-  const real = await createOnnxDetectors(ssd, tiny, size);
+const skewedOnnx: typeof createOnnxDetectors = async (ssd, tiny, size, blaze) => {
+  const real = await createOnnxDetectors(ssd, tiny, size, blaze);
   return {
     ...real,
     async ssdRaw(input) {
@@ -28,6 +28,19 @@ const skewedOnnx: typeof createOnnxDetectors = async (ssd, tiny, size) => {
       const boxes = Float32Array.from(raw.boxes);
       boxes[1234] = (boxes[1234] ?? 0) + 0.01;
       return { ...raw, boxes };
+    },
+  };
+};
+
+/** ONNX Runtime as it really starts, but with one BlazeFace logit off by 0.01. */
+const skewedBlaze: typeof createOnnxDetectors = async (ssd, tiny, size, blaze) => {
+  const real = await createOnnxDetectors(ssd, tiny, size, blaze);
+  return {
+    ...real,
+    async blazeRaw(input) {
+      const raw = Float32Array.from(await real.blazeRaw(input));
+      raw[17 * 100] = (raw[17 * 100] ?? 0) + 0.01;
+      return raw;
     },
   };
 };
@@ -45,6 +58,7 @@ describe("choosing where the detectors run", { timeout: 180_000 }, () => {
       expect(detector.versions.onnxRuntime).toMatch(semver);
       expect(detector.versions.onnxGraphs?.ssd_mobilenetv1).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(detector.versions.onnxGraphs?.tiny_face_detector).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(detector.versions.onnxGraphs?.blazeface).toMatch(/^sha256:[0-9a-f]{64}$/);
     }
 
     const result = await redactPhoto(await portraitPhoto(2));
@@ -97,12 +111,23 @@ describe("choosing where the detectors run", { timeout: 180_000 }, () => {
     },
   );
 
+  it.runIf(onnxRuntimeExpected)(
+    "checks BlazeFace's ONNX graph against tfjs's run of the shipped model too",
+    async () => {
+      const detector = await loadFaceDetector("auto", { startOnnx: skewedBlaze });
+      expect(detector.engine).toBe("wasm");
+      expect(detector.versions.fallbackReason).toMatch(
+        /ONNX Runtime disagrees with tfjs on BlazeFace's output \(value 1700: /,
+      );
+    },
+  );
+
   it("computes tfjs's reference for the check in a thread of its own, to the same numbers", async () => {
     const [inThread, here] = await Promise.all([
       referenceOutputsInThread(),
       tfjsReferenceOutputs(),
     ]);
-    for (const k of ["ssdBoxes", "ssdClasses", "tinyGrid"] as const) {
+    for (const k of ["ssdBoxes", "ssdClasses", "tinyGrid", "blazeRaw"] as const) {
       expect(inThread[k].length).toBeGreaterThan(1000);
       expect(inThread[k].length).toBe(here[k].length);
       expect(inThread[k].every((v, i) => Math.abs(v - (here[k][i] ?? Number.NaN)) <= 1e-6)).toBe(

@@ -1,6 +1,8 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
+import { blazeInputSize } from "../../../server/services/redaction/blazeFace";
 import {
+  blazeInput,
   loadFaceDetector,
   squarePixels,
   ssdInput,
@@ -91,3 +93,40 @@ describe("the fused detectors match face-api's own", { timeout: 180_000 }, () =>
     },
   );
 });
+
+/**
+ * BlazeFace runs as shipped on tfjs (the graph model of the human package, executed by tfjs's
+ * own graph executor) and as an ONNX graph written from that model's nodes and weights: both
+ * must find the same faces with the same scores and boxes.
+ */
+describe.runIf(testedEngines.includes("onnxruntime"))(
+  "BlazeFace on ONNX Runtime matches the shipped graph on tfjs",
+  { timeout: 180_000 },
+  () => {
+    it.each(demoPhotoNumbers)("finds the same faces in sample %i", async (n) => {
+      const onnx = await loadFaceDetector("onnxruntime");
+      const wasm = await loadFaceDetector("wasm");
+      const { data, info } = await sharp(await demoPhoto(n))
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const square = await squarePixels(
+        { data, width: info.width, height: info.height },
+        blazeInputSize,
+      );
+      const input = blazeInput(square);
+      const mine = await onnx.networks.blaze(input, 0.1);
+      const reference = await wasm.networks.blaze(input, 0.1);
+      // Every demo photo has 3 to 5 faces; BlazeFace sees most of them above 0.5.
+      expect(reference.filter((h) => h.score >= 0.5).length).toBeGreaterThanOrEqual(2);
+      expect(mine).toHaveLength(reference.length);
+      mine.forEach((h, i) => {
+        const e = reference[i];
+        if (!e) throw new Error(`hit ${i} has no reference`);
+        expect(Math.abs(h.score - e.score)).toBeLessThan(1e-3);
+        for (const k of ["x", "y", "width", "height"] as const)
+          expect(Math.abs(h[k] - e[k])).toBeLessThan(1e-3);
+      });
+    });
+  },
+);

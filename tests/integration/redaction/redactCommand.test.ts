@@ -55,6 +55,7 @@ describe("signage redact", { timeout: 180_000 }, () => {
         verified: true,
         needsReview: false,
         reason: null,
+        concerns: expect.any(Array) as string[],
       },
     ]);
     const meta = await sharp(await readFile(out)).metadata();
@@ -89,6 +90,7 @@ describe("signage redact", { timeout: 180_000 }, () => {
         verified: false,
         needsReview: true,
         reason: "no_face_detected",
+        concerns: [],
       },
     ]);
     expect(existsSync(out)).toBe(false);
@@ -124,8 +126,9 @@ describe("signage redact", { timeout: 180_000 }, () => {
     expect(stdout).toBe("");
     const lines = stderr.trim().split("\n");
     expect(lines).toHaveLength(3);
+    // The fixture is a group photo: published, with what a moderator must look at.
     expect(lines[0]).toMatch(
-      /^\[1\/3\] .*person\.jpg → .*person\.webp \(\d+ faces?, verified, \d+ ms\)$/,
+      /^\[1\/3\] .*person\.jpg → .*person\.webp \(\d+ faces?, verified, \d+ ms\); look at it: The photo shows more than one face/,
     );
     expect(lines[1]).toMatch(
       /^\[2\/3\] .*wall\.jpg: needs review — No face was found.*no output written\)$/,
