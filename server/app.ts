@@ -9,13 +9,21 @@ import { rooms } from "../shared/protocol/rooms";
 import { AppError } from "./errors";
 import { errorHandler, notFound } from "./http/errorHandler";
 import { checkOrigin, loadPrincipal, requireUser } from "./http/session";
+import { metricsAccess, type MetricsAccess } from "./http/metricsAccess";
+import { publicAddressGuard, type PublicUrl } from "./http/publicUrl";
+import { TrustedProxies, type TrustProxy } from "./http/trustedProxies";
 import { announcementsRouter } from "./routes/announcements/router";
 import { auditRouter } from "./routes/audit/router";
-import { authRouter, setupRouter } from "./routes/auth/router";
+import { authRouter, setupRouter, type SetupTokenCheck } from "./routes/auth/router";
 import { kioskRouter } from "./routes/kiosk/router";
+import { noticesRouter } from "./routes/notices/router";
+import { PublicNotices } from "./services/publicNotices";
 import { takedownsRouter } from "./routes/takedowns/router";
 import { usersRouter } from "./routes/users/router";
 import { TakedownProgress } from "./services/takedownProgress";
+import { ServerMetrics } from "./services/ServerMetrics";
+import { TakedownAckTimer } from "./services/takedownAckTimer";
+import { redactionJobCounts } from "./store/fleet";
 import type { AuditLog } from "./services/auditLog";
 import { AccessPolicy } from "./services/auth/AccessPolicy";
 import { UserAccounts } from "./services/auth/UserAccounts";
@@ -26,6 +34,7 @@ import { emergenciesRouter } from "./routes/emergencies/router";
 import { entriesRouter } from "./routes/entries/router";
 import { importsRouter } from "./routes/imports/router";
 import { screensRouter } from "./routes/screens/router";
+import { playsRouter } from "./routes/plays/router";
 import { AnnouncementPublisher, type ChangeNotifier } from "./services/announcementPublisher";
 import { DistrictRegistry } from "./services/districtRegistry";
 import { EmergencyNotices } from "./services/emergencyNotices";
@@ -35,8 +44,10 @@ import { ExportParser } from "./services/import/parseOffThread";
 import { EntryIntake, type PhotoCheck, type Sealer } from "./services/entryIntake";
 import { ScreenPairing } from "./services/screenPairing";
 import { createIo, type AdapterFactory, type SignageIo } from "./sockets/io";
+import { endConsoleSockets } from "./sockets/endConsoleSockets";
 import { registerKioskHandlers, socketScreenNotifier } from "./sockets/kiosk.handlers";
 import { AdmissionGate } from "./sockets/AdmissionGate";
+import { handshakeGuard } from "./sockets/handshakeGuard";
 import { AppliedVersions } from "./sockets/AppliedVersions";
 import { ConsoleNotifier } from "./sockets/ConsoleNotifier";
 import { throttled } from "./sockets/throttled";
@@ -71,6 +82,16 @@ export interface AppDeps {
   adapter?: AdapterFactory;
   /** Kiosk handshakes and syncs served at once; beyond, "overloaded" (default 500). */
   syncConcurrency?: number;
+  /** The address people and screens use (SIGNAGE_PUBLIC_URL): Host and Origin checked against it. */
+  publicUrl?: PublicUrl;
+  /** Reverse proxies whose X-Forwarded-For is believed (SIGNAGE_TRUST_PROXY); none by default. */
+  trustProxy?: TrustProxy;
+  /** The first-run set-up token; without it set-up over HTTP is closed (signage create-admin). */
+  setupToken?: SetupTokenCheck;
+  /** The process's metrics (the redaction queue reports into them too); a fresh set by default. */
+  metrics?: ServerMetrics;
+  /** Who may scrape /metrics (SIGNAGE_METRICS_TOKEN, SIGNAGE_METRICS_ALLOW); off by default. */
+  metricsAccess?: MetricsAccess;
 }
 
 /** A built, not yet listening, server. */
@@ -81,6 +102,8 @@ export interface SignageApp {
   io: SignageIo;
   publisher: AnnouncementPublisher;
   accounts: UserAccounts;
+  /** The Prometheus metrics /metrics renders. */
+  metrics: ServerMetrics;
   /** Tells the screens showing these entries that they ended (expiry sweep). */
   entriesEnded(entryIds: readonly string[]): Promise<void>;
   /** Stops accepting connections, disconnects sockets and waits for the HTTP server to close. */
@@ -143,9 +166,12 @@ function serveWebApp(dir: string, name: string): RequestHandler[] {
 export function createApp(deps: AppDeps): SignageApp {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", false);
+  // One rule for express (req.secure from X-Forwarded-Proto) and for the address every limit uses.
+  const trusted = new TrustedProxies(deps.trustProxy ?? []);
+  app.set("trust proxy", (address: string) => trusted.trusts(address));
   const httpServer = createServer(app);
   const io = createIo(httpServer, deps.adapter);
+  io.use(handshakeGuard({ trusted, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) }));
 
   // Kiosk sync answers shared by the screens asking the same question; cleared on any change,
   // in every server process: the notice goes through the adapter ahead of the push that
@@ -170,6 +196,20 @@ export function createApp(deps: AppDeps): SignageApp {
     io.to(rooms.consoles()).emit("console:changed", { topic }),
   );
   const recordCompleted = throttled(5_000, () => takedowns.recordCompleted(deps.audit));
+  const metrics = deps.metrics ?? new ServerMetrics();
+  metrics.probe({
+    connectedScreens: () => {
+      let n = 0;
+      for (const s of io.sockets.sockets.values()) if (s.data.mode === "screen") n += 1;
+      return n;
+    },
+    redactionJobs: () => redactionJobCounts(deps.db),
+  });
+  const ackTimer = new TakedownAckTimer({
+    db: deps.db,
+    registry,
+    observe: (seconds) => metrics.takedownAcknowledged(seconds),
+  });
   const appliedVersions = new AppliedVersions({
     db: deps.db,
     log: deps.log,
@@ -178,6 +218,7 @@ export function createApp(deps: AppDeps): SignageApp {
       consoles.changed("takedowns");
       return recordCompleted();
     },
+    advanced: (screens) => ackTimer.measure(screens),
   });
   const intakeDeps = {
     db: deps.db,
@@ -206,6 +247,7 @@ export function createApp(deps: AppDeps): SignageApp {
     audit: deps.audit,
     log: deps.log,
     kind: deps.dbKind ?? "sqlite",
+    sessionsEnded: (ended) => endConsoleSockets(io, ended),
   });
   // An entry's districts and their sub-districts show it; their screens re-sync.
   // A takedown travels in the push itself, so screens drop the entry on arrival (one broadcast,
@@ -272,8 +314,12 @@ export function createApp(deps: AppDeps): SignageApp {
     admission: new AdmissionGate(deps.syncConcurrency ?? 500),
     authenticateUser: (token) => accounts.authenticate(token),
     consoles,
+    metrics,
   });
 
+  app.use(
+    publicAddressGuard({ trusted, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) }),
+  );
   app.use((_req, res, next) => {
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("Referrer-Policy", "no-referrer");
@@ -292,18 +338,33 @@ export function createApp(deps: AppDeps): SignageApp {
     }
   });
 
+  // Prometheus scrapes with a token or from configured addresses; off (404) otherwise.
+  app.get("/metrics", metricsAccess(deps.metricsAccess), async (_req, res) => {
+    const { contentType, body } = await metrics.render();
+    res.setHeader("Cache-Control", "no-store");
+    res.type(contentType).send(body);
+  });
+
   // Every /api request: CSRF origin check, JSON only, then the session (if any) is looked up.
   app.use(
     "/api",
-    checkOrigin,
+    checkOrigin(deps.publicUrl?.origin),
     requireJsonBody,
     express.json({ limit: "64kb" }),
     loadPrincipal((token) => accounts.authenticate(token)),
   );
   // Reachable without a session: sign-in and first-run set-up. Everything after requireUser
   // needs a signed-in user, and each route then checks roles over districts.
-  app.use("/api/auth", authRouter({ accounts }));
-  app.use("/api/setup", setupRouter({ accounts }));
+  const secureCookies = deps.publicUrl?.https === true;
+  app.use("/api/auth", authRouter({ accounts, secureCookies }));
+  app.use(
+    "/api/setup",
+    setupRouter({
+      accounts,
+      secureCookies,
+      ...(deps.setupToken ? { setupToken: deps.setupToken } : {}),
+    }),
+  );
   app.use("/api", requireUser);
   const audit = deps.audit;
   app.use("/api/announcements", announcementsRouter({ db: deps.db, publisher, access, audit }));
@@ -330,16 +391,21 @@ export function createApp(deps: AppDeps): SignageApp {
       importer,
       access,
       progress: (userId, event) => io.to(rooms.user(userId)).emit("import:progress", event),
+      finished: (outcome) => metrics.importFinished(outcome),
     }),
   );
   app.use("/api/users", usersRouter({ accounts, access }));
   app.use("/api/takedowns", takedownsRouter({ takedowns, access }));
+  app.use("/api/plays", playsRouter({ db: deps.db, access, registry, log: deps.log }));
   app.use("/api/audit", auditRouter({ audit, access }));
   app.use("/api", notFound);
 
   // Kiosks fetch redacted renditions with their device token (no session, no console).
   app.use("/kiosk", kioskRouter({ db: deps.db, pairing, registry }));
   app.use("/kiosk", notFound);
+
+  // Each listed entry's public notice page (the QR code on its slide): no sign-in.
+  app.use("/n", noticesRouter({ notices: new PublicNotices({ db: deps.db, registry }) }));
 
   const webRoot = deps.webRoot ?? defaultWebRoot;
   app.get("/", (_req, res) => res.redirect(302, "/console/"));
@@ -358,6 +424,7 @@ export function createApp(deps: AppDeps): SignageApp {
     io,
     expressApp: app,
     publisher,
+    metrics,
     entriesEnded: async (entryIds) => {
       const districts = await districtsOf(deps.db, entryIds);
       const versions = await deps.db

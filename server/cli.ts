@@ -4,7 +4,9 @@ import { configHelp, loadConfig } from "./config";
 import { StartupError } from "./errors";
 import type { RunningServer } from "./index";
 import { createLogger } from "./logger";
+import { RawVault } from "./services/crypto/rawVault";
 import { migrateToLatest, openStore } from "./store/database";
+import { makeDataPrivate } from "./store/makeFilesPrivate";
 
 const packageVersion = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -20,11 +22,23 @@ const usage = `signage ${packageVersion} — civic notice signage server
 Usage:
   signage serve          start the server (API, console at /console, display at /display)
   signage migrate        bring the database schema up to date and exit
-  signage import FILE    import a court export (CSV/JSON) with photos; see "signage import --help"
+  signage import FILE --district ID --as EMAIL
+                         import a court export (CSV/JSON) with photos as that console user (an
+                         operator of the districts; audited as from the command line); see
+                         "signage import --help"
   signage redact IN OUT  redact the faces in a photo as the server does; see "signage redact --help"
   signage mask-name NAME print a name masked as screens show it
   signage create-admin --email EMAIL  create an admin of the whole city (prints a one-time password)
+  signage setup-token    print the one-time token the console's first-run set-up page asks for
+  signage reset-password --email EMAIL
+                         give a user a one-time password and clear their sign-in delay
   signage audit verify|export  check the audit log's hash chain or export it as JSON Lines
+  signage backup --out FILE    write a consistent copy of the database, taken while the server
+                         runs (never the master key); see "signage backup --help"
+  signage restore FILE   restore a backup into an empty data folder and verify it
+  signage key export     print the master key (base64) to keep apart from backups
+  signage rotate-key     re-wrap every data key under a new master key (server stopped); see
+                         "signage rotate-key --help"
   signage --help         show this help
   signage --version      print the version
 
@@ -77,7 +91,12 @@ async function migrate(): Promise<void> {
   const config = loadConfig(process.env);
   const store = openStore(config.database);
   try {
-    const results = await migrateToLatest(store);
+    // The vault re-seals entries written before per-entry data keys (migration 0010).
+    const vault = RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
+    const results = await migrateToLatest(store, { legacy: vault });
+    // What the command created or found readable by others becomes private, as on a server
+    // start; quietly, since stdout and stderr are the command's answer (the server logs it).
+    makeDataPrivate(config);
     process.stdout.write(
       results.length === 0
         ? "signage: the database is already up to date.\n"
@@ -96,6 +115,13 @@ const delegated: Record<string, (argv: string[]) => Promise<number>> = {
     (await import("./commands/createAdmin")).runCreateAdminCommand(argv),
   "mask-name": async (argv) => (await import("./commands/maskName")).runMaskNameCommand(argv),
   audit: async (argv) => (await import("./commands/audit")).runAuditCommand(argv),
+  "setup-token": async (argv) => (await import("./commands/setupToken")).runSetupTokenCommand(argv),
+  "reset-password": async (argv) =>
+    (await import("./commands/resetPassword")).runResetPasswordCommand(argv),
+  backup: async (argv) => (await import("./commands/backup")).runBackupCommand(argv),
+  restore: async (argv) => (await import("./commands/backup")).runRestoreCommand(argv),
+  key: async (argv) => (await import("./commands/key")).runKeyCommand(argv),
+  "rotate-key": async (argv) => (await import("./commands/key")).runRotateKeyCommand(argv),
 };
 
 /** Entry point of the `signage` command. */

@@ -1,10 +1,21 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { StartupError } from "./errors";
+import { MetricsTokenSchema, parseMetricsAllow, type MetricsAccess } from "./http/metricsAccess";
+import { parsePublicUrl, type PublicUrl } from "./http/publicUrl";
+import { parseTrustProxy, type TrustProxy } from "./http/trustedProxies";
 import { type DetectorEngineChoice, detectorEngineChoices } from "./services/redaction/types";
 
 /** Where the server keeps its data: the embedded SQLite file or a PostgreSQL server. */
 export type DatabaseConfig = { kind: "sqlite"; file: string } | { kind: "postgres"; url: string };
+
+/** How long kept data lives before the daily retention sweep deletes it. */
+export interface RetentionSettings {
+  /** Proof-of-play records, by when the slide was shown. */
+  playsDays: number;
+  /** Console sessions, from when they ended (idle deadline or maximum age). */
+  endedSessionsDays: number;
+}
 
 /** The server's validated configuration. */
 export interface Config {
@@ -23,7 +34,24 @@ export interface Config {
   syncConcurrency: number;
   /** Redis for scale-out: several server processes fan out through its stream. */
   redis?: { url: string; stream: string };
+  /** What the daily retention sweep deletes. */
+  retention: RetentionSettings;
+  /** The address people and screens use (behind a reverse proxy): Host, Origin, Secure, HSTS. */
+  publicUrl?: PublicUrl;
+  /** The proxies whose X-Forwarded-For is believed; none by default. */
+  trustProxy: TrustProxy;
+  /** Who may scrape /metrics; off (404) when neither a token nor an address is set. */
+  metrics: MetricsAccess;
 }
+
+/** A whole number of days from 1 to 36,500, for a retention setting. */
+const retentionDays = (name: string, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a whole number of days from 1 to 36500.`)
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 36_500, `${name} must be a whole number of days from 1 to 36500.`)
+    .default(fallback);
 
 const EnvSchema = z.object({
   PORT: z
@@ -60,6 +88,12 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[\w:.-]{1,100}$/, "SIGNAGE_REDIS_STREAM may hold letters, digits and _ : . - only.")
     .default("signage"),
+  SIGNAGE_RETAIN_PLAYS_DAYS: retentionDays("SIGNAGE_RETAIN_PLAYS_DAYS", 400),
+  SIGNAGE_RETAIN_SESSIONS_DAYS: retentionDays("SIGNAGE_RETAIN_SESSIONS_DAYS", 30),
+  SIGNAGE_PUBLIC_URL: z.string().optional(),
+  SIGNAGE_TRUST_PROXY: z.string().optional(),
+  SIGNAGE_METRICS_TOKEN: MetricsTokenSchema.optional(),
+  SIGNAGE_METRICS_ALLOW: z.string().optional(),
 });
 
 /** Documentation of every environment variable, printed by `signage --help`. */
@@ -90,6 +124,30 @@ export const configHelp: readonly (readonly [name: string, meaning: string])[] =
     "redis://host:6379 to run several server processes on one PostgreSQL database (default: none, one process)",
   ],
   ["SIGNAGE_REDIS_STREAM", "the Redis stream the processes share (default signage)"],
+  [
+    "SIGNAGE_RETAIN_PLAYS_DAYS",
+    "days proof-of-play records are kept before the daily sweep deletes them (default 400)",
+  ],
+  [
+    "SIGNAGE_RETAIN_SESSIONS_DAYS",
+    "days an ended console session is kept before the daily sweep deletes it (default 30)",
+  ],
+  [
+    "SIGNAGE_PUBLIC_URL",
+    "the address people and screens use, e.g. https://signage.city.gov: requests naming another Host are refused; https adds Secure cookies and HSTS (default: none)",
+  ],
+  [
+    "SIGNAGE_TRUST_PROXY",
+    "reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: loopback, or IPs and CIDRs separated by commas (default: none)",
+  ],
+  [
+    "SIGNAGE_METRICS_TOKEN",
+    "bearer token (16+ characters) that lets Prometheus scrape /metrics (default: none; /metrics is off unless this or SIGNAGE_METRICS_ALLOW is set)",
+  ],
+  [
+    "SIGNAGE_METRICS_ALLOW",
+    "IPs and CIDRs, separated by commas, that may scrape /metrics without the token (default: none)",
+  ],
 ];
 
 /** Reads and validates configuration from environment variables; throws StartupError with one sentence. */
@@ -111,6 +169,18 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     redactionWorkers: e.SIGNAGE_REDACTION_WORKERS,
     detectorEngine: e.SIGNAGE_DETECTOR_ENGINE,
     syncConcurrency: e.SIGNAGE_SYNC_CONCURRENCY,
+    retention: {
+      playsDays: e.SIGNAGE_RETAIN_PLAYS_DAYS,
+      endedSessionsDays: e.SIGNAGE_RETAIN_SESSIONS_DAYS,
+    },
+    trustProxy: parseTrustProxy(e.SIGNAGE_TRUST_PROXY),
+    metrics: {
+      allow: parseMetricsAllow(e.SIGNAGE_METRICS_ALLOW),
+      ...(e.SIGNAGE_METRICS_TOKEN !== undefined ? { token: e.SIGNAGE_METRICS_TOKEN } : {}),
+    },
+    ...(e.SIGNAGE_PUBLIC_URL !== undefined
+      ? { publicUrl: parsePublicUrl(e.SIGNAGE_PUBLIC_URL) }
+      : {}),
     ...(e.SIGNAGE_MASTER_KEY ? { masterKey: e.SIGNAGE_MASTER_KEY } : {}),
     ...(e.SIGNAGE_REDIS_URL
       ? { redis: { url: e.SIGNAGE_REDIS_URL, stream: e.SIGNAGE_REDIS_STREAM } }

@@ -13,6 +13,17 @@ export class AppError extends Error {
   }
 }
 
+/** A 429 that says when to come back: sent with a Retry-After header. */
+export class RateLimitedError extends AppError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message: string,
+  ) {
+    super(429, "rate_limited", message);
+    this.name = "RateLimitedError";
+  }
+}
+
 /** A problem with configuration or the environment that stops the server from starting. */
 export class StartupError extends Error {
   constructor(message: string) {

@@ -6,13 +6,18 @@ import { createApp, type SignageApp } from "./app";
 import type { Config } from "./config";
 import { StartupError } from "./errors";
 import { AuditLog } from "./services/auditLog";
+import { SetupToken } from "./services/auth/SetupToken";
 import { RawVault } from "./services/crypto/rawVault";
 import { EntryExpiry } from "./services/entryExpiry";
+import { RetentionSweep } from "./services/retentionSweep";
 import { checkPhoto } from "./services/photoCheck";
 import { createPhotoRedactor } from "./services/photoRedactor";
 import { RedactionQueue } from "./services/redactionQueue";
+import { ServerMetrics } from "./services/ServerMetrics";
 import { connectRedisFanOut, type RedisFanOut } from "./sockets/redisAdapter";
 import { migrateToLatest, openStore, type Store } from "./store/database";
+import { madePrivateSentence, makeDataPrivate } from "./store/makeFilesPrivate";
+import { countUsers } from "./store/users";
 
 /** A listening server and how to stop it. */
 export interface RunningServer {
@@ -34,6 +39,11 @@ export function prepareDataDir(dir: string): void {
       `The data directory ${dir} cannot be created or written (${reason}); set SIGNAGE_DATA_DIR to a writable folder.`,
     );
   }
+}
+
+/** Makes the data folder and database files private; logs what was readable by others. */
+function makeStartPrivate(config: Config, log: Logger): void {
+  for (const f of makeDataPrivate(config)) log.warn({ path: f.path }, madePrivateSentence(f));
 }
 
 function listen(app: SignageApp, config: Config): Promise<number> {
@@ -70,21 +80,31 @@ export async function startServer(
   version?: string,
 ): Promise<RunningServer> {
   prepareDataDir(config.dataDir);
+  makeStartPrivate(config, log);
   const store = openStore(config.database);
-  try {
-    const applied = await migrateToLatest(store);
-    for (const m of applied)
-      log.info({ migration: m.migrationName, status: m.status }, "migration");
-  } catch (err) {
-    await store.db.destroy();
-    throw err;
-  }
   let vault: RawVault;
   try {
     vault = RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
   } catch (err) {
     await store.db.destroy();
     throw err instanceof StartupError ? err : new StartupError((err as Error).message);
+  }
+  try {
+    // The vault re-seals entries written before per-entry data keys (migration 0010).
+    const applied = await migrateToLatest(store, { legacy: vault });
+    for (const m of applied)
+      log.info({ migration: m.migrationName, status: m.status }, "migration");
+    // Again, now that the database, its -wal and -shm and master.key all exist.
+    makeStartPrivate(config, log);
+    // A key retired by "signage rotate-key" (or another server's key) must not chain records on.
+    const chain = new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() });
+    if (!(await chain.lastRecordVerifies()))
+      throw new StartupError(
+        `The master key (id ${vault.keyId()}) is not the one the audit log is chained under: after "signage rotate-key" use the new key (DATA_DIR/master.key, or SIGNAGE_MASTER_KEY; a rotation that did not finish leaves it in master.key.new).`,
+      );
+  } catch (err) {
+    await store.db.destroy();
+    throw err;
   }
   let fanOut: RedisFanOut | undefined;
   if (config.redis) {
@@ -99,9 +119,21 @@ export async function startServer(
         "SIGNAGE_REDIS_URL is set but the database is SQLite: several processes need one PostgreSQL database (DATABASE_URL).",
       );
   }
+  // First run: a one-time token, printed below, is what lets the first admin be created.
+  const setupToken = new SetupToken(config.dataDir);
+  let firstRunToken: string | undefined;
+  try {
+    if ((await countUsers(store.db)) === 0) firstRunToken = setupToken.ensure();
+    else setupToken.remove();
+  } catch (err) {
+    await fanOut?.close();
+    await store.db.destroy();
+    throw err;
+  }
   const workers = config.redactionWorkers || availableParallelism();
   // Worker threads start on the first job, so a server with nothing to redact stays light.
   const redactor = createPhotoRedactor({ workers, engine: config.detectorEngine, log });
+  const metrics = new ServerMetrics();
   const audit = new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() });
   const queue = new RedactionQueue({
     db: store.db,
@@ -112,6 +144,7 @@ export async function startServer(
     // while the main thread stores a result and claims the next job.
     concurrency: workers * 2,
     audit,
+    measured: (seconds, outcome) => metrics.redactionFinished(seconds, outcome),
   });
   // The app exists once the sweep first runs (start() comes after createApp).
   const ended: { notify?: (ids: string[]) => void } = {};
@@ -121,6 +154,7 @@ export async function startServer(
     audit,
     onExpired: (ids) => ended.notify?.(ids),
   });
+  const retention = new RetentionSweep({ db: store.db, log, audit, settings: config.retention });
   const app = createApp({
     db: store.db,
     log,
@@ -133,6 +167,11 @@ export async function startServer(
     ...(version ? { version } : {}),
     ...(fanOut ? { adapter: fanOut.adapter } : {}),
     syncConcurrency: config.syncConcurrency,
+    trustProxy: config.trustProxy,
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    setupToken,
+    metrics,
+    metricsAccess: config.metrics,
   });
   ended.notify = (ids) => {
     app.entriesEnded(ids).catch((err: unknown) => log.error({ err }, "could not notify screens"));
@@ -142,8 +181,10 @@ export async function startServer(
     port = await listen(app, config);
     await queue.start();
     expiry.start();
+    retention.start();
   } catch (err) {
     expiry.stop();
+    retention.stop();
     await app.close();
     await queue.stop();
     await redactor.close();
@@ -155,6 +196,14 @@ export async function startServer(
     { port, host: config.host, dataDir: config.dataDir, database: config.database.kind },
     "listening",
   );
+  if (config.trustProxy.length > 0 && !config.publicUrl)
+    log.warn(
+      "SIGNAGE_TRUST_PROXY is set but SIGNAGE_PUBLIC_URL is not: the Host header is not checked (DNS rebinding) and cookies are Secure only when the proxy says https; set SIGNAGE_PUBLIC_URL to the address people use.",
+    );
+  if (firstRunToken !== undefined)
+    log.warn(
+      `First-run set-up: no user exists yet. Open the console and enter the set-up token ${firstRunToken} to create the first admin ("signage setup-token" prints it again).`,
+    );
   let stopping: Promise<void> | undefined;
   return {
     app,
@@ -163,6 +212,7 @@ export async function startServer(
     stop: () => {
       stopping ??= (async () => {
         expiry.stop();
+        retention.stop();
         await app.close();
         await queue.stop();
         await redactor.close();

@@ -5,6 +5,7 @@ import { AppError, StartupError } from "../errors";
 import { AuditInstantSchema, AuditLog } from "../services/auditLog";
 import { RawVault } from "../services/crypto/rawVault";
 import { migrateToLatest, openStore } from "../store/database";
+import { makeDataPrivate } from "../store/makeFilesPrivate";
 
 /** Help text of `signage audit`. */
 export const auditUsage = `Usage: signage audit verify
@@ -79,8 +80,11 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
   const config = loadConfig(process.env);
   const store = openStore(config.database);
   try {
-    await migrateToLatest(store);
     const vault = RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
+    await migrateToLatest(store, { legacy: vault });
+    // What the command created or found readable by others becomes private, as on a server
+    // start; quietly, since stdout and stderr are the command's answer (the server logs it).
+    makeDataPrivate(config);
     const audit = new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() });
     if (sub === "verify") return await verify(audit);
     return await exportRecords(audit, {

@@ -5,9 +5,11 @@ import { CreateUserSchema } from "../../shared/schemas/account";
 import { loadConfig } from "../config";
 import { AppError } from "../errors";
 import { AuditLog } from "../services/auditLog";
+import { SetupToken } from "../services/auth/SetupToken";
 import { UserAccounts } from "../services/auth/UserAccounts";
 import { RawVault } from "../services/crypto/rawVault";
 import { migrateToLatest, openStore } from "../store/database";
+import { makeDataPrivate } from "../store/makeFilesPrivate";
 
 const usage = `Usage: signage create-admin --email EMAIL [--name NAME] [--password-stdin]
 
@@ -61,14 +63,19 @@ export async function runCreateAdminCommand(argv: string[]): Promise<number> {
   const config = loadConfig(process.env);
   const store = openStore(config.database);
   try {
-    await migrateToLatest(store);
     const vault = RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
+    await migrateToLatest(store, { legacy: vault });
+    // What the command created or found readable by others becomes private, as on a server
+    // start; quietly, since stdout and stderr are the command's answer (the server logs it).
+    makeDataPrivate(config);
     const accounts = new UserAccounts({
       db: store.db,
       audit: new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() }),
       log: pino({ level: "silent" }),
     });
     const { user, oneTimePassword } = await accounts.create(input.data, { type: "cli" });
+    // A user exists now: the first-run set-up token has nothing left to open.
+    new SetupToken(config.dataDir).remove();
     process.stdout.write(
       oneTimePassword === undefined
         ? `signage: admin ${user.email} created.\n`

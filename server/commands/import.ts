@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
+import type { Kysely } from "kysely";
 import pino from "pino";
 import { CalendarDateSchema, EntryKindSchema } from "../../shared/schemas/entry";
 import { loadConfig } from "../config";
@@ -8,14 +9,18 @@ import { AppError, StartupError } from "../errors";
 import { RawVault } from "../services/crypto/rawVault";
 import { DistrictRegistry } from "../services/districtRegistry";
 import { AuditLog } from "../services/auditLog";
+import { AccessPolicy } from "../services/auth/AccessPolicy";
+import type { UserPrincipal } from "../services/auth/principal";
 import { EntryImporter, type ImportProgress } from "../services/entryImport";
 import { checkPhoto } from "../services/photoCheck";
 import { folderPhotoSource, noPhotos, zipPhotoSource } from "../services/photoSource";
 import { migrateToLatest, openStore } from "../store/database";
-import { getUserByEmail } from "../store/users";
+import { makeDataPrivate } from "../store/makeFilesPrivate";
+import type { Database } from "../store/schema";
+import { getUserByEmail, rolesOf } from "../store/users";
 
 /** Help text of `signage import`. */
-export const importUsage = `Usage: signage import FILE --district ID[,ID...] [options]
+export const importUsage = `Usage: signage import FILE --district ID[,ID...] --as EMAIL [options]
 
 Imports a court export (CSV in UTF-8 or GB18030, or JSON) into the database the server uses
 (same environment: SIGNAGE_DATA_DIR, DATABASE_URL, SIGNAGE_MASTER_KEY). Every row is checked;
@@ -28,10 +33,14 @@ Options:
   --photos PATH        folder or .zip of photos named as in the export's 照片 column
   --expiry DATE        expiry date (YYYY-MM-DD) for every row, instead of the listing period
   --years N            listing period in years from the publication date (default 2)
+  --as EMAIL           (required) the console user who runs this import: an enabled user
+                       with the operator role over every --district. The entries are theirs
+                       (so they cannot approve them: four eyes) and the audit log records
+                       the import as theirs, made from the command line
   --json               print the full per-row report as JSON on stdout
-  --as EMAIL           the console user who submits these entries (recorded as their
-                       submitter, so that user cannot approve them: four eyes); without it
-                       the entries have no submitter and any moderator may approve them
+
+Exit codes: 0 every row accepted or unchanged, 4 some rows refused, 2 bad arguments or an
+--as user who may not import there (nothing imported), 1 nothing could be imported.
 `;
 
 function progressBar(p: ImportProgress): string {
@@ -41,7 +50,10 @@ function progressBar(p: ImportProgress): string {
   return `\r${p.phase.padEnd(8)} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${p.done}/${p.total}`;
 }
 
-/** `signage import`: returns the exit code (0 all rows fine, 4 some refused, 1 nothing imported). */
+/**
+ * `signage import`: returns the exit code (0 all rows fine, 4 some refused, 2 bad arguments or a
+ * refused --as user, 1 nothing imported).
+ */
 export async function runImportCommand(argv: string[]): Promise<number> {
   let args;
   try {
@@ -79,14 +91,16 @@ export async function runImportCommand(argv: string[]): Promise<number> {
         ? `unexpected argument "${extra.join(" ")}"`
         : !v.district
           ? "--district is required"
-          : !kind.success
-            ? "--kind must be discredited or redlist"
-            : expiry && !expiry.success
-              ? "--expiry must be a real date in the form YYYY-MM-DD"
-              : years !== undefined && !(Number.isInteger(years) && years >= 1 && years <= 10)
-                ? "--years must be a whole number from 1 to 10"
-                : undefined;
-  if (problem || file === undefined || !kind.success || !v.district) {
+          : v.as === undefined || v.as.trim() === ""
+            ? "--as EMAIL is required: the console user (an operator of the districts) who runs this import"
+            : !kind.success
+              ? "--kind must be discredited or redlist"
+              : expiry && !expiry.success
+                ? "--expiry must be a real date in the form YYYY-MM-DD"
+                : years !== undefined && !(Number.isInteger(years) && years >= 1 && years <= 10)
+                  ? "--years must be a whole number from 1 to 10"
+                  : undefined;
+  if (problem || file === undefined || !kind.success || !v.district || v.as === undefined) {
     process.stderr.write(`signage import: ${problem ?? "bad arguments"}.\n\n${importUsage}`);
     return 2;
   }
@@ -94,19 +108,24 @@ export async function runImportCommand(argv: string[]): Promise<number> {
   const config = loadConfig(process.env);
   const store = openStore(config.database);
   try {
-    await migrateToLatest(store);
     const vault = RawVault.open({
       dataDir: config.dataDir,
       keyBase64: process.env["SIGNAGE_MASTER_KEY"],
     });
-    let submitter: { type: "user"; id: string } | undefined;
-    if (v.as !== undefined) {
-      const user = await getUserByEmail(store.db, v.as.trim());
-      if (!user || user.state !== "active") {
-        process.stderr.write(`signage import: no active console user has the email ${v.as}.\n`);
-        return 1;
-      }
-      submitter = { type: "user", id: user.id };
+    await migrateToLatest(store, { legacy: vault });
+    // What the command created or found readable by others becomes private, as on a server
+    // start; quietly, since stdout and stderr are the command's answer (the server logs it).
+    makeDataPrivate(config);
+    const districtIds = v.district
+      .split(",")
+      .map((d) => d.trim())
+      .filter(Boolean);
+    const districts = new DistrictRegistry({ db: store.db, log: pino({ level: "silent" }) });
+    await districts.requireExisting(districtIds);
+    const runner = await importingOperator(store.db, districts, v.as.trim(), districtIds);
+    if (!runner.ok) {
+      process.stderr.write(`signage import: ${runner.refusal} Nothing was imported.\n`);
+      return 2;
     }
     let bytes: Buffer;
     try {
@@ -130,7 +149,7 @@ export async function runImportCommand(argv: string[]): Promise<number> {
     }
     const importer = new EntryImporter({
       db: store.db,
-      districts: new DistrictRegistry({ db: store.db, log: pino({ level: "silent" }) }),
+      districts,
       sealer: vault,
       checkPhoto,
       log: pino({ level: "silent" }),
@@ -142,12 +161,10 @@ export async function runImportCommand(argv: string[]): Promise<number> {
     const report = await importer.run(bytes, {
       fileName: basename(file),
       kind: kind.data,
-      districtIds: v.district
-        .split(",")
-        .map((d) => d.trim())
-        .filter(Boolean),
+      districtIds,
       photos,
-      actor: submitter ?? { type: "cli" },
+      actor: { type: "user", id: runner.userId },
+      via: "cli",
       ...(expiry?.success ? { expiryDate: expiry.data } : {}),
       ...(years !== undefined ? { defaultListingYears: years } : {}),
       onProgress: (p) => {
@@ -178,4 +195,39 @@ export async function runImportCommand(argv: string[]): Promise<number> {
   } finally {
     await store.db.destroy();
   }
+}
+
+/**
+ * The user named by --as, if they may run this import: an enabled console user who is an operator
+ * (or admin) of every district named; otherwise one sentence saying what is missing.
+ */
+async function importingOperator(
+  db: Kysely<Database>,
+  districts: DistrictRegistry,
+  email: string,
+  districtIds: readonly string[],
+): Promise<{ ok: true; userId: string } | { ok: false; refusal: string }> {
+  const user = await getUserByEmail(db, email);
+  if (!user) return { ok: false, refusal: `No console user has the email ${email}.` };
+  if (user.state !== "active")
+    return { ok: false, refusal: `The console user ${user.email} is disabled.` };
+  const principal: UserPrincipal = {
+    kind: "user",
+    id: user.id,
+    email: user.email,
+    displayName: user.display_name,
+    roles: (await rolesOf(db, [user.id])).get(user.id) ?? [],
+    mustChangePassword: user.must_change_password === 1,
+    sessionHash: "",
+  };
+  const access = new AccessPolicy(districts);
+  for (const id of districtIds) {
+    if (!(await access.holds(principal, ["operator"], id))) {
+      return {
+        ok: false,
+        refusal: `The console user ${user.email} is not an operator of district "${id}"; an admin can grant the role in the console's Users page.`,
+      };
+    }
+  }
+  return { ok: true, userId: user.id };
 }

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { Logger } from "pino";
 import type { ApiError } from "../../shared/schemas/apiError";
-import { AppError } from "../errors";
+import { AppError, RateLimitedError } from "../errors";
 
 /** Answers requests no route took with a JSON 404. */
 export const notFound: RequestHandler = (req, _res, next) => {
@@ -46,6 +46,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
         ...(appError.issues ? { issues: appError.issues } : {}),
       },
     };
+    if (appError instanceof RateLimitedError)
+      res.setHeader("Retry-After", String(appError.retryAfterSeconds));
     res.status(appError.status).json(body);
   };
 }

@@ -30,23 +30,31 @@ export function cookieFromHeader(header: string | undefined, name: string): stri
   return undefined;
 }
 
-/** Sets the session cookie: HttpOnly, SameSite=Strict, Secure when the request came over https. */
-export function setSessionCookie(req: Request, res: Response, token: string): void {
+/**
+ * Sets the session cookie: HttpOnly, SameSite=Strict, Secure when the request came over https
+ * or the public address is https (TLS ends at the reverse proxy).
+ */
+export function setSessionCookie(
+  req: Request,
+  res: Response,
+  token: string,
+  secureAlways = false,
+): void {
   res.cookie(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: "strict",
-    secure: req.secure,
+    secure: secureAlways || req.secure,
     path: "/",
     maxAge: SESSION_MAX_MS,
   });
 }
 
 /** Clears the session cookie. */
-export function clearSessionCookie(req: Request, res: Response): void {
+export function clearSessionCookie(req: Request, res: Response, secureAlways = false): void {
   res.clearCookie(SESSION_COOKIE, {
     httpOnly: true,
     sameSite: "strict",
-    secure: req.secure,
+    secure: secureAlways || req.secure,
     path: "/",
   });
 }
@@ -106,23 +114,39 @@ export function sameOrigin(origin: string | undefined, host: string | undefined)
 }
 
 /**
+ * Whether a request's Origin is this server: the public address's origin when one is configured
+ * (behind a proxy the Host alone proves nothing: with DNS rebinding an attacker's page names its
+ * own domain in both), else the host the request was sent to.
+ */
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  publicOrigin: string | undefined,
+): boolean {
+  if (publicOrigin === undefined) return sameOrigin(origin, host);
+  return origin !== undefined && origin.toLowerCase() === publicOrigin;
+}
+
+/**
  * CSRF defence besides SameSite=Strict: a state-changing request must carry an Origin header
  * naming this very server (browsers always send one on POST, PUT, PATCH and DELETE).
  */
-export const checkOrigin: RequestHandler = (req, _res, next) => {
-  if (SAFE_METHODS.has(req.method)) {
+export function checkOrigin(publicOrigin?: string): RequestHandler {
+  return (req, _res, next) => {
+    if (SAFE_METHODS.has(req.method)) {
+      next();
+      return;
+    }
+    const origin = req.headers.origin;
+    if (!originAllowed(origin, req.headers.host, publicOrigin)) {
+      throw new AppError(
+        403,
+        "forbidden",
+        origin === undefined
+          ? "A request that changes something must carry an Origin header naming this server."
+          : `Requests from ${origin} are not accepted; use the console served by this server.`,
+      );
+    }
     next();
-    return;
-  }
-  const origin = req.headers.origin;
-  if (!sameOrigin(origin, req.headers.host)) {
-    throw new AppError(
-      403,
-      "forbidden",
-      origin === undefined
-        ? "A request that changes something must carry an Origin header naming this server."
-        : `Requests from ${origin} are not accepted; use the console served by this server.`,
-    );
-  }
-  next();
-};
+  };
+}

@@ -4,8 +4,9 @@ import { RegionSchema, RevokeReasonSchema } from "../../shared/schemas/moderatio
 import type { EntryRow } from "../store/schema";
 
 /**
- * The one place that decides which entry fields reach the console. The sealed ID number and
- * its fingerprint never leave; neither does anything of the raw photo.
+ * The one place that decides which entry fields reach the console. The full name, the ID number
+ * and its fingerprint never leave (they are sealed, and erased when the listing ends); neither
+ * does anything of the raw photo. The masked name is the name the console shows.
  */
 export function presentEntry(
   row: EntryRow,
@@ -17,7 +18,6 @@ export function presentEntry(
     kind: row.kind,
     subjectType: row.subject_type,
     state: row.state,
-    fullName: row.full_name,
     maskedName: row.masked_name,
     hasIdNumber: row.id_number_sealed !== null,
     sex: row.sex,
@@ -29,6 +29,9 @@ export function presentEntry(
     currency: row.currency,
     performance: row.performance,
     listingGround: row.listing_ground,
+    legalBasisNumber: row.legal_basis_number,
+    legalBasisIssuer: row.legal_basis_issuer,
+    publicId: row.public_id,
     listingDate: row.listing_date,
     expiryDate: row.expiry_date,
     districtIds,
@@ -38,6 +41,9 @@ export function presentEntry(
     redactionReason: row.redaction_reason,
     renditions,
     manualRegions: parseJson(row.manual_regions_json, RegionsListSchema) ?? [],
+    crop: parseJson(row.crop_json, RegionSchema),
+    coverAll: row.cover_all === 1,
+    revision: Number(row.revision),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     createdBy: row.created_by,

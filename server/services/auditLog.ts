@@ -93,6 +93,16 @@ const actorTypes: ReadonlySet<string> = new Set<AuditActorType>([
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** The last audit record does not verify under this process's key (a retired master key?). */
+export class AuditKeyMismatchError extends Error {
+  constructor() {
+    super(
+      'The audit log\'s last record was not chained under this master key; after "signage rotate-key" every server and command must use the new key (run "signage audit verify").',
+    );
+    this.name = "AuditKeyMismatchError";
+  }
+}
+
 /** Appends to, verifies, lists and exports the hash-chained audit log. */
 export class AuditLog {
   constructor(
@@ -105,6 +115,31 @@ export class AuditLog {
     },
   ) {
     if (deps.key.length < 32) throw new RangeError("The audit chain key must be 32 bytes or more.");
+  }
+
+  /** Whether the log's last record verifies under this key (true for an empty log). */
+  async lastRecordVerifies(): Promise<boolean> {
+    const last = await this.deps.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .orderBy("seq", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return (
+      last === undefined || chainHash(await this.keyFor(this.deps.db, last.seq), last) === last.hash
+    );
+  }
+
+  /** The key a record was chained under: a retired one (see chainKeys) or the current one. */
+  private async keyFor(db: Db, seq: number): Promise<Buffer> {
+    const retired = await db
+      .selectFrom("audit_chain_keys")
+      .select("chain_key")
+      .where("last_seq", ">=", Number(seq))
+      .orderBy("last_seq", "asc")
+      .limit(1)
+      .executeTakeFirst();
+    return retired?.chain_key ?? this.deps.key;
   }
 
   /**
@@ -135,10 +170,14 @@ export class AuditLog {
     }
     const last = await trx
       .selectFrom("audit_log")
-      .select(["seq", "hash"])
+      .selectAll()
       .orderBy("seq", "desc")
       .limit(1)
       .executeTakeFirst();
+    // Never chain onto a record this key cannot verify: a process still holding a master key
+    // that "signage rotate-key" retired would otherwise fork the chain under the old key.
+    if (last !== undefined && chainHash(await this.keyFor(trx, last.seq), last) !== last.hash)
+      throw new AuditKeyMismatchError();
     const row: AuditRow = {
       seq: last === undefined ? 1 : Number(last.seq) + 1,
       // Read under the lock, so times follow the seq order as far as the clock allows.
@@ -172,6 +211,7 @@ export class AuditLog {
       .select((eb) => eb.fn.countAll().as("n"))
       .executeTakeFirst();
     const total = Number(counted?.n ?? 0);
+    const keyOf = await this.chainKeys();
     opts.onProgress?.(0, total);
     let checked = 0;
     let prevHash = AUDIT_GENESIS_HASH;
@@ -189,7 +229,7 @@ export class AuditLog {
         if (row.seq !== expected) {
           return broken("sequence_gap", Math.min(row.seq, expected), gapMessage(lastSeq, row.seq));
         }
-        if (chainHash(this.deps.key, row) !== row.hash) {
+        if (chainHash(keyOf(row.seq), row) !== row.hash) {
           return broken(
             "hash_mismatch",
             row.seq,
@@ -214,6 +254,27 @@ export class AuditLog {
       cursor = lastSeq;
     }
     return { ok: true, records: checked, lastSeq, lastHash: prevHash };
+  }
+
+  /**
+   * The HMAC key of each record: records up to an entry of `audit_chain_keys` were chained under
+   * a master key since retired by `signage rotate-key`; the rest under the current one. The first
+   * record after each retired stretch (the rotation record) is chained under the new key and
+   * links to the stretch's last hash, so a retired key cannot rewrite its stretch unnoticed.
+   */
+  private async chainKeys(): Promise<(seq: number) => Buffer> {
+    let retired: { last_seq: number; chain_key: Buffer }[] = [];
+    try {
+      retired = await this.deps.db
+        .selectFrom("audit_chain_keys")
+        .select(["last_seq", "chain_key"])
+        .orderBy("last_seq", "asc")
+        .execute();
+    } catch {
+      // A database from before migration 0013 (a backup being checked): no key was retired.
+    }
+    const stretches = retired.map((r) => ({ lastSeq: Number(r.last_seq), key: r.chain_key }));
+    return (seq) => stretches.find((s) => seq <= s.lastSeq)?.key ?? this.deps.key;
   }
 
   /** Records matching `filter`, newest first; page on with `beforeSeq` = the last seq returned. */

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
 import type { District, DistrictInput } from "../../shared/schemas/district";
 import { ScheduleSchema, type Schedule } from "../../shared/schemas/schedule";
@@ -14,6 +14,7 @@ import {
   updateDistrict,
 } from "../store/districts";
 import type { Database, DistrictRow } from "../store/schema";
+import { activeScreensIn, districtSetChanged } from "../store/screens";
 
 /** Turns a row into the API shape. */
 export function presentDistrict(row: DistrictRow): District {
@@ -26,9 +27,39 @@ export function presentDistrict(row: DistrictRow): District {
     language: row.language,
     contestText: row.contest_text,
     contestUrl: row.contest_url,
+    contestContact: row.contest_contact ?? "",
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** The "how to contest" line a district's slides and public pages show. */
+export interface ContestLine {
+  contestText: string;
+  contestUrl: string | null;
+  contestContact: string;
+  /** The district that set it (itself or an ancestor); null when none did (the default line). */
+  fromDistrictId: string | null;
+}
+
+/**
+ * The contest line of a district, given its ancestry (itself first): its own when it set any
+ * of text, contact or URL, else the nearest ancestor's. The three travel together, so a
+ * district's address never appears under its parent's sentence.
+ */
+export function contestLineOf(chain: readonly DistrictRow[]): ContestLine {
+  for (const d of chain) {
+    const text = d.contest_text.trim();
+    const contact = (d.contest_contact ?? "").trim();
+    if (text !== "" || contact !== "" || d.contest_url !== null)
+      return {
+        contestText: text,
+        contestUrl: d.contest_url,
+        contestContact: contact,
+        fromDistrictId: d.id,
+      };
+  }
+  return { contestText: "", contestUrl: null, contestContact: "", fromDistrictId: null };
 }
 
 /** Where a district's effective schedule comes from. */
@@ -123,10 +154,35 @@ export class DistrictRegistry {
         cursor = parent.parent_id;
       }
       const row = toRow(input, existing.created_at, at);
+      if (input.parentId !== existing.parent_id) await this.reparentScreens(trx, id);
       await updateDistrict(trx, row);
       this.deps.log.info({ districtId: id }, "district updated");
       return presentDistrict(row);
     });
+  }
+
+  /**
+   * Before `id` moves to another parent: every screen under it changes district set, so each
+   * is marked with the chain it had (what it may hold) and gets a full manifest next.
+   */
+  private async reparentScreens(trx: Transaction<Database>, id: string): Promise<void> {
+    const all = await listDistricts(trx);
+    const parentOf = new Map(all.map((d) => [d.id, d.parent_id]));
+    const chainOf = (districtId: string): string[] => {
+      const chain: string[] = [];
+      for (let cursor: string | null = districtId; cursor !== null;) {
+        if (chain.includes(cursor) || chain.length > MAX_DEPTH) break;
+        chain.push(cursor);
+        cursor = parentOf.get(cursor) ?? null;
+      }
+      return chain;
+    };
+    const under = all.filter((d) => chainOf(d.id).includes(id)).map((d) => d.id);
+    const screens = await activeScreensIn(trx, under);
+    for (const screen of screens)
+      await districtSetChanged(trx, screen, chainOf(screen.district_id));
+    if (screens.length > 0)
+      this.deps.log.info({ districtId: id, screens: screens.length }, "screens re-parented");
   }
 
   /** The given districts and all their descendants (whose screens inherit from them). */
@@ -200,6 +256,7 @@ function toRow(input: DistrictInput, createdAt: string, updatedAt: string): Dist
     language: input.language,
     contest_text: input.contestText,
     contest_url: input.contestUrl,
+    contest_contact: input.contestContact,
     created_at: createdAt,
     updated_at: updatedAt,
   };

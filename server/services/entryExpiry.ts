@@ -1,12 +1,15 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { deleteRawData, supersedeJobs } from "../store/entries";
+import { finishErasure } from "./crypto/entrySecrets";
 import type { Database } from "../store/schema";
 import { appendChange } from "../store/announcements";
 import type { AuditLog } from "./auditLog";
 import { expiryInstant } from "./manifestBuilder";
 
 const DAY_MS = 86_400_000;
+// States an entry never leaves: its listing has ended.
+const ENDED = ["revoked", "expired"] as const;
 
 /**
  * Ends entries on time: at the start of the expiry date in each of the entry's districts' time
@@ -51,6 +54,11 @@ export class EntryExpiry {
   /** Expires every entry whose time has come; returns their ids. */
   async sweep(): Promise<string[]> {
     const now = this.deps.now?.() ?? new Date();
+    return this.expire(await this.due(now), now);
+  }
+
+  /** The entries not yet ended whose expiry instant (in any of their districts) is past at `now`. */
+  async due(now: Date): Promise<string[]> {
     // Any zone is at most 14 h ahead of UTC: dates up to tomorrow (UTC) may already have begun.
     const horizon = new Date(now.getTime() + DAY_MS).toISOString().slice(0, 10);
     const candidates = await this.deps.db
@@ -58,7 +66,7 @@ export class EntryExpiry {
       .leftJoin("entry_districts", "entry_districts.entry_id", "entries.id")
       .leftJoin("districts", "districts.id", "entry_districts.district_id")
       .select(["entries.id", "entries.expiry_date", "districts.time_zone"])
-      .where("entries.state", "not in", ["revoked", "expired"])
+      .where("entries.state", "not in", ENDED)
       .where("entries.expiry_date", "<=", horizon)
       .execute();
     const due = new Set<string>();
@@ -66,16 +74,31 @@ export class EntryExpiry {
       const at = Date.parse(expiryInstant(c.expiry_date, c.time_zone ?? "Asia/Shanghai"));
       if (at <= now.getTime()) due.add(c.id);
     }
-    if (due.size === 0) return [];
-    const ids = [...due];
+    return [...due];
+  }
+
+  /**
+   * Expires `ids`, found due a moment ago, and returns those it expired. Each state change is
+   * guarded in SQL (`WHERE state NOT IN ('revoked', 'expired')`): an entry revoked since it was
+   * found due keeps its revoke, and is skipped here with nothing written (issue 14 item 9).
+   */
+  async expire(dueIds: readonly string[], now: Date): Promise<string[]> {
+    if (dueIds.length === 0) return [];
     const at = now.toISOString();
-    await this.deps.db.transaction().execute(async (trx) => {
-      for (const id of ids) {
-        await trx
+    const ids = await this.deps.db.transaction().execute(async (trx) => {
+      const expired: string[] = [];
+      for (const id of dueIds) {
+        const done = await trx
           .updateTable("entries")
           .set({ state: "expired", updated_at: at })
           .where("id", "=", id)
-          .execute();
+          .where("state", "not in", ENDED)
+          .executeTakeFirst();
+        if (Number(done.numUpdatedRows) !== 1) {
+          this.deps.log.info({ entryId: id }, "entry ended meanwhile; not expired again");
+          continue;
+        }
+        expired.push(id);
         // The raw photo and full ID number go; the entry row stays as the record.
         await deleteRawData(trx, id);
         // A redaction still queued or running for it must not land a result afterwards.
@@ -88,7 +111,11 @@ export class EntryExpiry {
           details: { rawDataDeleted: true },
         });
       }
+      return expired;
     });
+    if (ids.length === 0) return [];
+    // After the commit: the WAL must not keep a copy of what the transaction erased.
+    await finishErasure(this.deps.db, this.deps.log, ids);
     for (const id of ids) this.deps.log.info({ entryId: id }, "entry expired; raw data deleted");
     this.deps.onExpired?.(ids);
     return ids;

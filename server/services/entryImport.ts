@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { EntryInput } from "../../shared/schemas/entry";
 import { AppError } from "../errors";
-import { enqueueRedaction, findEntryByCase, insertEntry, saveRawPhoto } from "../store/entries";
+import {
+  enqueueRedaction,
+  findEntryByCase,
+  insertEntry,
+  saveEntryKey,
+  saveRawPhoto,
+} from "../store/entries";
 import {
   actorIdOf,
   buildEntryRow,
@@ -51,6 +57,8 @@ export interface ImportOptions {
   photos: PhotoSource;
   /** Who runs the import: its entries' submitter, who may not approve them. */
   actor: IntakeActor;
+  /** How the import came in, when not through the console: recorded in its audit record. */
+  via?: "cli";
   onProgress?: (p: ImportProgress) => void;
 }
 
@@ -191,22 +199,20 @@ export class EntryImporter {
           continue;
         }
         inserted.push(a);
+        const dataKey = this.deps.sealer.createDataKey(a.id);
         const row = buildEntryRow(a.entry, {
           id: a.id,
           at,
           source: `import:${batchId}`,
           hasPhoto: a.photo !== undefined,
           sealer: this.deps.sealer,
+          dataKey: dataKey.key,
           actorId: actorIdOf(opts.actor),
         });
         await insertEntry(trx, row, a.entry.districtIds);
+        await saveEntryKey(trx, a.id, dataKey.wrapped, at);
         if (a.photo) {
-          await saveRawPhoto(
-            trx,
-            a.id,
-            this.deps.sealer.seal(a.photo, sealedContext.photo(a.id)),
-            at,
-          );
+          await saveRawPhoto(trx, a.id, dataKey.key.seal(a.photo, sealedContext.photo(a.id)), at);
           await enqueueRedaction(trx, a.id, at);
         }
         if (i % 200 === 0) progress({ phase: "saving", done: i, total: accepted.length });
@@ -241,6 +247,7 @@ export class EntryImporter {
           districtIds: opts.districtIds,
           total,
           ...counts,
+          ...(opts.via === undefined ? {} : { via: opts.via }),
         },
       });
       return { counts, inserted };

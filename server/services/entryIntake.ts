@@ -1,16 +1,19 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { maskName } from "../../shared/privacy/maskName";
 import type { EntryEdit, EntryInput } from "../../shared/schemas/entry";
 import { AppError } from "../errors";
-import { rawDataAad } from "./crypto/rawVault";
+import type { DataKey, EntryKeyring } from "./crypto/rawVault";
+import { entryKeyOf, openFullName, sealedContext } from "./crypto/entrySecrets";
 import {
+  bumpRevision,
   districtsOf,
   enqueueRedaction,
   findEntryByCase,
   getEntry,
   insertEntry,
+  saveEntryKey,
   saveRawPhoto,
   supersedeJobs,
 } from "../store/entries";
@@ -19,9 +22,8 @@ import type { Database, EntryRow, NewEntryRow } from "../store/schema";
 import type { AuditLog } from "./auditLog";
 import { isUniqueViolation } from "../store/uniqueViolation";
 
-/** Seals raw data at rest and fingerprints ID numbers; implemented by RawVault. */
-export interface Sealer {
-  seal(plain: Buffer, aad: string): Buffer;
+/** Makes and opens per-entry data keys and fingerprints ID numbers; implemented by RawVault. */
+export interface Sealer extends EntryKeyring {
   idFingerprint(idNumber: string): string;
 }
 
@@ -33,18 +35,22 @@ export interface DistrictCheck {
 /** Checks an uploaded photo by content; throws an error with a 4xx meaning when it is refused. */
 export type PhotoCheck = (bytes: Buffer) => Promise<void>;
 
-/** The additional authenticated data that binds a sealed value to its entry and purpose. */
-export const sealedContext = {
-  photo: (entryId: string): string => rawDataAad("photo", entryId),
-  idNumber: (entryId: string): string => rawDataAad("id_number", entryId),
-} as const;
+export { sealedContext };
 
 /** Today's date (UTC) as YYYY-MM-DD, for refusing entries that would be expired on arrival. */
 export function todayOf(now: Date): string {
   return now.toISOString().slice(0, 10);
 }
 
-/** Builds the row for a new entry: name masked by rule, ID number sealed, never stored plain. */
+/** A new public notice id: 128 random bits, base64url (unguessable, not the database id). */
+export function newPublicId(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+/**
+ * Builds the row for a new entry: name masked by rule; full name and ID number sealed under the
+ * entry's data key, never stored plain.
+ */
 export function buildEntryRow(
   input: EntryInput,
   opts: {
@@ -53,6 +59,8 @@ export function buildEntryRow(
     source: string;
     hasPhoto: boolean;
     sealer: Sealer;
+    /** The entry's own data key (store its wrapped form with the row). */
+    dataKey: DataKey;
     /** The user who submits it (null from the command line). */
     actorId: string | null;
   },
@@ -62,12 +70,15 @@ export function buildEntryRow(
     kind: input.kind,
     subject_type: input.subjectType,
     state: "pending_review",
-    full_name: input.fullName,
+    full_name_sealed: opts.dataKey.seal(
+      Buffer.from(input.fullName, "utf8"),
+      sealedContext.fullName(opts.id),
+    ),
     masked_name: maskName(input.fullName, { subjectType: input.subjectType }),
     id_number_sealed:
       input.idNumber === undefined
         ? null
-        : opts.sealer.seal(Buffer.from(input.idNumber, "utf8"), sealedContext.idNumber(opts.id)),
+        : opts.dataKey.seal(Buffer.from(input.idNumber, "utf8"), sealedContext.idNumber(opts.id)),
     id_fingerprint: input.idNumber === undefined ? null : opts.sealer.idFingerprint(input.idNumber),
     sex: input.sex,
     legal_representative: input.legalRepresentative ?? null,
@@ -78,7 +89,10 @@ export function buildEntryRow(
     currency: input.currency,
     performance: input.performance,
     listing_ground: input.listingGround,
+    legal_basis_number: input.legalBasisNumber,
+    legal_basis_issuer: input.legalBasisIssuer,
     listing_date: input.listingDate,
+    public_id: newPublicId(),
     expiry_date: input.expiryDate,
     source: opts.source,
     has_photo: opts.hasPhoto ? 1 : 0,
@@ -97,6 +111,11 @@ export function buildEntryRow(
     revoke_reason: null,
     manual_regions_json: null,
     published_version: null,
+    revision: 1,
+    revision_changes_json: null,
+    redaction_concerns_json: null,
+    crop_json: null,
+    cover_all: 0,
   };
 }
 
@@ -151,12 +170,14 @@ export class EntryIntake {
     if (photo) await this.deps.checkPhoto(photo);
     const id = randomUUID();
     const at = now.toISOString();
+    const dataKey = this.deps.sealer.createDataKey(id);
     const row = buildEntryRow(input, {
       id,
       at,
       source,
       hasPhoto: photo !== undefined,
       sealer: this.deps.sealer,
+      dataKey: dataKey.key,
       actorId: actorIdOf(actor),
     });
     try {
@@ -170,8 +191,9 @@ export class EntryIntake {
           );
         }
         await insertEntry(trx, row, input.districtIds);
+        await saveEntryKey(trx, id, dataKey.wrapped, at);
         if (photo) {
-          await saveRawPhoto(trx, id, this.deps.sealer.seal(photo, sealedContext.photo(id)), at);
+          await saveRawPhoto(trx, id, dataKey.key.seal(photo, sealedContext.photo(id)), at);
           await enqueueRedaction(trx, id, at);
         }
         await this.deps.audit.record(trx, {
@@ -236,11 +258,18 @@ export class EntryIntake {
       throw new AppError(400, "validation_failed", `The expiry date ${expiryDate} has passed.`);
     }
     if (edit.districtIds) await this.deps.districts.requireExisting(edit.districtIds);
-    const fullName = edit.fullName ?? row.full_name;
+    // The data key seals what changes; the full name is opened to mask it again by rule.
+    const dataKey = await entryKeyOf(this.deps.db, this.deps.sealer, id);
+    const fullName = edit.fullName ?? (await openFullName(this.deps.db, this.deps.sealer, id));
+    if (dataKey === undefined || fullName === undefined)
+      throw new AppError(
+        409,
+        "conflict",
+        "This entry's raw data was erased; it cannot be changed.",
+      );
     const subjectType = edit.subjectType ?? row.subject_type;
     const set: Partial<NewEntryRow> = {
       subject_type: subjectType,
-      full_name: fullName,
       masked_name: maskName(fullName, { subjectType }),
       sex: edit.sex ?? row.sex,
       legal_representative:
@@ -254,6 +283,8 @@ export class EntryIntake {
       currency: edit.currency ?? row.currency,
       performance: edit.performance ?? row.performance,
       listing_ground: edit.listingGround ?? row.listing_ground,
+      legal_basis_number: edit.legalBasisNumber ?? row.legal_basis_number,
+      legal_basis_issuer: edit.legalBasisIssuer ?? row.legal_basis_issuer,
       listing_date: listingDate,
       expiry_date: expiryDate,
       // Any change of what a screen shows needs review again.
@@ -262,11 +293,16 @@ export class EntryIntake {
       // The editor is now a submitter too: they may not approve what they changed.
       submitted_by: actorIdOf(actor),
     };
+    if (edit.fullName !== undefined)
+      set.full_name_sealed = dataKey.seal(
+        Buffer.from(edit.fullName, "utf8"),
+        sealedContext.fullName(id),
+      );
     if (edit.idNumber !== undefined) {
       set.id_number_sealed =
         edit.idNumber === null
           ? null
-          : this.deps.sealer.seal(Buffer.from(edit.idNumber, "utf8"), sealedContext.idNumber(id));
+          : dataKey.seal(Buffer.from(edit.idNumber, "utf8"), sealedContext.idNumber(id));
       set.id_fingerprint =
         edit.idNumber === null ? null : this.deps.sealer.idFingerprint(edit.idNumber);
     }
@@ -284,7 +320,18 @@ export class EntryIntake {
           `Case ${clash.case_number} at ${clash.court} is already listed (entry ${clash.id}).`,
         );
       }
-      await trx.updateTable("entries").set(set).where("id", "=", id).execute();
+      // Guarded in SQL: `row` was read before this transaction, and a revoke or expiry that
+      // landed since must not be undone (issue 14 item 9).
+      const done = await trx
+        .updateTable("entries")
+        .set(set)
+        .where("id", "=", id)
+        .where("state", "=", row.state)
+        .executeTakeFirst();
+      if (Number(done.numUpdatedRows) !== 1) throw changedMeanwhile();
+      const changes = describeChanges(row, set, edit, districtsBefore);
+      // An approval of the revision before this edit no longer holds.
+      await bumpRevision(trx, id, Object.keys(changes), actorIdOf(actor), at);
       if (edit.districtIds) {
         await trx.deleteFrom("entry_districts").where("entry_id", "=", id).execute();
         await trx
@@ -302,7 +349,7 @@ export class EntryIntake {
         action: "entry.edited",
         target: { type: "entry", id },
         details: {
-          changes: describeChanges(row, set, edit, districtsBefore),
+          changes,
           stateBefore: row.state,
           stateAfter: set.state,
         },
@@ -320,6 +367,13 @@ export class EntryIntake {
   async replacePhoto(id: string, photo: Buffer, actor: IntakeActor): Promise<EntryRow> {
     const row = await this.editable(id);
     await this.deps.checkPhoto(photo);
+    const dataKey = await entryKeyOf(this.deps.db, this.deps.sealer, id);
+    if (dataKey === undefined)
+      throw new AppError(
+        409,
+        "conflict",
+        "This entry's raw data was erased; it cannot be changed.",
+      );
     const at = (this.deps.now?.() ?? new Date()).toISOString();
     const withdrawn = await this.deps.db.transaction().execute(async (trx) => {
       // A redaction still running on the old photo must not land its result afterwards.
@@ -327,8 +381,9 @@ export class EntryIntake {
       await trx.deleteFrom("raw_photos").where("entry_id", "=", id).execute();
       await trx.deleteFrom("renditions").where("entry_id", "=", id).execute();
       await trx.deleteFrom("redaction_results").where("entry_id", "=", id).execute();
-      await saveRawPhoto(trx, id, this.deps.sealer.seal(photo, sealedContext.photo(id)), at);
-      await trx
+      await saveRawPhoto(trx, id, dataKey.seal(photo, sealedContext.photo(id)), at);
+      // Guarded in SQL: a revoke or expiry since `row` was read rolls all of this back.
+      const done = await trx
         .updateTable("entries")
         .set({
           has_photo: 1,
@@ -341,8 +396,11 @@ export class EntryIntake {
           updated_at: at,
         })
         .where("id", "=", id)
-        .execute();
+        .where("state", "=", row.state)
+        .executeTakeFirst();
+      if (Number(done.numUpdatedRows) !== 1) throw changedMeanwhile();
       await enqueueRedaction(trx, id, at);
+      await bumpRevision(trx, id, ["photo"], actorIdOf(actor), at);
       // Change log before audit log (lock order, see edit).
       const withdrawn =
         row.state === "approved" ? await appendChange(trx, "entry.withdrawn", id, at) : null;
@@ -363,12 +421,16 @@ export class EntryIntake {
   }
 }
 
-/** Field names whose values never go into an audit record (sealed data). */
-const SEALED_FIELDS = new Set(["id_number_sealed", "id_fingerprint"]);
+/** Sealed columns: named in an audit record as the field they hold, never with their values. */
+const SEALED_FIELDS = new Map([
+  ["id_number_sealed", "id_number"],
+  ["id_fingerprint", "id_number"],
+  ["full_name_sealed", "full_name"],
+]);
 
 /**
- * Before/after of each changed column for the audit log. Sealed columns are named, not shown;
- * the full name is recorded masked (the record outlives the entry's raw data).
+ * Before/after of each changed column for the audit log. Sealed columns (ID number, full name)
+ * are named, not shown; the masked name shows the name's change (it outlives the raw data).
  */
 export function describeChanges(
   before: EntryRow,
@@ -378,10 +440,10 @@ export function describeChanges(
 ): Record<string, { before: unknown; after: unknown } | "changed"> {
   const out: Record<string, { before: unknown; after: unknown } | "changed"> = {};
   for (const [key, after] of Object.entries(set)) {
-    if (key === "updated_at" || key === "state" || key === "submitted_by" || key === "full_name")
-      continue;
-    if (SEALED_FIELDS.has(key)) {
-      out["id_number"] = "changed";
+    if (key === "updated_at" || key === "state" || key === "submitted_by") continue;
+    const sealedField = SEALED_FIELDS.get(key);
+    if (sealedField !== undefined) {
+      out[sealedField] = "changed";
       continue;
     }
     const prior = before[key as keyof EntryRow];
@@ -390,4 +452,13 @@ export function describeChanges(
   if (edit.districtIds)
     out["district_ids"] = { before: districtsBefore, after: [...new Set(edit.districtIds)].sort() };
   return out;
+}
+
+/** The 409 for a change whose entry changed state since it was read (revoked, expired, reviewed). */
+function changedMeanwhile(): AppError {
+  return new AppError(
+    409,
+    "conflict",
+    "This entry changed meanwhile (it was reviewed, revoked or expired); nothing was changed. Open it again.",
+  );
 }

@@ -1,20 +1,29 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
-import type { Attention, Region, RevokeInput } from "../../shared/schemas/moderation";
+import {
+  RedactionConcernSchema,
+  type Attention,
+  type RedactionConcern,
+  type Region,
+  type RevokeInput,
+} from "../../shared/schemas/moderation";
 import { AppError } from "../errors";
 import { appendChange } from "../store/announcements";
 import {
+  bumpRevision,
   deleteRawData,
   districtsOf,
   enqueueRedaction,
+  fieldsChangedSince,
   getEntry,
   loadRawPhoto,
+  parseRevisionChanges,
   supersedeJobs,
 } from "../store/entries";
 import type { Database, EntryRow } from "../store/schema";
 import type { AuditLog } from "./auditLog";
 import type { UserPrincipal } from "./auth/principal";
-import { sealedContext } from "./entryIntake";
+import { finishErasure, openRawPhoto } from "./crypto/entrySecrets";
 import type { Opener } from "./redactionQueue";
 
 /** Tells the screens of some districts that content changed at `version`. */
@@ -26,15 +35,25 @@ export type EntryChangeNotifier = (
   takedown: boolean,
 ) => void;
 
-/** Why `actor` may not approve or reject `row` (four eyes), or undefined when they may. */
+/**
+ * Why `actor` may not approve or reject `row` (four eyes), or undefined when they may: they
+ * created it, made its last change, or changed what it shows since it was last reviewed.
+ */
 export function fourEyesRefusal(
-  row: Pick<EntryRow, "created_by" | "submitted_by">,
+  row: Pick<EntryRow, "created_by" | "submitted_by" | "reviewed_at" | "revision_changes_json">,
   actorId: string,
 ): string | undefined {
   if (row.created_by === actorId)
     return "You created this entry; another moderator must review it.";
   if (row.submitted_by === actorId)
     return "You made the last change to this entry; another moderator must review it.";
+  const since = row.reviewed_at;
+  if (
+    parseRevisionChanges(row.revision_changes_json).some(
+      (c) => c.by === actorId && (since === null || c.at > since),
+    )
+  )
+    return "You changed this entry since it was last reviewed; another moderator must review it.";
   return undefined;
 }
 
@@ -49,14 +68,54 @@ export function attentionOf(row: EntryRow): Attention[] {
     out.push(
       /no face/i.test(row.redaction_reason ?? "") ? "no_face_detected" : "verification_failed",
     );
+  if (row.redaction_status === "done" || row.redaction_status === "needs_review")
+    for (const code of new Set(concernsOf(row).map((c) => c.code))) out.push(code);
   if (row.review_note !== null) out.push("resubmitted_after_rejection");
   else if (row.reviewed_by !== null) out.push("edited_after_approval");
   return out;
 }
 
+/**
+ * What the last redaction asks a moderator to look at (several faces, a tiny face...), even
+ * when it covered every face. Stored JSON that does not read counts as a concern of its own:
+ * fail closed, a moderator looks.
+ */
+export function concernsOf(row: Pick<EntryRow, "redaction_concerns_json">): RedactionConcern[] {
+  if (row.redaction_concerns_json === null) return [];
+  try {
+    const parsed = RedactionConcernSchema.array().safeParse(
+      JSON.parse(row.redaction_concerns_json),
+    );
+    if (parsed.success) return parsed.data;
+  } catch {
+    // fall through
+  }
+  return [{ code: "detectors_disagree", message: "The redaction's concerns could not be read." }];
+}
+
 /** Whether bulk approval may take an entry: verified photo with faces, nothing to look at. */
 export function isClean(row: EntryRow): boolean {
-  return row.has_photo === 1 && row.redaction_status === "done" && attentionOf(row).length === 0;
+  return (
+    row.has_photo === 1 &&
+    row.redaction_status === "done" &&
+    concernsOf(row).length === 0 &&
+    attentionOf(row).length === 0
+  );
+}
+
+/** The refusal of an approval of a revision the entry has moved past, saying what changed. */
+export function staleRevision(
+  row: Pick<EntryRow, "revision" | "revision_changes_json">,
+  seen: number,
+): AppError {
+  const fields = fieldsChangedSince(row, seen);
+  return new AppError(
+    409,
+    "stale_revision",
+    `This entry changed after you opened it (revision ${seen}, now ${Number(row.revision)}` +
+      (fields.length > 0 ? `; changed: ${fields.join(", ")}` : "") +
+      "); look at it again before approving.",
+  );
 }
 
 /**
@@ -100,12 +159,16 @@ export class EntryModeration {
       );
   }
 
-  /** Approves and publishes an entry; its photo (if any) must be redacted and verified. */
-  async approve(p: UserPrincipal, id: string): Promise<EntryRow> {
+  /**
+   * Approves and publishes an entry at the revision the moderator reviewed; its photo (if any)
+   * must be redacted and verified. Any change since that revision refuses with stale_revision.
+   */
+  async approve(p: UserPrincipal, id: string, revision: number): Promise<EntryRow> {
     const at = this.nowIso();
     const { row, version } = await this.deps.db.transaction().execute(async (trx) => {
       const row = await this.load(trx, id);
       this.checkReviewable(row, p, "approved");
+      if (Number(row.revision) !== revision) throw staleRevision(row, revision);
       if (row.has_photo === 1 && row.redaction_status !== "done") {
         throw new AppError(
           409,
@@ -133,6 +196,7 @@ export class EntryModeration {
         })
         .where("id", "=", id)
         .where("state", "=", "pending_review")
+        .where("revision", "=", revision)
         .where("updated_at", "=", row.updated_at)
         .executeTakeFirst();
       if (Number(done.numUpdatedRows) !== 1)
@@ -151,7 +215,12 @@ export class EntryModeration {
         actor: { type: "user", id: p.id },
         action: "entry.approved",
         target: { type: "entry", id },
-        details: { caseNumber: row.case_number, court: row.court, maskedName: row.masked_name },
+        details: {
+          caseNumber: row.case_number,
+          court: row.court,
+          maskedName: row.masked_name,
+          revision,
+        },
       });
       await this.deps.audit.record(trx, {
         actor: { type: "user", id: p.id },
@@ -172,7 +241,7 @@ export class EntryModeration {
     return this.deps.db.transaction().execute(async (trx) => {
       const row = await this.load(trx, id);
       this.checkReviewable(row, p, "rejected");
-      await trx
+      const done = await trx
         .updateTable("entries")
         .set({
           state: "rejected",
@@ -182,7 +251,10 @@ export class EntryModeration {
           updated_at: at,
         })
         .where("id", "=", id)
-        .execute();
+        .where("state", "=", "pending_review")
+        .executeTakeFirst();
+      if (Number(done.numUpdatedRows) !== 1)
+        throw new AppError(409, "conflict", "This entry changed meanwhile; look at it again.");
       await this.deps.audit.record(trx, {
         actor: { type: "user", id: p.id },
         action: "entry.rejected",
@@ -201,8 +273,8 @@ export class EntryModeration {
     const at = this.nowIso();
     const { row, version } = await this.deps.db.transaction().execute(async (trx) => {
       const before = await this.load(trx, id);
-      if (before.state === "revoked" || before.state === "expired")
-        throw new AppError(409, "conflict", `This entry is already ${before.state}.`);
+      if (before.state === "revoked" || before.state === "expired") throw alreadyEnded(before);
+      // Guarded in SQL, not only by the read above: an expiry landing first wins (issue 14).
       const done = await trx
         .updateTable("entries")
         .set({
@@ -215,8 +287,7 @@ export class EntryModeration {
         .where("id", "=", id)
         .where("state", "not in", ["revoked", "expired"])
         .executeTakeFirst();
-      if (Number(done.numUpdatedRows) !== 1)
-        throw new AppError(409, "conflict", "This entry was taken down meanwhile.");
+      if (Number(done.numUpdatedRows) !== 1) throw alreadyEnded(await this.load(trx, id));
       await deleteRawData(trx, id);
       await supersedeJobs(trx, id, at);
       const version = await appendChange(trx, "entry.revoked", id, at);
@@ -228,6 +299,8 @@ export class EntryModeration {
       });
       return { row: await this.load(trx, id), version };
     });
+    // After the commit: the WAL must not keep a copy of what the transaction erased.
+    await finishErasure(this.deps.db, this.deps.log, [id]);
     this.deps.log.info(
       { entryId: id, by: p.id, reason: input.reason },
       "entry revoked; raw data deleted",
@@ -238,25 +311,91 @@ export class EntryModeration {
 
   /**
    * Replaces the hand-drawn regions and re-renders from the raw photo (detected faces stay
-   * covered). An approved entry goes back to review: what screens show changes.
+   * covered). The drawer becomes the last submitter (four eyes), and an approved entry goes back
+   * to review: what screens show changes.
    */
   async setRegions(p: UserPrincipal, id: string, regions: Region[]): Promise<EntryRow> {
+    return this.changeTreatment(p, id, "mark regions on", (before) => ({
+      set: { manual_regions_json: regions.length > 0 ? JSON.stringify(regions) : null },
+      fields: ["manualRegions"],
+      action: "entry.regions_changed",
+      details: { before: parseJsonOr(before.manual_regions_json, []), after: regions },
+    }));
+  }
+
+  /**
+   * Crops the photo to the listed person (null: the whole photo again) and re-renders it. Regions
+   * drawn on the previous frame mean nothing on the new one and are dropped.
+   */
+  async setCrop(p: UserPrincipal, id: string, box: Region | null): Promise<EntryRow> {
+    return this.changeTreatment(p, id, "crop", (before) => ({
+      set: {
+        crop_json: box === null ? null : JSON.stringify(box),
+        ...(before.manual_regions_json === null ? {} : { manual_regions_json: null }),
+      },
+      fields: before.manual_regions_json === null ? ["crop"] : ["crop", "manualRegions"],
+      action: "entry.crop_changed",
+      details: {
+        before: parseJsonOr(before.crop_json, null),
+        after: box,
+        ...(before.manual_regions_json === null
+          ? {}
+          : { regionsDropped: parseJsonOr(before.manual_regions_json, []) }),
+      },
+    }));
+  }
+
+  /** Covers the whole photo (a moderator's last resort) or undoes it, and re-renders it. */
+  async setCoverAll(p: UserPrincipal, id: string, on: boolean): Promise<EntryRow> {
+    return this.changeTreatment(p, id, "cover", (before) => ({
+      set: { cover_all: on ? 1 : 0 },
+      fields: ["coverAll"],
+      action: "entry.cover_all_changed",
+      details: { before: before.cover_all === 1, after: on },
+    }));
+  }
+
+  /**
+   * One change of how the photo is treated (regions, crop, cover-all), in one transaction: the
+   * entry's open redaction is superseded and a new one queued, the revision goes up, the actor
+   * becomes the last submitter (they may not approve it), an approved entry leaves the screens
+   * until approved again, and the audit log records it.
+   */
+  private async changeTreatment(
+    p: UserPrincipal,
+    id: string,
+    verb: string,
+    change: (before: EntryRow) => {
+      set: Partial<Pick<EntryRow, "manual_regions_json" | "crop_json" | "cover_all">>;
+      fields: string[];
+      action: "entry.regions_changed" | "entry.crop_changed" | "entry.cover_all_changed";
+      details: Record<string, unknown>;
+    },
+  ): Promise<EntryRow> {
     const at = this.nowIso();
     const row = await this.deps.db.transaction().execute(async (trx) => {
       const before = await this.load(trx, id);
       if (before.state === "revoked" || before.state === "expired")
         throw new AppError(409, "conflict", `This entry is ${before.state}; it cannot be changed.`);
       if (before.has_photo !== 1 || !(await loadRawPhoto(trx, id)))
-        throw new AppError(409, "conflict", "This entry has no photo to mark regions on.");
-      await trx
+        throw new AppError(409, "conflict", `This entry has no photo to ${verb}.`);
+      const { set, fields, action, details } = change(before);
+      const done = await trx
         .updateTable("entries")
         .set({
-          manual_regions_json: regions.length > 0 ? JSON.stringify(regions) : null,
+          ...set,
           state: before.state === "approved" ? "pending_review" : before.state,
+          // Whoever changed what screens show may not approve it (four eyes).
+          submitted_by: p.id,
           updated_at: at,
         })
         .where("id", "=", id)
-        .execute();
+        // Guarded in SQL too (PostgreSQL reads committed data): an end since is not undone.
+        .where("state", "=", before.state)
+        .executeTakeFirst();
+      if (Number(done.numUpdatedRows) !== 1)
+        throw new AppError(409, "conflict", "This entry changed meanwhile; look at it again.");
+      await bumpRevision(trx, id, fields, p.id, at);
       await supersedeJobs(trx, id, at);
       await enqueueRedaction(trx, id, at);
       // What screens show changes: they drop it until it is approved again.
@@ -264,15 +403,9 @@ export class EntryModeration {
         before.state === "approved" ? await appendChange(trx, "entry.withdrawn", id, at) : null;
       await this.deps.audit.record(trx, {
         actor: { type: "user", id: p.id },
-        action: "entry.regions_changed",
+        action,
         target: { type: "entry", id },
-        details: {
-          before:
-            before.manual_regions_json === null
-              ? []
-              : (JSON.parse(before.manual_regions_json) as unknown),
-          after: regions,
-        },
+        details: { ...details, stateBefore: before.state },
       });
       return { row: await this.load(trx, id), withdrawn };
     });
@@ -304,6 +437,29 @@ export class EntryModeration {
       action: "entry.raw_viewed",
       target: { type: "entry", id },
     });
-    return this.deps.vault.open(sealed, sealedContext.photo(id));
+    const raw = await openRawPhoto(this.deps.db, this.deps.vault, id);
+    if (!raw) throw new AppError(410, "gone", "This entry's raw photo was erased.");
+    return raw;
   }
+}
+
+/** A stored JSON column for an audit record; unreadable or empty reads as `fallback`. */
+function parseJsonOr(json: string | null, fallback: unknown): unknown {
+  if (json === null) return fallback;
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return fallback;
+  }
+}
+
+/** The 409 for a revoke of an entry whose listing has already ended (revoked or expired). */
+function alreadyEnded(row: Pick<EntryRow, "state">): AppError {
+  return new AppError(
+    409,
+    "conflict",
+    row.state === "expired"
+      ? "This entry has already ended: it expired, and its raw data was erased; there is nothing left to revoke."
+      : "This entry has already ended: it was revoked, and its raw data was erased.",
+  );
 }

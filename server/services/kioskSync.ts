@@ -13,7 +13,7 @@ import { presentScreenEntry } from "../presenters/presentScreenEntry";
 import { deliverableEntries, entriesChangedSince, type DeliverableEntry } from "../store/delivery";
 import type { Database } from "../store/schema";
 import { expiryInstant } from "./manifestBuilder";
-import type { DistrictRegistry } from "./districtRegistry";
+import { contestLineOf, type DistrictRegistry } from "./districtRegistry";
 import type { EmergencyNotices } from "./emergencyNotices";
 
 /** What a screen needs besides content: its district, effective schedule and live emergencies. */
@@ -51,12 +51,19 @@ export async function resolveDistrict(
       id: own.id,
       timeZone: own.time_zone,
       language: own.language,
-      contestText: own.contest_text,
-      contestUrl: own.contest_url,
+      // A district without its own contest line shows its nearest ancestor's.
+      ...contestOf(rows),
     },
     schedule,
     emergencies: await deps.emergencies.forChain(chain),
   };
+}
+
+function contestOf(
+  rows: Parameters<typeof contestLineOf>[0],
+): Pick<ScreenDistrict, "contestText" | "contestUrl" | "contestContact"> {
+  const { contestText, contestUrl, contestContact } = contestLineOf(rows);
+  return { contestText, contestUrl, contestContact };
 }
 
 /** A deliverable entry as its screens get it, expiring at the earliest of its districts' midnights. */

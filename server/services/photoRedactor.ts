@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { RedactionConcern } from "../../shared/schemas/moderation";
 import type { DetectorEngineChoice } from "./redaction/types";
 import { createRedactionPool } from "./redaction/redactionPool";
 import type { PhotoRedactor, RedactionOutcome } from "./redactionQueue";
@@ -21,6 +22,9 @@ export function createPhotoRedactor(opts: {
       const r = await pool.redact(raw, {
         style: options.style,
         ...(options.manualRegions ? { manualRegions: options.manualRegions } : {}),
+        ...(options.crop ? { crop: options.crop } : {}),
+        ...(options.coverAll ? { coverAll: true } : {}),
+        ...(options.expectOneFace === undefined ? {} : { expectOneFace: options.expectOneFace }),
       });
       const { renditions, ...detail } = r;
       return {
@@ -40,6 +44,8 @@ export function createPhotoRedactor(opts: {
               bytes: x.bytes,
             }))
           : [],
+        // The pipeline's concerns are ones the review queue knows: a new code fails to compile.
+        concerns: r.concerns satisfies readonly RedactionConcern[],
         // Detections, regions, verification, versions and timings, for the moderator.
         detail,
       };

@@ -21,27 +21,98 @@ export class ProofOfPlay {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Stores a screen's batch; plays already stored (a retried upload) are counted, not doubled. */
-  async record(screenId: string, plays: readonly PlayRecord[]): Promise<PlayReceipt> {
+  /**
+   * Stores a screen's batch; plays already stored (a retried upload) are counted, not doubled.
+   * Only plays of content sent to `districts` (the screen's district chain, and where it was
+   * before a move) are stored: a play of anything else is refused and counted, so no report
+   * of this screen ever names another district's content.
+   */
+  async record(
+    screenId: string,
+    plays: readonly PlayRecord[],
+    districts: readonly string[],
+  ): Promise<PlayReceipt> {
     const receivedAt = new Date(this.clock()).toISOString();
-    const rows = [...new Map(plays.map((p) => [p.id, p])).values()].map((p) => ({
-      screen_id: screenId,
-      play_id: p.id,
-      kind: p.kind,
-      content_id: p.contentId,
-      version: p.version,
-      // Stored in UTC so that text order is time order whatever offset the kiosk used.
-      started_at: new Date(p.startedAt).toISOString(),
-      duration_ms: p.durationMs,
-      received_at: receivedAt,
-    }));
+    const unique = [...new Map(plays.map((p) => [p.id, p])).values()];
+    const sent = await this.sentTo(districts, unique);
+    const rows = unique
+      .filter((p) => sent.has(`${p.kind}:${p.contentId}`))
+      .map((p) => ({
+        screen_id: screenId,
+        play_id: p.id,
+        kind: p.kind,
+        content_id: p.contentId,
+        version: p.version,
+        // Stored in UTC so that text order is time order whatever offset the kiosk used.
+        started_at: new Date(p.startedAt).toISOString(),
+        duration_ms: p.durationMs,
+        received_at: receivedAt,
+      }));
+    const accepted = new Set(rows.map((r) => r.play_id));
+    const refused = plays.filter((p) => !accepted.has(p.id)).length;
+    if (rows.length === 0) return { stored: 0, duplicates: 0, refused };
     const result = await this.db
       .insertInto("plays")
       .values(rows)
       .onConflict((oc) => oc.columns(["screen_id", "play_id"]).doNothing())
       .executeTakeFirst();
     const stored = Number(result.numInsertedOrUpdatedRows ?? 0n);
-    return { stored, duplicates: plays.length - stored };
+    return { stored, duplicates: plays.length - refused - stored, refused };
+  }
+
+  /**
+   * Which of these plays' contents were ever sent to screens of `districts`, as "kind:id":
+   * entries published and listed in one of them, announcements published (every screen gets
+   * them), emergencies covering one of them.
+   */
+  private async sentTo(
+    districts: readonly string[],
+    plays: readonly PlayRecord[],
+  ): Promise<Set<string>> {
+    const ids = (kind: PlayRecord["kind"]) => [
+      ...new Set(plays.filter((p) => p.kind === kind).map((p) => p.contentId)),
+    ];
+    const sent = new Set<string>();
+    const entries = ids("entry");
+    if (entries.length > 0 && districts.length > 0)
+      for (const r of await this.db
+        .selectFrom("entry_districts")
+        .select("entry_districts.entry_id as id")
+        .where("entry_districts.entry_id", "in", entries)
+        .where("entry_districts.district_id", "in", [...districts])
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom("change_log")
+              .select("change_log.version")
+              .whereRef("change_log.entity_id", "=", "entry_districts.entry_id")
+              .where("change_log.kind", "=", "entry.published"),
+          ),
+        )
+        .distinct()
+        .execute())
+        sent.add(`entry:${r.id}`);
+    const announcements = ids("announcement");
+    if (announcements.length > 0)
+      for (const r of await this.db
+        .selectFrom("change_log")
+        .select("entity_id as id")
+        .where("kind", "=", "announcement.published")
+        .where("entity_id", "in", announcements)
+        .distinct()
+        .execute())
+        sent.add(`announcement:${r.id}`);
+    const emergencies = ids("emergency");
+    if (emergencies.length > 0 && districts.length > 0)
+      for (const r of await this.db
+        .selectFrom("emergency_districts")
+        .select("emergency_id as id")
+        .where("emergency_id", "in", emergencies)
+        .where("district_id", "in", [...districts])
+        .distinct()
+        .execute())
+        sent.add(`emergency:${r.id}`);
+    return sent;
   }
 
   /** What one screen showed in the range: per content, and the latest plays. */

@@ -3,14 +3,20 @@ import type { Logger } from "pino";
 import {
   claimNextJob,
   finishJob,
-  loadRawPhoto,
   requeueInterruptedJobs,
   saveRedactionOutcome,
 } from "../store/entries";
 import type { Database } from "../store/schema";
 import type { AuditLog } from "./auditLog";
 import type { RelativeBox } from "./redaction/types";
-import { sealedContext } from "./entryIntake";
+import {
+  RedactionConcernSchema,
+  RegionSchema,
+  type RedactionConcern,
+} from "../../shared/schemas/moderation";
+import type { KeyUnwrapper } from "./crypto/rawVault";
+import { openRawPhoto } from "./crypto/entrySecrets";
+import type { RedactionOutcomeLabel } from "./ServerMetrics";
 
 /** A moderator-drawn area, relative (0–1) to the upright photo. */
 export type Region = RelativeBox;
@@ -31,22 +37,32 @@ export interface RedactionOutcome {
   reason?: string;
   style: "mosaic" | "solid";
   renditions: RenditionOut[];
+  /** What a moderator must look at one by one even when publishable (several faces...). */
+  concerns: RedactionConcern[];
   /** Detections, regions, verification and detector versions, kept for the moderator. */
   detail: unknown;
 }
 
-/** Redacts a raw photo (normally in worker threads). */
-export interface PhotoRedactor {
-  redact(
-    raw: Buffer,
-    opts: { style: "mosaic" | "solid"; manualRegions?: Region[] },
-  ): Promise<RedactionOutcome>;
+/** How a photo is to be redacted: style, and what a moderator decided on it. */
+export interface PhotoRedactOptions {
+  style: "mosaic" | "solid";
+  /** Areas to cover besides every detected face, relative to the (cropped) upright photo. */
+  manualRegions?: Region[];
+  /** The upright photo is cropped to this box before anything else. */
+  crop?: Region;
+  /** The whole photo is covered (a moderator's last resort), re-rendered and verified. */
+  coverAll?: boolean;
+  /** A person's photo should show one face: anything else is a concern. */
+  expectOneFace?: boolean;
 }
 
-/** Opens sealed raw data; implemented by RawVault. */
-export interface Opener {
-  open(sealed: Buffer, aad: string): Buffer;
+/** Redacts a raw photo (normally in worker threads). */
+export interface PhotoRedactor {
+  redact(raw: Buffer, opts: PhotoRedactOptions): Promise<RedactionOutcome>;
 }
+
+/** Unwraps entries' data keys to open their raw photos; implemented by RawVault. */
+export type Opener = KeyUnwrapper;
 
 const MAX_ATTEMPTS = 3;
 
@@ -75,6 +91,8 @@ export class RedactionQueue {
       audit?: AuditLog;
       /** Called after each job settles (the console hears about progress through it). */
       onSettled?: (entryId: string, status: "done" | "needs_review" | "failed") => void;
+      /** Told how long each job took and how it ended (the metrics' histogram). */
+      measured?: (seconds: number, outcome: RedactionOutcomeLabel) => void;
     },
   ) {}
 
@@ -115,10 +133,20 @@ export class RedactionQueue {
   }
 
   private async process(job: { id: number; entryId: string; attempts: number }): Promise<void> {
+    const started = performance.now();
+    const outcome = await this.redactOne(job);
+    this.deps.measured?.((performance.now() - started) / 1000, outcome);
+  }
+
+  private async redactOne(job: {
+    id: number;
+    entryId: string;
+    attempts: number;
+  }): Promise<RedactionOutcomeLabel> {
     const log = this.deps.log.child({ entryId: job.entryId, jobId: job.id });
     try {
-      const sealed = await loadRawPhoto(this.deps.db, job.entryId);
-      if (!sealed) {
+      const raw = await openRawPhoto(this.deps.db, this.deps.vault, job.entryId);
+      if (!raw) {
         const at = this.nowIso();
         await this.deps.db.transaction().execute(async (trx) => {
           if (!(await finishJob(trx, job.id, "done", at, "raw photo already deleted"))) return;
@@ -132,19 +160,24 @@ export class RedactionQueue {
             .where("id", "=", job.entryId)
             .execute();
         });
-        return;
+        return "dropped";
       }
-      const raw = this.deps.vault.open(sealed, sealedContext.photo(job.entryId));
       const entry = await this.deps.db
         .selectFrom("entries")
-        .select("manual_regions_json")
+        .select(["manual_regions_json", "crop_json", "cover_all", "subject_type"])
         .where("id", "=", job.entryId)
         .executeTakeFirst();
       const manualRegions = parseRegions(entry?.manual_regions_json ?? null);
+      const crop = parseBox(entry?.crop_json ?? null);
+      const coverAll = entry?.cover_all === 1;
       const outcome = await this.deps.redactor.redact(raw, {
         style: "mosaic",
         ...(manualRegions.length > 0 ? { manualRegions } : {}),
+        ...(crop ? { crop } : {}),
+        ...(coverAll ? { coverAll } : {}),
+        expectOneFace: entry?.subject_type !== "organisation",
       });
+      const concerns = readConcerns(outcome.concerns);
       const at = this.nowIso();
       const publishable = outcome.verdict === "publishable" && outcome.renditions.length > 0;
       const saved = await this.deps.db.transaction().execute(async (trx) => {
@@ -179,6 +212,8 @@ export class RedactionQueue {
             redaction_reason: publishable
               ? null
               : (outcome.reason ?? "Redaction could not be verified."),
+            // A moderator looks at these one by one, even on a publishable result.
+            redaction_concerns_json: concerns.length > 0 ? JSON.stringify(concerns) : null,
             updated_at: at,
           },
         );
@@ -190,6 +225,9 @@ export class RedactionQueue {
             verdict: publishable ? "publishable" : "needs_review",
             reason: outcome.reason ?? null,
             manualRegions: manualRegions.length,
+            crop: crop ?? null,
+            coverAll,
+            concerns: concerns.map((c) => c.code),
             detail: summariseDetail(outcome.detail),
           },
         });
@@ -197,10 +235,11 @@ export class RedactionQueue {
       });
       if (!saved) {
         log.info("redaction result dropped: the photo was replaced meanwhile");
-        return;
+        return "dropped";
       }
       log.info({ verdict: outcome.verdict, reason: outcome.reason }, "redaction finished");
       this.deps.onSettled?.(job.entryId, publishable ? "done" : "needs_review");
+      return publishable ? "done" : "needs_review";
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const at = this.nowIso();
@@ -214,7 +253,7 @@ export class RedactionQueue {
             .where("id", "=", job.entryId)
             .execute();
         });
-        return;
+        return "retry";
       }
       log.error(
         { err, attempts: job.attempts },
@@ -233,6 +272,7 @@ export class RedactionQueue {
           .execute();
       });
       this.deps.onSettled?.(job.entryId, "failed");
+      return "failed";
     }
   }
 
@@ -253,6 +293,32 @@ function parseRegions(json: string | null): Region[] {
   } catch {
     return [];
   }
+}
+
+/** A stored crop box; anything unreadable counts as none. */
+function parseBox(json: string | null): Region | undefined {
+  if (json === null) return undefined;
+  try {
+    const parsed = RegionSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The concerns as the review queue knows them. One that does not read (a code this server does
+ * not know) is kept as a concern all the same: fail closed, a moderator looks at the photo.
+ */
+export function readConcerns(concerns: readonly unknown[]): RedactionConcern[] {
+  return concerns.map((c) => {
+    const parsed = RedactionConcernSchema.safeParse(c);
+    if (parsed.success) return { code: parsed.data.code, message: parsed.data.message };
+    return {
+      code: "detectors_disagree",
+      message: "The redaction raised a concern this server does not know; look at the photo.",
+    };
+  });
 }
 
 /** The part of a redaction's detail worth an audit record: faces, scores, verification. */

@@ -13,7 +13,13 @@ import {
 } from "../../shared/schemas/screen";
 import { AppError } from "../errors";
 import { RateLimiter } from "../http/rateLimiter";
-import { getScreen, listScreens, screenByTokenHash, updateScreen } from "../store/screens";
+import {
+  districtSetChanged,
+  getScreen,
+  listScreens,
+  screenByTokenHash,
+  updateScreen,
+} from "../store/screens";
 import type { Database, ScreenRow } from "../store/schema";
 import type { DistrictCheck } from "./entryIntake";
 
@@ -81,6 +87,7 @@ export function presentScreen(row: ScreenRow, online: boolean): Screen {
     currentSlide: row.current_slide,
     uptimeSeconds: row.uptime_seconds,
     memoryMb: row.memory_mb,
+    clockSkewMs: row.clock_skew_ms === null ? null : Number(row.clock_skew_ms),
     pairedAt: row.paired_at,
   };
 }
@@ -97,7 +104,10 @@ export class ScreenPairing {
     private readonly deps: {
       db: Kysely<Database>;
       log: Logger;
-      districts: DistrictCheck;
+      districts: DistrictCheck & {
+        /** A district and its ancestors, itself first (the districts whose content it shows). */
+        ancestry(id: string): Promise<readonly { id: string }[]>;
+      };
       notifier: ScreenNotifier;
       now?: () => Date;
     },
@@ -234,7 +244,11 @@ export class ScreenPairing {
         current_slide: null,
         uptime_seconds: null,
         memory_mb: null,
+        clock_skew_ms: null,
         connection_id: null,
+        district_epoch: 0,
+        stale_districts_json: null,
+        stale_cleared_version: null,
       };
       await trx.insertInto("screens").values(screen).execute();
       return screen;
@@ -299,12 +313,23 @@ export class ScreenPairing {
     if (before.state !== "active")
       throw new AppError(409, "conflict", "A revoked screen cannot be changed; pair it again.");
     if (input.districtId) await this.deps.districts.requireExisting([input.districtId]);
-    await updateScreen(this.deps.db, id, {
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(input.location !== undefined ? { location: input.location } : {}),
-      ...(input.districtId !== undefined ? { district_id: input.districtId } : {}),
+    const moved = input.districtId !== undefined && input.districtId !== before.district_id;
+    // Whatever it was sent for its old district may still be on it: the next sync is full.
+    const heldChain = moved
+      ? (await this.deps.districts.ancestry(before.district_id)).map((d) => d.id)
+      : [];
+    await this.deps.db.transaction().execute(async (trx) => {
+      const set = {
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.location !== undefined ? { location: input.location } : {}),
+      };
+      if (Object.keys(set).length > 0) await updateScreen(trx, id, set);
+      if (moved && input.districtId !== undefined) {
+        const current = await getScreen(trx, id);
+        if (current) await districtSetChanged(trx, current, heldChain, input.districtId);
+      }
     });
-    if (input.districtId && input.districtId !== before.district_id) {
+    if (moved && input.districtId) {
       this.deps.log.info(
         { screenId: id, from: before.district_id, to: input.districtId },
         "screen moved",
@@ -396,6 +421,10 @@ export class ScreenPairing {
       current_slide: s.currentSlide,
       uptime_seconds: Math.round(s.uptimeSeconds),
       memory_mb: s.memoryMb === null ? null : Math.round(s.memoryMb),
+      // A report without it (an older kiosk) leaves the last known skew alone.
+      ...(s.clockSkewMs === undefined
+        ? {}
+        : { clock_skew_ms: s.clockSkewMs === null ? null : clampSkew(s.clockSkewMs) }),
     });
   }
 
@@ -423,4 +452,9 @@ export class ScreenPairing {
       .where("id", "=", id)
       .execute();
   }
+}
+
+/** The column holds 32-bit milliseconds (±24 days); a clock further off is stored as that far. */
+function clampSkew(ms: number): number {
+  return Math.max(-2_000_000_000, Math.min(2_000_000_000, Math.round(ms)));
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema";
+import { needsFullSync, staleDistrictsOf } from "../store/screens";
 import type { AuditLog } from "./auditLog";
 
 /** How far one takedown (revoke, expiry or withdrawal of a shown entry) has reached. */
@@ -8,9 +9,12 @@ export interface Takedown {
   kind: "entry.revoked" | "entry.expired" | "entry.withdrawn";
   version: number;
   at: string;
-  /** Screens that must drop the entry: paired screens of its districts and sub-districts. */
+  /**
+   * Screens that must drop the entry: paired screens of its districts and sub-districts, and
+   * screens moved out of them that have not yet applied a full manifest where they are now.
+   */
   screens: number;
-  /** Those that applied this version or a later one. */
+  /** Those that applied this version or a later one, for the district set they are in. */
   acknowledged: number;
   /** The rest, for the console to chase. */
   missing: { id: string; name: string; districtId: string; lastSeenAt: string | null }[];
@@ -46,11 +50,17 @@ export class TakedownProgress {
       const districts = await this.districtsOf(e.entity_id);
       const within = opts.within;
       if (within && !districts.some((d) => within.has(d))) continue;
-      const progress = await this.progressOf(e, districts);
+      const { movedAway, ...progress } = await this.progressOf(e, districts);
       // A user sees only the screens of the districts they hold.
       out.push(
         within
-          ? { ...progress, missing: progress.missing.filter((m) => within.has(m.districtId)) }
+          ? {
+              ...progress,
+              // A screen moved out of their districts still holding the entry is theirs to chase.
+              missing: progress.missing.filter(
+                (m) => within.has(m.districtId) || movedAway.has(m.id),
+              ),
+            }
           : progress,
       );
       if (out.length >= opts.limit) break;
@@ -131,21 +141,56 @@ export class TakedownProgress {
   private async progressOf(
     e: { version: number; kind: string; entity_id: string; at: string },
     districts: string[],
-  ): Promise<Takedown> {
-    const reach = await this.deps.registry.subtreeIds(districts);
-    const screens =
-      reach.length === 0
+  ): Promise<Takedown & { movedAway: Set<string> }> {
+    const reach = new Set(await this.deps.registry.subtreeIds(districts));
+    const columns = [
+      "id",
+      "name",
+      "district_id",
+      "last_seen_at",
+      "applied_version",
+      "stale_districts_json",
+      "stale_cleared_version",
+    ] as const;
+    const version = Number(e.version);
+    const inReach =
+      reach.size === 0
         ? []
         : await this.deps.db
             .selectFrom("screens")
-            .select(["id", "name", "district_id", "last_seen_at", "applied_version"])
+            .select(columns)
             .where("state", "=", "active")
-            .where("district_id", "in", reach)
-            .orderBy("name")
+            .where("district_id", "in", [...reach])
             .execute();
-    const version = Number(e.version);
-    const missing = screens.filter((s) => Number(s.applied_version) < version);
+    // A screen moved out of reach (or re-parented) may still hold the entry until it applied a
+    // full manifest where it is now: it counts until then, and for takedowns made before that.
+    const movedAway = (
+      await this.deps.db
+        .selectFrom("screens")
+        .select(columns)
+        .where("state", "=", "active")
+        .where("stale_districts_json", "is not", null)
+        .where((eb) =>
+          eb.or([
+            eb("stale_cleared_version", "is", null),
+            eb("stale_cleared_version", ">=", version),
+          ]),
+        )
+        .execute()
+    ).filter(
+      (s) =>
+        !reach.has(s.district_id) &&
+        staleDistrictsOf(s).some((d) => districts.includes(d)) &&
+        (needsFullSync(s) || version <= Number(s.stale_cleared_version)),
+    );
+    const screens = [...inReach, ...movedAway].sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
+    // Applied versions count only for the district set a screen is in: a screen whose set
+    // changed since its last full manifest has acknowledged nothing there yet.
+    const missing = screens.filter((s) => needsFullSync(s) || Number(s.applied_version) < version);
     return {
+      movedAway: new Set(movedAway.map((s) => s.id)),
       entryId: e.entity_id,
       kind: e.kind as Takedown["kind"],
       version,

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
-import { recordAppliedVersions } from "../store/delivery";
+import { recordAppliedVersions, type AdvancedScreen, type AppliedAck } from "../store/delivery";
 import type { Database } from "../store/schema";
 
 /**
@@ -9,7 +9,9 @@ import type { Database } from "../store/schema";
  * write per screen would hold the event loop while the broadcast is still going out.
  */
 export class AppliedVersions {
-  private pending = new Map<string, number>();
+  private pending = new Map<string, AppliedAck>();
+  /** When each pending acknowledgement arrived (epoch ms), not when it was written. */
+  private notedAt = new Map<string, number>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -20,13 +22,26 @@ export class AppliedVersions {
       everyMs?: number;
       /** Runs after each written batch (the takedown summaries for the audit log). */
       afterFlush?: () => Promise<unknown>;
+      /** Told which screens moved forward in a written batch, and when each acknowledged. */
+      advanced?: (screens: readonly (AdvancedScreen & { at: number })[]) => Promise<unknown>;
+      now?: () => number;
     },
   ) {}
 
-  /** Notes that `screenId` applied everything up to `version`. */
-  note(screenId: string, version: number): void {
-    if ((this.pending.get(screenId) ?? -1) >= version) return;
-    this.pending.set(screenId, version);
+  /**
+   * Notes that `screenId` applied everything up to `version`; `fullForEpoch` when that was a full
+   * manifest made for the screen's district epoch (it ends a move's "may hold stale content").
+   */
+  note(screenId: string, version: number, fullForEpoch?: number): void {
+    const before = this.pending.get(screenId);
+    if (before && before.version >= version && fullForEpoch === undefined) return;
+    const full = fullForEpoch !== undefined ? { version, epoch: fullForEpoch } : before?.full;
+    this.pending.set(screenId, {
+      version: Math.max(version, before?.version ?? 0),
+      ...(full ? { full } : {}),
+    });
+    if (!before || version > before.version)
+      this.notedAt.set(screenId, (this.deps.now ?? Date.now)());
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.flush();
@@ -40,11 +55,19 @@ export class AppliedVersions {
       this.timer = undefined;
     }
     const batch = [...this.pending];
+    const notedAt = this.notedAt;
     this.pending = new Map();
+    this.notedAt = new Map();
     if (batch.length === 0) return this.flushing;
     this.flushing = this.flushing
       .then(() => recordAppliedVersions(this.deps.db, batch))
-      .then(async () => {
+      .then(async (advanced) => {
+        if (this.deps.advanced && advanced.length > 0)
+          await this.deps
+            .advanced(advanced.map((a) => ({ ...a, at: notedAt.get(a.screenId) ?? Date.now() })))
+            .catch((err: unknown) =>
+              this.deps.log.warn({ err }, "takedown acknowledgement times not measured"),
+            );
         await this.deps.afterFlush?.();
       })
       .catch((err: unknown) =>

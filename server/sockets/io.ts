@@ -11,10 +11,18 @@ export interface SocketData {
   mode: "pairing" | "screen" | "console";
   /** The console user, in "console" mode. */
   userId?: string;
+  /** The hash of the session the console socket was opened with: it ends with the session. */
+  sessionHash?: string;
   screenId?: string;
   districtId?: string;
   /** Kiosk-reported software version, once it said hello. */
   appVersion?: string;
+  /**
+   * The last full manifest this socket was answered: its version and the screen's district
+   * epoch it was made for. Only the kiosk's acknowledgement of that manifest ends a move's
+   * "may still hold content from elsewhere".
+   */
+  fullSync?: { version: number; epoch: number };
 }
 
 /** What server processes tell each other through the adapter (scale-out only). */

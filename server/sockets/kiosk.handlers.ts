@@ -21,13 +21,16 @@ import type { DistrictRegistry } from "../services/districtRegistry";
 import type { EmergencyNotices } from "../services/emergencyNotices";
 import { computeSync, resolveDistrict } from "../services/kioskSync";
 import { currentVersion } from "../store/announcements";
+import { needsFullSync, staleDistrictsOf } from "../store/screens";
 import type { ScreenNotifier, ScreenPairing } from "../services/screenPairing";
 import type { Database } from "../store/schema";
 import type { SignageIo } from "./io";
 import type { AppliedVersions } from "./AppliedVersions";
 import type { AdmissionGate } from "./AdmissionGate";
 import type { ConsoleNotifier } from "./ConsoleNotifier";
+import type { ServerMetrics } from "../services/ServerMetrics";
 import type { SyncCache } from "./SyncCache";
+import { KioskEventLimits, type KioskEventFamily } from "./KioskEventLimits";
 
 const unpaired: Ack<never> = {
   ok: false,
@@ -108,8 +111,12 @@ export function registerKioskHandlers(
     admission: AdmissionGate;
     /** Tells open consoles that screens came or went. */
     consoles?: ConsoleNotifier;
+    /** Counts syncs served. */
+    metrics?: ServerMetrics;
     /** The console user a session token belongs to (for console sockets). */
-    authenticateUser: (sessionToken: string) => Promise<{ id: string } | undefined>;
+    authenticateUser: (
+      sessionToken: string,
+    ) => Promise<{ id: string; sessionHash: string } | undefined>;
   },
 ): void {
   const { admission } = deps;
@@ -157,6 +164,7 @@ export function registerKioskHandlers(
         }
         socket.data.mode = "console";
         socket.data.userId = user.id;
+        socket.data.sessionHash = user.sessionHash;
         next();
       },
       (err: unknown) => {
@@ -237,8 +245,39 @@ export function registerKioskHandlers(
         .catch((err: unknown) => log.warn({ err }, "could not withdraw a pairing code"));
     };
 
+    // Per socket and event family: beyond its bucket an event is dropped (an ack says when to
+    // come back); a socket that keeps flooding is disconnected.
+    const limits = new KioskEventLimits();
+    const limited = (
+      family: KioskEventFamily,
+      event: string,
+      ack?: (r: Ack<never>) => void,
+    ): boolean => {
+      const verdict = limits.take(family);
+      if (verdict.ok) return false;
+      ack?.({
+        ok: false,
+        error: {
+          code: "rate_limited",
+          message: `Too many ${event} events from this connection; try again in ${verdict.retryAfterSeconds} s.`,
+          retryAfterSeconds: verdict.retryAfterSeconds,
+        },
+      });
+      if (verdict.disconnect && socket.connected) {
+        log.warn({ event }, "kiosk socket kept flooding past its rate limit, disconnected");
+        socket.disconnect(true);
+      }
+      return true;
+    };
+
     if (socket.data.mode === "console" && socket.data.userId !== undefined) {
-      void socket.join([rooms.user(socket.data.userId), rooms.consoles()]);
+      // The session's room lets sign-out, disabling, a role or password change end it.
+      const { sessionHash } = socket.data;
+      void socket.join([
+        rooms.user(socket.data.userId),
+        rooms.consoles(),
+        ...(sessionHash === undefined ? [] : [rooms.session(sessionHash)]),
+      ]);
       log.debug("console connected");
     } else if (
       socket.data.mode === "screen" &&
@@ -258,8 +297,12 @@ export function registerKioskHandlers(
     } else log.debug("unpaired kiosk connected");
 
     socket.on("pairing:request", (payload, ack) => {
-      if (typeof ack !== "function") return;
+      if (typeof ack !== "function") {
+        limited("pairing", "pairing:request");
+        return;
+      }
       const reply = (r: Ack<PairingOffer>): void => ack(r);
+      if (limited("pairing", "pairing:request", reply)) return;
       if (socket.data.mode !== "pairing") {
         reply({ ok: false, error: { code: "conflict", message: "This kiosk is already paired." } });
         return;
@@ -312,10 +355,15 @@ export function registerKioskHandlers(
 
     socket.on("kiosk:hello", (payload, ack) => {
       if (typeof ack !== "function") {
-        log.warn("kiosk:hello without an ack callback, ignored");
+        if (!limited("sync", "kiosk:hello"))
+          log.warn("kiosk:hello without an ack callback, ignored");
         return;
       }
-      const reply = (r: Ack<SyncDelta>): void => ack(r);
+      const reply = (r: Ack<SyncDelta>): void => {
+        deps.metrics?.syncServed(r.ok ? (r.data.full ? "full" : "delta") : r.error.code);
+        ack(r);
+      };
+      if (limited("sync", "kiosk:hello", reply)) return;
       if (socket.data.mode !== "screen") {
         reply(unpaired);
         return;
@@ -341,6 +389,8 @@ export function registerKioskHandlers(
         return;
       }
       let districtId = "";
+      let epoch = 0;
+      let mustBeFull = false;
       // Read on every hello, so a revoke that raced this socket's connection still wins, and a
       // move made on another server process (which cannot change this socket) is followed.
       deps.pairing
@@ -352,6 +402,10 @@ export function registerKioskHandlers(
             throw new Error("screen no longer active");
           }
           districtId = screen.district_id;
+          epoch = Number(screen.district_epoch);
+          // Moved (or an ancestor re-parented) since its last full manifest: what it applied
+          // was for another district set, so its version says nothing about this one.
+          mustBeFull = needsFullSync(screen);
           if (socket.data.districtId !== districtId) {
             if (socket.data.districtId !== undefined)
               void socket.leave(rooms.district(socket.data.districtId));
@@ -364,7 +418,7 @@ export function registerKioskHandlers(
           // Screens of one district at one version share the answer (see SyncCache). The
           // server's current version is in the key, so a change made by another server
           // process is never hidden; every "send me everything" question is one key.
-          const applied = parsed.data.appliedVersion;
+          const applied = mustBeFull ? 0 : parsed.data.appliedVersion;
           const from = applied === 0 || applied > current ? "full" : String(applied);
           return deps.syncCache.get(`${districtId}\u0000${current}\u0000${from}`, () =>
             resolveDistrict(deps, districtId).then((context) =>
@@ -376,6 +430,7 @@ export function registerKioskHandlers(
           // The server's time goes with every answer (not cached): the kiosk judges expiry by it.
           (delta) => {
             admission.leave();
+            if (delta.full) socket.data.fullSync = { version: delta.version, epoch };
             reply({ ok: true, data: { ...delta, serverTime: new Date().toISOString() } });
           },
           (err: unknown) => {
@@ -391,22 +446,30 @@ export function registerKioskHandlers(
 
     // The kiosk applied a sync: it acknowledges every takedown up to that version.
     socket.on("kiosk:applied", (payload) => {
+      if (limited("applied", "kiosk:applied")) return;
       if (socket.data.mode !== "screen" || screenId === undefined) return;
       const applied = KioskAppliedSchema.safeParse(payload);
       if (!applied.success) {
         log.warn("malformed kiosk:applied ignored");
         return;
       }
-      deps.appliedVersions.note(screenId, applied.data.version);
+      const { version, full } = applied.data;
+      const made = socket.data.fullSync;
+      // A full manifest counts only as the one this socket was sent, for the epoch it was made.
+      if (full === true && made?.version === version)
+        deps.appliedVersions.note(screenId, version, made.epoch);
+      else deps.appliedVersions.note(screenId, version);
     });
 
     // Proof of play: the kiosk forgets a batch only once it has this receipt.
     socket.on("kiosk:plays", (payload, ack) => {
       if (typeof ack !== "function") {
-        log.warn("kiosk:plays without an ack callback, ignored");
+        if (!limited("plays", "kiosk:plays"))
+          log.warn("kiosk:plays without an ack callback, ignored");
         return;
       }
       const reply = (r: Ack<PlayReceipt>): void => ack(r);
+      if (limited("plays", "kiosk:plays", reply)) return;
       if (socket.data.mode !== "screen" || screenId === undefined) {
         reply(unpaired);
         return;
@@ -422,19 +485,37 @@ export function registerKioskHandlers(
         });
         return;
       }
-      deps.plays.record(screenId, batch.data.plays).then(
-        (receipt) => reply({ ok: true, data: receipt }),
-        (err: unknown) => {
-          log.error({ err }, "proof of play not stored");
-          reply({
-            ok: false,
-            error: { code: "internal", message: "The server could not store the plays." },
-          });
-        },
-      );
+      // Plays count only for content sent to where this screen is, or was before a move.
+      deps.pairing
+        .activeScreen(screenId)
+        .then(async (screen) => {
+          if (!screen) return { stored: 0, duplicates: 0, refused: batch.data.plays.length };
+          const chain = (await deps.registry.ancestry(screen.district_id)).map((d) => d.id);
+          return deps.plays.record(screenId, batch.data.plays, [
+            ...new Set([...chain, ...staleDistrictsOf(screen)]),
+          ]);
+        })
+        .then(
+          (receipt) => {
+            if (receipt.refused > 0)
+              log.warn(
+                { refused: receipt.refused },
+                "plays of content this screen was not sent, refused",
+              );
+            reply({ ok: true, data: receipt });
+          },
+          (err: unknown) => {
+            log.error({ err }, "proof of play not stored");
+            reply({
+              ok: false,
+              error: { code: "internal", message: "The server could not store the plays." },
+            });
+          },
+        );
     });
 
     socket.on("screen:status", (payload) => {
+      if (limited("status", "screen:status")) return;
       if (socket.data.mode !== "screen" || screenId === undefined) return;
       const status = ScreenStatusSchema.safeParse(payload);
       if (!status.success) {

@@ -1,11 +1,19 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationResult } from "kysely";
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  sql,
+  SqliteAdapter,
+  SqliteDialect,
+  type MigrationResult,
+} from "kysely";
 import pg from "pg";
 import type { DatabaseConfig } from "../config";
 import { StartupError } from "../errors";
-import { migrationProvider } from "./migrations";
+import { migrationProvider, type LegacyResealer } from "./migrations";
 import type { Database } from "./schema";
 
 /** The open database handle and what kind it is. */
@@ -34,6 +42,9 @@ export function openStore(config: DatabaseConfig): Store {
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("busy_timeout = 5000");
+    // Deleted content is overwritten with zeros, in the page and in freed pages, so an erased
+    // entry leaves no bytes behind in the file (DESIGN 8); see checkpointWal for the WAL.
+    sqlite.pragma("secure_delete = ON");
   } catch (err) {
     throw new StartupError(
       `Cannot open the SQLite database at ${config.file}: ${(err as Error).message}.`,
@@ -45,9 +56,18 @@ export function openStore(config: DatabaseConfig): Store {
   };
 }
 
-/** Brings the schema to the latest version; running it again is a no-op. Returns what it applied. */
-export async function migrateToLatest(store: Store): Promise<MigrationResult[]> {
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.kind) });
+/**
+ * Brings the schema to the latest version; running it again is a no-op. Returns what it applied.
+ * `legacy` (the vault) is needed only when 0010 finds entries to seal under data keys.
+ */
+export async function migrateToLatest(
+  store: Store,
+  opts: { legacy?: LegacyResealer } = {},
+): Promise<MigrationResult[]> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: migrationProvider(store.kind, { legacy: opts.legacy }),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
@@ -55,5 +75,33 @@ export async function migrateToLatest(store: Store): Promise<MigrationResult[]> 
       `Database migration ${failed} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}.`,
     );
   }
+  // A migration may erase (0010 drops the plain full names): no copy may stay in the WAL.
+  if ((results ?? []).length > 0) await checkpointWal(store.db);
   return results ?? [];
+}
+
+/** How a WAL checkpoint after an erasure went. */
+export type CheckpointOutcome =
+  | { kind: "done" }
+  | { kind: "not_sqlite" }
+  /** Another connection still reads an older snapshot; some frames stay until the next one. */
+  | { kind: "busy"; walFrames: number; checkpointed: number };
+
+/**
+ * Copies the write-ahead log into the database file and truncates it to zero bytes, so the pages
+ * an erasure zeroed (secure_delete) replace the old ones and no frame of the old rows stays in
+ * the -wal file. Call it after the erasing transaction committed, never inside it.
+ * PostgreSQL has no such file; the answer says so.
+ */
+export async function checkpointWal(db: Kysely<Database>): Promise<CheckpointOutcome> {
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return { kind: "not_sqlite" };
+  const r = await sql<{
+    busy: number;
+    log: number;
+    checkpointed: number;
+  }>`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+  const row = r.rows[0];
+  if (row && row.busy !== 0)
+    return { kind: "busy", walFrames: row.log, checkpointed: row.checkpointed };
+  return { kind: "done" };
 }

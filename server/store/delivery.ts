@@ -18,6 +18,11 @@ export const SCREEN_ENTRY_COLUMNS = [
   "entries.listing_date",
   "entries.expiry_date",
   "entries.published_version",
+  "entries.legal_basis_number",
+  "entries.legal_basis_issuer",
+  "entries.performance",
+  "entries.updated_at",
+  "entries.public_id",
 ] as const;
 
 /** An entry row as far as screens see it. */
@@ -36,6 +41,11 @@ export type ScreenEntryRow = Pick<
   | "listing_date"
   | "expiry_date"
   | "published_version"
+  | "legal_basis_number"
+  | "legal_basis_issuer"
+  | "performance"
+  | "updated_at"
+  | "public_id"
 >;
 
 /** An approved entry a screen may show, with its display rendition and its districts' zones. */
@@ -161,15 +171,35 @@ export async function renditionByHash(db: Db, hash: string) {
     .executeTakeFirst();
 }
 
+/** A kiosk's acknowledgement: everything up to `version`, and whether it was a full manifest. */
+export interface AppliedAck {
+  version: number;
+  /** A full manifest the kiosk applied: its version, and the screen's district epoch it was for. */
+  full?: { version: number; epoch: number };
+}
+
 /**
  * Records that screens applied everything up to their versions, in one transaction; a version
- * never moves backwards, and a claim of a version the server never issued is dropped.
+ * never moves backwards, and a claim of a version the server never issued is dropped. A full
+ * manifest made for the screen's current district epoch also ends its "may hold content from
+ * elsewhere" state; one made before a later move ends nothing.
  */
 export async function recordAppliedVersions(
   db: Kysely<Database>,
-  acks: readonly (readonly [screenId: string, version: number])[],
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  acks: readonly (readonly [screenId: string, ack: AppliedAck])[],
+): Promise<AdvancedScreen[]> {
+  return db.transaction().execute(async (trx) => {
+    const advanced: AdvancedScreen[] = [];
+    // What each screen had acknowledged before, to say which versions this batch newly covers.
+    const before = new Map<string, { applied_version: number; district_id: string }>();
+    const ids = acks.map(([id]) => id);
+    for (let i = 0; i < ids.length; i += 500)
+      for (const row of await trx
+        .selectFrom("screens")
+        .select(["id", "applied_version", "district_id"])
+        .where("id", "in", ids.slice(i, i + 500))
+        .execute())
+        before.set(row.id, row);
     const newest = Number(
       (
         await trx
@@ -178,15 +208,44 @@ export async function recordAppliedVersions(
           .executeTakeFirst()
       )?.v ?? 0,
     );
-    for (const [screenId, version] of acks) {
+    for (const [screenId, { version, full }] of acks) {
       // A claim beyond what the server issued is not an acknowledgement of anything.
-      if (version > newest) continue;
-      await trx
-        .updateTable("screens")
-        .set({ applied_version: version })
-        .where("id", "=", screenId)
-        .where("applied_version", "<", version)
-        .execute();
+      if (version <= newest) {
+        await trx
+          .updateTable("screens")
+          .set({ applied_version: version })
+          .where("id", "=", screenId)
+          .where("applied_version", "<", version)
+          .execute();
+        const was = before.get(screenId);
+        if (was && Number(was.applied_version) < version)
+          advanced.push({
+            screenId,
+            districtId: was.district_id,
+            from: Number(was.applied_version),
+            version,
+          });
+      }
+      if (full !== undefined && full.version <= newest)
+        await trx
+          .updateTable("screens")
+          .set({ stale_cleared_version: full.version })
+          .where("id", "=", screenId)
+          .where("district_epoch", "=", full.epoch)
+          .where("stale_districts_json", "is not", null)
+          .where("stale_cleared_version", "is", null)
+          .execute();
     }
+    return advanced;
   });
+}
+
+/** A screen whose acknowledged version moved forward in a batch. */
+export interface AdvancedScreen {
+  screenId: string;
+  districtId: string;
+  /** The version it had acknowledged before. */
+  from: number;
+  /** The version it acknowledged now. */
+  version: number;
 }

@@ -145,14 +145,150 @@ export async function loadRawPhoto(db: Db, entryId: string): Promise<Buffer | un
   return row?.sealed;
 }
 
-/** Deletes an entry's raw data: the sealed photo and the sealed ID number. Audit records stay. */
+/** Stores an entry's data key, wrapped by the master key. */
+export async function saveEntryKey(
+  db: Db,
+  entryId: string,
+  wrapped: Buffer,
+  at: string,
+): Promise<void> {
+  await db
+    .insertInto("entry_keys")
+    .values({ entry_id: entryId, wrapped, created_at: at })
+    .execute();
+}
+
+/** The wrapped data key of an entry; undefined once its listing ended (erased). */
+export async function loadEntryKey(db: Db, entryId: string): Promise<Buffer | undefined> {
+  const row = await db
+    .selectFrom("entry_keys")
+    .select("wrapped")
+    .where("entry_id", "=", entryId)
+    .executeTakeFirst();
+  return row?.wrapped;
+}
+
+/** The sealed full name and ID number of an entry (null when erased or absent). */
+export async function loadSealedIdentity(
+  db: Db,
+  entryId: string,
+): Promise<{ fullName: Buffer | null; idNumber: Buffer | null } | undefined> {
+  const row = await db
+    .selectFrom("entries")
+    .select(["full_name_sealed", "id_number_sealed"])
+    .where("id", "=", entryId)
+    .executeTakeFirst();
+  return row && { fullName: row.full_name_sealed, idNumber: row.id_number_sealed };
+}
+
+/**
+ * Erases an entry's raw data, in the caller's transaction with its state change: the wrapped
+ * data key (crypto-erasure), the sealed photo, full name and ID number, and the ID fingerprint.
+ * The masked name and the audit records stay as the record.
+ */
 export async function deleteRawData(db: Db, entryId: string): Promise<void> {
+  await db.deleteFrom("entry_keys").where("entry_id", "=", entryId).execute();
   await db.deleteFrom("raw_photos").where("entry_id", "=", entryId).execute();
   await db
     .updateTable("entries")
-    .set({ id_number_sealed: null })
+    .set({ full_name_sealed: null, id_number_sealed: null, id_fingerprint: null })
     .where("id", "=", entryId)
     .execute();
+}
+
+/** How many recent revisions an entry remembers the changed fields of. */
+const REVISION_HISTORY = 20;
+
+/** One remembered revision: what it changed, who changed it (null: the system) and when. */
+export interface RevisionChange {
+  revision: number;
+  fields: string[];
+  by: string | null;
+  at: string;
+}
+
+/**
+ * Marks a change of what a screen shows or what decides it: the entry's revision goes up by
+ * one, so an approval of the previous revision is refused, and `fields` (as the console names
+ * them) are remembered with who changed them, for the review queue and four eyes. Call it in
+ * the transaction that makes the change.
+ */
+export async function bumpRevision(
+  db: Db,
+  entryId: string,
+  fields: readonly string[],
+  by: string | null,
+  at: string,
+): Promise<void> {
+  // The increment takes the row lock first (PostgreSQL), so the history is read as it stands.
+  await db
+    .updateTable("entries")
+    .set((eb) => ({ revision: eb("revision", "+", 1) }))
+    .where("id", "=", entryId)
+    .execute();
+  const row = await db
+    .selectFrom("entries")
+    .select(["revision", "revision_changes_json"])
+    .where("id", "=", entryId)
+    .executeTakeFirst();
+  if (!row) return;
+  const history = [
+    ...parseRevisionChanges(row.revision_changes_json),
+    // Field names as the console knows them (subject_type → subjectType).
+    {
+      revision: Number(row.revision),
+      fields: [
+        ...new Set(fields.map((f) => f.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()))),
+      ],
+      by,
+      at,
+    },
+  ].slice(-REVISION_HISTORY);
+  await db
+    .updateTable("entries")
+    .set({ revision_changes_json: JSON.stringify(history) })
+    .where("id", "=", entryId)
+    .execute();
+}
+
+/** The stored history of revisions; anything unreadable counts as none. */
+export function parseRevisionChanges(json: string | null): RevisionChange[] {
+  if (json === null) return [];
+  try {
+    const value: unknown = JSON.parse(json);
+    if (!Array.isArray(value)) return [];
+    return value.flatMap((v: unknown) => {
+      if (typeof v !== "object" || v === null) return [];
+      const { revision, fields, by, at } = v as Record<string, unknown>;
+      return typeof revision === "number" && Array.isArray(fields)
+        ? [
+            {
+              revision,
+              fields: fields.filter((f): f is string => typeof f === "string"),
+              by: typeof by === "string" ? by : null,
+              at: typeof at === "string" ? at : "",
+            },
+          ]
+        : [];
+    });
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The fields changed after `seen`, as far as the history remembers; `["unknown"]` when the
+ * history no longer reaches back that far.
+ */
+export function fieldsChangedSince(
+  row: Pick<EntryRow, "revision" | "revision_changes_json">,
+  seen: number,
+): string[] {
+  const history = parseRevisionChanges(row.revision_changes_json).filter((c) => c.revision > seen);
+  const remembered = history.length;
+  const expected = Number(row.revision) - seen;
+  const fields = [...new Set(history.flatMap((c) => c.fields))];
+  return remembered < expected ? [...fields, "unknown"] : fields;
 }
 
 /** Puts a redaction job on the persistent queue. */
@@ -250,6 +386,7 @@ export async function saveRedactionOutcome(
   entryUpdate: {
     redaction_status: EntryRow["redaction_status"];
     redaction_reason: string | null;
+    redaction_concerns_json: string | null;
     updated_at: string;
   },
 ): Promise<void> {
@@ -262,6 +399,8 @@ export async function saveRedactionOutcome(
       .values([...renditions])
       .execute();
   await db.updateTable("entries").set(entryUpdate).where("id", "=", result.entry_id).execute();
+  // What the moderator sees (the rendition, the verdict, the concerns) changed with it.
+  await bumpRevision(db, result.entry_id, ["redaction"], null, result.completed_at);
 }
 
 /** One rendition of an entry with its bytes. */

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import {
   sql,
   type ColumnDefinitionBuilder,
@@ -13,7 +14,7 @@ type Dialect = DatabaseConfig["kind"];
  * Every schema migration, in order. Never edit one that has shipped: add the next.
  * Each takes the dialect because auto-increment keys differ between SQLite and PostgreSQL.
  */
-function migrations(dialect: Dialect): Record<string, Migration> {
+function migrations(dialect: Dialect, opts: MigrationOptions): Record<string, Migration> {
   return {
     "0001_change_log_and_announcements": {
       async up(db: Kysely<unknown>) {
@@ -473,10 +474,274 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("screens").dropColumn("connection_id").execute();
       },
     },
+    "0009_review_revision": {
+      async up(db: Kysely<unknown>) {
+        // The revision a moderator approves: bumped by every change of what a screen shows or
+        // what decides it, so an approval holds only for the version the approver saw.
+        await db.schema
+          .alterTable("entries")
+          .addColumn("revision", "integer", (c) => c.notNull().defaultTo(1))
+          .execute();
+        for (const column of [
+          // JSON: the fields each recent revision changed, for the review queue.
+          "revision_changes_json",
+          // JSON: what the redaction asks a moderator to look at one by one.
+          "redaction_concerns_json",
+          // JSON: the box the moderator cropped the photo to.
+          "crop_json",
+        ]) {
+          await db.schema.alterTable("entries").addColumn(column, "text").execute();
+        }
+        await db.schema
+          .alterTable("entries")
+          .addColumn("cover_all", "integer", (c) => c.notNull().defaultTo(0))
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        for (const column of [
+          "cover_all",
+          "crop_json",
+          "redaction_concerns_json",
+          "revision_changes_json",
+          "revision",
+        ]) {
+          await db.schema.alterTable("entries").dropColumn(column).execute();
+        }
+      },
+    },
+    "0012_screen_sync": {
+      async up(db: Kysely<unknown>) {
+        // Bumped by every change of a screen's district set (a move, an ancestor re-parented);
+        // a kiosk's acknowledgement of a full manifest counts only for the epoch it was made for.
+        await db.schema
+          .alterTable("screens")
+          .addColumn("district_epoch", "integer", (c) => c.notNull().defaultTo(0))
+          .execute();
+        // JSON array of the districts the screen was in before its district set last changed
+        // (what it may hold), and the version of the first full manifest it applied after that
+        // change (null: none yet, so its next sync is full and it has acknowledged nothing).
+        await db.schema.alterTable("screens").addColumn("stale_districts_json", "text").execute();
+        await db.schema
+          .alterTable("screens")
+          .addColumn("stale_cleared_version", "bigint")
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        for (const column of ["stale_cleared_version", "stale_districts_json", "district_epoch"])
+          await db.schema.alterTable("screens").dropColumn(column).execute();
+      },
+    },
+    "0010_entry_keys": {
+      async up(db: Kysely<unknown>) {
+        const blob = dialect === "postgres" ? "bytea" : "blob";
+        const run = async (trx: Kysely<unknown>) => {
+          // Each entry's raw data is sealed under its own random data key, stored here wrapped
+          // by the master key. Deleting the row (when the listing ends) erases the raw data.
+          await trx.schema
+            .createTable("entry_keys")
+            .addColumn("entry_id", "text", (c) =>
+              c.primaryKey().references("entries.id").onDelete("cascade"),
+            )
+            .addColumn("wrapped", blob, (c) => c.notNull())
+            .addColumn("created_at", "text", (c) => c.notNull())
+            .execute();
+          await trx.schema.alterTable("entries").addColumn("full_name_sealed", blob).execute();
+          await moveToEntryKeys(trx as unknown as Kysely<LegacyEntryTables>, opts.legacy);
+          // Every full name is sealed now (or, for an ended listing, erased with the column).
+          await trx.schema.alterTable("entries").dropColumn("full_name").execute();
+        };
+        // Kysely runs SQLite migrations outside a transaction; a re-seal that fails half-way
+        // must leave the database as it was, so this one brings its own.
+        if (dialect === "sqlite") await db.transaction().execute(run);
+        else await run(db);
+      },
+      down() {
+        // The plain full names cannot come back: they were sealed or erased on purpose.
+        return Promise.reject(
+          new Error("0010_entry_keys cannot be undone: it sealed or erased the full names."),
+        );
+      },
+    },
+    "0013_retention": {
+      async up(db: Kysely<unknown>) {
+        const blob = dialect === "postgres" ? "bytea" : "blob";
+        // The audit chain key of each master key retired by "signage rotate-key", with the last
+        // record chained under it. An HMAC key of a closed stretch of the chain: the rotation
+        // record, chained under the new key, commits to that stretch's last hash, so this key
+        // cannot rewrite it unnoticed (see AuditLog.verify).
+        await db.schema
+          .createTable("audit_chain_keys")
+          .addColumn("last_seq", "bigint", (c) => c.primaryKey())
+          .addColumn("chain_key", blob, (c) => c.notNull())
+          .addColumn("key_id", "text", (c) => c.notNull())
+          .addColumn("retired_at", "text", (c) => c.notNull())
+          .execute();
+        // The retention sweep deletes plays by when they were shown.
+        await db.schema.createIndex("plays_started_idx").on("plays").column("started_at").execute();
+        await db.schema
+          .createIndex("sessions_expires_idx")
+          .on("sessions")
+          .column("expires_at")
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropIndex("sessions_expires_idx").execute();
+        await db.schema.dropIndex("plays_started_idx").execute();
+        await db.schema.dropTable("audit_chain_keys").execute();
+      },
+    },
+    "0014_fleet": {
+      async up(db: Kysely<unknown>) {
+        // How far the screen's clock is from the server's (ms), as its last status report said.
+        await db.schema.alterTable("screens").addColumn("clock_skew_ms", "integer").execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.alterTable("screens").dropColumn("clock_skew_ms").execute();
+      },
+    },
+    "0015_due_process": {
+      async up(db: Kysely<unknown>) {
+        // The entry's public notice page is /n/<public_id>: 128 random bits, base64url, never
+        // the database id, so pages cannot be enumerated.
+        await db.schema.alterTable("entries").addColumn("public_id", "text").execute();
+        // The legal basis a slide shows: the document's number and the body that issued it.
+        for (const column of ["legal_basis_number", "legal_basis_issuer"])
+          await db.schema
+            .alterTable("entries")
+            .addColumn(column, "text", (c) => c.notNull().defaultTo(""))
+            .execute();
+        const rows = await (db as Kysely<{ entries: { id: string; public_id: string | null } }>)
+          .selectFrom("entries")
+          .select("id")
+          .execute();
+        for (const row of rows)
+          await (db as Kysely<{ entries: { id: string; public_id: string | null } }>)
+            .updateTable("entries")
+            .set({ public_id: randomBytes(16).toString("base64url") })
+            .where("id", "=", row.id)
+            .execute();
+        await db.schema
+          .createIndex("entries_public_id_idx")
+          .on("entries")
+          .column("public_id")
+          .unique()
+          .execute();
+        // Who to contact to contest a listing (a phone, a counter); empty inherits the parent's.
+        await db.schema.alterTable("districts").addColumn("contest_contact", "text").execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.alterTable("districts").dropColumn("contest_contact").execute();
+        await db.schema.dropIndex("entries_public_id_idx").execute();
+        for (const column of ["legal_basis_issuer", "legal_basis_number", "public_id"])
+          await db.schema.alterTable("entries").dropColumn(column).execute();
+      },
+    },
   };
 }
 
 /** Supplies the migrations from code, so they work the same from source and from a bundle. */
-export function migrationProvider(dialect: Dialect): MigrationProvider {
-  return { getMigrations: () => Promise.resolve(migrations(dialect)) };
+export function migrationProvider(
+  dialect: Dialect,
+  opts: MigrationOptions = {},
+): MigrationProvider {
+  return { getMigrations: () => Promise.resolve(migrations(dialect, opts)) };
+}
+
+/** What a migration may need besides the database. */
+export interface MigrationOptions {
+  /** Re-seals entries written before per-entry data keys (0010); needed only when there are any. */
+  legacy?: LegacyResealer | undefined;
+}
+
+/** The raw data of an entry written before 0010: plain full name, values sealed by the master key. */
+export interface LegacyEntryData {
+  fullName: string;
+  idNumberSealed: Buffer | null;
+  photoSealed: Buffer | null;
+}
+
+/** The same data re-sealed under a fresh data key, with that key wrapped by the master key. */
+export interface ResealedEntryData {
+  wrappedKey: Buffer;
+  fullNameSealed: Buffer;
+  idNumberSealed: Buffer | null;
+  photoSealed: Buffer | null;
+}
+
+/** Moves one legacy entry onto its own data key; implemented by RawVault. */
+export interface LegacyResealer {
+  resealLegacyEntry(entryId: string, legacy: LegacyEntryData): ResealedEntryData;
+}
+
+/** The tables 0010 reads and writes, as they stand at that migration. */
+interface LegacyEntryTables {
+  entries: {
+    id: string;
+    state: string;
+    full_name: string;
+    full_name_sealed: Buffer | null;
+    id_number_sealed: Buffer | null;
+    id_fingerprint: string | null;
+  };
+  raw_photos: { entry_id: string; sealed: Buffer };
+  entry_keys: { entry_id: string; wrapped: Buffer; created_at: string };
+}
+
+/**
+ * 0010's data step: a live entry gets a data key and its photo, ID number and full name are
+ * sealed under it; an ended one (revoked, expired) keeps nothing raw, not even the fingerprint.
+ */
+async function moveToEntryKeys(
+  db: Kysely<LegacyEntryTables>,
+  legacy: LegacyResealer | undefined,
+): Promise<void> {
+  const live = await db
+    .selectFrom("entries")
+    .select(["id", "full_name", "id_number_sealed"])
+    .where("state", "not in", ["revoked", "expired"])
+    .execute();
+  if (live.length > 0 && !legacy)
+    throw new Error(
+      `0010_entry_keys must seal ${String(live.length)} existing entries and needs the master key for it; run "signage migrate" or "signage serve" with the data directory or SIGNAGE_MASTER_KEY.`,
+    );
+  await db
+    .updateTable("entries")
+    .set({ id_number_sealed: null, id_fingerprint: null })
+    .where("state", "in", ["revoked", "expired"])
+    .execute();
+  await db
+    .deleteFrom("raw_photos")
+    .where("entry_id", "in", (eb) =>
+      eb.selectFrom("entries").select("id").where("state", "in", ["revoked", "expired"]),
+    )
+    .execute();
+  if (live.length === 0 || !legacy) return;
+  const at = new Date().toISOString();
+  for (const row of live) {
+    const photo = await db
+      .selectFrom("raw_photos")
+      .select("sealed")
+      .where("entry_id", "=", row.id)
+      .executeTakeFirst();
+    const sealed = legacy.resealLegacyEntry(row.id, {
+      fullName: row.full_name,
+      idNumberSealed: row.id_number_sealed,
+      photoSealed: photo?.sealed ?? null,
+    });
+    await db
+      .insertInto("entry_keys")
+      .values({ entry_id: row.id, wrapped: sealed.wrappedKey, created_at: at })
+      .execute();
+    await db
+      .updateTable("entries")
+      .set({ full_name_sealed: sealed.fullNameSealed, id_number_sealed: sealed.idNumberSealed })
+      .where("id", "=", row.id)
+      .execute();
+    if (sealed.photoSealed !== null)
+      await db
+        .updateTable("raw_photos")
+        .set({ sealed: sealed.photoSealed })
+        .where("entry_id", "=", row.id)
+        .execute();
+  }
 }

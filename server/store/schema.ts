@@ -37,9 +37,13 @@ export interface EntryTable {
   kind: "discredited" | "redlist";
   subject_type: "person" | "organisation";
   state: "draft" | "pending_review" | "approved" | "rejected" | "revoked" | "expired";
-  full_name: string;
+  /** The full name sealed under the entry's data key; null once the listing ended (erased). */
+  full_name_sealed: Buffer | null;
+  /** The record: what screens show, kept after the listing ends. */
   masked_name: string;
+  /** The ID number sealed under the entry's data key; null without one or once erased. */
   id_number_sealed: Buffer | null;
+  /** Keyed HMAC of the ID number, to warn of the same ID in another live case; erased at the end. */
   id_fingerprint: string | null;
   sex: "male" | "female" | "unknown";
   legal_representative: string | null;
@@ -74,6 +78,22 @@ export interface EntryTable {
   manual_regions_json: string | null;
   /** The change-log version that last published it. */
   published_version: number | null;
+  /** Bumped by every change of what a screen shows or what decides it; approvals name it. */
+  revision: Generated<number>;
+  /** JSON array of { revision, fields }: what the recent revisions changed (newest last). */
+  revision_changes_json: string | null;
+  /** JSON array of { code, message }: what the last redaction asks a moderator to look at. */
+  redaction_concerns_json: string | null;
+  /** JSON RelativeBox the moderator cropped the upright photo to; regions are relative to it. */
+  crop_json: string | null;
+  /** 1 when a moderator had the whole photo covered. */
+  cover_all: Generated<number>;
+  /** The opaque id of its public notice page (/n/<public_id>); never the database id. */
+  public_id: string;
+  /** The legal basis: the number of the document that lists it ("(2024)京0101执1234号"). */
+  legal_basis_number: Generated<string>;
+  /** The legal basis: the body that issued that document. */
+  legal_basis_issuer: Generated<string>;
 }
 
 /** Which districts an entry is shown in. */
@@ -82,7 +102,14 @@ export interface EntryDistrictTable {
   district_id: string;
 }
 
-/** Raw photos, sealed by the vault. */
+/** Each entry's data key, wrapped by the master key; deleting the row erases the entry's raw data. */
+export interface EntryKeyTable {
+  entry_id: string;
+  wrapped: Buffer;
+  created_at: string;
+}
+
+/** Raw photos, sealed under the entry's data key. */
 export interface RawPhotoTable {
   entry_id: string;
   sealed: Buffer;
@@ -146,6 +173,8 @@ export interface DistrictTable {
   language: "zh-CN" | "en";
   contest_text: string;
   contest_url: string | null;
+  /** Who to contact to contest (phone, counter, address); null or empty inherits the parent's. */
+  contest_contact: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }
@@ -174,8 +203,19 @@ export interface ScreenTable {
   current_slide: string | null;
   uptime_seconds: number | null;
   memory_mb: number | null;
+  /** Server time minus the screen's clock (ms) in its last status report; null if unknown. */
+  clock_skew_ms: Generated<number | null>;
   /** The socket id of the screen's connection now, on whichever process; null when none. */
   connection_id: Generated<string | null>;
+  /** Bumped by every change of the screen's district set (move, an ancestor re-parented). */
+  district_epoch: Generated<number>;
+  /** JSON array of the districts it was in before that change (whose content it may hold). */
+  stale_districts_json: Generated<string | null>;
+  /**
+   * The version of the first full manifest it applied after that change; null while none has
+   * been (then its next sync is full and its applied version counts for nothing).
+   */
+  stale_cleared_version: Generated<number | null>;
 }
 
 /** Pairing codes shown by unpaired kiosks: single use, ten minutes. */
@@ -254,6 +294,14 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** The audit chain key of each retired master key and the last record chained under it. */
+export interface AuditChainKeyTable {
+  last_seq: number;
+  chain_key: Buffer;
+  key_id: string;
+  retired_at: string;
+}
+
 /** The whole database, as Kysely sees it. */
 export interface Database {
   change_log: ChangeLogTable;
@@ -261,6 +309,7 @@ export interface Database {
   entries: EntryTable;
   entry_districts: EntryDistrictTable;
   raw_photos: RawPhotoTable;
+  entry_keys: EntryKeyTable;
   renditions: RenditionTable;
   redaction_results: RedactionResultTable;
   redaction_jobs: RedactionJobTable;
@@ -275,6 +324,7 @@ export interface Database {
   user_roles: UserRoleTable;
   sessions: SessionTable;
   audit_log: AuditLogTable;
+  audit_chain_keys: AuditChainKeyTable;
   plays: PlayTable;
 }
 

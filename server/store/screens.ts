@@ -31,3 +31,57 @@ export async function updateScreen(
 ): Promise<void> {
   await db.updateTable("screens").set(set).where("id", "=", id).execute();
 }
+
+/** The districts a screen was in before its district set last changed (none: never changed). */
+export function staleDistrictsOf(row: Pick<ScreenRow, "stale_districts_json">): string[] {
+  if (row.stale_districts_json === null) return [];
+  const parsed: unknown = JSON.parse(row.stale_districts_json);
+  return Array.isArray(parsed) ? parsed.filter((d): d is string => typeof d === "string") : [];
+}
+
+/**
+ * Whether a screen's district set changed since its last full manifest: its next sync must be
+ * full, and the version it applied says nothing about where it is now.
+ */
+export function needsFullSync(
+  row: Pick<ScreenRow, "stale_districts_json" | "stale_cleared_version">,
+): boolean {
+  return row.stale_districts_json !== null && row.stale_cleared_version === null;
+}
+
+/**
+ * Records that a screen's district set changed (moved to `districtId`, or an ancestor was
+ * re-parented): what it held for `heldChain` may still be on it, so its next sync is a full
+ * manifest and acknowledgements made for the old set no longer count.
+ */
+export async function districtSetChanged(
+  db: Db,
+  row: Pick<ScreenRow, "id" | "stale_districts_json" | "stale_cleared_version">,
+  heldChain: readonly string[],
+  districtId?: string,
+): Promise<void> {
+  // Moved again before it synced: it may still hold what it had in every earlier place.
+  const before = needsFullSync(row) ? staleDistrictsOf(row) : [];
+  const stale = [...new Set([...before, ...heldChain])].sort();
+  await db
+    .updateTable("screens")
+    .set((eb) => ({
+      ...(districtId !== undefined ? { district_id: districtId } : {}),
+      district_epoch: eb("district_epoch", "+", 1),
+      stale_districts_json: JSON.stringify(stale),
+      stale_cleared_version: null,
+    }))
+    .where("id", "=", row.id)
+    .execute();
+}
+
+/** The active screens of these districts. */
+export async function activeScreensIn(db: Db, districtIds: readonly string[]) {
+  if (districtIds.length === 0) return [];
+  return db
+    .selectFrom("screens")
+    .select(["id", "district_id", "stale_districts_json", "stale_cleared_version"])
+    .where("state", "=", "active")
+    .where("district_id", "in", [...districtIds])
+    .execute();
+}

@@ -19,12 +19,25 @@
  * 4. Names with a middle dot (少数民族 transliterations such as 阿依古丽·买买提, where the first
  *    part is the person's own name and there is no surname): the first character of the first
  *    part + 某 → 阿某. No compound-surname lookup there.
- * 5. Latin-script (and any other non-Han) names — one rule for both orders: with a comma the part
- *    before it is the family name ("Smith, John" → "Smith J."); without one the FIRST word is the
- *    family name, as court exports write pinyin surname first ("Zhang San" → "Zhang S.",
- *    "Ouyang Nana" → "Ouyang N."). The output is the family name + the upper-cased first letter of
- *    the first given-name word + "." — never more, so the given name's length does not leak. A
- *    single word keeps only its first letter ("Madonna" → "M."), since it may be a given name.
+ * 5. Latin-script (and any other non-Han) names show exactly one family-name word and one initial,
+ *    never more, so neither a given name nor its length leaks. Words are split on spaces; a
+ *    hyphenated or apostrophised name (Ouyang-Smith, O'Brien) is one word.
+ *    - Without a comma the FIRST word is the family name, as court exports write pinyin surname
+ *      first ("Zhang San" → "Zhang S.", "Ouyang Nana" → "Ouyang N."), and the initial is that of
+ *      the second word.
+ *    - With a comma (the first one, ASCII or full-width) and ONE word before it, the
+ *      "Family, Given Middle" convention: that word is the family name and the initial is that
+ *      of the first word after the comma ("Smith, John Michael" → "Smith J.").
+ *    - With a comma and SEVERAL words before it, the part before the comma is read as a name
+ *      without a comma ("Smith John Michael, X" → "Smith J."): its words beyond the first are
+ *      given names, and everything after the comma is dropped. A family name of several words
+ *      ("van der Berg, Jan") therefore shows only its first word and the next one's initial
+ *      ("van D."): less than the rule allows, never more. Particles are deliberately not
+ *      recognised: Du, Di, Le and Da are family names themselves, and "le van thanh" would
+ *      leak whole. Write such a name hyphenated ("van-der-Berg, Jan" → "van-der-Berg J.").
+ *    - A single word keeps only its first letter ("Madonna" → "M."), since it may be a given
+ *      name. Case is kept as written except the initial, which is upper-cased
+ *      ("smith, john" → "smith J.").
  * 6. The output is plain text. A person's masked name keeps only letters, combining marks,
  *    digits, spaces, apostrophes, hyphens and dots, so no markup can survive masking. It is not
  *    HTML-escaped: escaping is the renderer's job (text nodes only), and doing it here would
@@ -136,24 +149,24 @@ function maskHanName(name: string): string {
 
 function maskLatinName(name: string): string {
   const commaAt = name.search(/[,，]/);
-  let family: string;
-  let given: string;
-  if (commaAt >= 0) {
-    family = name.slice(0, commaAt);
-    given = name.slice(commaAt + 1);
-  } else {
-    const words = name.split(" ");
-    family = words[0] ?? "";
-    given = words.slice(1).join(" ");
-  }
-  family = keepNameCharacters(family).replace(/\s+/g, " ").trim();
-  const givenInitial = firstLetter(given);
-  if (givenInitial === undefined || family === "") {
+  const before = nameWords(commaAt >= 0 ? name.slice(0, commaAt) : name);
+  // One word before a comma is a family name; the given names follow the comma (rule 5).
+  const given = before.length <= 1 && commaAt >= 0 ? nameWords(name.slice(commaAt + 1)) : [];
+  const family = before[0];
+  const givenInitial = firstLetter(before.length >= 2 ? (before[1] ?? "") : (given[0] ?? ""));
+  if (family === undefined || givenInitial === undefined) {
     // One word (or nothing usable in one half): it may be a given name, so only its initial shows.
-    const initial = firstLetter(family === "" ? given : family);
+    const initial = firstLetter(family ?? given[0] ?? "");
     return initial === undefined ? "" : `${initial}.`;
   }
   return `${family} ${givenInitial}.`;
+}
+
+/** The words of a name part that hold a letter, stripped of anything that is not a name character. */
+function nameWords(part: string): string[] {
+  return keepNameCharacters(part)
+    .split(" ")
+    .filter((w) => /\p{L}/u.test(w));
 }
 
 function keepNameCharacters(s: string): string {

@@ -12,4 +12,6 @@ export const rooms = {
   consoles: (): string => "consoles",
   /** The console sockets of one signed-in user (their imports' progress). */
   user: (userId: string): string => `user:${userId}`,
+  /** The console sockets opened with one session (by its stored hash), ended with it. */
+  session: (sessionHash: string): string => `session:${sessionHash}`,
 } as const;

@@ -41,6 +41,12 @@ export type LoginInput = z.infer<typeof LoginSchema>;
 
 /** The first-run setup form: the first admin. */
 export const SetupSchema = z.strictObject({
+  /** The one-time set-up token the server printed in its log (and `signage setup-token` prints). */
+  setupToken: z
+    .string()
+    .trim()
+    .min(1, "Enter the set-up token printed in the server's log (or by signage setup-token).")
+    .max(200),
   email: EmailSchema,
   displayName: z.string().trim().min(1).max(80),
   password: NewPasswordSchema,

@@ -12,7 +12,13 @@ export const ErrorCodeSchema = z.enum([
   "invalid_credentials",
   "password_change_required",
   "rate_limited",
+  /** The Host header is not the server's public address (SIGNAGE_PUBLIC_URL). */
+  "misdirected_request",
+  /** First-run set-up without the set-up token the server printed, or with a wrong one. */
+  "setup_token_invalid",
   "conflict",
+  /** What the request names (an entry's revision) is not what the server holds now. */
+  "stale_revision",
   "gone",
   "overloaded",
   "internal",

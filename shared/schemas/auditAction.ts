@@ -15,6 +15,8 @@ export const auditActions = [
   "entry.imported",
   "entry.redacted",
   "entry.regions_changed",
+  "entry.crop_changed",
+  "entry.cover_all_changed",
   "entry.raw_viewed",
   "entry.approved",
   "entry.rejected",
@@ -34,6 +36,8 @@ export const auditActions = [
   "emergency.cleared",
   "announcement.published",
   "takedown.acknowledged",
+  "key.rotated",
+  "retention.swept",
 ] as const;
 
 /** One thing the audit log records, e.g. "entry.approved". */

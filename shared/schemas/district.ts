@@ -17,13 +17,23 @@ export const DistrictInputSchema = z.strictObject({
   nameEn: z.string().trim().min(1, "An English name is required.").max(80),
   timeZone: TimeZoneSchema.default(DEFAULT_TIME_ZONE),
   language: LanguageSchema.default("zh-CN"),
-  /** The "how to contest an error" line on discredited-list slides. */
+  /** The "how to contest an error" line on discredited-list slides; empty inherits the parent's. */
   contestText: z.string().trim().max(300).default(""),
   contestUrl: z
     .url({ protocol: /^https?$/, error: "Use an http(s) URL." })
     .max(500)
     .nullable()
     .default(null),
+  /** Who to contact to contest (phone, counter, address); with text and URL empty, the parent's line applies. */
+  contestContact: z
+    .string()
+    .trim()
+    .max(200)
+    .refine(
+      (v) => ![...v].some((ch) => (ch.codePointAt(0) ?? 0) < 0x20 || ch === "\u007f"),
+      "Contains control characters.",
+    )
+    .default(""),
 });
 /** A validated district input. */
 export type DistrictInput = z.infer<typeof DistrictInputSchema>;

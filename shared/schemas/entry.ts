@@ -88,6 +88,10 @@ const entryFields = z.strictObject({
     .default("CNY"),
   performance: text(100).default(""),
   listingGround: text(200).default(""),
+  /** The legal basis: the number of the document the listing rests on. */
+  legalBasisNumber: text(100).default(""),
+  /** The legal basis: the body that issued that document. */
+  legalBasisIssuer: text(100).default(""),
   listingDate: CalendarDateSchema,
   expiryDate: CalendarDateSchema,
   districtIds: z
@@ -127,6 +131,8 @@ export const EntryEditSchema = z
     currency: z.string().regex(/^[A-Z]{3}$/, "Use a three-letter currency code."),
     performance: text(100),
     listingGround: text(200),
+    legalBasisNumber: text(100),
+    legalBasisIssuer: text(100),
     listingDate: CalendarDateSchema,
     expiryDate: CalendarDateSchema,
     districtIds: z

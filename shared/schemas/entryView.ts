@@ -26,15 +26,14 @@ export const RenditionRefSchema = z.strictObject({
 export type RenditionRef = z.infer<typeof RenditionRefSchema>;
 
 /**
- * An entry as operators and moderators see it in the console. The full ID number is never
- * part of it: only whether one is on file.
+ * An entry as operators and moderators see it in the console. The full name and the full ID
+ * number are never part of it (DESIGN 1 and 8): the masked name, and whether an ID is on file.
  */
 export const EntryViewSchema = z.strictObject({
   id: z.uuid(),
   kind: EntryKindSchema,
   subjectType: SubjectTypeSchema,
   state: EntryStateSchema,
-  fullName: z.string(),
   maskedName: z.string(),
   hasIdNumber: z.boolean(),
   sex: SexSchema,
@@ -46,6 +45,10 @@ export const EntryViewSchema = z.strictObject({
   currency: z.string(),
   performance: z.string(),
   listingGround: z.string(),
+  legalBasisNumber: z.string(),
+  legalBasisIssuer: z.string(),
+  /** The opaque id of the entry's public notice page: /n/<publicId>. */
+  publicId: z.string(),
   listingDate: z.string(),
   expiryDate: z.string(),
   districtIds: z.array(z.string()),
@@ -56,6 +59,12 @@ export const EntryViewSchema = z.strictObject({
   renditions: z.array(RenditionRefSchema),
   /** Face regions a moderator drew, relative to the photo (detected faces are covered too). */
   manualRegions: z.array(RegionSchema),
+  /** The box the photo is cropped to (regions are then relative to it), or null. */
+  crop: RegionSchema.nullable(),
+  /** Whether a moderator had the whole photo covered. */
+  coverAll: z.boolean(),
+  /** Bumped by every change of what a screen shows or what decides it; approvals name it. */
+  revision: z.number().int().positive(),
   createdAt: z.string(),
   updatedAt: z.string(),
   /** User ids; null for entries from the command line. */

@@ -45,13 +45,58 @@ export const RegionsSchema = z.strictObject({
   regions: z.array(RegionSchema).max(20, "At most 20 regions per photo."),
 });
 
-/** Approving a page of clean entries at once. */
+/** An entry's revision as the moderator saw it: an approval holds only for that version. */
+export const RevisionSchema = z
+  .number({ error: "Say which revision of the entry you reviewed." })
+  .int()
+  .positive();
+
+/** Approving one entry: the revision the moderator reviewed. */
+export const ApproveSchema = z.strictObject({ revision: RevisionSchema });
+
+/** Approving a page of clean entries at once, each at the revision the moderator saw. */
 export const BulkApproveSchema = z.strictObject({
-  ids: z
-    .array(z.uuid())
+  entries: z
+    .array(z.strictObject({ id: z.uuid(), revision: RevisionSchema }))
     .min(1, "Name at least one entry.")
     .max(100, "At most 100 entries at once."),
 });
+
+/** Cropping the photo to the listed person: the box, in fractions of the upright photo. */
+export const CropSchema = z.strictObject({ box: RegionSchema.nullable() });
+
+/** Covering the whole photo (a moderator's last resort), or undoing it. */
+export const CoverAllSchema = z.strictObject({ on: z.boolean() });
+
+/** Why a redaction that covered every face still needs a moderator's eyes, one entry at a time. */
+export const RedactionConcernCodeSchema = z.enum([
+  "several_faces",
+  "face_too_small",
+  "no_confident_face",
+  "detectors_disagree",
+  "covered_whole_frame",
+]);
+/** A redaction concern's code. */
+export type RedactionConcernCode = z.infer<typeof RedactionConcernCodeSchema>;
+
+/** One redaction concern, with its sentence for the moderator. */
+export const RedactionConcernSchema = z.object({
+  code: RedactionConcernCodeSchema,
+  message: z.string(),
+});
+/** One redaction concern. */
+export type RedactionConcern = z.infer<typeof RedactionConcernSchema>;
+
+/** What one revision of an entry changed (field names as the console knows them). */
+export const RevisionChangeSchema = z.object({
+  revision: z.number().int().positive(),
+  fields: z.array(z.string()),
+  /** The user who made the change; null for the system (a redaction result). */
+  by: z.string().nullable(),
+  at: z.string(),
+});
+/** What one revision changed. */
+export type RevisionChange = z.infer<typeof RevisionChangeSchema>;
 
 /** Why an entry in the review queue needs attention. */
 export const AttentionSchema = z.enum([
@@ -62,6 +107,7 @@ export const AttentionSchema = z.enum([
   "redaction_pending",
   "edited_after_approval",
   "resubmitted_after_rejection",
+  ...RedactionConcernCodeSchema.options,
 ]);
 /** Why an entry needs attention. */
 export type Attention = z.infer<typeof AttentionSchema>;

@@ -43,6 +43,11 @@ export const PlayReceiptSchema = z.object({
   stored: z.number().int().nonnegative(),
   /** Plays the server already had (an upload retried after a lost receipt). */
   duplicates: z.number().int().nonnegative(),
+  /**
+   * Plays of content this screen was never sent (another district's entry, an unknown id):
+   * dropped, never reported. Absent from older servers.
+   */
+  refused: z.number().int().nonnegative().default(0),
 });
 /** The server's receipt for an upload. */
 export type PlayReceipt = z.infer<typeof PlayReceiptSchema>;

@@ -86,6 +86,8 @@ export const ScreenStatusSchema = z.strictObject({
   currentSlide: z.string().max(200).nullable(),
   uptimeSeconds: z.number().nonnegative().max(1e9),
   memoryMb: z.number().nonnegative().max(1e6).nullable(),
+  /** The kiosk's estimate of server time minus its own clock (ms); null before it knows. */
+  clockSkewMs: z.number().int().min(-1e12).max(1e12).nullable().optional(),
 });
 /** A health report. */
 export type ScreenStatus = z.infer<typeof ScreenStatusSchema>;
@@ -128,6 +130,8 @@ export const ScreenSchema = z.strictObject({
   currentSlide: z.string().nullable(),
   uptimeSeconds: z.number().nullable(),
   memoryMb: z.number().nullable(),
+  /** Server time minus the screen's clock (ms), as last reported; null if unknown. */
+  clockSkewMs: z.number().nullable(),
   pairedAt: z.string(),
 });
 /** A screen. */

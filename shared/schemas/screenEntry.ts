@@ -14,7 +14,8 @@ export type ScreenPhoto = z.infer<typeof ScreenPhotoSchema>;
 
 /**
  * A list entry exactly as a street screen may show it: masked name, case, court, obligation,
- * amount and listing date, the redacted photo. Never the full name, the ID number, the sex or
+ * amount, listing ground, legal basis, listing and end dates, performance, source date, the
+ * public page's opaque id, the redacted photo. Never the full name, the ID number, the sex or
  * anything of the raw photo.
  */
 export const ScreenEntrySchema = z.object({
@@ -29,6 +30,24 @@ export const ScreenEntrySchema = z.object({
   currency: z.string().max(8),
   listingGround: z.string().max(500),
   listingDate: z.string().max(10),
+  /*
+   * The due-process fields (issue 17). Defaults, so a kiosk's offline copy made before they
+   * existed still reads.
+   */
+  /** The legal basis: the document's number and the body that issued it. */
+  legalBasisNumber: z.string().max(200).default(""),
+  legalBasisIssuer: z.string().max(200).default(""),
+  /** The calendar date the listing ends (YYYY-MM-DD); "" from an older server. */
+  expiryDate: z.string().max(10).default(""),
+  /** Whether and how far the obligation has been performed, as the court export says. */
+  performance: z.string().max(200).default(""),
+  /** The date the record was last taken from its source (YYYY-MM-DD): "as of" on the slide. */
+  sourceDate: z.string().max(10).default(""),
+  /** The opaque id of the entry's public notice page, /n/<publicId>: the QR code's target. */
+  publicId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,64}$/)
+    .optional(),
   /** The screen drops the entry at this instant by its own clock, online or not. */
   expiresAt: z.iso.datetime({ offset: true }),
   /** The change-log version that published it (playlist order). */

@@ -16,13 +16,15 @@ export const KioskHelloSchema = z.strictObject({
 /** A kiosk's hello or sync request. */
 export type KioskHello = z.infer<typeof KioskHelloSchema>;
 
-/** The district settings a screen needs to play: zone, language, the contest line. */
+/** The district settings a screen needs to play: zone, language, the contest line (inherited). */
 export const ScreenDistrictSchema = z.object({
   id: z.string(),
   timeZone: z.string(),
   language: LanguageSchema,
   contestText: z.string(),
   contestUrl: z.string().nullable(),
+  /** Who to contact to contest; "" from an older server. Inherited like the text and URL. */
+  contestContact: z.string().default(""),
 });
 /** A screen's district settings. */
 export type ScreenDistrict = z.infer<typeof ScreenDistrictSchema>;
@@ -53,7 +55,11 @@ export const SyncDeltaSchema = z.object({
 export type SyncDelta = z.infer<typeof SyncDeltaSchema>;
 
 /** A kiosk reports the version it has fully applied: its acknowledgement of every takedown up to it. */
-export const KioskAppliedSchema = z.strictObject({ version: VersionSchema });
+export const KioskAppliedSchema = z.strictObject({
+  version: VersionSchema,
+  /** Set when what was applied is a full manifest: the kiosk holds nothing else now. */
+  full: z.literal(true).optional(),
+});
 /** A kiosk's acknowledgement. */
 export type KioskApplied = z.infer<typeof KioskAppliedSchema>;
 

@@ -1,5 +1,5 @@
 /** What the delivery benchmarks share: the real server as a process, its API, the kiosk processes. */
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -158,15 +158,32 @@ export async function connectFleet(opts: {
   return { kids, connected };
 }
 
+/** The first-run set-up token of the server on `dataDir`, as `signage setup-token` prints it. */
+export function setupTokenOf(dataDir: string): string {
+  const out = execFileSync(process.execPath, [join(root, "bin/signage.js"), "setup-token"], {
+    env: { PATH: process.env["PATH"] ?? "", SIGNAGE_DATA_DIR: dataDir },
+    encoding: "utf8",
+  });
+  return out.trim().split("\n").at(-1) ?? "";
+}
+
 /**
- * First-run set-up of a benchmark server: an admin, district "bench", a moderator (a second
- * user, for four eyes); returns both session cookies.
+ * First-run set-up of a benchmark server on `dataDir`: an admin, district "bench", a moderator
+ * (a second user, for four eyes); returns both session cookies.
  */
-export async function setUpBench(url: string): Promise<{ admin: string; moderator: string }> {
+export async function setUpBench(
+  url: string,
+  dataDir: string,
+): Promise<{ admin: string; moderator: string }> {
   const admin = must(
     await call(url, "/api/setup", {
       method: "POST",
-      body: { email: "admin@bench.test", displayName: "Bench", password: "bench password 1234" },
+      body: {
+        email: "admin@bench.test",
+        displayName: "Bench",
+        password: "bench password 1234",
+        setupToken: setupTokenOf(dataDir),
+      },
     }),
     201,
     "set-up",

@@ -53,7 +53,7 @@ const children: ChildProcess[] = [];
 async function main(): Promise<void> {
   const { child: server, url } = await startServer(dataDir, 0, children);
   log(`server at ${url}`);
-  const { admin, moderator } = await setUpBench(url);
+  const { admin, moderator } = await setUpBench(url, dataDir);
   const { kids, connected } = await connectFleet({
     script: "fanoutKiosks.ts",
     dataDir,
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     await call(url, `/api/entries/${entryId}/approve`, {
       method: "POST",
       cookie: moderator,
-      body: {},
+      body: { revision: 1 }, // no photo: nothing changes it after creation
     }),
     200,
     "approve",

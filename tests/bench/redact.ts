@@ -26,7 +26,7 @@
  *                                         portrait (its square prepared, network, decoding)
  *   pass_ms                               median ms each pass adds to the first detection
  *                                         (main: all three detectors; zoom_out, rotations,
- *                                         tiles: the two cheap ones), see detectionPasses.ts
+ *                                         tiles: BlazeFace), see detectionPasses.ts
  *   engine                                where the detectors ran (onnxruntime or wasm)
  *   images, cores                         photos processed in total, cores used
  * Bounded: a fixed number of photos. `--import N` sets the import's size (default 1000, 0

@@ -88,7 +88,7 @@ export async function measureImport(
   const url = `http://127.0.0.1:${server.port}`;
   const db = new Database(join(dataDir, "signage.db"), { readonly: true, fileMustExist: true });
   try {
-    const { admin } = await setUpBench(url);
+    const { admin } = await setUpBench(url, dataDir);
     const headers = { Origin: url, Cookie: admin };
 
     const form = new FormData();

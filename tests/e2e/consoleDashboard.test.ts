@@ -8,6 +8,7 @@ import {
   useConsoleBrowser,
 } from "../support/console";
 import { buildEntryInput } from "../support/entryFactory";
+import { approveAsSeen } from "../support/entryPublishing";
 import { createUser } from "../support/principals";
 import {
   adminSessionValue,
@@ -55,9 +56,7 @@ describe("overview page", () => {
       buildEntryInput({ districtIds: ["zhongshan"], caseNumber: "（2026）辽0202执888号" }),
     );
     const shown = ((await res.json()) as { entry: { id: string; maskedName: string } }).entry;
-    expect((await moderator.post(`${t.baseUrl}/api/entries/${shown.id}/approve`, {})).status).toBe(
-      200,
-    );
+    expect((await approveAsSeen(t.baseUrl, moderator, shown.id)).status).toBe(200);
     for (let i = 0; i < 3; i++)
       await operator.post(`${t.baseUrl}/api/entries`, buildEntryInput({ districtIds: ["xigang"] }));
     const revoked = await operator.post(`${t.baseUrl}/api/entries/${shown.id}/revoke`, {

@@ -19,6 +19,7 @@ import {
   useConsoleBrowser,
 } from "../support/console";
 import { buildEntryInput } from "../support/entryFactory";
+import { approveAsSeen } from "../support/entryPublishing";
 import { createUser, type TestUser } from "../support/principals";
 import {
   createDistrict,
@@ -93,8 +94,8 @@ describe("entries page", () => {
     await page.getByLabel("District", { exact: true }).selectOption("xigang");
     await page.getByRole("button", { name: "Search", exact: true }).click();
     await page.getByRole("heading", { name: "Entries, page 1 (2 shown)" }).waitFor();
-    expect((await shownNames(page)).sort()).toEqual(["司马光明", "欧阳娜娜"]);
-    await page.getByText("On screens: 欧阳某").waitFor();
+    // The console shows the masked name only: the full name never leaves the server.
+    expect((await shownNames(page)).sort()).toEqual(["司马某", "欧阳某"]);
 
     // Text search. The answer to a first search comes late, after the second one's: the table
     // keeps the second search's results.
@@ -184,7 +185,7 @@ describe("entries page", () => {
     await page.getByLabel("State", { exact: true }).selectOption("revoked");
     await page.getByRole("button", { name: "Search", exact: true }).click();
     await page.getByRole("heading", { name: "Entries, page 1 (1 shown)" }).waitFor();
-    expect(await shownNames(page)).toEqual([target.fullName]);
+    expect(await shownNames(page)).toEqual([target.maskedName]);
   });
 
   it("creates a person entry with a photo, which goes to review redacted", async () => {
@@ -231,8 +232,10 @@ describe("entries page", () => {
       "Created the entry for 诸葛某 (（2026）辽0202执1号); it now waits for review by another moderator.",
     );
     const [created] = await entriesOnServer(operator, t.baseUrl);
+    // The full name is sealed at intake: no answer carries it, not even to its author.
+    expect(created).not.toHaveProperty("fullName");
+    expect(JSON.stringify(created)).not.toContain("诸葛亮明");
     expect(created).toMatchObject({
-      fullName: "诸葛亮明",
       maskedName: "诸葛某",
       hasIdNumber: true,
       sex: "male",
@@ -243,7 +246,7 @@ describe("entries page", () => {
     });
     // The form is empty again, ready for the next entry.
     expect(await form.getByLabel("Full name").inputValue()).toBe("");
-    await page.getByRole("row").filter({ hasText: "诸葛亮明" }).waitFor();
+    await page.getByRole("row").filter({ hasText: "诸葛某" }).waitFor();
   });
 
   it("imports a CSV export with a photo zip, shows the per-row report and offers it as CSV", async () => {
@@ -364,7 +367,7 @@ describe("entries page", () => {
       buildEntryInput({ districtIds: ["zhongshan"], caseNumber: "（2026）辽0202执9001号" }),
     );
     const entry = EntryViewSchema.parse(((await created.json()) as { entry: unknown }).entry);
-    const approved = await moderator.post(`${t.baseUrl}/api/entries/${entry.id}/approve`, {});
+    const approved = await approveAsSeen(t.baseUrl, moderator, entry.id);
     expect(approved.status).toBe(200);
     // Two screens showed it: the east one twice, the west one once.
     for (const [name, times] of [

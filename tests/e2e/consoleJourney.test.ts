@@ -8,7 +8,12 @@ import { buildZip } from "../fixtures/zip";
 import { expectText } from "../support/browser";
 import { consoleShots, expectPageHeading, laptop, useConsoleBrowser } from "../support/console";
 import { fetchAs } from "../support/principals";
-import { removeDataDir, startTestServer, type TestServer } from "../support/testServer";
+import {
+  removeDataDir,
+  setupTokenFromLog,
+  startTestServer,
+  type TestServer,
+} from "../support/testServer";
 
 let t: TestServer;
 const ui = useConsoleBrowser();
@@ -67,10 +72,11 @@ async function firstSignIn(email: string, oneTime: string, password: string): Pr
 
 describe("the whole job, in the browser only", () => {
   it("from a fresh server to an entry on a street screen and its takedown", async () => {
-    // 1. First-run set-up of the first admin, in the browser on the server machine.
+    // 1. First-run set-up of the first admin, with the set-up token from the server's log.
     const admin = await openConsole();
     await expectPageHeading(admin, "First-run set-up");
     await shot(admin, "setup");
+    await admin.getByLabel("Set-up token").fill(setupTokenFromLog(t.logLines) ?? "");
     await admin.getByLabel("Email").fill("chief@example.test");
     await admin.getByLabel("Display name").fill("值班主任 王芳");
     await admin.getByLabel("Password", { exact: true }).fill("four quiet lanterns by the river");
@@ -243,7 +249,8 @@ describe("the whole job, in the browser only", () => {
       })
       .toEqual(["needs_review", "needs_review"]);
 
-    // 8. The moderator marks each head and approves, in the review queue.
+    // 8. The moderator marks each head in the review queue; having changed what screens show,
+    // they may not approve it (four eyes): the administrator, a second moderator, approves.
     await go(moderator, "Review queue");
     await moderator.getByRole("button", { name: "Refresh" }).click();
     await moderator.getByRole("heading", { name: "Waiting (2)" }).waitFor();
@@ -264,7 +271,7 @@ describe("the whole job, in the browser only", () => {
       await original.scrollIntoViewIfNeeded();
       const box = await original.boundingBox();
       if (!box) throw new Error("the original photo has no box");
-      // The drawn head: centre (300, 300), radius 120, in a 600 × 800 photo.
+      // The drawn head: the square 190–410 px in a 600 × 800 photo.
       const at = (fx: number, fy: number) =>
         [box.x + fx * box.width, box.y + fy * box.height] as const;
       await moderator.mouse.move(...at(0.27, 0.2));
@@ -279,13 +286,28 @@ describe("the whole job, in the browser only", () => {
         .filter({ hasText: "Re-rendered with your regions and verified by the detectors" })
         .waitFor({ timeout: 90_000 });
       await shot(moderator, `regions-${/(\d+)号$/.exec(e.caseNumber)?.[1] ?? e.id}`);
-      await moderator.getByRole("button", { name: "Approve and publish" }).click();
+      await moderator
+        .getByText(
+          "You made the last change to this entry; another moderator must review it (four eyes).",
+        )
+        .waitFor();
+    }
+    await go(admin, "Review queue");
+    await admin.getByRole("button", { name: "Refresh" }).click();
+    await admin.getByRole("heading", { name: "Waiting (2)" }).waitFor();
+    for (const e of imported) {
+      await admin
+        .getByRole("navigation", { name: /^Waiting/ })
+        .getByRole("button")
+        .filter({ hasText: e.caseNumber })
+        .click();
+      await admin.getByRole("button", { name: "Approve and publish" }).click();
       await expectText(
-        moderator.getByRole("status"),
+        admin.getByRole("status"),
         `Approved ${e.maskedName} (${e.caseNumber}); it goes to the screens.`,
       );
     }
-    await shot(moderator, "queue-done");
+    await shot(admin, "queue-done");
     expect((await entriesNow()).map((e) => e.state)).toEqual(["approved", "approved"]);
 
     // 9. Both rotate on the street screen, masked.

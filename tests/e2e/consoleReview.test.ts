@@ -2,7 +2,8 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { EntryInput } from "../../shared/schemas/entry";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
-import { portraitPhoto, silhouettePortrait } from "../fixtures/images";
+import { silhouettePortrait } from "../fixtures/images";
+import { singleFacePortrait } from "../fixtures/singleFace";
 import { expectText } from "../support/browser";
 import {
   checkBothLanguages,
@@ -79,13 +80,13 @@ describe("review queue page", () => {
       operator,
       t.baseUrl,
       buildEntryInput(district),
-      await portraitPhoto(1),
+      await singleFacePortrait(),
     );
     const clean2 = await createEntry(
       operator,
       t.baseUrl,
       buildEntryInput(district),
-      await portraitPhoto(2),
+      await singleFacePortrait(),
     );
     const faceless = await createEntry(
       operator,
@@ -226,14 +227,67 @@ describe("review queue page", () => {
       fullPage: true,
     });
 
-    // Now it can be approved, by key.
-    await page.getByRole("heading", { level: 1 }).focus();
-    await page.keyboard.press("a");
+    // Whoever drew the regions changed what screens show: another moderator must approve.
+    await page
+      .getByText(
+        "You made the last change to this entry; another moderator must review it (four eyes).",
+      )
+      .waitFor();
+    expect(await page.getByRole("button", { name: "Approve and publish" }).count()).toBe(0);
+
+    // The last resort: cover the whole photo, after a confirmation.
+    await page.getByRole("button", { name: "Cover whole photo" }).click();
+    await page.getByRole("group", { name: "Cover whole photo" }).waitFor();
+    await page.getByRole("button", { name: "Yes, cover the whole photo" }).click();
+    await expect
+      .poll(
+        async () => {
+          const now = await entryOnServer(t.baseUrl, faceless.id);
+          return now.coverAll && now.redactionStatus === "done";
+        },
+        { timeout: 90_000 },
+      )
+      .toBe(true);
+    await page.getByText("The whole photo is covered.", { exact: true }).waitFor({
+      timeout: 30_000,
+    });
+
+    // A second moderator opens it; the operator edits it meanwhile: the approval of what the
+    // second moderator saw is refused, the page says what changed, and a second try holds.
+    const second = await createUser(t.baseUrl, "Moderator2", [
+      { role: "moderator", scope: "zhongshan" },
+    ]);
+    const other = await openSignedIn(ui.browser, t.baseUrl, second.cookie, { hash: "#review" });
+    ui.contexts.push(other.context);
+    const page2 = other.page;
+    await expectPageHeading(page2, "Review queue");
+    await queueItem(page2, faceless).click();
+    await page2.getByRole("button", { name: "Approve and publish" }).waitFor();
+    const edit = await operator.fetch(`${t.baseUrl}/api/entries/${faceless.id}`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ obligation: "给付 9,000 元" }),
+    });
+    expect(edit.status).toBe(200);
+    await page2.getByRole("heading", { level: 1 }).focus();
+    await page2.keyboard.press("a");
+    await page2
+      .getByRole("alert")
+      .filter({ hasText: "changed after you opened it" })
+      .first()
+      .waitFor();
+    await page2
+      .getByText("Edited after you opened it (changed: obligation", { exact: false })
+      .waitFor();
+    expect((await entryOnServer(t.baseUrl, faceless.id)).state).toBe("pending_review");
+    await page2.getByText("给付 9,000 元").waitFor();
+    await page2.getByRole("heading", { level: 1 }).focus();
+    await page2.keyboard.press("a");
     await expectText(
-      page.getByRole("status"),
+      page2.getByRole("status"),
       `Approved ${faceless.maskedName} (${faceless.caseNumber}); it goes to the screens.`,
     );
     expect((await entryOnServer(t.baseUrl, faceless.id)).state).toBe("approved");
-    await page.getByRole("heading", { name: "Waiting (1)" }).waitFor();
+    await page2.getByRole("heading", { name: "Waiting (1)" }).waitFor();
   }, 240_000);
 });

@@ -14,7 +14,9 @@ import {
   adminSessionValue,
   api,
   createDistrict,
+  pairKiosk,
   postJson,
+  syncKiosk,
   useTestServer,
   putSchedule,
 } from "../support/testServer";
@@ -99,6 +101,77 @@ describe("schedules page", () => {
       page.getByTestId("schedule-source"),
       /^Xigang \(xigang\) has no schedule of its own and plays the schedule of dalian district \(dalian\)\./,
     );
+  });
+
+  it("an admin edits a district's names and contest line; a district without one shows the city's", async () => {
+    const t = server();
+    const cityLine = {
+      id: "dalian",
+      parentId: null,
+      nameZh: "dalian区",
+      nameEn: "dalian district",
+      contestText: "请向大连市中级人民法院申请纠正",
+      contestContact: "0411-12368",
+    };
+    const city = await api(`${t.baseUrl}/api/districts/dalian`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(cityLine),
+    });
+    expect(city.status).toBe(200);
+    await createDistrict(t.baseUrl, "lushunkou", "dalian");
+    const page = await openSchedulesPage(t.baseUrl);
+    await page.getByLabel("District", { exact: true }).selectOption("lushunkou");
+    await page.getByRole("button", { name: "Edit district…" }).click();
+    const form = page.getByRole("form", { name: "Edit district lushunkou" });
+    // The form starts from the district as it is.
+    expect(await form.getByLabel("English name").inputValue()).toBe("lushunkou district");
+    await form.getByLabel("English name").fill("Lushunkou");
+    await form
+      .getByLabel("How to contest an error (shown on every list slide)")
+      .fill("请到中山区法院立案窗口申请纠正");
+    await form.getByLabel("Contact for corrections (phone, counter)").fill("0411-8888");
+    await form.getByLabel("Web address for corrections (optional)").fill("court.example.cn");
+    await form.getByRole("button", { name: "Save district" }).click();
+    await expectText(
+      form.getByRole("alert"),
+      "The web address must start with http:// or https://.",
+    );
+    await form
+      .getByLabel("Web address for corrections (optional)")
+      .fill("https://zs.court.example.cn/");
+    await checkBothLanguages(page, "schedules-edit-district", { zh: "排期", en: "Schedules" });
+    await form.getByRole("button", { name: "Save district" }).click();
+    await expectText(page.getByRole("status"), "Saved Lushunkou (lushunkou).");
+    const saved = await api(`${t.baseUrl}/api/districts/lushunkou`);
+    expect(((await saved.json()) as { district: unknown }).district).toMatchObject({
+      parentId: "dalian",
+      nameEn: "Lushunkou",
+      contestText: "请到中山区法院立案窗口申请纠正",
+      contestContact: "0411-8888",
+      contestUrl: "https://zs.court.example.cn/",
+    });
+
+    // Emptied again in the console, the district's screens show the city's line.
+    await page.getByRole("button", { name: "Edit district…" }).click();
+    const again = page.getByRole("form", { name: "Edit district lushunkou" });
+    for (const label of [
+      "How to contest an error (shown on every list slide)",
+      "Contact for corrections (phone, counter)",
+      "Web address for corrections (optional)",
+    ])
+      await again.getByLabel(label).fill("");
+    await again.getByRole("button", { name: "Save district" }).click();
+    await expectText(page.getByRole("status"), "Saved Lushunkou (lushunkou).");
+    const { socket } = await pairKiosk(t.baseUrl, "lushunkou");
+    try {
+      expect((await syncKiosk(socket)).district).toMatchObject({
+        contestText: cityLine.contestText,
+        contestContact: cityLine.contestContact,
+      });
+    } finally {
+      socket.disconnect();
+    }
   });
 
   it("draws a window by mouse, sets it up by keyboard, saves, previews it, and inherits again", async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   api,
   removeDataDir,
+  setupTokenFromLog,
   startTestServer,
   TEST_ADMIN,
   type TestServer,
@@ -67,10 +68,10 @@ describe("console on a fresh server, in real Chromium", () => {
       password: "四月 晴天 公交车 风筝 2024",
     };
 
-    // A Chinese browser gets the Chinese console; the page says it works only on this machine.
+    // A Chinese browser gets the Chinese console; the page asks for the set-up token.
     await expectHeading(page, "首次设置");
     await expect.poll(() => htmlLang(page)).toBe("zh-CN");
-    await page.getByText("此操作只能在服务器本机的浏览器中完成").waitFor();
+    await page.getByText("请输入服务器启动时在日志中打印的一次性设置令牌").waitFor();
     await shot(page, "setup-zh");
     await page.getByRole("button", { name: "English" }).click();
     await expectHeading(page, "First-run set-up");
@@ -78,6 +79,7 @@ describe("console on a fresh server, in real Chromium", () => {
     await page.getByRole("button", { name: "中文" }).click();
     await expectHeading(page, "首次设置");
 
+    await page.getByLabel("设置令牌").fill("a-token-someone-guessed");
     await page.getByLabel("电子邮箱").fill(admin.email);
     await page.getByLabel("显示名称").fill(admin.name);
     await page.getByLabel("密码", { exact: true }).fill(admin.password);
@@ -85,7 +87,11 @@ describe("console on a fresh server, in real Chromium", () => {
     await page.getByRole("button", { name: "创建管理员并登录" }).click();
     await expectAlert(page, "两次输入的密码不一致，请输入相同的密码。");
 
+    // A wrong token: the server's sentence; then the token as the admin reads it in the log.
     await page.getByLabel("再次输入密码").fill(admin.password);
+    await page.getByRole("button", { name: "创建管理员并登录" }).click();
+    await expectAlert(page, /^That set-up token is wrong;/);
+    await page.getByLabel("设置令牌").fill(setupTokenFromLog(t.logLines) ?? "");
     await page.getByRole("button", { name: "创建管理员并登录" }).click();
     await expectHeading(page, "概览");
     await page.getByText(`当前用户：${admin.name}`).waitFor();
@@ -117,7 +123,7 @@ describe("console on a fresh server, in real Chromium", () => {
     await expectHeading(page, "Sign in");
     await shot(page, "sign-in-en");
 
-    // Repeated failures: the 429 sentence, seconds included, as the server said it.
+    // Repeated failures: the 429 sentence, the wait included, as the server said it.
     await page.getByLabel("Email").fill("nobody@example.test");
     for (let i = 1; i <= 5; i++) {
       await page.getByLabel("Password").fill(`wrong guess ${i}`);
@@ -126,7 +132,10 @@ describe("console on a fresh server, in real Chromium", () => {
     }
     await page.getByLabel("Password").fill("wrong guess 6");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expectAlert(page, /^Too many failed sign-ins; try again in \d+ s\.$/);
+    await expectAlert(
+      page,
+      /^Too many failed sign-ins for this account; try again in \d+ seconds?\.$/,
+    );
   });
 });
 

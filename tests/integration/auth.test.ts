@@ -1,3 +1,5 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
@@ -15,6 +17,7 @@ import {
   makeDataDir,
   removeDataDir,
   sessionCookieOf,
+  setupTokenFromLog,
   signIn,
   startTestServer,
   TEST_ADMIN,
@@ -131,6 +134,10 @@ function keysOf(value: unknown): string[] {
   return [];
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
@@ -169,10 +176,47 @@ describe("first-run set-up", () => {
     expect(a.body).toEqual({ needed: true });
   });
 
-  it("creates the first admin of the whole city and signs them in", async () => {
+  it("refuses set-up without the set-up token, or with a wrong one, and creates nobody", async () => {
     const { baseUrl } = server();
-    const a = await call(`${baseUrl}/api/setup`, { method: "POST", body: TEST_ADMIN, cookie: "" });
+    const without = await call(`${baseUrl}/api/setup`, {
+      method: "POST",
+      body: TEST_ADMIN,
+      cookie: "",
+    });
+    expect(without.status).toBe(400);
+    expect(errorOf(without).code).toBe("validation_failed");
+    const wrong = await call(`${baseUrl}/api/setup`, {
+      method: "POST",
+      body: { ...TEST_ADMIN, setupToken: "not-the-token-the-server-printed" },
+      cookie: "",
+    });
+    expect(wrong.status).toBe(403);
+    expect(errorOf(wrong).code).toBe("setup_token_invalid");
+    expect(errorOf(wrong).message).toMatch(/signage setup-token/);
+    expect(sessionCookieOf(wrong.res)).toBeUndefined();
+    expect(await userCount(server())).toBe(0);
+  });
+
+  it("prints the set-up token in one log line and keeps it in the data folder, private", () => {
+    const t = server();
+    const lines = t.logLines.filter((l) => l.includes("set-up token"));
+    expect(lines).toHaveLength(1);
+    const token = setupTokenFromLog(t.logLines);
+    expect(token).toMatch(/^[\w-]{20,}$/);
+    expect(readFileSync(join(t.dataDir, "setup-token"), "utf8").trim()).toBe(token);
+    expect(statSync(join(t.dataDir, "setup-token")).mode & 0o777).toBe(0o600);
+  });
+
+  it("creates the first admin of the whole city with the set-up token, signs them in, and deletes the token", async () => {
+    const { baseUrl, logLines, dataDir } = server();
+    const setupToken = setupTokenFromLog(logLines);
+    const a = await call(`${baseUrl}/api/setup`, {
+      method: "POST",
+      body: { ...TEST_ADMIN, setupToken },
+      cookie: "",
+    });
     expect(a.status).toBe(201);
+    expect(existsSync(join(dataDir, "setup-token"))).toBe(false);
     const user = UserViewSchema.parse((a.body as { user: unknown }).user);
     expect(user).toMatchObject({
       email: TEST_ADMIN.email,
@@ -199,6 +243,7 @@ describe("first-run set-up", () => {
         email: "intruder@example.test",
         displayName: "Intruder",
         password: "intruder password",
+        setupToken: "a guessed set-up token",
       },
       cookie: "",
     });
@@ -303,6 +348,7 @@ async function pollPostgres(url: string, query: string, want: number): Promise<v
 describe.each(backends)("first-run set-up sent several times at once ($name)", (backend) => {
   it("creates exactly one admin", async () => {
     const { t, stall, close } = await backend.start();
+    const setupToken = setupTokenFromLog(t.logLines);
     try {
       // Fewer than the server's 10 pooled connections, so every set-up can be in flight.
       const racers = 8;
@@ -318,6 +364,7 @@ describe.each(backends)("first-run set-up sent several times at once ($name)", (
                 email: `racer-${i}@example.test`,
                 displayName: `Racer ${i}`,
                 password: "racing to be the first admin",
+                setupToken,
               },
             }),
           ),
@@ -416,10 +463,10 @@ describe("signing in", () => {
   });
 });
 
-describe("sign-in rate limit per account", () => {
+describe("sign-in delay per account", () => {
   const server = useTestServer();
 
-  it(`refuses the right password with 429 after ${LOGIN_LIMITS.perAccount} failures for one email`, async () => {
+  it(`slows an account down after ${LOGIN_LIMITS.perAccount} failures with a growing Retry-After, never a lock`, async () => {
     const { baseUrl } = server();
     const password = newPassword("victim");
     await createUser(baseUrl, { email: "victim@example.test", password });
@@ -431,17 +478,29 @@ describe("sign-in rate limit per account", () => {
     const limited = await login(baseUrl, " Victim@Example.test ", password);
     expect(limited.status).toBe(429);
     expect(errorOf(limited).code).toBe("rate_limited");
-    const seconds = Number(/try again in (\d+) s\b/.exec(errorOf(limited).message)?.[1]);
-    expect(seconds).toBeGreaterThan(0);
-    expect(seconds).toBeLessThanOrEqual(LOGIN_LIMITS.windowMs / 1000);
+    expect(limited.res.headers.get("retry-after")).toBe("1");
+    expect(errorOf(limited).message).toBe(
+      "Too many failed sign-ins for this account; try again in 1 second.",
+    );
     expect(sessionCookieOf(limited.res)).toBeUndefined();
 
-    const again = await login(baseUrl, "victim@example.test", password);
-    expect(again.status).toBe(429);
-    expect(sessionCookieOf(again.res)).toBeUndefined();
-
-    // Another account from the same address is not locked out.
+    // Another account from the same address is not slowed down.
     expect((await login(baseUrl, TEST_ADMIN.email, TEST_ADMIN.password)).status).toBe(200);
+
+    // Once the announced wait is over the account answers again (no lock) and the next wait doubles.
+    await sleep(1000);
+    expect((await login(baseUrl, "victim@example.test", "guess after the wait")).status).toBe(401);
+    const longer = await login(baseUrl, "victim@example.test", password);
+    expect(longer.status).toBe(429);
+    expect(longer.res.headers.get("retry-after")).toBe("2");
+    expect(errorOf(longer).message).toMatch(/try again in 2 seconds\.$/);
+
+    // The owner, with the right password, gets in after the wait.
+    await sleep(2000);
+    const owner = await login(baseUrl, "victim@example.test", password);
+    expect(owner.status).toBe(200);
+    // ...and a success forgets the failures: the next mistake is answered at once.
+    expect((await login(baseUrl, "victim@example.test", "one more typo")).status).toBe(401);
   });
 });
 
@@ -457,7 +516,10 @@ describe("sign-in rate limit per address", () => {
     const limited = await login(baseUrl, TEST_ADMIN.email, TEST_ADMIN.password);
     expect(limited.status).toBe(429);
     expect(errorOf(limited).code).toBe("rate_limited");
-    expect(errorOf(limited).message).toMatch(/try again in \d+ s\b/);
+    expect(errorOf(limited).message).toMatch(
+      /^Too many failed sign-ins from your address; try again in \d+ minutes?( \d+ seconds?)?\.$/,
+    );
+    expect(Number(limited.res.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(sessionCookieOf(limited.res)).toBeUndefined();
   });
 });
@@ -910,12 +972,13 @@ describe("hostile input", () => {
 
   it("refuses payloads as a set-up email and stores them verbatim as a first admin's name", async () => {
     const t = await startTestServer({ signIn: false });
+    const setupToken = setupTokenFromLog(t.logLines);
     try {
       for (const email of [SQL_PAYLOAD, SCRIPT_PAYLOAD]) {
         const bad = await call(`${t.baseUrl}/api/setup`, {
           method: "POST",
           cookie: "",
-          body: { email, displayName: "Setter", password: "long enough password" },
+          body: { email, displayName: "Setter", password: "long enough password", setupToken },
         });
         expect(bad.status).toBe(400);
         expect(errorOf(bad).code).toBe("validation_failed");
@@ -925,7 +988,12 @@ describe("hostile input", () => {
       const ok = await call(`${t.baseUrl}/api/setup`, {
         method: "POST",
         cookie: "",
-        body: { email: "setter@example.test", displayName: SCRIPT_PAYLOAD, password: SQL_PAYLOAD },
+        body: {
+          email: "setter@example.test",
+          displayName: SCRIPT_PAYLOAD,
+          password: SQL_PAYLOAD,
+          setupToken,
+        },
       });
       expect(ok.status).toBe(201);
       expect(ok.res.headers.get("content-type")).toMatch(/^application\/json/);

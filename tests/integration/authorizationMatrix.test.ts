@@ -85,6 +85,8 @@ const rules: Record<string, Rule> = {
   "POST /api/entries/:id/reject": { allow: moderatorsA },
   "POST /api/entries/:id/revoke": { allow: readersA },
   "PUT /api/entries/:id/regions": { allow: moderatorsA },
+  "PUT /api/entries/:id/crop": { allow: moderatorsA },
+  "PUT /api/entries/:id/cover-all": { allow: moderatorsA },
   "GET /api/entries/:id/raw-photo": { allow: moderatorsA },
   "GET /api/entries/:id/renditions/:variant": { allow: readersA },
   "GET /api/entries/:id/plays": { allow: readersA },
@@ -112,7 +114,11 @@ const rules: Record<string, Rule> = {
   "GET /api/audit/verify": { allow: adminOnly },
   "GET /api/audit/export": { allow: adminOnly },
   "GET /api/takedowns": { allow: signedIn },
+  "GET /api/plays/export": { allow: signedIn },
   "GET /kiosk/renditions/:hash": { allow: ["kiosk"] },
+  // An entry's public notice page and its redacted photo: for anyone on the street.
+  "GET /n/:publicId": { allow: anyone },
+  "GET /n/:publicId/photo": { allow: anyone },
 };
 
 /** An import of one valid row into district A: only the district check can refuse it. */
@@ -151,7 +157,7 @@ function enumerateRoutes(app: Express): string[] {
   };
   const router = (app as unknown as { router: { stack: Layer[] } }).router;
   walk(router.stack, "");
-  return [...found].filter((r) => /^\/(api|kiosk)\//.test(r.split(" ")[1] ?? "")).sort();
+  return [...found].filter((r) => /^\/(api|kiosk|n)\//.test(r.split(" ")[1] ?? "")).sort();
 }
 
 describe("authorization matrix: every route and socket event, as every kind of caller", () => {
@@ -311,8 +317,9 @@ describe("authorization matrix: every route and socket event, as every kind of c
       // kiosk:plays: only a paired kiosk's proof of play is stored, against its own screen.
       const play: PlayRecord = {
         id: randomUUID(),
-        kind: "announcement",
-        contentId: randomUUID(),
+        // Content this screen was sent: district A's emergency (anything else is refused).
+        kind: "emergency",
+        contentId: ids.emergency,
         version: 1,
         startedAt: new Date().toISOString(),
         durationMs: 8000,
@@ -329,7 +336,7 @@ describe("authorization matrix: every route and socket event, as every kind of c
       const stored = receipt.parse(
         await kiosk.socket.timeout(5000).emitWithAck("kiosk:plays", { plays: [play] }),
       );
-      expect(stored).toEqual({ ok: true, data: { stored: 1, duplicates: 0 } });
+      expect(stored).toEqual({ ok: true, data: { stored: 1, duplicates: 0, refused: 0 } });
       expect(
         (await db.selectFrom("plays").select(["screen_id", "play_id"]).execute()).map(
           (r) => `${r.screen_id}/${r.play_id}`,

@@ -9,7 +9,7 @@ import {
 } from "../../shared/schemas/importProgress";
 import { buildCourtExportRows, toCsv } from "../fixtures/courtExport";
 import { createUser, type TestUser } from "../support/principals";
-import { createDistrict, pairKiosk, useTestServer } from "../support/testServer";
+import { api, createDistrict, pairKiosk, signIn, useTestServer } from "../support/testServer";
 
 type ConsoleSocket = Socket<ServerToClientEvents>;
 
@@ -106,6 +106,120 @@ describe("console sockets: import progress to the user who started it, live noti
     topics.length = 0;
     socket.disconnect();
     await expect.poll(() => topics.includes("screens"), { timeout: 3_000 }).toBe(true);
+  });
+});
+
+describe("console sockets end with their session or the rights they were opened with (issue 14)", () => {
+  const server = useTestServer({}, (t) => createDistrict(t.baseUrl, "da"));
+  const sockets: ConsoleSocket[] = [];
+  afterAll(() => {
+    for (const s of sockets) s.disconnect();
+  });
+
+  /** A connected console socket of a session, as the browser opens it. */
+  function consoleSocket(cookie: string): Promise<ConsoleSocket> {
+    const s: ConsoleSocket = io(server().baseUrl, {
+      transports: ["websocket"],
+      forceNew: true,
+      reconnection: false,
+      auth: { console: true },
+      extraHeaders: { Cookie: cookie, Origin: server().baseUrl },
+    });
+    sockets.push(s);
+    return new Promise((resolve, reject) => {
+      s.once("connect", () => resolve(s));
+      s.once("connect_error", reject);
+    });
+  }
+
+  /** Resolves with the reason once the server disconnects `s`. */
+  function disconnection(s: ConsoleSocket): Promise<string> {
+    return new Promise((resolve) => s.once("disconnect", (reason) => resolve(reason)));
+  }
+
+  const operator = () =>
+    createUser(server().baseUrl, "operator", [{ role: "operator", scope: "da" }]);
+
+  const patchUser = (id: string, body: unknown) =>
+    api(`${server().baseUrl}/api/users/${id}`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+
+  it("ends the socket of the session signed out, and only that session's", async () => {
+    const user = await operator();
+    const otherSession = await signIn(server().baseUrl, user.email, user.password);
+    const signedOut = await consoleSocket(user.cookie);
+    const goesOn = await consoleSocket(otherSession);
+    const ended = disconnection(signedOut);
+    const res = await user.post(`${server().baseUrl}/api/auth/logout`, {});
+    expect(res.status).toBe(204);
+    expect(await ended).toBe("io server disconnect");
+    // The other session's socket still hears what consoles are told afterwards.
+    const heard = new Promise<string>((resolve) =>
+      goesOn.once("console:changed", (e) => resolve(e.topic)),
+    );
+    const { socket: kiosk } = await pairKiosk(server().baseUrl, "da");
+    kiosk.disconnect();
+    expect(await heard).toBe("screens");
+    expect(goesOn.connected).toBe(true);
+  });
+
+  it("ends every socket of a user who is disabled", async () => {
+    const user = await operator();
+    const s = await consoleSocket(user.cookie);
+    const ended = disconnection(s);
+    expect((await patchUser(user.id, { disabled: true })).status).toBe(200);
+    expect(await ended).toBe("io server disconnect");
+  });
+
+  it("ends every socket of a user whose roles change", async () => {
+    const user = await operator();
+    const s = await consoleSocket(user.cookie);
+    const ended = disconnection(s);
+    const res = await patchUser(user.id, { roles: [{ role: "moderator", scope: "da" }] });
+    expect(res.status).toBe(200);
+    expect(await ended).toBe("io server disconnect");
+    // Its session goes on: a new socket is admitted with the new roles.
+    expect((await consoleSocket(user.cookie)).connected).toBe(true);
+  });
+
+  it("ends the sockets of the other sessions when a user changes their password", async () => {
+    const user = await operator();
+    const stolen = await signIn(server().baseUrl, user.email, user.password);
+    const thief = await consoleSocket(stolen);
+    const mine = await consoleSocket(user.cookie);
+    const ended = disconnection(thief);
+    const res = await user.post(`${server().baseUrl}/api/auth/password`, {
+      currentPassword: user.password,
+      newPassword: "a brand new long password",
+    });
+    expect(res.status).toBe(204);
+    expect(await ended).toBe("io server disconnect");
+    await expect(consoleSocket(stolen)).rejects.toMatchObject({
+      data: { message: "Your session has ended; sign in again." },
+    });
+    // The session that changed the password goes on, and so does its socket.
+    const heard = new Promise<string>((resolve) =>
+      mine.once("console:changed", (e) => resolve(e.topic)),
+    );
+    const { socket: kiosk } = await pairKiosk(server().baseUrl, "da");
+    kiosk.disconnect();
+    expect(await heard).toBe("screens");
+  });
+
+  it("ends every socket of a user whose password an admin resets", async () => {
+    const user = await operator();
+    const s = await consoleSocket(user.cookie);
+    const ended = disconnection(s);
+    const res = await api(`${server().baseUrl}/api/users/${user.id}/reset-password`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{}",
+    });
+    expect(res.status).toBe(200);
+    expect(await ended).toBe("io server disconnect");
   });
 });
 

@@ -3,6 +3,7 @@ import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView"
 import type { SyncDelta } from "../../shared/schemas/sync";
 import { demoPhoto } from "../fixtures/images";
 import { buildEntryInput } from "../support/entryFactory";
+import { approveAsSeen } from "../support/entryPublishing";
 import { createUser, type TestUser } from "../support/principals";
 import {
   api,
@@ -64,7 +65,7 @@ describe("delivery of list entries to screens", () => {
   });
 
   const approve = async (id: string): Promise<void> => {
-    const res = await moderator.post(`${server().baseUrl}/api/entries/${id}/approve`, {});
+    const res = await approveAsSeen(server().baseUrl, moderator, id);
     expect(res.status).toBe(200);
   };
   const revoke = async (id: string): Promise<void> => {

@@ -89,4 +89,89 @@ describe("entries expire on time and lose their raw data", () => {
       socket.disconnect();
     }
   });
+
+  describe("expiry and revoke landing together (issue 14 item 9): the first wins", () => {
+    async function createEntry(t: ReturnType<typeof server>, expiryDate: string): Promise<string> {
+      const res = await postJson(`${t.baseUrl}/api/entries`, buildEntryInput({ expiryDate }));
+      expect(res.status).toBe(201);
+      return (res.body as { entry: { id: string } }).entry.id;
+    }
+
+    function expiryAt(t: ReturnType<typeof server>, iso: string): EntryExpiry {
+      const { db, kind } = t.server.store;
+      return new EntryExpiry({
+        db,
+        log: pino({ level: "silent" }),
+        now: () => new Date(iso),
+        audit: new AuditLog({
+          db,
+          kind,
+          key: RawVault.open({ dataDir: t.dataDir }).auditChainKey(),
+        }),
+      });
+    }
+
+    async function endingsOf(t: ReturnType<typeof server>, id: string) {
+      const { db } = t.server.store;
+      const row = await db
+        .selectFrom("entries")
+        .select("state")
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+      const audit = (await (await api(`${t.baseUrl}/api/audit?entry=${id}`)).json()) as {
+        records: { action: string }[];
+      };
+      return {
+        state: row.state,
+        audited: audit.records
+          .map((r) => r.action)
+          .filter((a) => a === "entry.expired" || a === "entry.revoked"),
+      };
+    }
+
+    const revoke = (t: ReturnType<typeof server>, id: string) =>
+      postJson(`${t.baseUrl}/api/entries/${id}/revoke`, { reason: "court_order" });
+
+    it("expiry first: the revoke answers 409 saying the entry already ended, and changes nothing", async () => {
+      const t = server();
+      const id = await createEntry(t, "2028-01-10");
+      expect(await expiryAt(t, "2028-01-10T00:00:00Z").sweep()).toEqual([id]);
+
+      const res = await revoke(t, id);
+      expect(res.status).toBe(409);
+      expect(res.body).toEqual({
+        error: {
+          code: "conflict",
+          message:
+            "This entry has already ended: it expired, and its raw data was erased; there is nothing left to revoke.",
+        },
+      });
+      expect(await endingsOf(t, id)).toEqual({ state: "expired", audited: ["entry.expired"] });
+    });
+
+    it("revoke first, between the sweep finding the entry due and expiring it: the sweep skips it", async () => {
+      const t = server();
+      const id = await createEntry(t, "2028-02-10");
+      const expiry = expiryAt(t, "2028-02-10T00:00:00Z");
+      const now = new Date("2028-02-10T00:00:00Z");
+      const due = await expiry.due(now);
+      expect(due).toContain(id);
+
+      expect((await revoke(t, id)).status).toBe(200);
+      const changesBefore = await t.server.store.db
+        .selectFrom("change_log")
+        .select("version")
+        .execute();
+
+      expect(await expiry.expire(due, now)).not.toContain(id);
+      expect(await endingsOf(t, id)).toEqual({ state: "revoked", audited: ["entry.revoked"] });
+      // No "expired" event reaches screens for it either.
+      const changesAfter = await t.server.store.db
+        .selectFrom("change_log")
+        .select(["version", "entity_id", "kind"])
+        .where("version", ">", Math.max(0, ...changesBefore.map((c) => Number(c.version))))
+        .execute();
+      expect(changesAfter.filter((c) => c.entity_id === id)).toEqual([]);
+    });
+  });
 });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EntryViewSchema } from "../../shared/schemas/entryView";
 import {
+  COURT_EXPORT_HEADERS,
   badCourtExportRows,
   buildCourtExportRows,
   buildPersonRow,
@@ -12,6 +13,7 @@ import {
 } from "../fixtures/courtExport";
 import { demoPhoto } from "../fixtures/images";
 import { buildZip } from "../fixtures/zip";
+import { createUser } from "../support/principals";
 import {
   api,
   createDistrict,
@@ -103,6 +105,49 @@ describe("bulk import of court exports", () => {
     expect(text).not.toContain("onerror");
   });
 
+  it("masks every row without positive evidence of an organisation, and refuses conflicting ones", async () => {
+    const t = server();
+    const traps = [
+      buildPersonRow({
+        "被执行人姓名/名称": "钱小五金店",
+        性别: "",
+        "身份证号码/组织机构代码": "",
+      }),
+      buildPersonRow({ "被执行人姓名/名称": "孙大厂", 性别: "", 法定代表人或者负责人姓名: "孙某" }),
+      buildPersonRow({
+        "被执行人姓名/名称": "周茶馆",
+        性别: "",
+        "身份证号码/组织机构代码": "E12345678",
+      }),
+    ].map((r, i) => ({ ...r, 照片: "", 案号: `（2019）辽02执证${i + 1}号` }));
+    const conflict = {
+      ...buildPersonRow({ 性别: "", "身份证号码/组织机构代码": "210203198501014843" }),
+      主体类型: "法人",
+      照片: "",
+      案号: "（2019）辽02执证9号",
+    };
+    const res = await importFile(
+      t,
+      toCsv([...traps, conflict], { headers: [...COURT_EXPORT_HEADERS, "主体类型"] }),
+    );
+    expect(res.body).toMatchObject({ report: { total: 4, accepted: 3, refused: 1 } });
+    expect(res.body.report?.rows[3]?.reasons).toEqual([
+      "主体类型 (subject type) says an organisation but 身份证号码/组织机构代码 (ID number or credit code) is a resident ID number. A row is either a person or an organisation.",
+    ]);
+    const list = await api(`${t.baseUrl}/api/entries?limit=200`);
+    const entries = ((await list.json()) as { entries: unknown[] }).entries.map((e) =>
+      EntryViewSchema.parse(e),
+    );
+    // masked_name is what presentScreenEntry sends to screens.
+    const shown = traps.map((r) => entries.find((e) => e.caseNumber === r.案号));
+    expect(shown.map((e) => [e?.subjectType, e?.maskedName])).toEqual([
+      ["person", "钱某"],
+      ["person", "孙某"],
+      ["person", "周某"],
+    ]);
+    expect(entries.some((e) => e.caseNumber === conflict.案号)).toBe(false);
+  });
+
   it("refuses an export without the required columns and stores nothing", async () => {
     const t = server();
     const before = await countEntries(t);
@@ -161,6 +206,24 @@ describe("bulk import of court exports", () => {
     expect(["queued", "processing", "done", "needs_review"]).toContain(entry.redactionStatus);
   });
 });
+
+/** Runs `signage import ARGS` on a data folder; its exit code and output. */
+function runCli(
+  dataDir: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, "import", ...args], {
+      env: { PATH: process.env["PATH"] ?? "", SIGNAGE_DATA_DIR: dataDir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 describe("signage import (CLI)", () => {
   it("imports with a progress report, and a server started afterwards redacts the queued photos", async () => {
@@ -236,9 +299,20 @@ describe("signage import (CLI)", () => {
         const own = await api(`${t.baseUrl}/api/entries/${listed[0]?.id ?? ""}/approve`, {
           method: "POST",
           headers: { "Content-Type": "application/json" },
-          body: "{}",
+          body: JSON.stringify({ revision: listed[0]?.revision }),
         });
         expect(own.status).toBe(403);
+        // The audit log records the import as that user, made from the command line.
+        const audit = (await (
+          await api(`${t.baseUrl}/api/audit?action=entry.imported`)
+        ).json()) as {
+          records: { actor: unknown; details: Record<string, unknown> }[];
+        };
+        expect(audit.records).toHaveLength(1);
+        expect(audit.records[0]).toMatchObject({
+          actor: { type: "user", id: me.user.id },
+          details: { via: "cli", accepted: 2, districtIds: ["zhongshan"] },
+        });
       } finally {
         await t.stop();
       }
@@ -247,26 +321,64 @@ describe("signage import (CLI)", () => {
     }
   });
 
-  it("refuses --as with an email no active user has, importing nothing", async () => {
+  it("refuses, with exit code 2 and nothing imported, a run without --as or by a user who may not import there", async () => {
     const dataDir = makeDataDir();
     try {
       const file = join(dataDir, "export.csv");
-      writeFileSync(file, toCsv([buildPersonRow()]));
-      const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [bin, "import", file, "--district", "zhongshan", "--as", "nobody@example.test"],
-          {
-            env: { PATH: process.env["PATH"] ?? "", SIGNAGE_DATA_DIR: dataDir },
-            stdio: ["ignore", "ignore", "pipe"],
-          },
-        );
-        let stderr = "";
-        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-        child.on("exit", (code) => resolve({ code, stderr }));
+      writeFileSync(file, toCsv([buildPersonRow({ 照片: "" })]));
+      const setup = await startTestServer({ dataDir });
+      await createDistrict(setup.baseUrl, "zhongshan");
+      await createDistrict(setup.baseUrl, "xigang");
+      const moderator = await createUser(setup.baseUrl, "mod", [
+        { role: "moderator", scope: "zhongshan" },
+      ]);
+      const elsewhere = await createUser(setup.baseUrl, "op", [
+        { role: "operator", scope: "xigang" },
+      ]);
+      const disabled = await createUser(setup.baseUrl, "gone", [
+        { role: "operator", scope: "zhongshan" },
+      ]);
+      const off = await api(`${setup.baseUrl}/api/users/${disabled.id}`, {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ disabled: true }),
       });
-      expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/no active console user has the email nobody@example\.test/);
+      expect(off.status).toBe(200);
+      await setup.stop();
+
+      const cases: [string[], RegExp][] = [
+        [[], /--as EMAIL is required/],
+        [
+          ["--as", "nobody@example.test"],
+          /No console user has the email nobody@example\.test\. Nothing was imported\./,
+        ],
+        [["--as", disabled.email], /is disabled\. Nothing was imported\./],
+        [["--as", moderator.email], /is not an operator of district "zhongshan"/],
+        [["--as", elsewhere.email], /is not an operator of district "zhongshan"/],
+        [
+          ["--as", elsewhere.email, "--district", "zhongshan,xigang"],
+          /is not an operator of district "zhongshan"/,
+        ],
+      ];
+      for (const [extra, message] of cases) {
+        const run = await runCli(dataDir, [
+          file,
+          "--district",
+          "zhongshan",
+          "--expiry",
+          "2029-12-31",
+          ...extra,
+        ]);
+        expect({ extra, code: run.code }).toEqual({ extra, code: 2 });
+        expect(run.stderr).toMatch(message);
+      }
+
+      const t = await startTestServer({ dataDir });
+      try {
+        expect(await countEntries(t)).toBe(0);
+      } finally {
+        await t.stop();
+      }
     } finally {
       removeDataDir(dataDir);
     }

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
 import { demoPhoto, noFacePhoto } from "../fixtures/images";
+import { singleFacePortrait } from "../fixtures/singleFace";
 import { buildEntryInput } from "../support/entryFactory";
+import { approveAsSeen } from "../support/entryPublishing";
 import { createUser, type TestUser } from "../support/principals";
 import {
   api,
@@ -77,7 +79,7 @@ describe("moderation: four eyes, review queue, reject, revoke, regions, raw view
     expect(own.createdBy).toBe(operatorModerator.id);
     for (const verb of ["approve", "reject"]) {
       const res = await operatorModerator.post(`${t.baseUrl}/api/entries/${own.id}/${verb}`, {
-        ...(verb === "reject" ? { reason: "不通过" } : {}),
+        ...(verb === "reject" ? { reason: "不通过" } : { revision: own.revision }),
       });
       expect(res.status).toBe(403);
       expect(((await res.json()) as ErrorBody).error.message).toMatch(/another moderator/);
@@ -92,12 +94,12 @@ describe("moderation: four eyes, review queue, reject, revoke, regions, raw view
     const adminApprove = await api(`${t.baseUrl}/api/entries/${adminEntry.id}/approve`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: "{}",
+      body: JSON.stringify({ revision: adminEntry.revision }),
     });
     expect(adminApprove.status).toBe(403);
     expect((await entryOf(t, adminEntry.id)).state).toBe("pending_review");
 
-    const approved = await moderator.post(`${t.baseUrl}/api/entries/${own.id}/approve`, {});
+    const approved = await approveAsSeen(t.baseUrl, moderator, own.id);
     expect(approved.status).toBe(200);
     const view = await entryOf(t, own.id);
     expect(view.state).toBe("approved");
@@ -107,13 +109,13 @@ describe("moderation: four eyes, review queue, reject, revoke, regions, raw view
   it("refuses a moderator of another district and an operator without the moderator role", async () => {
     const t = server();
     const entry = await createEntry(t, operator);
-    const other = await moderatorB.post(`${t.baseUrl}/api/entries/${entry.id}/approve`, {});
+    const other = await approveAsSeen(t.baseUrl, moderatorB, entry.id);
     expect(other.status).toBe(403);
-    const notModerator = await operator.post(`${t.baseUrl}/api/entries/${entry.id}/approve`, {});
+    const notModerator = await approveAsSeen(t.baseUrl, operator, entry.id);
     expect(notModerator.status).toBe(403);
     expect((await entryOf(t, entry.id)).state).toBe("pending_review");
     // A moderator of the city covers its districts.
-    const city = await secondModerator.post(`${t.baseUrl}/api/entries/${entry.id}/approve`, {});
+    const city = await approveAsSeen(t.baseUrl, secondModerator, entry.id);
     expect(city.status).toBe(200);
   });
 
@@ -160,10 +162,7 @@ describe("moderation: four eyes, review queue, reject, revoke, regions, raw view
     });
     expect(rejected.status).toBe(200);
     expect((await entryOf(t, entry.id)).reviewNote).toBe("案号与法院不符");
-    const approveRejected = await secondModerator.post(
-      `${t.baseUrl}/api/entries/${entry.id}/approve`,
-      {},
-    );
+    const approveRejected = await approveAsSeen(t.baseUrl, secondModerator, entry.id);
     expect(approveRejected.status).toBe(409);
 
     // The operator-moderator fixes it: it is back in review, and they are now a submitter.
@@ -182,15 +181,10 @@ describe("moderation: four eyes, review queue, reject, revoke, regions, raw view
     expect(queue.entries.find((e) => e.entry.id === entry.id)?.attention).toContain(
       "resubmitted_after_rejection",
     );
-    const byEditor = await operatorModerator.post(
-      `${t.baseUrl}/api/entries/${entry.id}/approve`,
-      {},
-    );
+    const byEditor = await approveAsSeen(t.baseUrl, operatorModerator, entry.id);
     expect(byEditor.status).toBe(403);
     expect(((await byEditor.json()) as ErrorBody).error.message).toMatch(/last change/);
-    expect((await moderator.post(`${t.baseUrl}/api/entries/${entry.id}/approve`, {})).status).toBe(
-      200,
-    );
+    expect((await approveAsSeen(t.baseUrl, moderator, entry.id)).status).toBe(200);
 
     // An edit of the approved entry takes it off the screens until approved again.
     await operator.fetch(`${t.baseUrl}/api/entries/${entry.id}`, {
@@ -216,9 +210,7 @@ describe("moderation: four eyes, review queue, reject, revoke, regions, raw view
     const changes: { ids: string[] }[] = [];
     socket.on("content:changed", (c) => changes.push(c));
     try {
-      expect(
-        (await moderator.post(`${t.baseUrl}/api/entries/${entry.id}/approve`, {})).status,
-      ).toBe(200);
+      expect((await approveAsSeen(t.baseUrl, moderator, entry.id)).status).toBe(200);
       await expect.poll(() => changes.some((c) => c.ids.includes(entry.id))).toBe(true);
       changes.length = 0;
 
@@ -305,12 +297,12 @@ describe("moderation: four eyes, review queue, reject, revoke, regions, raw view
     expect(raw).toEqual([]);
   });
 
-  it("lets a moderator mark regions on a photo with no face found, re-renders it and then approves", async () => {
+  it("lets a moderator mark regions on a photo with no face found and re-renders it; another moderator approves", async () => {
     const t = server();
     const entry = await createEntry(t, operator, await noFacePhoto());
     const first = await waitForRedaction(t, entry.id);
     expect(first.redactionStatus).toBe("needs_review");
-    const early = await moderator.post(`${t.baseUrl}/api/entries/${entry.id}/approve`, {});
+    const early = await approveAsSeen(t.baseUrl, moderator, entry.id);
     expect(early.status).toBe(409);
 
     const regionsUrl = `${t.baseUrl}/api/entries/${entry.id}/regions`;
@@ -330,9 +322,13 @@ describe("moderation: four eyes, review queue, reject, revoke, regions, raw view
     expect(redone.redactionStatus).toBe("done");
     expect(redone.manualRegions).toEqual([{ x: 0.3, y: 0.15, width: 0.4, height: 0.35 }]);
     expect(redone.renditions.length).toBe(2);
-    expect((await moderator.post(`${t.baseUrl}/api/entries/${entry.id}/approve`, {})).status).toBe(
-      200,
-    );
+    // Whoever drew the regions changed what screens show: four eyes, another moderator approves.
+    expect(redone.submittedBy).toBe(moderator.id);
+    const byDrawer = await approveAsSeen(t.baseUrl, moderator, entry.id);
+    expect(byDrawer.status).toBe(403);
+    expect(((await byDrawer.json()) as ErrorBody).error.message).toMatch(/last change/);
+    expect((await entryOf(t, entry.id)).state).toBe("pending_review");
+    expect((await approveAsSeen(t.baseUrl, secondModerator, entry.id)).status).toBe(200);
     const audit = (await (
       await api(`${t.baseUrl}/api/audit?entry=${entry.id}&action=entry.regions_changed`)
     ).json()) as { records: { details: { after: unknown[] } }[] };
@@ -341,15 +337,16 @@ describe("moderation: four eyes, review queue, reject, revoke, regions, raw view
 
   it("bulk-approves only clean entries, and never the moderator's own", async () => {
     const t = server();
-    const photo = await demoPhoto(1);
+    const photo = await singleFacePortrait();
     const clean1 = await createEntry(t, operator, photo);
     const clean2 = await createEntry(t, operator, photo);
     const own = await createEntry(t, operatorModerator, photo);
     const noPhoto = await createEntry(t, operator);
     for (const e of [clean1, clean2, own])
       expect((await waitForRedaction(t, e.id)).redactionStatus).toBe("done");
+    const seen = await Promise.all([clean1, clean2, own, noPhoto].map((e) => entryOf(t, e.id)));
     const res = await operatorModerator.post(`${t.baseUrl}/api/entries/bulk-approve`, {
-      ids: [clean1.id, clean2.id, own.id, noPhoto.id],
+      entries: seen.map((e) => ({ id: e.id, revision: e.revision })),
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as {

@@ -247,6 +247,8 @@ describe("screen pairing and device tokens", () => {
         currentSlide: "announcement:x",
         uptimeSeconds: 120.5,
         memoryMb: 212.4,
+        // The kiosk's clock runs 2.45 s ahead of the server's.
+        clockSkewMs: -2_450,
       });
       socket.emit("screen:status", { width: "huge" } as never);
       let screen;
@@ -267,6 +269,7 @@ describe("screen pairing and device tokens", () => {
         // Only kiosk:applied moves the acknowledged version, never a status report's claim.
         appliedVersion: 0,
         memoryMb: 212,
+        clockSkewMs: -2_450,
         online: true,
       });
     } finally {

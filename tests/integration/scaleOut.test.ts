@@ -3,6 +3,7 @@ import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ContentChanged } from "../../shared/schemas/sync";
 import { buildEntryInput } from "../support/entryFactory";
+import { approveAsSeen } from "../support/entryPublishing";
 import { createTempDatabase, type TempDatabase } from "../support/postgres";
 import { createUser, type TestUser } from "../support/principals";
 import {
@@ -118,9 +119,7 @@ describe("two server processes sharing PostgreSQL and a Redis stream", () => {
     expect(created.status).toBe(201);
     const entryId = (created.body as { entry: { id: string } }).entry.id;
     const published = next<ContentChanged>(kiosk, "content:changed");
-    expect(
-      (await moderator.post(`${operators.baseUrl}/api/entries/${entryId}/approve`, {})).status,
-    ).toBe(200);
+    expect((await approveAsSeen(operators.baseUrl, moderator, entryId)).status).toBe(200);
     expect((await published).ids).toContain(entryId);
     const delta = await syncKiosk(kiosk, 0);
     expect(delta.entries.map((e) => [e.id, e.maskedName])).toEqual([[entryId, "欧阳某"]]);
@@ -195,9 +194,7 @@ describe("two server processes sharing PostgreSQL and a Redis stream", () => {
     );
     const entryId = (created.body as { entry: { id: string } }).entry.id;
     const pushed = next<ContentChanged>(kiosk, "content:changed");
-    expect(
-      (await moderator.post(`${operators.baseUrl}/api/entries/${entryId}/approve`, {})).status,
-    ).toBe(200);
+    expect((await approveAsSeen(operators.baseUrl, moderator, entryId)).status).toBe(200);
     expect((await pushed).ids).toContain(entryId);
   });
 

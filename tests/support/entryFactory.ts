@@ -22,6 +22,8 @@ export function buildEntryInput(overrides: Partial<EntryInput> = {}): EntryInput
     currency: "CNY",
     performance: "全部未履行",
     listingGround: "违反财产报告制度",
+    legalBasisNumber: `（2023）京0101民初${2_000 + seq}号民事判决书`,
+    legalBasisIssuer: "北京市东城区人民法院",
     listingDate: "2026-01-15",
     expiryDate: "2028-01-15",
     districtIds: ["dongcheng"],

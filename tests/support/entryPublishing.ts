@@ -27,7 +27,7 @@ export function displayHash(entry: EntryView): string {
 
 /**
  * Has `moderator` approve an entry once redacted; a silhouette has no detectable face, so the
- * moderator marks the head first, as the review queue asks. Returns the approval's time and
+ * submitter marks the head first, as the review queue asks (four eyes: not the approver). Returns the approval's time and
  * the entry as approved (with its renditions).
  */
 export async function approveEntry(
@@ -37,7 +37,8 @@ export async function approveEntry(
 ): Promise<{ approvedAt: number; entry: EntryView }> {
   const first = await waitForRedaction(t, entry.id);
   if (first.redactionStatus === "needs_review") {
-    const marked = await moderator.fetch(`${t.baseUrl}/api/entries/${entry.id}/regions`, {
+    // The submitter (the default admin) marks the head: whoever draws may not approve.
+    const marked = await api(`${t.baseUrl}/api/entries/${entry.id}/regions`, {
       method: "PUT",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ regions: [{ x: 0.25, y: 0.2, width: 0.5, height: 0.4 }] }),
@@ -46,7 +47,25 @@ export async function approveEntry(
   }
   const redacted = await waitForRedaction(t, entry.id);
   expect(redacted.redactionStatus).toBe("done");
-  const res = await moderator.post(`${t.baseUrl}/api/entries/${entry.id}/approve`, {});
+  const res = await moderator.post(`${t.baseUrl}/api/entries/${entry.id}/approve`, {
+    revision: redacted.revision,
+  });
   expect(res.status).toBe(200);
   return { approvedAt: Date.now(), entry: redacted };
+}
+
+/**
+ * Has `user` approve an entry at the revision they read just before (what the review queue
+ * shows); the server's answer, whatever it is. A user who cannot read the entry names revision 1.
+ */
+export async function approveAsSeen(
+  baseUrl: string,
+  user: TestUser,
+  id: string,
+): Promise<Response> {
+  const read = await user.fetch(`${baseUrl}/api/entries/${id}`);
+  const revision = read.ok
+    ? EntryViewSchema.parse(((await read.json()) as { entry: unknown }).entry).revision
+    : 1;
+  return user.post(`${baseUrl}/api/entries/${id}/approve`, { revision });
 }

@@ -18,6 +18,8 @@ export interface TestServer {
   server: RunningServer;
   baseUrl: string;
   dataDir: string;
+  /** The server's log lines at warn and above (JSON), as its operator would see them. */
+  logLines: string[];
   stop(): Promise<void>;
 }
 
@@ -82,18 +84,40 @@ export async function signIn(baseUrl: string, email: string, password: string): 
   return cookie;
 }
 
-/** Makes the default admin (first run) or signs it in again (restart), for `api()`. */
-export async function signInAdmin(baseUrl: string): Promise<void> {
-  const setup = await fetch(`${baseUrl}/api/setup`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Origin: baseUrl },
-    body: JSON.stringify(TEST_ADMIN),
-  });
-  const cookie =
-    setup.status === 201
-      ? sessionCookieOf(setup)
-      : await signIn(baseUrl, TEST_ADMIN.email, TEST_ADMIN.password);
-  if (!cookie) throw new Error(`set-up gave no session: ${setup.status}`);
+/**
+ * The first-run set-up token as an admin reads it in the server's log (JSON lines), or undefined
+ * when the server printed none (a user exists).
+ */
+export function setupTokenFromLog(lines: readonly string[]): string | undefined {
+  for (const line of lines) {
+    const m = /set-up token (\S+) to create the first admin/.exec(line);
+    if (m?.[1]) return m[1];
+  }
+  return undefined;
+}
+
+/** A pino logger that keeps the server's warnings in memory, as an operator's terminal shows them. */
+export function capturingLogger(lines: string[], level = "warn"): pino.Logger {
+  return pino({ level }, { write: (line: string) => void lines.push(line) });
+}
+
+/**
+ * Makes the default admin (first run, with the set-up token from the server's log) or signs it in
+ * again (a restart, no token printed), for `api()`.
+ */
+export async function signInAdmin(baseUrl: string, setupToken?: string): Promise<void> {
+  let cookie: string | undefined;
+  if (setupToken !== undefined) {
+    const setup = await fetch(`${baseUrl}/api/setup`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: baseUrl },
+      body: JSON.stringify({ ...TEST_ADMIN, setupToken }),
+    });
+    if (setup.status !== 201)
+      throw new Error(`set-up refused: ${setup.status} ${await setup.text()}`);
+    cookie = sessionCookieOf(setup);
+  } else cookie = await signIn(baseUrl, TEST_ADMIN.email, TEST_ADMIN.password);
+  if (!cookie) throw new Error("set-up gave no session");
   adminSessions.set(new URL(baseUrl).origin, cookie);
 }
 
@@ -115,13 +139,15 @@ export async function startTestServer(
     LOG_LEVEL: "silent",
     ...opts.env,
   });
-  const server = await startServer(config, pino({ level: "silent" }), "test");
+  const logLines: string[] = [];
+  const server = await startServer(config, capturingLogger(logLines), "test");
   const baseUrl = `http://127.0.0.1:${server.port}`;
-  if (opts.signIn !== false) await signInAdmin(baseUrl);
+  if (opts.signIn !== false) await signInAdmin(baseUrl, setupTokenFromLog(logLines));
   return {
     server,
     dataDir,
     baseUrl,
+    logLines,
     stop: () => {
       adminSessions.delete(new URL(baseUrl).origin);
       return server.stop();

@@ -7,6 +7,7 @@ import {
   type Schedule,
 } from "../../../shared/schemas/schedule";
 import { ScreenEntrySchema, type ScreenEntry } from "../../../shared/schemas/screenEntry";
+import { ClockOffset } from "./ClockOffset";
 import {
   ScreenDistrictSchema,
   VersionSchema,
@@ -47,6 +48,7 @@ export class ContentStore {
    * whose clock is known to be off. 0 until the kiosk learns the server's time.
    */
   clockOffsetMs = 0;
+  private readonly clockSamples = new ClockOffset();
 
   /** `clock` is the kiosk's own clock (injected by tests). */
   constructor(private readonly clock: () => number = Date.now) {}
@@ -58,13 +60,18 @@ export class ContentStore {
 
   /**
    * Learns the server's clock from a sync answer: `serverTime` was read between `sentAt` and
-   * `receivedAt` (the kiosk's clock), so the midpoint is the best guess. A slow round trip
+   * `receivedAt` (the kiosk's clock), so the midpoint is the guess, and of the last few answers
+   * the one with the shortest round trip is believed (see ClockOffset). A slow round trip
    * says little, and is ignored.
    */
   learnServerTime(serverTime: string, sentAt: number, receivedAt: number): void {
-    const server = Date.parse(serverTime);
-    if (!Number.isFinite(server) || receivedAt < sentAt || receivedAt - sentAt > 5_000) return;
-    this.clockOffsetMs = Math.round(server - (sentAt + receivedAt) / 2);
+    if (!this.clockSamples.add(serverTime, sentAt, receivedAt)) return;
+    this.clockOffsetMs = this.clockSamples.offsetMs() ?? this.clockOffsetMs;
+  }
+
+  /** The offset learnt from the server since this start (null before any answer): the skew. */
+  learntClockOffsetMs(): number | null {
+    return this.clockSamples.offsetMs();
   }
 
   /** The last change-log version fully applied. */

@@ -236,10 +236,26 @@ async function start(): Promise<void> {
   let syncing = false;
   let syncAgain = false;
   let wantFull = false;
+  /**
+   * No sync is asked before this instant (a server's retry-after, a failure's backoff): changes
+   * announced meanwhile are picked up by the one sync at its end, so a burst of pushes does not
+   * become a burst of refused syncs (which the server's rate limit would end the connection
+   * for). Takedowns do not wait: they travel in the push itself.
+   */
+  let holdUntil = 0;
+  let heldSync: ReturnType<typeof setTimeout> | undefined;
   const sync = (full = false): void => {
     wantFull ||= full;
     if (syncing) {
       syncAgain = true;
+      return;
+    }
+    const wait = holdUntil - Date.now();
+    if (wait > 0) {
+      heldSync ??= setTimeout(() => {
+        heldSync = undefined;
+        if (socket.connected) sync();
+      }, wait);
       return;
     }
     syncing = true;
@@ -255,7 +271,10 @@ async function start(): Promise<void> {
           const delta = answer.data.data;
           awaitingFirstSync = false;
           syncFailures = 0;
+          const skewKnown = store.learntClockOffsetMs() !== null;
           if (delta.serverTime) store.learnServerTime(delta.serverTime, sentAt, Date.now());
+          // The first estimate goes out at once, not with the next 30 s report.
+          if (!skewKnown && store.learntClockOffsetMs() !== null) reportStatus();
           store.apply(delta);
           player.synced();
           // Takedowns leave the screen first, then their photos are revoked; new photos load now.
@@ -265,7 +284,9 @@ async function start(): Promise<void> {
           for (const hash of held) photos.prefetch(hash);
           // Stored before it is acknowledged: a restart right after never brings a takedown back.
           const version = store.version;
-          void persist().then(() => socket.emit("kiosk:applied", { version }));
+          // A full manifest says so: only then does the server count a moved screen as clean.
+          const applied = delta.full ? { version, full: true as const } : { version };
+          void persist().then(() => socket.emit("kiosk:applied", applied));
           uploadPlays();
         } else {
           console.warn(
@@ -277,8 +298,9 @@ async function start(): Promise<void> {
           // still applies), as when offline. Either way it asks again shortly (a busy server
           // says when), or what it missed would wait for the next change.
           if (!awaitingFirstSync) render();
-          if (socket.connected) setTimeout(() => sync(), retryAfterMs(answer));
+          holdUntil = Date.now() + retryAfterMs(answer);
           syncFailures += 1;
+          if (socket.connected) sync();
         }
         if (syncAgain) {
           syncAgain = false;
@@ -297,6 +319,8 @@ async function start(): Promise<void> {
       currentSlide: player.currentSlide,
       uptimeSeconds: (Date.now() - startedAt) / 1000,
       memoryMb: memory ? memory.usedJSHeapSize / 1024 / 1024 : null,
+      // The best (shortest round trip) estimate of server time minus this kiosk's clock.
+      clockSkewMs: store.learntClockOffsetMs(),
     });
   };
   setInterval(reportStatus, STATUS_EVERY_MS);
@@ -316,6 +340,10 @@ async function start(): Promise<void> {
     // Takedown wins: after a reconnect nothing new is drawn before the sync is applied.
     awaitingFirstSync = true;
     player.pause();
+    // A new connection asks at once: what it missed offline is what must come off first.
+    holdUntil = 0;
+    clearTimeout(heldSync);
+    heldSync = undefined;
     sync();
     reportStatus();
   });

@@ -4,6 +4,7 @@ import type { ScreenEntry } from "../../../shared/schemas/screenEntry";
 import type { ScreenDistrict } from "../../../shared/schemas/sync";
 import { formatAmount, formatCalendarDate } from "./format";
 import type { Slide } from "./playback";
+import { noticeUrl, qrCodeSvg } from "./qrCode";
 
 /** Connection state shown in the status bar. */
 export type ConnectionState = "connecting" | "online" | "offline" | "pairing";
@@ -259,6 +260,13 @@ const LABELS = {
   obligation: { zh: "未履行义务", en: "Unmet obligation" },
   amount: { zh: "未履行金额", en: "Amount unpaid" },
   listingDate: { zh: "列入日期", en: "Listed on" },
+  endDate: { zh: "公示截止", en: "Listed until" },
+  ground: { zh: "失信情形", en: "Listing ground" },
+  legalBasis: { zh: "依据文书", en: "Legal basis" },
+  performance: { zh: "履行情况", en: "Performance" },
+  notStated: { zh: "未注明", en: "Not stated" },
+  scan: { zh: "扫码查看公示并申请纠正", en: "Scan to read this notice and contest it" },
+  scanRedlist: { zh: "扫码查看公示", en: "Scan to read this notice" },
   reason: { zh: "上榜理由", en: "Reason for listing" },
   contest: {
     zh: "如认为信息有误，可向执行法院申请纠正",
@@ -288,6 +296,8 @@ export interface EntrySlideContext {
   district: ScreenDistrict | null;
   /** The redacted photo, already decoded; null: show the slide without one. */
   photo: HTMLImageElement | null;
+  /** The server the kiosk connects to: its origin is that of the entries' public pages. */
+  serverUrl: string;
 }
 
 /** The photo frame; the image keeps its own proportions inside it. */
@@ -334,7 +344,13 @@ function entryContent(entry: ScreenEntry, ctx: EntrySlideContext): SlideContent 
       facts.append(fact(LABELS.obligation, entry.obligation, language, "entry-obligation"));
     const amount = amountOf(entry, language, true);
     if (amount) facts.append(fact(LABELS.amount, amount, language, "entry-amount"));
-    facts.append(fact(LABELS.listingDate, listed, language, "entry-listed"));
+    facts.append(
+      fact(LABELS.ground, stated(entry.listingGround, language), language, "entry-ground"),
+      fact(LABELS.legalBasis, legalBasisOf(entry, language), language, "entry-basis"),
+      fact(LABELS.listingDate, listed, language, "entry-listed"),
+      fact(LABELS.endDate, endDateOf(entry, language), language, "entry-ends"),
+      fact(LABELS.performance, stated(entry.performance, language), language, "entry-performance"),
+    );
   } else {
     if (entry.listingGround !== "")
       facts.append(fact(LABELS.reason, entry.listingGround, language, "entry-reason"));
@@ -349,8 +365,50 @@ function entryContent(entry: ScreenEntry, ctx: EntrySlideContext): SlideContent 
   const header = el("header", { className: "entry-kind", testId: "entry-kind" });
   header.append(bilingual(LABELS[entry.kind], language, "label"));
   const nodes: HTMLElement[] = [header, body];
-  if (entry.kind === "discredited") nodes.push(contestLine(ctx.district, language));
+  if (entry.kind === "discredited")
+    nodes.push(
+      contestLine(ctx.district, language, sourceLine(entry.court, entry.sourceDate, language), {
+        entry,
+        serverUrl: ctx.serverUrl,
+      }),
+    );
+  else {
+    // A commendation has nothing to contest, but its public page is there all the same.
+    const code = noticeCode(entry, ctx.serverUrl, language, LABELS.scanRedlist);
+    if (code) {
+      const footer = el("footer", { className: "entry-footer code-only" });
+      footer.append(code);
+      nodes.push(footer);
+    }
+  }
   return { className: `entry ${entry.kind}`, lang: language, nodes };
+}
+
+/** A due-process fact's text, or "not stated" when the source left it empty (never hidden). */
+function stated(value: string, language: Language): string {
+  const text = value.trim();
+  return text !== "" ? text : language === "en" ? LABELS.notStated.en : LABELS.notStated.zh;
+}
+
+/** The legal basis: the document's number and the body that issued it. */
+function legalBasisOf(entry: ScreenEntry, language: Language): string {
+  return stated(
+    [entry.legalBasisNumber.trim(), entry.legalBasisIssuer.trim()].filter((s) => s).join(" · "),
+    language,
+  );
+}
+
+/** The date the listing ends: the calendar date, or the expiry instant's from an older server. */
+function endDateOf(entry: ScreenEntry, language: Language): string {
+  return formatCalendarDate(entry.expiryDate || entry.expiresAt.slice(0, 10), language);
+}
+
+/** "Source: <court>, list of dishonest judgment debtors, as of <date>", in the district's language. */
+function sourceLine(court: string, date: string, language: Language): string {
+  const asOf = date === "" ? "" : formatCalendarDate(date, language);
+  if (language === "en")
+    return `Source: ${court}, list of dishonest judgment debtors${asOf ? `, as of ${asOf}` : ""}`;
+  return `来源：${court}失信被执行人名单${asOf ? `，截至${asOf}` : ""}`;
 }
 
 /**
@@ -384,7 +442,9 @@ function listContent(
     bilingual(LABELS.name, language, "label col-name"),
     bilingual(LABELS.caseNumber, language, "label col-case"),
     bilingual(LABELS.court, language, "label col-court"),
+    bilingual(LABELS.ground, language, "label col-ground"),
     bilingual(LABELS.amount, language, "label col-amount"),
+    bilingual(LABELS.endDate, language, "label col-ends"),
   );
   const rows = el("ol", { className: "list-rows", testId: "list-rows" });
   for (const entry of slide.entries) {
@@ -402,34 +462,93 @@ function listContent(
       name,
       el("span", { className: "list-case", text: entry.caseNumber, testId: "list-case" }),
       el("span", { className: "list-court", text: entry.court, testId: "list-court" }),
+      el("span", {
+        className: "list-ground",
+        text: stated(entry.listingGround, language),
+        testId: "list-ground",
+      }),
       amount,
+      el("span", {
+        className: "list-ends",
+        text: endDateOf(entry, language),
+        testId: "list-ends",
+      }),
     );
     rows.append(row);
   }
   const body = el("div", { className: "list-body" });
   body.append(columns, rows);
+  // The page's source line: its courts, as of the newest record on it.
+  const courts = [...new Set(slide.entries.map((e) => e.court))];
+  const newest = slide.entries.map((e) => e.sourceDate).reduce((a, b) => (a > b ? a : b), "");
+  const source = sourceLine(
+    courts.length === 1
+      ? (courts[0] ?? "")
+      : language === "en"
+        ? "the enforcing courts"
+        : "各执行法院",
+    newest,
+    language,
+  );
   return {
     className: "entry discredited list",
     lang: language,
-    nodes: [header, body, contestLine(district, language)],
+    nodes: [header, body, contestLine(district, language, source, null)],
   };
 }
 
-/** The district's "how to contest an error" line; a general one when the district set none. */
-function contestLine(district: ScreenDistrict | null, language: Language): HTMLElement {
-  const footer = el("footer", { className: "entry-contest", testId: "entry-contest" });
+/**
+ * The slide's footer: the source line, the district's "how to contest an error" line (its own
+ * or inherited; a general one when no district in its chain set one), and, on a single entry's
+ * slide, the QR code of the entry's public notice page.
+ */
+function contestLine(
+  district: ScreenDistrict | null,
+  language: Language,
+  source: string,
+  notice: { entry: ScreenEntry; serverUrl: string } | null,
+): HTMLElement {
+  const footer = el("footer", { className: "entry-footer" });
+  const lines = el("div", { className: "entry-contest", testId: "entry-contest" });
   const text = district?.contestText.trim() ?? "";
-  if (text === "") footer.append(bilingual(LABELS.contest, language, "label"));
-  else footer.append(el("span", { className: "contest-text", text }));
+  if (text === "") lines.append(bilingual(LABELS.contest, language, "label"));
+  else lines.append(el("span", { className: "contest-text", text }));
+  const contact = district?.contestContact.trim() ?? "";
+  if (contact !== "")
+    lines.append(
+      el("span", { className: "contest-contact", text: contact, testId: "contest-contact" }),
+    );
   // A street screen is not clickable: the address is shown as text to note down.
   if (district?.contestUrl)
-    footer.append(el("span", { className: "contest-url", text: district.contestUrl, lang: "en" }));
+    lines.append(el("span", { className: "contest-url", text: district.contestUrl, lang: "en" }));
+  footer.append(lines);
+  const code = notice ? noticeCode(notice.entry, notice.serverUrl, language, LABELS.scan) : null;
+  if (code) footer.append(code);
+  footer.append(el("p", { className: "entry-source", text: source, testId: "entry-source" }));
   return footer;
+}
+
+/** The QR code of an entry's public notice page, with its caption; null without a public id. */
+function noticeCode(
+  entry: ScreenEntry,
+  serverUrl: string,
+  language: Language,
+  caption: Bilingual,
+): HTMLElement | null {
+  if (entry.publicId === undefined) return null;
+  const url = noticeUrl(serverUrl, entry.publicId);
+  const figure = el("figure", { className: "entry-qr", testId: "entry-qr" });
+  figure.dataset["url"] = url;
+  const code = qrCodeSvg(url);
+  code.setAttribute("aria-label", language === "en" ? caption.en : caption.zh);
+  const text = el("figcaption");
+  text.append(bilingual(caption, language, "label"));
+  figure.append(code, text);
+  return figure;
 }
 
 /** What drawing any slide may need. */
 export interface DrawContext extends EntrySlideContext {
-  serverUrl: string;
   /**
    * The slide on screen must leave now (its content was taken down or withheld): cut to the
    * new slide, no fade, and the old one out of the DOM at once.

@@ -6,31 +6,42 @@ import { DistrictSelect } from "./DistrictPickers";
 import { Field } from "./Field";
 import { languageNames, useI18n, type Message } from "./i18n";
 import { PanelForm } from "./PanelForm";
-import { createDistrict } from "./schedulesApi";
+import { createDistrict, updateDistrict } from "./schedulesApi";
 import { SelectField } from "./SelectField";
 
-/** Creates a district under a parent, or a city (admins only; the server checks the scope). */
+/**
+ * Creates a district under a parent, or a city; or, given `editing`, changes one: names, time
+ * zone, language and its contest line (admins only; the server checks the scope).
+ */
 export function DistrictForm({
   districts,
   districtLabel,
   fail,
   onCreated,
+  editing,
 }: {
   districts: readonly District[];
   districtLabel: (id: string) => string;
   fail: (err: unknown, show: (text: string) => void) => void;
+  /** Called with the district created or saved. */
   onCreated: (district: District) => void;
+  /** The district to edit; a new one when absent. */
+  editing?: District;
 }) {
   const { t } = useI18n();
-  const [id, setId] = useState("");
-  const [parentId, setParentId] = useState("");
-  const [nameZh, setNameZh] = useState("");
-  const [nameEn, setNameEn] = useState("");
-  const [timeZone, setTimeZone] = useState(DEFAULT_TIME_ZONE);
-  const [language, setLanguage] = useState<Language>("zh-CN");
-  const [error, setError] = useState<{ text: Message; field?: "id" | "nameZh" | "nameEn" } | null>(
-    null,
-  );
+  const [id, setId] = useState(editing?.id ?? "");
+  const [parentId, setParentId] = useState(editing?.parentId ?? "");
+  const [nameZh, setNameZh] = useState(editing?.nameZh ?? "");
+  const [nameEn, setNameEn] = useState(editing?.nameEn ?? "");
+  const [timeZone, setTimeZone] = useState(editing?.timeZone ?? DEFAULT_TIME_ZONE);
+  const [language, setLanguage] = useState<Language>(editing?.language ?? "zh-CN");
+  const [contestText, setContestText] = useState(editing?.contestText ?? "");
+  const [contestContact, setContestContact] = useState(editing?.contestContact ?? "");
+  const [contestUrl, setContestUrl] = useState(editing?.contestUrl ?? "");
+  const [error, setError] = useState<{
+    text: Message;
+    field?: "id" | "nameZh" | "nameEn" | "contestUrl";
+  } | null>(null);
   const [busy, setBusy] = useState(false);
 
   const submit = async (e: FormEvent): Promise<void> => {
@@ -48,21 +59,33 @@ export function DistrictForm({
         text: (tr) => tr("error.required", { field: tr("district.nameEn") }),
         field: "nameEn",
       });
+    const url = contestUrl.trim();
+    if (url !== "" && !/^https?:\/\/\S+$/.test(url))
+      return setError({ text: (tr) => tr("district.badUrl"), field: "contestUrl" });
     setBusy(true);
     try {
-      const district = await createDistrict({
+      const input = {
         id: id.trim(),
         parentId: parentId === "" ? null : parentId,
         nameZh,
         nameEn,
         timeZone,
         language,
-        contestText: "",
-        contestUrl: null,
-      });
-      setId("");
-      setNameZh("");
-      setNameEn("");
+        contestText,
+        contestUrl: url === "" ? null : url,
+        contestContact,
+      };
+      const district = editing
+        ? await updateDistrict(editing.id, input)
+        : await createDistrict(input);
+      if (!editing) {
+        setId("");
+        setNameZh("");
+        setNameEn("");
+        setContestText("");
+        setContestContact("");
+        setContestUrl("");
+      }
       onCreated(district);
     } catch (err) {
       fail(err, (text) => setError({ text: () => text }));
@@ -73,8 +96,8 @@ export function DistrictForm({
 
   return (
     <PanelForm
-      headingId="district-heading"
-      title={t("district.new")}
+      headingId={editing ? "district-edit-heading" : "district-heading"}
+      title={editing ? t("district.editTitle", { id: editing.id }) : t("district.new")}
       intro={t("district.intro")}
       error={error?.text(t) ?? null}
       onSubmit={(e) => void submit(e)}
@@ -84,6 +107,7 @@ export function DistrictForm({
           label={t("district.id")}
           hint={t("district.idHint")}
           value={id}
+          readOnly={editing !== undefined}
           maxLength={64}
           autoComplete="off"
           spellCheck={false}
@@ -92,7 +116,7 @@ export function DistrictForm({
         />
         <DistrictSelect
           label={t("district.parent")}
-          districts={districts}
+          districts={editing ? districts.filter((d) => d.id !== editing.id) : districts}
           districtLabel={districtLabel}
           value={parentId}
           onChange={setParentId}
@@ -133,8 +157,39 @@ export function DistrictForm({
           ]}
         />
       </div>
+      <Field
+        label={t("district.contestText")}
+        hint={t("district.contestHint")}
+        value={contestText}
+        maxLength={300}
+        onChange={(e) => setContestText(e.target.value)}
+      />
+      <div className="row">
+        <Field
+          label={t("district.contestContact")}
+          value={contestContact}
+          maxLength={200}
+          onChange={(e) => setContestContact(e.target.value)}
+        />
+        <Field
+          label={t("district.contestUrl")}
+          type="url"
+          inputMode="url"
+          value={contestUrl}
+          maxLength={500}
+          spellCheck={false}
+          invalid={error?.field === "contestUrl"}
+          onChange={(e) => setContestUrl(e.target.value)}
+        />
+      </div>
       <button type="submit" disabled={busy}>
-        {busy ? t("district.creating") : t("district.create")}
+        {editing
+          ? busy
+            ? t("district.saving")
+            : t("district.save")
+          : busy
+            ? t("district.creating")
+            : t("district.create")}
       </button>
     </PanelForm>
   );

@@ -198,12 +198,8 @@ export function EntriesPage({
         >
           {page.entries.map((e) => (
             <tr key={e.id} aria-current={e.id === revoking?.id ? "true" : undefined}>
-              <th scope="row">
-                {e.fullName}
-                <small className="muted block">
-                  {t("entries.onScreens", { name: e.maskedName })}
-                </small>
-              </th>
+              {/* The full name is sealed on the server and never sent: the masked name is the record. */}
+              <th scope="row">{e.maskedName}</th>
               <td>{t(kindKeys[e.kind])}</td>
               <td>{t(stateKeys[e.state])}</td>
               <td className="break">

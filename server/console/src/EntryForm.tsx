@@ -24,6 +24,8 @@ type TextField =
   | "amount"
   | "performance"
   | "listingGround"
+  | "legalBasisNumber"
+  | "legalBasisIssuer"
   | "listingDate"
   | "expiryDate";
 
@@ -36,6 +38,8 @@ const empty: Record<TextField, string> = {
   amount: "",
   performance: "",
   listingGround: "",
+  legalBasisNumber: "",
+  legalBasisIssuer: "",
   listingDate: "",
   expiryDate: "",
 };
@@ -126,6 +130,8 @@ export function EntryForm({
           currency: "CNY",
           performance: values.performance,
           listingGround: values.listingGround,
+          legalBasisNumber: values.legalBasisNumber,
+          legalBasisIssuer: values.legalBasisIssuer,
           listingDate: values.listingDate,
           expiryDate: values.expiryDate,
           districtIds,
@@ -188,6 +194,10 @@ export function EntryForm({
       <div className="row">
         {field("performance", "entries.performance", { maxLength: 100 })}
         {field("listingGround", "entries.listingGround", { maxLength: 200 })}
+      </div>
+      <div className="row">
+        {field("legalBasisNumber", "entries.legalBasisNumber", { maxLength: 100 })}
+        {field("legalBasisIssuer", "entries.legalBasisIssuer", { maxLength: 100 })}
       </div>
       <div className="row">
         {field("listingDate", "entries.listingDate", { type: "date" })}

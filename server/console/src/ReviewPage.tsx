@@ -3,6 +3,9 @@ import type { UserView } from "../../../shared/schemas/account";
 import type { District } from "../../../shared/schemas/district";
 import type { EntryView } from "../../../shared/schemas/entryView";
 import type { Region } from "../../../shared/schemas/moderation";
+import { ApiFailure } from "./api";
+import { ConfirmGroup } from "./ConfirmGroup";
+import { toCropped, toWhole } from "./cropFrame";
 import { describeError } from "./describeError";
 import { districtLabel, fetchDistricts } from "./districtsApi";
 import { attentionKeys, formatAmount, kindKeys, redactionKeys } from "./entryLabels";
@@ -15,6 +18,8 @@ import {
   fetchEntry,
   fetchRawPhoto,
   fetchReviewQueue,
+  putCoverAll,
+  putCrop,
   putRegions,
   rejectEntry,
   renditionUrl,
@@ -46,6 +51,18 @@ function fourEyesReason(item: ReviewItem, user: UserView, t: Translate): string 
 }
 
 /**
+ * The fields changed since revision `seen`, as far as the queue's history reaches; null when
+ * the entry is still at that revision.
+ */
+function changedSince(item: ReviewItem, seen: number, t: Translate): string | null {
+  if (item.entry.revision <= seen) return null;
+  const later = item.recentChanges.filter((c) => c.revision > seen);
+  const fields = [...new Set(later.flatMap((c) => c.fields))];
+  if (later.length < item.entry.revision - seen) fields.push(t("review.changedUnknown"));
+  return fields.join(", ");
+}
+
+/**
  * The moderators' queue: each pending entry with its redacted image (what screens will show),
  * the audited original with a region editor, why it needs a look, and approve or reject;
  * clean entries can be approved together. Keys: j/k move, a approves, r rejects.
@@ -68,6 +85,8 @@ export function ReviewPage({
   const noticeRef = useRef<HTMLDivElement>(null);
   const listRef = useRef<HTMLOListElement>(null);
   const rejectRef = useRef<HTMLTextAreaElement>(null);
+  // The revision of each entry when this moderator first saw it here (or last changed it).
+  const seen = useRef(new Map<string, number>());
 
   const say = useCallback((n: Notice, focus = false) => {
     setNotice(n);
@@ -86,6 +105,8 @@ export function ReviewPage({
   const load = useCallback(async (): Promise<ReviewItem[] | null> => {
     try {
       const queue = await fetchReviewQueue();
+      for (const i of queue)
+        if (!seen.current.has(i.entry.id)) seen.current.set(i.entry.id, i.entry.revision);
       setItems(queue);
       setSelectedId((id) =>
         id !== null && queue.some((i) => i.entry.id === id) ? id : (queue[0]?.entry.id ?? null),
@@ -146,13 +167,20 @@ export function ReviewPage({
     if (!selected?.actionable) return;
     const e = selected.entry;
     void act(async () => {
-      await approveEntry(e.id);
+      try {
+        // The revision on screen: the server refuses if the entry changed since.
+        await approveEntry(e.id, e.revision);
+      } catch (err) {
+        // Show what changed: the queue reloads with the entry as it is now.
+        if (err instanceof ApiFailure && err.code === "stale_revision") await load();
+        throw err;
+      }
       return {
         kind: "ok",
         text: (tr) => tr("review.approved", { name: e.maskedName, case: e.caseNumber }),
       };
     });
-  }, [selected, act]);
+  }, [selected, act, load]);
 
   useEffect(() => {
     const onKey = (e: globalThis.KeyboardEvent): void => {
@@ -172,7 +200,9 @@ export function ReviewPage({
   const clean = (items ?? []).filter((i) => i.clean && i.actionable);
   const bulk = (): void => {
     void act(async () => {
-      const r = await bulkApprove(clean.map((i) => i.entry.id));
+      const r = await bulkApprove(
+        clean.map((i) => ({ id: i.entry.id, revision: i.entry.revision })),
+      );
       const refused = r.refused.map((x) => x.message).join(" ");
       return {
         kind: r.refused.length === 0 ? "ok" : "error",
@@ -229,6 +259,9 @@ export function ReviewPage({
                     <strong>{i.entry.maskedName}</strong>
                     <span className="block small-text">{i.entry.caseNumber}</span>
                     <span className="block small-text">
+                      {changedSince(i, seen.current.get(i.entry.id) ?? i.entry.revision, t) !== null
+                        ? `${t("review.tagChanged")} · `
+                        : ""}
                       {!i.actionable
                         ? t("review.tagOwn")
                         : i.clean
@@ -242,8 +275,14 @@ export function ReviewPage({
           </nav>
           {selected && (
             <ReviewDetail
-              key={selected.entry.id}
+              // A new revision is a new entry to look at: the detail shows it afresh.
+              key={`${selected.entry.id}:${selected.entry.revision}`}
               item={selected}
+              changed={changedSince(
+                selected,
+                seen.current.get(selected.entry.id) ?? selected.entry.revision,
+                t,
+              )}
               user={user}
               busy={busy}
               districtName={(id) => districtLabel(districts, id, language)}
@@ -260,6 +299,8 @@ export function ReviewPage({
                 })
               }
               onRegionsSettled={(entry) => {
+                // This moderator's own change is not news to them.
+                seen.current.set(entry.id, entry.revision);
                 void load();
                 say(
                   entry.redactionStatus === "done"
@@ -286,6 +327,7 @@ export function ReviewPage({
 /** One entry in detail: facts, images, attention, four eyes, regions, approve and reject. */
 function ReviewDetail({
   item,
+  changed,
   user,
   busy,
   districtName,
@@ -296,6 +338,8 @@ function ReviewDetail({
   fail,
 }: {
   item: ReviewItem;
+  /** What changed since this moderator first saw the entry, or null. */
+  changed: string | null;
   user: UserView;
   busy: boolean;
   districtName: (id: string) => string;
@@ -308,8 +352,14 @@ function ReviewDetail({
   const { t, language } = useI18n();
   const [entry, setEntry] = useState(item.entry);
   const [rawUrl, setRawUrl] = useState<string | null>(null);
-  const [regions, setRegions] = useState<Region[]>(item.entry.manualRegions);
+  // Regions are edited on the whole photo; the server keeps them relative to the crop.
+  const [regions, setRegions] = useState<Region[]>(
+    item.entry.manualRegions.map((r) => toWhole(r, item.entry.crop)),
+  );
   const [phase, setPhase] = useState<"idle" | "opening" | "saving" | "redacting">("idle");
+  const [cropDraft, setCropDraft] = useState<Region | null>(null);
+  const [cropping, setCropping] = useState(false);
+  const [confirmCover, setConfirmCover] = useState(false);
   const [reason, setReason] = useState("");
   const [rejectError, setRejectError] = useState<Message | null>(null);
   const [imageBust, setImageBust] = useState(0);
@@ -328,10 +378,11 @@ function ReviewDetail({
     }
   };
 
-  const saveRegions = async (): Promise<void> => {
+  /** Sends one change of the photo's treatment, then follows its re-redaction. */
+  const rework = async (change: () => Promise<EntryView>): Promise<void> => {
     setPhase("saving");
     try {
-      let current = await putRegions(e.id, regions);
+      let current = await change();
       setEntry(current);
       setPhase("redacting");
       const deadline = Date.now() + REDACTION_WAIT_MS;
@@ -351,6 +402,14 @@ function ReviewDetail({
       setPhase("idle");
     }
   };
+
+  const saveRegions = (): Promise<void> =>
+    rework(() =>
+      putRegions(
+        e.id,
+        regions.flatMap((r) => toCropped(r, e.crop) ?? []),
+      ),
+    );
 
   const reject = (ev: FormEvent): void => {
     ev.preventDefault();
@@ -376,6 +435,11 @@ function ReviewDetail({
           {fourEyesReason(item, user, t)}
         </p>
       )}
+      {changed !== null && (
+        <p className="notice" role="alert">
+          {t("review.changedSinceSeen", { fields: changed })}
+        </p>
+      )}
       {item.attention.length > 0 && (
         <div className="attention">
           <h3>{t("review.attention")}</h3>
@@ -388,9 +452,8 @@ function ReviewDetail({
       )}
       <dl className="facts">
         <dt>{t("entries.name")}</dt>
-        <dd>
-          {e.fullName} ({t("entries.onScreens", { name: e.maskedName })})
-        </dd>
+        {/* The full name is sealed on the server and never sent: the masked name is the record. */}
+        <dd>{e.maskedName}</dd>
         <dt>{t("entries.kind")}</dt>
         <dd>{t(kindKeys[e.kind])}</dd>
         <dt>{t("entries.court")}</dt>
@@ -442,6 +505,47 @@ function ReviewDetail({
                   {phase === "opening" ? t("common.loading") : t("review.openOriginal")}
                 </button>
               </>
+            ) : cropping ? (
+              <>
+                <p className="hint">{t("review.cropHelp")}</p>
+                <RegionEditor
+                  src={rawUrl}
+                  alt={t("review.originalAlt", { name: e.maskedName })}
+                  regions={cropDraft ? [cropDraft] : []}
+                  // One box: the last one drawn is the crop.
+                  onChange={(boxes) => setCropDraft(boxes[boxes.length - 1] ?? null)}
+                />
+                <div className="toolbar">
+                  <button
+                    type="button"
+                    disabled={phase !== "idle" || cropDraft === null}
+                    onClick={() => {
+                      const box = cropDraft;
+                      if (!box) return;
+                      setCropping(false);
+                      void rework(() => putCrop(e.id, box));
+                    }}
+                  >
+                    {t("review.cropTo")}
+                  </button>
+                  {e.crop && (
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={phase !== "idle"}
+                      onClick={() => {
+                        setCropping(false);
+                        void rework(() => putCrop(e.id, null));
+                      }}
+                    >
+                      {t("review.cropRemove")}
+                    </button>
+                  )}
+                  <button type="button" className="secondary" onClick={() => setCropping(false)}>
+                    {t("review.cropCancel")}
+                  </button>
+                </div>
+              </>
             ) : (
               <>
                 <RegionEditor
@@ -465,9 +569,20 @@ function ReviewDetail({
                   <button
                     type="button"
                     className="secondary"
+                    disabled={phase !== "idle"}
+                    onClick={() => {
+                      setCropDraft(e.crop);
+                      setCropping(true);
+                    }}
+                  >
+                    {t("review.cropStart")}
+                  </button>
+                  <button
+                    type="button"
+                    className="secondary"
                     onClick={() => {
                       setRawUrl(null);
-                      setRegions(e.manualRegions);
+                      setRegions(e.manualRegions.map((r) => toWhole(r, e.crop)));
                     }}
                   >
                     {t("review.closeOriginal")}
@@ -476,6 +591,51 @@ function ReviewDetail({
                 <p className="hint">{t("review.regionsNote")}</p>
               </>
             )}
+            {e.crop && (
+              <p className="hint">
+                {t("review.croppedTo", {
+                  w: Math.round(e.crop.width * 100),
+                  h: Math.round(e.crop.height * 100),
+                })}
+              </p>
+            )}
+            <div className="toolbar">
+              {e.coverAll ? (
+                <>
+                  <span>{t("review.coverAllOn")}</span>{" "}
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={phase !== "idle"}
+                    onClick={() => void rework(() => putCoverAll(e.id, false))}
+                  >
+                    {t("review.uncoverAll")}
+                  </button>
+                </>
+              ) : confirmCover ? (
+                <ConfirmGroup
+                  label={t("review.coverAll")}
+                  question={t("review.coverAllQuestion")}
+                  yes={t("review.coverAllYes")}
+                  no={t("review.cancel")}
+                  busy={phase !== "idle"}
+                  onYes={() => {
+                    setConfirmCover(false);
+                    void rework(() => putCoverAll(e.id, true));
+                  }}
+                  onNo={() => setConfirmCover(false)}
+                />
+              ) : (
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={phase !== "idle"}
+                  onClick={() => setConfirmCover(true)}
+                >
+                  {t("review.coverAll")}
+                </button>
+              )}
+            </div>
           </div>
         </div>
       )}

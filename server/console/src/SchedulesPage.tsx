@@ -105,6 +105,7 @@ export function SchedulesPage({
   // A district chosen while the draft has unsaved changes: asked about before switching.
   const [switchTo, setSwitchTo] = useState<string | null>(null);
   const [creatingDistrict, setCreatingDistrict] = useState(false);
+  const [editingDistrict, setEditingDistrict] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
   const [checked, setChecked] = useState(false);
@@ -172,6 +173,7 @@ export function SchedulesPage({
   }, [districtId, district?.timeZone]);
 
   const label = (id: string) => districtLabel(districts, id, language);
+  const editedDistrict = districts.find((d) => d.id === districtId);
   const announcementTitle = (id: string) => announcements.find((a) => a.id === id)?.title ?? id;
 
   const change = (next: Schedule) => {
@@ -251,11 +253,47 @@ export function SchedulesPage({
             type="button"
             className="secondary"
             aria-expanded={creatingDistrict}
-            onClick={() => setCreatingDistrict(!creatingDistrict)}
+            onClick={() => {
+              setCreatingDistrict(!creatingDistrict);
+              setEditingDistrict(false);
+            }}
           >
             {t("district.newOpen")}
           </button>
+          {districtId !== "" && (
+            <button
+              type="button"
+              className="secondary"
+              aria-expanded={editingDistrict}
+              onClick={() => {
+                setEditingDistrict(!editingDistrict);
+                setCreatingDistrict(false);
+              }}
+            >
+              {t("district.editOpen")}
+            </button>
+          )}
         </div>
+      )}
+      {isAdmin && editingDistrict && editedDistrict && (
+        <DistrictForm
+          // A new form for each district: its fields start from that district's settings.
+          key={districtId}
+          districts={districts}
+          districtLabel={label}
+          fail={fail}
+          editing={editedDistrict}
+          onCreated={(d) => {
+            setEditingDistrict(false);
+            void loadDistricts();
+            announce((tr) =>
+              tr("district.saved", {
+                name: language === "zh-CN" ? d.nameZh : d.nameEn,
+                id: d.id,
+              }),
+            );
+          }}
+        />
       )}
       {isAdmin && creatingDistrict && (
         <DistrictForm

@@ -160,6 +160,13 @@ export function ScreensPage({
               <td>
                 {s.width !== null && s.height !== null ? `${s.width}×${s.height}` : "—"}
                 {s.appVersion !== null && <small className="muted block">{s.appVersion}</small>}
+                {s.clockSkewMs !== null && Math.abs(s.clockSkewMs) >= 1_000 && (
+                  <small className="muted block">
+                    {t("screens.clockSkew", {
+                      seconds: (Math.abs(s.clockSkewMs) / 1000).toFixed(1),
+                    })}
+                  </small>
+                )}
               </td>
               <td>{s.memoryMb === null ? "—" : t("screens.mb", { mb: Math.round(s.memoryMb) })}</td>
               <td>

@@ -12,9 +12,12 @@ import { useI18n } from "./i18n";
 import { useFocusOnMount } from "./useFocusOnMount";
 import { newPasswordProblem } from "./newPasswordProblem";
 
-type SetupField = "email" | "displayName" | "password" | "repeat";
+type SetupField = "setupToken" | "email" | "displayName" | "password" | "repeat";
 
-/** First run: creates the first admin (from the server machine only) and signs them in. */
+/**
+ * First run: creates the first admin, for whoever holds the set-up token the server printed in
+ * its log, and signs them in.
+ */
 export function SetupPage({
   onDone,
   onAlreadySetUp,
@@ -26,6 +29,7 @@ export function SetupPage({
   const { t } = useI18n();
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const [values, setValues] = useState<Record<SetupField, string>>({
+    setupToken: "",
     email: "",
     displayName: "",
     password: "",
@@ -39,6 +43,8 @@ export function SetupPage({
 
   /** The first problem the server would also refuse, said in the console's language. */
   const check = (): { text: string; field: SetupField } | null => {
+    if (values.setupToken.trim() === "")
+      return { text: t("error.required", { field: t("field.setupToken") }), field: "setupToken" };
     if (values.email.trim() === "")
       return { text: t("error.required", { field: t("field.email") }), field: "email" };
     if (values.displayName.trim() === "")
@@ -63,6 +69,7 @@ export function SetupPage({
     try {
       onDone(
         await postSetup({
+          setupToken: values.setupToken.trim(),
           email: values.email.trim(),
           displayName: values.displayName.trim(),
           password: values.password,
@@ -73,7 +80,12 @@ export function SetupPage({
         onAlreadySetUp();
         return;
       }
-      setError({ text: describeError(err, t) });
+      setError({
+        text: describeError(err, t),
+        ...(err instanceof ApiFailure && err.code === "setup_token_invalid"
+          ? { field: "setupToken" as const }
+          : {}),
+      });
       setBusy(false);
     }
   };
@@ -84,9 +96,21 @@ export function SetupPage({
         {t("setup.title")}
       </h1>
       <p>{t("setup.intro")}</p>
-      <p className="notice">{t("setup.localOnly")}</p>
+      <p className="notice">{t("setup.tokenNotice")}</p>
       <form onSubmit={(e) => void submit(e)} noValidate>
         <FormAlert message={error?.text ?? null} />
+        <Field
+          label={t("field.setupToken")}
+          hint={t("hint.setupToken")}
+          name="setupToken"
+          autoComplete="off"
+          spellCheck={false}
+          required
+          maxLength={200}
+          value={values.setupToken}
+          invalid={error?.field === "setupToken"}
+          onChange={set("setupToken")}
+        />
         <Field
           label={t("field.email")}
           type="email"

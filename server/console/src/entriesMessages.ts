@@ -30,6 +30,16 @@ export const entriesEn = {
   "attention.redaction_pending": "Redaction is still running; wait before approving.",
   "attention.edited_after_approval": "Edited after it was approved: review it again.",
   "attention.resubmitted_after_rejection": "Resubmitted after a rejection.",
+  "attention.several_faces":
+    "The photo shows more than one face: crop it to the listed person or check every face is covered.",
+  "attention.face_too_small":
+    "The largest face is small for a person's photo: check it is the listed person and nobody else is shown.",
+  "attention.no_confident_face":
+    "No detector is sure it sees a face: check the photo shows the listed person and the face is covered.",
+  "attention.detectors_disagree":
+    "The detectors disagree about the main face: check the cover is on the face, not elsewhere.",
+  "attention.covered_whole_frame":
+    "The whole photo is covered: check that is what screens should show.",
 
   "entries.filters": "Find entries",
   "entries.kind": "List",
@@ -44,7 +54,6 @@ export const entriesEn = {
   "entries.resultsPageFailed": "Entries, page {n} (not loaded)",
   "entries.none": "No entry matches.",
   "entries.name": "Name",
-  "entries.onScreens": "On screens: {name}",
   "entries.case": "Case number and court",
   "entries.districts": "Districts",
   "entries.dates": "Listed – expires",
@@ -73,6 +82,8 @@ export const entriesEn = {
   "entries.amount": "Unmet amount in yuan (optional)",
   "entries.performance": "Performance",
   "entries.listingGround": "Ground for listing",
+  "entries.legalBasisNumber": "Legal basis: document number",
+  "entries.legalBasisIssuer": "Legal basis: issuing body",
   "entries.listingDate": "Listing date",
   "entries.expiryDate": "Expiry date",
   "entries.shownIn": "Shown in districts",
@@ -154,6 +165,12 @@ export const entriesZh: Record<keyof typeof entriesEn, string> = {
   "attention.redaction_pending": "仍在打码，请稍候再批准。",
   "attention.edited_after_approval": "批准后又被修改：请重新审核。",
   "attention.resubmitted_after_rejection": "驳回后重新提交。",
+  "attention.several_faces": "照片中不止一张人脸：请裁剪到被列入名单的人，或核对每张脸都已遮盖。",
+  "attention.face_too_small":
+    "最大的人脸对个人照片而言偏小：请核对是否为名单中的人，且没有拍到其他人。",
+  "attention.no_confident_face": "没有检测器确定看到人脸：请核对照片是名单中的人且人脸已被遮盖。",
+  "attention.detectors_disagree": "检测器对主要人脸的判断不一致：请核对遮盖位于人脸上而非别处。",
+  "attention.covered_whole_frame": "整张照片已被遮盖：请核对屏幕应显示的就是这样。",
 
   "entries.filters": "查找条目",
   "entries.kind": "名单",
@@ -168,7 +185,6 @@ export const entriesZh: Record<keyof typeof entriesEn, string> = {
   "entries.resultsPageFailed": "条目，第 {n} 页（未能加载）",
   "entries.none": "没有符合条件的条目。",
   "entries.name": "姓名",
-  "entries.onScreens": "屏幕显示：{name}",
   "entries.case": "案号与执行法院",
   "entries.districts": "辖区",
   "entries.dates": "列入日期 – 到期日期",
@@ -197,6 +213,8 @@ export const entriesZh: Record<keyof typeof entriesEn, string> = {
   "entries.amount": "未履行金额（元，可选）",
   "entries.performance": "履行情况",
   "entries.listingGround": "失信情形",
+  "entries.legalBasisNumber": "执行依据文号",
+  "entries.legalBasisIssuer": "做出执行依据单位",
   "entries.listingDate": "列入日期",
   "entries.expiryDate": "到期日期",
   "entries.shownIn": "显示的辖区",

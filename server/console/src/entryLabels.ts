@@ -53,6 +53,11 @@ export const attentionKeys: Record<Attention, PlainMessageKey> = {
   redaction_pending: "attention.redaction_pending",
   edited_after_approval: "attention.edited_after_approval",
   resubmitted_after_rejection: "attention.resubmitted_after_rejection",
+  several_faces: "attention.several_faces",
+  face_too_small: "attention.face_too_small",
+  no_confident_face: "attention.no_confident_face",
+  detectors_disagree: "attention.detectors_disagree",
+  covered_whole_frame: "attention.covered_whole_frame",
 };
 
 /** An amount in minor units (fen) as yuan with two decimals, e.g. "12,345.00 CNY". */

@@ -41,8 +41,10 @@ const coreEn = {
   "setup.title": "First-run set-up",
   "setup.intro":
     "No account exists yet. Create the first administrator; they can then add the other users.",
-  "setup.localOnly":
-    "This works only in a browser on the server machine itself (open http://localhost:PORT/console/ there). From any other computer, run “signage create-admin” on the server instead.",
+  "setup.tokenNotice":
+    "To show that you run this server, enter the one-time set-up token it printed in its log when it started. On the server, “signage setup-token” prints it again; “signage create-admin” creates an administrator there instead.",
+  "field.setupToken": "Set-up token",
+  "hint.setupToken": "The line “First-run set-up … set-up token …” in the server's log.",
   "setup.submit": "Create administrator and sign in",
   "setup.busy": "Creating…",
 
@@ -133,8 +135,10 @@ const coreZh: Record<keyof typeof coreEn, string> = {
 
   "setup.title": "首次设置",
   "setup.intro": "系统中还没有任何账户。请创建第一位管理员，之后由其添加其他用户。",
-  "setup.localOnly":
-    "此操作只能在服务器本机的浏览器中完成（在本机打开 http://localhost:端口/console/）。在其他电脑上，请改为在服务器上运行“signage create-admin”。",
+  "setup.tokenNotice":
+    "为证明您是本服务器的管理者，请输入服务器启动时在日志中打印的一次性设置令牌。在服务器上运行“signage setup-token”可再次查看；也可以在服务器上运行“signage create-admin”直接创建管理员。",
+  "field.setupToken": "设置令牌",
+  "hint.setupToken": "服务器日志中“First-run set-up … set-up token …”那一行里的令牌。",
   "setup.submit": "创建管理员并登录",
   "setup.busy": "正在创建…",
 

@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { EntryViewSchema, type EntryView } from "../../../shared/schemas/entryView";
-import { AttentionSchema, type Region } from "../../../shared/schemas/moderation";
+import {
+  AttentionSchema,
+  RevisionChangeSchema,
+  type Region,
+} from "../../../shared/schemas/moderation";
 import { failureOf, networkFailure, queryString, request } from "./api";
 
 const EntryAnswer = z.object({ entry: EntryViewSchema });
@@ -15,6 +19,8 @@ export const ReviewItemSchema = z.object({
   clean: z.boolean(),
   actionable: z.boolean(),
   notActionableBecause: z.string().optional(),
+  /** What the entry's recent revisions changed (field names), oldest first. */
+  recentChanges: z.array(RevisionChangeSchema),
   redaction: z
     .object({
       verdict: z.string(),
@@ -47,9 +53,17 @@ export async function fetchEntry(id: string): Promise<EntryView> {
   return (await request(`/api/entries/${id}`, EntryAnswer)).entry;
 }
 
-/** Approves (publishes) an entry. */
-export async function approveEntry(id: string): Promise<EntryView> {
-  return (await request(`/api/entries/${id}/approve`, EntryAnswer, { method: "POST" })).entry;
+/**
+ * Approves (publishes) an entry at the revision the moderator is looking at; the server refuses
+ * with stale_revision when it changed since.
+ */
+export async function approveEntry(id: string, revision: number): Promise<EntryView> {
+  return (
+    await request(`/api/entries/${id}/approve`, EntryAnswer, {
+      method: "POST",
+      body: { revision },
+    })
+  ).entry;
 }
 
 /** Rejects an entry; the submitter reads the reason. */
@@ -67,12 +81,27 @@ export const BulkApprovalSchema = z.object({
 /** The outcome of a bulk approval. */
 export type BulkApproval = z.infer<typeof BulkApprovalSchema>;
 
-/** Approves clean entries at once (the server re-checks each). */
-export async function bulkApprove(ids: string[]): Promise<BulkApproval> {
+/** Approves clean entries at once, each at the revision shown (the server re-checks each). */
+export async function bulkApprove(
+  entries: { id: string; revision: number }[],
+): Promise<BulkApproval> {
   return request("/api/entries/bulk-approve", BulkApprovalSchema, {
     method: "POST",
-    body: { ids },
+    body: { entries },
   });
+}
+
+/** Crops the photo to a box of the upright photo (null: the whole photo again); re-redacts it. */
+export async function putCrop(id: string, box: Region | null): Promise<EntryView> {
+  return (await request(`/api/entries/${id}/crop`, EntryAnswer, { method: "PUT", body: { box } }))
+    .entry;
+}
+
+/** Covers the whole photo (or undoes it); re-redacts it. */
+export async function putCoverAll(id: string, on: boolean): Promise<EntryView> {
+  return (
+    await request(`/api/entries/${id}/cover-all`, EntryAnswer, { method: "PUT", body: { on } })
+  ).entry;
 }
 
 /** Replaces the hand-drawn face regions (fractions of the upright photo); re-redacts the photo. */

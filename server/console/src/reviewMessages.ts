@@ -9,6 +9,7 @@ export const reviewEn = {
   "review.tagOwn": "Yours: another moderator decides",
   "review.tagClean": "Clean",
   "review.tagAttention": "Needs a look ({n})",
+  "review.tagChanged": "Changed since you opened it",
   "review.ownCreated": "You created this entry; another moderator must review it (four eyes).",
   "review.ownSubmitted":
     "You made the last change to this entry; another moderator must review it (four eyes).",
@@ -38,6 +39,23 @@ export const reviewEn = {
   "review.rejectReason": "Reason for rejecting",
   "review.reject": "Reject",
   "review.rejected": "Rejected {name} ({case}).",
+  "review.changedSinceSeen":
+    "Edited after you opened it (changed: {fields}). Look at it again: an approval holds only for what you saw.",
+  "review.changedUnknown": "details not kept",
+  "review.coverAll": "Cover whole photo",
+  "review.coverAllQuestion":
+    "Cover the whole photo? Screens will show no part of it. Use this only when the machine cannot judge the photo; another moderator approves it afterwards.",
+  "review.coverAllYes": "Yes, cover the whole photo",
+  "review.uncoverAll": "Stop covering the whole photo",
+  "review.coverAllOn": "The whole photo is covered.",
+  "review.cropStart": "Crop…",
+  "review.cropHelp":
+    "Draw one box around the listed person (or use Add region and the arrow keys), then crop to it. Regions drawn before are dropped: mark them again on the cropped photo.",
+  "review.cropTo": "Crop to this box",
+  "review.cropRemove": "Use the whole photo again",
+  "review.cropCancel": "Cancel cropping",
+  "review.croppedTo": "Cropped to {w}% × {h}% of the photo.",
+  "review.cancel": "Cancel",
   "regions.help":
     "Drag on the photo to draw a region over a face; drag a region to move it and its corner to resize it. With the keyboard: Add region, then arrows move it, Shift+arrows resize, Delete removes.",
   "regions.region": "Region {n}: {x}% from left, {y}% from top, {w}% wide, {h}% high",
@@ -56,6 +74,7 @@ export const reviewZh: Record<keyof typeof reviewEn, string> = {
   "review.tagOwn": "您提交的：由其他审核员决定",
   "review.tagClean": "无问题",
   "review.tagAttention": "需要查看（{n}）",
+  "review.tagChanged": "您打开后已修改",
   "review.ownCreated": "此条目由您创建，须由另一位审核员审核（双人复核）。",
   "review.ownSubmitted": "此条目最后一次由您修改，须由另一位审核员审核（双人复核）。",
   "review.notActionable": "此条目须由另一位审核员审核。",
@@ -81,6 +100,23 @@ export const reviewZh: Record<keyof typeof reviewEn, string> = {
   "review.rejectReason": "驳回原因",
   "review.reject": "驳回",
   "review.rejected": "已驳回 {name}（{case}）。",
+  "review.changedSinceSeen":
+    "您打开后已被修改（改动：{fields}）。请重新查看：批准只对您看到的版本有效。",
+  "review.changedUnknown": "详情未保留",
+  "review.coverAll": "遮盖整张照片",
+  "review.coverAllQuestion":
+    "要遮盖整张照片吗？屏幕将不显示照片的任何部分。仅在机器无法判断照片时使用；之后由另一位审核员批准。",
+  "review.coverAllYes": "是，遮盖整张照片",
+  "review.uncoverAll": "取消遮盖整张照片",
+  "review.coverAllOn": "整张照片已被遮盖。",
+  "review.cropStart": "裁剪…",
+  "review.cropHelp":
+    "围绕名单中的人画一个框（或用“添加区域”和方向键），然后裁剪。之前标注的区域将被删除：请在裁剪后的照片上重新标注。",
+  "review.cropTo": "裁剪到此框",
+  "review.cropRemove": "恢复使用整张照片",
+  "review.cropCancel": "取消裁剪",
+  "review.croppedTo": "已裁剪为照片的 {w}% × {h}%。",
+  "review.cancel": "取消",
   "regions.help":
     "在照片上拖动即可在人脸上画出区域；拖动区域可移动，拖动其右下角可调整大小。使用键盘：点“添加区域”，然后用方向键移动，Shift+方向键调整大小，Delete 删除。",
   "regions.region": "区域 {n}：距左 {x}%，距上 {y}%，宽 {w}%，高 {h}%",

@@ -52,6 +52,20 @@ export async function createDistrict(input: DistrictInput): Promise<District> {
   ).district;
 }
 
+/** Replaces a district's settings (names, zone, language, parent, contest line). */
+export async function updateDistrict(id: string, input: DistrictInput): Promise<District> {
+  return (
+    await request(
+      `/api/districts/${encodeURIComponent(id)}`,
+      z.object({ district: DistrictSchema }),
+      {
+        method: "PUT",
+        body: input,
+      },
+    )
+  ).district;
+}
+
 // The evaluator's ScheduleResult (shared/schedule/evaluateSchedule.ts) is a TypeScript type
 // without a schema; these mirror it for the answers of the timeline route.
 const ScheduleResultSchema = z.discriminatedUnion("kind", [

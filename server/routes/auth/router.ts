@@ -1,25 +1,33 @@
 import { Router } from "express";
 import { ChangePasswordSchema, LoginSchema, SetupSchema } from "../../../shared/schemas/account";
 import { AppError } from "../../errors";
-import { isLoopback } from "../../http/isLoopback";
+import { clientAddressOf } from "../../http/publicUrl";
 import { clearSessionCookie, principalOf, setSessionCookie } from "../../http/session";
 import { validate } from "../../http/validate";
 import type { UserAccounts } from "../../services/auth/UserAccounts";
 
+/** What the auth routes need. */
+export interface AuthRouterDeps {
+  accounts: UserAccounts;
+  /** Session cookies are Secure even over plain HTTP (TLS ends at an https reverse proxy). */
+  secureCookies?: boolean;
+}
+
 /** /api/auth: sign in, sign out, who am I, change my password. */
-export function authRouter(deps: { accounts: UserAccounts }): Router {
+export function authRouter(deps: AuthRouterDeps): Router {
   const router = Router();
+  const secure = deps.secureCookies === true;
 
   router.post("/login", async (req, res) => {
     const input = validate(LoginSchema, req.body, "sign-in form");
-    const { user, token } = await deps.accounts.login(input, req.socket.remoteAddress ?? "unknown");
-    setSessionCookie(req, res, token);
+    const { user, token } = await deps.accounts.login(input, clientAddressOf(req));
+    setSessionCookie(req, res, token, secure);
     res.json({ user });
   });
 
   router.post("/logout", async (req, res) => {
     await deps.accounts.logout(principalOf(req));
-    clearSessionCookie(req, res);
+    clearSessionCookie(req, res, secure);
     res.status(204).end();
   });
 
@@ -37,8 +45,25 @@ export function authRouter(deps: { accounts: UserAccounts }): Router {
   return router;
 }
 
-/** /api/setup: the first admin, from this machine only, while no user exists. */
-export function setupRouter(deps: { accounts: UserAccounts }): Router {
+/** The first-run set-up token as the set-up route sees it (see SetupToken). */
+export interface SetupTokenCheck {
+  /** Whether a token is the one the server printed. */
+  matches(candidate: string): boolean;
+  /** Set-up is done: the token goes. */
+  remove(): void;
+}
+
+/**
+ * /api/setup: the first admin, while no user exists, for whoever holds the one-time set-up token
+ * the server printed in its log (`signage setup-token` prints it too). The network address
+ * proves nothing: behind a reverse proxy every client looks local.
+ */
+export function setupRouter(
+  deps: AuthRouterDeps & {
+    /** Without it, set-up over HTTP is closed (use signage create-admin). */
+    setupToken?: SetupTokenCheck;
+  },
+): Router {
   const router = Router();
 
   router.get("/", async (_req, res) => {
@@ -46,19 +71,22 @@ export function setupRouter(deps: { accounts: UserAccounts }): Router {
   });
 
   router.post("/", async (req, res) => {
-    if (!isLoopback(req.socket.remoteAddress))
+    const { setupToken, ...admin } = validate(SetupSchema, req.body, "set-up form");
+    if (!(await deps.accounts.setupNeeded()))
+      throw new AppError(409, "conflict", "Set-up is done: a user already exists. Sign in.");
+    if (deps.setupToken?.matches(setupToken) !== true)
       throw new AppError(
         403,
-        "forbidden",
-        "First-run set-up works only from the server machine itself (or use signage create-admin).",
+        "setup_token_invalid",
+        "That set-up token is wrong; copy it from the server's log or run signage setup-token on the server.",
       );
-    const input = validate(SetupSchema, req.body, "set-up form");
-    await deps.accounts.setupFirstAdmin(input, { type: "anonymous" });
+    await deps.accounts.setupFirstAdmin(admin, { type: "anonymous" });
+    deps.setupToken.remove();
     const { user, token } = await deps.accounts.login(
-      { email: input.email, password: input.password },
-      req.socket.remoteAddress ?? "unknown",
+      { email: admin.email, password: admin.password },
+      clientAddressOf(req),
     );
-    setSessionCookie(req, res, token);
+    setSessionCookie(req, res, token, deps.secureCookies === true);
     res.status(201).json({ user });
   });
 

@@ -11,6 +11,7 @@ import {
   districtsOf,
   getEntry,
   listEntries,
+  parseRevisionChanges,
   redactionResultsOf,
   renditionBytes,
   renditionsOf,
@@ -18,7 +19,10 @@ import {
 import type { Database } from "../../store/schema";
 import type { Role } from "../../../shared/schemas/account";
 import {
+  ApproveSchema,
   BulkApproveSchema,
+  CoverAllSchema,
+  CropSchema,
   RegionsSchema,
   RejectSchema,
   RevokeSchema,
@@ -30,11 +34,11 @@ import {
   attentionOf,
   fourEyesRefusal,
   isClean,
+  staleRevision,
   type EntryModeration,
 } from "../../services/entryModeration";
 import type { EntryRow } from "../../store/schema";
 import {
-  EmptyBodySchema,
   RenditionParamsSchema,
   ReviewQueueQuerySchema,
   CreateEntrySchema,
@@ -164,6 +168,8 @@ export function entriesRouter(deps: {
           entry,
           attention: row ? attentionOf(row) : [],
           clean: row ? isClean(row) : false,
+          // What the recent revisions changed, so the console can say what moved under it.
+          recentChanges: row ? parseRevisionChanges(row.revision_changes_json) : [],
           actionable: refusal === undefined,
           ...(refusal ? { notActionableBecause: refusal } : {}),
           redaction: result
@@ -182,13 +188,17 @@ export function entriesRouter(deps: {
   router.post("/bulk-approve", async (req, res) => {
     const p = principalOf(req);
     access.requireRole(p, ["moderator"]);
-    const { ids } = validate(BulkApproveSchema, req.body, "bulk approval");
+    const { entries } = validate(BulkApproveSchema, req.body, "bulk approval");
     const approved: string[] = [];
     const refused: { id: string; code: string; message: string }[] = [];
-    for (const id of new Set(ids)) {
+    const seen = new Set<string>();
+    for (const { id, revision } of entries) {
+      if (seen.has(id)) continue;
+      seen.add(id);
       try {
         await requireOver(p, ["moderator"], id);
         const row = await getEntry(deps.db, id);
+        if (row && Number(row.revision) !== revision) throw staleRevision(row, revision);
         if (row && !isClean(row)) {
           throw new AppError(
             409,
@@ -196,7 +206,7 @@ export function entriesRouter(deps: {
             "Only clean entries (a verified photo with faces, nothing flagged) are approved in bulk; review this one alone.",
           );
         }
-        await deps.moderation.approve(p, id);
+        await deps.moderation.approve(p, id, revision);
         approved.push(id);
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
@@ -265,8 +275,8 @@ export function entriesRouter(deps: {
     access.requireRole(p, ["moderator"]);
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
     const districtIds = await requireOver(p, ["moderator"], id);
-    validate(EmptyBodySchema, req.body ?? {}, "approval");
-    res.json({ entry: presentEntry(await deps.moderation.approve(p, id), districtIds) });
+    const { revision } = validate(ApproveSchema, req.body ?? {}, "approval");
+    res.json({ entry: presentEntry(await deps.moderation.approve(p, id, revision), districtIds) });
   });
 
   router.post("/:id/reject", async (req, res) => {
@@ -296,6 +306,26 @@ export function entriesRouter(deps: {
     res.json({
       entry: presentEntry(await deps.moderation.setRegions(p, id, regions), districtIds),
     });
+  });
+
+  // Crops the photo to the listed person (null: the whole photo again); re-redacts it.
+  router.put("/:id/crop", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, ["moderator"]);
+    const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
+    const districtIds = await requireOver(p, ["moderator"], id);
+    const { box } = validate(CropSchema, req.body, "crop");
+    res.json({ entry: presentEntry(await deps.moderation.setCrop(p, id, box), districtIds) });
+  });
+
+  // Covers the whole photo, a moderator's last resort for a photo the machine cannot judge.
+  router.put("/:id/cover-all", async (req, res) => {
+    const p = principalOf(req);
+    access.requireRole(p, ["moderator"]);
+    const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
+    const districtIds = await requireOver(p, ["moderator"], id);
+    const { on } = validate(CoverAllSchema, req.body, "cover whole photo");
+    res.json({ entry: presentEntry(await deps.moderation.setCoverAll(p, id, on), districtIds) });
   });
 
   // The redacted rendition as the console shows it beside the original (what screens will show).

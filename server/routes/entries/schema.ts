@@ -50,6 +50,3 @@ export const EntryIdParamsSchema = z.object({ id: z.uuid("Entry ids are UUIDs.")
 export function encodeCursor(c: z.infer<typeof CursorSchema>): string {
   return Buffer.from(JSON.stringify(c), "utf8").toString("base64url");
 }
-
-/** A request that carries no options (approve): an empty JSON object, or no body. */
-export const EmptyBodySchema = z.strictObject({});

@@ -8,6 +8,7 @@ import type { ImportProgressEvent } from "../../../shared/schemas/importProgress
 import type { EntryImporter, ImportProgress } from "../../services/entryImport";
 import { noPhotos, zipPhotoSource } from "../../services/photoSource";
 import { ImportFormSchema } from "./schema";
+import type { ImportOutcome } from "../../services/ServerMetrics";
 
 /** Largest export file accepted over HTTP. */
 export const MAX_EXPORT_BYTES = 50 * 1024 * 1024;
@@ -40,6 +41,8 @@ export function importsRouter(deps: {
   access: AccessPolicy;
   /** Sends progress to the user's console sockets. */
   progress?: (userId: string, event: ImportProgressEvent) => void;
+  /** Told how each import that reached the importer ended (the metrics count them). */
+  finished?: (outcome: ImportOutcome) => void;
 }): Router {
   const router = Router();
   router.post("/", async (req, res) => {
@@ -67,19 +70,36 @@ export function importsRouter(deps: {
     const photos = zip
       ? await zipPhotoSource(zip.bytes, { maxTotalBytes: 2 * MAX_PHOTO_ZIP_BYTES })
       : noPhotos;
-    const report = await deps.importer.run(file.bytes, {
-      fileName: file.fileName,
-      kind: fields.kind,
-      districtIds: fields.districtIds,
-      photos,
-      actor: { type: "user", id: p.id },
-      ...(fields.progressId && deps.progress
-        ? { onProgress: progressReporter(fields.progressId, (e) => deps.progress?.(p.id, e)) }
-        : {}),
-      ...(fields.expiryDate ? { expiryDate: fields.expiryDate } : {}),
-      ...(fields.listingYears ? { defaultListingYears: fields.listingYears } : {}),
-    });
+    const report = await counted(deps.finished, () =>
+      deps.importer.run(file.bytes, {
+        fileName: file.fileName,
+        kind: fields.kind,
+        districtIds: fields.districtIds,
+        photos,
+        actor: { type: "user", id: p.id },
+        ...(fields.progressId && deps.progress
+          ? { onProgress: progressReporter(fields.progressId, (e) => deps.progress?.(p.id, e)) }
+          : {}),
+        ...(fields.expiryDate ? { expiryDate: fields.expiryDate } : {}),
+        ...(fields.listingYears ? { defaultListingYears: fields.listingYears } : {}),
+      }),
+    );
     res.status(report.accepted > 0 ? 201 : 200).json({ report });
   });
   return router;
+}
+
+/** Runs an import and tells `finished` whether it completed, was refused (4xx) or failed. */
+async function counted<T>(
+  finished: ((outcome: ImportOutcome) => void) | undefined,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    const result = await run();
+    finished?.("completed");
+    return result;
+  } catch (err) {
+    finished?.(err instanceof AppError && err.status < 500 ? "refused" : "failed");
+    throw err;
+  }
 }

@@ -21,6 +21,7 @@ import {
   ScreenParamsSchema,
   UpdateScreenInputSchema,
 } from "./schema";
+import { clientAddressOf } from "../../http/publicUrl";
 
 /** /api/screens: pair a kiosk by its code, list, rename or move, unpair, rotate the token. */
 export function screensRouter(deps: {
@@ -61,7 +62,7 @@ export function screensRouter(deps: {
     const input = validate(PairScreenInputSchema, req.body, "pairing request");
     await access.requireDistricts(p, ["operator"], [input.districtId]);
     // The token goes to the kiosk over its socket, never to the console.
-    const { screen } = await pairing.pair(input, req.socket.remoteAddress ?? "unknown");
+    const { screen } = await pairing.pair(input, clientAddressOf(req));
     await recordAudit(
       deps,
       p,

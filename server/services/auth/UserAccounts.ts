@@ -9,7 +9,7 @@ import type {
   UpdateUserInput,
   UserView,
 } from "../../../shared/schemas/account";
-import { AppError } from "../../errors";
+import { AppError, RateLimitedError } from "../../errors";
 import { RateLimiter } from "../../http/rateLimiter";
 import type { Database, UserRow } from "../../store/schema";
 import {
@@ -29,6 +29,7 @@ import {
   updateUser,
 } from "../../store/users";
 import type { AuditLog } from "../auditLog";
+import { describeWait, LOGIN_DELAY, LoginThrottle } from "./LoginThrottle";
 import { dummyPasswordHash, generatePassword, hashPassword, verifyPassword } from "./passwordHash";
 import type { UserPrincipal } from "./principal";
 
@@ -36,8 +37,15 @@ import type { UserPrincipal } from "./principal";
 export const SESSION_IDLE_MS = 2 * 60 * 60 * 1000;
 /** ...and after this long in any case (a working day). */
 export const SESSION_MAX_MS = 12 * 60 * 60 * 1000;
-/** Failed sign-ins allowed per account and per address in LOGIN_WINDOW_MS. */
-export const LOGIN_LIMITS = { perAccount: 5, perAddress: 20, windowMs: 15 * 60 * 1000 };
+/**
+ * Sign-in limits: failures per account before the progressive delay starts (see LoginThrottle),
+ * and failed sign-ins per client address in `windowMs`.
+ */
+export const LOGIN_LIMITS = {
+  perAccount: LOGIN_DELAY.freeFailures,
+  perAddress: 20,
+  windowMs: 15 * 60 * 1000,
+};
 
 // pg_advisory_xact_lock key for first-run set-up: "SIGNSETU" as a signed bigint.
 const SETUP_LOCK_KEY = "6001406380177970261";
@@ -60,17 +68,29 @@ export function presentUser(row: UserRow, roles: RoleGrant[]): UserView {
   };
 }
 
+/**
+ * Console sessions that just ended or lost the rights they were opened with: one session
+ * (sign-out), or every session of a user but at most one (disable, role change, password change
+ * or reset). Their open sockets must end too.
+ */
+export type SessionsEnded =
+  { userId: string; session: string } | { userId: string; exceptSession?: string };
+
 /** Who is acting, for the audit log. */
 export type Actor = { type: "user"; id: string } | { type: "cli" } | { type: "anonymous" };
 
 /**
  * Users, passwords and sessions. Sessions live in the database, so signing out, disabling a
- * user or changing roles takes effect on the next request. Sign-in failures are limited per
- * account and per address and answer the same sentence whether or not the email exists.
+ * user or changing roles takes effect on the next request; the console sockets of what ended are
+ * ended at once through `sessionsEnded`. Sign-in failures slow an account down
+ * progressively (never a lock: see LoginThrottle) and are limited per client address; they answer
+ * the same sentence whether or not the email exists.
  */
 export class UserAccounts {
-  private readonly perAccount: RateLimiter;
+  private readonly perAccount: LoginThrottle;
   private readonly perAddress: RateLimiter;
+  /** Wrong current passwords per user when changing one's password. */
+  private readonly passwordChecks: RateLimiter;
 
   constructor(
     private readonly deps: {
@@ -80,10 +100,13 @@ export class UserAccounts {
       audit: AuditLog;
       log: Logger;
       now?: () => Date;
+      /** Told after the commit which sessions ended, so their console sockets end as well. */
+      sessionsEnded?: (ended: SessionsEnded) => void;
     },
   ) {
     const clock = () => this.now().getTime();
-    this.perAccount = new RateLimiter(LOGIN_LIMITS.perAccount, LOGIN_LIMITS.windowMs, clock);
+    this.perAccount = new LoginThrottle(clock);
+    this.passwordChecks = new RateLimiter(LOGIN_LIMITS.perAccount, LOGIN_LIMITS.windowMs, clock);
     this.perAddress = new RateLimiter(LOGIN_LIMITS.perAddress, LOGIN_LIMITS.windowMs, clock);
   }
 
@@ -97,7 +120,7 @@ export class UserAccounts {
   }
 
   /** Creates the first admin (whole city); refused once any user exists. */
-  async setupFirstAdmin(input: SetupInput, actor: Actor): Promise<UserView> {
+  async setupFirstAdmin(input: Omit<SetupInput, "setupToken">, actor: Actor): Promise<UserView> {
     const hash = await hashPassword(input.password);
     return this.deps.db.transaction().execute(async (trx) => {
       // SQLite serialises writers already; PostgreSQL's READ COMMITTED would let two
@@ -188,7 +211,7 @@ export class UserAccounts {
         "conflict",
         "You cannot disable yourself or change your own roles; ask another admin.",
       );
-    return this.deps.db.transaction().execute(async (trx) => {
+    const user = await this.deps.db.transaction().execute(async (trx) => {
       const before = await getUser(trx, id);
       if (!before) throw new AppError(404, "not_found", `No user has the id ${id}.`);
       const rolesBefore = (await rolesOf(trx, [id])).get(id) ?? [];
@@ -232,6 +255,9 @@ export class UserAccounts {
       if (!row) throw new AppError(404, "not_found", `No user has the id ${id}.`);
       return presentUser(row, (await rolesOf(trx, [id])).get(id) ?? []);
     });
+    // A socket keeps the rights it was admitted with; it must not outlive a change of them.
+    if (input.disabled === true || input.roles) this.deps.sessionsEnded?.({ userId: id });
+    return user;
   }
 
   /** An admin resets a password: a new one-time password, every session of the user ended. */
@@ -253,6 +279,7 @@ export class UserAccounts {
         target: { type: "user", id },
       });
     });
+    this.deps.sessionsEnded?.({ userId: id });
     return oneTime;
   }
 
@@ -260,18 +287,17 @@ export class UserAccounts {
   async changePassword(p: UserPrincipal, current: string, next: string): Promise<void> {
     // A stolen session must not be a way to guess the password without limit.
     const key = `password-change:${p.id}`;
-    const wait = this.perAccount.retryAfterSeconds(key);
+    const wait = this.passwordChecks.retryAfterSeconds(key);
     if (wait > 0)
-      throw new AppError(
-        429,
-        "rate_limited",
-        `Too many wrong current passwords; try again in ${wait} s.`,
+      throw new RateLimitedError(
+        wait,
+        `Too many wrong current passwords; try again in ${describeWait(wait)}.`,
       );
-    this.perAccount.hit(key);
+    this.passwordChecks.hit(key);
     const row = await getUser(this.deps.db, p.id);
     if (!row || !(await verifyPassword(current, row.password_hash)))
       throw new AppError(400, "invalid_credentials", "The current password is wrong.");
-    this.perAccount.forgive(key);
+    this.passwordChecks.forgive(key);
     if (current === next)
       throw new AppError(400, "validation_failed", "Choose a new password, not the current one.");
     const hash = await hashPassword(next);
@@ -288,6 +314,8 @@ export class UserAccounts {
         target: { type: "user", id: p.id },
       });
     });
+    // The sessions that ended (a thief's, say) lose their sockets; this one goes on.
+    this.deps.sessionsEnded?.({ userId: p.id, exceptSession: p.sessionHash });
   }
 
   /**
@@ -296,24 +324,31 @@ export class UserAccounts {
    */
   async login(input: LoginInput, address: string): Promise<{ user: UserView; token: string }> {
     const email = input.email.trim().toLowerCase();
-    const wait = Math.max(
-      this.perAccount.retryAfterSeconds(email),
-      this.perAddress.retryAfterSeconds(address),
-    );
-    if (wait > 0) {
+    const row = await getUserByEmail(this.deps.db, email);
+    // A new password (an admin's reset) starts the account's count afresh.
+    const passwordStamp = row
+      ? createHash("sha256").update(row.password_hash).digest("base64url")
+      : "";
+    const addressWait = this.perAddress.retryAfterSeconds(address);
+    // Counted before the slow hash, so guesses sent at once cannot all slip under the limit;
+    // a successful sign-in takes its count back.
+    const accountWait = addressWait > 0 ? 0 : this.perAccount.attempt(email, passwordStamp);
+    if (addressWait > 0 || accountWait > 0) {
+      const wait = Math.max(addressWait, accountWait);
       await this.deps.audit.record(this.deps.db, {
         actor: { type: "anonymous" },
         action: "auth.login_failed",
         target: { type: "email", id: email },
-        details: { reason: "rate_limited", address },
+        details: { reason: "rate_limited", address, retryAfterSeconds: wait },
       });
-      throw new AppError(429, "rate_limited", `Too many failed sign-ins; try again in ${wait} s.`);
+      throw new RateLimitedError(
+        wait,
+        addressWait > 0
+          ? `Too many failed sign-ins from your address; try again in ${describeWait(wait)}.`
+          : `Too many failed sign-ins for this account; try again in ${describeWait(wait)}.`,
+      );
     }
-    // Counted before the slow hash, so guesses sent at once cannot all slip under the limit;
-    // a successful sign-in takes its count back.
-    this.perAccount.hit(email);
     this.perAddress.hit(address);
-    const row = await getUserByEmail(this.deps.db, email);
     // Hash even for an unknown email, so the answer takes as long either way.
     const matches = await verifyPassword(
       input.password,
@@ -331,7 +366,7 @@ export class UserAccounts {
       });
       throw new AppError(401, "invalid_credentials", "The email or password is wrong.");
     }
-    this.perAccount.forgive(email);
+    this.perAccount.succeeded(email);
     this.perAddress.forgive(address);
     const token = randomBytes(32).toString("base64url");
     const now = this.now();
@@ -369,6 +404,7 @@ export class UserAccounts {
         target: { type: "user", id: p.id },
       });
     });
+    this.deps.sessionsEnded?.({ userId: p.id, session: p.sessionHash });
   }
 
   /**

@@ -15,21 +15,32 @@ import { join } from "node:path";
 import { StartupError } from "../../errors";
 
 /**
- * Encryption at rest of the raw data that must never leave the server (DESIGN non-negotiable 1):
- * raw photos and full ID numbers.
+ * Encryption at rest of the raw data that must never leave the server (DESIGN non-negotiables 1
+ * and 8): raw photos, full ID numbers and full names.
  *
- * Envelope (version 1):  [0x01] [12-byte random IV] [16-byte GCM tag] [ciphertext]
+ * Keys: one 32-byte master key (SIGNAGE_MASTER_KEY, or `<dataDir>/master.key` generated on first
+ * start). HKDF-SHA256 derives independent subkeys from it: one wraps per-entry data keys, one
+ * fingerprints ID numbers, one chains the audit log, and one (legacy) opens what was sealed
+ * before data keys existed. Each entry's raw data is sealed under its own random data key
+ * ({@link DataKey}); the data key is stored only wrapped by the master key. Deleting the wrapped
+ * key erases the entry (crypto-erasure): the master key alone opens nothing of it afterwards.
+ *
+ * Envelope:  [version] [12-byte random IV] [16-byte GCM tag] [ciphertext]
+ * - version 2: raw data under an entry's data key;
+ * - version 1: raw data under the master key's legacy subkey (written before migration 0010,
+ *   which re-sealed every such value; opened only by that migration).
+ * A wrapped data key is the same layout with version 1 under the wrapping subkey.
  * The GCM additional data is the version byte + the caller's AAD, so a ciphertext only opens for
  * the purpose and record it was sealed for (use {@link rawDataAad}) and a version byte cannot be
  * swapped either.
- *
- * Keys: one 32-byte master key (SIGNAGE_MASTER_KEY, or `<dataDir>/master.key` generated on first
- * start). HKDF-SHA256 derives independent subkeys for AES-256-GCM and for the HMAC that
- * fingerprints ID numbers, so neither use weakens the other.
  */
 
-/** Version byte of the envelope format written by {@link RawVault.seal}. */
-export const ENVELOPE_VERSION = 1;
+/** Version byte of the envelope written by {@link DataKey.seal}. */
+export const ENVELOPE_VERSION = 2;
+/** Version byte of the envelope sealed under the master key before per-entry data keys. */
+export const LEGACY_ENVELOPE_VERSION = 1;
+/** Version byte of a wrapped data key. */
+const WRAP_VERSION = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_BYTES = 1 + IV_BYTES + TAG_BYTES;
@@ -38,7 +49,7 @@ const KEY_FILE_NAME = "master.key";
 const HKDF_SALT = Buffer.from("civic-signage raw vault", "utf8");
 
 /** What raw data a sealed blob holds; part of the AAD. */
-export type RawPurpose = "photo" | "id_number";
+export type RawPurpose = "photo" | "id_number" | "full_name";
 
 /** Why a sealed blob could not be opened. */
 export type VaultErrorCode = "vault_tampered" | "vault_unsupported_version" | "vault_malformed";
@@ -85,17 +96,61 @@ export function loadMasterKey(opts: { dataDir: string; keyBase64?: string | unde
   return createKeyFile(opts.dataDir, file);
 }
 
-/** Seals and opens raw photos and ID numbers; fingerprints ID numbers for duplicate search. */
-export class RawVault {
-  readonly #encryptionKey: Buffer;
+/** An entry's random data key: seals and opens that entry's raw photo, ID number and full name. */
+export class DataKey {
+  readonly #key: Buffer;
+
+  constructor(key: Buffer) {
+    if (key.length !== KEY_BYTES) throw new RangeError("A data key must be 32 bytes.");
+    this.#key = Buffer.from(key);
+  }
+
+  /** Encrypts `plain` for the record and purpose named by `aad` (see {@link rawDataAad}). */
+  seal(plain: Buffer, aad: string): Buffer {
+    return sealEnvelope(this.#key, ENVELOPE_VERSION, plain, aad);
+  }
+
+  /** Decrypts a sealed blob; throws VaultError unless it is intact and was sealed with this AAD. */
+  open(sealed: Buffer, aad: string): Buffer {
+    return openEnvelope(this.#key, ENVELOPE_VERSION, sealed, aad);
+  }
+}
+
+/** A new data key and its wrapped form (the only form that is stored). */
+export interface NewDataKey {
+  key: DataKey;
+  wrapped: Buffer;
+}
+
+/** Makes, wraps and unwraps per-entry data keys; implemented by RawVault. */
+export interface EntryKeyring {
+  /** A fresh random data key for `entryId`, with its wrapped form to store. */
+  createDataKey(entryId: string): NewDataKey;
+  /** Unwraps the stored key of `entryId`; throws VaultError when it was not wrapped for it. */
+  unwrapDataKey(wrapped: Buffer, entryId: string): DataKey;
+}
+
+/** Unwraps stored data keys: what a reader of raw data needs (redaction, the raw-photo view). */
+export type KeyUnwrapper = Pick<EntryKeyring, "unwrapDataKey">;
+
+/**
+ * Holds the master key's subkeys: wraps per-entry data keys, fingerprints ID numbers, keys the
+ * audit chain, and opens legacy (version 1) envelopes for migration 0010.
+ */
+export class RawVault implements EntryKeyring {
+  readonly #legacyKey: Buffer;
+  readonly #wrapKey: Buffer;
   readonly #fingerprintKey: Buffer;
   readonly #auditChainKey: Buffer;
+  readonly #keyId: string;
 
   private constructor(masterKey: Buffer) {
     if (masterKey.length !== KEY_BYTES) throw new RangeError("The master key must be 32 bytes.");
-    this.#encryptionKey = deriveKey(masterKey, "aes-256-gcm raw data v1");
+    this.#legacyKey = deriveKey(masterKey, "aes-256-gcm raw data v1");
+    this.#wrapKey = deriveKey(masterKey, "aes-256-gcm entry key wrap v1");
     this.#fingerprintKey = deriveKey(masterKey, "hmac-sha256 id fingerprint v1");
     this.#auditChainKey = deriveKey(masterKey, "hmac-sha256 audit chain v1");
+    this.#keyId = deriveKey(masterKey, "key id v1").subarray(0, 8).toString("hex");
   }
 
   /** Opens the vault with the configured key, or the data directory's key file (made if absent). */
@@ -108,54 +163,80 @@ export class RawVault {
     return new RawVault(masterKey);
   }
 
-  /** Encrypts `plain` for the record and purpose named by `aad` (see {@link rawDataAad}). */
-  seal(plain: Buffer, aad: string): Buffer {
-    assertAad(aad);
-    const iv = randomBytes(IV_BYTES);
-    const version = Buffer.from([ENVELOPE_VERSION]);
-    const cipher = createCipheriv("aes-256-gcm", this.#encryptionKey, iv, {
-      authTagLength: TAG_BYTES,
-    });
-    cipher.setAAD(Buffer.concat([version, Buffer.from(aad, "utf8")]));
-    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-    return Buffer.concat([version, iv, cipher.getAuthTag(), body]);
-  }
-
-  /** Decrypts a sealed blob; throws VaultError unless it is intact and was sealed with this AAD. */
-  open(sealed: Buffer, aad: string): Buffer {
-    assertAad(aad);
-    if (sealed.length < HEADER_BYTES) {
-      throw new VaultError(
-        "vault_malformed",
-        "The sealed data is too short to be a vault envelope.",
-      );
-    }
-    const version = sealed[0];
-    if (version !== ENVELOPE_VERSION) {
-      throw new VaultError(
-        "vault_unsupported_version",
-        `The sealed data has envelope version ${String(version)}, which this server does not know.`,
-      );
-    }
-    const iv = sealed.subarray(1, 1 + IV_BYTES);
-    const tag = sealed.subarray(1 + IV_BYTES, HEADER_BYTES);
-    const decipher = createDecipheriv("aes-256-gcm", this.#encryptionKey, iv, {
-      authTagLength: TAG_BYTES,
-    });
-    decipher.setAAD(Buffer.concat([sealed.subarray(0, 1), Buffer.from(aad, "utf8")]));
-    decipher.setAuthTag(tag);
+  /** A fresh random data key for `entryId`, with its wrapped form to store. */
+  createDataKey(entryId: string): NewDataKey {
+    const raw = randomBytes(KEY_BYTES);
     try {
-      return Buffer.concat([decipher.update(sealed.subarray(HEADER_BYTES)), decipher.final()]);
-    } catch {
-      // GCM cannot tell these apart, and saying which would only help an attacker.
-      throw new VaultError(
-        "vault_tampered",
-        "The sealed data was altered, belongs to another record, or was sealed with another key.",
-      );
+      return {
+        key: new DataKey(raw),
+        wrapped: sealEnvelope(this.#wrapKey, WRAP_VERSION, raw, dataKeyAad(entryId)),
+      };
+    } finally {
+      raw.fill(0);
     }
   }
 
-  /** A keyed fingerprint (HMAC-SHA256, hex) of an ID number, to find duplicates without the number. */
+  /** Unwraps the stored key of `entryId`; throws VaultError when it was not wrapped for it. */
+  unwrapDataKey(wrapped: Buffer, entryId: string): DataKey {
+    const raw = openEnvelope(this.#wrapKey, WRAP_VERSION, wrapped, dataKeyAad(entryId));
+    try {
+      if (raw.length !== KEY_BYTES)
+        throw new VaultError("vault_malformed", "The wrapped data key is not 32 bytes long.");
+      return new DataKey(raw);
+    } finally {
+      raw.fill(0);
+    }
+  }
+
+  /**
+   * Moves one entry written before per-entry data keys onto a fresh one (migration 0010): the
+   * version 1 values are opened and sealed again, and the plain full name is sealed.
+   */
+  resealLegacyEntry(
+    entryId: string,
+    legacy: { fullName: string; idNumberSealed: Buffer | null; photoSealed: Buffer | null },
+  ): {
+    wrappedKey: Buffer;
+    fullNameSealed: Buffer;
+    idNumberSealed: Buffer | null;
+    photoSealed: Buffer | null;
+  } {
+    const { key, wrapped } = this.createDataKey(entryId);
+    const again = (sealed: Buffer | null, purpose: RawPurpose): Buffer | null => {
+      if (sealed === null) return null;
+      const aad = rawDataAad(purpose, entryId);
+      const plain = this.openLegacy(sealed, aad);
+      try {
+        return key.seal(plain, aad);
+      } finally {
+        plain.fill(0);
+      }
+    };
+    return {
+      wrappedKey: wrapped,
+      fullNameSealed: key.seal(
+        Buffer.from(legacy.fullName, "utf8"),
+        rawDataAad("full_name", entryId),
+      ),
+      idNumberSealed: again(legacy.idNumberSealed, "id_number"),
+      photoSealed: again(legacy.photoSealed, "photo"),
+    };
+  }
+
+  /** Seals under the legacy master subkey (version 1); only to test migration 0010. */
+  sealLegacy(plain: Buffer, aad: string): Buffer {
+    return sealEnvelope(this.#legacyKey, LEGACY_ENVELOPE_VERSION, plain, aad);
+  }
+
+  /** Opens a version 1 envelope sealed before per-entry data keys (migration 0010 re-seals them). */
+  openLegacy(sealed: Buffer, aad: string): Buffer {
+    return openEnvelope(this.#legacyKey, LEGACY_ENVELOPE_VERSION, sealed, aad);
+  }
+
+  /**
+   * A keyed fingerprint (HMAC-SHA256, hex) of an ID number, to find the same person in another
+   * live case without the number. Deleted when the listing ends, with the sealed number.
+   */
   idFingerprint(idNumber: string): string {
     return createHmac("sha256", this.#fingerprintKey)
       .update(`id:${normaliseIdNumber(idNumber)}`, "utf8")
@@ -165,6 +246,71 @@ export class RawVault {
   /** The 32-byte HMAC key that chains the audit log (a copy: the caller may not alter the vault's). */
   auditChainKey(): Buffer {
     return Buffer.from(this.#auditChainKey);
+  }
+
+  /**
+   * A short public name of the master key (16 hex digits of an HKDF subkey; reveals nothing of
+   * the key), so a backup, a rotation record or an error can say which key is meant.
+   */
+  keyId(): string {
+    return this.#keyId;
+  }
+
+  /**
+   * Key rotation: the data key wrapped here for `entryId`, wrapped again by `to`'s master key.
+   * Throws VaultError when `wrapped` was not wrapped by this vault for that entry.
+   */
+  rewrapDataKey(wrapped: Buffer, entryId: string, to: RawVault): Buffer {
+    const aad = dataKeyAad(entryId);
+    const raw = openEnvelope(this.#wrapKey, WRAP_VERSION, wrapped, aad);
+    try {
+      return sealEnvelope(to.#wrapKey, WRAP_VERSION, raw, aad);
+    } finally {
+      raw.fill(0);
+    }
+  }
+}
+
+/** The AAD that binds a wrapped data key to its entry. */
+function dataKeyAad(entryId: string): string {
+  return JSON.stringify(["signage-entry-key", entryId]);
+}
+
+function sealEnvelope(key: Buffer, version: number, plain: Buffer, aad: string): Buffer {
+  assertAad(aad);
+  const iv = randomBytes(IV_BYTES);
+  const versionByte = Buffer.from([version]);
+  const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.concat([versionByte, Buffer.from(aad, "utf8")]));
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([versionByte, iv, cipher.getAuthTag(), body]);
+}
+
+function openEnvelope(key: Buffer, expected: number, sealed: Buffer, aad: string): Buffer {
+  assertAad(aad);
+  if (sealed.length < HEADER_BYTES) {
+    throw new VaultError("vault_malformed", "The sealed data is too short to be a vault envelope.");
+  }
+  const version = sealed[0];
+  if (version !== expected) {
+    throw new VaultError(
+      "vault_unsupported_version",
+      `The sealed data has envelope version ${String(version)}, where version ${String(expected)} was expected.`,
+    );
+  }
+  const iv = sealed.subarray(1, 1 + IV_BYTES);
+  const tag = sealed.subarray(1 + IV_BYTES, HEADER_BYTES);
+  const decipher = createDecipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
+  decipher.setAAD(Buffer.concat([sealed.subarray(0, 1), Buffer.from(aad, "utf8")]));
+  decipher.setAuthTag(tag);
+  try {
+    return Buffer.concat([decipher.update(sealed.subarray(HEADER_BYTES)), decipher.final()]);
+  } catch {
+    // GCM cannot tell these apart, and saying which would only help an attacker.
+    throw new VaultError(
+      "vault_tampered",
+      "The sealed data was altered, belongs to another record, or was sealed with another key.",
+    );
   }
 }
 

@@ -19,6 +19,9 @@ export const COURT_COLUMNS = {
   listingGround: "失信被执行人行为具体情形",
   publicationDate: "发布时间",
   photo: "照片",
+  // Not in the court's own exports: an operator adds it to say who a row names (自然人 or 法人),
+  // the only way besides a checked credit code to make a row an organisation.
+  subjectType: "主体类型",
 } as const;
 
 /** One logical column of a court export. */
@@ -42,6 +45,7 @@ export const COURT_COLUMN_GLOSS: Readonly<Record<CourtColumn, string>> = {
   listingGround: "listing ground",
   publicationDate: "publication date",
   photo: "photo",
+  subjectType: "subject type",
 };
 
 /** Columns every export must have: without them no row can become an entry. */

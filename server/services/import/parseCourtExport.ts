@@ -1,6 +1,5 @@
 import { CsvError, parse as parseCsv } from "csv-parse/sync";
 import { z } from "zod";
-import { isOrganisationName } from "../../../shared/privacy/maskName";
 import {
   CalendarDateSchema,
   EntryInputSchema,
@@ -21,6 +20,12 @@ import {
 import { decodeExport, type DecodedExport } from "./decodeExport";
 import { extractAmount } from "./extractAmount";
 import { looksLikeSpreadsheetFormula } from "./neutraliseForSpreadsheet";
+import {
+  isOrganisationEvidence,
+  looksLikeResidentId,
+  normaliseCodeCell,
+  readSubjectTypeCell,
+} from "./subjectEvidence";
 
 /** Most data rows one export may hold. */
 export const MAX_EXPORT_ROWS = 100_000;
@@ -378,21 +383,7 @@ function mapRecord(record: RawRecord, options: Options): ParsedExportRow {
   }
 
   const idNumber = normaliseIdCell(cell("idNumber"));
-  const organisationCode = idNumber !== undefined && looksLikeOrganisationCode(idNumber);
-  const sexGiven = sex !== undefined && sex !== "unknown";
-  if (organisationCode && sexGiven) {
-    fail(
-      ["subjectType"],
-      `${columnLabel("sex")} is filled in but ${columnLabel("idNumber")} is an organisation's code; a row is either a person or an organisation.`,
-    );
-  }
-  // Only positive signs make an organisation, whose name is then shown in full: a person with a
-  // sex given stays a person even if the name ends like a shop's (李小店).
-  const subjectType =
-    organisationCode || (!sexGiven && (legalRepresentative !== "" || isOrganisationName(fullName)))
-      ? "organisation"
-      : "person";
-
+  const subjectType = decideSubjectType(cell, sex, fail);
   const listingDate = readDate("publicationDate", cell("publicationDate"), true);
   if (!listingDate.ok) fail(["listingDate", "expiryDate"], listingDate.error);
   const filingDate = readDate("filingDate", cell("filingDate"), false);
@@ -425,6 +416,8 @@ function mapRecord(record: RawRecord, options: Options): ParsedExportRow {
     currency: "CNY",
     performance: cell("performance").trim(),
     listingGround: cell("listingGround").trim(),
+    legalBasisNumber: cell("basisNumber").trim(),
+    legalBasisIssuer: cell("basisIssuer").trim(),
     listingDate: listingDate.ok ? (listingDate.date ?? "") : "",
     expiryDate: expiryDate ?? "",
     districtIds: options.districtIds,
@@ -489,12 +482,54 @@ function normaliseIdCell(raw: string): string | undefined {
 }
 
 /**
- * A unified social credit code (18 characters, a digit first, letters among the first 17 — a
- * resident ID only ever has an X in the last place) or an old 9-character organisation code.
+ * Person or organisation, failing closed (see ./subjectEvidence): an organisation only on a
+ * checked credit or organisation code or an explicit 主体类型 cell, never on a name's ending or a
+ * legal representative. Evidence that contradicts itself refuses the row, with the reason.
  */
-function looksLikeOrganisationCode(id: string): boolean {
-  if (/^[0-9][0-9A-Z*]{17}$/.test(id) && /[A-Z]/.test(id.slice(0, 17))) return true;
-  return /^[0-9A-Z]{8}[0-9X]$/.test(id);
+function decideSubjectType(
+  cell: (c: CourtColumn) => string,
+  sex: Sex | undefined,
+  fail: (fields: EntryField[], sentence: string) => void,
+): "person" | "organisation" {
+  const code = normaliseCodeCell(cell("idNumber"));
+  const codeIsOrganisation = isOrganisationEvidence(code);
+  const codeIsResidentId = looksLikeResidentId(code);
+  const sexGiven = sex !== undefined && sex !== "unknown";
+  const stated = readSubjectTypeCell(cell("subjectType"));
+  const conflict = (sentence: string): "person" => {
+    fail(["subjectType"], `${sentence} A row is either a person or an organisation.`);
+    return "person";
+  };
+  if (stated === "invalid") {
+    fail(
+      ["subjectType"],
+      `${columnLabel("subjectType")} must be 自然人 (person), 法人 (organisation) or empty, not “${clip(cell("subjectType"))}”.`,
+    );
+    return "person";
+  }
+  if (codeIsOrganisation && sexGiven) {
+    return conflict(
+      `${columnLabel("sex")} is filled in but ${columnLabel("idNumber")} is an organisation's code.`,
+    );
+  }
+  if (stated === "person" && codeIsOrganisation) {
+    return conflict(
+      `${columnLabel("subjectType")} says a person but ${columnLabel("idNumber")} is an organisation's code.`,
+    );
+  }
+  if (stated === "organisation" && codeIsResidentId) {
+    return conflict(
+      `${columnLabel("subjectType")} says an organisation but ${columnLabel("idNumber")} is a resident ID number.`,
+    );
+  }
+  if (stated === "organisation" && sexGiven) {
+    return conflict(
+      `${columnLabel("subjectType")} says an organisation but ${columnLabel("sex")} is filled in.`,
+    );
+  }
+  return stated === "organisation" || (stated === "none" && codeIsOrganisation)
+    ? "organisation"
+    : "person";
 }
 
 type DateCell = { ok: true; date?: string } | { ok: false; error: string };

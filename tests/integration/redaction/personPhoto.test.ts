@@ -59,6 +59,19 @@ describe("a person's photo", { timeout: 180_000 }, () => {
     ).rejects.toThrow(ImageRejected);
   });
 
+  it("covers a drawn round head that only BlazeFace answers, and asks a moderator to look", async () => {
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="800">
+      <rect width="600" height="800" fill="hsl(120,40%,70%)"/>
+      <circle cx="300" cy="300" r="120" fill="hsl(120,15%,30%)"/>
+      <path d="M90 800 C100 560 200 470 300 470 C400 470 500 560 510 800 Z" fill="hsl(120,15%,30%)"/>
+    </svg>`;
+    const result = await redactPhoto(await sharp(Buffer.from(svg)).jpeg().toBuffer());
+    // A head's outline is enough to be covered: the union never drops a lone detector's hit.
+    expect(result.faces.length).toBeGreaterThanOrEqual(1);
+    expect(coveredFraction({ x: 0.4, y: 0.3, width: 0.2, height: 0.15 }, result.regions)).toBe(1);
+    expect(result.concerns.map((c) => c.code)).toContain("no_confident_face");
+  });
+
   it("covers the whole photo when a moderator asks, and says so", async () => {
     const bytes = await portraitPhoto(3);
     const result = await redactPhoto(bytes, { coverAll: true, style: "mosaic", smooth: false });

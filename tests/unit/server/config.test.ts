@@ -14,6 +14,9 @@ describe("loadConfig", () => {
       redactionWorkers: 0,
       detectorEngine: "auto",
       syncConcurrency: 500,
+      trustProxy: [],
+      metrics: { allow: [] },
+      retention: { playsDays: 400, endedSessionsDays: 30 },
     });
   });
 
@@ -29,9 +32,39 @@ describe("loadConfig", () => {
       /SIGNAGE_DETECTOR_ENGINE must be auto, onnxruntime or wasm/,
     ],
     [{ SIGNAGE_REDIS_URL: "redis://h", SIGNAGE_REDIS_STREAM: "a b" }, /SIGNAGE_REDIS_STREAM/],
+    [{ SIGNAGE_PUBLIC_URL: "signage.city.gov" }, /Invalid SIGNAGE_PUBLIC_URL: .* no path/],
+    [{ SIGNAGE_PUBLIC_URL: "ftp://signage.city.gov" }, /Invalid SIGNAGE_PUBLIC_URL/],
+    [{ SIGNAGE_PUBLIC_URL: "https://signage.city.gov/console" }, /Invalid SIGNAGE_PUBLIC_URL/],
+    [{ SIGNAGE_TRUST_PROXY: "10.0.0.0/33" }, /Invalid SIGNAGE_TRUST_PROXY: "10.0.0.0\/33"/],
+    [{ SIGNAGE_TRUST_PROXY: "loopback, proxy.local" }, /"proxy.local" is not loopback/],
+    [{ SIGNAGE_METRICS_TOKEN: "short" }, /SIGNAGE_METRICS_TOKEN must be at least 16/],
+    [{ SIGNAGE_METRICS_ALLOW: "10.0.0.0/8, prometheus" }, /"prometheus" is not an IP/],
   ])("refuses %o with one sentence", (env, message) => {
     expect(() => loadConfig(env, "/tmp")).toThrow(StartupError);
     expect(() => loadConfig(env, "/tmp")).toThrow(message);
+  });
+});
+
+describe("proxy settings", () => {
+  it("reads the public address and the trusted proxies", () => {
+    const c = loadConfig(
+      {
+        SIGNAGE_PUBLIC_URL: "https://Signage.City.gov/",
+        SIGNAGE_TRUST_PROXY: "loopback, 10.0.0.0/8,::1",
+      },
+      "/srv",
+    );
+    expect(c.publicUrl).toEqual({
+      origin: "https://signage.city.gov",
+      host: "signage.city.gov",
+      https: true,
+    });
+    expect(c.trustProxy).toEqual(["loopback", "10.0.0.0/8", "::1"]);
+    expect(loadConfig({ SIGNAGE_PUBLIC_URL: "http://kiosk.lan:8080" }, "/srv").publicUrl).toEqual({
+      origin: "http://kiosk.lan:8080",
+      host: "kiosk.lan:8080",
+      https: false,
+    });
   });
 });
 

@@ -45,7 +45,9 @@ describe("maskName", () => {
     ["Ouyang Nana", "Ouyang N."],
     ["Smith, John", "Smith J."],
     ["Smith,John Paul", "Smith J."],
-    ["van der Berg, Jan", "van der Berg J."],
+    // Several words before a comma: read as "Family Given…", the rest dropped (rule 5).
+    ["van der Berg, Jan", "van D."],
+    ["van-der-Berg, Jan", "van-der-Berg J."],
     ["John Smith", "John S."],
     ["O'Brien, Patrick", "O'Brien P."],
     ["Zhang Xiao-Ming", "Zhang X."],
@@ -56,6 +58,38 @@ describe("maskName", () => {
     ["Иванов Иван", "Иванов И."],
   ])("masks the Latin-script name %s as %s", (name, masked) => {
     expect(maskName(name)).toBe(masked);
+  });
+
+  // Issue 14 item 8: "Smith John Michael, X" showed "Smith John Michael X.".
+  it.each([
+    ["Smith, John Michael", "Smith J."],
+    ["Smith John Michael, X", "Smith J."],
+    ["Smith John, Michael, X", "Smith J."],
+    ["Smith ,  John   Michael", "Smith J."],
+    ["  Smith,John ", "Smith J."],
+    ["smith, john michael", "smith J."],
+    ["SMITH JOHN MICHAEL, X", "SMITH J."],
+    ["Ouyang-Smith, John", "Ouyang-Smith J."],
+    ["Ouyang-Smith John Michael, X", "Ouyang-Smith J."],
+    ["Smith，John", "Smith J."],
+    ["Smith - John, X", "Smith J."],
+    [", John Michael", "J."],
+  ])("masks %s as %s under the comma rule", (name, masked) => {
+    expect(maskName(name)).toBe(masked);
+  });
+
+  it("never shows more than one family-name word and one initial, whatever the commas", () => {
+    const random = mulberry32(14);
+    const words = ["Smith", "John", "Michael", "van", "der", "O'Brien", "Ouyang-Na", "x", "Jr."];
+    for (let i = 0; i < 500; i += 1) {
+      const parts = Array.from({ length: 1 + Math.floor(random() * 5) }, () => {
+        const w = words[Math.floor(random() * words.length)] ?? "";
+        return random() < 0.3 ? `${w},` : w;
+      });
+      const masked = maskName(parts.join(random() < 0.5 ? " " : "  "));
+      // "Family X." or "X.": one word, then at most one capital letter and a dot.
+      expect(masked).toMatch(/^(?:\S+ )?\p{Lu}\.$/u);
+    }
   });
 
   it.each([

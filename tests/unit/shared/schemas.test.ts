@@ -59,6 +59,7 @@ describe("sync schemas", () => {
           language: "zh-CN",
           contestText: "",
           contestUrl: null,
+          contestContact: "",
         },
         schedule: null,
         emergencies: [],

@@ -44,7 +44,10 @@ class MemoryPlayBuffer implements PlayBuffer {
   }
 }
 
-const ok = (stored: number): Ack<PlayReceipt> => ({ ok: true, data: { stored, duplicates: 0 } });
+const ok = (stored: number): Ack<PlayReceipt> => ({
+  ok: true,
+  data: { stored, duplicates: 0, refused: 0 },
+});
 
 /**
  * A play log over a memory buffer, a settable corrected clock and monotonic clock, and a fake

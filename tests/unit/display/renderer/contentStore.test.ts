@@ -31,6 +31,7 @@ function delta(
       language: "zh-CN",
       contestText: "",
       contestUrl: null,
+      contestContact: "",
     },
     schedule: null,
     emergencies: [],
@@ -164,6 +165,18 @@ describe("ContentStore with list entries", () => {
     expect(s.announcements()).toEqual([]);
   });
 
+  it("a full manifest at the version already held (a screen moved, nothing new published) drops what it lacks", () => {
+    const s = new ContentStore();
+    const fromOldDistrict = buildScreenEntry();
+    const inNewDistrict = buildScreenEntry();
+    s.apply(buildDelta({ version: 9, full: true, entries: [fromOldDistrict] }));
+    expect(s.apply(buildDelta({ version: 9, full: true, entries: [inNewDistrict] }))).toBe(true);
+    expect(s.entries()).toEqual([inNewDistrict]);
+    // What is stored before the kiosk acknowledges holds only the new manifest too.
+    expect(s.snapshot().entries.map((e) => e.id)).toEqual([inNewDistrict.id]);
+    expect(s.version).toBe(9);
+  });
+
   it("a stale delta cannot bring back an entry already taken down", () => {
     const s = new ContentStore();
     const e = buildScreenEntry();
@@ -228,6 +241,7 @@ describe("ContentStore snapshots", () => {
           language: "en",
           contestText: "To contest a listing, call 12368.",
           contestUrl: "https://court.example/contest",
+          contestContact: "",
         },
         schedule: {
           timeZone: "Asia/Shanghai",
@@ -323,9 +337,14 @@ describe("ContentStore learning the server's time", () => {
     // clock at 00:00:00.200 by the kiosk's, when its own said 00:02:00.200.
     s.learnServerTime("2026-11-27T00:02:00.200Z", sentAt, sentAt + 400);
     expect(s.clockOffsetMs).toBe(120_000);
-    // An offset in the other direction, and an answer written with a zone offset.
-    s.learnServerTime("2026-11-27T07:59:59.000+08:00", sentAt, sentAt + 2_000);
-    expect(s.clockOffsetMs).toBe(-2_000);
+    expect(s.learntClockOffsetMs()).toBe(120_000);
+    // An offset in the other direction, written with a zone offset, over a quicker round trip:
+    // the quicker sample is the better one.
+    s.learnServerTime("2026-11-27T07:59:59.000+08:00", sentAt, sentAt + 200);
+    expect(s.clockOffsetMs).toBe(-1_100);
+    // A slower round trip after it says less, and does not move the estimate.
+    s.learnServerTime("2026-11-27T00:00:30.000Z", sentAt, sentAt + 2_000);
+    expect(s.clockOffsetMs).toBe(-1_100);
   });
 
   it("accepts a round trip of 5 s and ignores a slower one, keeping the offset it had", () => {

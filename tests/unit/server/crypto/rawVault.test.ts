@@ -33,17 +33,19 @@ afterEach(() => {
 
 const key = (): Buffer => randomBytes(32);
 const photoOf = (id: string): string => rawDataAad("photo", id);
+/** A fresh data key under a fresh master key. */
+const dataKey = () => RawVault.fromMasterKey(key()).createDataKey("entry-1").key;
 
-describe("RawVault sealing", () => {
+describe("DataKey sealing", () => {
   it("opens what it sealed", () => {
-    const vault = RawVault.fromMasterKey(key());
+    const vault = dataKey();
     const plain = Buffer.from("2102021980****123X");
     const sealed = vault.seal(plain, rawDataAad("id_number", "entry-1"));
     expect(vault.open(sealed, rawDataAad("id_number", "entry-1"))).toEqual(plain);
   });
 
   it("round-trips empty and large data", () => {
-    const vault = RawVault.fromMasterKey(key());
+    const vault = dataKey();
     for (const plain of [Buffer.alloc(0), randomBytes(3 * 1024 * 1024)]) {
       // Buffer#equals: a deep toEqual over megabytes is needlessly slow.
       expect(vault.open(vault.seal(plain, photoOf("e")), photoOf("e")).equals(plain)).toBe(true);
@@ -51,11 +53,11 @@ describe("RawVault sealing", () => {
   });
 
   it("writes a version byte, a fresh IV each time, and never the plaintext", () => {
-    const vault = RawVault.fromMasterKey(key());
+    const vault = dataKey();
     const plain = Buffer.from("身份证号码 210202198001011234 ".repeat(20));
     const a = vault.seal(plain, photoOf("e"));
     const b = vault.seal(plain, photoOf("e"));
-    expect(a[0]).toBe(1);
+    expect(a[0]).toBe(2);
     expect(a.subarray(1, 13).equals(b.subarray(1, 13))).toBe(false);
     expect(a.equals(b)).toBe(false);
     expect(a.length).toBe(1 + 12 + 16 + plain.length);
@@ -69,7 +71,7 @@ describe("RawVault sealing", () => {
     ["the tag", 20],
     ["the ciphertext", 40],
   ])("detects a flipped bit in %s", (_what, offset) => {
-    const vault = RawVault.fromMasterKey(key());
+    const vault = dataKey();
     const sealed = vault.seal(randomBytes(64), photoOf("e"));
     const bad = Buffer.from(sealed);
     bad[offset] = (bad[offset] ?? 0) ^ 0x01;
@@ -77,7 +79,7 @@ describe("RawVault sealing", () => {
   });
 
   it("refuses a truncated or appended envelope", () => {
-    const vault = RawVault.fromMasterKey(key());
+    const vault = dataKey();
     const sealed = vault.seal(randomBytes(64), photoOf("e"));
     expect(() => vault.open(sealed.subarray(0, sealed.length - 1), photoOf("e"))).toThrow(
       VaultError,
@@ -89,7 +91,7 @@ describe("RawVault sealing", () => {
   });
 
   it("says in one sentence that the data was tampered with", () => {
-    const vault = RawVault.fromMasterKey(key());
+    const vault = dataKey();
     const sealed = vault.seal(Buffer.from("x"), photoOf("e"));
     sealed[sealed.length - 1] = (sealed[sealed.length - 1] ?? 0) ^ 0xff;
     try {
@@ -103,32 +105,96 @@ describe("RawVault sealing", () => {
   });
 
   it("will not open a ciphertext swapped to another entry or purpose", () => {
-    const vault = RawVault.fromMasterKey(key());
+    const vault = dataKey();
     const sealed = vault.seal(Buffer.from("photo bytes"), photoOf("entry-1"));
     expect(() => vault.open(sealed, photoOf("entry-2"))).toThrow(VaultError);
     expect(() => vault.open(sealed, rawDataAad("id_number", "entry-1"))).toThrow(VaultError);
   });
 
   it("will not open with another key", () => {
-    const sealed = RawVault.fromMasterKey(key()).seal(Buffer.from("x"), photoOf("e"));
-    expect(() => RawVault.fromMasterKey(key()).open(sealed, photoOf("e"))).toThrow(VaultError);
+    const sealed = dataKey().seal(Buffer.from("x"), photoOf("e"));
+    expect(() => dataKey().open(sealed, photoOf("e"))).toThrow(VaultError);
   });
 
   it("refuses an unknown envelope version", () => {
-    const vault = RawVault.fromMasterKey(key());
+    const vault = dataKey();
     const sealed = vault.seal(Buffer.from("x"), photoOf("e"));
-    sealed[0] = 2;
-    expect(() => vault.open(sealed, photoOf("e"))).toThrow(/envelope version 2/);
+    sealed[0] = 3;
+    expect(() => vault.open(sealed, photoOf("e"))).toThrow(/envelope version 3/);
   });
 
   it("refuses an empty AAD", () => {
-    const vault = RawVault.fromMasterKey(key());
+    const vault = dataKey();
     expect(() => vault.seal(Buffer.from("x"), "")).toThrow(TypeError);
   });
 
   it("keeps record ids unambiguous in the AAD", () => {
     expect(rawDataAad("photo", "a")).not.toBe(rawDataAad("id_number", "a"));
     expect(rawDataAad("photo", 'a","b')).not.toBe(rawDataAad("photo", "a"));
+  });
+});
+
+describe("per-entry data keys", () => {
+  it("unwraps a data key only with the master key and for the entry it was made for", () => {
+    const master = key();
+    const vault = RawVault.fromMasterKey(master);
+    const { key: dk, wrapped } = vault.createDataKey("entry-1");
+    const sealed = dk.seal(Buffer.from("张三"), rawDataAad("full_name", "entry-1"));
+    const again = RawVault.fromMasterKey(master).unwrapDataKey(wrapped, "entry-1");
+    expect(again.open(sealed, rawDataAad("full_name", "entry-1")).toString()).toBe("张三");
+    expect(() => vault.unwrapDataKey(wrapped, "entry-2")).toThrow(VaultError);
+    expect(() => RawVault.fromMasterKey(key()).unwrapDataKey(wrapped, "entry-1")).toThrow(
+      VaultError,
+    );
+    const bad = Buffer.from(wrapped);
+    bad[bad.length - 1] = (bad[bad.length - 1] ?? 0) ^ 0x01;
+    expect(() => vault.unwrapDataKey(bad, "entry-1")).toThrow(VaultError);
+  });
+
+  it("gives every entry its own random key", () => {
+    const vault = RawVault.fromMasterKey(key());
+    const a = vault.createDataKey("entry-1");
+    const b = vault.createDataKey("entry-1");
+    expect(a.wrapped.equals(b.wrapped)).toBe(false);
+    const sealed = a.key.seal(Buffer.from("x"), photoOf("entry-1"));
+    expect(() => b.key.open(sealed, photoOf("entry-1"))).toThrow(VaultError);
+  });
+
+  it("leaves the master key nothing to open once the wrapped key is gone", () => {
+    const vault = RawVault.fromMasterKey(key());
+    const { key: dk } = vault.createDataKey("entry-1");
+    const aad = rawDataAad("id_number", "entry-1");
+    const sealed = dk.seal(Buffer.from("110101199003071234"), aad);
+    // Neither as a legacy envelope nor with its version byte changed does the master key open it.
+    expect(() => vault.openLegacy(sealed, aad)).toThrow(VaultError);
+    const relabelled = Buffer.from(sealed);
+    relabelled[0] = 1;
+    expect(() => vault.openLegacy(relabelled, aad)).toThrow(VaultError);
+  });
+
+  it("re-seals a legacy entry under a new data key, full name included", () => {
+    const vault = RawVault.fromMasterKey(key());
+    const idAad = rawDataAad("id_number", "entry-1");
+    const moved = vault.resealLegacyEntry("entry-1", {
+      fullName: "欧阳娜娜",
+      idNumberSealed: vault.sealLegacy(Buffer.from("110101199003071234"), idAad),
+      photoSealed: vault.sealLegacy(Buffer.from("jpeg"), photoOf("entry-1")),
+    });
+    const dk = vault.unwrapDataKey(moved.wrappedKey, "entry-1");
+    expect(dk.open(moved.fullNameSealed, rawDataAad("full_name", "entry-1")).toString()).toBe(
+      "欧阳娜娜",
+    );
+    expect(moved.idNumberSealed?.[0]).toBe(2);
+    expect(moved.idNumberSealed && dk.open(moved.idNumberSealed, idAad).toString()).toBe(
+      "110101199003071234",
+    );
+    expect(moved.photoSealed && dk.open(moved.photoSealed, photoOf("entry-1")).toString()).toBe(
+      "jpeg",
+    );
+    expect(
+      vault.resealLegacyEntry("entry-2", { fullName: "x", idNumberSealed: null, photoSealed: null })
+        .idNumberSealed,
+    ).toBeNull();
   });
 });
 
@@ -189,8 +255,10 @@ describe("master key", () => {
     const file = join(dataDir, "master.key");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(Buffer.from(readFileSync(file, "utf8").trim(), "base64")).toHaveLength(32);
-    const sealed = vault.seal(Buffer.from("x"), photoOf("e"));
-    expect(RawVault.open({ dataDir }).open(sealed, photoOf("e")).toString()).toBe("x");
+    const { key: dk, wrapped } = vault.createDataKey("e");
+    const sealed = dk.seal(Buffer.from("x"), photoOf("e"));
+    const again = RawVault.open({ dataDir }).unwrapDataKey(wrapped, "e");
+    expect(again.open(sealed, photoOf("e")).toString()).toBe("x");
   });
 
   it("leaves no temporary files behind", async () => {

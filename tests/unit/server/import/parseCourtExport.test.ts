@@ -19,6 +19,9 @@ import {
   type CourtExportRow,
 } from "../../../fixtures/courtExport";
 
+/** The export's columns plus the optional 主体类型 (subject type) an operator may add. */
+const withSubjectColumn = { headers: [...COURT_EXPORT_HEADERS, "主体类型"] };
+
 const opts: ParseCourtExportOptions = { kind: "discredited", districtIds: ["dalian-zhongshan"] };
 
 function parse(bytes: Buffer, more: Partial<ParseCourtExportOptions> = {}): ParsedExport {
@@ -57,6 +60,8 @@ const knownPerson: CourtExportRow = buildPersonRow({
   "身份证号码/组织机构代码": "2102031985****4843",
   执行法院: "辽宁省大连市中级人民法院",
   立案时间: "2018-09-22",
+  执行依据文号: "（2017）辽0202民初1234号",
+  做出执行依据单位: "大连市中山区人民法院",
   案号: "（2018）辽02执2011号",
   生效法律文书确定的义务: "返还欠款23000元",
   被执行人的履行情况: "部分未履行",
@@ -78,6 +83,8 @@ const knownEntry: EntryInput = {
   currency: "CNY",
   performance: "部分未履行",
   listingGround: "违反财产报告制度",
+  legalBasisNumber: "（2017）辽0202民初1234号",
+  legalBasisIssuer: "大连市中山区人民法院",
   listingDate: "2018-06-05",
   expiryDate: "2020-06-05",
   districtIds: ["dalian-zhongshan"],
@@ -383,10 +390,12 @@ describe("parseCourtExport: bad rows", () => {
 });
 
 describe("parseCourtExport: people and organisations", () => {
+  const CREDIT_CODE = "91350100M000100Y43";
+
   it("recognises a company by its unified social credit code", () => {
     const row = buildOrganisationRow({
       "被执行人姓名/名称": "伊春恒信物流有限公司",
-      "身份证号码/组织机构代码": "9121R3PHXGYLAM****",
+      "身份证号码/组织机构代码": CREDIT_CODE,
       法定代表人或者负责人姓名: "范某",
       照片: "",
     });
@@ -395,29 +404,58 @@ describe("parseCourtExport: people and organisations", () => {
     expect(accepted(result)).toMatchObject({
       subjectType: "organisation",
       fullName: "伊春恒信物流有限公司",
-      idNumber: "9121R3PHXGYLAM****",
+      idNumber: CREDIT_CODE,
       legalRepresentative: "范某",
       sex: "unknown",
     });
   });
 
   it.each([
-    ["a company name and no sex", { "身份证号码/组织机构代码": "", 法定代表人或者负责人姓名: "" }],
+    ["an organisation code written XXXXXXXX-X", { "身份证号码/组织机构代码": "D2143569-X" }],
+    ["an organisation code with spaces", { "身份证号码/组织机构代码": " 12345678 - 8 " }],
     [
-      "a legal representative and no sex",
-      { "被执行人姓名/名称": "大连恒信", "身份证号码/组织机构代码": "" },
-    ],
-    [
-      "an old organisation code",
-      {
-        "被执行人姓名/名称": "大连恒信",
-        "身份证号码/组织机构代码": "12345678-9",
-        法定代表人或者负责人姓名: "",
-      },
+      "an explicit subject type and no code",
+      { "身份证号码/组织机构代码": "", 法定代表人或者负责人姓名: "", 主体类型: "法人" },
     ],
   ])("recognises an organisation by %s", (_why, overrides) => {
-    const entry = accepted(parse(toCsv([buildOrganisationRow(overrides)])).rows[0]);
+    const entry = accepted(
+      parse(toCsv([buildOrganisationRow(overrides)], withSubjectColumn)).rows[0],
+    );
     expect(entry.subjectType).toBe("organisation");
+  });
+
+  // Issue 14 item 3: each of these made a person an organisation, shown with the full name.
+  it.each([
+    ["a name ending in 店", { "被执行人姓名/名称": "王小五金店" }],
+    ["a name ending in 厂", { "被执行人姓名/名称": "大连刘记服装厂" }],
+    ["a name ending in 馆", { "被执行人姓名/名称": "陈记小吃馆" }],
+    ["a name ending in 有限公司", { "被执行人姓名/名称": "大连恒信物流有限公司" }],
+    ["a legal representative on the row", { 法定代表人或者负责人姓名: "范某" }],
+    ["a passport-like 9-character ID", { "身份证号码/组织机构代码": "E12345678" }],
+    // D2143569X is a valid organisation code without its hyphen: as likely a passport number.
+    [
+      "nine characters that pass the check but lack the hyphen",
+      { "身份证号码/组织机构代码": "D2143569X" },
+    ],
+    ["an organisation code with a wrong check digit", { "身份证号码/组织机构代码": "12345678-9" }],
+    [
+      "a credit code with a wrong check character",
+      { "身份证号码/组织机构代码": "91350100M000100Y44" },
+    ],
+    [
+      "a masked credit code, which cannot be checked",
+      { "身份证号码/组织机构代码": "9121R3PHXGYLAM****" },
+    ],
+    [
+      "an all-digit code shaped like a resident ID",
+      { "身份证号码/组织机构代码": "913100007793373135" },
+    ],
+  ])("keeps a row with an empty sex cell a person despite %s", (_why, overrides) => {
+    const row = buildPersonRow({ 性别: "", "身份证号码/组织机构代码": "", ...overrides });
+    expect(accepted(parse(toCsv([row])).rows[0])).toMatchObject({
+      subjectType: "person",
+      sex: "unknown",
+    });
   });
 
   it("keeps a person a person: an 18-digit ID with a trailing X is not a credit code", () => {
@@ -434,10 +472,47 @@ describe("parseCourtExport: people and organisations", () => {
     expect(accepted(parse(toCsv([row])).rows[0]).subjectType).toBe("person");
   });
 
-  it("refuses a row that is both a person (sex) and an organisation (credit code)", () => {
-    const row = buildOrganisationRow({ 性别: "男" });
-    expect(refused(parse(toCsv([row])).rows[0])).toEqual([
-      "性别 (sex) is filled in but 身份证号码/组织机构代码 (ID number or credit code) is an organisation's code; a row is either a person or an organisation.",
+  it("takes an explicit 自然人 as a person", () => {
+    const row = buildPersonRow({ 性别: "", "身份证号码/组织机构代码": "", 主体类型: "自然人" });
+    const entry = accepted(parse(toCsv([row], withSubjectColumn)).rows[0]);
+    expect(entry.subjectType).toBe("person");
+  });
+
+  it.each([
+    [
+      "a sex and a credit code",
+      { 性别: "男", "身份证号码/组织机构代码": CREDIT_CODE },
+      "性别 (sex) is filled in but 身份证号码/组织机构代码 (ID number or credit code) is an organisation's code. A row is either a person or an organisation.",
+    ],
+    [
+      "an explicit person and a credit code",
+      { 性别: "", 主体类型: "自然人", "身份证号码/组织机构代码": CREDIT_CODE },
+      "主体类型 (subject type) says a person but 身份证号码/组织机构代码 (ID number or credit code) is an organisation's code. A row is either a person or an organisation.",
+    ],
+    [
+      "an explicit organisation and an 18-digit resident ID",
+      { 性别: "", 主体类型: "法人", "身份证号码/组织机构代码": "210203198501014843" },
+      "主体类型 (subject type) says an organisation but 身份证号码/组织机构代码 (ID number or credit code) is a resident ID number. A row is either a person or an organisation.",
+    ],
+    [
+      "an explicit organisation and a masked resident ID",
+      { 性别: "", 主体类型: "法人", "身份证号码/组织机构代码": "2102031985****4843" },
+      "主体类型 (subject type) says an organisation but 身份证号码/组织机构代码 (ID number or credit code) is a resident ID number. A row is either a person or an organisation.",
+    ],
+    [
+      "an explicit organisation and a sex",
+      { 性别: "女", 主体类型: "法人", "身份证号码/组织机构代码": "" },
+      "主体类型 (subject type) says an organisation but 性别 (sex) is filled in. A row is either a person or an organisation.",
+    ],
+  ])("refuses a row whose evidence conflicts: %s", (_why, overrides, reason) => {
+    const row = buildPersonRow(overrides);
+    expect(refused(parse(toCsv([row], withSubjectColumn)).rows[0])).toEqual([reason]);
+  });
+
+  it("refuses a subject type it does not know, naming the cell", () => {
+    const row = buildPersonRow({ 主体类型: "公司?" });
+    expect(refused(parse(toCsv([row], withSubjectColumn)).rows[0])).toEqual([
+      "主体类型 (subject type) must be 自然人 (person), 法人 (organisation) or empty, not “公司?”.",
     ]);
   });
 

@@ -1,0 +1,72 @@
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "./schema";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Every stored wrapped data key, with its entry; read a page at a time by the caller. */
+export function listWrappedKeys(
+  db: Db,
+  afterEntryId: string | undefined,
+  limit: number,
+): Promise<{ entry_id: string; wrapped: Buffer }[]> {
+  let q = db.selectFrom("entry_keys").select(["entry_id", "wrapped"]);
+  if (afterEntryId !== undefined) q = q.where("entry_id", ">", afterEntryId);
+  return q.orderBy("entry_id", "asc").limit(limit).execute();
+}
+
+/** Replaces an entry's wrapped data key (key rotation). */
+export async function replaceWrappedKey(db: Db, entryId: string, wrapped: Buffer): Promise<void> {
+  await db.updateTable("entry_keys").set({ wrapped }).where("entry_id", "=", entryId).execute();
+}
+
+/** The sealed ID number of each entry that still has one and a fingerprint of it. */
+export function listFingerprintedIds(
+  db: Db,
+): Promise<{ id: string; id_number_sealed: Buffer | null }[]> {
+  return db
+    .selectFrom("entries")
+    .select(["id", "id_number_sealed"])
+    .where("id_fingerprint", "is not", null)
+    .orderBy("id", "asc")
+    .execute();
+}
+
+/** Replaces an entry's ID fingerprint (null: it can no longer be computed). */
+export async function replaceFingerprint(
+  db: Db,
+  entryId: string,
+  fingerprint: string | null,
+): Promise<void> {
+  await db
+    .updateTable("entries")
+    .set({ id_fingerprint: fingerprint })
+    .where("id", "=", entryId)
+    .execute();
+}
+
+/** The last audit record's seq (0 for an empty log). */
+export async function lastAuditSeq(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom("audit_log")
+    .select("seq")
+    .orderBy("seq", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? 0 : Number(row.seq);
+}
+
+/** Records a retired audit chain key and the last record chained under it. */
+export async function retireChainKey(
+  db: Db,
+  row: { lastSeq: number; chainKey: Buffer; keyId: string; at: string },
+): Promise<void> {
+  await db
+    .insertInto("audit_chain_keys")
+    .values({
+      last_seq: row.lastSeq,
+      chain_key: row.chainKey,
+      key_id: row.keyId,
+      retired_at: row.at,
+    })
+    .execute();
+}
