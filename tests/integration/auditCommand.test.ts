@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -7,34 +6,7 @@ import { AuditLog, type AuditExportRecord } from "../../server/services/auditLog
 import { RawVault } from "../../server/services/crypto/rawVault";
 import { migrateToLatest, openStore } from "../../server/store/database";
 import { makeDataDir, removeDataDir } from "../support/testServer";
-
-const bin = join(import.meta.dirname, "../../bin/signage.js");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `signage ARGS` with a clean environment plus `env`; resolves on exit. */
-function runCli(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { PATH: process.env["PATH"] ?? "", LOG_LEVEL: "silent", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runCli } from "../support/runCli";
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiErrorSchema } from "../../shared/schemas/apiError";
 import { UserViewSchema } from "../../shared/schemas/account";
@@ -10,37 +8,7 @@ import {
   startTestServer,
   type TestServer,
 } from "../support/testServer";
-
-const bin = join(import.meta.dirname, "../../bin/signage.js");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `signage ARGS` with a clean environment plus `env`, writing `stdin` to it; resolves on exit. */
-function runCli(args: string[], env: Record<string, string>, stdin = ""): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { PATH: process.env["PATH"] ?? "", LOG_LEVEL: "silent", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    // A command that never reads stdin may exit first; a closed pipe is no failure here.
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(stdin);
-  });
-}
+import { runCli } from "../support/runCli";
 
 const dirs: string[] = [];
 const servers: TestServer[] = [];
