@@ -62,6 +62,9 @@ describe("users page", () => {
     await form.getByLabel("Email").fill("Zhang.Wei@Example.test");
     await form.getByLabel("Display name").fill("张伟");
     await form.getByRole("button", { name: "Add a role" }).click();
+    // A new role starts at the least privilege: operator of a district, not the whole city.
+    await expect.poll(() => form.getByLabel("Role 1").inputValue()).toBe("operator");
+    await expect.poll(() => form.getByLabel("Over 1").inputValue()).not.toBe("*");
     await form.getByLabel("Role 1").selectOption("operator");
     await form.getByLabel("Over 1").selectOption("zhongshan");
     await form.getByRole("button", { name: "Add a role" }).click();

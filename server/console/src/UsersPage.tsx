@@ -245,7 +245,9 @@ function RolesEditor({
         // Nothing to grant over: a district admin's districts not loaded (yet), or none held.
         disabled={scopes.length === 0}
         onClick={() => {
-          const scope = scopes[0]?.[0];
+          // Least privilege first: an operator of one district, never the whole city, which
+          // must be chosen on purpose.
+          const scope = (scopes.find(([v]) => v !== "*") ?? scopes[0])?.[0];
           if (scope !== undefined) onChange([...roles, { role: "operator", scope }]);
         }}
       >

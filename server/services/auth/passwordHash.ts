@@ -52,8 +52,20 @@ export function dummyPasswordHash(): Promise<string> {
   return dummy;
 }
 
-/** A readable one-time password (about 120 bits), for create-admin and admin resets. */
+/**
+ * The one-time password's alphabet: digits and capitals without the look-alikes 0/O and 1/I
+ * (and no lower case, so no l), 32 symbols, so one random byte modulo 32 picks one evenly.
+ */
+export const oneTimePasswordAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+/**
+ * A one-time password for create-admin and admin resets, made to be read aloud or copied by
+ * hand: 24 symbols of `oneTimePasswordAlphabet` (120 bits) in six groups of four.
+ */
 export function generatePassword(): string {
-  const bytes = randomBytes(24).toString("base64url");
-  return bytes.match(/.{1,8}/g)?.join("-") ?? bytes;
+  const symbols = Array.from(
+    randomBytes(24),
+    (b) => oneTimePasswordAlphabet[b % oneTimePasswordAlphabet.length] ?? "",
+  ).join("");
+  return symbols.match(/.{4}/g)?.join("-") ?? symbols;
 }
