@@ -117,7 +117,11 @@ export class AuditLog {
     if (deps.key.length < 32) throw new RangeError("The audit chain key must be 32 bytes or more.");
   }
 
-  /** Whether the log's last record verifies under this key (true for an empty log). */
+  /**
+   * Whether the log's last record verifies under this key (true for an empty log). Only the
+   * current key counts: a rotation ends with its `key.rotated` record chained under the new
+   * key, so a retired key written into `audit_chain_keys` by hand can vouch for nothing here.
+   */
   async lastRecordVerifies(): Promise<boolean> {
     const last = await this.deps.db
       .selectFrom("audit_log")
@@ -125,9 +129,7 @@ export class AuditLog {
       .orderBy("seq", "desc")
       .limit(1)
       .executeTakeFirst();
-    return (
-      last === undefined || chainHash(await this.keyFor(this.deps.db, last.seq), last) === last.hash
-    );
+    return last === undefined || chainHash(this.deps.key, last) === last.hash;
   }
 
   /** The key a record was chained under: a retired one (see chainKeys) or the current one. */
@@ -175,8 +177,13 @@ export class AuditLog {
       .limit(1)
       .executeTakeFirst();
     // Never chain onto a record this key cannot verify: a process still holding a master key
-    // that "signage rotate-key" retired would otherwise fork the chain under the old key.
-    if (last !== undefined && chainHash(await this.keyFor(trx, last.seq), last) !== last.hash)
+    // that "signage rotate-key" retired would otherwise fork the chain under the old key. Only
+    // the rotation's own record chains onto the retired stretch (checked with its retired key).
+    const lastKey =
+      last !== undefined && rec.action === "key.rotated"
+        ? await this.keyFor(trx, last.seq)
+        : this.deps.key;
+    if (last !== undefined && chainHash(lastKey, last) !== last.hash)
       throw new AuditKeyMismatchError();
     const row: AuditRow = {
       seq: last === undefined ? 1 : Number(last.seq) + 1,
@@ -211,7 +218,7 @@ export class AuditLog {
       .select((eb) => eb.fn.countAll().as("n"))
       .executeTakeFirst();
     const total = Number(counted?.n ?? 0);
-    const keyOf = await this.chainKeys();
+    const { keyOf, stretchEnds } = await this.chainKeys();
     opts.onProgress?.(0, total);
     let checked = 0;
     let prevHash = AUDIT_GENESIS_HASH;
@@ -245,6 +252,14 @@ export class AuditLog {
               : `Record ${row.seq} does not follow record ${lastSeq}: its previous hash is not record ${lastSeq}'s hash.`,
           );
         }
+        // A retired stretch ends where a rotation record, chained under the next key, follows it.
+        if (stretchEnds.has(row.seq - 1) && row.action !== "key.rotated") {
+          return broken(
+            "link_broken",
+            row.seq,
+            `Record ${row.seq} follows a retired key's last record but is not the rotation's record.`,
+          );
+        }
         checked += 1;
         prevHash = row.hash;
         lastSeq = row.seq;
@@ -252,6 +267,18 @@ export class AuditLog {
       opts.onProgress?.(checked, Math.max(total, checked));
       if (page.length < PAGE_SIZE) break;
       cursor = lastSeq;
+    }
+    // A retired stretch must be closed by its rotation record: one ending at the log's end (or
+    // past it) would let a key written in by hand vouch for rewritten records.
+    const open = [...stretchEnds].find((end) => end >= lastSeq);
+    if (open !== undefined && checked > 0) {
+      return {
+        ok: false,
+        records: checked,
+        brokenAt: Math.min(open, lastSeq),
+        problem: "link_broken",
+        message: `A retired key is said to end at record ${open}, but no rotation record follows it.`,
+      };
     }
     return { ok: true, records: checked, lastSeq, lastHash: prevHash };
   }
@@ -262,7 +289,10 @@ export class AuditLog {
    * record after each retired stretch (the rotation record) is chained under the new key and
    * links to the stretch's last hash, so a retired key cannot rewrite its stretch unnoticed.
    */
-  private async chainKeys(): Promise<(seq: number) => Buffer> {
+  private async chainKeys(): Promise<{
+    keyOf: (seq: number) => Buffer;
+    stretchEnds: Set<number>;
+  }> {
     let retired: { last_seq: number; chain_key: Buffer }[] = [];
     try {
       retired = await this.deps.db
@@ -274,7 +304,10 @@ export class AuditLog {
       // A database from before migration 0013 (a backup being checked): no key was retired.
     }
     const stretches = retired.map((r) => ({ lastSeq: Number(r.last_seq), key: r.chain_key }));
-    return (seq) => stretches.find((s) => seq <= s.lastSeq)?.key ?? this.deps.key;
+    return {
+      keyOf: (seq) => stretches.find((s) => seq <= s.lastSeq)?.key ?? this.deps.key,
+      stretchEnds: new Set(stretches.map((s) => s.lastSeq)),
+    };
   }
 
   /** Records matching `filter`, newest first; page on with `beforeSeq` = the last seq returned. */

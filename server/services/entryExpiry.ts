@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
 import { deleteRawData, supersedeJobs } from "../store/entries";
 import { finishErasure } from "./crypto/entrySecrets";
@@ -77,6 +77,26 @@ export class EntryExpiry {
     return [...due];
   }
 
+  /** The entry's expiry date when its expiry instant (in any of its districts) is past. */
+  private async expiryDateIfDue(
+    trx: Transaction<Database>,
+    id: string,
+    now: Date,
+  ): Promise<string | undefined> {
+    const rows = await trx
+      .selectFrom("entries")
+      .leftJoin("entry_districts", "entry_districts.entry_id", "entries.id")
+      .leftJoin("districts", "districts.id", "entry_districts.district_id")
+      .select(["entries.expiry_date", "districts.time_zone"])
+      .where("entries.id", "=", id)
+      .execute();
+    const due = rows.find(
+      (r) =>
+        Date.parse(expiryInstant(r.expiry_date, r.time_zone ?? "Asia/Shanghai")) <= now.getTime(),
+    );
+    return due?.expiry_date;
+  }
+
   /**
    * Expires `ids`, found due a moment ago, and returns those it expired. Each state change is
    * guarded in SQL (`WHERE state NOT IN ('revoked', 'expired')`): an entry revoked since it was
@@ -88,11 +108,19 @@ export class EntryExpiry {
     const ids = await this.deps.db.transaction().execute(async (trx) => {
       const expired: string[] = [];
       for (const id of dueIds) {
+        // Found due a moment ago; its expiry date may have moved since (an edit). Erasure
+        // cannot be undone, so the date is read again here and the update holds to it.
+        const dueDate = await this.expiryDateIfDue(trx, id, now);
+        if (dueDate === undefined) {
+          this.deps.log.info({ entryId: id }, "entry's expiry moved meanwhile; not expired");
+          continue;
+        }
         const done = await trx
           .updateTable("entries")
           .set({ state: "expired", updated_at: at })
           .where("id", "=", id)
           .where("state", "not in", ENDED)
+          .where("expiry_date", "=", dueDate)
           .executeTakeFirst();
         if (Number(done.numUpdatedRows) !== 1) {
           this.deps.log.info({ entryId: id }, "entry ended meanwhile; not expired again");

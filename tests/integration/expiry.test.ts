@@ -149,6 +149,34 @@ describe("entries expire on time and lose their raw data", () => {
       expect(await endingsOf(t, id)).toEqual({ state: "expired", audited: ["entry.expired"] });
     });
 
+    it("an expiry date moved later between the sweep finding the entry due and expiring it: nothing is erased", async () => {
+      const t = server();
+      const id = await createEntry(t, "2028-03-10");
+      const expiry = expiryAt(t, "2028-03-10T00:00:00Z");
+      const now = new Date("2028-03-10T00:00:00Z");
+      const due = await expiry.due(now);
+      expect(due).toContain(id);
+      // An edit lands in between (the console's, or an import's), moving the end a year on.
+      await t.server.store.db
+        .updateTable("entries")
+        .set({ expiry_date: "2029-03-10" })
+        .where("id", "=", id)
+        .execute();
+      expect(await expiry.expire(due, now)).not.toContain(id);
+      const row = await t.server.store.db
+        .selectFrom("entries")
+        .select("state")
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+      expect(row.state).not.toBe("expired");
+      const key = await t.server.store.db
+        .selectFrom("entry_keys")
+        .select("entry_id")
+        .where("entry_id", "=", id)
+        .executeTakeFirst();
+      expect(key).toBeDefined();
+    });
+
     it("revoke first, between the sweep finding the entry due and expiring it: the sweep skips it", async () => {
       const t = server();
       const id = await createEntry(t, "2028-02-10");

@@ -9,7 +9,7 @@ import {
   sealedContext,
 } from "../../server/services/crypto/entrySecrets";
 import { RawVault, VaultError } from "../../server/services/crypto/rawVault";
-import { openStore, type Store } from "../../server/store/database";
+import { migrateToLatest, openStore, type Store } from "../../server/store/database";
 import type { EntryInput } from "../../shared/schemas/entry";
 import { silhouettePortrait } from "../fixtures/images";
 import { buildEntryInput } from "../support/entryFactory";
@@ -189,6 +189,38 @@ describe("signage key export and rotate-key (issue 21)", () => {
     expect(run.stderr).toMatch(/^signage rotate-key: .*master\.key\.new is left from a rotation/);
     expect(keyIn(t.dataDir).equals(before)).toBe(true);
     rmSync(leftover);
+  });
+});
+
+describe("a retired chain key written in by hand (review of issue 21)", () => {
+  it("vouches for nothing: verify, the start-up check and appends all refuse the rewritten chain", async () => {
+    const dir = makeDataDir();
+    const store = openStore({ kind: "sqlite", file: join(dir, "signage.db") });
+    try {
+      await migrateToLatest(store);
+      const { db, kind } = store;
+      const real = RawVault.fromMasterKey(Buffer.alloc(32, 7)).auditChainKey();
+      const forged = RawVault.fromMasterKey(Buffer.alloc(32, 9)).auditChainKey();
+      // Someone with write access to the database rewrites the whole log under a key of their
+      // own, then claims that key is a retired one covering every record.
+      const attacker = new AuditLog({ db, kind, key: forged });
+      for (let i = 0; i < 3; i++) {
+        await attacker.record(db, { actor: { type: "cli" }, action: "entry.raw_viewed" });
+      }
+      await db
+        .insertInto("audit_chain_keys")
+        .values({ last_seq: 3, chain_key: forged, key_id: "forged", retired_at: "2026-01-01" })
+        .execute();
+      const audit = new AuditLog({ db, kind, key: real });
+      expect(await audit.verify()).toMatchObject({ ok: false, problem: "link_broken" });
+      expect(await audit.lastRecordVerifies()).toBe(false);
+      await expect(
+        audit.record(db, { actor: { type: "cli" }, action: "entry.raw_viewed" }),
+      ).rejects.toThrow(AuditKeyMismatchError);
+    } finally {
+      await store.db.destroy();
+      removeDataDir(dir);
+    }
   });
 });
 

@@ -281,6 +281,10 @@ function onCanvas(c: HardCase, face: KnownFace): CanvasBox {
  */
 export async function judgeCase(c: HardCase, result: RedactionResult): Promise<CaseVerdict> {
   const display = result.verdict === "publishable" ? result.renditions?.display : undefined;
+  // A publishable verdict without its rendition must not pass as "not published".
+  if (result.verdict === "publishable" && !display) {
+    throw new Error(`${c.name}: publishable, but there is no display rendition to judge`);
+  }
   const rendition = display ? await greyOf(display.bytes) : undefined;
   if (rendition && (rendition.width !== canvas.width || rendition.height !== canvas.height)) {
     throw new Error(

@@ -47,7 +47,7 @@ export interface RedactOptions {
   /**
    * A moderator's crop of the upright photo (relative to it): the photo becomes this part of
    * itself before anything else, and every region and face is then relative to the crop. A
-   * crop that is not a box overlapping the photo throws a RangeError.
+   * crop that is not a box inside the photo throws a RangeError.
    */
   crop?: RelativeBox;
   /**
@@ -320,16 +320,18 @@ export function concernsOf(
   return out.map((code) => ({ code, message: concernMessages[code] }));
 }
 
-/** Refuses a crop that is not a box overlapping the photo. */
+/** Refuses a crop that is not a box inside the photo. */
 function checkCrop(crop: RelativeBox): void {
+  // Inside the photo, so the crop stored is the crop applied (nothing clipped off unseen).
+  const edge = 1e-9;
   const ok =
     [crop.x, crop.y, crop.width, crop.height].every(Number.isFinite) &&
     crop.width > 0 &&
     crop.height > 0 &&
-    crop.x < 1 &&
-    crop.y < 1 &&
-    crop.x + crop.width > 0 &&
-    crop.y + crop.height > 0;
+    crop.x >= 0 &&
+    crop.y >= 0 &&
+    crop.x + crop.width <= 1 + edge &&
+    crop.y + crop.height <= 1 + edge;
   if (!ok) throw new RangeError("crop is not a box inside the photo");
 }
 

@@ -7,7 +7,7 @@ import type { Box, DetectorName } from "./types";
 
 /** The detectors look this low on the finished rendition, so near-misses are recorded too. */
 export const verifyMinScore = redactionPolicy.verifyMinScore;
-/** A detection at or above this score blocks publication, wherever it is. */
+/** A detection at or above this score blocks publication (see policy.ts for the exceptions). */
 export const verifyBlockingScore = redactionPolicy.verifyBlockingScore;
 
 /** Something a detector still saw on the finished rendition. */
@@ -51,9 +51,10 @@ export function skippedVerification(): Verification {
 /**
  * The gate before publication: decodes the rendition's encoded bytes (exactly what a screen
  * would receive) and runs the three detectors on it at 0.1 — on the rendition as it is and
- * zoomed out (`redactionPolicy.verifyPasses`). Any detection scoring 0.3 or more fails it —
- * over a covered area (the cover did not hide the face) or anywhere else (a face the first
- * pass missed). A detector error fails it too: the gate fails closed. `coveredAreas` and
+ * zoomed out (`redactionPolicy.verifyPasses`). A detection from 0.3 fails it — over a covered
+ * area (the cover did not hide the face) or anywhere else (a face the first pass missed) —
+ * except where policy.ts calibrates a detector's own score (BlazeFace: 0.5 off the covers,
+ * 0.75 wholly on one). A detector error fails it too: the gate fails closed. `coveredAreas` and
  * `photo` (where the photo sits) are in rendition pixels, as are the hits.
  */
 export async function verifyRendition(
