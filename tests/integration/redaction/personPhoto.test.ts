@@ -57,6 +57,10 @@ describe("a person's photo", { timeout: 180_000 }, () => {
     await expect(
       redactPhoto(bytes, { crop: { x: 0.5, y: 0.5, width: 0.001, height: 0.001 } }),
     ).rejects.toThrow(ImageRejected);
+    // Half outside: what would be applied is not what was stored, so it is refused too.
+    await expect(
+      redactPhoto(bytes, { crop: { x: 0.6, y: 0.2, width: 0.6, height: 0.6 } }),
+    ).rejects.toThrow(RangeError);
   });
 
   it("covers a drawn round head that only BlazeFace answers, and asks a moderator to look", async () => {
