@@ -447,15 +447,27 @@ describe("slides on a street screen: two layers, a cross-fade, the list layout, 
       const caseNumber = await display.getByTestId("entry-case").textContent();
       const entry = byCase.get(caseNumber ?? "");
       expect(entry?.publicId).toMatch(/^[A-Za-z0-9_-]{22}$/);
-      const png = await display.screenshot();
-      const { data, info } = await sharp(png)
-        .ensureAlpha()
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      const code = jsQR(new Uint8ClampedArray(data), info.width, info.height);
-      expect(code?.data).toBe(`${t.baseUrl}/n/${entry?.publicId ?? ""}`);
+      // A frame taken while the resized page is still being painted may not scan, as a phone's
+      // first frame may not: take frames until one scans, then judge what it says.
+      const scanned: { data?: string } = {};
+      await expect
+        .poll(
+          async () => {
+            const png = await display.screenshot();
+            const { data, info } = await sharp(png)
+              .ensureAlpha()
+              .raw()
+              .toBuffer({ resolveWithObject: true });
+            const code = jsQR(new Uint8ClampedArray(data), info.width, info.height);
+            if (code) scanned.data = code.data;
+            return code !== null;
+          },
+          { timeout: 15_000, interval: 300 },
+        )
+        .toBe(true);
+      expect(scanned.data).toBe(`${t.baseUrl}/n/${entry?.publicId ?? ""}`);
       // The address is the entry's own page: it names the masked name, never the full one.
-      const page = await api(code?.data ?? "", { anonymous: true });
+      const page = await api(scanned.data ?? "", { anonymous: true });
       expect(page.status).toBe(200);
       const html = await page.text();
       expect(html).toContain(entry?.maskedName ?? "-");
