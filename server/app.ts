@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import express, { type Express, type RequestHandler } from "express";
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { rooms } from "../shared/protocol/rooms";
 import { AppError } from "./errors";
@@ -11,53 +10,68 @@ import { errorHandler, notFound } from "./http/errorHandler";
 import { checkOrigin, loadPrincipal, requireUser } from "./http/session";
 import { metricsAccess, type MetricsAccess } from "./http/metricsAccess";
 import { publicAddressGuard, type PublicUrl } from "./http/publicUrl";
-import { TrustedProxies, type TrustProxy } from "./http/trustedProxies";
+import { packageRoot } from "./packageRoot";
+import { TrustedProxies, type TrustProxy } from "./http/TrustedProxies";
 import { announcementsRouter } from "./routes/announcements/router";
 import { auditRouter } from "./routes/audit/router";
 import { authRouter, setupRouter, type SetupTokenCheck } from "./routes/auth/router";
 import { kioskRouter } from "./routes/kiosk/router";
+import { KioskRenditions } from "./services/KioskRenditions";
 import { noticesRouter } from "./routes/notices/router";
-import { PublicNotices } from "./services/publicNotices";
+import { PublicNotices } from "./services/PublicNotices";
 import { takedownsRouter } from "./routes/takedowns/router";
 import { usersRouter } from "./routes/users/router";
-import { TakedownProgress } from "./services/takedownProgress";
+import { TakedownProgress } from "./services/TakedownProgress";
 import { ServerMetrics } from "./services/ServerMetrics";
-import { TakedownAckTimer } from "./services/takedownAckTimer";
+import { TakedownAckTimer } from "./services/TakedownAckTimer";
 import { redactionJobCounts } from "./store/fleet";
-import type { AuditLog } from "./services/auditLog";
+import { pingDatabase } from "./store/database";
+import type { AuditLog } from "./services/AuditLog";
 import { AccessPolicy } from "./services/auth/AccessPolicy";
 import { UserAccounts } from "./services/auth/UserAccounts";
-import { EntryModeration } from "./services/entryModeration";
-import type { Opener } from "./services/redactionQueue";
+import { EntryModeration } from "./services/EntryModeration";
+import { EntryCatalog } from "./services/EntryCatalog";
+import type { Opener } from "./services/RedactionQueue";
 import { districtsRouter } from "./routes/districts/router";
 import { emergenciesRouter } from "./routes/emergencies/router";
 import { entriesRouter } from "./routes/entries/router";
 import { importsRouter } from "./routes/imports/router";
 import { screensRouter } from "./routes/screens/router";
 import { playsRouter } from "./routes/plays/router";
-import { AnnouncementPublisher, type ChangeNotifier } from "./services/announcementPublisher";
-import { DistrictRegistry } from "./services/districtRegistry";
-import { EmergencyNotices } from "./services/emergencyNotices";
-import { ProofOfPlay } from "./services/proofOfPlay";
-import { EntryImporter } from "./services/entryImport";
+import { AnnouncementPublisher } from "./services/AnnouncementPublisher";
+import { DistrictRegistry } from "./services/DistrictRegistry";
+import { EmergencyNotices } from "./services/EmergencyNotices";
+import { ProofOfPlay } from "./services/ProofOfPlay";
+import { districtTimeline, type TimelineOf } from "./services/districtTimeline";
+import { readPlays } from "./services/playExport";
+import { screenEntryOf } from "./services/manifestBuilder";
+import { EntryImporter } from "./services/EntryImporter";
 import { ExportParser } from "./services/import/parseOffThread";
-import { EntryIntake, type PhotoCheck, type Sealer } from "./services/entryIntake";
-import { ScreenPairing } from "./services/screenPairing";
-import { createIo, type AdapterFactory, type SignageIo } from "./sockets/io";
+import { EntryIntake, type PhotoCheck, type Sealer } from "./services/EntryIntake";
+import { ScreenCommands } from "./services/screens/ScreenCommands";
+import { ScreenPairing } from "./services/screens/ScreenPairing";
+import { ScreenPresence } from "./services/screens/ScreenPresence";
+import { ScreenRegistry } from "./services/screens/ScreenRegistry";
+import {
+  consoleNamespace,
+  createIo,
+  kioskNamespaces,
+  type AdapterFactory,
+  type SignageIo,
+} from "./sockets/io";
 import { endConsoleSockets } from "./sockets/endConsoleSockets";
-import { registerKioskHandlers, socketScreenNotifier } from "./sockets/kiosk.handlers";
+import { registerKioskHandlers } from "./sockets/kiosk.handlers";
+import { registerConsoleSockets } from "./sockets/console.handlers";
+import { ScreenPush } from "./sockets/ScreenPush";
+import { ChangeFeed, type RedactionWake } from "./services/ChangeFeed";
 import { AdmissionGate } from "./sockets/AdmissionGate";
 import { handshakeGuard } from "./sockets/handshakeGuard";
 import { AppliedVersions } from "./sockets/AppliedVersions";
-import { ConsoleNotifier } from "./sockets/ConsoleNotifier";
 import { throttled } from "./sockets/throttled";
-import { SyncCache } from "./sockets/SyncCache";
-import type { SyncDelta } from "../shared/schemas/sync";
-import { districtsOf } from "./store/entries";
 import type { Database } from "./store/schema";
 
 /** Where the built web apps live, by default the repository's dist/ folder. */
-export const defaultWebRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../dist");
+export const defaultWebRoot = join(packageRoot, "dist");
 
 /** Everything the app needs, injected so tests build a real app on port 0. */
 export interface AppDeps {
@@ -76,8 +90,8 @@ export interface AppDeps {
   audit: AuditLog;
   /** Which database the store is (PostgreSQL needs a few explicit locks). */
   dbKind?: "sqlite" | "postgres";
-  /** Told when redaction work was queued. */
-  onRedactionQueued?: () => void;
+  /** Woken after a commit that queued redaction work. */
+  redaction?: RedactionWake;
   /** socket.io's adapter when several server processes share the screens (Redis Streams). */
   adapter?: AdapterFactory;
   /** Kiosk handshakes and syncs served at once; beyond, "overloaded" (default 500). */
@@ -101,11 +115,11 @@ export interface SignageApp {
   expressApp: Express;
   io: SignageIo;
   publisher: AnnouncementPublisher;
+  /** The one way changes reach screens (the expiry sweep records its takedowns through it). */
+  changes: ChangeFeed;
   accounts: UserAccounts;
   /** The Prometheus metrics /metrics renders. */
   metrics: ServerMetrics;
-  /** Tells the screens showing these entries that they ended (expiry sweep). */
-  entriesEnded(entryIds: readonly string[]): Promise<void>;
   /** Stops accepting connections, disconnects sockets and waits for the HTTP server to close. */
   close(): Promise<void>;
 }
@@ -171,36 +185,33 @@ export function createApp(deps: AppDeps): SignageApp {
   app.set("trust proxy", (address: string) => trusted.trusts(address));
   const httpServer = createServer(app);
   const io = createIo(httpServer, deps.adapter);
-  io.use(handshakeGuard({ trusted, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) }));
+  const guard = { trusted, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) };
+  for (const ns of kioskNamespaces(io)) ns.use(handshakeGuard({ ...guard, audience: "kiosk" }));
+  consoleNamespace(io).use(handshakeGuard({ ...guard, audience: "console" }));
 
-  // Kiosk sync answers shared by the screens asking the same question; cleared on any change,
-  // in every server process: the notice goes through the adapter ahead of the push that
-  // follows it, so another process never answers that push from its old cache.
-  const syncCache = new SyncCache<SyncDelta>();
-  io.on("sync:invalidate", () => syncCache.clear());
-  const invalidateSync = (): void => {
-    syncCache.clear();
-    if (deps.adapter) io.serverSideEmit("sync:invalidate");
-  };
-  const notifier: ChangeNotifier = {
-    contentChanged: (change) => {
-      invalidateSync();
-      io.to(rooms.allScreens()).emit("content:changed", change);
-    },
-  };
-  const publisher = new AnnouncementPublisher(deps.db, notifier, deps.log);
-  const registry = new DistrictRegistry({ db: deps.db, log: deps.log });
+  const push = new ScreenPush({
+    io,
+    db: deps.db,
+    log: deps.log,
+    shared: deps.adapter !== undefined,
+  });
+  const changes = new ChangeFeed({
+    push,
+    ...(deps.redaction ? { redaction: deps.redaction } : {}),
+    screenEntryOf: (entryId) => screenEntryOf(deps.db, entryId),
+  });
+  const registry = new DistrictRegistry({ db: deps.db, log: deps.log, audit: deps.audit, changes });
+  const consoles = push.consoles;
+  const publisher = new AnnouncementPublisher(deps.db, changes, deps.audit, deps.log);
   const takedowns = new TakedownProgress({ db: deps.db, registry });
   // Kiosk acknowledgements, written in batches; each batch may complete takedowns to audit.
-  const consoles = new ConsoleNotifier((topic) =>
-    io.to(rooms.consoles()).emit("console:changed", { topic }),
-  );
   const recordCompleted = throttled(5_000, () => takedowns.recordCompleted(deps.audit));
   const metrics = deps.metrics ?? new ServerMetrics();
   metrics.probe({
     connectedScreens: () => {
       let n = 0;
-      for (const s of io.sockets.sockets.values()) if (s.data.mode === "screen") n += 1;
+      for (const ns of kioskNamespaces(io))
+        for (const s of ns.sockets.values()) if (s.data.mode === "screen") n += 1;
       return n;
     },
     redactionJobs: () => redactionJobCounts(deps.db),
@@ -227,19 +238,7 @@ export function createApp(deps: AppDeps): SignageApp {
     checkPhoto: deps.checkPhoto,
     log: deps.log,
     audit: deps.audit,
-    onQueued: () => deps.onRedactionQueued?.(),
-    onWithdrawn: (entryId: string, version: number, districtsBefore: readonly string[]) => {
-      void districtsOf(deps.db, [entryId]).then(
-        (d) =>
-          entryChanged(
-            [...new Set([...(d.get(entryId) ?? []), ...districtsBefore])],
-            version,
-            entryId,
-            true,
-          ),
-        (err: unknown) => deps.log.error({ err, entryId }, "could not notify screens"),
-      );
-    },
+    changes,
   };
   const access = new AccessPolicy(registry);
   const accounts = new UserAccounts({
@@ -249,72 +248,55 @@ export function createApp(deps: AppDeps): SignageApp {
     kind: deps.dbKind ?? "sqlite",
     sessionsEnded: (ended) => endConsoleSockets(io, ended),
   });
-  // An entry's districts and their sub-districts show it; their screens re-sync.
-  // A takedown travels in the push itself, so screens drop the entry on arrival (one broadcast,
-  // no round trip) and acknowledge; they sync as usual when there is something to add.
-  const entryChanged = (
-    districtIds: readonly string[],
-    version: number,
-    entryId: string,
-    takedown: boolean,
-  ): void => {
-    invalidateSync();
-    consoles.changed(takedown ? "takedowns" : "entries");
-    void registry.subtreeIds(districtIds).then(
-      (ids) => {
-        if (ids.length > 0)
-          io.to(ids.map((id) => rooms.district(id))).emit("content:changed", {
-            version,
-            ids: [entryId],
-            ...(takedown ? { removedIds: [entryId] } : {}),
-          });
-      },
-      (err: unknown) => deps.log.error({ err, entryId }, "could not notify screens"),
-    );
-  };
   const moderation = new EntryModeration({
     db: deps.db,
     audit: deps.audit,
     vault: deps.opener,
     log: deps.log,
-    onQueued: () => deps.onRedactionQueued?.(),
-    notify: entryChanged,
+    changes,
   });
   const intake = new EntryIntake(intakeDeps);
   const exportParser = new ExportParser();
   const importer = new EntryImporter({ ...intakeDeps, parse: (b, o) => exportParser.parse(b, o) });
-  const pairing = new ScreenPairing({
+  const screenDeps = {
     db: deps.db,
     log: deps.log,
     districts: registry,
-    notifier: socketScreenNotifier(io),
-  });
-  // Schedule, district and emergency changes: the screens of those districts re-sync at once.
-  const districtsChanged = (ids: readonly string[]): void => {
-    invalidateSync();
-    if (ids.length > 0)
-      io.to(ids.map((id) => rooms.district(id))).emit("content:changed", { version: 0, ids: [] });
+    notifier: push.screens,
+    audit: deps.audit,
   };
+  const pairing = new ScreenPairing(screenDeps);
+  const screens = new ScreenRegistry(screenDeps);
+  const commands = new ScreenCommands(screenDeps);
+  const presence = new ScreenPresence({ db: deps.db });
   const emergencies = new EmergencyNotices({
     db: deps.db,
     log: deps.log,
     registry,
-    notify: districtsChanged,
+    changes,
+    audit: deps.audit,
   });
   const plays = new ProofOfPlay(deps.db);
-  registerKioskHandlers(io, {
+  const timeline: TimelineOf = (districtId, from, hours) =>
+    districtTimeline({ db: deps.db, registry, emergencies }, districtId, from, hours);
+  registerKioskHandlers(kioskNamespaces(io), {
     db: deps.db,
     log: deps.log,
     plays,
     pairing,
+    screens,
+    presence,
     registry,
     emergencies,
-    syncCache,
+    syncCache: push.syncCache,
     appliedVersions,
     admission: new AdmissionGate(deps.syncConcurrency ?? 500),
-    authenticateUser: (token) => accounts.authenticate(token),
     consoles,
     metrics,
+  });
+  registerConsoleSockets(consoleNamespace(io), {
+    log: deps.log,
+    authenticateUser: (token) => accounts.authenticate(token),
   });
 
   app.use(
@@ -328,7 +310,7 @@ export function createApp(deps: AppDeps): SignageApp {
 
   app.get("/healthz", async (_req, res) => {
     try {
-      await sql`select 1`.execute(deps.db);
+      await pingDatabase(deps.db);
       res.json({ status: "ok", version: deps.version ?? "dev", database: "ok" });
     } catch (err) {
       deps.log.error({ err }, "health check: database unreachable");
@@ -367,41 +349,62 @@ export function createApp(deps: AppDeps): SignageApp {
   );
   app.use("/api", requireUser);
   const audit = deps.audit;
-  app.use("/api/announcements", announcementsRouter({ db: deps.db, publisher, access, audit }));
+  app.use("/api/announcements", announcementsRouter({ publisher, access }));
+  app.use("/api/districts", districtsRouter({ registry, timeline, access }));
+  app.use("/api/emergencies", emergenciesRouter({ emergencies, access }));
   app.use(
-    "/api/districts",
-    districtsRouter({
-      db: deps.db,
-      registry,
-      emergencies,
-      notify: districtsChanged,
+    "/api/entries",
+    entriesRouter({
+      catalog: new EntryCatalog({ db: deps.db }),
+      intake,
+      moderation,
       access,
-      audit,
+      plays,
     }),
   );
-  app.use("/api/emergencies", emergenciesRouter({ emergencies, access, audit, db: deps.db }));
-  app.use("/api/entries", entriesRouter({ db: deps.db, intake, moderation, access, plays }));
   app.use(
     "/api/screens",
-    screensRouter({ pairing, db: deps.db, registry, emergencies, access, audit, plays }),
+    screensRouter({
+      pairing,
+      screens,
+      commands,
+      timeline,
+      access,
+      plays,
+    }),
   );
   app.use(
     "/api/imports",
     importsRouter({
       importer,
       access,
-      progress: (userId, event) => io.to(rooms.user(userId)).emit("import:progress", event),
+      progress: (userId, event) =>
+        consoleNamespace(io).to(rooms.user(userId)).emit("import:progress", event),
       finished: (outcome) => metrics.importFinished(outcome),
     }),
   );
   app.use("/api/users", usersRouter({ accounts, access }));
   app.use("/api/takedowns", takedownsRouter({ takedowns, access }));
-  app.use("/api/plays", playsRouter({ db: deps.db, access, registry, log: deps.log }));
+  app.use(
+    "/api/plays",
+    playsRouter({
+      readPlays: (filter) => readPlays(deps.db, filter),
+      access,
+      registry,
+      log: deps.log,
+    }),
+  );
   app.use("/api/audit", auditRouter({ audit, access }));
   app.use("/api", notFound);
 
   // Kiosks fetch redacted renditions with their device token (no session, no console).
-  app.use("/kiosk", kioskRouter({ db: deps.db, pairing, registry }));
+  app.use(
+    "/kiosk",
+    kioskRouter({
+      screens,
+      renditions: new KioskRenditions({ db: deps.db, districts: registry }),
+    }),
+  );
   app.use("/kiosk", notFound);
 
   // Each listed entry's public notice page (the QR code on its slide): no sign-in.
@@ -425,25 +428,11 @@ export function createApp(deps: AppDeps): SignageApp {
     expressApp: app,
     publisher,
     metrics,
-    entriesEnded: async (entryIds) => {
-      const districts = await districtsOf(deps.db, entryIds);
-      const versions = await deps.db
-        .selectFrom("change_log")
-        .select(["entity_id", "version"])
-        .where("entity_id", "in", [...entryIds])
-        .execute();
-      for (const id of entryIds) {
-        const version = Math.max(
-          0,
-          ...versions.filter((v) => v.entity_id === id).map((v) => Number(v.version)),
-        );
-        entryChanged(districts.get(id) ?? [], version, id, true);
-      }
-    },
+    changes,
     accounts,
     close: () =>
       new Promise<void>((resolveClose) => {
-        consoles.close();
+        push.close();
         // io.close() also closes the HTTP server; sockets get a clean disconnect.
         void io.close(() => {
           // Acknowledgements still buffered are written before the database closes.

@@ -1,18 +1,12 @@
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { configHelp, loadConfig } from "./config";
 import { StartupError } from "./errors";
 import type { RunningServer } from "./index";
 import { createLogger } from "./logger";
-import { RawVault } from "./services/crypto/rawVault";
+import { packageVersion } from "./packageRoot";
+import { RawVault } from "./services/crypto/RawVault";
 import { migrateToLatest, openStore } from "./store/database";
 import { makeDataPrivate } from "./store/makeFilesPrivate";
-
-const packageVersion = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  }
-).version;
 
 /** The variables' column, as wide as the longest name. */
 const helpWidth = Math.max(...configHelp.map(([name]) => name.length));

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { StartupError } from "./errors";
 import { MetricsTokenSchema, parseMetricsAllow, type MetricsAccess } from "./http/metricsAccess";
 import { parsePublicUrl, type PublicUrl } from "./http/publicUrl";
-import { parseTrustProxy, type TrustProxy } from "./http/trustedProxies";
+import { parseTrustProxy, type TrustProxy } from "./http/TrustedProxies";
 import { type DetectorEngineChoice, detectorEngineChoices } from "./services/redaction/types";
 
 /** Where the server keeps its data: the embedded SQLite file or a PostgreSQL server. */

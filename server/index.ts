@@ -5,14 +5,14 @@ import type { Logger } from "pino";
 import { createApp, type SignageApp } from "./app";
 import type { Config } from "./config";
 import { StartupError } from "./errors";
-import { AuditLog } from "./services/auditLog";
+import { AuditLog } from "./services/AuditLog";
 import { SetupToken } from "./services/auth/SetupToken";
-import { RawVault } from "./services/crypto/rawVault";
-import { EntryExpiry } from "./services/entryExpiry";
-import { RetentionSweep } from "./services/retentionSweep";
+import { RawVault } from "./services/crypto/RawVault";
+import { EntryExpiry } from "./services/EntryExpiry";
+import { RetentionSweep } from "./services/RetentionSweep";
 import { checkPhoto } from "./services/photoCheck";
 import { createPhotoRedactor } from "./services/photoRedactor";
-import { RedactionQueue } from "./services/redactionQueue";
+import { RedactionQueue } from "./services/RedactionQueue";
 import { ServerMetrics } from "./services/ServerMetrics";
 import { connectRedisFanOut, type RedisFanOut } from "./sockets/redisAdapter";
 import { migrateToLatest, openStore, type Store } from "./store/database";
@@ -146,14 +146,6 @@ export async function startServer(
     audit,
     measured: (seconds, outcome) => metrics.redactionFinished(seconds, outcome),
   });
-  // The app exists once the sweep first runs (start() comes after createApp).
-  const ended: { notify?: (ids: string[]) => void } = {};
-  const expiry = new EntryExpiry({
-    db: store.db,
-    log,
-    audit,
-    onExpired: (ids) => ended.notify?.(ids),
-  });
   const retention = new RetentionSweep({ db: store.db, log, audit, settings: config.retention });
   const app = createApp({
     db: store.db,
@@ -163,7 +155,7 @@ export async function startServer(
     audit,
     dbKind: store.kind,
     checkPhoto,
-    onRedactionQueued: () => queue.kick(),
+    redaction: queue,
     ...(version ? { version } : {}),
     ...(fanOut ? { adapter: fanOut.adapter } : {}),
     syncConcurrency: config.syncConcurrency,
@@ -173,9 +165,8 @@ export async function startServer(
     metrics,
     metricsAccess: config.metrics,
   });
-  ended.notify = (ids) => {
-    app.entriesEnded(ids).catch((err: unknown) => log.error({ err }, "could not notify screens"));
-  };
+  // Expiry takes entries down through the app's change feed, as a revoke does.
+  const expiry = new EntryExpiry({ db: store.db, log, audit, changes: app.changes });
   let port: number;
   try {
     port = await listen(app, config);

@@ -2,8 +2,8 @@ import { open, type FileHandle } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config";
 import { AppError, StartupError } from "../errors";
-import { AuditInstantSchema, AuditLog } from "../services/auditLog";
-import { RawVault } from "../services/crypto/rawVault";
+import { AuditInstantSchema, AuditLog } from "../services/AuditLog";
+import { RawVault } from "../services/crypto/RawVault";
 import { migrateToLatest, openStore } from "../store/database";
 import { makeDataPrivate } from "../store/makeFilesPrivate";
 

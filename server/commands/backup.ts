@@ -1,15 +1,16 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config";
 import { StartupError } from "../errors";
+import { packageVersion } from "../packageRoot";
 import {
   BackupError,
   restoreBackup,
   writeBackup,
   type BackupProblem,
 } from "../services/backup/backupArchive";
-import { RawVault } from "../services/crypto/rawVault";
+import { RawVault } from "../services/crypto/RawVault";
 import type { CommandOutput } from "./maskName";
 
 /** Help text of `signage backup`. */
@@ -52,13 +53,6 @@ const exitCodes: Record<BackupProblem, number> = {
   postgres: 6,
 };
 
-const packageVersion = (): string =>
-  (
-    JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-      version: string;
-    }
-  ).version;
-
 /** `signage backup --out FILE`: returns the exit code. */
 export async function runBackupCommand(
   argv: string[],
@@ -96,7 +90,7 @@ export async function runBackupCommand(
         return RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
       },
       out: args.values.out ?? "",
-      appVersion: packageVersion(),
+      appVersion: packageVersion,
     });
     const rows = Object.entries(m.counts)
       .filter(([t]) => !t.startsWith("kysely_"))

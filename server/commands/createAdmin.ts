@@ -4,10 +4,10 @@ import pino from "pino";
 import { CreateUserSchema } from "../../shared/schemas/account";
 import { loadConfig } from "../config";
 import { AppError } from "../errors";
-import { AuditLog } from "../services/auditLog";
+import { AuditLog } from "../services/AuditLog";
 import { SetupToken } from "../services/auth/SetupToken";
 import { UserAccounts } from "../services/auth/UserAccounts";
-import { RawVault } from "../services/crypto/rawVault";
+import { RawVault } from "../services/crypto/RawVault";
 import { migrateToLatest, openStore } from "../store/database";
 import { makeDataPrivate } from "../store/makeFilesPrivate";
 

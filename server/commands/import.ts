@@ -6,12 +6,13 @@ import pino from "pino";
 import { CalendarDateSchema, EntryKindSchema } from "../../shared/schemas/entry";
 import { loadConfig } from "../config";
 import { AppError, StartupError } from "../errors";
-import { RawVault } from "../services/crypto/rawVault";
-import { DistrictRegistry } from "../services/districtRegistry";
-import { AuditLog } from "../services/auditLog";
+import { RawVault } from "../services/crypto/RawVault";
+import { DistrictRegistry } from "../services/DistrictRegistry";
+import { AuditLog } from "../services/AuditLog";
 import { AccessPolicy } from "../services/auth/AccessPolicy";
 import type { UserPrincipal } from "../services/auth/principal";
-import { EntryImporter, type ImportProgress } from "../services/entryImport";
+import { ChangeFeed } from "../services/ChangeFeed";
+import { EntryImporter, type ImportProgress } from "../services/EntryImporter";
 import { checkPhoto } from "../services/photoCheck";
 import { folderPhotoSource, noPhotos, zipPhotoSource } from "../services/photoSource";
 import { migrateToLatest, openStore } from "../store/database";
@@ -120,7 +121,14 @@ export async function runImportCommand(argv: string[]): Promise<number> {
       .split(",")
       .map((d) => d.trim())
       .filter(Boolean);
-    const districts = new DistrictRegistry({ db: store.db, log: pino({ level: "silent" }) });
+    const audit = new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() });
+    const changes = new ChangeFeed();
+    const districts = new DistrictRegistry({
+      db: store.db,
+      log: pino({ level: "silent" }),
+      audit,
+      changes,
+    });
     await districts.requireExisting(districtIds);
     const runner = await importingOperator(store.db, districts, v.as.trim(), districtIds);
     if (!runner.ok) {
@@ -153,8 +161,9 @@ export async function runImportCommand(argv: string[]): Promise<number> {
       sealer: vault,
       checkPhoto,
       log: pino({ level: "silent" }),
-      onQueued: () => undefined,
-      audit: new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() }),
+      // The running server's redaction queue finds the jobs; no screen push from here.
+      changes,
+      audit,
     });
     const tty = process.stderr.isTTY;
     let lastLine = "";
@@ -222,7 +231,7 @@ async function importingOperator(
   };
   const access = new AccessPolicy(districts);
   for (const id of districtIds) {
-    if (!(await access.holds(principal, ["operator"], id))) {
+    if (!(await access.holds(principal, "entry.import", id))) {
       return {
         ok: false,
         refusal: `The console user ${user.email} is not an operator of district "${id}"; an admin can grant the role in the console's Users page.`,

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig, type Config } from "../config";
 import { StartupError } from "../errors";
-import { loadMasterKey, RawVault } from "../services/crypto/rawVault";
+import { loadMasterKey, RawVault } from "../services/crypto/RawVault";
 import { AuditChainBrokenError, rotateMasterKey } from "../services/keyRotation";
 import { checkpointWal, migrateToLatest } from "../store/database";
 import { DatabaseInUseError, openStoreExclusively } from "../store/exclusiveStore";

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config";
 import { SetupToken } from "../services/auth/SetupToken";
-import { RawVault } from "../services/crypto/rawVault";
+import { RawVault } from "../services/crypto/RawVault";
 import { migrateToLatest, openStore } from "../store/database";
 import { madePrivateSentence, makeDataPrivate } from "../store/makeFilesPrivate";
 import { countUsers } from "../store/users";

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from "express";
 import { AppError } from "../errors";
 import { StartupError } from "../errors";
-import type { TrustedProxies } from "./trustedProxies";
+import type { TrustedProxies } from "./TrustedProxies";
 
 /** The address people and screens use to reach the server (SIGNAGE_PUBLIC_URL). */
 export interface PublicUrl {

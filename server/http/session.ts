@@ -73,11 +73,6 @@ export function loadPrincipal(
   };
 }
 
-/** The signed-in user of a request, if any. */
-export function optionalPrincipal(req: Request): UserPrincipal | undefined {
-  return principals.get(req);
-}
-
 /** The signed-in user of a request; 401 when there is none. */
 export function principalOf(req: Request): UserPrincipal {
   const p = principals.get(req);

@@ -1,47 +1,43 @@
 import type { Kysely } from "kysely";
-import {
-  evaluateSchedule,
-  timeline,
-  type ScheduleResult,
-} from "../../shared/schedule/evaluateSchedule";
+import { evaluateSchedule, timeline } from "../../shared/schedule/evaluateSchedule";
+import { playbackPlan } from "../../shared/schedule/playbackPlan";
+import type { Timeline } from "../../shared/schemas/timeline";
 import type { Database } from "../store/schema";
-import type { DistrictRegistry } from "./districtRegistry";
-import type { EmergencyNotices } from "./emergencyNotices";
+import type { DistrictRegistry } from "./DistrictRegistry";
+import type { EmergencyNotices } from "./EmergencyNotices";
 import { resolveDistrict } from "./kioskSync";
-import { buildManifestItems } from "./manifestBuilder";
+import { heldByScreens } from "./manifestBuilder";
 
-/** What a district's screens show at `from` and over the following hours. */
-export interface DistrictTimeline {
-  districtId: string;
-  /** Whose schedule applies (the district's own or an ancestor's); null when none does. */
-  scheduleFrom: string | null;
-  now: ScheduleResult | null;
-  segments: { start: string; end: string; result: ScheduleResult }[];
-}
+/** A district's timeline from `from` over `hours` (districtTimeline with its deps bound). */
+export type TimelineOf = (districtId: string, from: number, hours: number) => Promise<Timeline>;
 
 /**
- * Computes a district's timeline with the same pure evaluator the screens run, over the same
- * manifest and emergencies they receive, so the console's answer is what the street shows.
+ * Computes a district's timeline from the same playback plan the screens run (the district's
+ * schedule, or the fallback when it has none), over what a full sync gives them, so the
+ * console's answer is what the street shows.
  */
 export async function districtTimeline(
   deps: { db: Kysely<Database>; registry: DistrictRegistry; emergencies: EmergencyNotices },
   districtId: string,
   from: number,
   hours: number,
-): Promise<DistrictTimeline> {
+): Promise<Timeline> {
   const { chain, schedule, scheduleFrom, emergencies } = await resolveDistrict(deps, districtId);
-  if (!schedule) return { districtId, scheduleFrom: null, now: null, segments: [] };
-  const manifest = await buildManifestItems(deps.db, chain, schedule.timeZone);
+  const plan = playbackPlan({ ...(await heldByScreens(deps.db, chain)), schedule });
   return {
     districtId,
     scheduleFrom,
-    now: evaluateSchedule(schedule, manifest, from, emergencies),
-    segments: timeline(schedule, manifest, from, from + hours * 3_600_000, emergencies).map(
-      (s) => ({
-        start: new Date(s.start).toISOString(),
-        end: new Date(s.end).toISOString(),
-        result: s.result,
-      }),
-    ),
+    now: evaluateSchedule(plan.schedule, plan.manifest, from, emergencies),
+    segments: timeline(
+      plan.schedule,
+      plan.manifest,
+      from,
+      from + hours * 3_600_000,
+      emergencies,
+    ).map((s) => ({
+      start: new Date(s.start).toISOString(),
+      end: new Date(s.end).toISOString(),
+      result: s.result,
+    })),
   };
 }

@@ -9,9 +9,9 @@ import {
   replaceWrappedKey,
   retireChainKey,
 } from "../store/keyRotation";
-import { AuditLog } from "./auditLog";
+import { AuditLog } from "./AuditLog";
 import { sealedContext } from "./crypto/entrySecrets";
-import type { RawVault } from "./crypto/rawVault";
+import type { RawVault } from "./crypto/RawVault";
 
 /** The audit chain does not verify, so rotating would seal a broken log under a new key. */
 export class AuditChainBrokenError extends Error {

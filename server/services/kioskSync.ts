@@ -2,19 +2,13 @@ import type { Kysely } from "kysely";
 import type { ScreenDistrict, SyncDelta } from "../../shared/schemas/sync";
 import type { Emergency, Schedule } from "../../shared/schemas/schedule";
 import { presentAnnouncement } from "../presenters/presentAnnouncement";
-import {
-  announcementsSince,
-  currentVersion,
-  listAnnouncements,
-  removedSince,
-} from "../store/announcements";
-import type { ScreenEntry } from "../../shared/schemas/screenEntry";
-import { presentScreenEntry } from "../presenters/presentScreenEntry";
-import { deliverableEntries, entriesChangedSince, type DeliverableEntry } from "../store/delivery";
+import { announcementsSince, listAnnouncements, removedSince } from "../store/announcements";
+import { currentVersion } from "../store/changeLog";
+import { deliverableEntries, entriesChangedSince } from "../store/delivery";
 import type { Database } from "../store/schema";
-import { expiryInstant } from "./manifestBuilder";
-import { contestLineOf, type DistrictRegistry } from "./districtRegistry";
-import type { EmergencyNotices } from "./emergencyNotices";
+import { toScreenEntry } from "./manifestBuilder";
+import { contestLineOf, type DistrictRegistry } from "./DistrictRegistry";
+import type { EmergencyNotices } from "./EmergencyNotices";
 
 /** What a screen needs besides content: its district, effective schedule and live emergencies. */
 export interface ScreenContext {
@@ -64,15 +58,6 @@ function contestOf(
 ): Pick<ScreenDistrict, "contestText" | "contestUrl" | "contestContact"> {
   const { contestText, contestUrl, contestContact } = contestLineOf(rows);
   return { contestText, contestUrl, contestContact };
-}
-
-/** A deliverable entry as its screens get it, expiring at the earliest of its districts' midnights. */
-function toScreenEntry(e: DeliverableEntry): ScreenEntry {
-  const zones = e.timeZones.length > 0 ? e.timeZones : ["Asia/Shanghai"];
-  const expiresAt = zones
-    .map((z) => expiryInstant(e.row.expiry_date, z))
-    .reduce((a, b) => (a < b ? a : b));
-  return presentScreenEntry(e.row, expiresAt, e.photo);
 }
 
 /**

@@ -1,59 +1,40 @@
-import type { Kysely } from "kysely";
-import type { ManifestItem } from "../../shared/schemas/schedule";
-import { dayOfDate, DAY_MS, fromLocalMs } from "../../shared/schedule/zonedTime";
-import { parseTags } from "../presenters/presentAnnouncement";
+import type { Kysely, Transaction } from "kysely";
+import type { Announcement } from "../../shared/schemas/announcement";
+import type { ScreenEntry } from "../../shared/schemas/screenEntry";
+import { entryExpiresAt } from "../../shared/schedule/entryExpiresAt";
+import { presentAnnouncement } from "../presenters/presentAnnouncement";
+import { presentScreenEntry } from "../presenters/presentScreenEntry";
+import { listAnnouncements } from "../store/announcements";
+import { deliverableEntries, deliverableEntry, type DeliverableEntry } from "../store/delivery";
 import type { Database } from "../store/schema";
 
-/**
- * The instant an entry with this expiry date leaves the screens: the start of the expiry date
- * in the district's time zone. Takedown wins, so the earlier reading of "expires on" is used.
- */
-export function expiryInstant(expiryDate: string, timeZone: string): string {
-  return new Date(fromLocalMs(dayOfDate(expiryDate) * DAY_MS, timeZone)).toISOString();
+/** A deliverable entry as its screens get it, ending when entryExpiresAt says for its districts. */
+export function toScreenEntry(e: DeliverableEntry): ScreenEntry {
+  return presentScreenEntry(e.row, entryExpiresAt(e.row.expiry_date, e.timeZones), e.photo);
+}
+
+/** One approved entry as its screens get it (exactly as a sync delivers it), or undefined. */
+export async function screenEntryOf(
+  db: Kysely<Database>,
+  entryId: string,
+): Promise<ScreenEntry | undefined> {
+  const e = await deliverableEntry(db, entryId);
+  return e ? toScreenEntry(e) : undefined;
 }
 
 /**
- * The manifest a district's screens choose from: every announcement, and the approved entries
- * of the district or any of its ancestors (a city entry shows in all its districts).
+ * What the screens of a district chain hold after a full sync: every announcement and the
+ * deliverable entries of the chain, read as the sync reads them, so the console's timeline
+ * plans over exactly what a kiosk plans over.
  */
-export async function buildManifestItems(
-  db: Kysely<Database>,
+export async function heldByScreens(
+  db: Kysely<Database> | Transaction<Database>,
   districtChain: readonly string[],
-  timeZone: string,
-): Promise<ManifestItem[]> {
-  const announcements = await db
-    .selectFrom("announcements")
-    .select(["id", "version", "tags_json"])
-    .execute();
-  const entries =
-    districtChain.length === 0
-      ? []
-      : await db
-          .selectFrom("entries")
-          .innerJoin("entry_districts", "entry_districts.entry_id", "entries.id")
-          .select([
-            "entries.id",
-            "entries.kind",
-            "entries.expiry_date",
-            "entries.published_version",
-          ])
-          .where("entries.state", "=", "approved")
-          .where("entry_districts.district_id", "in", [...districtChain])
-          .distinct()
-          .execute();
-  return [
-    ...announcements.map((a): ManifestItem => ({
-      id: a.id,
-      kind: "announcement",
-      tags: parseTags(a.tags_json),
-      publishedVersion: Number(a.version),
-    })),
-    ...entries.map((e): ManifestItem => ({
-      id: e.id,
-      kind: e.kind,
-      tags: [],
-      expiresAt: expiryInstant(e.expiry_date, timeZone),
-      publishedVersion: Number(e.published_version ?? 0),
-    })),
-  ];
+): Promise<{ announcements: Announcement[]; entries: ScreenEntry[] }> {
+  const announcements = await listAnnouncements(db);
+  const entries = await deliverableEntries(db, districtChain);
+  return {
+    announcements: announcements.map(presentAnnouncement),
+    entries: entries.map(toScreenEntry),
+  };
 }

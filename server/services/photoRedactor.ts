@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { RedactionConcern } from "../../shared/schemas/moderation";
 import type { DetectorEngineChoice } from "./redaction/types";
 import { createRedactionPool } from "./redaction/redactionPool";
-import type { PhotoRedactor, RedactionOutcome } from "./redactionQueue";
+import type { PhotoRedactor, RedactionOutcome } from "./RedactionQueue";
 
 /** The redaction worker pool behind the queue's PhotoRedactor interface. */
 export function createPhotoRedactor(opts: {

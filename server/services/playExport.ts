@@ -8,6 +8,7 @@ import {
   type PlayExportRow,
 } from "../store/playExport";
 import type { Database } from "../store/schema";
+import { neutraliseForSpreadsheet } from "./import/neutraliseForSpreadsheet";
 
 /** The columns of a proof-of-play export, in order (the CSV header, the JSON keys). */
 export const PLAY_EXPORT_COLUMNS = [
@@ -38,7 +39,8 @@ const PAGE_SIZE = 1_000;
 export function csvCell(value: string | number | null): string {
   if (value === null) return "";
   if (typeof value === "number") return String(value);
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  // Leading whitespace is looked through too (" =cmd" is a formula to some spreadsheets).
+  const safe = neutraliseForSpreadsheet(value);
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 

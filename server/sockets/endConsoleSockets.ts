@@ -1,6 +1,6 @@
 import { rooms } from "../../shared/protocol/rooms";
 import type { SessionsEnded } from "../services/auth/UserAccounts";
-import type { SignageIo } from "./io";
+import { consoleNamespace, type SignageIo } from "./io";
 
 /**
  * Disconnects the console sockets of sessions that ended or lost the rights they were opened
@@ -9,11 +9,12 @@ import type { SignageIo } from "./io";
  * use, authenticated afresh, so a user whose session goes on loses nothing but a stale socket.
  */
 export function endConsoleSockets(io: SignageIo, ended: SessionsEnded): void {
+  const consoles = consoleNamespace(io);
   if ("session" in ended) {
-    io.in(rooms.session(ended.session)).disconnectSockets(true);
+    consoles.in(rooms.session(ended.session)).disconnectSockets(true);
     return;
   }
-  const all = io.in(rooms.user(ended.userId));
+  const all = consoles.in(rooms.user(ended.userId));
   (ended.exceptSession === undefined
     ? all
     : all.except(rooms.session(ended.exceptSession))

@@ -1,19 +1,22 @@
 import { hostMatches, type PublicUrl } from "../http/publicUrl";
 import { originAllowed } from "../http/session";
-import type { TrustedProxies } from "../http/trustedProxies";
-import type { SignageIo } from "./io";
+import type { TrustedProxies } from "../http/TrustedProxies";
+import type { ExtendedError, Socket } from "socket.io";
 
-type Middleware = Parameters<SignageIo["use"]>[0];
+/** A middleware for any namespace: it reads only the handshake. */
+type Middleware = (socket: Pick<Socket, "handshake">, next: (err?: ExtendedError) => void) => void;
 
 /**
  * The first socket.io middleware, the handshake's twin of the HTTP `publicAddressGuard`: the real
  * client address replaces the peer's in `handshake.address` (so pairing and kiosk limits key on
  * the screen, not on the reverse proxy), a Host other than the public address is refused, and a
- * console socket must come from the public origin.
+ * console socket must come from the public origin. Installed on every namespace.
  */
 export function handshakeGuard(deps: {
   publicUrl?: PublicUrl;
   trusted: TrustedProxies;
+  /** Whose namespace it guards. */
+  audience: "kiosk" | "console";
 }): Middleware {
   return (socket, next) => {
     const { handshake } = socket;
@@ -35,10 +38,10 @@ export function handshakeGuard(deps: {
       refuse("misdirected_request", `This server answers only as ${pub.origin}; use that address.`);
       return;
     }
-    const auth: unknown = handshake.auth;
-    const isConsole =
-      typeof auth === "object" && auth !== null && "console" in auth && auth.console === true;
-    if (isConsole && !originAllowed(handshake.headers.origin, handshake.headers.host, pub.origin)) {
+    if (
+      deps.audience === "console" &&
+      !originAllowed(handshake.headers.origin, handshake.headers.host, pub.origin)
+    ) {
       refuse(
         "unauthenticated",
         "Console sockets are accepted only from the console served by this server.",

@@ -1,28 +1,41 @@
 import type { Server as HttpServer } from "node:http";
-import { Server, type ServerOptions } from "socket.io";
-import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol/events";
+import { Server, type Namespace, type ServerOptions } from "socket.io";
+import type {
+  ConsoleClientEvents,
+  ConsoleServerEvents,
+  KioskClientEvents,
+  KioskServerEvents,
+} from "../../shared/protocol/events";
+import { namespaces } from "../../shared/protocol/namespaces";
 
-/** What the server remembers about each connected socket. */
-export interface SocketData {
-  /**
-   * "pairing" until a device token proves which screen this is; "console" for a signed-in
-   * console user's socket (it only receives, e.g. import progress).
-   */
-  mode: "pairing" | "screen" | "console";
-  /** The console user, in "console" mode. */
-  userId?: string;
-  /** The hash of the session the console socket was opened with: it ends with the session. */
-  sessionHash?: string;
-  screenId?: string;
-  districtId?: string;
-  /** Kiosk-reported software version, once it said hello. */
-  appVersion?: string;
-  /**
-   * The last full manifest this socket was answered: its version and the screen's district
-   * epoch it was made for. Only the kiosk's acknowledgement of that manifest ends a move's
-   * "may still hold content from elsewhere".
-   */
-  fullSync?: { version: number; epoch: number };
+/**
+ * What the server remembers about a kiosk socket: "pairing" until a device token proves which
+ * screen it is.
+ */
+export type KioskSocketData =
+  | { audience: "kiosk"; mode: "pairing" }
+  | {
+      audience: "kiosk";
+      mode: "screen";
+      screenId: string;
+      /** Followed on every hello and every move. */
+      districtId: string;
+      /** Kiosk-reported software version, once it said hello. */
+      appVersion?: string;
+      /**
+       * The last full manifest this socket was answered: its version and the screen's district
+       * epoch it was made for. Only the kiosk's acknowledgement of that manifest ends a move's
+       * "may still hold content from elsewhere".
+       */
+      fullSync?: { version: number; epoch: number };
+    };
+
+/** What the server remembers about a console socket (it only receives, e.g. import progress). */
+export interface ConsoleSocketData {
+  audience: "console";
+  userId: string;
+  /** The hash of the session the socket was opened with: it ends with the session. */
+  sessionHash: string;
 }
 
 /** What server processes tell each other through the adapter (scale-out only). */
@@ -31,12 +44,31 @@ export interface InterServerEvents {
   "sync:invalidate": () => void;
 }
 
-/** The typed socket.io server. */
+/**
+ * The typed socket.io server. Its main namespace serves the kiosk protocol to kiosks of the
+ * previous release (`namespaces.legacyKiosk`), so the server carries the kiosk types.
+ */
 export type SignageIo = Server<
-  ClientToServerEvents,
-  ServerToClientEvents,
+  KioskClientEvents,
+  KioskServerEvents,
   InterServerEvents,
-  SocketData
+  KioskSocketData
+>;
+
+/** A namespace serving the kiosk protocol. */
+export type KioskNamespace = Namespace<
+  KioskClientEvents,
+  KioskServerEvents,
+  InterServerEvents,
+  KioskSocketData
+>;
+
+/** The console's namespace. */
+export type ConsoleNamespace = Namespace<
+  ConsoleClientEvents,
+  ConsoleServerEvents,
+  InterServerEvents,
+  ConsoleSocketData
 >;
 
 /** How socket.io's adapter is given (e.g. the Redis Streams adapter for several processes). */
@@ -47,7 +79,7 @@ export type AdapterFactory = NonNullable<Partial<ServerOptions>["adapter"]>;
  * with an adapter, rooms span every server process sharing it.
  */
 export function createIo(httpServer: HttpServer, adapter?: AdapterFactory): SignageIo {
-  return new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(
+  return new Server<KioskClientEvents, KioskServerEvents, InterServerEvents, KioskSocketData>(
     httpServer,
     {
       ...(adapter ? { adapter } : {}),
@@ -60,4 +92,19 @@ export function createIo(httpServer: HttpServer, adapter?: AdapterFactory): Sign
       maxHttpBufferSize: 256 * 1024,
     },
   );
+}
+
+/**
+ * Every namespace serving the kiosk protocol: `/kiosk`, and the main namespace for kiosks of the
+ * previous release. Registering and pushing go through this list, so neither can forget one.
+ */
+export function kioskNamespaces(io: SignageIo): readonly KioskNamespace[] {
+  return [io.of(namespaces.kiosk), io.of(namespaces.legacyKiosk)];
+}
+
+/** The console's namespace, typed with its own events and data. */
+export function consoleNamespace(io: SignageIo): ConsoleNamespace {
+  // socket.io types every namespace with the server's own generics (`Server.of`); the console's
+  // events and data are other ones, so its type is set here, once.
+  return io.of(namespaces.console) as unknown as ConsoleNamespace;
 }

@@ -2,29 +2,23 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Ack } from "../../shared/protocol/events";
 import { rooms } from "../../shared/protocol/rooms";
-import {
-  DisplayInfoSchema,
-  ScreenStatusSchema,
-  type PairingOffer,
-} from "../../shared/schemas/screen";
+import { DisplayInfoSchema, ScreenStatusSchema } from "../../shared/schemas/screen";
 import { KioskAppliedSchema, KioskHelloSchema, type SyncDelta } from "../../shared/schemas/sync";
-import {
-  MAX_PLAYS_PER_BATCH,
-  PlayBatchSchema,
-  type PlayReceipt,
-} from "../../shared/schemas/proofOfPlay";
-import { RateLimiter } from "../http/rateLimiter";
-import { cookieFromHeader, sameOrigin, SESSION_COOKIE } from "../http/session";
-import type { ProofOfPlay } from "../services/proofOfPlay";
-import { PAIRING_CODE_REQUESTS } from "../services/screenPairing";
-import type { DistrictRegistry } from "../services/districtRegistry";
-import type { EmergencyNotices } from "../services/emergencyNotices";
+import { MAX_PLAYS_PER_BATCH, PlayBatchSchema } from "../../shared/schemas/proofOfPlay";
+import { RateLimiter } from "../services/RateLimiter";
+import { AppError } from "../errors";
+import type { ProofOfPlay } from "../services/ProofOfPlay";
+import { PAIRING_CODE_REQUESTS, type ScreenPairing } from "../services/screens/ScreenPairing";
+import type { ScreenPresence } from "../services/screens/ScreenPresence";
+import type { ScreenRegistry } from "../services/screens/ScreenRegistry";
+import type { DistrictRegistry } from "../services/DistrictRegistry";
+import type { EmergencyNotices } from "../services/EmergencyNotices";
 import { computeSync, resolveDistrict } from "../services/kioskSync";
-import { currentVersion } from "../store/announcements";
+import { currentVersion } from "../store/changeLog";
 import { needsFullSync, staleDistrictsOf } from "../store/screens";
-import type { ScreenNotifier, ScreenPairing } from "../services/screenPairing";
 import type { Database } from "../store/schema";
-import type { SignageIo } from "./io";
+import type { KioskNamespace } from "./io";
+import { handleEvent } from "./handleEvent";
 import type { AppliedVersions } from "./AppliedVersions";
 import type { AdmissionGate } from "./AdmissionGate";
 import type { ConsoleNotifier } from "./ConsoleNotifier";
@@ -32,76 +26,34 @@ import type { ServerMetrics } from "../services/ServerMetrics";
 import type { SyncCache } from "./SyncCache";
 import { KioskEventLimits, type KioskEventFamily } from "./KioskEventLimits";
 
-const unpaired: Ack<never> = {
-  ok: false,
-  error: {
-    code: "unauthenticated",
-    message: "This kiosk is not paired; request a pairing code first.",
-  },
-};
+/** A kiosk without a device token asked for what only a paired screen may have. */
+const notPaired = (): AppError =>
+  new AppError(401, "unauthenticated", "This kiosk is not paired; request a pairing code first.");
 
-/** Socket.io's notifier for pairing events: rooms per pairing code, per screen, per district. */
-export function socketScreenNotifier(io: SignageIo): ScreenNotifier {
-  const online = new Map<string, number>();
-  io.on("connection", (socket) => {
-    const id = socket.data.screenId;
-    if (socket.data.mode !== "screen" || id === undefined) return;
-    online.set(id, (online.get(id) ?? 0) + 1);
-    socket.on("disconnect", () => {
-      const n = (online.get(id) ?? 1) - 1;
-      if (n <= 0) online.delete(id);
-      else online.set(id, n);
-    });
-  });
-  return {
-    paired: (code, p) => io.to(rooms.pairing(code)).emit("pairing:complete", p),
-    connections: async (screenId) => (await io.in(rooms.screen(screenId)).fetchSockets()).length,
-    tokenRotated: (screenId, token) => {
-      io.to(rooms.screen(screenId)).emit("screen:token", { token });
-      // The old token no longer authenticates: the kiosk reconnects with the new one.
-      io.in(rooms.screen(screenId)).disconnectSockets(false);
-    },
-    revoked: (screenId, reason) => {
-      io.to(rooms.screen(screenId)).emit("screen:revoked", { reason });
-      // A DISCONNECT packet (not a closed transport) so the notice above arrives first.
-      io.in(rooms.screen(screenId)).disconnectSockets(false);
-    },
-    moved: (screenId, from, to) => {
-      void io
-        .in(rooms.screen(screenId))
-        .fetchSockets()
-        .then((sockets) => {
-          for (const s of sockets) {
-            s.leave(rooms.district(from));
-            s.join(rooms.district(to));
-            s.data.districtId = to;
-          }
-          // The kiosk re-syncs and gets the new district's content.
-          io.to(rooms.screen(screenId)).emit("content:changed", { version: 0, ids: [] });
-        });
-    },
-    isOnline: (screenId) => (online.get(screenId) ?? 0) > 0,
-    command: async (screenId, command) => {
-      const room = rooms.screen(screenId);
-      const reached = (await io.in(room).fetchSockets()).length;
-      if (command.kind === "identify")
-        io.to(room).emit("screen:identify", { name: command.name, seconds: command.seconds });
-      else io.to(room).emit("screen:reload", { reason: command.reason });
-      return reached;
-    },
-  };
+/** "overloaded" with when to come back: the admission gate is full. */
+class ServerBusyError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      503,
+      "overloaded",
+      `The server is busy with other screens; try again in ${retryAfterSeconds} s.`,
+    );
+  }
 }
 
 /**
- * Kiosk connections. A socket with a valid device token is a screen: it joins its rooms and may
- * sync; without a token it may only ask for a pairing code; a wrong token is refused.
+ * Kiosk connections, on every namespace serving the kiosk protocol (one set of limits for all).
+ * A socket with a valid device token is a screen: it joins its rooms and may sync; without a
+ * token it may only ask for a pairing code; a wrong token is refused.
  */
 export function registerKioskHandlers(
-  io: SignageIo,
+  kiosks: readonly KioskNamespace[],
   deps: {
     db: Kysely<Database>;
     log: Logger;
     pairing: ScreenPairing;
+    screens: ScreenRegistry;
+    presence: ScreenPresence;
     registry: DistrictRegistry;
     emergencies: EmergencyNotices;
     syncCache: SyncCache<SyncDelta>;
@@ -113,110 +65,62 @@ export function registerKioskHandlers(
     consoles?: ConsoleNotifier;
     /** Counts syncs served. */
     metrics?: ServerMetrics;
-    /** The console user a session token belongs to (for console sockets). */
-    authenticateUser: (
-      sessionToken: string,
-    ) => Promise<{ id: string; sessionHash: string } | undefined>;
   },
 ): void {
   const { admission } = deps;
-  const busy = () => {
-    const seconds = admission.retryAfterSeconds();
-    return {
-      code: "overloaded" as const,
-      message: `The server is busy with other screens; try again in ${seconds} s.`,
-      retryAfterSeconds: seconds,
-    };
-  };
-  // A console socket: `auth: { console: true }`, the session cookie, and this server's Origin
-  // (a cookie alone would let any web page open a socket as the user).
-  io.use((socket, next) => {
+  type Middleware = Parameters<KioskNamespace["use"]>[0];
+  type KioskSocket = Parameters<Middleware>[0];
+
+  const authenticate: Middleware = (socket, next) => {
     const auth: unknown = socket.handshake.auth;
-    if (
-      typeof auth !== "object" ||
-      auth === null ||
-      !("console" in auth) ||
-      auth.console !== true
-    ) {
-      next();
-      return;
-    }
     const refuse = (message: string): void => {
       const err = new Error("unauthenticated") as Error & { data: unknown };
       err.data = { code: "unauthenticated", message };
       next(err);
     };
-    const { headers } = socket.handshake;
-    if (!sameOrigin(headers.origin, headers.host)) {
-      refuse("Console sockets are accepted only from the console served by this server.");
+    // A console of this release opens its socket on its own namespace; one here is a stale page.
+    if (typeof auth === "object" && auth !== null && "console" in auth && auth.console === true) {
+      refuse("Console sockets connect to the console namespace; reload the console.");
       return;
     }
-    const session = cookieFromHeader(headers.cookie, SESSION_COOKIE);
-    if (session === undefined || session.length === 0 || session.length >= 200) {
-      refuse("Sign in to the console first.");
-      return;
-    }
-    deps.authenticateUser(session).then(
-      (user) => {
-        if (!user) {
-          refuse("Your session has ended; sign in again.");
-          return;
-        }
-        socket.data.mode = "console";
-        socket.data.userId = user.id;
-        socket.data.sessionHash = user.sessionHash;
-        next();
-      },
-      (err: unknown) => {
-        deps.log.error({ err }, "console socket authentication failed");
-        next(new Error("internal"));
-      },
-    );
-  });
-
-  io.use((socket, next) => {
-    if (socket.data.mode === "console") {
-      next();
-      return;
-    }
-    const auth: unknown = socket.handshake.auth;
     const token =
       typeof auth === "object" && auth !== null && "token" in auth ? auth.token : undefined;
     if (token === undefined || token === null || token === "") {
-      socket.data.mode = "pairing";
+      socket.data = { audience: "kiosk", mode: "pairing" };
       next();
       return;
     }
-    const refuse = (): void => {
-      const err = new Error("unauthenticated") as Error & { data: unknown };
-      err.data = {
-        code: "unauthenticated",
-        message: "This device token is not valid; pair the kiosk again.",
-      };
-      next(err);
-    };
+    const invalid = "This device token is not valid; pair the kiosk again.";
     if (typeof token !== "string") {
-      refuse();
+      refuse(invalid);
       return;
     }
     if (!admission.tryEnter()) {
+      const busy = new ServerBusyError(admission.retryAfterSeconds());
       const err = new Error("overloaded") as Error & { data: unknown };
-      err.data = busy();
+      err.data = {
+        code: busy.code,
+        message: busy.message,
+        retryAfterSeconds: busy.retryAfterSeconds,
+      };
       next(err);
       return;
     }
-    deps.pairing
+    deps.screens
       .authenticate(token)
       .finally(() => admission.leave())
       .then(
         (screen) => {
           if (!screen) {
-            refuse();
+            refuse(invalid);
             return;
           }
-          socket.data.mode = "screen";
-          socket.data.screenId = screen.id;
-          socket.data.districtId = screen.district_id;
+          socket.data = {
+            audience: "kiosk",
+            mode: "screen",
+            screenId: screen.id,
+            districtId: screen.district_id,
+          };
           next();
         },
         (err: unknown) => {
@@ -224,15 +128,23 @@ export function registerKioskHandlers(
           next(new Error("internal"));
         },
       );
-  });
+  };
 
-  // Pairing codes per address and overall, across reconnects: unpaired sockets are anonymous.
+  // Pairing codes per address and overall, across reconnects and namespaces: unpaired sockets
+  // are anonymous.
   const codeRequests = new RateLimiter(PAIRING_CODE_REQUESTS.perAddress, 60_000);
   const allCodeRequests = new RateLimiter(PAIRING_CODE_REQUESTS.overall, 60_000);
 
-  io.on("connection", (socket) => {
-    const screenId = socket.data.screenId;
-    const log = deps.log.child({ socketId: socket.id, ...(screenId ? { screenId } : {}) });
+  const connected = (socket: KioskSocket): void => {
+    // Never replaced once connected: a move changes its district in place (ScreenPush).
+    const data = socket.data;
+    const screen = data.mode === "screen" ? data : undefined;
+    const screenId = screen?.screenId;
+    const log = deps.log.child({
+      socketId: socket.id,
+      namespace: socket.nsp.name,
+      ...(screenId ? { screenId } : {}),
+    });
     const address = socket.handshake.address;
     let offeredCode: string | undefined;
     const dropOfferedCode = (): void => {
@@ -248,293 +160,219 @@ export function registerKioskHandlers(
     // Per socket and event family: beyond its bucket an event is dropped (an ack says when to
     // come back); a socket that keeps flooding is disconnected.
     const limits = new KioskEventLimits();
-    const limited = (
-      family: KioskEventFamily,
-      event: string,
-      ack?: (r: Ack<never>) => void,
-    ): boolean => {
-      const verdict = limits.take(family);
-      if (verdict.ok) return false;
-      ack?.({
-        ok: false,
-        error: {
-          code: "rate_limited",
-          message: `Too many ${event} events from this connection; try again in ${verdict.retryAfterSeconds} s.`,
-          retryAfterSeconds: verdict.retryAfterSeconds,
-        },
-      });
-      if (verdict.disconnect && socket.connected) {
-        log.warn({ event }, "kiosk socket kept flooding past its rate limit, disconnected");
-        socket.disconnect(true);
-      }
-      return true;
+    const limited =
+      (family: KioskEventFamily, event: string) =>
+      (ack?: (r: Ack<never>) => void): boolean => {
+        const verdict = limits.take(family);
+        if (verdict.ok) return false;
+        ack?.({
+          ok: false,
+          error: {
+            code: "rate_limited",
+            message: `Too many ${event} events from this connection; try again in ${verdict.retryAfterSeconds} s.`,
+            retryAfterSeconds: verdict.retryAfterSeconds,
+          },
+        });
+        if (verdict.disconnect && socket.connected) {
+          log.warn({ event }, "kiosk socket kept flooding past its rate limit, disconnected");
+          socket.disconnect(true);
+        }
+        return true;
+      };
+    const paired = (): void => {
+      if (!screen) throw notPaired();
     };
 
-    if (socket.data.mode === "console" && socket.data.userId !== undefined) {
-      // The session's room lets sign-out, disabling, a role or password change end it.
-      const { sessionHash } = socket.data;
-      void socket.join([
-        rooms.user(socket.data.userId),
-        rooms.consoles(),
-        ...(sessionHash === undefined ? [] : [rooms.session(sessionHash)]),
-      ]);
-      log.debug("console connected");
-    } else if (
-      socket.data.mode === "screen" &&
-      screenId !== undefined &&
-      socket.data.districtId !== undefined
-    ) {
+    if (screen) {
       void socket.join([
         rooms.allScreens(),
-        rooms.district(socket.data.districtId),
-        rooms.screen(screenId),
+        rooms.district(screen.districtId),
+        rooms.screen(screen.screenId),
       ]);
-      void deps.pairing
-        .connected(screenId, socket.id)
+      void deps.presence
+        .connected(screen.screenId, socket.id)
         .then(() => deps.consoles?.changed("screens"))
         .catch((err: unknown) => log.warn({ err }, "could not record the connection"));
       log.debug("screen connected");
     } else log.debug("unpaired kiosk connected");
 
-    socket.on("pairing:request", (payload, ack) => {
-      if (typeof ack !== "function") {
-        limited("pairing", "pairing:request");
-        return;
-      }
-      const reply = (r: Ack<PairingOffer>): void => ack(r);
-      if (limited("pairing", "pairing:request", reply)) return;
-      if (socket.data.mode !== "pairing") {
-        reply({ ok: false, error: { code: "conflict", message: "This kiosk is already paired." } });
-        return;
-      }
-      const info = DisplayInfoSchema.safeParse(payload);
-      if (!info.success) {
-        reply({
-          ok: false,
-          error: {
-            code: "validation_failed",
-            message: "pairing:request needs { width, height, appVersion }.",
-          },
-        });
-        return;
-      }
-      const wait = Math.max(
-        codeRequests.retryAfterSeconds(address),
-        allCodeRequests.retryAfterSeconds("all"),
-      );
-      if (wait > 0) {
-        reply({
-          ok: false,
-          error: {
-            code: "overloaded",
-            message: `Too many pairing codes requested; try again in ${wait} s.`,
-          },
-        });
-        return;
-      }
-      codeRequests.hit(address);
-      allCodeRequests.hit("all");
-      deps.pairing.offerCode(info.data).then(
-        (offer) => {
+    socket.on(
+      "pairing:request",
+      handleEvent(
+        DisplayInfoSchema,
+        async (info) => {
+          const wait = Math.max(
+            codeRequests.retryAfterSeconds(address),
+            allCodeRequests.retryAfterSeconds("all"),
+          );
+          if (wait > 0)
+            throw new AppError(
+              429,
+              "overloaded",
+              `Too many pairing codes requested; try again in ${wait} s.`,
+            );
+          codeRequests.hit(address);
+          allCodeRequests.hit("all");
+          const offer = await deps.pairing.offerCode(info);
           // Only the newest code pairs this kiosk: the earlier one is withdrawn.
           if (offeredCode !== undefined) void socket.leave(rooms.pairing(offeredCode));
           dropOfferedCode();
           offeredCode = offer.code;
           void socket.join(rooms.pairing(offer.code));
-          reply({ ok: true, data: offer });
+          return offer;
         },
-        (err: unknown) => {
-          log.error({ err }, "pairing code offer failed");
-          reply({
-            ok: false,
-            error: { code: "internal", message: "The server could not issue a pairing code." },
-          });
-        },
-      );
-    });
-
-    socket.on("kiosk:hello", (payload, ack) => {
-      if (typeof ack !== "function") {
-        if (!limited("sync", "kiosk:hello"))
-          log.warn("kiosk:hello without an ack callback, ignored");
-        return;
-      }
-      const reply = (r: Ack<SyncDelta>): void => {
-        deps.metrics?.syncServed(r.ok ? (r.data.full ? "full" : "delta") : r.error.code);
-        ack(r);
-      };
-      if (limited("sync", "kiosk:hello", reply)) return;
-      if (socket.data.mode !== "screen") {
-        reply(unpaired);
-        return;
-      }
-      const parsed = KioskHelloSchema.safeParse(payload);
-      if (!parsed.success) {
-        reply({
-          ok: false,
-          error: {
-            code: "validation_failed",
-            message: "kiosk:hello needs { appliedVersion: integer ≥ 0 }.",
+        {
+          event: "pairing:request",
+          log,
+          limit: limited("pairing", "pairing:request"),
+          guard: () => {
+            if (screen) throw new AppError(409, "conflict", "This kiosk is already paired.");
           },
-        });
-        return;
-      }
-      if (parsed.data.appVersion !== undefined) socket.data.appVersion = parsed.data.appVersion;
-      if (screenId === undefined) {
-        reply(unpaired);
-        return;
-      }
-      if (!admission.tryEnter()) {
-        reply({ ok: false, error: busy() });
-        return;
-      }
-      let districtId = "";
-      let epoch = 0;
-      let mustBeFull = false;
+          invalid: () => "pairing:request needs { width, height, appVersion }.",
+          failed: "The server could not issue a pairing code.",
+        },
+      ),
+    );
+
+    /** The answer to a hello: what this screen lacks since `appliedVersion`. */
+    const sync = async (
+      on: Extract<typeof data, { mode: "screen" }>,
+      appliedVersion: number,
+    ): Promise<SyncDelta> => {
       // Read on every hello, so a revoke that raced this socket's connection still wins, and a
       // move made on another server process (which cannot change this socket) is followed.
-      deps.pairing
-        .activeScreen(screenId)
-        .then((screen) => {
-          if (!screen) {
-            socket.emit("screen:revoked", { reason: "This screen was unpaired." });
-            socket.disconnect(true);
-            throw new Error("screen no longer active");
-          }
-          districtId = screen.district_id;
-          epoch = Number(screen.district_epoch);
-          // Moved (or an ancestor re-parented) since its last full manifest: what it applied
-          // was for another district set, so its version says nothing about this one.
-          mustBeFull = needsFullSync(screen);
-          if (socket.data.districtId !== districtId) {
-            if (socket.data.districtId !== undefined)
-              void socket.leave(rooms.district(socket.data.districtId));
-            void socket.join(rooms.district(districtId));
-            socket.data.districtId = districtId;
-          }
-          return currentVersion(deps.db);
-        })
-        .then((current) => {
-          // Screens of one district at one version share the answer (see SyncCache). The
-          // server's current version is in the key, so a change made by another server
-          // process is never hidden; every "send me everything" question is one key.
-          const applied = mustBeFull ? 0 : parsed.data.appliedVersion;
-          const from = applied === 0 || applied > current ? "full" : String(applied);
-          return deps.syncCache.get(`${districtId}\u0000${current}\u0000${from}`, () =>
-            resolveDistrict(deps, districtId).then((context) =>
-              computeSync(deps.db, applied, context),
-            ),
-          );
-        })
-        .then(
-          // The server's time goes with every answer (not cached): the kiosk judges expiry by it.
-          (delta) => {
-            admission.leave();
-            if (delta.full) socket.data.fullSync = { version: delta.version, epoch };
-            reply({ ok: true, data: { ...delta, serverTime: new Date().toISOString() } });
-          },
-          (err: unknown) => {
-            admission.leave();
-            log.error({ err }, "kiosk sync failed");
-            reply({
-              ok: false,
-              error: { code: "internal", message: "The server could not compute the sync." },
-            });
-          },
-        );
-    });
+      const row = await deps.screens.activeScreen(on.screenId);
+      if (!row) {
+        socket.emit("screen:revoked", { reason: "This screen was unpaired." });
+        socket.disconnect(true);
+        throw new Error("screen no longer active");
+      }
+      const districtId = row.district_id;
+      const epoch = Number(row.district_epoch);
+      // Moved (or an ancestor re-parented) since its last full manifest: what it applied was
+      // for another district set, so its version says nothing about this one.
+      const mustBeFull = needsFullSync(row);
+      if (on.districtId !== districtId) {
+        void socket.leave(rooms.district(on.districtId));
+        void socket.join(rooms.district(districtId));
+        on.districtId = districtId;
+      }
+      const current = await currentVersion(deps.db);
+      // Screens of one district at one version share the answer (see SyncCache). The server's
+      // current version is in the key, so a change made by another server process is never
+      // hidden; every "send me everything" question is one key.
+      const applied = mustBeFull ? 0 : appliedVersion;
+      const from = applied === 0 || applied > current ? "full" : String(applied);
+      const delta = await deps.syncCache.get(`${districtId}\u0000${current}\u0000${from}`, () =>
+        resolveDistrict(deps, districtId).then((context) => computeSync(deps.db, applied, context)),
+      );
+      if (delta.full) on.fullSync = { version: delta.version, epoch };
+      // The server's time goes with every answer (not cached): the kiosk judges expiry by it.
+      return { ...delta, serverTime: new Date().toISOString() };
+    };
+
+    socket.on(
+      "kiosk:hello",
+      handleEvent(
+        KioskHelloSchema,
+        (hello) => {
+          if (!screen) throw notPaired();
+          if (hello.appVersion !== undefined) screen.appVersion = hello.appVersion;
+          if (!admission.tryEnter()) throw new ServerBusyError(admission.retryAfterSeconds());
+          return sync(screen, hello.appliedVersion).finally(() => admission.leave());
+        },
+        {
+          event: "kiosk:hello",
+          log,
+          limit: limited("sync", "kiosk:hello"),
+          guard: paired,
+          invalid: () => "kiosk:hello needs { appliedVersion: integer ≥ 0 }.",
+          failed: "The server could not compute the sync.",
+          answered: (r) =>
+            deps.metrics?.syncServed(r.ok ? (r.data.full ? "full" : "delta") : r.error.code),
+        },
+      ),
+    );
 
     // The kiosk applied a sync: it acknowledges every takedown up to that version.
+    const appliedLimit = limited("applied", "kiosk:applied");
     socket.on("kiosk:applied", (payload) => {
-      if (limited("applied", "kiosk:applied")) return;
-      if (socket.data.mode !== "screen" || screenId === undefined) return;
+      if (appliedLimit()) return;
+      if (!screen) return;
       const applied = KioskAppliedSchema.safeParse(payload);
       if (!applied.success) {
         log.warn("malformed kiosk:applied ignored");
         return;
       }
       const { version, full } = applied.data;
-      const made = socket.data.fullSync;
+      const made = screen.fullSync;
       // A full manifest counts only as the one this socket was sent, for the epoch it was made.
       if (full === true && made?.version === version)
-        deps.appliedVersions.note(screenId, version, made.epoch);
-      else deps.appliedVersions.note(screenId, version);
+        deps.appliedVersions.note(screen.screenId, version, made.epoch);
+      else deps.appliedVersions.note(screen.screenId, version);
     });
 
     // Proof of play: the kiosk forgets a batch only once it has this receipt.
-    socket.on("kiosk:plays", (payload, ack) => {
-      if (typeof ack !== "function") {
-        if (!limited("plays", "kiosk:plays"))
-          log.warn("kiosk:plays without an ack callback, ignored");
-        return;
-      }
-      const reply = (r: Ack<PlayReceipt>): void => ack(r);
-      if (limited("plays", "kiosk:plays", reply)) return;
-      if (socket.data.mode !== "screen" || screenId === undefined) {
-        reply(unpaired);
-        return;
-      }
-      const batch = PlayBatchSchema.safeParse(payload);
-      if (!batch.success) {
-        reply({
-          ok: false,
-          error: {
-            code: "validation_failed",
-            message: `kiosk:plays needs { plays: [1..${MAX_PLAYS_PER_BATCH} play records] }: ${batch.error.issues[0]?.message ?? "malformed"}.`,
-          },
-        });
-        return;
-      }
-      // Plays count only for content sent to where this screen is, or was before a move.
-      deps.pairing
-        .activeScreen(screenId)
-        .then(async (screen) => {
-          if (!screen) return { stored: 0, duplicates: 0, refused: batch.data.plays.length };
-          const chain = (await deps.registry.ancestry(screen.district_id)).map((d) => d.id);
-          return deps.plays.record(screenId, batch.data.plays, [
-            ...new Set([...chain, ...staleDistrictsOf(screen)]),
+    socket.on(
+      "kiosk:plays",
+      handleEvent(
+        PlayBatchSchema,
+        async (batch) => {
+          if (!screen) throw notPaired();
+          const { screenId } = screen;
+          // Plays count only for content sent to where this screen is, or was before a move.
+          const row = await deps.screens.activeScreen(screenId);
+          if (!row) return { stored: 0, duplicates: 0, refused: batch.plays.length };
+          const chain = (await deps.registry.ancestry(row.district_id)).map((d) => d.id);
+          const receipt = await deps.plays.record(screenId, batch.plays, [
+            ...new Set([...chain, ...staleDistrictsOf(row)]),
           ]);
-        })
-        .then(
-          (receipt) => {
-            if (receipt.refused > 0)
-              log.warn(
-                { refused: receipt.refused },
-                "plays of content this screen was not sent, refused",
-              );
-            reply({ ok: true, data: receipt });
-          },
-          (err: unknown) => {
-            log.error({ err }, "proof of play not stored");
-            reply({
-              ok: false,
-              error: { code: "internal", message: "The server could not store the plays." },
-            });
-          },
-        );
-    });
+          if (receipt.refused > 0)
+            log.warn(
+              { refused: receipt.refused },
+              "plays of content this screen was not sent, refused",
+            );
+          return receipt;
+        },
+        {
+          event: "kiosk:plays",
+          log,
+          limit: limited("plays", "kiosk:plays"),
+          guard: paired,
+          invalid: (error) =>
+            `kiosk:plays needs { plays: [1..${MAX_PLAYS_PER_BATCH} play records] }: ${error.issues[0]?.message ?? "malformed"}.`,
+          failed: "The server could not store the plays.",
+        },
+      ),
+    );
 
+    const statusLimit = limited("status", "screen:status");
     socket.on("screen:status", (payload) => {
-      if (limited("status", "screen:status")) return;
-      if (socket.data.mode !== "screen" || screenId === undefined) return;
+      if (statusLimit()) return;
+      if (!screen) return;
       const status = ScreenStatusSchema.safeParse(payload);
       if (!status.success) {
         log.warn("malformed screen:status ignored");
         return;
       }
-      void deps.pairing
-        .recordStatus(screenId, status.data)
+      void deps.presence
+        .recordStatus(screen.screenId, status.data)
         .catch((err: unknown) => log.warn({ err }, "status not recorded"));
     });
 
     socket.on("disconnect", (reason) => {
       log.debug({ reason }, "kiosk disconnected");
       dropOfferedCode();
-      if (screenId !== undefined && socket.data.mode === "screen")
-        void deps.pairing
-          .disconnected(screenId, socket.id)
+      if (screen)
+        void deps.presence
+          .disconnected(screen.screenId, socket.id)
           .then(() => deps.consoles?.changed("screens"))
           .catch(() => undefined);
     });
-  });
+  };
+
+  for (const ns of kiosks) {
+    ns.use(authenticate);
+    ns.on("connection", connected);
+  }
 }

@@ -1,30 +1,7 @@
-import { PostgresAdapter, sql, type Kysely, type Transaction } from "kysely";
-import type { AnnouncementRow, ChangeLogTable, Database, NewAnnouncementRow } from "./schema";
+import type { Kysely, Transaction } from "kysely";
+import type { AnnouncementRow, Database, NewAnnouncementRow } from "./schema";
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-// pg_advisory_xact_lock key for change-log appends: "SIGNCHLG" as a signed bigint.
-const CHANGE_LOG_LOCK_KEY = "6001406379909729351";
-
-/** Appends one event to the change log and returns its version. */
-export async function appendChange(
-  db: Db,
-  kind: ChangeLogTable["kind"],
-  entityId: string,
-  at: string,
-): Promise<number> {
-  // PostgreSQL hands out serial numbers before commit, so two writers could commit versions
-  // out of order and a kiosk syncing in between would skip the earlier one for good. Appends
-  // are serialised until the transaction ends (SQLite serialises writers already).
-  if (db.isTransaction && db.getExecutor().adapter instanceof PostgresAdapter)
-    await sql`select pg_advisory_xact_lock(${CHANGE_LOG_LOCK_KEY})`.execute(db);
-  const row = await db
-    .insertInto("change_log")
-    .values({ kind, entity_id: entityId, at })
-    .returning("version")
-    .executeTakeFirstOrThrow();
-  return Number(row.version);
-}
 
 /** Stores a new announcement row. */
 export async function insertAnnouncement(db: Db, row: NewAnnouncementRow): Promise<void> {
@@ -62,11 +39,28 @@ export async function removedSince(db: Db, version: number): Promise<string[]> {
   return rows.map((r) => r.entity_id);
 }
 
-/** The newest change-log version, 0 when nothing was ever published. */
-export async function currentVersion(db: Db): Promise<number> {
-  const row = await db
+/** Of these announcement ids, those ever published (so every screen was sent them). */
+export async function publishedAnnouncementIds(
+  db: Db,
+  ids: readonly string[],
+): Promise<{ id: string }[]> {
+  return db
     .selectFrom("change_log")
-    .select((eb) => eb.fn.max("version").as("v"))
-    .executeTakeFirst();
-  return row?.v == null ? 0 : Number(row.v);
+    .select("entity_id as id")
+    .where("kind", "=", "announcement.published")
+    .where("entity_id", "in", [...ids])
+    .distinct()
+    .execute();
+}
+
+/** The titles of these announcements. */
+export async function announcementTitles(
+  db: Db,
+  ids: readonly string[],
+): Promise<{ id: string; title: string }[]> {
+  return db
+    .selectFrom("announcements")
+    .select(["id", "title"])
+    .where("id", "in", [...ids])
+    .execute();
 }

@@ -105,3 +105,8 @@ export async function checkpointWal(db: Kysely<Database>): Promise<CheckpointOut
     return { kind: "busy", walFrames: row.log, checkpointed: row.checkpointed };
   return { kind: "done" };
 }
+
+/** Asks the database a trivial question; throws when it cannot be reached (the health check). */
+export async function pingDatabase(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

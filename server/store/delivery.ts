@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database, EntryRow } from "./schema";
+import { districtsOf } from "./entries";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -85,6 +86,7 @@ export async function deliverableEntries(
   db: Db,
   chain: readonly string[],
   sinceVersion?: number,
+  onlyId?: string,
 ): Promise<DeliverableEntry[]> {
   if (chain.length === 0) return [];
   const ids = () => {
@@ -101,6 +103,7 @@ export async function deliverableEntries(
             .where("entry_districts.district_id", "in", [...chain]),
         ),
       );
+    if (onlyId !== undefined) q = q.where("entries.id", "=", onlyId);
     if (sinceVersion !== undefined)
       q = q.where("entries.id", "in", (eb) =>
         eb
@@ -143,6 +146,15 @@ export async function deliverableEntries(
         : null,
     };
   });
+}
+
+/**
+ * One approved entry as its screens get it (as a sync would deliver it), or undefined when it
+ * is not deliverable (not approved any more).
+ */
+export async function deliverableEntry(db: Db, id: string): Promise<DeliverableEntry | undefined> {
+  const chain = (await districtsOf(db, [id])).get(id) ?? [];
+  return (await deliverableEntries(db, chain, undefined, id))[0];
 }
 
 /** Who may fetch a rendition: the states and districts of the entries that hold those bytes. */

@@ -8,6 +8,25 @@ export async function listDistricts(db: Db): Promise<DistrictRow[]> {
   return db.selectFrom("districts").selectAll().orderBy("id").execute();
 }
 
+/** The given districts and all their descendants (whose screens inherit from them). */
+export async function subtreeIdsOf(db: Db, ids: readonly string[]): Promise<string[]> {
+  const all = await listDistricts(db);
+  const children = new Map<string, string[]>();
+  for (const d of all) {
+    if (d.parent_id !== null)
+      children.set(d.parent_id, [...(children.get(d.parent_id) ?? []), d.id]);
+  }
+  const out = new Set<string>();
+  const stack = [...ids];
+  while (stack.length > 0) {
+    const id = stack.pop();
+    if (id === undefined || out.has(id)) continue;
+    out.add(id);
+    stack.push(...(children.get(id) ?? []));
+  }
+  return [...out];
+}
+
 /** One district. */
 export async function getDistrict(db: Db, id: string): Promise<DistrictRow | undefined> {
   return db.selectFrom("districts").selectAll().where("id", "=", id).executeTakeFirst();

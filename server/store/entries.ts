@@ -1,7 +1,8 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type Kysely, type Transaction, type Updateable } from "kysely";
 import type {
   Database,
   EntryRow,
+  EntryTable,
   NewEntryRow,
   RedactionResultTable,
   RenditionTable,
@@ -423,15 +424,6 @@ export async function redactionResultsOf(db: Db, entryIds: readonly string[]) {
     .execute();
 }
 
-/** The stored redaction outcome of an entry. */
-export async function getRedactionResult(db: Db, entryId: string) {
-  return db
-    .selectFrom("redaction_results")
-    .selectAll()
-    .where("entry_id", "=", entryId)
-    .executeTakeFirst();
-}
-
 /** Rendition metadata of an entry (no bytes). */
 export async function renditionsOf(db: Db, entryId: string) {
   return db
@@ -441,7 +433,240 @@ export async function renditionsOf(db: Db, entryId: string) {
     .execute();
 }
 
-/** One rendition with its bytes. */
-export async function getRendition(db: Db, hash: string) {
-  return db.selectFrom("renditions").selectAll().where("hash", "=", hash).executeTakeFirst();
+/**
+ * Of these entries, those published at some time and listed in one of `districts` (so they were
+ * sent to those districts' screens).
+ */
+export async function publishedEntryIdsIn(
+  db: Db,
+  entryIds: readonly string[],
+  districts: readonly string[],
+): Promise<{ id: string }[]> {
+  return db
+    .selectFrom("entry_districts")
+    .select("entry_districts.entry_id as id")
+    .where("entry_districts.entry_id", "in", [...entryIds])
+    .where("entry_districts.district_id", "in", [...districts])
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("change_log")
+          .select("change_log.version")
+          .whereRef("change_log.entity_id", "=", "entry_districts.entry_id")
+          .where("change_log.kind", "=", "entry.published"),
+      ),
+    )
+    .distinct()
+    .execute();
+}
+
+/** The masked names of these entries (never a full name: reports show these). */
+export async function maskedNamesOf(
+  db: Db,
+  ids: readonly string[],
+): Promise<{ id: string; masked_name: string }[]> {
+  return db
+    .selectFrom("entries")
+    .select(["id", "masked_name"])
+    .where("id", "in", [...ids])
+    .execute();
+}
+
+/** The districts one entry is listed in. */
+export async function districtIdsOfEntry(db: Db, entryId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom("entry_districts")
+    .select("district_id")
+    .where("entry_id", "=", entryId)
+    .execute();
+  return rows.map((d) => d.district_id);
+}
+
+/**
+ * Changes an entry only while it is still in `state` (it was read before the transaction, and
+ * an end or a review that landed since must not be undone); false when it was not.
+ */
+export async function updateEntryInState(
+  db: Db,
+  id: string,
+  state: EntryRow["state"],
+  set: Updateable<EntryTable>,
+): Promise<boolean> {
+  const done = await db
+    .updateTable("entries")
+    .set(set)
+    .where("id", "=", id)
+    .where("state", "=", state)
+    .executeTakeFirst();
+  return Number(done.numUpdatedRows) === 1;
+}
+
+/** Replaces the districts an entry is listed in. */
+export async function replaceEntryDistricts(
+  db: Db,
+  entryId: string,
+  districtIds: readonly string[],
+): Promise<void> {
+  await db.deleteFrom("entry_districts").where("entry_id", "=", entryId).execute();
+  await db
+    .insertInto("entry_districts")
+    .values([...new Set(districtIds)].map((d) => ({ entry_id: entryId, district_id: d })))
+    .execute();
+}
+
+/** Deletes an entry's raw photo, its renditions and its redaction outcome (a new photo comes). */
+export async function deletePhotoAndRenditions(db: Db, entryId: string): Promise<void> {
+  await db.deleteFrom("raw_photos").where("entry_id", "=", entryId).execute();
+  await db.deleteFrom("renditions").where("entry_id", "=", entryId).execute();
+  await db.deleteFrom("redaction_results").where("entry_id", "=", entryId).execute();
+}
+
+/**
+ * Approves an entry exactly as reviewed: still pending review, at `revision`, and unchanged
+ * since `updatedAt` (an edit in between changes it); false when it was not.
+ */
+export async function approveEntry(
+  db: Db,
+  id: string,
+  review: { by: string; at: string; revision: number; updatedAt: string },
+): Promise<boolean> {
+  const { by, at, revision, updatedAt } = review;
+  const done = await db
+    .updateTable("entries")
+    .set({
+      state: "approved",
+      reviewed_by: by,
+      reviewed_at: at,
+      review_note: null,
+      updated_at: at,
+    })
+    .where("id", "=", id)
+    .where("state", "=", "pending_review")
+    .where("revision", "=", revision)
+    .where("updated_at", "=", updatedAt)
+    .executeTakeFirst();
+  return Number(done.numUpdatedRows) === 1;
+}
+
+/** Notes the change-log version an entry was published at. */
+export async function setPublishedVersion(db: Db, id: string, version: number): Promise<void> {
+  await db
+    .updateTable("entries")
+    .set({ published_version: version })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Rejects an entry still pending review; false when it was not. */
+export async function rejectEntry(
+  db: Db,
+  id: string,
+  by: string,
+  at: string,
+  reason: string,
+): Promise<boolean> {
+  const done = await db
+    .updateTable("entries")
+    .set({
+      state: "rejected",
+      reviewed_by: by,
+      reviewed_at: at,
+      review_note: reason,
+      updated_at: at,
+    })
+    .where("id", "=", id)
+    .where("state", "=", "pending_review")
+    .executeTakeFirst();
+  return Number(done.numUpdatedRows) === 1;
+}
+
+/** Revokes an entry not yet ended (`reason`: the revoke input as JSON); false when it had. */
+export async function revokeEntry(
+  db: Db,
+  id: string,
+  by: string,
+  at: string,
+  reason: string,
+): Promise<boolean> {
+  const done = await db
+    .updateTable("entries")
+    .set({
+      state: "revoked",
+      revoked_by: by,
+      revoked_at: at,
+      revoke_reason: reason,
+      updated_at: at,
+    })
+    .where("id", "=", id)
+    .where("state", "not in", ["revoked", "expired"])
+    .executeTakeFirst();
+  return Number(done.numUpdatedRows) === 1;
+}
+
+/** Sets where an entry's redaction stands. */
+export async function setRedactionStatus(
+  db: Db,
+  id: string,
+  set: Pick<EntryRow, "redaction_status" | "updated_at"> &
+    Partial<Pick<EntryRow, "redaction_reason">>,
+): Promise<void> {
+  await db.updateTable("entries").set(set).where("id", "=", id).execute();
+}
+
+/** How a moderator asked an entry's photo to be treated, and who it shows. */
+export async function redactionSettingsOf(db: Db, id: string) {
+  return db
+    .selectFrom("entries")
+    .select(["manual_regions_json", "crop_json", "cover_all", "subject_type"])
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+// States an entry never leaves: its listing has ended.
+const ENDED = ["revoked", "expired"] as const;
+
+/**
+ * Entries not yet ended with an expiry date up to `horizon`, a row per district with its time
+ * zone (null: no district).
+ */
+export async function unendedEntriesExpiringBy(db: Db, horizon: string) {
+  return db
+    .selectFrom("entries")
+    .leftJoin("entry_districts", "entry_districts.entry_id", "entries.id")
+    .leftJoin("districts", "districts.id", "entry_districts.district_id")
+    .select(["entries.id", "entries.expiry_date", "districts.time_zone"])
+    .where("entries.state", "not in", ENDED)
+    .where("entries.expiry_date", "<=", horizon)
+    .execute();
+}
+
+/** An entry's expiry date, a row per district with its time zone (none: no such entry). */
+export async function expiryDateAndZonesOf(db: Db, id: string) {
+  return db
+    .selectFrom("entries")
+    .leftJoin("entry_districts", "entry_districts.entry_id", "entries.id")
+    .leftJoin("districts", "districts.id", "entry_districts.district_id")
+    .select(["entries.expiry_date", "districts.time_zone"])
+    .where("entries.id", "=", id)
+    .execute();
+}
+
+/**
+ * Expires an entry not yet ended whose expiry date is still `expiryDate` (an edit may have
+ * moved it); false when it was not.
+ */
+export async function expireEntry(
+  db: Db,
+  id: string,
+  expiryDate: string,
+  at: string,
+): Promise<boolean> {
+  const done = await db
+    .updateTable("entries")
+    .set({ state: "expired", updated_at: at })
+    .where("id", "=", id)
+    .where("state", "not in", ENDED)
+    .where("expiry_date", "=", expiryDate)
+    .executeTakeFirst();
+  return Number(done.numUpdatedRows) === 1;
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction, Updateable } from "kysely";
+import { sql, type Kysely, type Transaction, type Updateable } from "kysely";
 import type { Database, ScreenRow, ScreenTable } from "./schema";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -83,5 +83,75 @@ export async function activeScreensIn(db: Db, districtIds: readonly string[]) {
     .select(["id", "district_id", "stale_districts_json", "stale_cleared_version"])
     .where("state", "=", "active")
     .where("district_id", "in", [...districtIds])
+    .execute();
+}
+
+/** Stores a newly paired screen. */
+export async function insertScreen(db: Db, row: ScreenRow): Promise<void> {
+  await db.insertInto("screens").values(row).execute();
+}
+
+/**
+ * Notes a screen's socket closing at `at`; the connection id is cleared only if it is still
+ * this socket's (a newer connection of the same screen may have taken over).
+ */
+export async function markScreenDisconnected(
+  db: Db,
+  id: string,
+  connectionId: string,
+  at: string,
+): Promise<void> {
+  await db
+    .updateTable("screens")
+    .set({
+      last_seen_at: at,
+      connection_id: sql<
+        string | null
+      >`case when connection_id = ${connectionId} then null else connection_id end`,
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+// What a takedown's progress needs of a screen.
+const TAKEDOWN_SCREEN_COLUMNS = [
+  "id",
+  "name",
+  "district_id",
+  "last_seen_at",
+  "applied_version",
+  "stale_districts_json",
+  "stale_cleared_version",
+] as const;
+
+/** A screen as a takedown's progress sees it. */
+export type TakedownScreenRow = Pick<ScreenRow, (typeof TAKEDOWN_SCREEN_COLUMNS)[number]>;
+
+/** The active screens of these districts, as a takedown's progress sees them. */
+export async function takedownScreensIn(
+  db: Db,
+  districtIds: readonly string[],
+): Promise<TakedownScreenRow[]> {
+  return db
+    .selectFrom("screens")
+    .select(TAKEDOWN_SCREEN_COLUMNS)
+    .where("state", "=", "active")
+    .where("district_id", "in", [...districtIds])
+    .execute();
+}
+
+/**
+ * Active screens whose district set changed and that have not applied a full manifest where
+ * they are now, or did so at `version` or later: they may still hold what they had before.
+ */
+export async function movedScreensStaleAt(db: Db, version: number): Promise<TakedownScreenRow[]> {
+  return db
+    .selectFrom("screens")
+    .select(TAKEDOWN_SCREEN_COLUMNS)
+    .where("state", "=", "active")
+    .where("stale_districts_json", "is not", null)
+    .where((eb) =>
+      eb.or([eb("stale_cleared_version", "is", null), eb("stale_cleared_version", ">=", version)]),
+    )
     .execute();
 }

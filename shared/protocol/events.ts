@@ -23,8 +23,8 @@ export type Ack<T> =
       error: { code: ErrorCode; message: string; retryAfterSeconds?: number | undefined };
     };
 
-/** Events a kiosk sends to the server. */
-export interface ClientToServerEvents {
+/** Events a kiosk sends to the server (namespace `namespaces.kiosk`). */
+export interface KioskClientEvents {
   /** Paired kiosk announces itself after every (re)connect and asks for what it lacks. */
   "kiosk:hello": (p: KioskHello, ack: (r: Ack<SyncDelta>) => void) => void;
   /** Unpaired kiosk asks for a pairing code to show. */
@@ -37,8 +37,8 @@ export interface ClientToServerEvents {
   "kiosk:plays": (p: PlayBatch, ack: (r: Ack<PlayReceipt>) => void) => void;
 }
 
-/** Events the server sends to kiosks. */
-export interface ServerToClientEvents {
+/** Events the server sends to kiosks (namespace `namespaces.kiosk`). */
+export interface KioskServerEvents {
   /** Something a kiosk may show changed; the kiosk syncs with another hello. */
   "content:changed": (p: ContentChanged) => void;
   /** An operator paired this waiting kiosk: here is its token. */
@@ -51,8 +51,15 @@ export interface ServerToClientEvents {
   "screen:identify": (p: ScreenIdentify) => void;
   /** Reload the kiosk page (content comes back from its own storage, then the server). */
   "screen:reload": (p: ScreenReload) => void;
-  /** To a console socket: how far an import its user started has got. */
+}
+
+/** Events a console sends to the server: none, its socket only receives. */
+export type ConsoleClientEvents = Record<never, never>;
+
+/** Events the server sends to signed-in consoles (namespace `namespaces.console`). */
+export interface ConsoleServerEvents {
+  /** How far an import this console's user started has got. */
   "import:progress": (p: ImportProgressEvent) => void;
-  /** To every console socket: something it may show changed; reload it. */
+  /** Something the console may show changed; reload it. */
   "console:changed": (p: ConsoleChanged) => void;
 }

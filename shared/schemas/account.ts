@@ -93,3 +93,6 @@ export const UserViewSchema = z.object({
 });
 /** A user as the console sees it. */
 export type UserView = z.infer<typeof UserViewSchema>;
+
+/** The answer of every route that answers one user (sign-in, set-up, me, user edits): `{ user }`. */
+export const UserAnswerSchema = z.object({ user: UserViewSchema });

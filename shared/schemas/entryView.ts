@@ -79,3 +79,19 @@ export const EntryViewSchema = z.strictObject({
 });
 /** An entry in the console. */
 export type EntryView = z.infer<typeof EntryViewSchema>;
+
+/** The answer of every route that answers one entry (read, create, edit, moderate): `{ entry }`. */
+export const EntryAnswerSchema = z.object({ entry: EntryViewSchema });
+
+/**
+ * A page of the entry lists (`item` is an entry, or a review item in the review queue) and the
+ * cursor of the next page (null on the last page).
+ */
+export function entryPageOf<T extends z.ZodType>(item: T) {
+  return z.object({ entries: z.array(item), nextCursor: z.string().nullable() });
+}
+
+/** A page of entries (GET /api/entries). */
+export const EntryPageSchema = entryPageOf(EntryViewSchema);
+/** A page of entries. */
+export type EntryPage = z.infer<typeof EntryPageSchema>;

@@ -111,3 +111,11 @@ export const AttentionSchema = z.enum([
 ]);
 /** Why an entry needs attention. */
 export type Attention = z.infer<typeof AttentionSchema>;
+
+/** The outcome of a bulk approval: approved ids, and why each other one was refused. */
+export const BulkApprovalSchema = z.object({
+  approved: z.array(z.string()),
+  refused: z.array(z.object({ id: z.string(), code: z.string(), message: z.string() })),
+});
+/** The outcome of a bulk approval. */
+export type BulkApproval = z.infer<typeof BulkApprovalSchema>;

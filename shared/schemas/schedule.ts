@@ -216,3 +216,30 @@ export const EmergencySchema = z
   });
 /** A validated emergency notice. */
 export type Emergency = z.infer<typeof EmergencySchema>;
+
+/**
+ * Whose schedule a district plays (GET/PUT/DELETE /api/districts/:id/schedule): the first own
+ * schedule up its ancestry, or none at all.
+ */
+export const EffectiveScheduleSchema = z.object({
+  schedule: ScheduleSchema.nullable(),
+  /** The district whose schedule it is (this one or an ancestor); null when none applies. */
+  fromDistrictId: z.string().nullable(),
+});
+/** A district's effective schedule. */
+export type EffectiveSchedule = z.infer<typeof EffectiveScheduleSchema>;
+
+/** An emergency notice as the console lists it, with its districts. */
+export const EmergencyViewSchema = z.object({
+  ...EmergencySchema.shape,
+  districtIds: z.array(z.string()),
+  clearedAt: z.string().nullable(),
+});
+/** An emergency notice as the console lists it. */
+export type EmergencyView = z.infer<typeof EmergencyViewSchema>;
+
+/** The answer of posting or clearing an emergency notice. */
+export const EmergencyAnswerSchema = z.object({ emergency: EmergencyViewSchema });
+
+/** The answer of GET /api/emergencies: the active notices of the user's districts. */
+export const EmergencyListSchema = z.object({ emergencies: z.array(EmergencyViewSchema) });

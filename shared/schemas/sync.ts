@@ -63,10 +63,27 @@ export const KioskAppliedSchema = z.strictObject({
 /** A kiosk's acknowledgement. */
 export type KioskApplied = z.infer<typeof KioskAppliedSchema>;
 
-/** The small push that tells kiosks something changed; never carries content. */
+/** Most items a push carries; more than that goes through a sync round trip. */
+export const MAX_PUSHED_ITEMS = 20;
+
+/**
+ * The push that tells kiosks something changed. It carries no content but what a single small
+ * change adds (`added`: one published entry as screens show it, or one announcement); anything
+ * else — a district move, a large batch, what a kiosk missed — comes through a sync.
+ */
 export const ContentChangedSchema = z.object({
   version: VersionSchema,
   ids: z.array(z.uuid()).max(1000),
+  /**
+   * Published at `version`, screen-ready (masked, redacted, as a sync would deliver it): the
+   * kiosk holds it at once, without a round trip, and catches up on versions with a later sync.
+   */
+  added: z
+    .object({
+      entries: z.array(ScreenEntrySchema).max(MAX_PUSHED_ITEMS),
+      announcements: z.array(AnnouncementSchema).max(MAX_PUSHED_ITEMS),
+    })
+    .optional(),
   /**
    * A takedown: entries to drop at once, before anything else is drawn. Removing is always
    * safe, so the kiosk applies it without a round trip and acknowledges `version` with

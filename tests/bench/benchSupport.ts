@@ -3,7 +3,7 @@ import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process
 import { randomBytes, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { hashToken } from "../../server/services/screenPairing";
+import { hashToken } from "../../server/services/screens/screenTokens";
 
 const root = join(import.meta.dirname, "../..");
 

@@ -33,6 +33,7 @@ import {
   startServer,
 } from "./benchSupport";
 import type { FromKiosks, ToKiosks } from "./fanoutKiosks";
+import { CATCH_UP_SPREAD_MS } from "../../display/renderer/src/KioskSession";
 
 const { values } = parseArgs({
   options: { kiosks: { type: "string", default: "1000" }, procs: { type: "string", default: "4" } },
@@ -95,7 +96,9 @@ async function main(): Promise<void> {
   );
   const publishTimes = (await published).map((t) => t - t1);
   log(`published to ${publishTimes.length} kiosks`);
-  await new Promise((r) => setTimeout(r, 500));
+  // The fleet's catch-up syncs (spread over CATCH_UP_SPREAD_MS) settle before the takedown is
+  // timed, as before (when every kiosk synced at once on the publication).
+  await new Promise((r) => setTimeout(r, CATCH_UP_SPREAD_MS + 5_000));
 
   const revoked = collect<FromKiosks, number>(
     kids,

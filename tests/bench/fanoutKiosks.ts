@@ -5,10 +5,12 @@
  * reports to the parent when a watched entry arrives or leaves, with the time it happened.
  */
 import { io, type Socket } from "socket.io-client";
-import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol/events";
+import type { KioskClientEvents, KioskServerEvents } from "../../shared/protocol/events";
+import { namespaces } from "../../shared/protocol/namespaces";
 import { SyncDeltaSchema } from "../../shared/schemas/sync";
+import { CATCH_UP_SPREAD_MS } from "../../display/renderer/src/KioskSession";
 
-type Kiosk = Socket<ServerToClientEvents, ClientToServerEvents>;
+type Kiosk = Socket<KioskServerEvents, KioskClientEvents>;
 
 /** Messages from the parent. */
 export type ToKiosks =
@@ -36,13 +38,14 @@ async function connectAll(url: string, tokens: string[]): Promise<void> {
   let failed = 0;
   const one = (token: string) =>
     new Promise<void>((resolve) => {
-      const s: Kiosk = io(url, {
+      const s: Kiosk = io(new URL(namespaces.kiosk, url).href, {
         transports: ["websocket"],
         auth: { token },
         reconnection: false,
         forceNew: true,
       });
       let applied = 0;
+      let catchUp: ReturnType<typeof setTimeout> | undefined;
       const sync = async (): Promise<void> => {
         const raw: unknown = await s.timeout(60_000).emitWithAck("kiosk:hello", {
           appliedVersion: applied,
@@ -76,6 +79,26 @@ async function connectAll(url: string, tokens: string[]): Promise<void> {
             send({ type: "seen", entryId: watched, present: false, at });
           if (change.ids.every((id) => removed.includes(id))) return;
         }
+        // A publication carried in the push is held at once; the version catches up with one
+        // sync at a random moment within the spread, as the renderer does.
+        const added = change.added?.entries ?? [];
+        if (added.length + (change.added?.announcements.length ?? 0) > 0) {
+          const at = Date.now();
+          if (watched !== undefined && added.some((e) => e.id === watched))
+            send({ type: "seen", entryId: watched, present: true, at });
+          const covered = new Set([
+            ...removed,
+            ...added.map((e) => e.id),
+            ...(change.added?.announcements ?? []).map((a) => a.id),
+          ]);
+          if (change.ids.every((id) => covered.has(id))) {
+            catchUp ??= setTimeout(() => {
+              catchUp = undefined;
+              void sync().catch(() => undefined);
+            }, Math.random() * CATCH_UP_SPREAD_MS);
+            return;
+          }
+        }
         void sync().catch(() => undefined);
       });
       s.once("connect", () => {
@@ -97,7 +120,12 @@ async function connectAll(url: string, tokens: string[]): Promise<void> {
 async function connectRaw(url: string, count: number): Promise<void> {
   const one = () =>
     new Promise<void>((resolve) => {
-      const s = io(url, { transports: ["websocket"], reconnection: false, forceNew: true });
+      // The same namespace as the kiosks, so the baseline routes packets as they are routed.
+      const s = io(new URL(namespaces.kiosk, url).href, {
+        transports: ["websocket"],
+        reconnection: false,
+        forceNew: true,
+      });
       s.on("raw", () => send({ type: "raw-seen", at: Date.now() }));
       s.once("connect", () => {
         rawSockets.push(s);

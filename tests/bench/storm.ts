@@ -19,6 +19,14 @@
  *   published_missed       kiosks back without the entry published while down
  *   http_p50_ms, http_p99_ms, http_max_ms   an API request every 100 ms during the storm
  *   attempts, overloaded   reconnect attempts, syncs refused as overloaded
+ * and where the time goes:
+ *   listening_ms           restart (spawn) → the server listening
+ *   backoff_wait_p50_ms, backoff_wait_p99_ms   listening → each kiosk's first attempt after it
+ *                          (time spent waiting in backoff while the server was up)
+ *   connect_to_recovered_p50_ms, _p99_ms   a kiosk's accepted connection → it recovered (the
+ *                          server's handshake and sync, including waits it asked for)
+ *   accepted_per_s         recovering connections accepted per second (first to last)
+ *   recovered_per_s_peak   most kiosks recovered in any one second
  * Bounded: every wait has a time limit; the server and all children are stopped at the end.
  */
 import type { ChildProcess } from "node:child_process";
@@ -173,8 +181,10 @@ async function main(): Promise<void> {
     FromStormKiosks,
     Extract<FromStormKiosks, { type: "recovered" }>
   >(kids, (m) => (m.type === "recovered" ? m : undefined), connected, 180_000);
+  const spawnedAt = Date.now();
   ({ child: server, url } = await startServer(dataDir, port, children));
   const restartedAt = Date.now();
+  for (const k of kids) k.send({ type: "restarted", at: restartedAt } satisfies ToStormKiosks);
   log(`server back after ${restartedAt - killedAt} ms`);
 
   // The console stays usable meanwhile: an API request every 100 ms.
@@ -192,6 +202,15 @@ async function main(): Promise<void> {
   probing = false;
   await probe;
   const times = recovered.map((r) => r.at - restartedAt);
+  const waits = recovered.flatMap((r) =>
+    r.firstAttemptAt === null ? [] : [Math.max(0, r.firstAttemptAt - restartedAt)],
+  );
+  const serving = recovered.map((r) => r.at - r.connectedAt);
+  const accepted = recovered.map((r) => r.connectedAt);
+  const acceptSpanS = (Math.max(...accepted) - Math.min(...accepted)) / 1000;
+  const perSecond = new Map<number, number>();
+  for (const t of times)
+    perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + 1);
   log(`${recovered.length} of ${connected} kiosks recovered`);
 
   const attemptReports = collect<FromStormKiosks, { count: number; overloaded: number }>(
@@ -218,6 +237,13 @@ async function main(): Promise<void> {
       http_max_ms: Math.round(Math.max(...httpTimes)),
       attempts: attempts.reduce((n, a) => n + a.count, 0),
       overloaded: attempts.reduce((n, a) => n + a.overloaded, 0),
+      listening_ms: restartedAt - spawnedAt,
+      backoff_wait_p50_ms: Math.round(percentile(waits, 50)),
+      backoff_wait_p99_ms: Math.round(percentile(waits, 99)),
+      connect_to_recovered_p50_ms: Math.round(percentile(serving, 50)),
+      connect_to_recovered_p99_ms: Math.round(percentile(serving, 99)),
+      accepted_per_s: acceptSpanS > 0 ? Math.round(recovered.length / acceptSpanS) : null,
+      recovered_per_s_peak: Math.max(0, ...perSecond.values()),
     })}\n`,
   );
   await stop(server, "SIGTERM");

@@ -6,13 +6,14 @@
  * version, and whether it would have drawn the revoked entry once back.
  */
 import { io, type Socket } from "socket.io-client";
-import { ContentStore } from "../../display/renderer/src/contentStore";
+import { ContentStore } from "../../display/renderer/src/ContentStore";
 import { reconnectDelay } from "../../display/renderer/src/reconnectBackoff";
-import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol/events";
+import type { KioskClientEvents, KioskServerEvents } from "../../shared/protocol/events";
+import { namespaces } from "../../shared/protocol/namespaces";
 import { ackSchema } from "../../shared/protocol/ackSchema";
 import { ContentChangedSchema, SyncDeltaSchema } from "../../shared/schemas/sync";
 
-type Kiosk = Socket<ServerToClientEvents, ClientToServerEvents>;
+type Kiosk = Socket<KioskServerEvents, KioskClientEvents>;
 const SyncAck = ackSchema(SyncDeltaSchema);
 
 /** Messages from the parent. */
@@ -25,6 +26,8 @@ export type ToStormKiosks =
       lockstep: boolean;
     }
   | { type: "target"; version: number; revokedId: string; publishedId: string }
+  /** The server is listening again since `at`. */
+  | { type: "restarted"; at: number }
   | { type: "close" };
 
 /** Messages to the parent. */
@@ -37,6 +40,10 @@ export type FromStormKiosks =
       drewRevoked: boolean;
       /** Lacked the entry published while the server was down. */
       missedPublished: boolean;
+      /** Its first connection attempt after the restart (null: none seen after it). */
+      firstAttemptAt: number | null;
+      /** The connection that recovered was accepted then (the handshake completed). */
+      connectedAt: number;
     }
   | { type: "attempts"; count: number; overloaded: number };
 
@@ -45,6 +52,7 @@ const send = (m: FromStormKiosks): void => {
 };
 
 let target: Extract<ToStormKiosks, { type: "target" }> | undefined;
+let restartedAt: number | undefined;
 let lockstep = false;
 const sockets: Kiosk[] = [];
 let attempts = 0;
@@ -52,7 +60,7 @@ let overloaded = 0;
 
 function kiosk(url: string, token: string, onFirstSync: (ok: boolean) => void): Kiosk {
   const store = new ContentStore();
-  const s: Kiosk = io(url, {
+  const s: Kiosk = io(new URL(namespaces.kiosk, url).href, {
     transports: ["websocket"],
     auth: { token },
     reconnection: false,
@@ -63,12 +71,15 @@ function kiosk(url: string, token: string, onFirstSync: (ok: boolean) => void): 
   let awaiting = true;
   let reported = false;
   let first = true;
+  const attemptTimes: number[] = [];
+  let connectedAt = 0;
   const retrySoon = (): void => {
     clearTimeout(retryTimer);
     retryTimer = setTimeout(
       () => {
         if (!s.connected) {
           attempts += 1;
+          attemptTimes.push(Date.now());
           s.connect();
         }
       },
@@ -105,11 +116,17 @@ function kiosk(url: string, token: string, onFirstSync: (ok: boolean) => void): 
           at: Date.now(),
           drewRevoked: wasAwaiting && held.has(target.revokedId),
           missedPublished: !held.has(target.publishedId),
+          firstAttemptAt:
+            restartedAt === undefined
+              ? null
+              : (attemptTimes.find((t) => t >= (restartedAt ?? 0)) ?? null),
+          connectedAt,
         });
       }
     });
   };
   s.on("connect", () => {
+    connectedAt = Date.now();
     retries = 0;
     awaiting = true;
     sync();
@@ -161,6 +178,9 @@ process.on("message", (m: ToStormKiosks) => {
       break;
     case "target":
       target = m;
+      break;
+    case "restarted":
+      restartedAt = m.at;
       break;
     case "close":
       send({ type: "attempts", count: attempts, overloaded });

@@ -124,13 +124,15 @@ describe("review queue page", () => {
 
     // j / k move through the queue (oldest first), and the focus follows.
     await page.keyboard.press("k");
-    await expect.poll(() => selectedCase(page)).toBe(noPhoto.caseNumber);
+    await expect.poll(() => selectedCase(page), { timeout: 15_000 }).toBe(noPhoto.caseNumber);
     await page.keyboard.press("k");
-    await expect.poll(() => selectedCase(page)).toBe(faceless.caseNumber);
+    await expect.poll(() => selectedCase(page), { timeout: 15_000 }).toBe(faceless.caseNumber);
     await page.keyboard.press("j");
-    await expect.poll(() => selectedCase(page)).toBe(noPhoto.caseNumber);
+    await expect.poll(() => selectedCase(page), { timeout: 15_000 }).toBe(noPhoto.caseNumber);
     await expect
-      .poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-current")))
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-current")), {
+        timeout: 15_000,
+      })
       .toBe("true");
 
     // r goes to the reason; an empty reason is refused before anything is sent.
@@ -198,7 +200,9 @@ describe("review queue page", () => {
       "Region 2: 36% from left, 20% from top, 30% wide, 31% high",
     );
     await page.keyboard.press("Delete");
-    await expect.poll(() => page.getByRole("button", { name: /^Region \d/ }).count()).toBe(1);
+    await expect
+      .poll(() => page.getByRole("button", { name: /^Region \d/ }).count(), { timeout: 15_000 })
+      .toBe(1);
     await page.getByText("1 of at most 20 regions").waitFor();
     await checkBothLanguages(page, "review", { zh: "审核队列", en: "Review queue" });
 

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import type { EffectiveSchedule } from "../../shared/schemas/schedule";
 import { expectText } from "../support/browser";
 import {
   checkBothLanguages,
@@ -22,11 +23,6 @@ import {
 } from "../support/testServer";
 
 const ui = useConsoleBrowser();
-
-interface EffectiveSchedule {
-  fromDistrictId: string | null;
-  schedule: { timeZone: string; windows: Record<string, unknown>[] } | null;
-}
 
 async function scheduleOnServer(user: TestUser, baseUrl: string, id: string) {
   const res = await user.fetch(`${baseUrl}/api/districts/${id}/schedule`);
@@ -192,7 +188,9 @@ describe("schedules page", () => {
       "zhongshan district (zhongshan) has no schedule of its own and plays the schedule of dalian district (dalian). Saving here gives it its own schedule, starting from a copy of that one.",
     );
     // The inherited window is drawn on Monday to Friday.
-    await expect.poll(() => page.getByRole("button", { name: /^Window 1, / }).count()).toBe(5);
+    await expect
+      .poll(() => page.getByRole("button", { name: /^Window 1, / }).count(), { timeout: 15_000 })
+      .toBe(5);
 
     // Drag on Tuesday from 11:00 to 13:00: a new window, opened in the form.
     await page.locator(".timeline").scrollIntoViewIfNeeded();
@@ -220,7 +218,7 @@ describe("schedules page", () => {
     await page.mouse.move(tue.x, tue.y(13.5 * 60), { steps: 4 });
     await page.mouse.move(tue.x, tue.y(14 * 60) + 1, { steps: 4 });
     await page.mouse.up();
-    await expect.poll(() => form.getByLabel("End").inputValue()).toBe("14:00");
+    await expect.poll(() => form.getByLabel("End").inputValue(), { timeout: 15_000 }).toBe("14:00");
 
     // The rest by keyboard: Wednesday too, red list and the announcement, 5 s, priority 3.
     await form.getByRole("checkbox", { name: "Wednesday" }).focus();
@@ -316,7 +314,9 @@ describe("schedules page", () => {
     const t = server();
     const page = await openSchedulesPage(t.baseUrl);
     await page.getByLabel("District", { exact: true }).selectOption("zhongshan");
-    await expect.poll(() => page.getByRole("button", { name: /^Window 1, / }).count()).toBe(5);
+    await expect
+      .poll(() => page.getByRole("button", { name: /^Window 1, / }).count(), { timeout: 15_000 })
+      .toBe(5);
     const wed = await dayColumn(page, 3);
     // Pressed at 12:00 in one task; then moved to 14:00 and 15:00 and let go in another, so
     // the release is handled before any render of the moves.
@@ -353,7 +353,9 @@ describe("schedules page", () => {
       pointer("pointerup", 15 * 60),
     ]);
     const form = page.getByRole("region", { name: "Window 2" });
-    await expect.poll(() => form.getByLabel("Start").inputValue()).toBe("12:00");
+    await expect
+      .poll(() => form.getByLabel("Start").inputValue(), { timeout: 15_000 })
+      .toBe("12:00");
     expect(await form.getByLabel("End").inputValue()).toBe("15:00");
     expect(await form.getByRole("checkbox", { name: "Wednesday" }).isChecked()).toBe(true);
   });

@@ -220,7 +220,9 @@ describe("screens page", () => {
     await expectText(rowOf(page, "甲屏").locator("td").nth(1), "离线");
     // Only the operator's own district can be chosen for pairing.
     await expect
-      .poll(() => page.getByLabel("辖区", { exact: true }).locator("option").allTextContents())
+      .poll(() => page.getByLabel("辖区", { exact: true }).locator("option").allTextContents(), {
+        timeout: 15_000,
+      })
       .toEqual(["请选择辖区…", "zhongshan区 (zhongshan)"]);
   });
 

@@ -38,7 +38,9 @@ async function expectAlert(page: Page, text: string | RegExp): Promise<void> {
   else expect(shown).toMatch(text);
   // The alert takes the focus in an effect, after the render that shows it.
   await expect
-    .poll(() => page.evaluate(() => document.activeElement?.getAttribute("role")))
+    .poll(() => page.evaluate(() => document.activeElement?.getAttribute("role")), {
+      timeout: 15_000,
+    })
     .toBe("alert");
 }
 
@@ -70,7 +72,7 @@ describe("console on a fresh server, in real Chromium", () => {
 
     // A Chinese browser gets the Chinese console; the page asks for the set-up token.
     await expectHeading(page, "首次设置");
-    await expect.poll(() => htmlLang(page)).toBe("zh-CN");
+    await expect.poll(() => htmlLang(page), { timeout: 15_000 }).toBe("zh-CN");
     await page.getByText("请输入服务器启动时在日志中打印的一次性设置令牌").waitFor();
     await shot(page, "setup-zh");
     await page.getByRole("button", { name: "English" }).click();
@@ -166,7 +168,7 @@ describe("console with accounts made by an admin, in real Chromium", () => {
     // An English browser gets the English console.
     const page = await openConsole(t, "en-US");
     await expectHeading(page, "Sign in");
-    await expect.poll(() => htmlLang(page)).toBe("en");
+    await expect.poll(() => htmlLang(page), { timeout: 15_000 }).toBe("en");
     await page.getByLabel("Email").fill("operator@example.test");
     await page.getByLabel("Password").fill(oneTimePassword);
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -240,13 +242,13 @@ describe("console with accounts made by an admin, in real Chromium", () => {
     await page.keyboard.press("Enter");
     await expectHeading(page, "Overview");
     await page.getByText(`Signed in as ${TEST_ADMIN.displayName}`).waitFor();
-    await expect.poll(() => htmlLang(page)).toBe("en");
+    await expect.poll(() => htmlLang(page), { timeout: 15_000 }).toBe("en");
     await shot(page, "shell-en");
 
     await page.getByRole("button", { name: "中文" }).focus();
     await page.keyboard.press("Enter");
     await expectHeading(page, "概览");
-    await expect.poll(() => htmlLang(page)).toBe("zh-CN");
+    await expect.poll(() => htmlLang(page), { timeout: 15_000 }).toBe("zh-CN");
     expect(await page.getByRole("button", { name: "中文" }).getAttribute("aria-pressed")).toBe(
       "true",
     );
@@ -259,14 +261,14 @@ describe("console with accounts made by an admin, in real Chromium", () => {
     // The choice outlives a reload, over the browser's own English.
     await page.reload();
     await expectHeading(page, "概览");
-    await expect.poll(() => htmlLang(page)).toBe("zh-CN");
-    await expect.poll(() => page.title()).toBe("概览 · 公共信息屏控制台");
+    await expect.poll(() => htmlLang(page), { timeout: 15_000 }).toBe("zh-CN");
+    await expect.poll(() => page.title(), { timeout: 15_000 }).toBe("概览 · 公共信息屏控制台");
 
     await page.getByRole("link", { name: "修改密码" }).click();
     await expectHeading(page, "修改密码");
     await page.getByRole("button", { name: "English" }).click();
     await expectHeading(page, "Change password");
-    await expect.poll(() => htmlLang(page)).toBe("en");
+    await expect.poll(() => htmlLang(page), { timeout: 15_000 }).toBe("en");
     await page.getByRole("link", { name: "Back to the overview" }).click();
     await expectHeading(page, "Overview");
     await page.getByRole("heading", { name: "Waiting for review" }).waitFor();

@@ -63,8 +63,12 @@ describe("users page", () => {
     await form.getByLabel("Display name").fill("张伟");
     await form.getByRole("button", { name: "Add a role" }).click();
     // A new role starts at the least privilege: operator of a district, not the whole city.
-    await expect.poll(() => form.getByLabel("Role 1").inputValue()).toBe("operator");
-    await expect.poll(() => form.getByLabel("Over 1").inputValue()).not.toBe("*");
+    await expect
+      .poll(() => form.getByLabel("Role 1").inputValue(), { timeout: 15_000 })
+      .toBe("operator");
+    await expect
+      .poll(() => form.getByLabel("Over 1").inputValue(), { timeout: 15_000 })
+      .not.toBe("*");
     await form.getByLabel("Role 1").selectOption("operator");
     await form.getByLabel("Over 1").selectOption("zhongshan");
     await form.getByRole("button", { name: "Add a role" }).click();
@@ -76,7 +80,9 @@ describe("users page", () => {
     // The password is shown once, focused, and works for signing in.
     const otp = await shownPassword(page, "张伟");
     expect(otp.length).toBeGreaterThanOrEqual(12);
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("otp-heading");
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.id), { timeout: 15_000 })
+      .toBe("otp-heading");
     const created = await userOnServer(t.baseUrl, "zhang.wei@example.test");
     expect(created).toMatchObject({
       displayName: "张伟",

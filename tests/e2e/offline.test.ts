@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expiryInstant } from "../../server/services/manifestBuilder";
+import { namespaces } from "../../shared/protocol/namespaces";
 import { DEFAULT_TIME_ZONE } from "../../shared/schemas/schedule";
 import type { EntryView } from "../../shared/schemas/entryView";
+import { entryExpiresAt } from "../../shared/schedule/entryExpiresAt";
 import { silhouettePortrait } from "../fixtures/images";
 import { expectText, launchChromium } from "../support/browser";
 import { approveEntry, createEntryWithPhoto, displayHash } from "../support/entryPublishing";
@@ -202,15 +203,15 @@ describe("a kiosk with its renderer bundled apart from the server, offline, in r
     const names = (await drawLog(main)).filter(([, kind]) => kind === "name").map(([, , n]) => n);
     expect(names.filter((n) => n === "欧阳某").length).toBeGreaterThanOrEqual(2);
     expect(names.filter((n) => n === "司马某").length).toBeGreaterThanOrEqual(2);
-    await expect.poll(() => photoWidth(main)).toBeGreaterThan(0);
+    await expect.poll(() => photoWidth(main), { timeout: 15_000 }).toBeGreaterThan(0);
   });
 
   it("reloaded while the server is down, plays from its own storage at once", async () => {
     await expect(fetch(`${t.baseUrl}/display`)).rejects.toThrow();
     const reloadedAt = Date.now();
     await main.reload();
-    await expectText(main.getByTestId("entry-name"), /^(欧阳某|司马某)$/, 5_000);
-    await expect.poll(() => photoWidth(main), { timeout: 3_000 }).toBeGreaterThan(0);
+    await expectText(main.getByTestId("entry-name"), /^(欧阳某|司马某)$/, 15_000);
+    await expect.poll(() => photoWidth(main), { timeout: 15_000 }).toBeGreaterThan(0);
     const shownAfter = Date.now() - reloadedAt;
     await expectText(main.locator("#status"), OFFLINE);
     await main.screenshot({ path: join(shots, "offline-after-reload.png") });
@@ -303,7 +304,7 @@ describe("a kiosk with its renderer bundled apart from the server, offline, in r
 
   it("an entry expiring while the kiosk is offline leaves at its expiry by the server's clock, not the kiosk's", async () => {
     const expiryDate = localDate(1);
-    const expiresAt = Date.parse(expiryInstant(expiryDate, DEFAULT_TIME_ZONE));
+    const expiresAt = Date.parse(entryExpiresAt(expiryDate, [DEFAULT_TIME_ZONE]));
     const soon = await createEntryWithPhoto(t, await silhouettePortrait(30), {
       fullName: "钱多多",
       expiryDate,
@@ -344,7 +345,9 @@ describe("a kiosk with its renderer bundled apart from the server, offline, in r
     // Main's clock is right: 钱某 has not expired there, so it rotates with 司马某.
     await expectText(main.getByTestId("entry-name"), /^(钱某|司马某)$/);
     await recordDraws(main);
-    const raw = t.server.app.io as unknown as { emit(event: string, ...args: unknown[]): void };
+    const raw = t.server.app.io.of(namespaces.kiosk) as unknown as {
+      emit(event: string, ...args: unknown[]): void;
+    };
     raw.emit("content:changed", { version: "latest", ids: "all" });
     raw.emit("content:changed", null);
     raw.emit("screen:revoked", 42);

@@ -489,7 +489,9 @@ describe("slides on a street screen: two layers, a cross-fade, the list layout, 
         await expectText(page.getByRole("heading", { level: 1 }), entry.maskedName);
         // The redacted photo loads under the page's own policy.
         await expect
-          .poll(() => page.evaluate(() => document.querySelector("img")?.naturalWidth ?? 0))
+          .poll(() => page.evaluate(() => document.querySelector("img")?.naturalWidth ?? 0), {
+            timeout: 15_000,
+          })
           .toBeGreaterThan(0);
         // Mobile first: nothing wider than the phone.
         expect(
@@ -549,12 +551,14 @@ describe("slides on a street screen: two layers, a cross-fade, the list layout, 
         await settled(display);
         if (name === "discredited")
           await expect
-            .poll(() =>
-              display.evaluate(
-                () =>
-                  document.querySelector<HTMLImageElement>("img[data-testid=entry-photo]")
-                    ?.naturalWidth ?? 0,
-              ),
+            .poll(
+              () =>
+                display.evaluate(
+                  () =>
+                    document.querySelector<HTMLImageElement>("img[data-testid=entry-photo]")
+                      ?.naturalWidth ?? 0,
+                ),
+              { timeout: 15_000 },
             )
             .toBeGreaterThan(0);
         // Nothing spills off the slide, and the smallest text is still large for the screen.

@@ -50,7 +50,7 @@ describe("announcement push, real server and real socket.io-client", () => {
     expect(delta.emergencies).toEqual([]);
   });
 
-  it("pushes a notification without content, and the delta carries the announcement", async () => {
+  it("carries the new announcement in the push, exactly as the delta carries it", async () => {
     const changed = nextChange(kiosk);
     const input = buildAnnouncementInput({ title: "停水通知", body: "明日9时至17时停水。" });
     const res = await postJson(`${t.baseUrl}/api/announcements`, input);
@@ -58,13 +58,16 @@ describe("announcement push, real server and real socket.io-client", () => {
     const created = (res.body as { announcement: { id: string; version: number } }).announcement;
 
     const note = await changed;
-    expect(note).toEqual({ version: created.version, ids: [created.id] });
-    expect(JSON.stringify(note)).not.toContain("停水");
+    expect(note.version).toBe(created.version);
+    expect(note.ids).toEqual([created.id]);
+    expect(note.added?.entries).toEqual([]);
 
     const delta = await hello(kiosk, 0);
     expect(delta.full).toBe(true);
     expect(delta.version).toBe(created.version);
     expect(delta.announcements.map((a) => a.title)).toEqual(["停水通知"]);
+    // The kiosk holds it from the push without asking: what it holds is what a sync gives.
+    expect(note.added?.announcements).toEqual(delta.announcements);
   });
 
   it("sends only what is newer than the kiosk's applied version", async () => {

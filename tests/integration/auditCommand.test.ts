@@ -1,9 +1,10 @@
+import type { AuditRecord } from "../../shared/schemas/auditRecord";
 import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { AuditLog, type AuditExportRecord } from "../../server/services/auditLog";
-import { RawVault } from "../../server/services/crypto/rawVault";
+import { AuditLog } from "../../server/services/AuditLog";
+import { RawVault } from "../../server/services/crypto/RawVault";
 import { migrateToLatest, openStore } from "../../server/store/database";
 import { makeDataDir, removeDataDir } from "../support/testServer";
 import { runCli } from "../support/runCli";
@@ -111,7 +112,7 @@ describe("signage audit", () => {
     expect(run.stderr).toBe("signage: exported 3 audit records\n");
     expect(statSync(out).mode & 0o777).toBe(0o600);
     const lines = readFileSync(out, "utf8").trimEnd().split("\n");
-    const records = lines.map((l) => JSON.parse(l) as AuditExportRecord);
+    const records = lines.map((l) => JSON.parse(l) as AuditRecord);
     expect(records.map((r) => r.seq)).toEqual([3, 4, 5]);
     expect(records[0]).toMatchObject({
       at: "2024-05-01T00:02:00.000Z",
@@ -130,7 +131,7 @@ describe("signage audit", () => {
     const seqs = run.stdout
       .trimEnd()
       .split("\n")
-      .map((l) => (JSON.parse(l) as AuditExportRecord).seq);
+      .map((l) => (JSON.parse(l) as AuditRecord).seq);
     expect(seqs).toEqual([1, 2, 3, 4]);
     expect(run.stderr).toBe("signage: exported 4 audit records\n");
   });

@@ -1,3 +1,4 @@
+import type { AuditRecord } from "../../shared/schemas/auditRecord";
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -6,9 +7,8 @@ import {
   AUDIT_GENESIS_HASH,
   AuditLog,
   type AuditAction,
-  type AuditExportRecord,
   type AuditInput,
-} from "../../server/services/auditLog";
+} from "../../server/services/AuditLog";
 import { migrateToLatest, openStore, type Store } from "../../server/store/database";
 import type { AuditRow } from "../../server/store/schema";
 import { createTempDatabase } from "../support/postgres";
@@ -412,10 +412,10 @@ describe.each(backends)("the audit log on $name", ({ open }) => {
 
   it("exports every record oldest first as JSON lines that chain", async () => {
     await seed(12);
-    const lines: AuditExportRecord[] = [];
+    const lines: AuditRecord[] = [];
     for await (const line of audit.exportLines({})) {
       expect(line).not.toContain("\n");
-      lines.push(JSON.parse(line) as AuditExportRecord);
+      lines.push(JSON.parse(line) as AuditRecord);
     }
     expect(lines.map((l) => l.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(lines[0]).toEqual({
@@ -436,7 +436,7 @@ describe.each(backends)("the audit log on $name", ({ open }) => {
       from: "2024-05-01T00:03:00Z",
       to: "2024-05-01T00:06:00Z",
     })) {
-      slice.push((JSON.parse(line) as AuditExportRecord).seq);
+      slice.push((JSON.parse(line) as AuditRecord).seq);
     }
     expect(slice).toEqual([4, 5, 6]);
   });

@@ -2,119 +2,225 @@ import { randomUUID } from "node:crypto";
 import type { Express } from "express";
 import { io as connect } from "socket.io-client";
 import { beforeAll, describe, expect, it } from "vitest";
+import { may, permissionNames, type Permission } from "../../shared/access/permissions";
 import { ackSchema } from "../../shared/protocol/ackSchema";
+import { namespaces } from "../../shared/protocol/namespaces";
+import type { RoleGrant } from "../../shared/schemas/account";
+import { EntryViewSchema } from "../../shared/schemas/entryView";
 import { PlayReceiptSchema, type PlayRecord } from "../../shared/schemas/proofOfPlay";
 import { PairingOfferSchema } from "../../shared/schemas/screen";
+import { singleFacePortrait } from "../fixtures/singleFace";
 import { buildEntryInput } from "../support/entryFactory";
+import { approveAsSeen, displayHash } from "../support/entryPublishing";
 import { createUser, fetchAs, type TestUser } from "../support/principals";
 import {
   api,
   connectKiosk,
   createDistrict,
+  namespaceUrl,
   pairKiosk,
+  requestPairingCode,
   SyncAck,
   TEST_ADMIN,
   useTestServer,
+  waitForRedaction,
   type KioskSocket,
+  type TestServer,
 } from "../support/testServer";
 
 /** Who tries each route. */
-const principals = ["anonymous", "kiosk", "operatorB", "operatorA", "moderatorA", "admin"] as const;
+const principals = [
+  "anonymous",
+  "kiosk",
+  "operatorB",
+  "operatorA",
+  "moderatorA",
+  "moderatorB",
+  "adminB",
+  "admin",
+] as const;
 type Who = (typeof principals)[number];
-const users = ["operatorB", "operatorA", "moderatorA", "admin"] as const;
+const users = ["operatorB", "operatorA", "moderatorA", "moderatorB", "adminB", "admin"] as const;
+
+/** Where a route checks its permission: anywhere (its gate), over district A, or the whole city. */
+type Over = "somewhere" | "district A" | "city";
 
 interface Rule {
-  /** Who passes the authorization check; everyone else must get 401 or 403. */
-  allow: readonly Who[];
+  /**
+   * Who passes the authorization check (everyone else must get 401 or 403): a fixed list for the
+   * routes outside the permission table; else the permission the route checks and where, and the
+   * callers the shared table lets take it there pass.
+   */
+  allow: readonly Who[] | { permission: Permission; over: Over };
   /** A list route: operatorB's answer must hold nothing of district A, operatorA's must. */
   listsA?: boolean;
   /** The request body; by default one that fails validation, so an allowed call changes nothing. */
   body?: () => unknown;
+  /**
+   * What an allowed caller gets when it is not a 2xx, and why; without it an allowed caller must
+   * get a 2xx. A 404 or 409 is never taken on trust: the route names it here or it fails.
+   */
+  answer?: { status: number; code: string; because: string };
+  /** A new target for each allowed call (`:id`, body), for a route whose success uses it up. */
+  fresh?: (t: TestServer, opened: KioskSocket[]) => Promise<{ id?: string; body?: unknown }>;
+}
+
+/** The answer of an allowed call with the default body: refused by validation, nothing changed. */
+const probeRefused = {
+  status: 400,
+  code: "validation_failed",
+  because: "the probe body fails validation, so an allowed call changes nothing",
+} as const;
+
+/** A screen of district A paired for one call that revokes it or replaces its token. */
+async function freshScreen(t: TestServer, opened: KioskSocket[]): Promise<{ id: string }> {
+  const paired = await pairKiosk(t.baseUrl, A, "矩阵一次性屏");
+  opened.push(paired.socket);
+  return { id: paired.screenId };
 }
 
 const anyone = principals;
 const signedIn = users;
-const readersA = ["operatorA", "moderatorA", "admin"] as const;
-const operatorsA = ["operatorA", "admin"] as const;
-const moderatorsA = ["moderatorA", "admin"] as const;
-const adminOnly = ["admin"] as const;
+const somewhere = (permission: Permission) => ({ permission, over: "somewhere" }) as const;
+const overA = (permission: Permission) => ({ permission, over: "district A" }) as const;
+const citywide = (permission: Permission) => ({ permission, over: "city" }) as const;
 
+const CITY = "matrix-city";
 const A = "matrix-a";
 const B = "matrix-b";
+
+/** The roles each signed-in caller holds; the users are created with exactly these. */
+const grantsOf: Record<(typeof users)[number], RoleGrant[]> = {
+  operatorB: [{ role: "operator", scope: B }],
+  operatorA: [{ role: "operator", scope: A }],
+  moderatorA: [{ role: "moderator", scope: A }],
+  moderatorB: [{ role: "moderator", scope: B }],
+  // An admin of one district only: every power there, none over district A or the city.
+  adminB: [{ role: "admin", scope: B }],
+  admin: [{ role: "admin", scope: "*" }],
+};
+
+/** The callers a rule lets through: for a table route, those the shared table lets through. */
+function allowed(rule: Rule): readonly Who[] {
+  if (!("permission" in rule.allow)) return rule.allow;
+  const { permission, over } = rule.allow;
+  // District A lies in the city: a role over either covers it.
+  const where = over === "somewhere" ? undefined : over === "city" ? "*" : [A, CITY];
+  return users.filter((u) => may(grantsOf[u], permission, where));
+}
 
 /**
  * The expected outcome of every HTTP route, keyed "METHOD /path" as express declares it. The
  * test enumerates the routes from the running app, so a route added without a rule here fails.
  */
 const rules: Record<string, Rule> = {
-  "POST /api/auth/login": { allow: anyone },
+  "POST /api/auth/login": { allow: anyone, answer: probeRefused },
   "POST /api/auth/logout": { allow: signedIn },
   "GET /api/auth/me": { allow: signedIn },
-  "POST /api/auth/password": { allow: signedIn },
+  "POST /api/auth/password": { allow: signedIn, answer: probeRefused },
   "GET /api/setup": { allow: anyone },
-  "POST /api/setup": { allow: anyone },
-  "GET /api/announcements": { allow: signedIn },
-  "POST /api/announcements": { allow: adminOnly },
-  "GET /api/districts": { allow: signedIn, listsA: true },
+  "POST /api/setup": { allow: anyone, answer: probeRefused },
+  "GET /api/announcements": { allow: somewhere("announcement.read") },
+  "POST /api/announcements": { allow: citywide("announcement.publish"), answer: probeRefused },
+  "GET /api/districts": { allow: somewhere("district.read"), listsA: true },
   "POST /api/districts": {
-    allow: adminOnly,
+    allow: overA("district.manage"),
     body: () => ({ id: `${A}-sub`, parentId: A, nameZh: "子区", nameEn: "Sub" }),
   },
-  "GET /api/districts/:id": { allow: readersA },
-  "PUT /api/districts/:id": { allow: adminOnly },
-  "GET /api/districts/:id/schedule": { allow: readersA },
-  "PUT /api/districts/:id/schedule": { allow: operatorsA },
-  "DELETE /api/districts/:id/schedule": { allow: operatorsA },
-  "GET /api/districts/:id/timeline": { allow: readersA },
-  "GET /api/emergencies": { allow: signedIn, listsA: true },
+  "GET /api/districts/:id": { allow: overA("district.read") },
+  "PUT /api/districts/:id": { allow: overA("district.manage"), answer: probeRefused },
+  "GET /api/districts/:id/schedule": { allow: overA("district.read") },
+  "PUT /api/districts/:id/schedule": { allow: overA("schedule.edit"), answer: probeRefused },
+  "DELETE /api/districts/:id/schedule": { allow: overA("schedule.edit") },
+  "GET /api/districts/:id/timeline": { allow: overA("district.read") },
+  "GET /api/emergencies": { allow: somewhere("emergency.read"), listsA: true },
   "POST /api/emergencies": {
-    allow: operatorsA,
+    allow: overA("emergency.raise"),
     body: () => ({ title: "演练", body: "消防演练", districtIds: [A] }),
   },
-  "POST /api/emergencies/:id/clear": { allow: operatorsA },
-  "GET /api/entries": { allow: signedIn, listsA: true },
+  "POST /api/emergencies/:id/clear": {
+    allow: overA("emergency.clear"),
+    // Each allowed caller clears an emergency of its own: a cleared one cannot be cleared again.
+    fresh: async (t) => {
+      const raised = await api(`${t.baseUrl}/api/emergencies`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ title: "演练", body: "再次演练", districtIds: [A] }),
+      });
+      expect(raised.status).toBe(201);
+      return { id: ((await raised.json()) as { emergency: { id: string } }).emergency.id };
+    },
+  },
+  "GET /api/entries": { allow: somewhere("entry.read"), listsA: true },
   "POST /api/entries": {
-    allow: operatorsA,
+    allow: overA("entry.create"),
     body: () => buildEntryInput({ districtIds: [A] }),
   },
-  "GET /api/entries/review-queue": { allow: moderatorsA },
-  "POST /api/entries/bulk-approve": { allow: moderatorsA },
-  "GET /api/entries/:id": { allow: readersA },
-  "PATCH /api/entries/:id": { allow: operatorsA },
-  "POST /api/entries/:id/approve": { allow: moderatorsA },
-  "POST /api/entries/:id/reject": { allow: moderatorsA },
-  "POST /api/entries/:id/revoke": { allow: readersA },
-  "PUT /api/entries/:id/regions": { allow: moderatorsA },
-  "PUT /api/entries/:id/crop": { allow: moderatorsA },
-  "PUT /api/entries/:id/cover-all": { allow: moderatorsA },
-  "GET /api/entries/:id/raw-photo": { allow: moderatorsA },
-  "GET /api/entries/:id/renditions/:variant": { allow: readersA },
-  "GET /api/entries/:id/plays": { allow: readersA },
-  "PUT /api/entries/:id/photo": { allow: operatorsA },
-  "POST /api/imports": { allow: operatorsA, body: () => importForm() },
-  "GET /api/screens": { allow: signedIn, listsA: true },
-  "POST /api/screens/pair": {
-    allow: operatorsA,
-    body: () => ({ code: "ZZZZZZ", name: "矩阵屏", districtId: A }),
+  "GET /api/entries/review-queue": { allow: somewhere("entry.review") },
+  "POST /api/entries/bulk-approve": { allow: somewhere("entry.approve"), answer: probeRefused },
+  "GET /api/entries/:id": { allow: overA("entry.read") },
+  "PATCH /api/entries/:id": { allow: overA("entry.edit"), answer: probeRefused },
+  "POST /api/entries/:id/approve": { allow: overA("entry.approve"), answer: probeRefused },
+  "POST /api/entries/:id/reject": { allow: overA("entry.reject"), answer: probeRefused },
+  "POST /api/entries/:id/revoke": { allow: overA("entry.revoke"), answer: probeRefused },
+  "PUT /api/entries/:id/regions": { allow: overA("entry.redact"), answer: probeRefused },
+  "PUT /api/entries/:id/crop": { allow: overA("entry.redact"), answer: probeRefused },
+  "PUT /api/entries/:id/cover-all": { allow: overA("entry.redact"), answer: probeRefused },
+  "GET /api/entries/:id/raw-photo": { allow: overA("entry.rawPhoto") },
+  "GET /api/entries/:id/renditions/:variant": { allow: overA("entry.read") },
+  "GET /api/entries/:id/plays": { allow: overA("entry.read") },
+  "PUT /api/entries/:id/photo": {
+    allow: overA("entry.edit"),
+    answer: {
+      status: 415,
+      code: "unsupported_media_type",
+      because: "the probe is JSON, not a photo upload: nothing is replaced",
+    },
   },
-  "GET /api/screens/:id": { allow: readersA },
-  "GET /api/screens/:id/timeline": { allow: readersA },
-  "GET /api/screens/:id/plays": { allow: readersA },
-  "PATCH /api/screens/:id": { allow: operatorsA },
-  "POST /api/screens/:id/revoke": { allow: operatorsA },
-  "POST /api/screens/:id/rotate-token": { allow: operatorsA },
-  "POST /api/screens/:id/identify": { allow: operatorsA, body: () => ({ seconds: 3 }) },
-  "POST /api/screens/:id/reload": { allow: operatorsA, body: () => ({}) },
-  "GET /api/users": { allow: adminOnly },
-  "POST /api/users": { allow: adminOnly },
-  "GET /api/users/:id": { allow: adminOnly },
-  "PATCH /api/users/:id": { allow: adminOnly },
-  "POST /api/users/:id/reset-password": { allow: adminOnly },
-  "GET /api/audit": { allow: adminOnly },
-  "GET /api/audit/verify": { allow: adminOnly },
-  "GET /api/audit/export": { allow: adminOnly },
-  "GET /api/takedowns": { allow: signedIn },
-  "GET /api/plays/export": { allow: signedIn },
+  "POST /api/imports": {
+    allow: overA("entry.import"),
+    body: () => importForm(),
+    answer: {
+      status: 400,
+      code: "validation_failed",
+      because: "the file lacks the export's required columns: nothing is imported",
+    },
+  },
+  "GET /api/screens": { allow: somewhere("screen.read"), listsA: true },
+  "POST /api/screens/pair": {
+    allow: overA("screen.pair"),
+    body: () => ({ code: "ZZZZZZ", name: "矩阵屏", districtId: A }),
+    // Each allowed caller enters a code a waiting kiosk was really offered.
+    fresh: async (t, opened) => {
+      const waiting = await connectKiosk(t.baseUrl);
+      opened.push(waiting);
+      return { body: { code: await requestPairingCode(waiting), name: "矩阵屏", districtId: A } };
+    },
+  },
+  "GET /api/screens/:id": { allow: overA("screen.read") },
+  "GET /api/screens/:id/timeline": { allow: overA("screen.read") },
+  "GET /api/screens/:id/plays": { allow: overA("screen.read") },
+  "PATCH /api/screens/:id": { allow: overA("screen.manage"), answer: probeRefused },
+  "POST /api/screens/:id/revoke": { allow: overA("screen.manage"), fresh: freshScreen },
+  "POST /api/screens/:id/rotate-token": { allow: overA("screen.manage"), fresh: freshScreen },
+  "POST /api/screens/:id/identify": { allow: overA("screen.manage"), body: () => ({ seconds: 3 }) },
+  "POST /api/screens/:id/reload": { allow: overA("screen.manage"), body: () => ({}) },
+  // Users are managed inside one's own districts; the matrix's victim holds no role, so only an
+  // admin of the whole city manages them.
+  "GET /api/users": { allow: somewhere("user.manage"), listsA: true },
+  "POST /api/users": { allow: somewhere("user.manage"), answer: probeRefused },
+  "GET /api/users/:id": { allow: citywide("user.manage") },
+  // A valid change: the route validates the body before it looks at whose user it is.
+  "PATCH /api/users/:id": {
+    allow: citywide("user.manage"),
+    body: () => ({ displayName: "矩阵受害人" }),
+  },
+  "POST /api/users/:id/reset-password": { allow: citywide("user.manage") },
+  "GET /api/audit": { allow: citywide("audit.read") },
+  "GET /api/audit/verify": { allow: citywide("audit.read") },
+  "GET /api/audit/export": { allow: citywide("audit.read") },
+  "GET /api/takedowns": { allow: somewhere("takedown.read") },
+  "GET /api/plays/export": { allow: somewhere("play.export") },
   "GET /kiosk/renditions/:hash": { allow: ["kiosk"] },
   // An entry's public notice page and its redacted photo: for anyone on the street.
   "GET /n/:publicId": { allow: anyone },
@@ -164,18 +270,20 @@ describe("authorization matrix: every route and socket event, as every kind of c
   const server = useTestServer();
   const who = {} as Record<(typeof users)[number], TestUser>;
   let kiosk: { socket: KioskSocket; token: string; screenId: string };
-  const ids = { entry: "", emergency: "", victim: "" };
+  const ids = { entry: "", emergency: "", victim: "", publicId: "", rendition: "" };
 
   beforeAll(async () => {
     const t = server();
-    await createDistrict(t.baseUrl, "matrix-city");
-    await createDistrict(t.baseUrl, A, "matrix-city");
-    await createDistrict(t.baseUrl, B, "matrix-city");
-    who.operatorA = await createUser(t.baseUrl, "operatorA", [{ role: "operator", scope: A }]);
-    who.moderatorA = await createUser(t.baseUrl, "moderatorA", [{ role: "moderator", scope: A }]);
-    who.operatorB = await createUser(t.baseUrl, "operatorB", [{ role: "operator", scope: B }]);
-    const adminCookie = (await api(`${t.baseUrl}/api/auth/me`)).headers; // warm the admin session
-    expect(adminCookie).toBeDefined();
+    await createDistrict(t.baseUrl, CITY);
+    await createDistrict(t.baseUrl, A, CITY);
+    await createDistrict(t.baseUrl, B, CITY);
+    who.operatorA = await createUser(t.baseUrl, "operatorA", grantsOf.operatorA);
+    who.moderatorA = await createUser(t.baseUrl, "moderatorA", grantsOf.moderatorA);
+    who.operatorB = await createUser(t.baseUrl, "operatorB", grantsOf.operatorB);
+    who.moderatorB = await createUser(t.baseUrl, "moderatorB", grantsOf.moderatorB);
+    who.adminB = await createUser(t.baseUrl, "adminB", grantsOf.adminB);
+    // Warm the admin session: every admin call below rides on it.
+    expect((await api(`${t.baseUrl}/api/auth/me`)).status).toBe(200);
     who.admin = {
       ...who.operatorA,
       id: "",
@@ -190,12 +298,22 @@ describe("authorization matrix: every route and socket event, as every kind of c
     };
     const victim = await createUser(t.baseUrl, "victim", []);
     ids.victim = victim.id;
-    const entry = await who.operatorA.post(
-      `${t.baseUrl}/api/entries`,
-      buildEntryInput({ districtIds: [A] }),
-    );
+    // An approved entry with a redacted photo, so its photo, rendition and notice routes answer
+    // an allowed caller with the thing itself, not a 404.
+    const form = new FormData();
+    form.set("entry", JSON.stringify(buildEntryInput({ districtIds: [A] })));
+    form.set("photo", new Blob([new Uint8Array(await singleFacePortrait())]), "photo.jpg");
+    const entry = await who.operatorA.fetch(`${t.baseUrl}/api/entries`, {
+      method: "POST",
+      body: form,
+    });
     expect(entry.status).toBe(201);
     ids.entry = ((await entry.json()) as { entry: { id: string } }).entry.id;
+    const redacted = await waitForRedaction(t, ids.entry);
+    expect(redacted.redactionStatus).toBe("done");
+    ids.rendition = displayHash(redacted);
+    expect((await approveAsSeen(t.baseUrl, who.moderatorA, ids.entry)).status).toBe(200);
+    ids.publicId = redacted.publicId;
     const emergency = await who.operatorA.post(`${t.baseUrl}/api/emergencies`, {
       title: "停电",
       body: "A 区停电演练",
@@ -216,32 +334,56 @@ describe("authorization matrix: every route and socket event, as every kind of c
     expect(Object.keys(rules).filter((r) => !routes.includes(r))).toEqual([]);
   });
 
+  it("checks every permission of the shared table on some route", () => {
+    const checked = new Set(
+      Object.values(rules).flatMap((r) => ("permission" in r.allow ? [r.allow.permission] : [])),
+    );
+    expect(permissionNames.filter((p) => !checked.has(p))).toEqual([]);
+  });
+
   it("answers each socket event only as its rule says", async () => {
     const t = server();
     const anonymous = await connectKiosk(t.baseUrl);
-    const consoleUser = connect(t.baseUrl, {
-      transports: ["websocket"],
-      forceNew: true,
-      reconnection: false,
-      extraHeaders: { Cookie: who.admin.cookie },
-    }) as KioskSocket;
-    await new Promise<void>((resolve, reject) => {
-      consoleUser.once("connect", resolve);
-      consoleUser.once("connect_error", reject);
+    const previousRelease = await connectKiosk(t.baseUrl, undefined, namespaces.legacyKiosk);
+    const opened = (namespace: string, headers: Record<string, string>) =>
+      connect(namespaceUrl(t.baseUrl, namespace), {
+        transports: ["websocket"],
+        forceNew: true,
+        reconnection: false,
+        extraHeaders: headers,
+      });
+    // A kiosk socket from a signed-in browser, and that user's console socket.
+    const consoleUser = opened(namespaces.kiosk, { Cookie: who.admin.cookie }) as KioskSocket;
+    const consoleSocket = opened(namespaces.console, {
+      Cookie: who.admin.cookie,
+      Origin: t.baseUrl,
     });
+    for (const s of [consoleUser, consoleSocket])
+      await new Promise<void>((resolve, reject) => {
+        s.once("connect", resolve);
+        s.once("connect_error", reject);
+      });
     try {
-      // The events the server listens for, read from its live sockets (paired and not).
-      const events = new Set<string>();
-      for (const s of t.server.app.io.sockets.sockets.values())
-        for (const e of s.eventNames()) if (typeof e === "string") events.add(e);
-      for (const builtIn of ["disconnect", "disconnecting", "error"]) events.delete(builtIn);
-      expect([...events].sort()).toEqual([
+      // The events the server listens for, read from each namespace's live sockets (paired and
+      // not): the kiosk protocol on both kiosk namespaces, nothing from a console.
+      const listened = (namespace: string): string[] => {
+        const events = new Set<string>();
+        for (const s of t.server.app.io.of(namespace).sockets.values())
+          for (const e of s.eventNames()) if (typeof e === "string") events.add(e);
+        for (const builtIn of ["disconnect", "disconnecting", "error"]) events.delete(builtIn);
+        return [...events].sort();
+      };
+      const kioskEvents = [
         "kiosk:applied",
         "kiosk:hello",
         "kiosk:plays",
         "pairing:request",
         "screen:status",
-      ]);
+      ];
+      expect(listened(namespaces.kiosk)).toEqual(kioskEvents);
+      expect(listened(namespaces.legacyKiosk)).toEqual(kioskEvents);
+      expect(t.server.app.io.of(namespaces.console).sockets.size).toBe(1);
+      expect(listened(namespaces.console)).toEqual([]);
 
       const display = { width: 1920, height: 1080, appVersion: "matrix" };
       const offer = ackSchema(PairingOfferSchema);
@@ -343,73 +485,149 @@ describe("authorization matrix: every route and socket event, as every kind of c
         ),
       ).toEqual([`${kiosk.screenId}/${play.id}`]);
     } finally {
-      anonymous.disconnect();
-      consoleUser.disconnect();
+      for (const s of [anonymous, previousRelease, consoleUser, consoleSocket]) s.disconnect();
+    }
+  });
+
+  it("refuses to move an entry or a screen into a district the caller holds no rights over, and changes nothing", async () => {
+    const t = server();
+    const created = await who.operatorA.post(
+      `${t.baseUrl}/api/entries`,
+      buildEntryInput({ districtIds: [A] }),
+    );
+    expect(created.status).toBe(201);
+    const entryId = ((await created.json()) as { entry: { id: string } }).entry.id;
+    const screen = await pairKiosk(t.baseUrl, A, "搬迁屏");
+    const entryNow = async () =>
+      EntryViewSchema.parse(
+        ((await (await api(`${t.baseUrl}/api/entries/${entryId}`)).json()) as { entry: unknown })
+          .entry,
+      );
+    const screenDistrict = async () =>
+      (
+        (await (await api(`${t.baseUrl}/api/screens/${screen.screenId}`)).json()) as {
+          screen: { districtId: string };
+        }
+      ).screen.districtId;
+    const patch = (caller: "operatorA" | "adminB" | "admin", path: string, body: unknown) =>
+      who[caller].fetch(`${t.baseUrl}${path}`, {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    try {
+      const before = await entryNow();
+      // operatorA holds district A, not B; adminB holds B, not A: each lacks one side of the move.
+      for (const caller of ["operatorA", "adminB"] as const) {
+        for (const districtIds of [[B], [A, B]]) {
+          const moved = await patch(caller, `/api/entries/${entryId}`, { districtIds });
+          expect([caller, districtIds, moved.status]).toEqual([caller, districtIds, 403]);
+        }
+        const movedScreen = await patch(caller, `/api/screens/${screen.screenId}`, {
+          districtId: B,
+        });
+        expect([caller, movedScreen.status]).toEqual([caller, 403]);
+      }
+      const after = await entryNow();
+      expect(after.districtIds).toEqual([A]);
+      expect(after.revision).toBe(before.revision);
+      expect(await screenDistrict()).toBe(A);
+
+      // The same bodies from a caller who holds both districts move them: the refusals above
+      // were the target district's check, not a malformed request.
+      expect((await patch("admin", `/api/entries/${entryId}`, { districtIds: [B] })).status).toBe(
+        200,
+      );
+      expect((await entryNow()).districtIds).toEqual([B]);
+      expect(
+        (await patch("admin", `/api/screens/${screen.screenId}`, { districtId: B })).status,
+      ).toBe(200);
+      expect(await screenDistrict()).toBe(B);
+    } finally {
+      screen.socket.disconnect();
     }
   });
 
   it("gives every route the expected outcome for each caller", async () => {
     const t = server();
     const routes = enumerateRoutes(t.server.app.expressApp);
-    // Kiosk routes first, while the kiosk's token is valid (later routes revoke the screen);
-    // signing out ends the session the other checks use, so it goes last.
+    // Kiosk routes first, while the kiosk's token is valid; signing out ends the session the
+    // other checks use, so it goes last.
     const rank = (r: string): number =>
       r.includes(" /kiosk/") ? 0 : r.endsWith("/logout") ? 2 : 1;
     routes.sort((a, b) => rank(a) - rank(b));
     const failures: string[] = [];
-    for (const route of routes) {
-      const rule = rules[route];
-      if (!rule) {
-        failures.push(`${route} has no rule`);
-        continue;
-      }
-      const [method = "GET", pattern = ""] = route.split(" ");
-      const resource = pattern.split("/")[2];
-      const param =
-        resource === "entries"
-          ? ids.entry
-          : resource === "screens"
-            ? kiosk.screenId
-            : resource === "districts"
-              ? A
-              : resource === "emergencies"
-                ? ids.emergency
-                : ids.victim;
-      const url = `${t.baseUrl}${pattern
-        .replace(":id", param)
-        .replace(":variant", "display")
-        .replace(":hash", "0".repeat(64))}`;
-      for (const caller of principals) {
-        const headers = new Headers();
-        let body: BodyInit | undefined;
-        if (method !== "GET") {
-          const value = rule.body ? rule.body() : { matrixProbe: true };
-          if (value instanceof FormData) body = value;
-          else {
-            body = JSON.stringify(value);
-            headers.set("Content-Type", "application/json");
+    const opened: KioskSocket[] = [];
+    try {
+      for (const route of routes) {
+        const rule = rules[route];
+        if (!rule) {
+          failures.push(`${route} has no rule`);
+          continue;
+        }
+        const [method = "GET", pattern = ""] = route.split(" ");
+        const resource = pattern.split("/")[2];
+        const param =
+          resource === "entries"
+            ? ids.entry
+            : resource === "screens"
+              ? kiosk.screenId
+              : resource === "districts"
+                ? A
+                : resource === "emergencies"
+                  ? ids.emergency
+                  : ids.victim;
+        for (const caller of principals) {
+          const passes = allowed(rule).includes(caller);
+          const target = passes && rule.fresh ? await rule.fresh(t, opened) : {};
+          const url = `${t.baseUrl}${pattern
+            .replace(":publicId", ids.publicId)
+            .replace(":id", target.id ?? param)
+            .replace(":variant", "display")
+            .replace(":hash", ids.rendition)}`;
+          const headers = new Headers();
+          let body: BodyInit | undefined;
+          if (method !== "GET") {
+            const value = target.body ?? (rule.body ? rule.body() : { matrixProbe: true });
+            if (value instanceof FormData) body = value;
+            else {
+              body = JSON.stringify(value);
+              headers.set("Content-Type", "application/json");
+            }
+          }
+          if (caller === "kiosk") headers.set("Authorization", `Bearer ${kiosk.token}`);
+          const init: RequestInit = { method, headers, ...(body !== undefined ? { body } : {}) };
+          const res =
+            caller === "anonymous" || caller === "kiosk"
+              ? await api(url, { ...init, anonymous: true })
+              : caller === "admin"
+                ? await api(url, init)
+                : await fetchAs(who[caller].cookie)(url, init);
+          const text = await res.text();
+          const got = `${route} as ${caller}: ${res.status} ${text.slice(0, 160)}`;
+          if (!passes) {
+            if (res.status !== 401 && res.status !== 403) failures.push(`${got} (must be refused)`);
+          } else if (rule.answer) {
+            const { status, code, because } = rule.answer;
+            if (res.status !== status || !text.includes(`"code":"${code}"`))
+              failures.push(`${got} (expected ${status} ${code}: ${because})`);
+          } else if (res.status < 200 || res.status > 299) {
+            failures.push(`${got} (an allowed caller must get a 2xx)`);
+          }
+          if (rule.listsA && res.status === 200 && "permission" in rule.allow) {
+            // Whoever holds the list's permission over district A sees its items; no one else.
+            const seesA =
+              caller in grantsOf &&
+              may(grantsOf[caller as (typeof users)[number]], rule.allow.permission, [A, CITY]);
+            if (text.includes(A) !== seesA)
+              failures.push(
+                `${route} as ${caller} ${seesA ? "misses" : "shows"} district A's items`,
+              );
           }
         }
-        if (caller === "kiosk") headers.set("Authorization", `Bearer ${kiosk.token}`);
-        const init: RequestInit = { method, headers, ...(body !== undefined ? { body } : {}) };
-        const res =
-          caller === "anonymous" || caller === "kiosk"
-            ? await api(url, { ...init, anonymous: true })
-            : caller === "admin"
-              ? await api(url, init)
-              : await fetchAs(who[caller].cookie)(url, init);
-        const text = await res.text();
-        const allowed = (rule.allow as readonly string[]).includes(caller);
-        const denied = res.status === 401 || res.status === 403;
-        if (allowed === denied || res.status >= 500)
-          failures.push(`${route} as ${caller}: ${res.status} ${text.slice(0, 160)}`);
-        if (rule.listsA && method === "GET" && res.status === 200) {
-          if (caller === "operatorB" && text.includes(A))
-            failures.push(`${route} as operatorB shows district A's items`);
-          if (caller === "operatorA" && !text.includes(A))
-            failures.push(`${route} as operatorA misses district A's items`);
-        }
       }
+    } finally {
+      for (const s of opened) s.disconnect();
     }
     expect(failures).toEqual([]);
   });

@@ -2,16 +2,24 @@ import { randomUUID } from "node:crypto";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { progressReporter } from "../../server/routes/imports/router";
-import type { ServerToClientEvents } from "../../shared/protocol/events";
+import type { ConsoleClientEvents, ConsoleServerEvents } from "../../shared/protocol/events";
+import { namespaces } from "../../shared/protocol/namespaces";
 import {
   ImportProgressEventSchema,
   type ImportProgressEvent,
 } from "../../shared/schemas/importProgress";
 import { buildCourtExportRows, toCsv } from "../fixtures/courtExport";
 import { createUser, type TestUser } from "../support/principals";
-import { api, createDistrict, pairKiosk, signIn, useTestServer } from "../support/testServer";
+import {
+  api,
+  createDistrict,
+  namespaceUrl,
+  pairKiosk,
+  signIn,
+  useTestServer,
+} from "../support/testServer";
 
-type ConsoleSocket = Socket<ServerToClientEvents>;
+type ConsoleSocket = Socket<ConsoleServerEvents, ConsoleClientEvents>;
 
 describe("console sockets: import progress to the user who started it, live notices to all", () => {
   let operator: TestUser;
@@ -29,13 +37,14 @@ describe("console sockets: import progress to the user who started it, live noti
   /** A console socket as the browser opens it: session cookie, this server's Origin. */
   function consoleSocket(
     headers: Record<string, string>,
-    auth: Record<string, unknown> = { console: true },
+    namespace: string = namespaces.console,
   ): Promise<ConsoleSocket> {
-    const s: ConsoleSocket = io(server().baseUrl, {
+    const s: ConsoleSocket = io(namespaceUrl(server().baseUrl, namespace), {
       transports: ["websocket"],
       forceNew: true,
       reconnection: false,
-      auth,
+      // As the console of the previous release asks: ignored on its namespace, refused on "/".
+      auth: { console: true },
       extraHeaders: headers,
     });
     sockets.push(s);
@@ -77,7 +86,7 @@ describe("console sockets: import progress to the user who started it, live noti
     expect(leaked).toEqual([]);
   });
 
-  it("refuses a console socket without a session, with another site's Origin, or a bad progressId", async () => {
+  it('refuses a console socket without a session, with another site\'s Origin or on "/", and a bad progressId', async () => {
     const origin = server().baseUrl;
     await expect(consoleSocket({ Origin: origin })).rejects.toMatchObject({
       data: { code: "unauthenticated", message: "Sign in to the console first." },
@@ -88,6 +97,10 @@ describe("console sockets: import progress to the user who started it, live noti
     await expect(
       consoleSocket({ Cookie: "signage_session=not-a-session", Origin: origin }),
     ).rejects.toMatchObject({ data: { message: "Your session has ended; sign in again." } });
+    // A console page of the previous release opens its socket on "/", where only kiosks are served.
+    await expect(
+      consoleSocket({ Cookie: operator.cookie, Origin: origin }, namespaces.legacyKiosk),
+    ).rejects.toMatchObject({ data: { code: "unauthenticated" } });
     const bad = await operator.fetch(`${origin}/api/imports`, {
       method: "POST",
       body: importForm("not-a-uuid", 1),
@@ -118,11 +131,10 @@ describe("console sockets end with their session or the rights they were opened 
 
   /** A connected console socket of a session, as the browser opens it. */
   function consoleSocket(cookie: string): Promise<ConsoleSocket> {
-    const s: ConsoleSocket = io(server().baseUrl, {
+    const s: ConsoleSocket = io(namespaceUrl(server().baseUrl, namespaces.console), {
       transports: ["websocket"],
       forceNew: true,
       reconnection: false,
-      auth: { console: true },
       extraHeaders: { Cookie: cookie, Origin: server().baseUrl },
     });
     sockets.push(s);

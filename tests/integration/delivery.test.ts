@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
-import type { SyncDelta } from "../../shared/schemas/sync";
-import { demoPhoto } from "../fixtures/images";
+import type { ContentChanged, SyncDelta } from "../../shared/schemas/sync";
+import { singleFacePortrait } from "../fixtures/singleFace";
 import { buildEntryInput } from "../support/entryFactory";
 import { approveAsSeen } from "../support/entryPublishing";
 import { createUser, type TestUser } from "../support/principals";
@@ -110,6 +110,55 @@ describe("delivery of list entries to screens", () => {
     }
   });
 
+  it("carries a publication in the push, exactly as a sync delivers it, to its districts' screens only", async () => {
+    const t = server();
+    const inA = await pairKiosk(t.baseUrl, "da");
+    const inSub = await pairKiosk(t.baseUrl, "da-sub");
+    const inB = await pairKiosk(t.baseUrl, "db");
+    const pushes = new Map<KioskSocket, ContentChanged[]>();
+    for (const k of [inA, inSub, inB]) {
+      pushes.set(k.socket, []);
+      k.socket.on("content:changed", (c) => pushes.get(k.socket)?.push(c));
+    }
+    try {
+      const entry = await createEntry(t, ["da"], undefined, {
+        fullName: "欧阳娜娜",
+        idNumber: "110101199003071234",
+      });
+      const before = await syncKiosk(inA.socket);
+      await approve(entry.id);
+      const carried = (k: { socket: KioskSocket }) =>
+        pushes
+          .get(k.socket)
+          ?.find((c) => c.ids.includes(entry.id))
+          ?.added?.entries.find((e) => e.id === entry.id);
+      await expect.poll(() => carried(inA), { timeout: 15_000 }).toBeDefined();
+      await expect.poll(() => carried(inSub), { timeout: 15_000 }).toBeDefined();
+      // Exactly what the sync (the privacy exit) gives: masked, nothing sealed.
+      const synced = (await syncKiosk(inA.socket, before.version)).entries.find(
+        (e) => e.id === entry.id,
+      );
+      expect(carried(inA)).toEqual(synced);
+      expect(carried(inA)?.maskedName).toBe("欧阳某");
+      for (const secret of ["欧阳娜娜", "110101199003071234", "fullName"])
+        expect(JSON.stringify(pushes.get(inA.socket))).not.toContain(secret);
+      // Another district's screens hear nothing of it.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(pushes.get(inB.socket)?.some((c) => c.ids.includes(entry.id))).toBe(false);
+      // A takedown push never carries content.
+      await revoke(entry.id);
+      await expect
+        .poll(() => pushes.get(inA.socket)?.find((c) => c.removedIds?.includes(entry.id)), {
+          timeout: 15_000,
+        })
+        .toMatchObject({ removedIds: [entry.id] });
+      const takedown = pushes.get(inA.socket)?.find((c) => c.removedIds?.includes(entry.id));
+      expect(takedown?.added).toBeUndefined();
+    } finally {
+      for (const k of [inA, inSub, inB]) k.socket.disconnect();
+    }
+  });
+
   it("takes an entry down on revoke and withdraws it while an edit waits for review", async () => {
     const t = server();
     const kiosk = await pairKiosk(t.baseUrl, "da");
@@ -160,7 +209,8 @@ describe("delivery of list entries to screens", () => {
     const inA = await pairKiosk(t.baseUrl, "da");
     const inB = await pairKiosk(t.baseUrl, "db");
     try {
-      const entry = await createEntry(t, ["da"], await demoPhoto(1));
+      // A photo the gate publishes: what is tested here is who may fetch it, not the gate.
+      const entry = await createEntry(t, ["da"], await singleFacePortrait());
       expect((await waitForRedaction(t, entry.id)).redactionStatus).toBe("done");
       await approve(entry.id);
       const photo = (await syncKiosk(inA.socket)).entries.find((e) => e.id === entry.id)?.photo;
@@ -223,7 +273,9 @@ describe("delivery of list entries to screens", () => {
         if (c.ids.includes(entry.id)) pushes.push(c);
       });
       await revoke(entry.id);
-      await expect.poll(() => pushes.some((p) => p.removedIds !== undefined)).toBe(true);
+      await expect
+        .poll(() => pushes.some((p) => p.removedIds !== undefined), { timeout: 15_000 })
+        .toBe(true);
       expect(pushes.find((p) => p.removedIds !== undefined)?.removedIds).toEqual([entry.id]);
     } finally {
       kiosk.socket.disconnect();
@@ -267,10 +319,10 @@ describe("delivery of list entries to screens", () => {
       expect(before?.missing.map((s) => s.name).sort()).toEqual(["中山路一号屏", "中山路二号屏"]);
 
       first.socket.emit("kiosk:applied", { version });
-      await expect.poll(async () => (await progress())?.acknowledged).toBe(1);
+      await expect.poll(async () => (await progress())?.acknowledged, { timeout: 15_000 }).toBe(1);
       expect((await progress())?.missing.map((s) => s.id)).toEqual([second.screenId]);
       second.socket.emit("kiosk:applied", { version });
-      await expect.poll(async () => (await progress())?.acknowledged).toBe(2);
+      await expect.poll(async () => (await progress())?.acknowledged, { timeout: 15_000 }).toBe(2);
       expect((await progress())?.missing).toEqual([]);
       // Reaching every screen is summarised once in the audit log.
       await expect

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Timeline } from "../../shared/schemas/timeline";
 import { buildAnnouncementInput } from "../support/factories";
 import {
   api,
@@ -144,11 +145,7 @@ describe("districts and schedules", () => {
       `${t.baseUrl}/api/districts/zhongshan/timeline?from=2026-11-27T02:00:00Z&hours=24`,
     );
     expect(res.status).toBe(200);
-    const body = (await res.json()) as {
-      scheduleFrom: string;
-      now: { kind: string; itemId?: string };
-      segments: { start: string; end: string; result: { kind: string } }[];
-    };
+    const body = (await res.json()) as Timeline;
     expect(body.scheduleFrom).toBe("dalian");
     expect(body.now).toMatchObject({ kind: "slide", itemId: annId });
     // 23:00 Shanghai = 15:00Z: the screens blank until 07:00 (23:00Z).

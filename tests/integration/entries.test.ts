@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
+import { EntryPageSchema, EntryViewSchema, type EntryPage } from "../../shared/schemas/entryView";
 import { buildEntryInput } from "../support/entryFactory";
 import {
   api,
@@ -12,17 +12,10 @@ import {
   type TestServer,
 } from "../support/testServer";
 
-async function listEntries(
-  t: TestServer,
-  query = "",
-): Promise<{ entries: EntryView[]; nextCursor: string | null }> {
+async function listEntries(t: TestServer, query = ""): Promise<EntryPage> {
   const res = await api(`${t.baseUrl}/api/entries${query}`);
   expect(res.status).toBe(200);
-  const body = (await res.json()) as { entries: unknown[]; nextCursor: string | null };
-  return {
-    entries: body.entries.map((e) => EntryViewSchema.parse(e)),
-    nextCursor: body.nextCursor,
-  };
+  return EntryPageSchema.parse(await res.json());
 }
 
 function dataDirBytes(dir: string): Buffer {

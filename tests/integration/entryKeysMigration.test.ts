@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Migrator, sql, type Kysely } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { rawDataAad, RawVault } from "../../server/services/crypto/rawVault";
+import { rawDataAad, RawVault } from "../../server/services/crypto/RawVault";
 import { migrateToLatest, openStore, type Store } from "../../server/store/database";
 import { migrationProvider } from "../../server/store/migrations";
 import type { Database } from "../../server/store/schema";

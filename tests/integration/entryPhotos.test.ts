@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { EntryViewSchema } from "../../shared/schemas/entryView";
 import { buildEntryInput } from "../support/entryFactory";
 import { demoPhoto } from "../fixtures/images";
+import { singleFacePortrait } from "../fixtures/singleFace";
 import {
   api,
   createDistrict,
@@ -34,9 +35,9 @@ describe("entries with photos: sealed raw, redacted off the event loop, fail clo
     createDistrict(t.baseUrl, "dongcheng"),
   );
 
-  it("redacts a photo with faces into verified renditions and never stores the raw bytes in clear", async () => {
+  it("redacts a photo with a face into verified renditions and never stores the raw bytes in clear", async () => {
     const t = server();
-    const photo = await demoPhoto(1);
+    const photo = await singleFacePortrait();
     const res = await postEntryWithPhoto(t, photo);
     expect(res.status).toBe(201);
     const created = EntryViewSchema.parse(((await res.json()) as { entry: unknown }).entry);

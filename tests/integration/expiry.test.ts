@@ -1,10 +1,10 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { EntryExpiry } from "../../server/services/entryExpiry";
+import { EntryExpiry } from "../../server/services/EntryExpiry";
 import { buildEntryInput } from "../support/entryFactory";
 import { demoPhoto } from "../fixtures/images";
-import { AuditLog } from "../../server/services/auditLog";
-import { RawVault } from "../../server/services/crypto/rawVault";
+import { AuditLog } from "../../server/services/AuditLog";
+import { RawVault } from "../../server/services/crypto/RawVault";
 import { api, createDistrict, pairKiosk, postJson, useTestServer } from "../support/testServer";
 
 describe("entries expire on time and lose their raw data", () => {
@@ -73,10 +73,10 @@ describe("entries expire on time and lose their raw data", () => {
           kind,
           key: RawVault.open({ dataDir: t.dataDir }).auditChainKey(),
         }),
-        onExpired: (ids) => void t.server.app.entriesEnded(ids),
+        changes: t.server.app.changes,
       });
       expect(await expiry.sweep()).toContain(id);
-      await expect.poll(() => heard.includes(id)).toBe(true);
+      await expect.poll(() => heard.includes(id), { timeout: 15_000 }).toBe(true);
       const audit = (await (
         await api(`${t.baseUrl}/api/audit?entry=${id}&action=entry.expired`)
       ).json()) as { records: { actor: { type: string } }[] };

@@ -2,13 +2,13 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StartupError } from "../../server/errors";
-import { AuditKeyMismatchError, AuditLog } from "../../server/services/auditLog";
+import { AuditKeyMismatchError, AuditLog } from "../../server/services/AuditLog";
 import {
   openFullName,
   openRawPhoto,
   sealedContext,
 } from "../../server/services/crypto/entrySecrets";
-import { RawVault, VaultError } from "../../server/services/crypto/rawVault";
+import { RawVault, VaultError } from "../../server/services/crypto/RawVault";
 import { migrateToLatest, openStore, type Store } from "../../server/store/database";
 import type { EntryInput } from "../../shared/schemas/entry";
 import { silhouettePortrait } from "../fixtures/images";

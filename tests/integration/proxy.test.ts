@@ -1,11 +1,13 @@
 import { request, type IncomingHttpHeaders } from "node:http";
 import { io } from "socket.io-client";
 import { describe, expect, it } from "vitest";
+import { namespaces } from "../../shared/protocol/namespaces";
 import { ApiErrorSchema } from "../../shared/schemas/apiError";
 import { LOGIN_LIMITS } from "../../server/services/auth/UserAccounts";
-import { PAIRING_CODE_REQUESTS } from "../../server/services/screenPairing";
+import { PAIRING_CODE_REQUESTS } from "../../server/services/screens/ScreenPairing";
 import {
   api,
+  namespaceUrl,
   requestPairingCode,
   setupTokenFromLog,
   TEST_ADMIN,
@@ -192,14 +194,13 @@ describe("behind a reverse proxy with a public https address", () => {
 
   it("refuses a socket handshake naming another Host, and a console socket from another origin", async () => {
     const { baseUrl } = server();
-    const refusal = (headers: Record<string, string>, console = false) =>
+    const refusal = (headers: Record<string, string>, namespace: string = namespaces.kiosk) =>
       new Promise<unknown>((resolve, reject) => {
-        const socket: KioskSocket = io(baseUrl, {
+        const socket = io(namespaceUrl(baseUrl, namespace), {
           transports: ["websocket"],
           reconnection: false,
           forceNew: true,
           extraHeaders: headers,
-          ...(console ? { auth: { console: true } } : {}),
         });
         socket.once("connect", () => {
           socket.disconnect();
@@ -207,11 +208,14 @@ describe("behind a reverse proxy with a public https address", () => {
         });
         socket.once("connect_error", (err: Error & { data?: unknown }) => resolve(err.data));
       });
-    expect(await refusal({ Host: "attacker.example" })).toMatchObject({
-      code: "misdirected_request",
-    });
+    for (const namespace of Object.values(namespaces))
+      expect(await refusal({ Host: "attacker.example" }, namespace)).toMatchObject({
+        code: "misdirected_request",
+      });
     // Same host, but not the public origin (plain http): refused before the session is looked at.
-    expect(await refusal({ Host: PUBLIC_HOST, Origin: "http://signage.city.gov" }, true)).toEqual({
+    expect(
+      await refusal({ Host: PUBLIC_HOST, Origin: "http://signage.city.gov" }, namespaces.console),
+    ).toEqual({
       code: "unauthenticated",
       message: "Console sockets are accepted only from the console served by this server.",
     });
@@ -223,7 +227,7 @@ describe("behind a trusted proxy without a public address", () => {
 
   /** An unpaired kiosk connecting through the proxy from `client`. */
   async function kioskFrom(baseUrl: string, client: string): Promise<KioskSocket> {
-    const socket: KioskSocket = io(baseUrl, {
+    const socket: KioskSocket = io(namespaceUrl(baseUrl, namespaces.kiosk), {
       transports: ["websocket"],
       reconnection: false,
       forceNew: true,

@@ -2,9 +2,11 @@ import { createHash } from "node:crypto";
 import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
+import type { BulkApproval } from "../../shared/schemas/moderation";
+import type { ReviewItem } from "../../shared/schemas/reviewQueue";
 import { loadConfig } from "../../server/config";
-import { RawVault } from "../../server/services/crypto/rawVault";
-import { RedactionQueue, type RedactionOutcome } from "../../server/services/redactionQueue";
+import { RawVault } from "../../server/services/crypto/RawVault";
+import { RedactionQueue, type RedactionOutcome } from "../../server/services/RedactionQueue";
 import { openStore } from "../../server/store/database";
 import { enqueueRedaction } from "../../server/store/entries";
 import { singleFacePortrait } from "../fixtures/singleFace";
@@ -45,18 +47,11 @@ async function entryOf(t: TestServer, id: string): Promise<EntryView> {
   return EntryViewSchema.parse(((await res.json()) as { entry: unknown }).entry);
 }
 
-interface QueueItem {
-  entry: EntryView;
-  attention: string[];
-  clean: boolean;
-  recentChanges: { revision: number; fields: string[]; by: string | null }[];
-}
-
 /** The review queue as `user` loads it, by entry id. */
-async function queueOf(t: TestServer, user: TestUser): Promise<Map<string, QueueItem>> {
+async function queueOf(t: TestServer, user: TestUser): Promise<Map<string, ReviewItem>> {
   const res = await user.fetch(`${t.baseUrl}/api/entries/review-queue?limit=200`);
   expect(res.status).toBe(200);
-  const body = (await res.json()) as { entries: QueueItem[] };
+  const body = (await res.json()) as { entries: ReviewItem[] };
   return new Map(body.entries.map((i) => [i.entry.id, i]));
 }
 
@@ -194,10 +189,7 @@ describe("approval holds only for the revision the moderator saw", () => {
     expect(missing.status).toBe(400);
     const res = await moderatorA.post(`${t.baseUrl}/api/entries/bulk-approve`, { entries: seen });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as {
-      approved: string[];
-      refused: { id: string; code: string; message: string }[];
-    };
+    const body = (await res.json()) as BulkApproval;
     expect(body.approved).toEqual([untouched.id]);
     expect(body.refused.map((r) => [r.id, r.code])).toEqual([[edited.id, "stale_revision"]]);
     expect(body.refused[0]?.message).toMatch(/changed after you opened it.*subjectType/);
@@ -451,7 +443,7 @@ describe("redaction concerns send an entry to a moderator, one at a time", () =>
       const as = fetchAs(await signIn(t.baseUrl, moderator.email, moderator.password));
       const res = await as(`${t.baseUrl}/api/entries/review-queue?limit=200`);
       const items = new Map(
-        ((await res.json()) as { entries: QueueItem[] }).entries.map((i) => [i.entry.id, i]),
+        ((await res.json()) as { entries: ReviewItem[] }).entries.map((i) => [i.entry.id, i]),
       );
       const item = items.get(group.id);
       expect(item?.attention).toContain("several_faces");
@@ -468,7 +460,7 @@ describe("redaction concerns send an entry to a moderator, one at a time", () =>
           })),
         }),
       });
-      const body = (await bulk.json()) as { approved: string[]; refused: { id: string }[] };
+      const body = (await bulk.json()) as BulkApproval;
       expect(body.approved).toEqual([control.id]);
       expect(body.refused.map((r) => r.id)).toEqual([group.id]);
       expect((await entryOf(t, group.id)).state).toBe("pending_review");

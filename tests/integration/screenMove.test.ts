@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SyncDelta } from "../../shared/schemas/sync";
+import type { Takedown } from "../../shared/schemas/takedown";
 import { buildEntryInput } from "../support/entryFactory";
 import { approveAsSeen } from "../support/entryPublishing";
 import { createTempDatabase } from "../support/postgres";
@@ -29,14 +30,6 @@ class HeldContent {
     for (const e of delta.entries) this.ids.add(e.id);
     this.version = delta.version;
   }
-}
-
-/** A takedown as the console's takedown view reads it. */
-interface TakedownView {
-  version: number;
-  screens: number;
-  acknowledged: number;
-  missing: { id: string }[];
 }
 
 /** The version a screen's acknowledgements have reached, as stored. */
@@ -113,15 +106,11 @@ describe.each(backends)("screens follow their district on $name", (backend) => {
     });
     expect(res.status).toBe(200);
   };
-  const takedownOf = async (
-    t: TestServer,
-    entryId: string,
-    as?: TestUser,
-  ): Promise<TakedownView> => {
+  const takedownOf = async (t: TestServer, entryId: string, as?: TestUser): Promise<Takedown> => {
     const url = `${t.baseUrl}/api/takedowns?entry=${entryId}`;
     const res = as ? await as.fetch(url) : await api(url);
     expect(res.status).toBe(200);
-    const [takedown] = ((await res.json()) as { takedowns: TakedownView[] }).takedowns;
+    const [takedown] = ((await res.json()) as { takedowns: Takedown[] }).takedowns;
     if (!takedown) throw new Error(`no takedown of ${entryId}`);
     return takedown;
   };

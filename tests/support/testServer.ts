@@ -9,7 +9,8 @@ import { PairingOfferSchema, type DisplayInfo } from "../../shared/schemas/scree
 import type { TimeWindow } from "../../shared/schemas/schedule";
 import { SyncDeltaSchema, type SyncDelta } from "../../shared/schemas/sync";
 import { io, type Socket } from "socket.io-client";
-import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol/events";
+import type { KioskClientEvents, KioskServerEvents } from "../../shared/protocol/events";
+import { namespaces } from "../../shared/protocol/namespaces";
 import { loadConfig } from "../../server/config";
 import { startServer, type RunningServer } from "../../server/index";
 
@@ -161,11 +162,23 @@ export function removeDataDir(dir: string): void {
 }
 
 /** A typed kiosk socket, websocket transport only, as the display connects. */
-export type KioskSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type KioskSocket = Socket<KioskServerEvents, KioskClientEvents>;
+
+/** A namespace a kiosk connects to: its own, or "/" as kiosks of the previous release do. */
+export type KioskNamespacePath = typeof namespaces.kiosk | typeof namespaces.legacyKiosk;
+
+/** The address a socket.io-client opens for one namespace of the server at `baseUrl`. */
+export function namespaceUrl(baseUrl: string, namespace: string): string {
+  return new URL(namespace, baseUrl).href;
+}
 
 /** Connects a real socket.io-client the way the kiosk does (with a device token when given). */
-export async function connectKiosk(baseUrl: string, token?: string): Promise<KioskSocket> {
-  const socket: KioskSocket = io(baseUrl, {
+export async function connectKiosk(
+  baseUrl: string,
+  token?: string,
+  namespace: KioskNamespacePath = namespaces.kiosk,
+): Promise<KioskSocket> {
+  const socket: KioskSocket = io(namespaceUrl(baseUrl, namespace), {
     transports: ["websocket"],
     reconnection: false,
     forceNew: true,
@@ -235,8 +248,9 @@ export async function pairKiosk(
   baseUrl: string,
   districtId: string,
   name = "测试屏",
+  namespace: KioskNamespacePath = namespaces.kiosk,
 ): Promise<{ socket: KioskSocket; token: string; screenId: string }> {
-  const unpaired = await connectKiosk(baseUrl);
+  const unpaired = await connectKiosk(baseUrl, undefined, namespace);
   try {
     const code = await requestPairingCode(unpaired);
     const complete = new Promise<{ token: string; screenId: string }>((resolve) =>
@@ -250,7 +264,7 @@ export async function pairKiosk(
     if (res.status !== 201)
       throw new Error(`pairing refused: ${res.status} ${JSON.stringify(res.body)}`);
     const { token, screenId } = await complete;
-    return { socket: await connectKiosk(baseUrl, token), token, screenId };
+    return { socket: await connectKiosk(baseUrl, token, namespace), token, screenId };
   } finally {
     unpaired.disconnect();
   }

@@ -1,4 +1,4 @@
-import type { ContentStore } from "./contentStore";
+import type { ContentStore } from "./ContentStore";
 import type { PhotoCache } from "./PhotoCache";
 import { contentIdsOf, frameAt, type Slide } from "./playback";
 import type { DrawContext } from "./view";

@@ -1,4 +1,4 @@
-import type { KioskDb } from "./kioskDb";
+import type { KioskDb } from "./KioskDb";
 import type { PhotoVault } from "./PhotoCache";
 
 /** The photo vault in the kiosk's IndexedDB: one Blob per rendition hash. */

@@ -1,16 +1,8 @@
 import type { Announcement } from "../../../shared/schemas/announcement";
-import type {
-  Emergency,
-  IdleSlide,
-  ManifestItem,
-  Schedule,
-} from "../../../shared/schemas/schedule";
+import type { Emergency, IdleSlide, Schedule } from "../../../shared/schemas/schedule";
 import type { ScreenEntry } from "../../../shared/schemas/screenEntry";
 import { evaluateSchedule } from "../../../shared/schedule/evaluateSchedule";
-import { compareIds } from "../../../shared/schedule/seededShuffle";
-
-/** Dwell when no schedule applies and everything held simply rotates. */
-export const FALLBACK_DWELL_MS = 10_000;
+import { playbackPlan } from "../../../shared/schedule/playbackPlan";
 
 /** What the screen draws now. */
 export type Slide =
@@ -38,92 +30,15 @@ export interface PlaybackContent {
   emergencies: readonly Emergency[];
 }
 
-/** The manifest items the evaluator chooses from, built from what the kiosk holds. */
-export function manifestOf(
-  announcements: readonly Announcement[],
-  entries: readonly ScreenEntry[] = [],
-): ManifestItem[] {
-  return [
-    ...announcements.map((a): ManifestItem => ({
-      id: a.id,
-      kind: "announcement",
-      tags: a.tags,
-      publishedVersion: a.version,
-    })),
-    ...entries.map((e): ManifestItem => ({
-      id: e.id,
-      kind: e.kind,
-      tags: [],
-      expiresAt: e.expiresAt,
-      publishedVersion: e.publishedVersion,
-    })),
-  ];
-}
-
-const KIND_RANK: Record<ManifestItem["kind"], number> = {
-  announcement: 0,
-  discredited: 1,
-  redlist: 2,
-};
-
 /**
- * The fallback's rotation: announcements, then the discredited list, then the red list, each
- * in publication order. The evaluator orders a "sequence" window by publishedVersion alone,
- * so the items are renumbered by their place here (ties broken as the evaluator does).
- */
-function fallbackManifest(manifest: readonly ManifestItem[]): ManifestItem[] {
-  return [...manifest]
-    .sort(
-      (a, b) =>
-        KIND_RANK[a.kind] - KIND_RANK[b.kind] ||
-        a.publishedVersion - b.publishedVersion ||
-        compareIds(a.id, b.id),
-    )
-    .map((item, position) => ({ ...item, publishedVersion: position }));
-}
-
-/**
- * The schedule of a district that has none: every announcement and every list entry in turn,
- * all day, so a fresh installation shows what was posted. Evaluated like any other,
- * emergencies included.
- */
-export function fallbackSchedule(announcements: readonly Announcement[]): Schedule {
-  return {
-    timeZone: "UTC",
-    windows: [
-      {
-        id: "everything",
-        days: [1, 2, 3, 4, 5, 6, 7],
-        start: "00:00",
-        end: "24:00",
-        playlist: [
-          ...announcements.map((a) => ({ type: "announcement" as const, id: a.id })),
-          { type: "discredited" },
-          { type: "redlist" },
-        ],
-        dwellSeconds: FALLBACK_DWELL_MS / 1000,
-        order: "sequence",
-        priority: 0,
-      },
-    ],
-  };
-}
-
-/**
- * Decides the slide at `now` with the shared evaluator, so every screen of a district shows
- * the same slide at the same instant. Without a schedule, everything held rotates.
+ * Decides the slide at `now` with the shared evaluator and plan, so every screen of a district
+ * shows the same slide at the same instant, and the console's timeline lists the same.
  */
 export function frameAt(content: PlaybackContent, now: number): Frame {
   const announcements = new Map(content.announcements.map((a) => [a.id, a]));
   const entries = new Map(content.entries.map((e) => [e.id, e]));
-  const manifest = manifestOf(content.announcements, content.entries);
-  const schedule = content.schedule ?? fallbackSchedule(content.announcements);
-  const result = evaluateSchedule(
-    schedule,
-    content.schedule === null ? fallbackManifest(manifest) : manifest,
-    now,
-    content.emergencies,
-  );
+  const { schedule, manifest, fallback } = playbackPlan(content);
+  const result = evaluateSchedule(schedule, manifest, now, content.emergencies);
   switch (result.kind) {
     case "emergency": {
       const emergency = content.emergencies.find((e) => e.id === result.emergencyId);
@@ -162,7 +77,7 @@ export function frameAt(content: PlaybackContent, now: number): Frame {
         : { slide: { kind: "blank" }, nextChangeAt: result.nextChangeAt };
     case "blank":
       // Nothing posted yet: the waiting screen, until new content or a pending notice arrives.
-      if (content.schedule === null) {
+      if (fallback) {
         return {
           slide: { kind: "waiting" },
           nextChangeAt: content.emergencies.length > 0 ? result.nextChangeAt : null,

@@ -2,13 +2,10 @@ import { Router } from "express";
 import { z } from "zod";
 import { principalOf } from "../../http/session";
 import { validate } from "../../http/validate";
-import {
-  AuditInstantSchema,
-  auditActions,
-  exportRecord,
-  type AuditLog,
-} from "../../services/auditLog";
+import { presentAuditRecord } from "../../presenters/presentAuditRecord";
+import { AuditInstantSchema, auditActions, type AuditLog } from "../../services/AuditLog";
 import type { AccessPolicy } from "../../services/auth/AccessPolicy";
+import type { AuditPage, AuditVerification } from "../../../shared/schemas/auditRecord";
 
 /** Query string of GET /api/audit: filter by entry, user, screen, action and time. */
 export const AuditQuerySchema = z.strictObject({
@@ -31,7 +28,7 @@ const ExportQuerySchema = z.strictObject({
 export function auditRouter(deps: { audit: AuditLog; access: AccessPolicy }): Router {
   const router = Router();
   const gate = (p: ReturnType<typeof principalOf>): void =>
-    deps.access.requireGlobal(p, ["admin"], "The audit log");
+    deps.access.requireGlobal(p, "audit.read", "The audit log");
 
   router.get("/", async (req, res) => {
     gate(principalOf(req));
@@ -51,12 +48,15 @@ export function auditRouter(deps: { audit: AuditLog; access: AccessPolicy }): Ro
       ...(q.before ? { beforeSeq: q.before } : {}),
     });
     const last = rows.length === q.limit ? rows[rows.length - 1] : undefined;
-    res.json({ records: rows.map(exportRecord), nextBefore: last ? Number(last.seq) : null });
+    res.json({
+      records: rows.map(presentAuditRecord),
+      nextBefore: last ? Number(last.seq) : null,
+    } satisfies AuditPage);
   });
 
   router.get("/verify", async (req, res) => {
     gate(principalOf(req));
-    res.json({ verification: await deps.audit.verify() });
+    res.json({ verification: (await deps.audit.verify()) satisfies AuditVerification });
   });
 
   router.get("/export", async (req, res) => {

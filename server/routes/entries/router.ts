@@ -1,26 +1,20 @@
 import { Router, type Request } from "express";
-import type { Kysely } from "kysely";
 import { AppError } from "../../errors";
 import { readMultipart } from "../../http/readMultipart";
 import { validate } from "../../http/validate";
 import { presentEntry } from "../../presenters/presentEntry";
-import type { EntryIntake } from "../../services/entryIntake";
-import type { ProofOfPlay } from "../../services/proofOfPlay";
+import { presentEntryPage } from "../../presenters/presentEntryPage";
+import { presentReviewItem } from "../../presenters/presentReviewItem";
+import type { ReviewPage } from "../../../shared/schemas/reviewQueue";
+import type { EntryIntake } from "../../services/EntryIntake";
+import type { ProofOfPlay } from "../../services/ProofOfPlay";
 import { PlayReportQuerySchema } from "../../../shared/schemas/proofOfPlay";
-import {
-  districtsOf,
-  getEntry,
-  listEntries,
-  parseRevisionChanges,
-  redactionResultsOf,
-  renditionBytes,
-  renditionsOf,
-} from "../../store/entries";
-import type { Database } from "../../store/schema";
-import type { Role } from "../../../shared/schemas/account";
+import type { EntryCatalog } from "../../services/EntryCatalog";
+import type { Permission } from "../../../shared/access/permissions";
 import {
   ApproveSchema,
   BulkApproveSchema,
+  type BulkApproval,
   CoverAllSchema,
   CropSchema,
   RegionsSchema,
@@ -30,13 +24,7 @@ import {
 import { principalOf } from "../../http/session";
 import type { AccessPolicy } from "../../services/auth/AccessPolicy";
 import type { UserPrincipal } from "../../services/auth/principal";
-import {
-  attentionOf,
-  fourEyesRefusal,
-  isClean,
-  staleRevision,
-  type EntryModeration,
-} from "../../services/entryModeration";
+import type { EntryModeration } from "../../services/EntryModeration";
 import type { EntryRow } from "../../store/schema";
 import {
   RenditionParamsSchema,
@@ -74,19 +62,10 @@ async function readEntryRequest(req: Request): Promise<{ body: unknown; photo?: 
   return photo ? { body, photo } : { body };
 }
 
-const anyRole = ["operator", "moderator"] as const;
-
-/** A page of entries as the console sees them, with the next page's cursor. */
-async function presentPage(db: Kysely<Database>, rows: EntryRow[], limit: number) {
-  const districts = await districtsOf(
-    db,
-    rows.map((r) => r.id),
-  );
+/** The cursor of the page after `rows`; null when the page is not full (it was the last). */
+function nextCursorOf(rows: readonly EntryRow[], limit: number): string | null {
   const last = rows.length === limit ? rows[rows.length - 1] : undefined;
-  return {
-    entries: rows.map((r) => presentEntry(r, districts.get(r.id) ?? [])),
-    nextCursor: last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
-  };
+  return last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null;
 }
 
 /**
@@ -95,33 +74,33 @@ async function presentPage(db: Kysely<Database>, rows: EntryRow[], limit: number
  * Every route checks the user's roles over the entry's districts before anything else.
  */
 export function entriesRouter(deps: {
-  db: Kysely<Database>;
+  catalog: EntryCatalog;
   intake: EntryIntake;
   moderation: EntryModeration;
   access: AccessPolicy;
   plays: ProofOfPlay;
 }): Router {
   const router = Router();
-  const { access } = deps;
+  const { access, catalog } = deps;
 
-  /** Loads an entry's districts and refuses unless `p` holds one of `roles` over all of them. */
+  /** Loads an entry's districts and refuses unless `p` may take `permission` over all of them. */
   const requireOver = async (
     p: UserPrincipal,
-    roles: readonly Role[],
+    permission: Permission,
     id: string,
   ): Promise<string[]> => {
-    const districtIds = (await districtsOf(deps.db, [id])).get(id);
+    const districtIds = await catalog.districtsOf(id);
     if (!districtIds) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
-    await access.requireDistricts(p, roles, districtIds);
+    await access.requireDistricts(p, permission, districtIds);
     return districtIds;
   };
 
   router.get("/", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, anyRole);
+    access.requirePermission(p, "entry.read");
     const query = validate(ListEntriesQuerySchema, req.query, "query string");
-    const visible = await access.visibleDistricts(p, anyRole);
-    const rows = await listEntries(deps.db, {
+    const visible = await access.visibleDistricts(p, "entry.read");
+    const { rows, districts } = await catalog.page({
       limit: query.limit,
       ...(query.kind ? { kind: query.kind } : {}),
       ...(query.state ? { state: query.state } : {}),
@@ -130,101 +109,55 @@ export function entriesRouter(deps: {
       ...(query.cursor ? { after: query.cursor } : {}),
       ...(visible === "all" ? {} : { withinDistricts: [...visible] }),
     });
-    res.json(await presentPage(deps.db, rows, query.limit));
+    res.json(presentEntryPage(rows, districts, nextCursorOf(rows, query.limit)));
   });
 
   // Pending entries of the moderator's districts, oldest first, each with why it needs a look
   // and whether this moderator may act on it (four eyes).
   router.get("/review-queue", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["moderator"]);
+    access.requirePermission(p, "entry.review");
     const query = validate(ReviewQueueQuerySchema, req.query, "query string");
-    const visible = await access.visibleDistricts(p, ["moderator"]);
-    const rows = await listEntries(deps.db, {
-      limit: query.limit,
-      state: "pending_review",
-      oldestFirst: true,
-      ...(query.kind ? { kind: query.kind } : {}),
-      ...(query.district ? { districtId: query.district } : {}),
-      ...(query.cursor ? { after: query.cursor } : {}),
-      ...(visible === "all" ? {} : { withinDistricts: [...visible] }),
-    });
-    const page = await presentPage(deps.db, rows, query.limit);
-    const results = new Map(
-      (
-        await redactionResultsOf(
-          deps.db,
-          rows.map((r) => r.id),
-        )
-      ).map((r) => [r.entry_id, r]),
+    const visible = await access.visibleDistricts(p, "entry.review");
+    const { rows, districts, facts } = await catalog.reviewQueue(
+      {
+        limit: query.limit,
+        ...(query.kind ? { kind: query.kind } : {}),
+        ...(query.district ? { districtId: query.district } : {}),
+        ...(query.cursor ? { after: query.cursor } : {}),
+        ...(visible === "all" ? {} : { withinDistricts: [...visible] }),
+      },
+      p.id,
     );
+    const page = presentEntryPage(rows, districts, nextCursorOf(rows, query.limit));
     res.json({
       ...page,
-      entries: page.entries.map((entry, i) => {
-        const row = rows[i];
-        const refusal = row ? fourEyesRefusal(row, p.id) : undefined;
-        const result = results.get(entry.id);
-        return {
-          entry,
-          attention: row ? attentionOf(row) : [],
-          clean: row ? isClean(row) : false,
-          // What the recent revisions changed, so the console can say what moved under it.
-          recentChanges: row ? parseRevisionChanges(row.revision_changes_json) : [],
-          actionable: refusal === undefined,
-          ...(refusal ? { notActionableBecause: refusal } : {}),
-          redaction: result
-            ? {
-                verdict: result.verdict,
-                reason: result.reason,
-                completedAt: result.completed_at,
-                detail: JSON.parse(result.detail_json) as unknown,
-              }
-            : null,
-        };
+      entries: page.entries.flatMap((entry) => {
+        const f = facts.get(entry.id);
+        return f ? [presentReviewItem(entry, f)] : [];
       }),
-    });
+    } satisfies ReviewPage);
   });
 
   router.post("/bulk-approve", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["moderator"]);
+    access.requirePermission(p, "entry.approve");
     const { entries } = validate(BulkApproveSchema, req.body, "bulk approval");
-    const approved: string[] = [];
-    const refused: { id: string; code: string; message: string }[] = [];
-    const seen = new Set<string>();
-    for (const { id, revision } of entries) {
-      if (seen.has(id)) continue;
-      seen.add(id);
-      try {
-        await requireOver(p, ["moderator"], id);
-        const row = await getEntry(deps.db, id);
-        if (row && Number(row.revision) !== revision) throw staleRevision(row, revision);
-        if (row && !isClean(row)) {
-          throw new AppError(
-            409,
-            "conflict",
-            "Only clean entries (a verified photo with faces, nothing flagged) are approved in bulk; review this one alone.",
-          );
-        }
-        await deps.moderation.approve(p, id, revision);
-        approved.push(id);
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        refused.push({ id, code: err.code, message: err.message });
-      }
-    }
-    res.json({ approved, refused });
+    const outcome = await deps.moderation.bulkApprove(p, entries, (id) =>
+      requireOver(p, "entry.approve", id),
+    );
+    res.json(outcome satisfies BulkApproval);
   });
 
   /** Loads an entry the principal may read (a role over any of its districts). */
   const readable = async (req: Request) => {
     const p = principalOf(req);
-    access.requireRole(p, anyRole);
+    access.requirePermission(p, "entry.read");
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
-    const row = await getEntry(deps.db, id);
+    const row = await catalog.get(id);
     if (!row) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
-    const districtIds = (await districtsOf(deps.db, [id])).get(id) ?? [];
-    if (!(await access.seesAny(p, anyRole, districtIds)))
+    const districtIds = (await catalog.districtsOf(id)) ?? [];
+    if (!(await access.seesAny(p, "entry.read", districtIds)))
       throw new AppError(403, "forbidden", "This entry belongs to districts you do not hold.");
     return { id, row, districtIds };
   };
@@ -233,75 +166,68 @@ export function entriesRouter(deps: {
   router.get("/:id/plays", async (req, res) => {
     const { id } = await readable(req);
     const q = validate(PlayReportQuerySchema, req.query, "query string");
-    const visible = await access.visibleDistricts(principalOf(req), anyRole);
+    const visible = await access.visibleDistricts(principalOf(req), "entry.read");
     res.json({ entryId: id, report: await deps.plays.contentReport(id, q, visible) });
   });
 
   router.get("/:id", async (req, res) => {
     const { id, row, districtIds } = await readable(req);
-    const renditions = await renditionsOf(deps.db, id);
-    res.json({
-      entry: presentEntry(
-        row,
-        districtIds,
-        renditions.map((r) => ({ ...r, width: Number(r.width), height: Number(r.height) })),
-      ),
-    });
+    res.json({ entry: presentEntry(row, districtIds, await catalog.renditions(id)) });
   });
 
   router.post("/", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["operator"]);
+    access.requirePermission(p, "entry.create");
     const { body, photo } = await readEntryRequest(req);
     const input = validate(CreateEntrySchema, body, "entry");
-    await access.requireDistricts(p, ["operator"], input.districtIds);
+    await access.requireDistricts(p, "entry.create", input.districtIds);
     const row = await deps.intake.create(input, photo, "manual", { type: "user", id: p.id });
     res.status(201).json({ entry: presentEntry(row, [...new Set(input.districtIds)].sort()) });
   });
 
   router.patch("/:id", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["operator"]);
+    access.requirePermission(p, "entry.edit");
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
-    await requireOver(p, ["operator"], id);
+    await requireOver(p, "entry.edit", id);
     const edit = validate(EntryEditSchema, req.body, "entry change");
-    if (edit.districtIds) await access.requireDistricts(p, ["operator"], edit.districtIds);
+    if (edit.districtIds) await access.requireDistricts(p, "entry.edit", edit.districtIds);
     const row = await deps.intake.edit(id, edit, { type: "user", id: p.id });
-    res.json({ entry: presentEntry(row, (await districtsOf(deps.db, [id])).get(id) ?? []) });
+    res.json({ entry: presentEntry(row, (await catalog.districtsOf(id)) ?? []) });
   });
 
   router.post("/:id/approve", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["moderator"]);
+    access.requirePermission(p, "entry.approve");
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
-    const districtIds = await requireOver(p, ["moderator"], id);
+    const districtIds = await requireOver(p, "entry.approve", id);
     const { revision } = validate(ApproveSchema, req.body ?? {}, "approval");
     res.json({ entry: presentEntry(await deps.moderation.approve(p, id, revision), districtIds) });
   });
 
   router.post("/:id/reject", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["moderator"]);
+    access.requirePermission(p, "entry.reject");
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
-    const districtIds = await requireOver(p, ["moderator"], id);
+    const districtIds = await requireOver(p, "entry.reject", id);
     const { reason } = validate(RejectSchema, req.body, "rejection");
     res.json({ entry: presentEntry(await deps.moderation.reject(p, id, reason), districtIds) });
   });
 
   router.post("/:id/revoke", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["operator", "moderator"]);
+    access.requirePermission(p, "entry.revoke");
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
-    const districtIds = await requireOver(p, ["operator", "moderator"], id);
+    const districtIds = await requireOver(p, "entry.revoke", id);
     const input = validate(RevokeSchema, req.body, "revocation");
     res.json({ entry: presentEntry(await deps.moderation.revoke(p, id, input), districtIds) });
   });
 
   router.put("/:id/regions", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["moderator"]);
+    access.requirePermission(p, "entry.redact");
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
-    const districtIds = await requireOver(p, ["moderator"], id);
+    const districtIds = await requireOver(p, "entry.redact", id);
     const { regions } = validate(RegionsSchema, req.body, "regions");
     res.json({
       entry: presentEntry(await deps.moderation.setRegions(p, id, regions), districtIds),
@@ -311,9 +237,9 @@ export function entriesRouter(deps: {
   // Crops the photo to the listed person (null: the whole photo again); re-redacts it.
   router.put("/:id/crop", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["moderator"]);
+    access.requirePermission(p, "entry.redact");
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
-    const districtIds = await requireOver(p, ["moderator"], id);
+    const districtIds = await requireOver(p, "entry.redact", id);
     const { box } = validate(CropSchema, req.body, "crop");
     res.json({ entry: presentEntry(await deps.moderation.setCrop(p, id, box), districtIds) });
   });
@@ -321,9 +247,9 @@ export function entriesRouter(deps: {
   // Covers the whole photo, a moderator's last resort for a photo the machine cannot judge.
   router.put("/:id/cover-all", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["moderator"]);
+    access.requirePermission(p, "entry.redact");
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
-    const districtIds = await requireOver(p, ["moderator"], id);
+    const districtIds = await requireOver(p, "entry.redact", id);
     const { on } = validate(CoverAllSchema, req.body, "cover whole photo");
     res.json({ entry: presentEntry(await deps.moderation.setCoverAll(p, id, on), districtIds) });
   });
@@ -331,13 +257,13 @@ export function entriesRouter(deps: {
   // The redacted rendition as the console shows it beside the original (what screens will show).
   router.get("/:id/renditions/:variant", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, anyRole);
+    access.requirePermission(p, "entry.read");
     const { id, variant } = validate(RenditionParamsSchema, req.params, "rendition");
-    const districtIds = (await districtsOf(deps.db, [id])).get(id);
+    const districtIds = await catalog.districtsOf(id);
     if (!districtIds) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
-    if (!(await access.seesAny(p, anyRole, districtIds)))
+    if (!(await access.seesAny(p, "entry.read", districtIds)))
       throw new AppError(403, "forbidden", "This entry belongs to districts you do not hold.");
-    const rendition = await renditionBytes(deps.db, id, variant);
+    const rendition = await catalog.renditionBytes(id, variant);
     if (!rendition)
       throw new AppError(404, "not_found", `This entry has no verified ${variant} rendition.`);
     res.setHeader("ETag", `"${rendition.hash}"`);
@@ -352,9 +278,9 @@ export function entriesRouter(deps: {
   // The original photo, for a moderator deciding on regions: every view is audited, never cached.
   router.get("/:id/raw-photo", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["moderator"]);
+    access.requirePermission(p, "entry.rawPhoto");
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
-    await requireOver(p, ["moderator"], id);
+    await requireOver(p, "entry.rawPhoto", id);
     const bytes = await deps.moderation.rawPhoto(p, id);
     res.setHeader("Cache-Control", "no-store, private");
     res.setHeader("Content-Disposition", "inline");
@@ -363,9 +289,9 @@ export function entriesRouter(deps: {
 
   router.put("/:id/photo", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["operator"]);
+    access.requirePermission(p, "entry.edit");
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
-    await requireOver(p, ["operator"], id);
+    await requireOver(p, "entry.edit", id);
     if (!req.is("multipart/form-data")) {
       throw new AppError(
         415,
@@ -381,7 +307,7 @@ export function entriesRouter(deps: {
     if (!photo)
       throw new AppError(400, "bad_request", 'The form needs the new photo in a "photo" part.');
     const row = await deps.intake.replacePhoto(id, photo.bytes, { type: "user", id: p.id });
-    res.json({ entry: presentEntry(row, (await districtsOf(deps.db, [id])).get(id) ?? []) });
+    res.json({ entry: presentEntry(row, (await catalog.districtsOf(id)) ?? []) });
   });
 
   return router;

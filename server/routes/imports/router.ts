@@ -5,7 +5,8 @@ import { AppError } from "../../errors";
 import { readMultipart } from "../../http/readMultipart";
 import { validate } from "../../http/validate";
 import type { ImportProgressEvent } from "../../../shared/schemas/importProgress";
-import type { EntryImporter, ImportProgress } from "../../services/entryImport";
+import type { ImportReport } from "../../../shared/schemas/importReport";
+import type { EntryImporter, ImportProgress } from "../../services/EntryImporter";
 import { noPhotos, zipPhotoSource } from "../../services/photoSource";
 import { ImportFormSchema } from "./schema";
 import type { ImportOutcome } from "../../services/ServerMetrics";
@@ -47,7 +48,7 @@ export function importsRouter(deps: {
   const router = Router();
   router.post("/", async (req, res) => {
     const p = principalOf(req);
-    deps.access.requireRole(p, ["operator"]);
+    deps.access.requirePermission(p, "entry.import");
     if (!req.is("multipart/form-data")) {
       throw new AppError(
         415,
@@ -60,7 +61,7 @@ export function importsRouter(deps: {
       fields: ["kind", "districtIds", "expiryDate", "listingYears", "progressId"],
     });
     const fields = validate(ImportFormSchema, form.fields, "import form");
-    await deps.access.requireDistricts(p, ["operator"], fields.districtIds);
+    await deps.access.requireDistricts(p, "entry.import", fields.districtIds);
     const file = form.files["file"];
     if (!file)
       throw new AppError(400, "bad_request", 'The form needs the export in a "file" part.');
@@ -84,7 +85,7 @@ export function importsRouter(deps: {
         ...(fields.listingYears ? { defaultListingYears: fields.listingYears } : {}),
       }),
     );
-    res.status(report.accepted > 0 ? 201 : 200).json({ report });
+    res.status(report.accepted > 0 ? 201 : 200).json({ report: report satisfies ImportReport });
   });
   return router;
 }

@@ -2,11 +2,8 @@ import { Router, type Request } from "express";
 import { z } from "zod";
 import { AppError } from "../../errors";
 import { validate } from "../../http/validate";
-import type { ScreenPairing } from "../../services/screenPairing";
-import type { DistrictRegistry } from "../../services/districtRegistry";
-import { renditionByHash, renditionHolders } from "../../store/delivery";
-import type { Database } from "../../store/schema";
-import type { Kysely } from "kysely";
+import type { ScreenRegistry } from "../../services/screens/ScreenRegistry";
+import type { KioskRenditions, RenditionAnswer } from "../../services/KioskRenditions";
 
 const HashParamsSchema = z.strictObject({
   hash: z.string().regex(/^[0-9a-f]{64}$/, "A rendition is named by its SHA-256 in hex."),
@@ -24,9 +21,8 @@ function bearerToken(req: Request): string | undefined {
  * renditions of entries the screen may show; a taken-down entry's rendition answers 410.
  */
 export function kioskRouter(deps: {
-  db: Kysely<Database>;
-  pairing: ScreenPairing;
-  registry: DistrictRegistry;
+  screens: ScreenRegistry;
+  renditions: KioskRenditions;
 }): Router {
   const router = Router();
 
@@ -47,7 +43,7 @@ export function kioskRouter(deps: {
 
   router.get("/renditions/:hash", async (req, res) => {
     const token = bearerToken(req);
-    const screen = token === undefined ? undefined : await deps.pairing.authenticate(token);
+    const screen = token === undefined ? undefined : await deps.screens.authenticate(token);
     if (!screen)
       throw new AppError(
         401,
@@ -55,27 +51,25 @@ export function kioskRouter(deps: {
         "Send the screen's device token as a Bearer token.",
       );
     const { hash } = validate(HashParamsSchema, req.params, "rendition");
-    const holders = await renditionHolders(deps.db, hash);
-    if (holders.length === 0) throw new AppError(404, "not_found", "No rendition has this hash.");
-    const chain = new Set((await deps.registry.ancestry(screen.district_id)).map((d) => d.id));
-    const shownHere = holders.some((h) => h.state === "approved" && chain.has(h.district_id));
-    if (!shownHere) {
-      // Taken down (or not yet approved) for this screen: gone, and the kiosk must forget it.
-      res.setHeader("Cache-Control", "no-store");
-      throw new AppError(410, "gone", "This picture is no longer shown on this screen.");
+    const held = /^"([0-9a-f]{64})"$/.exec(req.headers["if-none-match"] ?? "")?.[1];
+    let answer: RenditionAnswer;
+    try {
+      answer = await deps.renditions.fetch(screen, hash, held);
+    } catch (err) {
+      // Taken down (or not yet approved) for this screen: gone, and never cached.
+      if (err instanceof AppError && err.status === 410) res.setHeader("Cache-Control", "no-store");
+      throw err;
     }
     res.setHeader("ETag", `"${hash}"`);
     // The bytes behind a hash never change, but whether this screen may still show them does:
     // revalidate every time (a cheap 304 by ETag), so a taken-down photo is never served from
     // the kiosk's HTTP cache. Private: only this screen may keep them.
     res.setHeader("Cache-Control", "private, no-cache");
-    if (req.headers["if-none-match"] === `"${hash}"`) {
+    if (answer.kind === "unchanged") {
       res.status(304).end();
       return;
     }
-    const rendition = await renditionByHash(deps.db, hash);
-    if (!rendition) throw new AppError(410, "gone", "This picture was just removed.");
-    res.type(rendition.mime).send(rendition.bytes);
+    res.type(answer.mime).send(answer.bytes);
   });
 
   return router;

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from "express";
 import { AppError } from "../../errors";
-import type { PublicNotices } from "../../services/publicNotices";
+import type { PublicNotices } from "../../services/PublicNotices";
 import {
   NOTICE_PAGE_POLICY,
   renderNoticePage,

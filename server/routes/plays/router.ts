@@ -1,21 +1,19 @@
 import { Router } from "express";
 import type { Logger } from "pino";
-import type { Kysely } from "kysely";
 import { principalOf } from "../../http/session";
 import { validate } from "../../http/validate";
 import type { AccessPolicy } from "../../services/auth/AccessPolicy";
-import { readPlays, writePlayExport } from "../../services/playExport";
-import type { Database } from "../../store/schema";
+import { writePlayExport, type ExportedPlay } from "../../services/playExport";
+import type { PlayExportFilter } from "../../store/playExport";
 import { PlayExportQuerySchema } from "./schema";
-
-const anyRole = ["operator", "moderator"] as const;
 
 /** Without `from`, an export covers this long before its end (as the console's reports do). */
 const DEFAULT_RANGE_MS = 7 * 24 * 3600_000;
 
 /** /api/plays: proof of play exported, per district, screen, content and period. */
 export function playsRouter(deps: {
-  db: Kysely<Database>;
+  /** The plays a filter covers, in time order, read a page at a time. */
+  readPlays: (filter: PlayExportFilter) => AsyncIterable<ExportedPlay>;
   access: AccessPolicy;
   /** Walks the district tree (a district's export covers its sub-districts). */
   registry: { subtreeIds(ids: readonly string[]): Promise<string[]> };
@@ -27,13 +25,13 @@ export function playsRouter(deps: {
   // Streamed: rows are read a page at a time and written as they come, never held whole.
   router.get("/export", async (req, res) => {
     const p = principalOf(req);
-    deps.access.requireRole(p, anyRole);
+    deps.access.requirePermission(p, "play.export");
     const q = validate(PlayExportQuerySchema, req.query, "query string");
     // Only screens of the districts the caller may read; a district asked for must be one.
-    const visible = await deps.access.visibleDistricts(p, anyRole);
+    const visible = await deps.access.visibleDistricts(p, "play.export");
     let districts: readonly string[] | null = visible === "all" ? null : [...visible];
     if (q.district !== undefined) {
-      await deps.access.requireDistricts(p, anyRole, [q.district]);
+      await deps.access.requireDistricts(p, "play.export", [q.district]);
       const subtree = await deps.registry.subtreeIds([q.district]);
       districts = visible === "all" ? subtree : subtree.filter((d) => visible.has(d));
     }
@@ -52,7 +50,7 @@ export function playsRouter(deps: {
       `attachment; filename="plays-${stamp(from)}-${to === null ? "now" : stamp(to)}.${q.format}"`,
     );
     res.type(q.format === "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8");
-    const plays = readPlays(deps.db, {
+    const plays = deps.readPlays({
       from,
       to,
       districts,

@@ -1,18 +1,14 @@
 import { Router, type Request } from "express";
-import type { Role } from "../../../shared/schemas/account";
+import type { Permission } from "../../../shared/access/permissions";
 import { PlayReportQuerySchema } from "../../../shared/schemas/proofOfPlay";
-import { recordAudit } from "../../http/recordAudit";
 import { principalOf } from "../../http/session";
-import type { AuditLog } from "../../services/auditLog";
 import type { AccessPolicy } from "../../services/auth/AccessPolicy";
 import { validate } from "../../http/validate";
-import type { Kysely } from "kysely";
-import type { DistrictRegistry } from "../../services/districtRegistry";
-import { districtTimeline } from "../../services/districtTimeline";
-import type { EmergencyNotices } from "../../services/emergencyNotices";
-import type { ProofOfPlay } from "../../services/proofOfPlay";
-import type { ScreenPairing } from "../../services/screenPairing";
-import type { Database } from "../../store/schema";
+import type { TimelineOf } from "../../services/districtTimeline";
+import type { ProofOfPlay } from "../../services/ProofOfPlay";
+import type { ScreenCommands } from "../../services/screens/ScreenCommands";
+import type { ScreenPairing } from "../../services/screens/ScreenPairing";
+import type { ScreenRegistry } from "../../services/screens/ScreenRegistry";
 import { TimelineQuerySchema } from "../districts/schema";
 import {
   IdentifyScreenInputSchema,
@@ -26,128 +22,109 @@ import { clientAddressOf } from "../../http/publicUrl";
 /** /api/screens: pair a kiosk by its code, list, rename or move, unpair, rotate the token. */
 export function screensRouter(deps: {
   pairing: ScreenPairing;
-  db: Kysely<Database>;
-  registry: DistrictRegistry;
-  emergencies: EmergencyNotices;
+  screens: ScreenRegistry;
+  commands: ScreenCommands;
+  /** What a district's screens show from an instant on. */
+  timeline: TimelineOf;
   access: AccessPolicy;
-  audit: AuditLog;
   plays: ProofOfPlay;
 }): Router {
   const router = Router();
-  const { pairing, access } = deps;
-  const anyRole = ["operator", "moderator"] as const;
-  /** The route's gate: a role over the district of the screen named in the path. */
-  const over = async (req: Request, roles: readonly Role[]) => {
+  const { pairing, screens, commands, access } = deps;
+  /** The route's gate: a permission over the district of the screen named in the path. */
+  const over = async (req: Request, permission: Permission) => {
     const p = principalOf(req);
-    access.requireRole(p, roles);
+    access.requirePermission(p, permission);
     const { id } = validate(ScreenParamsSchema, req.params, "screen id");
-    const screen = await pairing.get(id);
-    await access.requireDistricts(p, roles, [screen.district_id]);
+    const screen = await screens.get(id);
+    await access.requireDistricts(p, permission, [screen.district_id]);
     return { id, p, screen };
   };
 
   router.get("/", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, anyRole);
-    const visible = await access.visibleDistricts(p, anyRole);
-    const screens = await pairing.list();
+    access.requirePermission(p, "screen.read");
+    const visible = await access.visibleDistricts(p, "screen.read");
+    const all = await screens.list();
     res.json({
-      screens: visible === "all" ? screens : screens.filter((s) => visible.has(s.districtId)),
+      screens: visible === "all" ? all : all.filter((s) => visible.has(s.districtId)),
     });
   });
 
   router.post("/pair", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["operator"]);
+    access.requirePermission(p, "screen.pair");
     const input = validate(PairScreenInputSchema, req.body, "pairing request");
-    await access.requireDistricts(p, ["operator"], [input.districtId]);
+    await access.requireDistricts(p, "screen.pair", [input.districtId]);
     // The token goes to the kiosk over its socket, never to the console.
-    const { screen } = await pairing.pair(input, clientAddressOf(req));
-    await recordAudit(
-      deps,
-      p,
-      "screen.paired",
-      { type: "screen", id: screen.id },
-      {
-        name: screen.name,
-        districtId: screen.districtId,
-      },
-    );
+    const { screen } = await pairing.pair(input, clientAddressOf(req), { type: "user", id: p.id });
     res.status(201).json({ screen });
   });
 
   router.get("/:id", async (req, res) => {
-    const { screen } = await over(req, anyRole);
-    res.json({ screen: pairing.present(screen) });
+    const { screen } = await over(req, "screen.read");
+    res.json({ screen: screens.present(screen) });
   });
 
   // What this screen shows at a time and over the following hours (its district's timeline).
   router.get("/:id/timeline", async (req, res) => {
-    const { id, screen } = await over(req, anyRole);
+    const { id, screen } = await over(req, "screen.read");
     const q = validate(TimelineQuerySchema, req.query, "query string");
     const from = q.from ? Date.parse(q.from) : Date.now();
     res.json({
       screenId: id,
-      ...(await districtTimeline(deps, screen.district_id, from, q.hours)),
+      ...(await deps.timeline(screen.district_id, from, q.hours)),
     });
   });
 
   // Proof of play: what this screen showed, per content and the latest plays.
   router.get("/:id/plays", async (req, res) => {
-    const { id } = await over(req, anyRole);
+    const { id } = await over(req, "screen.read");
     const q = validate(PlayReportQuerySchema, req.query, "query string");
     res.json({ screenId: id, report: await deps.plays.screenReport(id, q) });
   });
 
   router.patch("/:id", async (req, res) => {
-    const { id, p, screen: before } = await over(req, ["operator"]);
+    const { id, p } = await over(req, "screen.manage");
     const input = validate(UpdateScreenInputSchema, req.body, "screen change");
-    if (input.districtId) await access.requireDistricts(p, ["operator"], [input.districtId]);
-    const screen = await pairing.update(id, input);
-    await recordAudit(
-      deps,
-      p,
-      screen.districtId !== before.district_id ? "screen.moved" : "screen.updated",
-      { type: "screen", id },
-      {
-        before: { name: before.name, location: before.location, districtId: before.district_id },
-        after: { name: screen.name, location: screen.location, districtId: screen.districtId },
-      },
-    );
+    if (input.districtId) await access.requireDistricts(p, "screen.manage", [input.districtId]);
+    const screen = await screens.update(id, input, { type: "user", id: p.id });
     res.json({ screen });
   });
 
   router.post("/:id/revoke", async (req, res) => {
-    const { id, p } = await over(req, ["operator"]);
-    const screen = await pairing.revoke(id);
-    await recordAudit(deps, p, "screen.unpaired", { type: "screen", id }, { name: screen.name });
+    const { id, p } = await over(req, "screen.manage");
+    const screen = await screens.revoke(id, { type: "user", id: p.id });
     res.json({ screen });
   });
 
   // Flash the screen's name on it, so a technician on the street can tell which it is.
   router.post("/:id/identify", async (req, res) => {
-    const { id } = await over(req, ["operator"]);
+    const { id, p } = await over(req, "screen.manage");
     const { seconds } = validate(IdentifyScreenInputSchema, req.body ?? {}, "identify request");
-    const { reached } = await pairing.command(id, { kind: "identify", seconds });
+    const { reached } = await commands.send(
+      id,
+      { kind: "identify", seconds },
+      { type: "user", id: p.id },
+    );
     res.json({ screenId: id, reached });
   });
 
   // Reload the kiosk page; audited, since the screen goes blank for a moment on the street.
   router.post("/:id/reload", async (req, res) => {
-    const { id, p } = await over(req, ["operator"]);
+    const { id, p } = await over(req, "screen.manage");
     validate(ReloadScreenInputSchema, req.body ?? {}, "reload request");
-    const { reached } = await pairing.command(id, {
-      kind: "reload",
-      reason: `Reload requested by ${p.displayName}.`,
-    });
-    await recordAudit(deps, p, "screen.reload_requested", { type: "screen", id }, { reached });
+    const { reached } = await commands.send(
+      id,
+      { kind: "reload", reason: `Reload requested by ${p.displayName}.` },
+      { type: "user", id: p.id },
+    );
     res.json({ screenId: id, reached });
   });
 
   router.post("/:id/rotate-token", async (req, res) => {
-    const { id, p } = await over(req, ["operator"]);
-    const screen = await pairing.rotate(id);
-    await recordAudit(deps, p, "screen.token_rotated", { type: "screen", id });
+    const { id, p } = await over(req, "screen.manage");
+    const screen = await screens.rotate(id, { type: "user", id: p.id });
     res.json({ screen });
   });
 

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { principalOf } from "../../http/session";
 import { validate } from "../../http/validate";
 import type { AccessPolicy } from "../../services/auth/AccessPolicy";
-import type { TakedownProgress } from "../../services/takedownProgress";
+import type { TakedownProgress } from "../../services/TakedownProgress";
+import type { Takedown } from "../../../shared/schemas/takedown";
 
 const TakedownQuerySchema = z.strictObject({
   entry: z.uuid().optional(),
@@ -19,20 +20,19 @@ export function takedownsRouter(deps: {
   access: AccessPolicy;
 }): Router {
   const router = Router();
-  const anyRole = ["operator", "moderator"] as const;
 
   router.get("/", async (req, res) => {
     const p = principalOf(req);
-    deps.access.requireRole(p, anyRole);
+    deps.access.requirePermission(p, "takedown.read");
     const q = validate(TakedownQuerySchema, req.query, "query string");
-    const visible = await deps.access.visibleDistricts(p, anyRole);
+    const visible = await deps.access.visibleDistricts(p, "takedown.read");
     res.json({
       takedowns: await deps.takedowns.recent({
         limit: q.limit,
         ...(q.entry ? { entryId: q.entry } : {}),
         ...(visible === "all" ? {} : { within: visible }),
       }),
-    });
+    } satisfies { takedowns: Takedown[] });
   });
 
   return router;

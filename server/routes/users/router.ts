@@ -6,11 +6,12 @@ import {
   type RoleGrant,
   type UserView,
 } from "../../../shared/schemas/account";
+import { may } from "../../../shared/access/permissions";
 import { AppError } from "../../errors";
 import { principalOf } from "../../http/session";
 import { validate } from "../../http/validate";
 import type { AccessPolicy } from "../../services/auth/AccessPolicy";
-import { holdsGlobally, type UserPrincipal } from "../../services/auth/principal";
+import type { UserPrincipal } from "../../services/auth/principal";
 import type { UserAccounts } from "../../services/auth/UserAccounts";
 
 const UserParamsSchema = z.object({ id: z.uuid("User ids are UUIDs.") });
@@ -29,17 +30,17 @@ export function usersRouter(deps: { accounts: UserAccounts; access: AccessPolicy
     grants: readonly RoleGrant[],
   ): Promise<void> => {
     for (const g of grants) {
-      if (g.scope === "*") access.requireGlobal(p, ["admin"], "A role over the whole city");
-      else await access.requireDistricts(p, ["admin"], [g.scope]);
+      if (g.scope === "*") access.requireGlobal(p, "user.manage", "A role over the whole city");
+      else await access.requireDistricts(p, "user.manage", [g.scope]);
     }
   };
   /** Whether `p` manages `user`: admin over all the user's current scopes. */
   const manages = async (p: UserPrincipal, user: UserView): Promise<boolean> => {
-    if (holdsGlobally(p, ["admin"])) return true;
+    if (may(p.roles, "user.manage", "*")) return true;
     // A user with no roles belongs to no district: only a city admin manages them.
     if (user.roles.length === 0) return false;
     for (const g of user.roles)
-      if (g.scope === "*" || !(await access.holds(p, ["admin"], g.scope))) return false;
+      if (g.scope === "*" || !(await access.holds(p, "user.manage", g.scope))) return false;
     return true;
   };
   const managed = async (p: UserPrincipal, id: string): Promise<UserView> => {
@@ -55,7 +56,7 @@ export function usersRouter(deps: { accounts: UserAccounts; access: AccessPolicy
 
   router.get("/", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["admin"]);
+    access.requirePermission(p, "user.manage");
     const users = await accounts.list();
     const visible: UserView[] = [];
     for (const u of users) if (await manages(p, u)) visible.push(u);
@@ -64,7 +65,7 @@ export function usersRouter(deps: { accounts: UserAccounts; access: AccessPolicy
 
   router.post("/", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["admin"]);
+    access.requirePermission(p, "user.manage");
     const input = validate(CreateUserSchema, req.body, "new user");
     await requireAdminOver(p, input.roles);
     const created = await accounts.create(input, { type: "user", id: p.id });
@@ -73,14 +74,14 @@ export function usersRouter(deps: { accounts: UserAccounts; access: AccessPolicy
 
   router.get("/:id", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["admin"]);
+    access.requirePermission(p, "user.manage");
     const { id } = validate(UserParamsSchema, req.params, "user id");
     res.json({ user: await managed(p, id) });
   });
 
   router.patch("/:id", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["admin"]);
+    access.requirePermission(p, "user.manage");
     const { id } = validate(UserParamsSchema, req.params, "user id");
     const input = validate(UpdateUserSchema, req.body, "user change");
     await managed(p, id);
@@ -90,7 +91,7 @@ export function usersRouter(deps: { accounts: UserAccounts; access: AccessPolicy
 
   router.post("/:id/reset-password", async (req, res) => {
     const p = principalOf(req);
-    access.requireRole(p, ["admin"]);
+    access.requirePermission(p, "user.manage");
     const { id } = validate(UserParamsSchema, req.params, "user id");
     await managed(p, id);
     if (id === p.id)

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type {
   CreateUserInput,
@@ -10,8 +10,10 @@ import type {
   UserView,
 } from "../../../shared/schemas/account";
 import { AppError, RateLimitedError } from "../../errors";
-import { RateLimiter } from "../../http/rateLimiter";
-import type { Database, UserRow } from "../../store/schema";
+import { presentUser } from "../../presenters/presentUser";
+import { RateLimiter } from "../RateLimiter";
+import type { Database } from "../../store/schema";
+import { takeLock } from "../../store/transactionLocks";
 import {
   countUsers,
   deleteExpiredSessions,
@@ -28,7 +30,7 @@ import {
   touchSession,
   updateUser,
 } from "../../store/users";
-import type { AuditLog } from "../auditLog";
+import type { AuditLog } from "../AuditLog";
 import { describeWait, LOGIN_DELAY, LoginThrottle } from "./LoginThrottle";
 import { dummyPasswordHash, generatePassword, hashPassword, verifyPassword } from "./passwordHash";
 import type { UserPrincipal } from "./principal";
@@ -47,25 +49,9 @@ export const LOGIN_LIMITS = {
   windowMs: 15 * 60 * 1000,
 };
 
-// pg_advisory_xact_lock key for first-run set-up: "SIGNSETU" as a signed bigint.
-const SETUP_LOCK_KEY = "6001406380177970261";
-
 /** The SHA-256 under which a session cookie value is stored. */
 export function hashSessionToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
-}
-
-/** A user row and roles as the console sees them. */
-export function presentUser(row: UserRow, roles: RoleGrant[]): UserView {
-  return {
-    id: row.id,
-    email: row.email,
-    displayName: row.display_name,
-    roles,
-    disabled: row.state === "disabled",
-    mustChangePassword: row.must_change_password === 1,
-    createdAt: row.created_at,
-  };
 }
 
 /**
@@ -125,8 +111,7 @@ export class UserAccounts {
     return this.deps.db.transaction().execute(async (trx) => {
       // SQLite serialises writers already; PostgreSQL's READ COMMITTED would let two
       // set-ups both count zero users.
-      if (this.deps.kind === "postgres")
-        await sql`select pg_advisory_xact_lock(${SETUP_LOCK_KEY})`.execute(trx);
+      await takeLock(trx, "firstRunSetup", this.deps.kind ?? "sqlite");
       if ((await countUsers(trx)) > 0)
         throw new AppError(409, "conflict", "Set-up is done: a user already exists. Sign in.");
       return this.insert(

@@ -15,8 +15,8 @@ import { z } from "zod";
 import type { Config } from "../../config";
 import { openStore } from "../../store/database";
 import { countTableRows } from "../../store/tableCounts";
-import { AuditLog } from "../auditLog";
-import type { RawVault } from "../crypto/rawVault";
+import { AuditLog } from "../AuditLog";
+import type { RawVault } from "../crypto/RawVault";
 import { listTar, readTarMember, streamTarMember, TarFormatError, TarWriter } from "./tarArchive";
 
 /**

@@ -1,9 +1,9 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
 import { checkpointWal } from "../../store/database";
-import { loadEntryKey, loadRawPhoto, loadSealedIdentity, saveEntryKey } from "../../store/entries";
+import { loadEntryKey, loadRawPhoto, loadSealedIdentity } from "../../store/entries";
 import type { Database } from "../../store/schema";
-import { rawDataAad, type DataKey, type EntryKeyring, type KeyUnwrapper } from "./rawVault";
+import { rawDataAad, type DataKey, type KeyUnwrapper } from "./RawVault";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -13,18 +13,6 @@ export const sealedContext = {
   idNumber: (entryId: string): string => rawDataAad("id_number", entryId),
   fullName: (entryId: string): string => rawDataAad("full_name", entryId),
 } as const;
-
-/** Makes a new entry's data key and stores it wrapped, in the caller's transaction. */
-export async function createEntryKey(
-  db: Db,
-  keyring: EntryKeyring,
-  entryId: string,
-  at: string,
-): Promise<DataKey> {
-  const { key, wrapped } = keyring.createDataKey(entryId);
-  await saveEntryKey(db, entryId, wrapped, at);
-  return key;
-}
 
 /** The entry's data key; undefined once the listing ended and the key was erased. */
 export async function entryKeyOf(

@@ -1,10 +1,10 @@
-import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { AppError } from "../../errors";
+import { workerFile } from "../../workerFile";
 import type { ParseCourtExportOptions, ParsedExport } from "./parseCourtExport";
 import type { ParseOutcome, ParseTask } from "./parseTask";
 
-const workerFile = fileURLToPath(new URL("./parseWorker.mjs", import.meta.url));
+const parseWorkerFile = workerFile("parseWorker");
 
 /** Parses court exports in a worker thread, so a 100,000-row file never stalls the sockets. */
 export class ExportParser {
@@ -14,7 +14,7 @@ export class ExportParser {
   async parse(bytes: Buffer, opts: ParseCourtExportOptions): Promise<ParsedExport> {
     // One thread, started on first use and stopped when idle: imports are rare and serial.
     this.pool ??= new Piscina<ParseTask, ParseOutcome>({
-      filename: workerFile,
+      filename: parseWorkerFile,
       minThreads: 0,
       maxThreads: 1,
       idleTimeout: 60_000,

@@ -21,8 +21,3 @@ export class ImageRejected extends AppError {
     this.name = "ImageRejected";
   }
 }
-
-/** True for the codes ImageRejected uses; lets a worker-thread boundary rebuild the error. */
-export function isImageRejectionCode(code: unknown): code is ImageRejectionCode {
-  return typeof code === "string" && Object.hasOwn(statusOf, code);
-}

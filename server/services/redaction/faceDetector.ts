@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import sharp from "sharp";
+import { workerFile } from "../../workerFile";
 import { BlazeFaceNet, blazeInputSize, blazeModelDir, blazeWeightsFile } from "./blazeFace";
 import type { NetHit, Networks, SquareInput } from "./netParams";
 import { createOnnxDetectors, type OnnxDetectors } from "./onnxDetectors";
@@ -292,7 +292,7 @@ export async function tfjsReferenceOutputs(): Promise<ReferenceOutputs> {
   return agreementOutputs(tfjsNetworks(await loadNets()));
 }
 
-const referenceWorkerFile = fileURLToPath(new URL("./referenceWorker.mjs", import.meta.url));
+const referenceWorkerFile = workerFile("referenceWorker");
 
 /**
  * tfjs's outputs for the agreement check, computed in a thread that ends once they are

@@ -1,9 +1,10 @@
 import sharp from "sharp";
+import { redactionPolicy } from "./policy";
 import { outerPixels } from "./regions";
 import type { Box, RedactionStyle, RgbImage } from "./types";
 
-/** The most mosaic cells along either side of a covered area (non-negotiable 2). */
-export const maxMosaicCells = 6;
+/** The most mosaic cells along either side of a covered area (the policy's `maxMosaicCells`). */
+export const maxMosaicCells = redactionPolicy.maxMosaicCells;
 /** The `solid` style's fill: a flat dark grey that carries nothing of the photo. */
 export const solidFill = { r: 64, g: 64, b: 64 } as const;
 /**

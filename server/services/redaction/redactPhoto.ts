@@ -308,14 +308,15 @@ export function concernsOf(
     const rules = redactionPolicy.plausibility;
     const detectorsOf = (f: Detection): Set<string> => new Set(f.hits.map((h) => h.detector));
     const confident = faces.filter(
-      (f) => f.score >= rules.confidentScore || detectorsOf(f).size >= 2,
+      (f) => f.score >= rules.confidentScore || detectorsOf(f).size >= rules.agreeingDetectors,
     );
     if (confident.length === 0) out.push("no_confident_face");
     if (confident.length >= 2) out.push("several_faces");
     const largest = [...confident].sort((a, b) => b.box.height - a.box.height)[0];
     if (largest && largest.box.height < rules.minFaceHeight * photo.height)
       out.push("face_too_small");
-    if (largest && detectorsOf(largest).size < 2) out.push("detectors_disagree");
+    if (largest && detectorsOf(largest).size < rules.agreeingDetectors)
+      out.push("detectors_disagree");
   }
   return out.map((code) => ({ code, message: concernMessages[code] }));
 }

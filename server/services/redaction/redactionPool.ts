@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { Logger } from "pino";
+import { workerFile } from "../../workerFile";
 import { ImageRejected } from "./ImageRejected";
 import type { RedactionResult, RedactOptions } from "./redactPhoto";
 import type {
@@ -58,7 +58,7 @@ export interface RedactionPool {
 export const fallbackWarning =
   "ONNX Runtime could not be used, so photos are redacted with tfjs WASM (about three times slower)";
 
-const workerFile = fileURLToPath(new URL("./redactionWorker.mjs", import.meta.url));
+const redactionWorkerFile = workerFile("redactionWorker");
 
 /** Starts a pool of redaction worker threads; each loads the models once and keeps them. */
 export function createRedactionPool(options: RedactionPoolOptions = {}): RedactionPool {
@@ -66,7 +66,7 @@ export function createRedactionPool(options: RedactionPoolOptions = {}): Redacti
   const log = options.logger;
   const engine = options.engine ?? "auto";
   const piscina = new Piscina<RedactionTask, RedactionTaskOutcome>({
-    filename: workerFile,
+    filename: redactionWorkerFile,
     name: "default",
     minThreads: options.eager === true ? threads : 0,
     maxThreads: threads,

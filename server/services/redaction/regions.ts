@@ -4,10 +4,8 @@ import type { Box, DetectorHit, RelativeBox } from "./types";
 /** How much a detected face box grows before it is covered (the policy's `faceGrowth`). */
 export const faceGrowth = redactionPolicy.faceGrowth;
 
-/** Two detector hits are one face when they overlap this much (intersection over union)… */
-const sameFaceIou = 0.2;
-/** …or when the smaller box lies mostly inside the larger one (intersection over the smaller). */
-const sameFaceContainment = 0.5;
+/** When two detector hits are one face (the policy's `sameFace`). */
+const sameFace = redactionPolicy.sameFace;
 
 /** A face found by the ensemble: the union of the detectors' boxes that agree on it. */
 export interface Detection {
@@ -110,7 +108,7 @@ export function clusterHits(hits: readonly DetectorHit[]): Detection[] {
       if (face.hits.some((h) => h.detector === hit.detector && h.pass === hit.pass)) continue;
       for (const h of face.hits) {
         const overlap = iou(h.box, hit.box);
-        const same = overlap >= sameFaceIou || containment(h.box, hit.box) >= sameFaceContainment;
+        const same = overlap >= sameFace.iou || containment(h.box, hit.box) >= sameFace.containment;
         if (same && overlap > bestIou) {
           best = face;
           bestIou = overlap;

@@ -54,8 +54,8 @@ export function skippedVerification(): Verification {
  * zoomed out (`redactionPolicy.verifyPasses`). A detection from 0.3 fails it — over a covered
  * area (the cover did not hide the face) or anywhere else (a face the first pass missed) —
  * except where policy.ts calibrates a detector's own score (BlazeFace: 0.5 off the covers,
- * 0.75 mostly on one). A detector error fails it too: the gate fails closed. `coveredAreas` and
- * `photo` (where the photo sits) are in rendition pixels, as are the hits.
+ * 0.75 with nearly all of it on one). A detector error fails it too: the gate fails closed.
+ * `coveredAreas` and `photo` (where the photo sits) are in rendition pixels, as are the hits.
  */
 export async function verifyRendition(
   detector: FaceDetector,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contestLineOf } from "../../../server/services/districtRegistry";
+import { contestLineOf } from "../../../server/services/DistrictRegistry";
 import type { DistrictRow } from "../../../server/store/schema";
 
 /** A district row with no contest line of its own unless given. */

@@ -23,5 +23,7 @@ describe("csvCell", () => {
       ).toBe(true);
     expect(csvCell('=HYPERLINK("http://x","y")')).toBe(`"'=HYPERLINK(""http://x"",""y"")"`);
     expect(csvCell("a=b")).toBe("a=b");
+    // Some spreadsheets trim before deciding: a formula behind spaces is defused too.
+    expect(csvCell("  =cmd|' /C calc'!A0")).toBe("'  =cmd|' /C calc'!A0");
   });
 });

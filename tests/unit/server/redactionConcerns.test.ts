@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readConcerns } from "../../../server/services/redactionQueue";
+import { readConcerns } from "../../../server/services/RedactionQueue";
 
 describe("redaction concerns as the review queue reads them", () => {
   it("keeps each known concern with its sentence", () => {

@@ -1,10 +1,94 @@
-import { describe, expect, it } from "vitest";
+import type { Session, WebContents } from "electron";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { isKioskUrl } from "../../../../display/main/kioskOrigin";
 import {
   contentSecurityPolicy,
+  hardenContents,
+  hardenSession,
   isTrustedSender,
   secureWebPreferences,
 } from "../../../../display/main/security";
+
+type Listener = (...args: unknown[]) => unknown;
+
+/** An Electron event as the handlers see it: records whether it was prevented. */
+class FakeEvent {
+  prevented = false;
+  constructor(readonly url = "") {}
+  preventDefault(): void {
+    this.prevented = true;
+  }
+}
+
+/** Records the listeners and handlers the hardening installs, and fires them as Electron would. */
+class Recorder {
+  readonly listeners = new Map<string, Listener[]>();
+  on(event: string, listener: Listener): this {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+    return this;
+  }
+  /** Fires `event` like Electron; fails when nothing listens, since then nothing was denied. */
+  emit(event: string, ...args: unknown[]): void {
+    const listeners = this.listeners.get(event) ?? [];
+    if (listeners.length === 0) throw new Error(`nothing listens for ${event}`);
+    for (const listener of listeners) listener(...args);
+  }
+}
+
+/** The parts of a WebContents that hardenContents touches (Electron cannot run in unit tests). */
+class FakeContents extends Recorder {
+  windowOpenHandler: Listener | undefined;
+  setWindowOpenHandler(handler: Listener): void {
+    this.windowOpenHandler = handler;
+  }
+  /** What a window.open(url) from the page gets. */
+  open(url: string): unknown {
+    if (!this.windowOpenHandler) throw new Error("no window-open handler: Electron would allow");
+    return this.windowOpenHandler({ url, frameName: "", features: "", disposition: "new-window" });
+  }
+  /** Whether a navigation-like `event` to `url` went ahead. */
+  allows(event: string, url: string): boolean {
+    const e = new FakeEvent(url);
+    this.emit(event, e, url);
+    return !e.prevented;
+  }
+}
+
+/** The parts of a Session that hardenSession touches. */
+class FakeSession extends Recorder {
+  permissionRequest: Listener | undefined;
+  permissionCheck: Listener | undefined;
+  devicePermission: Listener | undefined;
+  setPermissionRequestHandler(handler: Listener): void {
+    this.permissionRequest = handler;
+  }
+  setPermissionCheckHandler(handler: Listener): void {
+    this.permissionCheck = handler;
+  }
+  setDevicePermissionHandler(handler: Listener): void {
+    this.devicePermission = handler;
+  }
+  /** The answer a page's permission request gets; none at all leaves it waiting, which fails. */
+  request(permission: string): boolean {
+    if (!this.permissionRequest) throw new Error("no permission handler: Electron would allow");
+    const answers: unknown[] = [];
+    this.permissionRequest({}, permission, (granted: unknown) => answers.push(granted), {});
+    expect(answers).toHaveLength(1);
+    return answers[0] === true;
+  }
+}
+
+function hardenedContents(): FakeContents {
+  const contents = new FakeContents();
+  hardenContents(contents as unknown as WebContents);
+  return contents;
+}
+
+function hardenedSession(): FakeSession {
+  const session = new FakeSession();
+  hardenSession(session as unknown as Session);
+  return session;
+}
 
 function directives(csp: string): Map<string, string[]> {
   return new Map(
@@ -114,5 +198,77 @@ describe("trusted origin", () => {
 
   it("does not trust a sender whose frame is gone", () => {
     expect(isTrustedSender(undefined)).toBe(false);
+  });
+});
+
+describe("hardenContents: the page stays on app://kiosk", () => {
+  beforeEach(() => {
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const elsewhere = [
+    "https://evil.example/",
+    "http://127.0.0.1:8080/",
+    "app://kiosk.evil/index.html",
+    "file:///etc/passwd",
+    "javascript:alert(1)",
+  ];
+
+  it.each(["will-navigate", "will-frame-navigate", "will-redirect"])(
+    "prevents %s to any other origin",
+    (event) => {
+      const contents = hardenedContents();
+      for (const url of elsewhere) expect([url, contents.allows(event, url)]).toEqual([url, false]);
+    },
+  );
+
+  it.each(["will-navigate", "will-frame-navigate", "will-redirect"])(
+    "lets %s stay within the bundled renderer",
+    (event) => {
+      expect(hardenedContents().allows(event, "app://kiosk/index.html#slide")).toBe(true);
+    },
+  );
+
+  it("denies window.open to anywhere, its own origin included", () => {
+    const contents = hardenedContents();
+    for (const url of [...elsewhere, "app://kiosk/index.html"])
+      expect(contents.open(url)).toEqual({ action: "deny" });
+  });
+
+  it("refuses to attach a <webview>", () => {
+    const event = new FakeEvent();
+    hardenedContents().emit("will-attach-webview", event, {}, {});
+    expect(event.prevented).toBe(true);
+  });
+});
+
+describe("hardenSession: no permission, device or download is granted", () => {
+  beforeEach(() => {
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it.each(["media", "geolocation", "notifications", "clipboard-read", "fullscreen"])(
+    "answers a %s permission request with false",
+    (permission) => {
+      expect(hardenedSession().request(permission)).toBe(false);
+    },
+  );
+
+  it("answers permission checks and device requests with false", () => {
+    const session = hardenedSession();
+    expect(session.permissionCheck?.({}, "media", "app://kiosk", {})).toBe(false);
+    expect(session.devicePermission?.({ deviceType: "usb", origin: "app://kiosk" })).toBe(false);
+  });
+
+  it("cancels every download", () => {
+    const event = new FakeEvent();
+    hardenedSession().emit("will-download", event, {}, {});
+    expect(event.prevented).toBe(true);
   });
 });

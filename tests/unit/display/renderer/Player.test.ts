@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ContentStore } from "../../../../display/renderer/src/contentStore";
+import { ContentStore } from "../../../../display/renderer/src/ContentStore";
 import { PhotoCache } from "../../../../display/renderer/src/PhotoCache";
 import { Player, PHOTO_WAIT_MS } from "../../../../display/renderer/src/Player";
 import { contentIdOf, type Slide } from "../../../../display/renderer/src/playback";

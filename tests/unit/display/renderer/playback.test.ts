@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ContentStore } from "../../../../display/renderer/src/contentStore";
-import { contentIdOf, FALLBACK_DWELL_MS, frameAt } from "../../../../display/renderer/src/playback";
+import { ContentStore } from "../../../../display/renderer/src/ContentStore";
+import { contentIdOf, frameAt } from "../../../../display/renderer/src/playback";
+import { FALLBACK_DWELL_MS } from "../../../../shared/schedule/playbackPlan";
 import type { Announcement } from "../../../../shared/schemas/announcement";
 import type { Schedule, TimeWindow } from "../../../../shared/schemas/schedule";
 import { buildDelta, buildScreenEntry } from "./screenEntryFactory";

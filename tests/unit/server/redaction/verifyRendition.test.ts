@@ -25,28 +25,33 @@ const cover: Box = { x: 200, y: 200, width: 200, height: 240 };
 const photo: Box = { x: 0, y: 0, width: 600, height: 800 };
 
 describe("the verification gate's rule for hits on a cover", () => {
-  it("holds BlazeFace to its lenient score only when most of its box lies on a cover", async () => {
-    // On the cover: BlazeFace at 0.6 answers the head's outline, not a face.
-    const onCover = await verifyRendition(
-      answering({
-        detector: "blazeface",
-        score: 0.6,
-        box: { x: 220, y: 220, width: 150, height: 150 },
-      }),
+  /** The gate's answer to a BlazeFace hit at 0.6 (its floors: 0.5 off a cover, 0.75 on one). */
+  const blazeFaceAt = async (box: Box) =>
+    verifyRendition(
+      answering({ detector: "blazeface", score: 0.6, box }),
       await rendition(),
       [cover],
       photo,
     );
-    expect(onCover.status).toBe("passed");
-    // Mostly off it: a face the cover missed, judged by the off-cover rule.
+
+  it("holds BlazeFace to its lenient score only when nearly all of its box lies on a cover", async () => {
+    // Wholly on the cover, or all but a sliver: BlazeFace at 0.6 answers the head's outline.
+    const wholly = { x: 220, y: 220, width: 150, height: 150 };
+    const nearlyAll = { x: 214, y: 220, width: 200, height: 150 };
+    expect(coveredShareOf(nearlyAll, [cover])).toBeCloseTo(0.93, 2);
+    expect((await blazeFaceAt(wholly)).status).toBe("passed");
+    expect((await blazeFaceAt(nearlyAll)).status).toBe("passed");
+    // Most of it on the cover but a fifth off it: the eyes may stick out of a misplaced
+    // cover, so the off-cover floor applies (a rule of "half on it" lets this through).
+    const mostly = { x: 240, y: 220, width: 200, height: 150 };
+    expect(coveredShareOf(mostly, [cover])).toBeCloseTo(0.8, 2);
+    const partly = await blazeFaceAt(mostly);
+    expect(partly.status).toBe("failed");
+    expect(partly.hits.filter((h) => h.blocking)).toHaveLength(1);
+    // Mostly off it: a face the cover missed.
     const mostlyOff = { x: 340, y: 220, width: 200, height: 150 };
-    expect(coveredShareOf(mostlyOff, [cover])).toBeCloseTo(0.3, 1);
-    const missed = await verifyRendition(
-      answering({ detector: "blazeface", score: 0.6, box: mostlyOff }),
-      await rendition(),
-      [cover],
-      photo,
-    );
+    expect(coveredShareOf(mostlyOff, [cover])).toBeCloseTo(0.3, 2);
+    const missed = await blazeFaceAt(mostlyOff);
     expect(missed.status).toBe("failed");
     expect(missed.hits.filter((h) => h.blocking)).toHaveLength(1);
   });

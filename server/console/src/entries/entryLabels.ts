@@ -1,0 +1,67 @@
+import type { EntryKind, EntryState, Sex } from "../../../../shared/schemas/entry";
+import type { RedactionStatus } from "../../../../shared/schemas/entryView";
+import type { Attention, RevokeReason } from "../../../../shared/schemas/moderation";
+import type { PlainMessageKey } from "../lib/i18n";
+
+/** The message naming each list kind. */
+export const kindKeys: Record<EntryKind, PlainMessageKey> = {
+  discredited: "kind.discredited",
+  redlist: "kind.redlist",
+};
+
+/** The message naming each entry state. */
+export const stateKeys: Record<EntryState, PlainMessageKey> = {
+  draft: "state.draft",
+  pending_review: "state.pending_review",
+  approved: "state.approved",
+  rejected: "state.rejected",
+  revoked: "state.revoked",
+  expired: "state.expired",
+};
+
+/** The message naming each redaction status. */
+export const redactionKeys: Record<RedactionStatus, PlainMessageKey> = {
+  none: "redaction.none",
+  queued: "redaction.queued",
+  processing: "redaction.processing",
+  done: "redaction.done",
+  needs_review: "redaction.needs_review",
+  failed: "redaction.failed",
+};
+
+/** The message naming each sex. */
+export const sexKeys: Record<Sex, PlainMessageKey> = {
+  male: "sex.male",
+  female: "sex.female",
+  unknown: "sex.unknown",
+};
+
+/** The message naming each reason to take an entry down. */
+export const revokeReasonKeys: Record<RevokeReason, PlainMessageKey> = {
+  obligation_fulfilled: "revokeReason.obligation_fulfilled",
+  court_order: "revokeReason.court_order",
+  error: "revokeReason.error",
+  other: "revokeReason.other",
+};
+
+/** The message explaining each reason an entry needs a moderator's attention. */
+export const attentionKeys: Record<Attention, PlainMessageKey> = {
+  no_photo: "attention.no_photo",
+  no_face_detected: "attention.no_face_detected",
+  verification_failed: "attention.verification_failed",
+  redaction_failed: "attention.redaction_failed",
+  redaction_pending: "attention.redaction_pending",
+  edited_after_approval: "attention.edited_after_approval",
+  resubmitted_after_rejection: "attention.resubmitted_after_rejection",
+  several_faces: "attention.several_faces",
+  face_too_small: "attention.face_too_small",
+  no_confident_face: "attention.no_confident_face",
+  detectors_disagree: "attention.detectors_disagree",
+  covered_whole_frame: "attention.covered_whole_frame",
+};
+
+/** An amount in minor units (fen) as yuan with two decimals, e.g. "12,345.00 CNY". */
+export function formatAmount(minor: number | null, currency: string, language: string): string {
+  if (minor === null) return "—";
+  return `${(minor / 100).toLocaleString(language, { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${currency}`;
+}

@@ -1,0 +1,56 @@
+import { z } from "zod";
+import {
+  type PairScreenInputSchema,
+  ScreenSchema,
+  type Screen,
+  type UpdateScreenInput,
+} from "../../../../shared/schemas/screen";
+import { request } from "../lib/api";
+
+const ScreenAnswer = z.object({ screen: ScreenSchema });
+
+/** The screens of the user's districts. */
+export async function fetchScreens(): Promise<Screen[]> {
+  return (await request("/api/screens", z.object({ screens: z.array(ScreenSchema) }))).screens;
+}
+
+/**
+ * Pairs the kiosk showing `code`; the server hands the kiosk its token directly. The code goes
+ * as typed: the server forgives case and spaces, and says what is wrong with it.
+ */
+export async function pairScreen(input: z.input<typeof PairScreenInputSchema>): Promise<Screen> {
+  return (await request("/api/screens/pair", ScreenAnswer, { method: "POST", body: input })).screen;
+}
+
+/** Renames, relocates or moves a screen to another district. */
+export async function updateScreen(id: string, input: UpdateScreenInput): Promise<Screen> {
+  return (await request(`/api/screens/${id}`, ScreenAnswer, { method: "PATCH", body: input }))
+    .screen;
+}
+
+/** Unpairs a screen: its token stops working and the kiosk returns to pairing. */
+export async function revokeScreen(id: string): Promise<Screen> {
+  return (await request(`/api/screens/${id}/revoke`, ScreenAnswer, { method: "POST" })).screen;
+}
+
+/** Sends a connected screen a new token; the old one stops working. */
+export async function rotateScreenToken(id: string): Promise<Screen> {
+  return (await request(`/api/screens/${id}/rotate-token`, ScreenAnswer, { method: "POST" }))
+    .screen;
+}
+
+/** Flashes the screen's name on it for `seconds`, so someone on the street can tell which it is. */
+export async function identifyScreen(id: string, seconds = 10): Promise<void> {
+  await request(`/api/screens/${id}/identify`, z.object({ screenId: z.string() }), {
+    method: "POST",
+    body: { seconds },
+  });
+}
+
+/** Reloads the kiosk page (audited): the screen goes blank for a moment. */
+export async function reloadScreen(id: string): Promise<void> {
+  await request(`/api/screens/${id}/reload`, z.object({ screenId: z.string() }), {
+    method: "POST",
+    body: {},
+  });
+}

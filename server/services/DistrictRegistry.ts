@@ -1,0 +1,297 @@
+import type { Kysely, Transaction } from "kysely";
+import type { Logger } from "pino";
+import type { District, DistrictInput } from "../../shared/schemas/district";
+import {
+  ScheduleSchema,
+  type EffectiveSchedule,
+  type Schedule,
+} from "../../shared/schemas/schedule";
+import { presentDistrict } from "../presenters/presentDistrict";
+import { AppError } from "../errors";
+import {
+  deleteSchedule,
+  existingDistrictIds,
+  getDistrict,
+  getOwnSchedule,
+  insertDistrict,
+  listDistricts,
+  putSchedule,
+  subtreeIdsOf,
+  updateDistrict,
+} from "../store/districts";
+import { runInTransaction, type UnitOfWork } from "../store/runInTransaction";
+import type { Database, DistrictRow } from "../store/schema";
+import { activeScreensIn, districtSetChanged } from "../store/screens";
+import type { AuditInput, AuditLog } from "./AuditLog";
+import type { ChangeFeed } from "./ChangeFeed";
+
+/** The "how to contest" line a district's slides and public pages show. */
+export interface ContestLine {
+  contestText: string;
+  contestUrl: string | null;
+  contestContact: string;
+  /** The district that set it (itself or an ancestor); null when none did (the default line). */
+  fromDistrictId: string | null;
+}
+
+/**
+ * The contest line of a district, given its ancestry (itself first): its own when it set any
+ * of text, contact or URL, else the nearest ancestor's. The three travel together, so a
+ * district's address never appears under its parent's sentence.
+ */
+export function contestLineOf(chain: readonly DistrictRow[]): ContestLine {
+  for (const d of chain) {
+    const text = d.contest_text.trim();
+    const contact = (d.contest_contact ?? "").trim();
+    if (text !== "" || contact !== "" || d.contest_url !== null)
+      return {
+        contestText: text,
+        contestUrl: d.contest_url,
+        contestContact: contact,
+        fromDistrictId: d.id,
+      };
+  }
+  return { contestText: "", contestUrl: null, contestContact: "", fromDistrictId: null };
+}
+
+const MAX_DEPTH = 16;
+
+/** Who changes the tree or a schedule, for the audit record. */
+type Actor = AuditInput["actor"];
+
+/**
+ * Manages the city → district tree and each district's schedule. Every change is one
+ * transaction with its audit record; the screens of a changed district (and below) re-sync
+ * after the commit.
+ */
+export class DistrictRegistry {
+  constructor(
+    private readonly deps: {
+      db: Kysely<Database>;
+      log: Logger;
+      audit: AuditLog;
+      changes: ChangeFeed;
+      now?: () => Date;
+    },
+  ) {}
+
+  private inTransaction<T>(work: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    return runInTransaction(this.deps.db, this.deps.log, work);
+  }
+
+  private nowIso(): string {
+    return (this.deps.now?.() ?? new Date()).toISOString();
+  }
+
+  /** All districts. */
+  async list(): Promise<District[]> {
+    return (await listDistricts(this.deps.db)).map(presentDistrict);
+  }
+
+  /** One district, or a 404. */
+  async get(id: string): Promise<DistrictRow> {
+    const row = await getDistrict(this.deps.db, id);
+    if (!row) throw new AppError(404, "not_found", `No district has the id "${id}".`);
+    return row;
+  }
+
+  /** The chain from a district up to its city, itself first. */
+  async ancestry(id: string): Promise<DistrictRow[]> {
+    const chain: DistrictRow[] = [];
+    let next: string | null = id;
+    while (next !== null) {
+      if (chain.length > MAX_DEPTH)
+        throw new AppError(409, "conflict", "The district tree is deeper than 16 levels.");
+      const row: DistrictRow = await this.get(next);
+      chain.push(row);
+      next = row.parent_id;
+    }
+    return chain;
+  }
+
+  /** Creates a district; its parent must exist and its id must be new. */
+  async create(input: DistrictInput, actor: Actor): Promise<District> {
+    const at = this.nowIso();
+    return this.inTransaction(async ({ trx }) => {
+      if (await getDistrict(trx, input.id)) {
+        throw new AppError(409, "conflict", `A district with the id "${input.id}" already exists.`);
+      }
+      if (input.parentId !== null && !(await getDistrict(trx, input.parentId))) {
+        throw new AppError(
+          400,
+          "validation_failed",
+          `The parent district "${input.parentId}" does not exist.`,
+        );
+      }
+      const row = toRow(input, at, at);
+      await insertDistrict(trx, row);
+      await this.deps.audit.record(trx, {
+        actor,
+        action: "district.created",
+        target: { type: "district", id: input.id },
+        details: { ...input },
+      });
+      this.deps.log.info({ districtId: input.id, parentId: input.parentId }, "district created");
+      return presentDistrict(row);
+    });
+  }
+
+  /** Replaces a district's settings; moving it under one of its own descendants is refused. */
+  async update(id: string, input: DistrictInput, actor: Actor): Promise<District> {
+    if (input.id !== id)
+      throw new AppError(400, "validation_failed", "A district's id cannot be changed.");
+    const at = this.nowIso();
+    return this.inTransaction(async (uow) => {
+      const { trx } = uow;
+      const existing = await getDistrict(trx, id);
+      if (!existing) throw new AppError(404, "not_found", `No district has the id "${id}".`);
+      // Walk up from the new parent: meeting this district means the move would make a cycle.
+      let cursor = input.parentId;
+      for (let depth = 0; cursor !== null; depth++) {
+        if (cursor === id || depth > MAX_DEPTH) {
+          throw new AppError(
+            409,
+            "conflict",
+            `Moving "${id}" under "${input.parentId}" would make a cycle in the district tree.`,
+          );
+        }
+        const parent = await getDistrict(trx, cursor);
+        if (!parent)
+          throw new AppError(
+            400,
+            "validation_failed",
+            `The parent district "${cursor}" does not exist.`,
+          );
+        cursor = parent.parent_id;
+      }
+      const row = toRow(input, existing.created_at, at);
+      if (input.parentId !== existing.parent_id) await this.reparentScreens(trx, id);
+      await updateDistrict(trx, row);
+      const district = presentDistrict(row);
+      await this.deps.changes.districts(uow, [id]);
+      await this.deps.audit.record(trx, {
+        actor,
+        action: "district.updated",
+        target: { type: "district", id },
+        details: { before: presentDistrict(existing), after: district },
+      });
+      this.deps.log.info({ districtId: id }, "district updated");
+      return district;
+    });
+  }
+
+  /**
+   * Before `id` moves to another parent: every screen under it changes district set, so each
+   * is marked with the chain it had (what it may hold) and gets a full manifest next.
+   */
+  private async reparentScreens(trx: Transaction<Database>, id: string): Promise<void> {
+    const all = await listDistricts(trx);
+    const parentOf = new Map(all.map((d) => [d.id, d.parent_id]));
+    const chainOf = (districtId: string): string[] => {
+      const chain: string[] = [];
+      for (let cursor: string | null = districtId; cursor !== null;) {
+        if (chain.includes(cursor) || chain.length > MAX_DEPTH) break;
+        chain.push(cursor);
+        cursor = parentOf.get(cursor) ?? null;
+      }
+      return chain;
+    };
+    const under = all.filter((d) => chainOf(d.id).includes(id)).map((d) => d.id);
+    const screens = await activeScreensIn(trx, under);
+    for (const screen of screens)
+      await districtSetChanged(trx, screen, chainOf(screen.district_id));
+    if (screens.length > 0)
+      this.deps.log.info({ districtId: id, screens: screens.length }, "screens re-parented");
+  }
+
+  /** The given districts and all their descendants (whose screens inherit from them). */
+  subtreeIds(ids: readonly string[]): Promise<string[]> {
+    return subtreeIdsOf(this.deps.db, ids);
+  }
+
+  /** Refuses district ids that do not exist, naming them. */
+  async requireExisting(ids: readonly string[]): Promise<void> {
+    const found = await existingDistrictIds(this.deps.db, ids);
+    const missing = [...new Set(ids)].filter((d) => !found.has(d));
+    if (missing.length > 0) {
+      throw new AppError(
+        400,
+        "validation_failed",
+        `Unknown district(s): ${missing.join(", ")}. Create them first.`,
+      );
+    }
+  }
+
+  /** Sets a district's own schedule (validated with ScheduleSchema). */
+  async setSchedule(id: string, schedule: Schedule, actor: Actor): Promise<void> {
+    await this.get(id);
+    await this.inTransaction(async (uow) => {
+      const before = await getOwnSchedule(uow.trx, id);
+      await putSchedule(uow.trx, id, JSON.stringify(schedule), this.nowIso());
+      await this.deps.changes.districts(uow, [id]);
+      await this.recordScheduleChange(uow, id, before, schedule, actor);
+    });
+    this.deps.log.info({ districtId: id, windows: schedule.windows.length }, "schedule set");
+  }
+
+  /** Removes a district's own schedule; it inherits its parent's again. */
+  async clearSchedule(id: string, actor: Actor): Promise<boolean> {
+    await this.get(id);
+    return this.inTransaction(async (uow) => {
+      const before = await getOwnSchedule(uow.trx, id);
+      const removed = await deleteSchedule(uow.trx, id);
+      await this.deps.changes.districts(uow, [id]);
+      if (removed) await this.recordScheduleChange(uow, id, before, null, actor);
+      return removed;
+    });
+  }
+
+  private async recordScheduleChange(
+    uow: UnitOfWork,
+    id: string,
+    before: string | undefined,
+    after: Schedule | null,
+    actor: Actor,
+  ): Promise<void> {
+    await this.deps.audit.record(uow.trx, {
+      actor,
+      action: "schedule.changed",
+      target: { type: "district", id },
+      details: {
+        before: before === undefined ? null : ScheduleSchema.parse(JSON.parse(before)),
+        after,
+      },
+    });
+  }
+
+  /** The schedule that applies to a district: its own, else the nearest ancestor's. */
+  async effectiveSchedule(id: string): Promise<EffectiveSchedule> {
+    return this.scheduleOfChain(await this.ancestry(id));
+  }
+
+  /** The first own schedule along a district's ancestry (as returned by `ancestry`). */
+  async scheduleOfChain(chain: readonly DistrictRow[]): Promise<EffectiveSchedule> {
+    for (const d of chain) {
+      const json = await getOwnSchedule(this.deps.db, d.id);
+      if (json !== undefined)
+        return { schedule: ScheduleSchema.parse(JSON.parse(json)), fromDistrictId: d.id };
+    }
+    return { schedule: null, fromDistrictId: null };
+  }
+}
+
+function toRow(input: DistrictInput, createdAt: string, updatedAt: string): DistrictRow {
+  return {
+    id: input.id,
+    parent_id: input.parentId,
+    name_zh: input.nameZh,
+    name_en: input.nameEn,
+    time_zone: input.timeZone,
+    language: input.language,
+    contest_text: input.contestText,
+    contest_url: input.contestUrl,
+    contest_contact: input.contestContact,
+    created_at: createdAt,
+    updated_at: updatedAt,
+  };
+}

@@ -1,0 +1,454 @@
+import type { Kysely, Transaction } from "kysely";
+import type { Logger } from "pino";
+import {
+  RedactionConcernSchema,
+  type Attention,
+  type RedactionConcern,
+  type Region,
+  type RevokeInput,
+} from "../../shared/schemas/moderation";
+import { AppError } from "../errors";
+import {
+  approveEntry,
+  bumpRevision,
+  deleteRawData,
+  enqueueRedaction,
+  fieldsChangedSince,
+  getEntry,
+  loadRawPhoto,
+  parseRevisionChanges,
+  rejectEntry,
+  revokeEntry,
+  setPublishedVersion,
+  supersedeJobs,
+  updateEntryInState,
+} from "../store/entries";
+import { runInTransaction } from "../store/runInTransaction";
+import type { BulkApproval } from "../../shared/schemas/moderation";
+import type { Database, EntryRow } from "../store/schema";
+import type { AuditLog } from "./AuditLog";
+import type { ChangeFeed } from "./ChangeFeed";
+import type { UserPrincipal } from "./auth/principal";
+import { finishErasure, openRawPhoto } from "./crypto/entrySecrets";
+import type { Opener } from "./RedactionQueue";
+
+/**
+ * Why `actor` may not approve or reject `row` (four eyes), or undefined when they may: they
+ * created it, made its last change, or changed what it shows since it was last reviewed.
+ */
+export function fourEyesRefusal(
+  row: Pick<EntryRow, "created_by" | "submitted_by" | "reviewed_at" | "revision_changes_json">,
+  actorId: string,
+): string | undefined {
+  if (row.created_by === actorId)
+    return "You created this entry; another moderator must review it.";
+  if (row.submitted_by === actorId)
+    return "You made the last change to this entry; another moderator must review it.";
+  const since = row.reviewed_at;
+  if (
+    parseRevisionChanges(row.revision_changes_json).some(
+      (c) => c.by === actorId && (since === null || c.at > since),
+    )
+  )
+    return "You changed this entry since it was last reviewed; another moderator must review it.";
+  return undefined;
+}
+
+/** Why an entry in review needs a moderator's attention, most serious first. */
+export function attentionOf(row: EntryRow): Attention[] {
+  const out: Attention[] = [];
+  // A person is shown with a photo; an organisation has no face to show, so none is missed.
+  if (row.has_photo === 0) {
+    if (row.subject_type === "person") out.push("no_photo");
+  } else if (row.redaction_status === "failed") out.push("redaction_failed");
+  else if (row.redaction_status === "queued" || row.redaction_status === "processing")
+    out.push("redaction_pending");
+  else if (row.redaction_status === "needs_review")
+    out.push(
+      /no face/i.test(row.redaction_reason ?? "") ? "no_face_detected" : "verification_failed",
+    );
+  if (row.redaction_status === "done" || row.redaction_status === "needs_review")
+    for (const code of new Set(concernsOf(row).map((c) => c.code))) out.push(code);
+  if (row.review_note !== null) out.push("resubmitted_after_rejection");
+  else if (row.reviewed_by !== null) out.push("edited_after_approval");
+  return out;
+}
+
+/**
+ * What the last redaction asks a moderator to look at (several faces, a tiny face...), even
+ * when it covered every face. Stored JSON that does not read counts as a concern of its own:
+ * fail closed, a moderator looks.
+ */
+export function concernsOf(row: Pick<EntryRow, "redaction_concerns_json">): RedactionConcern[] {
+  if (row.redaction_concerns_json === null) return [];
+  try {
+    const parsed = RedactionConcernSchema.array().safeParse(
+      JSON.parse(row.redaction_concerns_json),
+    );
+    if (parsed.success) return parsed.data;
+  } catch {
+    // fall through
+  }
+  return [{ code: "detectors_disagree", message: "The redaction's concerns could not be read." }];
+}
+
+/**
+ * Whether bulk approval may take an entry: nothing to look at, and either a verified photo
+ * with faces or an organisation without a photo (it has no face to redact). A person without
+ * a photo, or any flag or concern, is approved one by one.
+ */
+export function isClean(row: EntryRow): boolean {
+  const photoSettled =
+    row.has_photo === 1 ? row.redaction_status === "done" : row.subject_type === "organisation";
+  return photoSettled && concernsOf(row).length === 0 && attentionOf(row).length === 0;
+}
+
+/** The refusal of an approval of a revision the entry has moved past, saying what changed. */
+export function staleRevision(
+  row: Pick<EntryRow, "revision" | "revision_changes_json">,
+  seen: number,
+): AppError {
+  const fields = fieldsChangedSince(row, seen);
+  return new AppError(
+    409,
+    "stale_revision",
+    `This entry changed after you opened it (revision ${seen}, now ${Number(row.revision)}` +
+      (fields.length > 0 ? `; changed: ${fields.join(", ")}` : "") +
+      "); look at it again before approving.",
+  );
+}
+
+/**
+ * The moderation workflow: approve (publish), reject, revoke, hand-drawn face regions and the
+ * audited view of a raw photo. Every step is one transaction with its audit record; four eyes
+ * is checked here, whatever role the actor holds.
+ */
+export class EntryModeration {
+  constructor(
+    private readonly deps: {
+      db: Kysely<Database>;
+      audit: AuditLog;
+      vault: Opener;
+      log: Logger;
+      /** Records publications and takedowns; screens hear of them after the commit. */
+      changes: ChangeFeed;
+      now?: () => Date;
+    },
+  ) {}
+
+  private nowIso(): string {
+    return (this.deps.now?.() ?? new Date()).toISOString();
+  }
+
+  private async load(db: Kysely<Database> | Transaction<Database>, id: string): Promise<EntryRow> {
+    const row = await getEntry(db, id);
+    if (!row) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
+    return row;
+  }
+
+  /** Refuses unless the entry waits for review and `p` is not its submitter. */
+  private checkReviewable(row: EntryRow, p: UserPrincipal, verb: string): void {
+    const refusal = fourEyesRefusal(row, p.id);
+    if (refusal) throw new AppError(403, "forbidden", refusal);
+    if (row.state !== "pending_review")
+      throw new AppError(
+        409,
+        "conflict",
+        `This entry is ${row.state.replace("_", " ")}; only an entry pending review can be ${verb}.`,
+      );
+  }
+
+  /**
+   * Approves and publishes an entry at the revision the moderator reviewed; its photo (if any)
+   * must be redacted and verified. Any change since that revision refuses with stale_revision.
+   */
+  async approve(p: UserPrincipal, id: string, revision: number): Promise<EntryRow> {
+    const at = this.nowIso();
+    const { row, version } = await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
+      const { trx } = uow;
+      const row = await this.load(trx, id);
+      this.checkReviewable(row, p, "approved");
+      if (Number(row.revision) !== revision) throw staleRevision(row, revision);
+      if (row.has_photo === 1 && row.redaction_status !== "done") {
+        throw new AppError(
+          409,
+          "conflict",
+          row.redaction_status === "queued" || row.redaction_status === "processing"
+            ? "The photo is still being redacted; approve it when the redacted rendition is ready."
+            : "The photo has no verified redaction; mark the face regions so it is re-rendered, then approve.",
+        );
+      }
+      if (row.expiry_date <= at.slice(0, 10))
+        throw new AppError(
+          409,
+          "conflict",
+          `This entry expires on ${row.expiry_date}; it cannot be published.`,
+        );
+      // The entry must be exactly as reviewed: an edit in between changes updated_at.
+      const done = await approveEntry(trx, id, {
+        by: p.id,
+        at,
+        revision,
+        updatedAt: row.updated_at,
+      });
+      if (!done)
+        throw new AppError(
+          409,
+          "conflict",
+          "The entry changed while you were reviewing it; look at it again.",
+        );
+      const version = await this.deps.changes.entry(uow, "entry.published", id, at);
+      await setPublishedVersion(trx, id, version);
+      await this.deps.audit.record(trx, {
+        actor: { type: "user", id: p.id },
+        action: "entry.approved",
+        target: { type: "entry", id },
+        details: {
+          caseNumber: row.case_number,
+          court: row.court,
+          maskedName: row.masked_name,
+          revision,
+        },
+      });
+      await this.deps.audit.record(trx, {
+        actor: { type: "user", id: p.id },
+        action: "entry.published",
+        target: { type: "entry", id },
+        details: { version },
+      });
+      return { row: await this.load(trx, id), version };
+    });
+    this.deps.log.info({ entryId: id, by: p.id, version }, "entry approved and published");
+    return row;
+  }
+
+  /**
+   * Approves clean entries in one go, each at the revision the moderator saw, each in its own
+   * transaction; `authorize` checks the moderator's rights over one entry. An entry refused
+   * (not allowed, changed since, not clean, four eyes) is named with why; the others proceed.
+   */
+  async bulkApprove(
+    p: UserPrincipal,
+    entries: readonly { id: string; revision: number }[],
+    authorize: (id: string) => Promise<unknown>,
+  ): Promise<BulkApproval> {
+    const approved: string[] = [];
+    const refused: BulkApproval["refused"] = [];
+    const seen = new Set<string>();
+    for (const { id, revision } of entries) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      try {
+        await authorize(id);
+        const row = await getEntry(this.deps.db, id);
+        if (row && Number(row.revision) !== revision) throw staleRevision(row, revision);
+        if (row && !isClean(row)) {
+          throw new AppError(
+            409,
+            "conflict",
+            "Only clean entries (a verified photo with faces, nothing flagged) are approved in bulk; review this one alone.",
+          );
+        }
+        await this.approve(p, id, revision);
+        approved.push(id);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        refused.push({ id, code: err.code, message: err.message });
+      }
+    }
+    return { approved, refused };
+  }
+
+  /** Rejects an entry with a reason; an edit sends it back to review. */
+  async reject(p: UserPrincipal, id: string, reason: string): Promise<EntryRow> {
+    const at = this.nowIso();
+    return this.deps.db.transaction().execute(async (trx) => {
+      const row = await this.load(trx, id);
+      this.checkReviewable(row, p, "rejected");
+      if (!(await rejectEntry(trx, id, p.id, at, reason)))
+        throw new AppError(409, "conflict", "This entry changed meanwhile; look at it again.");
+      await this.deps.audit.record(trx, {
+        actor: { type: "user", id: p.id },
+        action: "entry.rejected",
+        target: { type: "entry", id },
+        details: { reason },
+      });
+      return this.load(trx, id);
+    });
+  }
+
+  /**
+   * Takes an entry down for good: state `revoked`, raw photo and full ID number deleted, queued
+   * redaction dropped, and a change-log event so screens remove it.
+   */
+  async revoke(p: UserPrincipal, id: string, input: RevokeInput): Promise<EntryRow> {
+    const at = this.nowIso();
+    const row = await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
+      const { trx } = uow;
+      const before = await this.load(trx, id);
+      if (before.state === "revoked" || before.state === "expired") throw alreadyEnded(before);
+      // Guarded in SQL, not only by the read above: an expiry landing first wins (issue 14).
+      if (!(await revokeEntry(trx, id, p.id, at, JSON.stringify(input))))
+        throw alreadyEnded(await this.load(trx, id));
+      await deleteRawData(trx, id);
+      await supersedeJobs(trx, id, at);
+      const version = await this.deps.changes.entry(uow, "entry.revoked", id, at);
+      await this.deps.audit.record(trx, {
+        actor: { type: "user", id: p.id },
+        action: "entry.revoked",
+        target: { type: "entry", id },
+        details: { ...input, stateBefore: before.state, version, rawDataDeleted: true },
+      });
+      return this.load(trx, id);
+    });
+    // After the commit: the WAL must not keep a copy of what the transaction erased.
+    await finishErasure(this.deps.db, this.deps.log, [id]);
+    this.deps.log.info(
+      { entryId: id, by: p.id, reason: input.reason },
+      "entry revoked; raw data deleted",
+    );
+    return row;
+  }
+
+  /**
+   * Replaces the hand-drawn regions and re-renders from the raw photo (detected faces stay
+   * covered). The drawer becomes the last submitter (four eyes), and an approved entry goes back
+   * to review: what screens show changes.
+   */
+  async setRegions(p: UserPrincipal, id: string, regions: Region[]): Promise<EntryRow> {
+    return this.changeTreatment(p, id, "mark regions on", (before) => ({
+      set: { manual_regions_json: regions.length > 0 ? JSON.stringify(regions) : null },
+      fields: ["manualRegions"],
+      action: "entry.regions_changed",
+      details: { before: parseJsonOr(before.manual_regions_json, []), after: regions },
+    }));
+  }
+
+  /**
+   * Crops the photo to the listed person (null: the whole photo again) and re-renders it. Regions
+   * drawn on the previous frame mean nothing on the new one and are dropped.
+   */
+  async setCrop(p: UserPrincipal, id: string, box: Region | null): Promise<EntryRow> {
+    return this.changeTreatment(p, id, "crop", (before) => ({
+      set: {
+        crop_json: box === null ? null : JSON.stringify(box),
+        ...(before.manual_regions_json === null ? {} : { manual_regions_json: null }),
+      },
+      fields: before.manual_regions_json === null ? ["crop"] : ["crop", "manualRegions"],
+      action: "entry.crop_changed",
+      details: {
+        before: parseJsonOr(before.crop_json, null),
+        after: box,
+        ...(before.manual_regions_json === null
+          ? {}
+          : { regionsDropped: parseJsonOr(before.manual_regions_json, []) }),
+      },
+    }));
+  }
+
+  /** Covers the whole photo (a moderator's last resort) or undoes it, and re-renders it. */
+  async setCoverAll(p: UserPrincipal, id: string, on: boolean): Promise<EntryRow> {
+    return this.changeTreatment(p, id, "cover", (before) => ({
+      set: { cover_all: on ? 1 : 0 },
+      fields: ["coverAll"],
+      action: "entry.cover_all_changed",
+      details: { before: before.cover_all === 1, after: on },
+    }));
+  }
+
+  /**
+   * One change of how the photo is treated (regions, crop, cover-all), in one transaction: the
+   * entry's open redaction is superseded and a new one queued, the revision goes up, the actor
+   * becomes the last submitter (they may not approve it), an approved entry leaves the screens
+   * until approved again, and the audit log records it.
+   */
+  private async changeTreatment(
+    p: UserPrincipal,
+    id: string,
+    verb: string,
+    change: (before: EntryRow) => {
+      set: Partial<Pick<EntryRow, "manual_regions_json" | "crop_json" | "cover_all">>;
+      fields: string[];
+      action: "entry.regions_changed" | "entry.crop_changed" | "entry.cover_all_changed";
+      details: Record<string, unknown>;
+    },
+  ): Promise<EntryRow> {
+    const at = this.nowIso();
+    return runInTransaction(this.deps.db, this.deps.log, async (uow) => {
+      const { trx } = uow;
+      const before = await this.load(trx, id);
+      if (before.state === "revoked" || before.state === "expired")
+        throw new AppError(409, "conflict", `This entry is ${before.state}; it cannot be changed.`);
+      if (before.has_photo !== 1 || !(await loadRawPhoto(trx, id)))
+        throw new AppError(409, "conflict", `This entry has no photo to ${verb}.`);
+      const { set, fields, action, details } = change(before);
+      // Guarded in SQL too (PostgreSQL reads committed data): an end since is not undone.
+      const done = await updateEntryInState(trx, id, before.state, {
+        ...set,
+        state: before.state === "approved" ? "pending_review" : before.state,
+        // Whoever changed what screens show may not approve it (four eyes).
+        submitted_by: p.id,
+        updated_at: at,
+      });
+      if (!done)
+        throw new AppError(409, "conflict", "This entry changed meanwhile; look at it again.");
+      await bumpRevision(trx, id, fields, p.id, at);
+      await supersedeJobs(trx, id, at);
+      await enqueueRedaction(trx, id, at);
+      this.deps.changes.redactionQueued(uow);
+      // What screens show changes: they drop it until it is approved again.
+      if (before.state === "approved")
+        await this.deps.changes.entry(uow, "entry.withdrawn", id, at);
+      await this.deps.audit.record(trx, {
+        actor: { type: "user", id: p.id },
+        action,
+        target: { type: "entry", id },
+        details: { ...details, stateBefore: before.state },
+      });
+      return this.load(trx, id);
+    });
+  }
+
+  /** The raw photo for a moderator's eyes only; every view is written to the audit log first. */
+  async rawPhoto(p: UserPrincipal, id: string): Promise<Buffer> {
+    const row = await this.load(this.deps.db, id);
+    const sealed = await loadRawPhoto(this.deps.db, id);
+    if (!sealed)
+      throw new AppError(
+        row.state === "revoked" || row.state === "expired" ? 410 : 404,
+        row.state === "revoked" || row.state === "expired" ? "gone" : "not_found",
+        row.state === "revoked" || row.state === "expired"
+          ? `This entry is ${row.state}; its raw photo was deleted.`
+          : "This entry has no raw photo.",
+      );
+    await this.deps.audit.record(this.deps.db, {
+      actor: { type: "user", id: p.id },
+      action: "entry.raw_viewed",
+      target: { type: "entry", id },
+    });
+    const raw = await openRawPhoto(this.deps.db, this.deps.vault, id);
+    if (!raw) throw new AppError(410, "gone", "This entry's raw photo was erased.");
+    return raw;
+  }
+}
+
+/** A stored JSON column for an audit record; unreadable or empty reads as `fallback`. */
+function parseJsonOr(json: string | null, fallback: unknown): unknown {
+  if (json === null) return fallback;
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return fallback;
+  }
+}
+
+/** The 409 for a revoke of an entry whose listing has already ended (revoked or expired). */
+function alreadyEnded(row: Pick<EntryRow, "state">): AppError {
+  return new AppError(
+    409,
+    "conflict",
+    row.state === "expired"
+      ? "This entry has already ended: it expired, and its raw data was erased; there is nothing left to revoke."
+      : "This entry has already ended: it was revoked, and its raw data was erased.",
+  );
+}

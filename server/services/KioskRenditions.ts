@@ -1,0 +1,40 @@
+import type { Kysely } from "kysely";
+import { AppError } from "../errors";
+import { renditionByHash, renditionHolders } from "../store/delivery";
+import type { Database, ScreenRow } from "../store/schema";
+
+/** What a screen's request for a rendition comes to. */
+export type RenditionAnswer =
+  | { kind: "bytes"; mime: string; bytes: Buffer }
+  /** The screen already holds these bytes (its ETag matched) and may keep showing them. */
+  | { kind: "unchanged" };
+
+/**
+ * The kiosk rendition rule: a paired screen gets the redacted rendition behind a hash only
+ * while an approved entry in its district chain (its district and the ancestors whose content
+ * it shows) holds it. Taken down or never approved there: 410, and the kiosk must forget it.
+ */
+export class KioskRenditions {
+  constructor(
+    private readonly deps: {
+      db: Kysely<Database>;
+      districts: { ancestry(id: string): Promise<readonly { id: string }[]> };
+    },
+  ) {}
+
+  /** Answers `screen`'s request for the rendition `hash` (`heldHash`: the ETag it sent). */
+  async fetch(screen: ScreenRow, hash: string, heldHash?: string): Promise<RenditionAnswer> {
+    const holders = await renditionHolders(this.deps.db, hash);
+    if (holders.length === 0) throw new AppError(404, "not_found", "No rendition has this hash.");
+    const chain = new Set(
+      (await this.deps.districts.ancestry(screen.district_id)).map((d) => d.id),
+    );
+    const shownHere = holders.some((h) => h.state === "approved" && chain.has(h.district_id));
+    if (!shownHere)
+      throw new AppError(410, "gone", "This picture is no longer shown on this screen.");
+    if (heldHash === hash) return { kind: "unchanged" };
+    const rendition = await renditionByHash(this.deps.db, hash);
+    if (!rendition) throw new AppError(410, "gone", "This picture was just removed.");
+    return { kind: "bytes", mime: rendition.mime, bytes: rendition.bytes };
+  }
+}

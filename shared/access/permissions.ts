@@ -1,0 +1,97 @@
+import type { Role, RoleGrant } from "../schemas/account";
+
+/**
+ * Every action the server checks, with the roles that may take it. The server's access checks,
+ * the console's pages and buttons and the authorization-matrix test all read this one table.
+ * An admin may take every action (see `carries`), so admin is named only where no other role is.
+ */
+export const permissions = {
+  /** List and read entries, their renditions and where they played. */
+  "entry.read": ["operator", "moderator"],
+  /** Create an entry by hand. */
+  "entry.create": ["operator"],
+  /** Import entries from a court export (the console form and `signage import`). */
+  "entry.import": ["operator"],
+  /** Edit an entry or replace its photo. */
+  "entry.edit": ["operator"],
+  /** See the review queue. */
+  "entry.review": ["moderator"],
+  /** Approve an entry, alone or in bulk. */
+  "entry.approve": ["moderator"],
+  /** Reject an entry. */
+  "entry.reject": ["moderator"],
+  /** Take an entry off the screens. */
+  "entry.revoke": ["operator", "moderator"],
+  /** Set the face regions, the crop or the whole-photo cover. */
+  "entry.redact": ["moderator"],
+  /** View the unredacted photo (audited). */
+  "entry.rawPhoto": ["moderator"],
+  /** List and read districts, their schedules and timelines. */
+  "district.read": ["operator", "moderator"],
+  /** Create or change a district (a city needs this over the whole city). */
+  "district.manage": ["admin"],
+  /** Set or remove a district's schedule. */
+  "schedule.edit": ["operator"],
+  /** List and read screens, their timelines and plays. */
+  "screen.read": ["operator", "moderator"],
+  /** Pair a new screen into a district. */
+  "screen.pair": ["operator"],
+  /** Rename, move, revoke, identify, reload a screen or rotate its token. */
+  "screen.manage": ["operator"],
+  /** List emergencies. */
+  "emergency.read": ["operator", "moderator"],
+  /** Raise an emergency. */
+  "emergency.raise": ["operator"],
+  /** Clear an emergency. */
+  "emergency.clear": ["operator"],
+  /** List announcements. */
+  "announcement.read": ["operator", "moderator"],
+  /** Publish an announcement to every screen (checked over the whole city). */
+  "announcement.publish": ["operator"],
+  /** List takedowns. */
+  "takedown.read": ["operator", "moderator"],
+  /** Export proof of play. */
+  "play.export": ["operator", "moderator"],
+  /** List, create and change users and reset their passwords, inside one's own districts. */
+  "user.manage": ["admin"],
+  /** Read, verify and export the audit log (checked over the whole city). */
+  "audit.read": ["admin"],
+} as const satisfies Record<string, readonly Role[]>;
+
+/** The name of an action the server checks. */
+export type Permission = keyof typeof permissions;
+
+/** Every permission, in the table's order. */
+export const permissionNames = Object.keys(permissions) as Permission[];
+
+/** The roles that may take `permission` (an admin may as well, though not listed). */
+export function rolesFor(permission: Permission): readonly Role[] {
+  return permissions[permission];
+}
+
+/** Whether a granted role carries a wanted one: an admin can do what operators and moderators do. */
+export function carries(granted: Role, wanted: Role): boolean {
+  return granted === wanted || granted === "admin";
+}
+
+/** The scopes ("*" or district ids) over which `grants` carry `permission`. */
+export function scopesWith(grants: readonly RoleGrant[], permission: Permission): string[] {
+  const wanted = rolesFor(permission);
+  return grants.filter((g) => wanted.some((r) => carries(g.role, r))).map((g) => g.scope);
+}
+
+/**
+ * Whether `grants` carry `permission`: anywhere (no `over`), over the whole city (`"*"`), or over
+ * a district given as its ancestry, the district and every district above it (a role over any of
+ * them covers it). The server walks the tree; this stays pure so the console and tests share it.
+ */
+export function may(
+  grants: readonly RoleGrant[],
+  permission: Permission,
+  over?: "*" | readonly string[],
+): boolean {
+  const scopes = scopesWith(grants, permission);
+  if (over === undefined) return scopes.length > 0;
+  if (scopes.includes("*")) return true;
+  return over !== "*" && over.some((id) => scopes.includes(id));
+}

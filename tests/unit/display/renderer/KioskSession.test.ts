@@ -1,0 +1,461 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { KioskServerEvents } from "../../../../shared/protocol/events";
+import type { KioskHello } from "../../../../shared/schemas/sync";
+import type { SyncDelta } from "../../../../shared/schemas/sync";
+import {
+  ContentStore,
+  KioskSnapshotSchema,
+  type KioskSnapshot,
+} from "../../../../display/renderer/src/ContentStore";
+import {
+  KioskSession,
+  type KioskSocket,
+  type KioskView,
+} from "../../../../display/renderer/src/KioskSession";
+import { PhotoCache } from "../../../../display/renderer/src/PhotoCache";
+import { contentIdOf } from "../../../../display/renderer/src/playback";
+import { Player } from "../../../../display/renderer/src/Player";
+import type { ConnectionState } from "../../../../display/renderer/src/view";
+import { buildDelta, buildScreenEntry } from "./screenEntryFactory";
+
+const TOKEN = "device-token-0123456789abcdef-0123456789";
+/** The fake database takes this long to make a write durable. */
+const WRITE_MS = 5;
+
+type AckCallback = (err: Error | null, raw: unknown) => void;
+type Listener = (arg: never) => void;
+
+/** What the kiosk sent, with what its storage held and its screen showed at that moment. */
+interface Sent {
+  event: string;
+  payload: unknown;
+  stored: KioskSnapshot | null;
+  onScreen: string | null | undefined;
+}
+
+/** The kiosk's database, in memory; a write becomes durable {@link WRITE_MS} later. */
+class FakeDb {
+  private readonly values = new Map<string, unknown>();
+  cleared = 0;
+
+  get(store: string, key: string): Promise<unknown> {
+    return Promise.resolve(this.values.get(`${store}/${key}`));
+  }
+
+  async put(store: string, key: string, value: unknown): Promise<void> {
+    await new Promise((r) => setTimeout(r, WRITE_MS));
+    this.values.set(`${store}/${key}`, structuredClone(value));
+  }
+
+  /** Puts a value in place at once (what an earlier run left). */
+  seed(key: string, value: unknown): void {
+    this.values.set(key, structuredClone(value));
+  }
+
+  clear(): Promise<void> {
+    this.cleared += 1;
+    this.values.clear();
+    return Promise.resolve();
+  }
+
+  /** The stored snapshot, parsed as the kiosk parses it after a restart. */
+  snapshot(): KioskSnapshot | null {
+    const raw = this.values.get("state/snapshot");
+    return raw === undefined ? null : KioskSnapshotSchema.parse(raw);
+  }
+}
+
+/**
+ * A socket.io client socket with a scripted server: hellos and code requests wait in a queue
+ * until the test answers them; "connect" fires a microtask after `connect()`, as on the wire.
+ */
+class FakeSocket implements KioskSocket {
+  connected = false;
+  /** While false, a connection attempt fails as with the server down. */
+  serverUp = true;
+  connects = 0;
+  readonly sent: Sent[] = [];
+  readonly hellos: { payload: KioskHello; answer: AckCallback }[] = [];
+  readonly codeRequests: AckCallback[] = [];
+  private readonly listeners = new Map<string, Listener[]>();
+
+  constructor(
+    private readonly db: FakeDb,
+    private readonly onScreen: () => string | null | undefined,
+  ) {}
+
+  connect(): this {
+    this.connects += 1;
+    queueMicrotask(() => {
+      if (this.connected) return;
+      if (this.serverUp) {
+        this.connected = true;
+        this.fire("connect", undefined);
+      } else this.fire("connect_error", new Error("xhr poll error"));
+    });
+    return this;
+  }
+
+  disconnect(): this {
+    if (this.connected) this.drop("io client disconnect");
+    return this;
+  }
+
+  emit(event: string, payload: unknown): this {
+    this.sent.push({ event, payload, stored: this.db.snapshot(), onScreen: this.onScreen() });
+    return this;
+  }
+
+  timeout(_ms: number) {
+    return {
+      emit: (event: string, payload: unknown, ack: AckCallback): void => {
+        if (event === "kiosk:hello")
+          this.hellos.push({ payload: payload as KioskHello, answer: ack });
+        else this.codeRequests.push(ack);
+      },
+      emitWithAck: (): Promise<unknown> => new Promise<unknown>(() => undefined),
+    };
+  }
+
+  on(event: string, listener: Listener): this {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+    return this;
+  }
+
+  /** The server sends a message. */
+  push(event: keyof KioskServerEvents, raw: unknown): void {
+    this.fire(event, raw);
+  }
+
+  /** The link is lost (or, with "io client disconnect", closed by the kiosk). */
+  drop(reason: string): void {
+    this.connected = false;
+    this.fire("disconnect", reason);
+  }
+
+  /** Answers the oldest hello still waiting. */
+  answerHello(raw: unknown): KioskHello {
+    const hello = this.hellos.shift();
+    if (!hello) throw new Error("no hello is waiting for an answer");
+    hello.answer(null, raw);
+    return hello.payload;
+  }
+
+  /** The acknowledgements sent, in order. */
+  applied(): Sent[] {
+    return this.sent.filter((s) => s.event === "kiosk:applied");
+  }
+
+  private fire(event: string, arg: unknown): void {
+    for (const listener of this.listeners.get(event) ?? []) listener(arg as never);
+  }
+}
+
+/** A session over a real store, player and photo cache, with a fake socket, storage and stage. */
+async function setUp(opts: { token?: string | null; stored?: KioskSnapshot } = {}) {
+  const db = new FakeDb();
+  if (opts.stored) db.seed("state/snapshot", opts.stored);
+  const drawn: (string | null)[] = [];
+  const socket = new FakeSocket(db, () => drawn.at(-1));
+  const store = new ContentStore();
+  const statuses: ConnectionState[] = [];
+  const pairingCodes: string[] = [];
+  const reloads: number[] = [];
+  const warnings: string[] = [];
+  let token = opts.token === undefined ? TOKEN : opts.token;
+  const tokens = {
+    get: () => Promise.resolve(token),
+    set: (t: string) => Promise.resolve(void (token = t)),
+    clear: () => Promise.resolve(void (token = null)),
+  };
+  const photos = new PhotoCache({
+    serverUrl: "https://signage.example",
+    token: () => session.token,
+    fetch: () => Promise.reject(new Error("no photos in these tests")),
+    createObjectURL: () => "blob:1",
+    revokeObjectURL: () => undefined,
+    decodeImage: () => Promise.reject(new Error("no photos in these tests")),
+  });
+  const player = new Player({
+    draw: (slide) => {
+      drawn.push(contentIdOf(slide));
+      return slide.kind;
+    },
+    store,
+    photos,
+    serverUrl: "https://signage.example",
+  });
+  const view: KioskView = {
+    status: (state) => statuses.push(state),
+    pairing: (code) => pairingCodes.push(code),
+    identify: () => undefined,
+    reload: () => reloads.push(Date.now()),
+  };
+  const session: KioskSession = new KioskSession({
+    socket,
+    store,
+    player,
+    photos,
+    plays: null,
+    tokens,
+    db,
+    view,
+    device: {
+      appVersion: "test",
+      displaySize: () => ({ width: 1080, height: 1920 }),
+      uptimeSeconds: () => 1,
+      memoryMb: () => null,
+    },
+    random: () => 0.5,
+    warn: (message) => warnings.push(message),
+  });
+  await session.start();
+  await vi.advanceTimersByTimeAsync(0);
+  const ids = (): string[] => store.entries().map((e) => e.id);
+  return {
+    db,
+    socket,
+    store,
+    session,
+    drawn,
+    statuses,
+    pairingCodes,
+    reloads,
+    warnings,
+    ids,
+    token: () => token,
+  };
+}
+
+/** A successful sync answer, as the server acknowledges a hello. */
+function ok(delta: SyncDelta): unknown {
+  return { ok: true, data: delta };
+}
+
+describe("KioskSession", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: Date.parse("2026-11-27T02:00:00Z") });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("takedown wins: a pushed takedown leaves screen and storage before it is acknowledged, and a sync answer asked before it does not bring it back", async () => {
+    const { socket, db, drawn, ids } = await setUp();
+    const a = buildScreenEntry({ publishedVersion: 5 });
+    socket.answerHello(ok(buildDelta({ version: 5, full: true, entries: [a] })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    expect(drawn.at(-1)).toBe(a.id);
+
+    // The link drops and comes back; a was edited meanwhile, and the sync's answer is slow.
+    socket.drop("transport close");
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(socket.hellos.map((h) => h.payload.appliedVersion)).toEqual([5]);
+    expect(drawn.at(-1)).toBe(a.id);
+
+    // Then a is taken down, pushed while that sync is still on its way.
+    const drawsOfA = drawn.filter((id) => id === a.id).length;
+    socket.push("content:changed", { version: 7, ids: [a.id], removedIds: [a.id] });
+    expect(ids()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    const ack = socket.applied().at(-1);
+    expect(ack?.payload).toEqual({ version: 7 });
+    // Off the screen and out of storage by the time it is acknowledged.
+    expect(ack?.onScreen).not.toBe(a.id);
+    expect(ack?.stored?.entries.map((e) => e.id)).toEqual([]);
+
+    // The slow answer was computed before the takedown and still carries a: it stays down.
+    const edited = { ...a, obligation: "edited", publishedVersion: 6 };
+    socket.answerHello(ok(buildDelta({ version: 6, full: false, entries: [edited] })));
+    expect(ids()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(drawn.filter((id) => id === a.id)).toHaveLength(drawsOfA);
+    expect(db.snapshot()?.entries.map((e) => e.id)).toEqual([]);
+    expect(socket.applied().at(-1)?.payload).toEqual({ version: 6 });
+  });
+
+  it("holds a publication carried in the push at once, without a round trip, and catches up on versions with one sync later", async () => {
+    const { socket, db, drawn, ids, store } = await setUp();
+    const a = buildScreenEntry({ publishedVersion: 5 });
+    socket.answerHello(ok(buildDelta({ version: 5, full: true, entries: [a] })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+
+    const b = buildScreenEntry({ publishedVersion: 8 });
+    socket.push("content:changed", {
+      version: 8,
+      ids: [b.id],
+      added: { entries: [b], announcements: [] },
+    });
+    // Held and stored at once; no hello went out for it.
+    expect(ids().sort()).toEqual([a.id, b.id].sort());
+    expect(socket.hellos).toEqual([]);
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    expect(
+      db
+        .snapshot()
+        ?.entries.map((e) => e.id)
+        .sort(),
+    ).toEqual([a.id, b.id].sort());
+    // The applied version stays where the last sync left it: what it missed is still owed.
+    expect(store.version).toBe(5);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(drawn).toContain(b.id);
+
+    // One catch-up sync within the spread (random() is 0.5 here: after 15 s), from version 5.
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(socket.hellos.map((h) => h.payload.appliedVersion)).toEqual([5]);
+    socket.answerHello(ok(buildDelta({ version: 8, full: false, entries: [b] })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    expect(store.version).toBe(8);
+    expect(socket.applied().at(-1)?.payload).toEqual({ version: 8 });
+  });
+
+  it("does not hold a pushed publication that a later push already took down", async () => {
+    const { socket, ids } = await setUp();
+    socket.answerHello(ok(buildDelta({ version: 5, full: true, entries: [] })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    const b = buildScreenEntry({ publishedVersion: 8 });
+    socket.push("content:changed", { version: 9, ids: [b.id], removedIds: [b.id] });
+    socket.push("content:changed", {
+      version: 8,
+      ids: [b.id],
+      added: { entries: [b], announcements: [] },
+    });
+    expect(ids()).toEqual([]);
+  });
+
+  it("a sync's content is stored before its version is acknowledged", async () => {
+    const { socket, db } = await setUp();
+    const a = buildScreenEntry();
+    socket.answerHello(ok(buildDelta({ version: 3, full: true, entries: [a] })));
+    // The write is not durable yet: no acknowledgement.
+    expect(socket.applied()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    const [ack] = socket.applied();
+    expect(ack?.payload).toEqual({ version: 3, full: true });
+    expect(ack?.stored?.version).toBe(3);
+    expect(ack?.stored?.entries.map((e) => e.id)).toEqual([a.id]);
+
+    // A delta that takes b down and adds c: acknowledged only once stored without b.
+    const c = buildScreenEntry();
+    socket.push("content:changed", { version: 4, ids: [c.id, a.id] });
+    socket.answerHello(
+      ok(buildDelta({ version: 4, full: false, entries: [c], removedIds: [a.id] })),
+    );
+    expect(socket.applied()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    const last = socket.applied().at(-1);
+    expect(last?.payload).toEqual({ version: 4 });
+    expect(last?.stored?.entries.map((e) => e.id)).toEqual([c.id]);
+    expect(db.snapshot()?.version).toBe(4);
+  });
+
+  it("ignores a server message it cannot parse, and plays on", async () => {
+    const { socket, drawn, ids, reloads, warnings, token, session } = await setUp();
+    const a = buildScreenEntry();
+    socket.answerHello(ok(buildDelta({ version: 2, full: true, entries: [a] })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    const sentBefore = socket.sent.length;
+
+    socket.push("content:changed", { version: "seven", ids: [a.id], removedIds: [a.id] });
+    socket.push("content:changed", "not even an object");
+    socket.push("screen:revoked", { because: "nothing" });
+    socket.push("pairing:complete", { token: 42 });
+    socket.push("screen:token", null);
+    socket.push("screen:identify", { name: 7 });
+    socket.push("screen:reload", []);
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(ids()).toEqual([a.id]);
+    expect(drawn.at(-1)).toBe(a.id);
+    expect(token()).toBe(TOKEN);
+    expect(session.token).toBe(TOKEN);
+    expect(reloads).toEqual([]);
+    expect(socket.hellos).toEqual([]);
+    expect(socket.sent.slice(sentBefore).filter((s) => s.event !== "screen:status")).toEqual([]);
+    expect(warnings).toContain("ignored malformed content:changed");
+
+    // A sync answer it cannot read changes nothing and is asked again later.
+    socket.push("content:changed", { version: 3, ids: [buildScreenEntry().id] });
+    socket.answerHello({ ok: true, data: { version: 3, full: "yes" } });
+    expect(ids()).toEqual([a.id]);
+    expect(socket.applied()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect(socket.hellos.map((h) => h.payload.appliedVersion)).toEqual([2]);
+  });
+
+  it("after a lost connection reconnects with backoff and says hello with the version it stored", async () => {
+    const a = buildScreenEntry();
+    const before = new ContentStore();
+    before.apply(buildDelta({ version: 9, full: true, entries: [a] }));
+    // As after a restart: what was stored plays at once, and the first hello says version 9.
+    const { socket, drawn, statuses } = await setUp({ stored: before.snapshot() });
+    expect(drawn).toEqual([a.id]);
+    expect(socket.answerHello(ok(buildDelta({ version: 10, full: false })))).toEqual({
+      appliedVersion: 9,
+      appVersion: "test",
+    });
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+
+    socket.serverUp = false;
+    socket.drop("transport close");
+    expect(statuses.at(-1)).toBe("offline");
+    // Full jitter: the first retry waits half of 1 s with random() = 0.5; it fails, the next waits 1 s.
+    await vi.advanceTimersByTimeAsync(499);
+    expect(socket.connects).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.connects).toBe(2);
+    socket.serverUp = true;
+    await vi.advanceTimersByTimeAsync(999);
+    expect(socket.connects).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.connects).toBe(3);
+    expect(statuses.at(-1)).toBe("online");
+    expect(socket.hellos.map((h) => h.payload)).toEqual([
+      { appliedVersion: 10, appVersion: "test" },
+    ]);
+    // Nothing new is drawn until that sync has said what was taken down meanwhile.
+    const drawsBefore = drawn.length;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(drawn).toHaveLength(drawsBefore);
+  });
+
+  it("unpaired, shows a pairing code, then pairs and syncs from nothing", async () => {
+    const { socket, db, pairingCodes, token } = await setUp({ token: null });
+    expect(db.cleared).toBe(1);
+    const offer = socket.codeRequests.shift();
+    offer?.(null, {
+      ok: true,
+      data: { code: "ABC234", expiresAt: new Date(Date.now() + 600_000).toISOString() },
+    });
+    expect(pairingCodes).toEqual(["ABC234"]);
+    expect(socket.hellos).toEqual([]);
+
+    socket.push("pairing:complete", {
+      token: TOKEN,
+      screenId: "8f1c2a64-3c1e-4c9a-9d2e-0b7a5f6e1d23",
+      name: "Gate 3",
+      districtId: "district-1",
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(token()).toBe(TOKEN);
+    expect(socket.hellos.map((h) => h.payload.appliedVersion)).toEqual([0]);
+  });
+
+  it("revoked, forgets its token, content and storage", async () => {
+    const { socket, db, store, ids, token, statuses } = await setUp();
+    socket.answerHello(ok(buildDelta({ version: 2, full: true, entries: [buildScreenEntry()] })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    socket.push("screen:revoked", { reason: "This screen was unpaired." });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ids()).toEqual([]);
+    expect(store.version).toBe(0);
+    expect(token()).toBeNull();
+    expect(db.snapshot()).toBeNull();
+    // The server closes the link; the kiosk comes back unpaired and asks for a code.
+    socket.drop("io server disconnect");
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(statuses.at(-1)).toBe("pairing");
+    expect(socket.codeRequests).toHaveLength(1);
+  });
+});
