@@ -79,7 +79,12 @@ export class ChangeFeed {
     uow.afterCommit(async () => {
       const { push, screenEntryOf } = this.deps;
       if (!push) return;
-      const added = takedown || !screenEntryOf ? undefined : await screenEntryOf(entryId);
+      // Reading the entry for the push may fail; the push goes out all the same, without it,
+      // and the screens fetch it with a sync (a committed change is never left unannounced).
+      const added =
+        takedown || !screenEntryOf
+          ? undefined
+          : await screenEntryOf(entryId).catch(() => undefined);
       await push.entryChanged({
         entryId,
         version,

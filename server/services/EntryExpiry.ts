@@ -89,6 +89,36 @@ export class EntryExpiry {
     return Date.parse(entryExpiresAt(expiryDate, zones)) <= now.getTime() ? expiryDate : undefined;
   }
 
+  /** Expires one entry found due, in its own transaction; false when it is not due any more. */
+  private expireOne(id: string, now: Date, at: string, changes: ChangeFeed): Promise<boolean> {
+    return runInTransaction(this.deps.db, this.deps.log, async (uow) => {
+      const { trx } = uow;
+      // Found due a moment ago; its expiry date may have moved since (an edit). Erasure
+      // cannot be undone, so the date is read again here and the update holds to it.
+      const dueDate = await this.expiryDateIfDue(trx, id, now);
+      if (dueDate === undefined) {
+        this.deps.log.info({ entryId: id }, "entry's expiry moved meanwhile; not expired");
+        return false;
+      }
+      if (!(await expireEntry(trx, id, dueDate, at))) {
+        this.deps.log.info({ entryId: id }, "entry ended meanwhile; not expired again");
+        return false;
+      }
+      // The raw photo and full ID number go; the entry row stays as the record.
+      await deleteRawData(trx, id);
+      // A redaction still queued or running for it must not land a result afterwards.
+      await supersedeJobs(trx, id, at);
+      await changes.entry(uow, "entry.expired", id, at);
+      await this.deps.audit?.record(trx, {
+        actor: { type: "system" },
+        action: "entry.expired",
+        target: { type: "entry", id },
+        details: { rawDataDeleted: true },
+      });
+      return true;
+    });
+  }
+
   /**
    * Expires `ids`, found due a moment ago, and returns those it expired. Each state change is
    * guarded in SQL (`WHERE state NOT IN ('revoked', 'expired')`): an entry revoked since it was
@@ -98,36 +128,17 @@ export class EntryExpiry {
     if (dueIds.length === 0) return [];
     const at = now.toISOString();
     const changes = this.deps.changes ?? new ChangeFeed();
-    const ids = await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
-      const { trx } = uow;
-      const expired: string[] = [];
-      for (const id of dueIds) {
-        // Found due a moment ago; its expiry date may have moved since (an edit). Erasure
-        // cannot be undone, so the date is read again here and the update holds to it.
-        const dueDate = await this.expiryDateIfDue(trx, id, now);
-        if (dueDate === undefined) {
-          this.deps.log.info({ entryId: id }, "entry's expiry moved meanwhile; not expired");
-          continue;
-        }
-        if (!(await expireEntry(trx, id, dueDate, at))) {
-          this.deps.log.info({ entryId: id }, "entry ended meanwhile; not expired again");
-          continue;
-        }
-        expired.push(id);
-        // The raw photo and full ID number go; the entry row stays as the record.
-        await deleteRawData(trx, id);
-        // A redaction still queued or running for it must not land a result afterwards.
-        await supersedeJobs(trx, id, at);
-        await changes.entry(uow, "entry.expired", id, at);
-        await this.deps.audit?.record(trx, {
-          actor: { type: "system" },
-          action: "entry.expired",
-          target: { type: "entry", id },
-          details: { rawDataDeleted: true },
-        });
+    const ids: string[] = [];
+    // One transaction per entry: a batch holding the change-log and audit locks while it takes
+    // the next entry's row lock would deadlock against an edit or revoke of that entry
+    // (PostgreSQL), and one entry's failure must not hold back the others' takedowns.
+    for (const id of dueIds) {
+      try {
+        if (await this.expireOne(id, now, at, changes)) ids.push(id);
+      } catch (err) {
+        this.deps.log.error({ err, entryId: id }, "entry not expired; the next sweep retries");
       }
-      return expired;
-    });
+    }
     if (ids.length === 0) return [];
     // After the commit: the WAL must not keep a copy of what the transaction erased.
     await finishErasure(this.deps.db, this.deps.log, ids);

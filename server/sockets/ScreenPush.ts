@@ -160,15 +160,20 @@ function socketScreenNotifier(io: SignageIo): ScreenNotifier {
     },
     moved: (screenId, from, to) => {
       const screen = toKiosks(io, rooms.screen(screenId));
-      void screen.fetchSockets().then((sockets) => {
-        for (const s of sockets) {
-          s.leave(rooms.district(from));
-          s.join(rooms.district(to));
-          if (s.data.mode === "screen") s.data.districtId = to;
-        }
-        // The kiosk re-syncs and gets the new district's content.
-        screen.emit("content:changed", { version: 0, ids: [] });
-      });
+      void screen.fetchSockets().then(
+        (sockets) => {
+          for (const s of sockets) {
+            s.leave(rooms.district(from));
+            s.join(rooms.district(to));
+            if (s.data.mode === "screen") s.data.districtId = to;
+          }
+          // The kiosk re-syncs and gets the new district's content.
+          screen.emit("content:changed", { version: 0, ids: [] });
+        },
+        // Its sockets could not be moved (another process did not answer): they are closed,
+        // and the kiosk's reconnect joins the rooms of the district it is in now.
+        () => screen.disconnectSockets(false),
+      );
     },
     isOnline: (screenId) => (online.get(screenId) ?? 0) > 0,
     command: async (screenId, command) => {

@@ -66,6 +66,23 @@ for (const kind of ["sqlite", "postgres"] as const) {
       ]);
     });
 
+    it("announces a committed publication even when the entry cannot be read for the push", async () => {
+      const entries: EntryChange[] = [];
+      const feed = new ChangeFeed({
+        push: {
+          entryChanged: (c) => void entries.push(c),
+          announcementChanged: () => undefined,
+          districtsChanged: () => undefined,
+        },
+        screenEntryOf: () => Promise.reject(new Error("pool timeout")),
+      });
+      const version = await runInTransaction(store.db, log, (uow) =>
+        feed.entry(uow, "entry.published", "entry-4", new Date().toISOString()),
+      );
+      // Without the entry: the screens fetch it with a sync.
+      expect(entries).toEqual([{ entryId: "entry-4", version, districtIds: [], takedown: false }]);
+    });
+
     it("pushes nothing and stores nothing when the transaction rolls back", async () => {
       const { feed, entries, districts } = recordingFeed();
       const before = await currentVersion(store.db);

@@ -47,8 +47,14 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname === new URL("sw.js", scope).pathname) return;
   event.respondWith(
     (async () => {
+      const cachedCopy = () =>
+        caches.match(request.mode === "navigate" ? new URL("./", scope).href : request, {
+          ignoreSearch: true,
+        });
       try {
         const response = await fetch(request);
+        // Behind a reverse proxy a server that is down answers 502–504: the same as no answer.
+        if (response.status >= 500) return (await cachedCopy()) ?? response;
         if (response.ok && response.type === "basic") {
           const copy = response.clone();
           event.waitUntil(
@@ -59,10 +65,7 @@ self.addEventListener("fetch", (event) => {
         }
         return response;
       } catch (err) {
-        const cached =
-          (await caches.match(request.mode === "navigate" ? new URL("./", scope).href : request, {
-            ignoreSearch: true,
-          })) ?? undefined;
+        const cached = await cachedCopy();
         if (cached) return cached;
         throw err;
       }

@@ -88,7 +88,10 @@ export interface KioskDevice {
 export interface KioskSessionDeps {
   socket: KioskSocket;
   store: ContentStore;
-  player: Pick<Player, "play" | "pause" | "stop" | "withdraw" | "synced" | "currentSlide">;
+  player: Pick<
+    Player,
+    "play" | "pause" | "stop" | "withdraw" | "synced" | "currentSlide" | "showing"
+  >;
   photos: Pick<PhotoCache, "retain" | "prefetch" | "clear">;
   /** Proof of play; none without offline storage. */
   plays: Pick<PlayLog, "shown" | "due" | "upload" | "end" | "stored"> | null;
@@ -317,7 +320,7 @@ export class KioskSession {
       for (const id of removed)
         this.takenDown.set(id, Math.max(version, this.takenDown.get(id) ?? 0));
       if (store.remove(removed)) {
-        this.render();
+        this.redrawAfterPush(removed);
         photos.retain(photoHashes(store));
         // Acknowledged once stored: a restart from here never brings it back.
         void this.persist().then(() => socket.emit("kiosk:applied", { version }));
@@ -327,7 +330,13 @@ export class KioskSession {
     // A publication travels in the push too: held at once, no round trip; the versions catch
     // up with one sync later, spread over the fleet (what was missed comes with it).
     const added = change.data.added;
-    if (added && added.entries.length + added.announcements.length > 0) {
+    // A push at or below the version applied is old news (a sync since said what stays): what
+    // it carries may have been taken down meanwhile, so it is not held.
+    if (
+      added &&
+      added.entries.length + added.announcements.length > 0 &&
+      change.data.version > store.version
+    ) {
       this.holdPushed(change.data.version, added);
       const covered = new Set([
         ...removed,
@@ -362,11 +371,20 @@ export class KioskSession {
         return true;
       });
     store.hold(fresh(added.entries), fresh(added.announcements));
-    this.render();
+    this.redrawAfterPush([]);
     const held = photoHashes(store);
     photos.retain(held);
     for (const hash of held) photos.prefetch(hash);
     void this.persist();
+  }
+
+  /**
+   * Redraws after a push. After a reconnect nothing is drawn before the first sync has said
+   * what was taken down meanwhile, unless what is on screen was just taken down: that goes now.
+   */
+  private redrawAfterPush(removed: readonly string[]): void {
+    if (!this.awaitingFirstSync || this.deps.player.showing(removed)) this.render();
+    else this.deps.view.status(this.state, this.deps.store.version);
   }
 
   /** One sync within CATCH_UP_SPREAD_MS (at a random moment, so a fleet does not ask at once). */

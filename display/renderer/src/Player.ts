@@ -118,6 +118,11 @@ export class Player {
     if (changed) this.play();
   }
 
+  /** Whether any of `ids` is on screen now. */
+  showing(ids: readonly string[]): boolean {
+    return this.shown?.contentIds.some((id) => ids.includes(id)) ?? false;
+  }
+
   /** A sync was applied: the store now says what may be shown. */
   synced(): void {
     this.withheld.clear();

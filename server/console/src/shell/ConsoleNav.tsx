@@ -1,19 +1,9 @@
-import { mayOpen, type ShellPage } from "../lib/access";
+import { mayOpen, shellPages, type ShellPage } from "../lib/access";
 import { useI18n, type PlainMessageKey } from "../lib/i18n";
 import { useSession } from "./SessionContext";
 
 /** The pages the navigation lists; the password page is reached from the header instead. */
-export const navPages: readonly ShellPage[] = [
-  "dashboard",
-  "entries",
-  "review",
-  "screens",
-  "schedules",
-  "emergencies",
-  "users",
-  "audit",
-  "announcements",
-];
+export const navPages: readonly ShellPage[] = shellPages.filter((p) => p !== "password");
 
 /** Each page's name, also its heading. */
 export const pageTitleKeys: Record<ShellPage, PlainMessageKey> = {

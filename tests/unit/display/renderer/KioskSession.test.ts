@@ -324,6 +324,46 @@ describe("KioskSession", () => {
     expect(ids()).toEqual([]);
   });
 
+  it("ignores what a push carries once a sync has applied its version (a takedown since may have come with it)", async () => {
+    const { socket, ids } = await setUp();
+    const b = buildScreenEntry({ publishedVersion: 8 });
+    // The sync at 9 says b was published at 8 and taken down at 9; the late push of 8 follows.
+    socket.answerHello(ok(buildDelta({ version: 9, full: true, entries: [] })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    socket.push("content:changed", {
+      version: 8,
+      ids: [b.id],
+      added: { entries: [b], announcements: [] },
+    });
+    expect(ids()).toEqual([]);
+  });
+
+  it("draws nothing a push brings after a reconnect until the first sync has said what was taken down", async () => {
+    const { socket, drawn } = await setUp();
+    const a = buildScreenEntry({ publishedVersion: 5 });
+    socket.answerHello(ok(buildDelta({ version: 5, full: true, entries: [a] })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    socket.drop("transport close");
+    await vi.advanceTimersByTimeAsync(1_000);
+    const drawsBefore = drawn.length;
+    // The reconnect's sync is still on its way when a publication is pushed.
+    const b = buildScreenEntry({ publishedVersion: 9 });
+    socket.push("content:changed", {
+      version: 9,
+      ids: [b.id],
+      added: { entries: [b], announcements: [] },
+    });
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(drawn.length).toBe(drawsBefore);
+    // The sync says a was revoked while offline: only b is drawn, never a again.
+    socket.answerHello(
+      ok(buildDelta({ version: 9, full: false, entries: [b], removedIds: [a.id] })),
+    );
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    expect(drawn.slice(drawsBefore)).not.toContain(a.id);
+    expect(drawn.at(-1)).toBe(b.id);
+  });
+
   it("a sync's content is stored before its version is acknowledged", async () => {
     const { socket, db } = await setUp();
     const a = buildScreenEntry();
