@@ -48,6 +48,9 @@ export interface RedactionWake {
  * Takedowns — revoke, expiry, withdrawal by an edit — all take this path.
  */
 export class ChangeFeed {
+  /** Transactions that already wake the redaction queue after their commit. */
+  private readonly waking = new WeakSet<UnitOfWork>();
+
   constructor(
     private readonly deps: {
       push?: ScreenPushPort;
@@ -125,8 +128,13 @@ export class ChangeFeed {
     return Promise.resolve(this.deps.push?.districtsChanged(ids));
   }
 
-  /** The transaction queued redaction work: the queue wakes after the commit. */
+  /**
+   * The transaction queued redaction work: the queue wakes once after the commit, however many
+   * jobs it queued (an import of hundreds of photos is one wake, not hundreds).
+   */
   redactionQueued(uow: UnitOfWork): void {
+    if (this.waking.has(uow)) return;
+    this.waking.add(uow);
     uow.afterCommit(() => this.deps.redaction?.kick());
   }
 }

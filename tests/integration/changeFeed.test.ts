@@ -83,6 +83,17 @@ for (const kind of ["sqlite", "postgres"] as const) {
       expect(entries).toEqual([{ entryId: "entry-4", version, districtIds: [], takedown: false }]);
     });
 
+    it("wakes the redaction queue once after a commit that queued many jobs", async () => {
+      let kicks = 0;
+      const feed = new ChangeFeed({ redaction: { kick: () => void (kicks += 1) } });
+      await runInTransaction(store.db, log, (uow) => {
+        for (let i = 0; i < 300; i += 1) feed.redactionQueued(uow);
+        expect(kicks).toBe(0);
+        return Promise.resolve();
+      });
+      expect(kicks).toBe(1);
+    });
+
     it("pushes nothing and stores nothing when the transaction rolls back", async () => {
       const { feed, entries, districts } = recordingFeed();
       const before = await currentVersion(store.db);
