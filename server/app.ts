@@ -17,8 +17,13 @@ import { auditRouter } from "./routes/audit/router";
 import { authRouter, setupRouter, type SetupTokenCheck } from "./routes/auth/router";
 import { kioskRouter } from "./routes/kiosk/router";
 import { KioskRenditions } from "./services/KioskRenditions";
+import { KioskPosters } from "./services/KioskPosters";
+import { AnnouncementPosters, type PosterWake } from "./services/AnnouncementPosters";
+import { posterRouter } from "./routes/announcements/posterRouter";
 import { noticesRouter } from "./routes/notices/router";
 import { PublicNotices } from "./services/PublicNotices";
+import { objectionsRouter } from "./routes/objections/router";
+import { Objections } from "./services/Objections";
 import { takedownsRouter } from "./routes/takedowns/router";
 import { usersRouter } from "./routes/users/router";
 import { TakedownProgress } from "./services/TakedownProgress";
@@ -36,9 +41,10 @@ import { districtsRouter } from "./routes/districts/router";
 import { emergenciesRouter } from "./routes/emergencies/router";
 import { entriesRouter } from "./routes/entries/router";
 import { importsRouter } from "./routes/imports/router";
+import { ImportSlots } from "./services/import/ImportSlots";
 import { screensRouter } from "./routes/screens/router";
 import { playsRouter } from "./routes/plays/router";
-import { AnnouncementPublisher } from "./services/AnnouncementPublisher";
+import { AnnouncementDesk } from "./services/AnnouncementDesk";
 import { DistrictRegistry } from "./services/DistrictRegistry";
 import { EmergencyNotices } from "./services/EmergencyNotices";
 import { ProofOfPlay } from "./services/ProofOfPlay";
@@ -92,6 +98,8 @@ export interface AppDeps {
   dbKind?: "sqlite" | "postgres";
   /** Woken after a commit that queued redaction work. */
   redaction?: RedactionWake;
+  /** Woken after a commit that queued an announcement's poster (services/PosterRedaction.ts). */
+  posterRedaction?: PosterWake;
   /** socket.io's adapter when several server processes share the screens (Redis Streams). */
   adapter?: AdapterFactory;
   /** Kiosk handshakes and syncs served at once; beyond, "overloaded" (default 500). */
@@ -114,12 +122,15 @@ export interface SignageApp {
   /** The express app (its router stack lists every HTTP route, for the authorization test). */
   expressApp: Express;
   io: SignageIo;
-  publisher: AnnouncementPublisher;
+  /** Announcements' life cycle; its end sweep is started by the server's entry point. */
+  announcements: AnnouncementDesk;
   /** The one way changes reach screens (the expiry sweep records its takedowns through it). */
   changes: ChangeFeed;
   accounts: UserAccounts;
   /** The Prometheus metrics /metrics renders. */
   metrics: ServerMetrics;
+  /** The imports running now, bounded per user and in all. */
+  imports: ImportSlots;
   /** Stops accepting connections, disconnects sockets and waits for the HTTP server to close. */
   close(): Promise<void>;
 }
@@ -183,7 +194,10 @@ export function createApp(deps: AppDeps): SignageApp {
   // One rule for express (req.secure from X-Forwarded-Proto) and for the address every limit uses.
   const trusted = new TrustedProxies(deps.trustProxy ?? []);
   app.set("trust proxy", (address: string) => trusted.trusts(address));
-  const httpServer = createServer(app);
+  // Idle keep-alive connections stay open longer than a reverse proxy's or a client's own idle
+  // timeout (nginx 60 s, undici 4 s), so the client always closes first: a request sent on a
+  // connection the server was closing at that instant fails with ECONNRESET.
+  const httpServer = createServer({ keepAliveTimeout: 65_000 }, app);
   const io = createIo(httpServer, deps.adapter);
   const guard = { trusted, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) };
   for (const ns of kioskNamespaces(io)) ns.use(handshakeGuard({ ...guard, audience: "kiosk" }));
@@ -202,7 +216,14 @@ export function createApp(deps: AppDeps): SignageApp {
   });
   const registry = new DistrictRegistry({ db: deps.db, log: deps.log, audit: deps.audit, changes });
   const consoles = push.consoles;
-  const publisher = new AnnouncementPublisher(deps.db, changes, deps.audit, deps.log);
+  const imports = new ImportSlots();
+  const announcements = new AnnouncementDesk({
+    db: deps.db,
+    changes,
+    audit: deps.audit,
+    log: deps.log,
+    requireExisting: (ids) => registry.requireExisting(ids),
+  });
   const takedowns = new TakedownProgress({ db: deps.db, registry });
   // Kiosk acknowledgements, written in batches; each batch may complete takedowns to audit.
   const recordCompleted = throttled(5_000, () => takedowns.recordCompleted(deps.audit));
@@ -241,6 +262,18 @@ export function createApp(deps: AppDeps): SignageApp {
     changes,
   };
   const access = new AccessPolicy(registry);
+  // Citizens' objections, filed on the public notice pages and decided in the console.
+  const notices = new PublicNotices({ db: deps.db, registry });
+  const objections = new Objections({
+    db: deps.db,
+    log: deps.log,
+    audit: deps.audit,
+    changes,
+    notices,
+    sealer: deps.sealer,
+    checkImage: deps.checkPhoto,
+    consoles,
+  });
   const accounts = new UserAccounts({
     db: deps.db,
     audit: deps.audit,
@@ -275,10 +308,11 @@ export function createApp(deps: AppDeps): SignageApp {
     registry,
     changes,
     audit: deps.audit,
+    consoles,
   });
   const plays = new ProofOfPlay(deps.db);
-  const timeline: TimelineOf = (districtId, from, hours) =>
-    districtTimeline({ db: deps.db, registry, emergencies }, districtId, from, hours);
+  const timeline: TimelineOf = (districtId, from, hours, screenTags) =>
+    districtTimeline({ db: deps.db, registry, emergencies }, districtId, from, hours, screenTags);
   registerKioskHandlers(kioskNamespaces(io), {
     db: deps.db,
     log: deps.log,
@@ -349,7 +383,21 @@ export function createApp(deps: AppDeps): SignageApp {
   );
   app.use("/api", requireUser);
   const audit = deps.audit;
-  app.use("/api/announcements", announcementsRouter({ publisher, access }));
+  app.use("/api/announcements", announcementsRouter({ desk: announcements, access }));
+  app.use(
+    "/api/announcements",
+    posterRouter({
+      posters: new AnnouncementPosters({
+        db: deps.db,
+        log: deps.log,
+        audit: deps.audit,
+        sealer: deps.sealer,
+        desk: announcements,
+        ...(deps.posterRedaction ? { wake: deps.posterRedaction } : {}),
+      }),
+      access,
+    }),
+  );
   app.use("/api/districts", districtsRouter({ registry, timeline, access }));
   app.use("/api/emergencies", emergenciesRouter({ emergencies, access }));
   app.use(
@@ -376,6 +424,7 @@ export function createApp(deps: AppDeps): SignageApp {
   app.use(
     "/api/imports",
     importsRouter({
+      slots: imports,
       importer,
       access,
       progress: (userId, event) =>
@@ -385,6 +434,7 @@ export function createApp(deps: AppDeps): SignageApp {
   );
   app.use("/api/users", usersRouter({ accounts, access }));
   app.use("/api/takedowns", takedownsRouter({ takedowns, access }));
+  app.use("/api/objections", objectionsRouter({ objections, access }));
   app.use(
     "/api/plays",
     playsRouter({
@@ -403,12 +453,20 @@ export function createApp(deps: AppDeps): SignageApp {
     kioskRouter({
       screens,
       renditions: new KioskRenditions({ db: deps.db, districts: registry }),
+      posters: new KioskPosters({ db: deps.db, districts: registry }),
     }),
   );
   app.use("/kiosk", notFound);
 
   // Each listed entry's public notice page (the QR code on its slide): no sign-in.
-  app.use("/n", noticesRouter({ notices: new PublicNotices({ db: deps.db, registry }) }));
+  app.use(
+    "/n",
+    noticesRouter({
+      notices,
+      objections,
+      ...(deps.publicUrl ? { publicOrigin: deps.publicUrl.origin } : {}),
+    }),
+  );
 
   const webRoot = deps.webRoot ?? defaultWebRoot;
   app.get("/", (_req, res) => res.redirect(302, "/console/"));
@@ -426,8 +484,9 @@ export function createApp(deps: AppDeps): SignageApp {
     httpServer,
     io,
     expressApp: app,
-    publisher,
+    announcements,
     metrics,
+    imports,
     changes,
     accounts,
     close: () =>

@@ -15,7 +15,15 @@ export interface RetentionSettings {
   playsDays: number;
   /** Console sessions, from when they ended (idle deadline or maximum age). */
   endedSessionsDays: number;
+  /**
+   * Citizens' objections, after their entry's erasure or their decision (dismissed, forwarded);
+   * absent: {@link DEFAULT_OBJECTION_RETENTION_DAYS}.
+   */
+  objectionsDays?: number;
 }
+
+/** Days an objection is kept after its entry's erasure or its decision, unless the city sets it. */
+export const DEFAULT_OBJECTION_RETENTION_DAYS = 180;
 
 /** The server's validated configuration. */
 export interface Config {
@@ -90,6 +98,19 @@ const EnvSchema = z.object({
     .default("signage"),
   SIGNAGE_RETAIN_PLAYS_DAYS: retentionDays("SIGNAGE_RETAIN_PLAYS_DAYS", 400),
   SIGNAGE_RETAIN_SESSIONS_DAYS: retentionDays("SIGNAGE_RETAIN_SESSIONS_DAYS", 30),
+  // No default here: unset, the sweep keeps objections DEFAULT_OBJECTION_RETENTION_DAYS.
+  SIGNAGE_RETAIN_OBJECTIONS_DAYS: z
+    .string()
+    .regex(
+      /^\d+$/,
+      "SIGNAGE_RETAIN_OBJECTIONS_DAYS must be a whole number of days from 1 to 36500.",
+    )
+    .transform(Number)
+    .refine(
+      (n) => n >= 1 && n <= 36_500,
+      "SIGNAGE_RETAIN_OBJECTIONS_DAYS must be a whole number of days from 1 to 36500.",
+    )
+    .optional(),
   SIGNAGE_PUBLIC_URL: z.string().optional(),
   SIGNAGE_TRUST_PROXY: z.string().optional(),
   SIGNAGE_METRICS_TOKEN: MetricsTokenSchema.optional(),
@@ -133,6 +154,10 @@ export const configHelp: readonly (readonly [name: string, meaning: string])[] =
     "days an ended console session is kept before the daily sweep deletes it (default 30)",
   ],
   [
+    "SIGNAGE_RETAIN_OBJECTIONS_DAYS",
+    "days a citizen's objection is kept after it was decided (dismissed or forwarded) or its listing's data was erased, before the daily sweep deletes it (default 180)",
+  ],
+  [
     "SIGNAGE_PUBLIC_URL",
     "the address people and screens use, e.g. https://signage.city.gov: requests naming another Host are refused; https adds Secure cookies and HSTS (default: none)",
   ],
@@ -172,6 +197,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     retention: {
       playsDays: e.SIGNAGE_RETAIN_PLAYS_DAYS,
       endedSessionsDays: e.SIGNAGE_RETAIN_SESSIONS_DAYS,
+      ...(e.SIGNAGE_RETAIN_OBJECTIONS_DAYS !== undefined
+        ? { objectionsDays: e.SIGNAGE_RETAIN_OBJECTIONS_DAYS }
+        : {}),
     },
     trustProxy: parseTrustProxy(e.SIGNAGE_TRUST_PROXY),
     metrics: {

@@ -13,6 +13,7 @@ import { RetentionSweep } from "./services/RetentionSweep";
 import { checkPhoto } from "./services/photoCheck";
 import { createPhotoRedactor } from "./services/photoRedactor";
 import { RedactionQueue } from "./services/RedactionQueue";
+import { PosterRedaction } from "./services/PosterRedaction";
 import { ServerMetrics } from "./services/ServerMetrics";
 import { connectRedisFanOut, type RedisFanOut } from "./sockets/redisAdapter";
 import { migrateToLatest, openStore, type Store } from "./store/database";
@@ -146,6 +147,8 @@ export async function startServer(
     audit,
     measured: (seconds, outcome) => metrics.redactionFinished(seconds, outcome),
   });
+  // Announcement posters go through the same face pipeline, in the same worker pool.
+  const posters = new PosterRedaction({ db: store.db, vault, redactor, log, audit });
   const retention = new RetentionSweep({ db: store.db, log, audit, settings: config.retention });
   const app = createApp({
     db: store.db,
@@ -156,6 +159,7 @@ export async function startServer(
     dbKind: store.kind,
     checkPhoto,
     redaction: queue,
+    posterRedaction: posters,
     ...(version ? { version } : {}),
     ...(fanOut ? { adapter: fanOut.adapter } : {}),
     syncConcurrency: config.syncConcurrency,
@@ -171,13 +175,17 @@ export async function startServer(
   try {
     port = await listen(app, config);
     await queue.start();
+    await posters.start();
     expiry.start();
+    app.announcements.start();
     retention.start();
   } catch (err) {
     expiry.stop();
+    app.announcements.stop();
     retention.stop();
     await app.close();
     await queue.stop();
+    await posters.stop();
     await redactor.close();
     await fanOut?.close();
     await store.db.destroy();
@@ -203,9 +211,11 @@ export async function startServer(
     stop: () => {
       stopping ??= (async () => {
         expiry.stop();
+        app.announcements.stop();
         retention.stop();
         await app.close();
         await queue.stop();
+        await posters.stop();
         await redactor.close();
         await fanOut?.close();
         await store.db.destroy();

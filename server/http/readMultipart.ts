@@ -103,7 +103,14 @@ export function readMultipart(req: Request, spec: MultipartSpec): Promise<Multip
       reject(failed ?? new AppError(400, "bad_request", "The upload is malformed or was cut off.")),
     );
     bb.on("close", () => (failed ? reject(failed) : resolve(form)));
-    req.on("aborted", () => fail(new AppError(400, "bad_request", "The upload was cut off.")));
+    // A client that drops the connection mid-upload (or is cut off by the server's request
+    // timeout) ends the read at once: what it sent is let go, and the caller's finally runs.
+    req.on("close", () => {
+      if (req.complete) return;
+      req.unpipe(bb);
+      bb.destroy();
+      reject(new AppError(400, "bad_request", "The upload was cut off."));
+    });
     req.pipe(bb);
   });
 }

@@ -13,6 +13,7 @@ export function presentDistrict(row: DistrictRow): District {
     contestText: row.contest_text,
     contestUrl: row.contest_url,
     contestContact: row.contest_contact ?? "",
+    emergencyApproval: row.emergency_approval,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

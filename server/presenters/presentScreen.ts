@@ -1,5 +1,6 @@
 import type { Screen } from "../../shared/schemas/screen";
 import type { ScreenRow } from "../store/schema";
+import { screenTagsOf } from "../store/screens";
 
 /** The one place that decides which screen fields leave the server (never the token). */
 export function presentScreen(row: ScreenRow, online: boolean): Screen {
@@ -23,5 +24,6 @@ export function presentScreen(row: ScreenRow, online: boolean): Screen {
     memoryMb: row.memory_mb,
     clockSkewMs: row.clock_skew_ms === null ? null : Number(row.clock_skew_ms),
     pairedAt: row.paired_at,
+    tags: screenTagsOf(row),
   };
 }

@@ -21,18 +21,29 @@ export interface EntryChange {
   added?: ScreenEntry;
 }
 
+/** An announcement event in the change log: published, or one of the ways it leaves the screens. */
+export type AnnouncementChangeKind =
+  "announcement.published" | "announcement.withdrawn" | "announcement.ended";
+
+/** A committed announcement change, as the screens must hear of it. */
+export interface AnnouncementChange {
+  announcementId: string;
+  version: number;
+  /** The districts it targets (their sub-districts too); empty: the whole city. */
+  districtIds: readonly string[];
+  /** It leaves the screens: the push carries it, so screens drop it on arrival. */
+  takedown: boolean;
+  /** A publication's announcement as screens show it, carried in the push (no round trip). */
+  added?: Announcement;
+}
+
 /**
  * Where committed changes go: the screens and the open consoles. Implemented over socket.io by
  * sockets/ScreenPush.ts; the command line has none (a running server's screens catch up on sync).
  */
 export interface ScreenPushPort {
   entryChanged(change: EntryChange): void | Promise<void>;
-  announcementChanged(change: {
-    announcementId: string;
-    version: number;
-    /** The announcement itself, carried in the push. */
-    added?: Announcement;
-  }): void;
+  announcementChanged(change: AnnouncementChange): void | Promise<void>;
   /** Schedules, emergencies or districts changed: these districts' screens (and below) re-sync. */
   districtsChanged(districtIds: readonly string[]): void | Promise<void>;
 }
@@ -75,9 +86,9 @@ export class ChangeFeed {
     at: string,
     opts: { alsoDistricts?: readonly string[] } = {},
   ): Promise<number> {
-    const version = await appendChange(uow.trx, kind, entryId, at);
     const now = (await districtsOf(uow.trx, [entryId])).get(entryId) ?? [];
     const districtIds = [...new Set([...now, ...(opts.alsoDistricts ?? [])])];
+    const version = await appendChange(uow.trx, kind, entryId, at, { districtIds });
     const takedown = kind !== "entry.published";
     uow.afterCommit(async () => {
       const { push, screenEntryOf } = this.deps;
@@ -100,19 +111,51 @@ export class ChangeFeed {
   }
 
   /**
-   * Appends an announcement's publication, stores it with `store` (given its version) and
-   * pushes it, carried in the push, to every screen after the commit.
+   * Appends an announcement event and pushes it after the commit to the screens it targets
+   * (`districtIds`, empty for the whole city). `store` writes the row given the version and
+   * returns the announcement as screens show it, for a publication. A publication targeting
+   * screen tags carries nothing: every screen of its districts syncs, and the sync gives it
+   * only to the screens it targets. Withdrawal and end take this path: one takedown path.
    */
   async announcement(
     uow: UnitOfWork,
+    kind: AnnouncementChangeKind,
     announcementId: string,
     at: string,
-    store: (version: number) => Promise<Announcement>,
-  ): Promise<Announcement> {
-    const version = await appendChange(uow.trx, "announcement.published", announcementId, at);
-    const added = await store(version);
-    uow.afterCommit(() => this.deps.push?.announcementChanged({ announcementId, version, added }));
-    return added;
+    target: { districtIds: readonly string[]; screenTags: readonly string[] },
+    store: (version: number) => Promise<Announcement | undefined>,
+  ): Promise<number> {
+    const version = await appendChange(uow.trx, kind, announcementId, at, target);
+    const shown = await store(version);
+    const takedown = kind !== "announcement.published";
+    const added = !takedown && target.screenTags.length === 0 ? shown : undefined;
+    const districtIds = [...target.districtIds];
+    uow.afterCommit(() =>
+      this.deps.push?.announcementChanged({
+        announcementId,
+        version,
+        districtIds,
+        takedown,
+        ...(added ? { added } : {}),
+      }),
+    );
+    return version;
+  }
+
+  /**
+   * Appends an emergency's sending or clearing (its change-log version is what a screen
+   * acknowledges by applying it) and has its districts' screens re-sync after the commit.
+   */
+  async emergency(
+    uow: UnitOfWork,
+    kind: "emergency.sent" | "emergency.cleared",
+    emergencyId: string,
+    at: string,
+    districtIds: readonly string[],
+  ): Promise<number> {
+    const version = await appendChange(uow.trx, kind, emergencyId, at, { districtIds });
+    await this.districts(uow, districtIds);
+    return version;
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
-import type { District, DistrictInput } from "../../shared/schemas/district";
+import type { District, DistrictInput, EmergencyApproval } from "../../shared/schemas/district";
 import {
   ScheduleSchema,
   type EffectiveSchedule,
@@ -52,6 +52,15 @@ export function contestLineOf(chain: readonly DistrictRow[]): ContestLine {
       };
   }
   return { contestText: "", contestUrl: null, contestContact: "", fromDistrictId: null };
+}
+
+/**
+ * Whether a district's emergencies need a second person before sending, given its ancestry
+ * (itself first): its own setting, else the nearest ancestor's; none set is "review-after".
+ */
+export function emergencyApprovalOf(chain: readonly DistrictRow[]): EmergencyApproval {
+  for (const d of chain) if (d.emergency_approval !== null) return d.emergency_approval;
+  return "review-after";
 }
 
 const MAX_DEPTH = 16;
@@ -291,6 +300,7 @@ function toRow(input: DistrictInput, createdAt: string, updatedAt: string): Dist
     contest_text: input.contestText,
     contest_url: input.contestUrl,
     contest_contact: input.contestContact,
+    emergency_approval: input.emergencyApproval,
     created_at: createdAt,
     updated_at: updatedAt,
   };

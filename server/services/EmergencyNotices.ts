@@ -1,20 +1,32 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
-import type { Emergency, EmergencyView } from "../../shared/schemas/schedule";
+import { findPersonalData } from "../../shared/privacy/freeTextCheck";
+import type {
+  Emergency,
+  EmergencyReach as Reach,
+  EmergencyReviewState,
+  EmergencyView,
+} from "../../shared/schemas/schedule";
 import { AppError } from "../errors";
 import {
   clearEmergency,
   emergencyDistrictLinks,
   insertEmergency,
   listEmergencies,
+  updateEmergency,
   type EmergencyFilter,
 } from "../store/emergencies";
-import type { Database } from "../store/schema";
-import { runInTransaction } from "../store/runInTransaction";
-import type { AuditInput, AuditLog } from "./AuditLog";
+import { listDistricts } from "../store/districts";
+import type { Database, DistrictRow } from "../store/schema";
+import { runInTransaction, type UnitOfWork } from "../store/runInTransaction";
+import type { AuditLog } from "./AuditLog";
 import type { ChangeFeed } from "./ChangeFeed";
-import type { DistrictRegistry } from "./DistrictRegistry";
+import { emergencyApprovalOf, type DistrictRegistry } from "./DistrictRegistry";
+import { EmergencyReach } from "./EmergencyReach";
+
+/** The deepest district tree walked up (as DistrictRegistry.ancestry refuses deeper ones). */
+const MAX_DEPTH = 16;
 
 /** What an operator posts: it starts at once and runs until `endsAt` or until cleared. */
 export interface EmergencyInput {
@@ -24,77 +36,348 @@ export interface EmergencyInput {
   endsAt?: string;
 }
 
-/** Posts and clears emergency notices, which override every schedule in their districts. */
+/** The person who sends, clears or reviews a notice. */
+export interface EmergencyActor {
+  type: "user";
+  id: string;
+}
+
+/**
+ * Refuses text that holds personal data (an ID or phone number, a name next to one) with a 400
+ * "personal_data" naming what was found and where, never the digits in full.
+ */
+export function refusePersonalData(
+  fields: readonly { path: string; label: string; text: string }[],
+): void {
+  const issues = fields.flatMap((f) =>
+    findPersonalData(f.text).map((finding) => ({
+      path: f.path,
+      message: `In the ${f.label}: ${finding.message}.`,
+    })),
+  );
+  if (issues.length === 0) return;
+  throw new AppError(
+    400,
+    "personal_data",
+    `This text must not go to street screens: it holds what looks like personal data. ${issues
+      .map((i) => i.message)
+      .join(" ")} Remove it, or mask it (张某, 138****8000).`,
+    issues,
+  );
+}
+
+/**
+ * Posts, reviews and clears emergency notices, which override every schedule in their
+ * districts. A notice goes out at once and waits for a moderator's confirmation ("review-after"),
+ * or, where a district (or an ancestor) requires two people, waits for a moderator's approval
+ * before anything is sent. Screens get only notices sent and not taken down (`forChain`).
+ */
 export class EmergencyNotices {
+  private readonly reachOf: EmergencyReach;
+
   constructor(
     private readonly deps: {
       db: Kysely<Database>;
       log: Logger;
       registry: DistrictRegistry;
-      /** Screens of the notice's districts (and below) re-sync after the commit. */
+      /** Sends and clears go through the change feed: screens re-sync and acknowledge. */
       changes: ChangeFeed;
-      /** Records sends and clears in the same transaction. */
+      /** Records sends, reviews and clears in the same transaction. */
       audit: AuditLog;
+      /** Open consoles reload their emergency lists and review queues after each change. */
+      consoles?: { changed(topic: "emergencies"): void };
       now?: () => Date;
     },
-  ) {}
+  ) {
+    this.reachOf = new EmergencyReach({ db: deps.db, registry: deps.registry });
+  }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
   }
 
-  /** Posts a notice to districts (a city covers all its districts); screens switch at once. */
-  async post(input: EmergencyInput, actor: AuditInput["actor"]): Promise<EmergencyView> {
+  /**
+   * Posts a notice to districts (a city covers all its districts). Unless a district or an
+   * ancestor requires two people, screens switch at once and the notice waits for review;
+   * otherwise nothing is sent until a moderator approves.
+   */
+  async post(input: EmergencyInput, actor: EmergencyActor): Promise<EmergencyView> {
     await this.deps.registry.requireExisting(input.districtIds);
+    refusePersonalData([
+      { path: "title", label: "title", text: input.title },
+      { path: "body", label: "text", text: input.body },
+    ]);
     const now = this.now().toISOString();
     if (input.endsAt !== undefined && input.endsAt <= now) {
       throw new AppError(400, "validation_failed", "An emergency notice must end in the future.");
     }
     const id = randomUUID();
     const districtIds = [...new Set(input.districtIds)];
-    await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
-      const { trx } = uow;
-      await insertEmergency(
-        trx,
-        {
-          id,
-          title: input.title,
-          body: input.body,
-          starts_at: now,
-          ends_at: input.endsAt ?? null,
-          cleared_at: null,
-          created_at: now,
-        },
-        districtIds,
-      );
-      await this.deps.changes.districts(uow, districtIds);
-      await this.deps.audit.record(trx, {
-        actor,
-        action: "emergency.sent",
-        target: { type: "emergency", id },
-        details: { title: input.title, districtIds, endsAt: input.endsAt ?? null },
-      });
-    });
-    this.deps.log.warn({ emergencyId: id, districtIds }, "emergency notice posted");
+    const { held, reviewState } = await runInTransaction(
+      this.deps.db,
+      this.deps.log,
+      async (uow) => {
+        this.tellConsoles(uow);
+        const { trx } = uow;
+        // Decided in the transaction that stores the notice, so a district setting changed
+        // meanwhile cannot slip between the decision and the sending.
+        const held = await this.needsApproval(districtIds, trx);
+        const reviewState: EmergencyReviewState = held ? "awaiting_approval" : "unreviewed";
+        await insertEmergency(
+          trx,
+          {
+            id,
+            title: input.title,
+            body: input.body,
+            starts_at: now,
+            ends_at: input.endsAt ?? null,
+            cleared_at: null,
+            created_at: now,
+            review_state: reviewState,
+            sent_by: actor.id,
+          },
+          districtIds,
+        );
+        if (!held) await this.deps.changes.emergency(uow, "emergency.sent", id, now, districtIds);
+        // A held notice is recorded as asked for: nothing reached a screen yet.
+        await this.deps.audit.record(trx, {
+          actor,
+          action: held ? "emergency.requested" : "emergency.sent",
+          target: { type: "emergency", id },
+          details: {
+            title: input.title,
+            districtIds,
+            endsAt: input.endsAt ?? null,
+            awaitingApproval: held,
+          },
+        });
+        return { held, reviewState };
+      },
+    );
+    this.deps.log.warn(
+      { emergencyId: id, districtIds, reviewState },
+      held ? "emergency notice awaiting approval" : "emergency notice posted",
+    );
     return this.get(id);
   }
 
+  /**
+   * Whether a notice to these districts needs approval before sending: it reaches the screens of
+   * the districts and of every district below them, so it does when any district it reaches
+   * requires two people, by its own setting or one inherited from an ancestor.
+   */
+  async needsApproval(
+    districtIds: readonly string[],
+    db: Kysely<Database> | Transaction<Database> = this.deps.db,
+  ): Promise<boolean> {
+    const all = await listDistricts(db);
+    const byId = new Map(all.map((d) => [d.id, d]));
+    const children = new Map<string, string[]>();
+    for (const d of all)
+      if (d.parent_id !== null)
+        children.set(d.parent_id, [...(children.get(d.parent_id) ?? []), d.id]);
+    const reached = new Set<string>();
+    const stack = [...districtIds];
+    for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
+      if (reached.has(id)) continue;
+      reached.add(id);
+      stack.push(...(children.get(id) ?? []));
+    }
+    for (const id of reached) {
+      const chain: DistrictRow[] = [];
+      let d = byId.get(id);
+      while (d !== undefined && chain.length <= MAX_DEPTH) {
+        chain.push(d);
+        d = d.parent_id === null ? undefined : byId.get(d.parent_id);
+      }
+      if (emergencyApprovalOf(chain) === "two-person") return true;
+    }
+    return false;
+  }
+
   /** Ends a notice now; its screens return to their schedules at once. */
-  async clear(id: string, actor: AuditInput["actor"]): Promise<EmergencyView> {
+  async clear(id: string, actor: EmergencyActor): Promise<EmergencyView> {
     const before = await this.get(id);
     if (before.clearedAt !== null)
       throw new AppError(409, "conflict", "This emergency notice was already cleared.");
+    const at = this.now().toISOString();
     await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
-      await clearEmergency(uow.trx, id, this.now().toISOString());
-      await this.deps.changes.districts(uow, before.districtIds);
+      this.tellConsoles(uow);
+      // Read again here: an approval or a pull may have landed since.
+      const row = await this.row(uow.trx, id);
+      if (!(await clearEmergency(uow.trx, id, at)))
+        throw new AppError(409, "conflict", "This emergency notice was already cleared.");
+      // A notice never sent (waiting for approval) leaves no screen to tell.
+      const onScreens = row.review_state !== "awaiting_approval";
+      if (onScreens)
+        await this.deps.changes.emergency(uow, "emergency.cleared", id, at, before.districtIds);
       await this.deps.audit.record(uow.trx, {
         actor,
         action: "emergency.cleared",
         target: { type: "emergency", id },
+        details: { wasSent: onScreens },
       });
     });
     this.deps.log.warn({ emergencyId: id }, "emergency notice cleared");
     return this.get(id);
+  }
+
+  /** A moderator other than the sender confirms a notice sent at once. */
+  async confirm(id: string, reviewer: EmergencyActor): Promise<EmergencyView> {
+    const before = await this.reviewable(id, reviewer, "confirm");
+    if (before.reviewState !== "unreviewed")
+      throw this.notIn(before, "only a notice sent and not yet reviewed can be confirmed");
+    const at = this.now().toISOString();
+    await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
+      this.tellConsoles(uow);
+      const done = await updateEmergency(
+        uow.trx,
+        id,
+        { review_state: "confirmed", reviewed_by: reviewer.id, reviewed_at: at },
+        ["unreviewed"],
+      );
+      if (!done) throw this.changedMeanwhile();
+      await this.deps.audit.record(uow.trx, {
+        actor: reviewer,
+        action: "emergency.confirmed",
+        target: { type: "emergency", id },
+      });
+    });
+    this.deps.log.info({ emergencyId: id, reviewerId: reviewer.id }, "emergency notice confirmed");
+    return this.get(id);
+  }
+
+  /**
+   * A moderator other than the sender approves a notice waiting for a second person: it is sent
+   * now, and counts as reviewed.
+   */
+  async approve(id: string, reviewer: EmergencyActor): Promise<EmergencyView> {
+    const before = await this.reviewable(id, reviewer, "approve");
+    if (before.reviewState !== "awaiting_approval" || before.clearedAt !== null)
+      throw this.notIn(before, "only a notice waiting for approval can be approved");
+    const at = this.now().toISOString();
+    if (before.endsAt !== undefined && before.endsAt <= at)
+      throw new AppError(
+        409,
+        "conflict",
+        "This emergency notice ended before it was approved; post a new one if it is still needed.",
+      );
+    await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
+      this.tellConsoles(uow);
+      // Read again here: the sender may have cleared it since; a cleared notice is never sent.
+      const row = await this.row(uow.trx, id);
+      if (row.cleared_at !== null) throw this.clearedMeanwhile(row.cleared_at, "it is not sent");
+      const done = await updateEmergency(
+        uow.trx,
+        id,
+        { review_state: "confirmed", reviewed_by: reviewer.id, reviewed_at: at, starts_at: at },
+        ["awaiting_approval"],
+        { uncleared: true },
+      );
+      if (!done) throw this.changedMeanwhile();
+      await this.deps.changes.emergency(uow, "emergency.sent", id, at, before.districtIds);
+      await this.deps.audit.record(uow.trx, {
+        actor: reviewer,
+        action: "emergency.approved",
+        target: { type: "emergency", id },
+        details: { districtIds: before.districtIds },
+      });
+    });
+    this.deps.log.warn({ emergencyId: id, reviewerId: reviewer.id }, "emergency notice approved");
+    return this.get(id);
+  }
+
+  /**
+   * A moderator other than the sender pulls a notice: one on the screens is taken down now (the
+   * screens drop it and acknowledge); one waiting for approval is never sent.
+   */
+  async pull(id: string, reviewer: EmergencyActor, reason: string): Promise<EmergencyView> {
+    const before = await this.reviewable(id, reviewer, "pull");
+    const at = this.now().toISOString();
+    const live = before.clearedAt === null && (before.endsAt === undefined || before.endsAt > at);
+    if (before.reviewState === "pulled" || (before.reviewState === "confirmed" && !live))
+      throw this.notIn(before, "it is no longer on the screens");
+    const onScreens = live && before.reviewState !== "awaiting_approval";
+    await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
+      this.tellConsoles(uow);
+      // Read again here: a notice cleared since keeps its clear time and is not cleared twice.
+      const row = await this.row(uow.trx, id);
+      if (before.clearedAt === null && row.cleared_at !== null)
+        throw this.clearedMeanwhile(row.cleared_at, "there is nothing left to pull");
+      const done = await updateEmergency(
+        uow.trx,
+        id,
+        {
+          review_state: "pulled",
+          reviewed_by: reviewer.id,
+          reviewed_at: at,
+          review_reason: reason,
+          ...(before.clearedAt === null ? { cleared_at: at } : {}),
+        },
+        [before.reviewState],
+        { uncleared: before.clearedAt === null },
+      );
+      if (!done) throw this.changedMeanwhile();
+      if (onScreens)
+        await this.deps.changes.emergency(uow, "emergency.cleared", id, at, before.districtIds);
+      await this.deps.audit.record(uow.trx, {
+        actor: reviewer,
+        action: "emergency.pulled",
+        target: { type: "emergency", id },
+        details: { reason, wasOnScreens: onScreens, reviewState: before.reviewState },
+      });
+    });
+    this.deps.log.warn({ emergencyId: id, reviewerId: reviewer.id }, "emergency notice pulled");
+    return this.get(id);
+  }
+
+  /** The notice, when `reviewer` is not its sender (four eyes). */
+  private async reviewable(
+    id: string,
+    reviewer: EmergencyActor,
+    verb: string,
+  ): Promise<EmergencyView> {
+    const view = await this.get(id);
+    if (view.sentBy === reviewer.id)
+      throw new AppError(
+        403,
+        "four_eyes",
+        `You sent this emergency notice; another moderator must ${verb} it.`,
+      );
+    return view;
+  }
+
+  /** After the commit, open consoles reload what they show of emergencies. */
+  private tellConsoles(uow: UnitOfWork): void {
+    uow.afterCommit(() => this.deps.consoles?.changed("emergencies"));
+  }
+
+  private notIn(view: EmergencyView, why: string): AppError {
+    const state = view.reviewState.replace("_", " ");
+    return new AppError(409, "conflict", `This emergency notice is ${state}; ${why}.`);
+  }
+
+  private clearedMeanwhile(clearedAt: string, so: string): AppError {
+    return new AppError(
+      409,
+      "conflict",
+      `Someone cleared this emergency notice meanwhile (at ${clearedAt}); ${so}. Reload and look again.`,
+    );
+  }
+
+  /** The stored notice, read inside a transaction; a 404 when it is gone. */
+  private async row(trx: Transaction<Database>, id: string) {
+    const [row] = await listEmergencies(trx, { id });
+    if (!row) throw new AppError(404, "not_found", `No emergency notice has the id ${id}.`);
+    return row;
+  }
+
+  private changedMeanwhile(): AppError {
+    return new AppError(
+      409,
+      "conflict",
+      "Someone reviewed or cleared this emergency notice meanwhile; reload and look again.",
+    );
   }
 
   /** One notice, or a 404. */
@@ -104,15 +387,36 @@ export class EmergencyNotices {
     return view;
   }
 
-  /** Notices not cleared and not ended, newest first. */
+  /** Notices not cleared and not ended (those waiting for approval too), newest first. */
   async listActive(): Promise<EmergencyView[]> {
     return this.query({ liveAt: this.now().toISOString() });
   }
 
-  /** The live notices that cover any district of a chain (a screen's district and its ancestors). */
+  /**
+   * Notices waiting for a moderator: sent and not yet reviewed (even if over since: they were on
+   * the street), or waiting for approval and still able to run.
+   */
+  async listToReview(): Promise<EmergencyView[]> {
+    const now = this.now().toISOString();
+    return (await this.query({ toReview: true })).filter(
+      (e) =>
+        e.reviewState === "unreviewed" ||
+        (e.clearedAt === null && (e.endsAt === undefined || e.endsAt > now)),
+    );
+  }
+
+  /** How far the notice's sending and clearing reached, screen by screen. */
+  async reach(id: string): Promise<Reach> {
+    return this.reachOf.of(await this.get(id));
+  }
+
+  /**
+   * The notices screens show in a chain (a screen's district and its ancestors): live, and sent
+   * (never one waiting for approval or pulled).
+   */
   async forChain(chain: readonly string[]): Promise<Emergency[]> {
-    const active = await this.listActive();
-    return active
+    const sent = await this.query({ liveAt: this.now().toISOString(), sent: true });
+    return sent
       .filter((e) => e.districtIds.some((d) => chain.includes(d)))
       .map((e) => ({
         id: e.id,
@@ -135,6 +439,11 @@ export class EmergencyNotices {
       ...(r.ends_at ? { endsAt: r.ends_at } : {}),
       clearedAt: r.cleared_at,
       districtIds: links.filter((l) => l.emergency_id === r.id).map((l) => l.district_id),
+      reviewState: r.review_state,
+      sentBy: r.sent_by,
+      reviewedBy: r.reviewed_by,
+      reviewedAt: r.reviewed_at,
+      reviewReason: r.review_reason,
     }));
   }
 }

@@ -1,7 +1,9 @@
 import { PeriodicTask } from "./PeriodicTask";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
-import type { RetentionSettings } from "../config";
+import { DEFAULT_OBJECTION_RETENTION_DAYS, type RetentionSettings } from "../config";
+import { checkpointWal } from "../store/database";
+import { blankObjectionsOfErasedEntries, deleteExpiredObjections } from "../store/objections";
 import { deletePlaysBefore, deleteSessionsEndedBefore } from "../store/retention";
 import type { Database } from "../store/schema";
 import type { AuditLog } from "./AuditLog";
@@ -13,6 +15,14 @@ const DAY_MS = 86_400_000;
 export interface RetentionOutcome {
   plays: number;
   sessions: number;
+}
+
+/** What one sweep did to citizens' objections. */
+export interface ObjectionRetentionOutcome {
+  /** Objections whose entry's data was erased: their sealed data blanked now. */
+  blanked: number;
+  /** Objections past their retention, deleted. */
+  deleted: number;
 }
 
 /**
@@ -48,8 +58,44 @@ export class RetentionSweep {
     this.task.stop();
   }
 
+  /**
+   * Objections: those whose entry's data key is gone (revoked or expired, so already unreadable)
+   * lose their sealed data now and are deleted `objectionsDays` later; decided ones (dismissed,
+   * forwarded) are deleted `objectionsDays` after the decision. One still waiting for a decision
+   * on a listed entry stays. Each sweep that changed something writes "objection.erased".
+   */
+  async sweepObjections(): Promise<ObjectionRetentionOutcome> {
+    const { db, settings } = this.deps;
+    const now = this.deps.now?.() ?? new Date();
+    const keepMs = (settings.objectionsDays ?? DEFAULT_OBJECTION_RETENTION_DAYS) * DAY_MS;
+    const eraseAfter = new Date(now.getTime() + keepMs).toISOString();
+    const decidedBefore = new Date(now.getTime() - keepMs).toISOString();
+    const outcome = await db.transaction().execute(async (trx) => {
+      const outcome = {
+        blanked: await blankObjectionsOfErasedEntries(trx, eraseAfter),
+        deleted: await deleteExpiredObjections(trx, now.toISOString(), decidedBefore),
+      };
+      if (outcome.blanked + outcome.deleted > 0)
+        await this.deps.audit?.record(trx, {
+          actor: { type: "system" },
+          action: "objection.erased",
+          details: { ...outcome, decidedBefore },
+        });
+      return outcome;
+    });
+    if (outcome.blanked + outcome.deleted > 0) {
+      this.deps.log.info(outcome, "retention sweep: objections");
+      // No copy of the blanked or deleted rows stays in SQLite's WAL.
+      await checkpointWal(db).catch((err: unknown) =>
+        this.deps.log.warn({ err }, "WAL checkpoint after the objection sweep failed"),
+      );
+    }
+    return outcome;
+  }
+
   /** Deletes everything past its retention at this moment; returns the counts. */
   async sweep(): Promise<RetentionOutcome> {
+    await this.sweepObjections();
     const { db, settings } = this.deps;
     const now = (this.deps.now?.() ?? new Date()).getTime();
     const playsBefore = new Date(now - settings.playsDays * DAY_MS).toISOString();

@@ -8,22 +8,37 @@ import type { EmergencyNotices } from "./EmergencyNotices";
 import { resolveDistrict } from "./kioskSync";
 import { heldByScreens } from "./manifestBuilder";
 
-/** A district's timeline from `from` over `hours` (districtTimeline with its deps bound). */
-export type TimelineOf = (districtId: string, from: number, hours: number) => Promise<Timeline>;
+/**
+ * A district's timeline from `from` over `hours` (districtTimeline with its deps bound), as a
+ * screen carrying `screenTags` plays it (absent: a screen without tags).
+ */
+export type TimelineOf = (
+  districtId: string,
+  from: number,
+  hours: number,
+  screenTags?: readonly string[],
+) => Promise<Timeline>;
 
 /**
  * Computes a district's timeline from the same playback plan the screens run (the district's
  * schedule, or the fallback when it has none), over what a full sync gives them, so the
- * console's answer is what the street shows.
+ * console's answer is what the street shows. The district's own timeline is that of a screen
+ * without tags (`screenTags` absent): windows and announcements targeting tags are not in it; a
+ * screen's timeline passes the screen's tags.
  */
 export async function districtTimeline(
   deps: { db: Kysely<Database>; registry: DistrictRegistry; emergencies: EmergencyNotices },
   districtId: string,
   from: number,
   hours: number,
+  screenTags: readonly string[] = [],
 ): Promise<Timeline> {
   const { chain, schedule, scheduleFrom, emergencies } = await resolveDistrict(deps, districtId);
-  const plan = playbackPlan({ ...(await heldByScreens(deps.db, chain)), schedule });
+  const plan = playbackPlan({
+    ...(await heldByScreens(deps.db, chain, screenTags)),
+    schedule,
+    screenTags,
+  });
   return {
     districtId,
     scheduleFrom,

@@ -1,12 +1,12 @@
 import type { Kysely } from "kysely";
+import { scheduleForScreen } from "../../shared/schedule/evaluateSchedule";
 import type { ScreenDistrict, SyncDelta } from "../../shared/schemas/sync";
 import type { Emergency, Schedule } from "../../shared/schemas/schedule";
-import { presentAnnouncement } from "../presenters/presentAnnouncement";
-import { announcementsSince, listAnnouncements, removedSince } from "../store/announcements";
+import { announcementsChangedSince, removedSince } from "../store/announcements";
 import { currentVersion } from "../store/changeLog";
 import { deliverableEntries, entriesChangedSince } from "../store/delivery";
 import type { Database } from "../store/schema";
-import { toScreenEntry } from "./manifestBuilder";
+import { announcementsForScreen, toScreenEntry } from "./manifestBuilder";
 import { contestLineOf, type DistrictRegistry } from "./DistrictRegistry";
 import type { EmergencyNotices } from "./EmergencyNotices";
 
@@ -69,40 +69,56 @@ function contestOf(
 export async function computeSync(
   db: Kysely<Database>,
   appliedVersion: number,
-  context: ScreenContext & { chain: readonly string[] },
+  context: ScreenContext & { chain: readonly string[]; screenTags: readonly string[] },
 ): Promise<SyncDelta> {
-  // Only these three leave: the chain and the schedule's owner are the console's business.
+  // Only these leave: the chain and the schedule's owner are the console's business.
   const screen = {
     district: context.district,
-    schedule: context.schedule,
+    // Cut down to the windows this screen's tags select: a kiosk of the previous release,
+    // which knows no window tags, plays it as it is.
+    schedule: context.schedule ? scheduleForScreen(context.schedule, context.screenTags) : null,
     emergencies: context.emergencies,
+    screen: { tags: [...context.screenTags] },
   };
   return db.transaction().execute(async (trx) => {
     const version = await currentVersion(trx);
     if (appliedVersion === 0 || appliedVersion > version) {
-      const rows = await listAnnouncements(trx);
+      const announcements = await announcementsForScreen(trx, context.chain, context.screenTags);
       const entries = await deliverableEntries(trx, context.chain);
       return {
         version,
         full: true,
-        announcements: rows.map(presentAnnouncement),
+        announcements,
         entries: entries.map(toScreenEntry),
         removedIds: [],
         ...screen,
       };
     }
-    const rows = await announcementsSince(trx, appliedVersion);
-    const removedIds = await removedSince(trx, appliedVersion);
+    const announcements = await announcementsForScreen(
+      trx,
+      context.chain,
+      context.screenTags,
+      appliedVersion,
+    );
+    const announced = new Set(announcements.map((a) => a.id));
+    const removedAnnouncements = await removedSince(trx, appliedVersion);
+    const changedAnnouncements = await announcementsChangedSince(trx, appliedVersion);
     const changed = await entriesChangedSince(trx, appliedVersion);
     const entries = await deliverableEntries(trx, context.chain, appliedVersion);
     const shown = new Set(entries.map((e) => e.row.id));
     return {
       version,
       full: false,
-      announcements: rows.map(presentAnnouncement),
+      announcements,
       entries: entries.map(toScreenEntry),
       // Takedowns first in the kiosk's eyes: whatever changed and is not deliverable goes.
-      removedIds: [...removedIds, ...changed.filter((id) => !shown.has(id))],
+      removedIds: [
+        ...new Set([
+          ...removedAnnouncements.filter((id) => !announced.has(id)),
+          ...changedAnnouncements.filter((id) => !announced.has(id)),
+          ...changed.filter((id) => !shown.has(id)),
+        ]),
+      ],
       ...screen,
     };
   });

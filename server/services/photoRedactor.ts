@@ -3,15 +3,17 @@ import type { RedactionConcern } from "../../shared/schemas/moderation";
 import type { DetectorEngineChoice } from "./redaction/types";
 import { createRedactionPool } from "./redaction/redactionPool";
 import type { PhotoRedactor, RedactionOutcome } from "./RedactionQueue";
+import type { PosterRedactor } from "./PosterRedaction";
 
 /** The redaction worker pool behind the queue's PhotoRedactor interface. */
 export function createPhotoRedactor(opts: {
   workers: number;
   engine: DetectorEngineChoice;
   log: Logger;
-}): PhotoRedactor & {
-  close(): Promise<void>;
-} {
+}): PhotoRedactor &
+  PosterRedactor & {
+    close(): Promise<void>;
+  } {
   const pool = createRedactionPool({
     threads: opts.workers,
     engine: opts.engine,
@@ -50,6 +52,8 @@ export function createPhotoRedactor(opts: {
         detail,
       };
     },
+    // Announcement posters run in the same threads, through the same queue of the pool.
+    redactPoster: (raw, options) => pool.redactPoster(raw, options),
     close: () => pool.close(),
   };
 }

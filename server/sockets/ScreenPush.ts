@@ -1,10 +1,9 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
-import type { Announcement } from "../../shared/schemas/announcement";
 import type { KioskServerEvents } from "../../shared/protocol/events";
 import { rooms } from "../../shared/protocol/rooms";
 import type { SyncDelta } from "../../shared/schemas/sync";
-import type { EntryChange, ScreenPushPort } from "../services/ChangeFeed";
+import type { AnnouncementChange, EntryChange, ScreenPushPort } from "../services/ChangeFeed";
 import type { ScreenNotifier } from "../services/screens/ScreenNotifier";
 import { subtreeIdsOf } from "../store/districts";
 import type { Database } from "../store/schema";
@@ -75,18 +74,32 @@ export class ScreenPush implements ScreenPushPort {
     }
   }
 
-  /** Announcements go to every screen of the city. */
-  announcementChanged(change: {
-    announcementId: string;
-    version: number;
-    added?: Announcement;
-  }): void {
+  /**
+   * An announcement goes to the screens of its districts and their sub-districts, or to every
+   * screen for a city-wide one. A withdrawal travels in the push (screens drop it on arrival and
+   * acknowledge); a publication carries the announcement unless it targets screen tags.
+   */
+  async announcementChanged(change: AnnouncementChange): Promise<void> {
     this.invalidateSync();
-    toKiosks(this.deps.io, rooms.allScreens()).emit("content:changed", {
-      version: change.version,
-      ids: [change.announcementId],
-      ...(change.added ? { added: { entries: [], announcements: [change.added] } } : {}),
-    });
+    this.consoles.changed(change.takedown ? "takedowns" : "announcements");
+    try {
+      const room =
+        change.districtIds.length === 0
+          ? rooms.allScreens()
+          : (await subtreeIdsOf(this.deps.db, change.districtIds)).map((id) => rooms.district(id));
+      if (room.length === 0) return;
+      toKiosks(this.deps.io, room).emit("content:changed", {
+        version: change.version,
+        ids: [change.announcementId],
+        ...(change.takedown ? { removedIds: [change.announcementId] } : {}),
+        ...(change.added ? { added: { entries: [], announcements: [change.added] } } : {}),
+      });
+    } catch (err) {
+      this.deps.log.error(
+        { err, announcementId: change.announcementId },
+        "could not notify screens",
+      );
+    }
   }
 
   /** Schedule, district and emergency changes: these districts' screens (and below) re-sync. */

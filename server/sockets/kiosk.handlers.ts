@@ -14,6 +14,7 @@ import type { ScreenRegistry } from "../services/screens/ScreenRegistry";
 import type { DistrictRegistry } from "../services/DistrictRegistry";
 import type { EmergencyNotices } from "../services/EmergencyNotices";
 import { computeSync, resolveDistrict } from "../services/kioskSync";
+import { parseStrings } from "../presenters/presentAnnouncement";
 import { currentVersion } from "../store/changeLog";
 import { needsFullSync, staleDistrictsOf } from "../store/screens";
 import type { Database } from "../store/schema";
@@ -263,8 +264,13 @@ export function registerKioskHandlers(
       // hidden; every "send me everything" question is one key.
       const applied = mustBeFull ? 0 : appliedVersion;
       const from = applied === 0 || applied > current ? "full" : String(applied);
-      const delta = await deps.syncCache.get(`${districtId}\u0000${current}\u0000${from}`, () =>
-        resolveDistrict(deps, districtId).then((context) => computeSync(deps.db, applied, context)),
+      // Screens with the same tags share answers too (announcements may target tags).
+      const screenTags = parseStrings(row.tags_json);
+      const key = `${districtId}\u0000${current}\u0000${from}\u0000${screenTags.join(",")}`;
+      const delta = await deps.syncCache.get(key, () =>
+        resolveDistrict(deps, districtId).then((context) =>
+          computeSync(deps.db, applied, { ...context, screenTags }),
+        ),
       );
       if (delta.full) on.fullSync = { version: delta.version, epoch };
       // The server's time goes with every answer (not cached): the kiosk judges expiry by it.

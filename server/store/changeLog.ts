@@ -4,6 +4,32 @@ import { databaseKindOf, takeLock } from "./transactionLocks";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/**
+ * The screens a change was sent to, as it was when it was made: the districts (their
+ * sub-districts too; none for a city-wide announcement) and an announcement's screen tags.
+ * A takedown's progress counts these screens, even after the content moved elsewhere.
+ */
+export interface ChangeScope {
+  districtIds: readonly string[];
+  screenTags?: readonly string[];
+}
+
+/** Reads a stored scope; null or malformed reads as undefined (count by the content now). */
+export function parseScope(json: string | null | undefined): ChangeScope | undefined {
+  if (!json) return undefined;
+  try {
+    const v = JSON.parse(json) as { districtIds?: unknown; screenTags?: unknown };
+    const strings = (x: unknown): string[] | undefined =>
+      Array.isArray(x) && x.every((s) => typeof s === "string") ? x : undefined;
+    const districtIds = strings(v.districtIds);
+    if (!districtIds) return undefined;
+    const screenTags = strings(v.screenTags);
+    return { districtIds, ...(screenTags ? { screenTags } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** What the change log records: every change a screen must apply, in version order. */
 export type ChangeKind = ChangeLogTable["kind"];
 
@@ -16,6 +42,8 @@ export async function appendChange(
   kind: ChangeKind,
   entityId: string,
   at: string,
+  /** Where the change went (its districts; an announcement's screen tags), kept with it. */
+  scope?: ChangeScope,
 ): Promise<number> {
   // PostgreSQL hands out serial numbers before commit, so two writers could commit versions
   // out of order and a kiosk syncing in between would skip the earlier one for good. Appends
@@ -23,7 +51,12 @@ export async function appendChange(
   await takeLock(trx, "changeLog", databaseKindOf(trx));
   const row = await trx
     .insertInto("change_log")
-    .values({ kind, entity_id: entityId, at })
+    .values({
+      kind,
+      entity_id: entityId,
+      at,
+      ...(scope ? { scope_json: JSON.stringify(scope) } : {}),
+    })
     .returning("version")
     .executeTakeFirstOrThrow();
   return Number(row.version);

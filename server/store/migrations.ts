@@ -636,6 +636,159 @@ function migrations(dialect: Dialect, opts: MigrationOptions): Record<string, Mi
           await db.schema.alterTable("entries").dropColumn(column).execute();
       },
     },
+    "0016_content_life_cycle": {
+      async up(db: Kysely<unknown>) {
+        const blob = dialect === "postgres" ? "bytea" : "blob";
+        // Announcements get a life cycle (draft → in review → published → withdrawn / ended),
+        // a window, a target and four eyes. Those published before keep playing city-wide.
+        const text = (name: string, dflt: string) =>
+          db.schema
+            .alterTable("announcements")
+            .addColumn(name, "text", (c) => c.notNull().defaultTo(dflt))
+            .execute();
+        await text("state", "published");
+        await text("screen_tags_json", "[]");
+        await text("poster_layout", "beside");
+        await text("changed_by_json", "[]");
+        for (const column of [
+          "starts_at",
+          "ends_at",
+          "created_by",
+          "reviewed_by",
+          "reviewed_at",
+          "reason",
+          "updated_at",
+        ])
+          await db.schema.alterTable("announcements").addColumn(column, "text").execute();
+        await db.schema
+          .alterTable("announcements")
+          .addColumn("revision", "integer", (c) => c.notNull().defaultTo(1))
+          .execute();
+        // A published announcement's version is its last publication or takedown; a draft has none.
+        await db.schema
+          .createTable("announcement_districts")
+          .addColumn("announcement_id", "text", (c) => c.notNull())
+          .addColumn("district_id", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("announcement_districts_pk", ["announcement_id", "district_id"])
+          .execute();
+        await db.schema
+          .createIndex("announcement_districts_district_idx")
+          .on("announcement_districts")
+          .column("district_id")
+          .execute();
+        // A poster: the uploaded image sealed by the master key, its redacted rendition by hash.
+        await db.schema
+          .createTable("announcement_posters")
+          .addColumn("announcement_id", "text", (c) => c.primaryKey())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("raw_sealed", blob)
+          .addColumn("raw_mime", "text")
+          .addColumn("faces", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("regions_json", "text")
+          .addColumn("detail_json", "text")
+          .addColumn("reason", "text")
+          .addColumn("hash", "text")
+          .addColumn("mime", "text")
+          .addColumn("width", "integer")
+          .addColumn("height", "integer")
+          .addColumn("bytes", blob)
+          .addColumn("uploaded_by", "text")
+          .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("announcement_posters_hash_idx")
+          .on("announcement_posters")
+          .column("hash")
+          .execute();
+        // Screen tags ("metro", "bus-stop"): schedules' windows and announcements target them.
+        await db.schema
+          .alterTable("screens")
+          .addColumn("tags_json", "text", (c) => c.notNull().defaultTo("[]"))
+          .execute();
+        // Emergencies: sent at once and reviewed after ("unreviewed" → "confirmed" / "pulled"),
+        // or, where the city requires two people, "awaiting_approval" until approved.
+        await db.schema
+          .alterTable("emergencies")
+          .addColumn("review_state", "text", (c) => c.notNull().defaultTo("confirmed"))
+          .execute();
+        for (const column of ["sent_by", "reviewed_by", "reviewed_at", "review_reason"])
+          await db.schema.alterTable("emergencies").addColumn(column, "text").execute();
+        // A city (or any district, inherited downwards) may require approval before sending.
+        await db.schema.alterTable("districts").addColumn("emergency_approval", "text").execute();
+        // Where each change went, kept with it: a takedown counts the screens it was sent to,
+        // even after the content's districts or target changed.
+        await db.schema.alterTable("change_log").addColumn("scope_json", "text").execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.alterTable("change_log").dropColumn("scope_json").execute();
+        await db.schema.alterTable("districts").dropColumn("emergency_approval").execute();
+        for (const column of [
+          "review_reason",
+          "reviewed_at",
+          "reviewed_by",
+          "sent_by",
+          "review_state",
+        ])
+          await db.schema.alterTable("emergencies").dropColumn(column).execute();
+        await db.schema.alterTable("screens").dropColumn("tags_json").execute();
+        await db.schema.dropTable("announcement_posters").execute();
+        await db.schema.dropTable("announcement_districts").execute();
+        for (const column of [
+          "revision",
+          "updated_at",
+          "reason",
+          "reviewed_at",
+          "reviewed_by",
+          "created_by",
+          "ends_at",
+          "starts_at",
+          "changed_by_json",
+          "poster_layout",
+          "screen_tags_json",
+          "state",
+        ])
+          await db.schema.alterTable("announcements").dropColumn(column).execute();
+      },
+    },
+    "0017_objections": {
+      async up(db: Kysely<unknown>) {
+        const blob = dialect === "postgres" ? "bytea" : "blob";
+        // A citizen's objection to a listing. What identifies the objector (name, contact, text,
+        // document) is sealed under the entry's data key: the entry's erasure erases it too.
+        await db.schema
+          .createTable("objections")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("entry_id", "text", (c) => c.notNull())
+          .addColumn("reference", "text", (c) => c.notNull().unique())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("name_sealed", blob)
+          .addColumn("contact_sealed", blob)
+          .addColumn("text_sealed", blob)
+          .addColumn("document_sealed", blob)
+          .addColumn("document_mime", "text")
+          .addColumn("decision_reason", "text")
+          .addColumn("decided_by", "text")
+          .addColumn("decided_at", "text")
+          .addColumn("address_hash", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("erase_after", "text")
+          .execute();
+        await db.schema
+          .createIndex("objections_entry_idx")
+          .on("objections")
+          .columns(["entry_id", "created_at"])
+          .execute();
+        await db.schema
+          .createIndex("objections_created_idx")
+          .on("objections")
+          .column("created_at")
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable("objections").execute();
+      },
+    },
   };
 }
 

@@ -10,9 +10,19 @@ export interface ChangeLogTable {
     | "entry.revoked"
     | "entry.expired"
     /** An approved entry went back to review (edited): screens drop it until approved again. */
-    | "entry.withdrawn";
+    | "entry.withdrawn"
+    /** A published announcement was withdrawn (by hand, or by an edit sending it back to review). */
+    | "announcement.withdrawn"
+    /** A published announcement's end passed. */
+    | "announcement.ended"
+    /** An emergency notice went out to its districts' screens (entity: the emergency id). */
+    | "emergency.sent"
+    /** An emergency notice left its districts' screens (cleared, pulled or ended). */
+    | "emergency.cleared";
   entity_id: string;
   at: string;
+  /** JSON: the districts (and an announcement's screen tags) it went to, when recorded (0016). */
+  scope_json: Generated<string | null>;
 }
 
 /** Published announcements. */
@@ -26,6 +36,51 @@ export interface AnnouncementTable {
   version: number;
   /** JSON array of tags. */
   tags_json: Generated<string>;
+  /** draft → in_review → published → withdrawn / ended (0016; older rows read "published"). */
+  state: Generated<"draft" | "in_review" | "published" | "withdrawn" | "ended">;
+  /** JSON array of screen tags it targets; empty: every screen of its districts. */
+  screen_tags_json: Generated<string>;
+  poster_layout: Generated<"beside" | "full">;
+  /** JSON array of the user ids that changed it since its last review. */
+  changed_by_json: Generated<string>;
+  starts_at: Generated<string | null>;
+  ends_at: Generated<string | null>;
+  created_by: Generated<string | null>;
+  reviewed_by: Generated<string | null>;
+  reviewed_at: Generated<string | null>;
+  /** The last rejection's or withdrawal's reason. */
+  reason: Generated<string | null>;
+  updated_at: Generated<string | null>;
+  revision: Generated<number>;
+}
+
+/** The districts an announcement targets; none: the whole city. */
+export interface AnnouncementDistrictTable {
+  announcement_id: string;
+  district_id: string;
+}
+
+/** An announcement's poster: the upload sealed, the redacted rendition a screen fetches. */
+export interface AnnouncementPosterTable {
+  announcement_id: string;
+  status: "queued" | "processing" | "done" | "needs_review" | "failed";
+  /** The upload, sealed by the master key; dropped when the announcement is withdrawn or ends. */
+  raw_sealed: Buffer | null;
+  raw_mime: string | null;
+  faces: Generated<number>;
+  /** Face regions (normalised boxes) drawn by hand or found, JSON. */
+  regions_json: string | null;
+  detail_json: string | null;
+  reason: string | null;
+  /** SHA-256 of the redacted rendition: /kiosk/posters/<hash>. */
+  hash: string | null;
+  mime: string | null;
+  width: number | null;
+  height: number | null;
+  bytes: Buffer | null;
+  uploaded_by: string | null;
+  attempts: Generated<number>;
+  updated_at: string;
 }
 
 /** Where a redaction stands for one entry. */
@@ -175,6 +230,8 @@ export interface DistrictTable {
   contest_url: string | null;
   /** Who to contact to contest (phone, counter, address); null or empty inherits the parent's. */
   contest_contact: Generated<string | null>;
+  /** "two-person": emergencies need approval before sending; null inherits the parent's (0016). */
+  emergency_approval: Generated<"review-after" | "two-person" | null>;
   created_at: string;
   updated_at: string;
 }
@@ -216,6 +273,8 @@ export interface ScreenTable {
    * been (then its next sync is full and its applied version counts for nothing).
    */
   stale_cleared_version: Generated<number | null>;
+  /** JSON array of its tags ("metro", "bus-stop"), sorted (0016). */
+  tags_json: Generated<string>;
 }
 
 /** Pairing codes shown by unpaired kiosks: single use, ten minutes. */
@@ -239,6 +298,15 @@ export interface EmergencyTable {
   ends_at: string | null;
   cleared_at: string | null;
   created_at: string;
+  /**
+   * "unreviewed": sent, waiting for a moderator; "confirmed" or "pulled" by one;
+   * "awaiting_approval": not sent until a second person approves (two-person cities).
+   */
+  review_state: Generated<"unreviewed" | "confirmed" | "pulled" | "awaiting_approval">;
+  sent_by: Generated<string | null>;
+  reviewed_by: Generated<string | null>;
+  reviewed_at: Generated<string | null>;
+  review_reason: Generated<string | null>;
 }
 
 /** Which districts an emergency covers (a city covers its districts). */
@@ -306,6 +374,8 @@ export interface AuditChainKeyTable {
 export interface Database {
   change_log: ChangeLogTable;
   announcements: AnnouncementTable;
+  announcement_districts: AnnouncementDistrictTable;
+  announcement_posters: AnnouncementPosterTable;
   entries: EntryTable;
   entry_districts: EntryDistrictTable;
   raw_photos: RawPhotoTable;
@@ -326,6 +396,33 @@ export interface Database {
   audit_log: AuditLogTable;
   audit_chain_keys: AuditChainKeyTable;
   plays: PlayTable;
+  objections: ObjectionTable;
+}
+
+/**
+ * A citizen's objection to a listing (0017). The objector's name, contact, text and document
+ * are sealed under the entry's data key (erased with the entry); the decision is public.
+ */
+export interface ObjectionTable {
+  id: string;
+  entry_id: string;
+  /** "OBJ-" and 10 random base32 characters: what the objector is told, not enumerable. */
+  reference: string;
+  state: "received" | "suspended" | "dismissed" | "forwarded";
+  name_sealed: Buffer | null;
+  contact_sealed: Buffer | null;
+  text_sealed: Buffer | null;
+  document_sealed: Buffer | null;
+  document_mime: string | null;
+  /** A dismissal's reason, shown to the objector on the status page. */
+  decision_reason: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  /** A keyed hash of the sender's address (never the address itself). */
+  address_hash: string;
+  created_at: string;
+  /** Set once the entry's data was erased: the retention sweep deletes the row after it. */
+  erase_after: string | null;
 }
 
 /** Proof of play: one slide a screen showed, named by the kiosk (idempotent uploads). */

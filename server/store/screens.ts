@@ -3,9 +3,36 @@ import type { Database, ScreenRow, ScreenTable } from "./schema";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** All screens, by district then name. */
-export async function listScreens(db: Db): Promise<ScreenRow[]> {
-  return db.selectFrom("screens").selectAll().orderBy("district_id").orderBy("name").execute();
+/** All screens, by district then name; with `tag`, only those carrying it. */
+export async function listScreens(
+  db: Db,
+  filter: { tag?: string | undefined } = {},
+): Promise<ScreenRow[]> {
+  let q = db.selectFrom("screens").selectAll();
+  // Tags are slugs ([a-z0-9-], see ScreenTagSchema), so the quoted tag cannot contain a LIKE
+  // wildcard and matches exactly one element of the JSON array.
+  if (filter.tag !== undefined) q = q.where("tags_json", "like", `%${JSON.stringify(filter.tag)}%`);
+  return q.orderBy("district_id").orderBy("name").execute();
+}
+
+/** A screen's tags, as stored (a sorted JSON array); anything unreadable counts as none. */
+export function screenTagsOf(row: Pick<ScreenRow, "tags_json">): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(row.tags_json);
+  } catch {
+    return [];
+  }
+  return Array.isArray(parsed) ? parsed.filter((t): t is string => typeof t === "string") : [];
+}
+
+/** Stores a screen's tags; `tags` is already normalised (ScreenTagsSchema: unique, sorted). */
+export async function setScreenTags(db: Db, id: string, tags: readonly string[]): Promise<void> {
+  await db
+    .updateTable("screens")
+    .set({ tags_json: JSON.stringify(tags) })
+    .where("id", "=", id)
+    .execute();
 }
 
 /** One screen. */
@@ -51,7 +78,8 @@ export function needsFullSync(
 
 /**
  * Records that a screen's district set changed (moved to `districtId`, or an ancestor was
- * re-parented): what it held for `heldChain` may still be on it, so its next sync is a full
+ * re-parented), or that what it may receive there did (its tags changed; `heldChain` is then
+ * its own chain): what it held for `heldChain` may still be on it, so its next sync is a full
  * manifest and acknowledgements made for the old set no longer count.
  */
 export async function districtSetChanged(

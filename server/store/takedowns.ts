@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
-import type { ChangeLogTable, Database } from "./schema";
+import type { ChangeLogTable, Database, ScreenRow } from "./schema";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -11,13 +11,21 @@ export interface EntryTakedownRow {
   kind: ChangeLogTable["kind"];
   entity_id: string;
   at: string;
+  /** Where it was sent (the districts then), when recorded. */
+  scope_json: string | null;
 }
 
 /** Takedown events of entries that were on screens (published before), not of drafts. */
 function takedownEvents(db: Db) {
   return db
     .selectFrom("change_log")
-    .select(["change_log.version", "change_log.kind", "change_log.entity_id", "change_log.at"])
+    .select([
+      "change_log.version",
+      "change_log.kind",
+      "change_log.entity_id",
+      "change_log.at",
+      "change_log.scope_json",
+    ])
     .where("change_log.kind", "in", [...TAKEDOWN_KINDS])
     .where((eb) =>
       eb.exists(
@@ -53,4 +61,39 @@ export async function entryTakedownsSince(
     .orderBy("change_log.version", "desc")
     .limit(limit)
     .execute();
+}
+
+/** A screen as an announcement takedown's progress sees it: with its tags. */
+export type AnnouncementTargetScreen = Pick<
+  ScreenRow,
+  | "id"
+  | "name"
+  | "district_id"
+  | "last_seen_at"
+  | "applied_version"
+  | "stale_districts_json"
+  | "stale_cleared_version"
+  | "tags_json"
+>;
+
+/** The active screens of these districts, or of the whole city, with their tags. */
+export async function announcementTargetScreens(
+  db: Db,
+  districtIds: readonly string[] | "all",
+): Promise<AnnouncementTargetScreen[]> {
+  let q = db
+    .selectFrom("screens")
+    .select([
+      "id",
+      "name",
+      "district_id",
+      "last_seen_at",
+      "applied_version",
+      "stale_districts_json",
+      "stale_cleared_version",
+      "tags_json",
+    ])
+    .where("state", "=", "active");
+  if (districtIds !== "all") q = q.where("district_id", "in", [...districtIds]);
+  return q.execute();
 }

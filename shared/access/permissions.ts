@@ -44,10 +44,26 @@ export const permissions = {
   "emergency.raise": ["operator"],
   /** Clear an emergency. */
   "emergency.clear": ["operator"],
+  /**
+   * Review emergencies: confirm or pull one sent at once, approve one waiting for a second
+   * person (a two-person city). Never the sender's own.
+   */
+  "emergency.review": ["moderator"],
   /** List announcements. */
   "announcement.read": ["operator", "moderator"],
-  /** Publish an announcement to every screen (checked over the whole city). */
-  "announcement.publish": ["operator"],
+  /**
+   * Draft, edit and submit an announcement and upload its poster, over the districts it targets
+   * (a city-wide one needs the whole city).
+   */
+  "announcement.edit": ["operator"],
+  /** Approve an announcement for the screens, or reject it back to draft (never one's own). */
+  "announcement.approve": ["moderator"],
+  /** Withdraw an announcement from the screens (a takedown). */
+  "announcement.withdraw": ["operator", "moderator"],
+  /** See the objections filed against entries of one's districts. */
+  "objection.read": ["moderator"],
+  /** Decide an objection: suspend the entry, dismiss with a reason, mark forwarded to the court. */
+  "objection.decide": ["moderator"],
   /** List takedowns. */
   "takedown.read": ["operator", "moderator"],
   /** Export proof of play. */

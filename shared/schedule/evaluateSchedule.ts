@@ -38,6 +38,10 @@ import {
  *   every screen holding the same manifest shows the same page at the same moment.
  * - A window with nothing eligible shows the idle slide if there is one, else blank; so does
  *   the time outside every window.
+ * - Screen tags: a window with `screenTags` plays only on a screen carrying at least one of
+ *   them; the others skip it as if it were not in the schedule (a lower window, the idle slide
+ *   or blank shows instead). A window without them plays everywhere. A caller passing no tags
+ *   is a screen without tags, as the console's district timeline is.
  * - Emergencies: the active one that started last wins (a newer notice supersedes), ties go to
  *   the earlier one in the list. While one is active nothing else matters.
  * - nextChangeAt is never later than the next change, so the display sets one timer and no
@@ -101,6 +105,40 @@ export interface TimelineSegment {
   end: number;
   /** The evaluation at `start`; it holds until `end`. */
   result: ScheduleResult;
+}
+
+/** What the evaluation needs to know of the screen it is for. */
+export interface EvaluateOptions {
+  /** The screen's tags (absent: none), matched against windows' `screenTags`. */
+  screenTags?: readonly string[] | undefined;
+}
+
+/**
+ * Whether a window plays on a screen carrying `screenTags`: it names no tags, or the screen
+ * carries at least one of them.
+ */
+export function windowAppliesTo(
+  window: Pick<TimeWindow, "screenTags">,
+  screenTags: readonly string[] = [],
+): boolean {
+  const wanted = window.screenTags ?? [];
+  return wanted.length === 0 || wanted.some((tag) => screenTags.includes(tag));
+}
+
+/**
+ * The schedule as one screen plays it: the windows that apply to its tags, in their order, with
+ * the tag condition settled (removed), so evaluating it with or without the tags agrees.
+ */
+export function scheduleForScreen(
+  schedule: Schedule,
+  screenTags: readonly string[] = [],
+): Schedule {
+  return {
+    ...schedule,
+    windows: schedule.windows
+      .filter((w) => windowAppliesTo(w, screenTags))
+      .map(({ screenTags: _settled, ...w }) => w),
+  };
 }
 
 /** How far ahead, in days, the blank case looks for the next window start. */
@@ -222,12 +260,16 @@ function compile(
   schedule: Schedule,
   manifest: readonly ManifestItem[],
   emergencies: readonly Emergency[],
+  options: EvaluateOptions,
 ): Compiled {
   const items = dedupe(manifest);
   return {
     timeZone: schedule.timeZone,
     hasIdleSlide: schedule.idleSlide !== undefined,
-    windows: schedule.windows.map((w, i) => compileWindow(w, i, items)),
+    // Positions count among the windows that apply, which keeps their relative order (ties).
+    windows: schedule.windows
+      .filter((w) => windowAppliesTo(w, options.screenTags))
+      .map((w, i) => compileWindow(w, i, items)),
     emergencies: emergencies
       .map((e) => ({
         id: e.id,
@@ -397,21 +439,24 @@ function assertInstant(name: string, value: number): void {
 
 /**
  * What a screen with this schedule, manifest and emergency list shows at `now` (epoch ms),
- * and when that may next change. Pure: never reads the clock.
+ * and when that may next change. `options.screenTags`: the screen's tags (absent: none).
+ * Pure: never reads the clock.
  */
 export function evaluateSchedule(
   schedule: Schedule,
   manifest: readonly ManifestItem[],
   now: number,
   emergencies: readonly Emergency[] = [],
+  options: EvaluateOptions = {},
 ): ScheduleResult {
   assertInstant("now", now);
-  return evaluateCompiled(compile(schedule, manifest, emergencies), now);
+  return evaluateCompiled(compile(schedule, manifest, emergencies, options), now);
 }
 
 /**
  * The contiguous segments shown over [from, to), by following nextChangeAt ("next 24 h" in the
- * console). Stops after `maxSegments`; the last segment then ends before `to`.
+ * console). Stops after `maxSegments`; the last segment then ends before `to`. `options` as for
+ * evaluateSchedule.
  */
 export function timeline(
   schedule: Schedule,
@@ -420,10 +465,11 @@ export function timeline(
   to: number,
   emergencies: readonly Emergency[] = [],
   maxSegments: number = MAX_TIMELINE_SEGMENTS,
+  options: EvaluateOptions = {},
 ): TimelineSegment[] {
   assertInstant("from", from);
   assertInstant("to", to);
-  const compiled = compile(schedule, manifest, emergencies);
+  const compiled = compile(schedule, manifest, emergencies, options);
   const segments: TimelineSegment[] = [];
   let t = from;
   while (t < to && segments.length < maxSegments) {

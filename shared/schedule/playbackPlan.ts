@@ -1,6 +1,7 @@
 import type { Announcement } from "../schemas/announcement";
 import type { ManifestItem, Schedule } from "../schemas/schedule";
 import type { ScreenEntry } from "../schemas/screenEntry";
+import { scheduleForScreen } from "./evaluateSchedule";
 import { compareIds } from "./seededShuffle";
 
 /*
@@ -13,8 +14,9 @@ import { compareIds } from "./seededShuffle";
 /** Dwell when no schedule applies and everything held simply rotates. */
 export const FALLBACK_DWELL_MS = 10_000;
 
-/** What playback needs of an announcement: identity, tags and publication order. */
-export type PlannedAnnouncement = Pick<Announcement, "id" | "tags" | "version">;
+/** What playback needs of an announcement: identity, tags, window and publication order. */
+export type PlannedAnnouncement = Pick<Announcement, "id" | "tags" | "version"> &
+  Partial<Pick<Announcement, "startsAt" | "endsAt">>;
 
 /** What playback needs of a list entry: identity, kind, end and publication order. */
 export type PlannedEntry = Pick<ScreenEntry, "id" | "kind" | "expiresAt" | "publishedVersion">;
@@ -26,10 +28,16 @@ export interface HeldContent {
   entries: readonly PlannedEntry[];
   /** The district's effective schedule; null when neither it nor an ancestor has one. */
   schedule: Schedule | null;
+  /**
+   * The screen's own tags (the sync's `screen.tags`); absent: none. Windows whose `screenTags`
+   * the screen does not carry are not in its plan.
+   */
+  screenTags?: readonly string[] | undefined;
 }
 
 /** The schedule and manifest a screen evaluates, with whether the fallback stands in. */
 export interface PlaybackPlan {
+  /** Settled for the screen's tags (scheduleForScreen): evaluate it without further options. */
   schedule: Schedule;
   manifest: ManifestItem[];
   /** The district has no schedule: everything held rotates (fallbackSchedule). */
@@ -47,6 +55,9 @@ export function manifestOf(
       kind: "announcement",
       tags: a.tags,
       publishedVersion: a.version,
+      // Its window, judged like an entry's: not before it starts, never at or after its end.
+      ...(a.startsAt !== undefined ? { listedFrom: a.startsAt } : {}),
+      ...(a.endsAt !== undefined ? { expiresAt: a.endsAt } : {}),
     })),
     ...entries.map((e): ManifestItem => ({
       id: e.id,
@@ -107,7 +118,10 @@ export function fallbackSchedule(announcements: readonly Pick<Announcement, "id"
   };
 }
 
-/** The plan a screen holding `content` plays: its schedule, or the fallback when it has none. */
+/**
+ * The plan a screen holding `content` plays: its schedule as it applies to the screen's tags, or
+ * the fallback when it has none.
+ */
 export function playbackPlan(content: HeldContent): PlaybackPlan {
   const manifest = manifestOf(content.announcements, content.entries);
   return content.schedule === null
@@ -116,5 +130,9 @@ export function playbackPlan(content: HeldContent): PlaybackPlan {
         manifest: fallbackManifest(manifest),
         fallback: true,
       }
-    : { schedule: content.schedule, manifest, fallback: false };
+    : {
+        schedule: scheduleForScreen(content.schedule, content.screenTags),
+        manifest,
+        fallback: false,
+      };
 }

@@ -20,6 +20,12 @@ export const ErrorCodeSchema = z.enum([
   /** What the request names (an entry's revision) is not what the server holds now. */
   "stale_revision",
   "gone",
+  /** Four eyes: the one who made or changed it may not approve it; a second person must. */
+  "four_eyes",
+  /** An announcement's poster is still in the face pipeline, or needs a moderator's look. */
+  "poster_not_ready",
+  /** Free text holds what looks like personal data (an ID number, a phone number, a name next to one). */
+  "personal_data",
   "overloaded",
   "internal",
 ]);

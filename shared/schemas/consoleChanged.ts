@@ -1,7 +1,14 @@
 import { z } from "zod";
 
 /** What a console page may want to reload: screens came or went, takedowns were acknowledged, entries changed. */
-export const ConsoleTopicSchema = z.enum(["screens", "takedowns", "entries"]);
+export const ConsoleTopicSchema = z.enum([
+  "screens",
+  "takedowns",
+  "entries",
+  "announcements",
+  "emergencies",
+  "objections",
+]);
 /** One console topic. */
 export type ConsoleTopic = z.infer<typeof ConsoleTopicSchema>;
 

@@ -8,6 +8,11 @@ export const DistrictIdSchema = z
   .trim()
   .regex(/^[a-z0-9][a-z0-9-]{1,63}$/, "A district id is 2–64 lowercase letters, digits or '-'.");
 
+/** How a district's emergency notices get their second person. */
+export const EmergencyApprovalSchema = z.enum(["review-after", "two-person"]);
+/** An emergency approval setting. */
+export type EmergencyApproval = z.infer<typeof EmergencyApprovalSchema>;
+
 /** What an operator sets for a district. */
 export const DistrictInputSchema = z.strictObject({
   id: DistrictIdSchema,
@@ -34,6 +39,11 @@ export const DistrictInputSchema = z.strictObject({
       "Contains control characters.",
     )
     .default(""),
+  /**
+   * How its emergencies get a second person: "review-after" (sent at once, reviewed after),
+   * "two-person" (approved before sending); null inherits the parent's (a city: review-after).
+   */
+  emergencyApproval: EmergencyApprovalSchema.nullable().default(null),
 });
 /** A validated district input. */
 export type DistrictInput = z.infer<typeof DistrictInputSchema>;

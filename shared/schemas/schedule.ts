@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ScreenTagsSchema } from "./announcement";
 import { CalendarDateSchema } from "./entry";
 
 /*
@@ -98,6 +99,11 @@ export const TimeWindowSchema = z
     /** Shuffle seed; defaults to the window id so a shuffled window is stable without one. */
     seed: z.string().max(128).optional(),
     priority: z.number().int("Priority is a whole number.").min(-1000).max(1000).default(0),
+    /**
+     * Only screens carrying at least one of these tags play the window; absent or empty: every
+     * screen of the district (shared/schedule/evaluateSchedule.ts `windowAppliesTo`).
+     */
+    screenTags: ScreenTagsSchema.optional(),
   })
   .superRefine((w, ctx) => {
     if (w.start === w.end) {
@@ -229,11 +235,32 @@ export const EffectiveScheduleSchema = z.object({
 /** A district's effective schedule. */
 export type EffectiveSchedule = z.infer<typeof EffectiveScheduleSchema>;
 
-/** An emergency notice as the console lists it, with its districts. */
+/**
+ * Where a notice stands with its second person: "unreviewed" (sent at once, a moderator has yet
+ * to confirm or pull it), "confirmed", "pulled" (taken down, or never sent), "awaiting_approval"
+ * (a two-person city: not sent until a moderator approves).
+ */
+export const EmergencyReviewStateSchema = z.enum([
+  "unreviewed",
+  "confirmed",
+  "pulled",
+  "awaiting_approval",
+]);
+/** An emergency's review state. */
+export type EmergencyReviewState = z.infer<typeof EmergencyReviewStateSchema>;
+
+/** An emergency notice as the console lists it, with its districts and its review. */
 export const EmergencyViewSchema = z.object({
   ...EmergencySchema.shape,
   districtIds: z.array(z.string()),
   clearedAt: z.string().nullable(),
+  reviewState: EmergencyReviewStateSchema,
+  /** Who sent (or asked to send) it; null for notices older than the review. */
+  sentBy: z.string().nullable(),
+  reviewedBy: z.string().nullable(),
+  reviewedAt: z.string().nullable(),
+  /** Why it was pulled. */
+  reviewReason: z.string().nullable(),
 });
 /** An emergency notice as the console lists it. */
 export type EmergencyView = z.infer<typeof EmergencyViewSchema>;
@@ -243,3 +270,36 @@ export const EmergencyAnswerSchema = z.object({ emergency: EmergencyViewSchema }
 
 /** The answer of GET /api/emergencies: the active notices of the user's districts. */
 export const EmergencyListSchema = z.object({ emergencies: z.array(EmergencyViewSchema) });
+
+/**
+ * How far one change of a notice reached (its sending or its clearing): the screens of its
+ * districts and their sub-districts, how many applied that change-log version, which did not.
+ */
+export const EmergencyReachStepSchema = z.object({
+  version: z.number(),
+  at: z.string(),
+  screens: z.number(),
+  acknowledged: z.number(),
+  missing: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      districtId: z.string(),
+      lastSeenAt: z.string().nullable(),
+    }),
+  ),
+});
+/** The reach of one sending or clearing. */
+export type EmergencyReachStep = z.infer<typeof EmergencyReachStepSchema>;
+
+/**
+ * GET /api/emergencies/:id/reach: the reach of the sending (null: never sent, or sent before
+ * reach was recorded) and of the clearing (null while it is on the screens).
+ */
+export const EmergencyReachSchema = z.object({
+  emergencyId: z.string(),
+  sent: EmergencyReachStepSchema.nullable(),
+  cleared: EmergencyReachStepSchema.nullable(),
+});
+/** An emergency notice's reach. */
+export type EmergencyReach = z.infer<typeof EmergencyReachSchema>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ScreenTagSchema, ScreenTagsSchema } from "./announcement";
 import { DistrictIdSchema } from "./district";
 
 /** The alphabet of pairing codes: no 0/O, 1/I/L, so a technician reads them off a screen. */
@@ -113,6 +114,17 @@ export const UpdateScreenInputSchema = z
 /** A screen update. */
 export type UpdateScreenInput = z.infer<typeof UpdateScreenInputSchema>;
 
+/**
+ * PUT /api/screens/:id/tags: the screen's whole tag set ("metro", "bus-stop"), replacing the
+ * old one; windows and announcements targeting tags follow it at once.
+ */
+export const ScreenTagsInputSchema = z.strictObject({ tags: ScreenTagsSchema });
+/** A screen's new tags. */
+export type ScreenTagsInput = z.infer<typeof ScreenTagsInputSchema>;
+
+/** GET /api/screens: optionally only the screens carrying a tag (`?tag=metro`). */
+export const ScreenListQuerySchema = z.strictObject({ tag: ScreenTagSchema.optional() });
+
 /** A screen as the console sees it (never its token). */
 export const ScreenSchema = z.strictObject({
   id: z.uuid(),
@@ -133,6 +145,8 @@ export const ScreenSchema = z.strictObject({
   /** Server time minus the screen's clock (ms), as last reported; null if unknown. */
   clockSkewMs: z.number().nullable(),
   pairedAt: z.string(),
+  /** Its tags, sorted; schedules' windows and announcements may target them. */
+  tags: z.array(z.string()),
 });
 /** A screen. */
 export type Screen = z.infer<typeof ScreenSchema>;

@@ -48,6 +48,11 @@ export const SyncDeltaSchema = z.object({
   /** Null when neither the district nor an ancestor has a schedule: every announcement rotates. */
   schedule: ScheduleSchema.nullable(),
   emergencies: z.array(EmergencySchema),
+  /**
+   * The screen itself: its tags, which a schedule window may require (`screenTags`). Absent
+   * from an older server: the screen has no tags.
+   */
+  screen: z.object({ tags: z.array(z.string()) }).optional(),
   /** The server's clock when it answered: the kiosk corrects its own by it to judge expiry. */
   serverTime: z.iso.datetime({ offset: true }).optional(),
 });

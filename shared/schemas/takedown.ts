@@ -1,15 +1,33 @@
 import { z } from "zod";
 
+/** Every kind of takedown: of a shown entry, or of a published announcement. */
+export const TakedownKindSchema = z.enum([
+  "entry.revoked",
+  "entry.expired",
+  "entry.withdrawn",
+  "announcement.withdrawn",
+  "announcement.ended",
+]);
+/** A takedown kind. */
+export type TakedownKind = z.infer<typeof TakedownKindSchema>;
+
 /**
- * How far one takedown (revoke, expiry or withdrawal of a shown entry) has reached: the screens
- * that must drop the entry, how many have acknowledged, and which have not (GET /api/takedowns).
+ * How far one takedown (revoke, expiry or withdrawal of a shown entry; withdrawal or end of a
+ * published announcement) has reached: the screens that must drop it, how many have
+ * acknowledged, and which have not (GET /api/takedowns).
  */
 export const TakedownSchema = z.object({
-  entryId: z.string(),
-  kind: z.enum(["entry.revoked", "entry.expired", "entry.withdrawn"]),
+  /** What was taken down. */
+  contentType: z.enum(["entry", "announcement"]),
+  contentId: z.string(),
+  /** The entry's id, for an entry's takedown (the same as contentId); absent otherwise. */
+  entryId: z.string().optional(),
+  /** An announcement's title, to name it on the dashboard; absent for entries. */
+  title: z.string().optional(),
+  kind: TakedownKindSchema,
   version: z.number(),
   at: z.string(),
-  /** Screens that must drop the entry. */
+  /** Screens that must drop it. */
   screens: z.number(),
   /** Those that applied this version or a later one. */
   acknowledged: z.number(),

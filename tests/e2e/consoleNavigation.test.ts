@@ -31,6 +31,7 @@ describe("the console's navigation, by role", () => {
       "Overview",
       "Entries",
       "Review queue",
+      "Objections",
       "Screens",
       "Schedules",
       "Emergency notices",
@@ -77,6 +78,7 @@ describe("the console's navigation, by role", () => {
       "Overview",
       "Entries",
       "Review queue",
+      "Objections",
       "Screens",
       "Announcements",
     ]);
@@ -95,6 +97,7 @@ describe("the console's navigation, by role", () => {
       ["#dashboard", "Overview"],
       ["#entries", "Entries"],
       ["#review", "Review queue"],
+      ["#objections", "Objections"],
       ["#screens", "Screens"],
       ["#schedules", "Schedules"],
       ["#emergencies", "Emergency notices"],

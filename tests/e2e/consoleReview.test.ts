@@ -108,7 +108,8 @@ describe("review queue page", () => {
 
     // Bulk approval takes exactly the two clean ones.
     await page.getByRole("button", { name: "Approve all clean entries (2)" }).click();
-    await expectText(page.getByRole("status"), "Approved 2 clean entries; 0 refused.");
+    // The page's own status line comes first; the emergency and announcement panels have theirs.
+    await expectText(page.getByRole("status").first(), "Approved 2 clean entries; 0 refused.");
     expect((await entryOnServer(t.baseUrl, clean1.id)).state).toBe("approved");
     expect((await entryOnServer(t.baseUrl, clean2.id)).state).toBe("approved");
     await page.getByRole("heading", { name: "Waiting (3)" }).waitFor();
@@ -140,11 +141,15 @@ describe("review queue page", () => {
     await page.keyboard.press("r");
     expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("TEXTAREA");
     await page.getByRole("button", { name: "Reject", exact: true }).click();
-    await expectText(page.getByRole("alert").first(), "Fill in “Reason for rejecting”.");
+    // The form's own alert (the emergency panel above has one of its own).
+    await expectText(
+      page.getByRole("form", { name: "Reject", exact: true }).getByRole("alert"),
+      "Fill in “Reason for rejecting”.",
+    );
     await page.getByLabel("Reason for rejecting").fill("案号与法院公告不符，请核对。");
     await page.getByRole("button", { name: "Reject", exact: true }).click();
     await expectText(
-      page.getByRole("status"),
+      page.getByRole("status").first(),
       `Rejected ${noPhoto.maskedName} (${noPhoto.caseNumber}).`,
     );
     expect(await entryOnServer(t.baseUrl, noPhoto.id)).toMatchObject({
@@ -288,7 +293,7 @@ describe("review queue page", () => {
     await page2.getByRole("heading", { level: 1 }).focus();
     await page2.keyboard.press("a");
     await expectText(
-      page2.getByRole("status"),
+      page2.getByRole("status").first(),
       `Approved ${faceless.maskedName} (${faceless.caseNumber}); it goes to the screens.`,
     );
     expect((await entryOnServer(t.baseUrl, faceless.id)).state).toBe("approved");

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { publishAnnouncement } from "../support/announcements";
 import type { EffectiveSchedule } from "../../shared/schemas/schedule";
 import { expectText } from "../support/browser";
 import {
@@ -16,7 +17,6 @@ import {
   api,
   createDistrict,
   pairKiosk,
-  postJson,
   syncKiosk,
   useTestServer,
   putSchedule,
@@ -173,12 +173,11 @@ describe("schedules page", () => {
   it("draws a window by mouse, sets it up by keyboard, saves, previews it, and inherits again", async () => {
     const t = server();
     const operator = await createUser(t.baseUrl, "Planner", [{ role: "operator", scope: "*" }]);
-    const published = await postJson(`${t.baseUrl}/api/announcements`, {
+    const published = await publishAnnouncement(t, {
       title: "社区献血日",
       body: "周二上午在中山广场。",
       language: "zh-CN",
     });
-    expect(published.status).toBe(201);
     const page = await openSchedulesPage(t.baseUrl, operator.cookie);
     // A plain operator cannot create districts.
     expect(await page.getByRole("button", { name: "New district…" }).count()).toBe(0);
@@ -266,7 +265,7 @@ describe("schedules page", () => {
       timeZone: "Asia/Shanghai",
       idleSlide: { title: "夜间休息", body: "" },
     });
-    const announcementId = (published.body as { announcement: { id: string } }).announcement.id;
+    const announcementId = published.id;
     expect(saved.schedule?.windows[1]).toMatchObject({
       days: [2, 3],
       start: "09:00",

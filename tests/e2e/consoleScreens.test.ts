@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
+import { publishAnnouncement } from "../support/announcements";
 import { ScreenSchema, type Screen } from "../../shared/schemas/screen";
 import { expectText } from "../support/browser";
 import {
@@ -15,7 +16,6 @@ import {
   connectKiosk,
   createDistrict,
   pairKiosk,
-  postJson,
   requestPairingCode,
   syncKiosk,
   useTestServer,
@@ -142,7 +142,7 @@ describe("screens page", () => {
     const panel = page.getByRole("region", { name: "Manage “中山路口 1 号屏”" });
     await panel.getByLabel("Screen name").fill("西岗 2 号屏");
     await panel.getByLabel("District (moving switches the content at once)").selectOption("xigang");
-    await panel.getByRole("button", { name: "Save" }).click();
+    await panel.getByRole("button", { name: "Save", exact: true }).click();
     await expectText(
       page.getByRole("status").filter({ hasText: "Saved" }),
       "Saved “西岗 2 号屏” in xigang district (xigang).",
@@ -232,21 +232,18 @@ describe("screens page", () => {
     const { socket: kiosk, screenId } = await pairKiosk(t.baseUrl, "zhongshan", "人民路屏");
     sockets.push(kiosk);
     await syncKiosk(kiosk, 0);
-    const published = await postJson(`${t.baseUrl}/api/announcements`, {
+    const announcement = await publishAnnouncement(t, {
       title: "图书馆闭馆维修",
       body: "下周一恢复开放。",
       language: "zh-CN",
     });
-    expect(published.status).toBe(201);
-    const announcement = (published.body as { announcement: { id: string; version: number } })
-      .announcement;
     // The kiosk reports three plays of the announcement, 10 s each, over the last minutes.
     const receipt = (await kiosk.timeout(5000).emitWithAck("kiosk:plays", {
       plays: [0, 1, 2].map((i) => ({
         id: randomUUID(),
         kind: "announcement" as const,
         contentId: announcement.id,
-        version: announcement.version,
+        version: announcement.version ?? 0,
         startedAt: new Date(Date.now() - (3 - i) * 60_000).toISOString(),
         durationMs: 10_000,
       })),
@@ -320,5 +317,72 @@ describe("screens page", () => {
       page.getByRole("alert").filter({ hasText: "not connected" }),
       "“人民路屏”: The screen is not connected now; try again once it shows as online.",
     );
+  });
+
+  it("tags a screen with chips, by keyboard, refusing a bad tag, and the kiosk re-syncs", async () => {
+    const t = server();
+    const operator = await createUser(t.baseUrl, "Tagger", [{ role: "operator", scope: "*" }]);
+    const { socket: kiosk, screenId } = await pairKiosk(t.baseUrl, "zhongshan", "地铁口屏");
+    sockets.push(kiosk);
+    await syncKiosk(kiosk, 0);
+    const tagsOnServer = async () =>
+      (await listScreens(operator, t.baseUrl)).find((s) => s.id === screenId)?.tags;
+
+    const opened = await openSignedIn(ui.browser, t.baseUrl, operator.cookie, { hash: "#screens" });
+    ui.contexts.push(opened.context);
+    const { page } = opened;
+    await expectPageHeading(page, "Screens");
+    await rowOf(page, "地铁口屏").waitFor();
+    expect(await cellOf(page, "地铁口屏", "Tags")).toBe("—");
+
+    await page.getByRole("button", { name: "Manage 地铁口屏" }).click();
+    const panel = page.getByRole("region", { name: "Manage “地铁口屏”" });
+    const editor = panel.getByRole("form", { name: "Tags" });
+    const input = editor.getByLabel("New tag");
+
+    // A tag the server would refuse is refused here, with the rule; nothing is sent.
+    await input.fill("Bus Stop");
+    await input.press("Enter");
+    await expectText(
+      editor.getByRole("alert"),
+      "“Bus Stop” is not a tag: use 1–32 lower-case letters, digits or hyphens, starting with a letter or digit.",
+    );
+    expect(await tagsOnServer()).toEqual([]);
+
+    // Enter adds (lower-cased), the button adds; chips are sorted; a chip's button removes it.
+    await input.fill("Metro");
+    await input.press("Enter");
+    await input.fill("indoor");
+    await editor.getByRole("button", { name: "Add tag" }).click();
+    const chips = editor.getByRole("list", { name: "Tags of 地铁口屏" }).getByRole("listitem");
+    await expect
+      .poll(() => chips.allTextContents(), { timeout: 5000 })
+      .toEqual(["indoor×", "metro×"]);
+    await editor.getByRole("button", { name: "Remove tag indoor" }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => chips.allTextContents(), { timeout: 5000 }).toEqual(["metro×"]);
+    // The removed chip's button is gone: the keyboard continues in the input.
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute("autocomplete")), {
+        timeout: 5000,
+      })
+      .toBe("off");
+    expect(await tagsOnServer()).toEqual([]);
+    await checkBothLanguages(page, "screens-tags", { zh: "屏幕", en: "Screens" });
+
+    // Saving sends the set; the kiosk is told to re-sync at once, and the table shows the chip.
+    const resync = new Promise<{ version: number; ids: string[] }>((resolve) =>
+      kiosk.once("content:changed", resolve),
+    );
+    await editor.getByRole("button", { name: "Save tags" }).click();
+    await expectText(
+      page.getByRole("status").filter({ hasText: "tagged" }),
+      "“地铁口屏” is tagged metro; it fetches its content again now.",
+    );
+    expect(await tagsOnServer()).toEqual(["metro"]);
+    expect(await resync).toEqual({ version: 0, ids: [] });
+    expect((await syncKiosk(kiosk, 1)).full).toBe(true);
+    await expect.poll(() => cellOf(page, "地铁口屏", "Tags"), { timeout: 5000 }).toBe("metro");
+    expect(await editor.getByRole("button", { name: "Save tags" }).isDisabled()).toBe(true);
   });
 });

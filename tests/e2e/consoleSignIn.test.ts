@@ -151,7 +151,7 @@ describe("console with accounts made by an admin, in real Chromium", () => {
     removeDataDir(t.dataDir);
   });
 
-  it("a new operator must replace the one-time password, then publishes an announcement", async () => {
+  it("a new operator must replace the one-time password, then submits an announcement", async () => {
     const created = await api(`${t.baseUrl}/api/users`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -199,27 +199,36 @@ describe("console with accounts made by an admin, in real Chromium", () => {
     await expectHeading(page, "Announcements");
     await page.getByText("Signed in as Li Lei 李雷").waitFor();
     await page.getByText("Roles: operator (whole city)").waitFor();
-    await page.getByLabel("Title").fill("中山路夜间施工");
-    await page.getByLabel("Text").fill("11月28日22时至次日6时，请绕行。");
+    await page.getByRole("button", { name: "New announcement" }).click();
+    await page.getByLabel("Title", { exact: true }).fill("中山路夜间施工");
+    await page.getByLabel("Text", { exact: true }).fill("11月28日22时至次日6时，请绕行。");
     await page.getByLabel("Screen language").selectOption("zh-CN");
-    await page.getByRole("button", { name: "Publish to screens" }).click();
+    // A city-wide operator may address the whole city, and does unless they choose districts.
+    expect(await page.getByRole("radio", { name: "The whole city" }).isChecked()).toBe(true);
+    await page.getByRole("button", { name: "Save and submit for review" }).click();
     await page
       .getByRole("status")
-      .filter({ hasText: /^Published “中山路夜间施工” \(version \d+\)\.$/ })
+      .filter({ hasText: /^Sent “中山路夜间施工” for review: a second person approves it/ })
       .waitFor();
-    await page.getByRole("listitem").filter({ hasText: "中山路夜间施工" }).waitFor();
+    await page.getByRole("rowheader").filter({ hasText: "中山路夜间施工" }).waitFor();
 
-    // Whitespace passes the console's check but not the server's: its sentence, the only alert.
-    await page.getByLabel("Title").fill("   ");
-    await page.getByRole("button", { name: "Publish to screens" }).click();
-    await page.getByRole("alert").filter({ hasText: "not valid" }).waitFor();
-    expect(await page.getByRole("alert").textContent()).toBe(
-      "The announcement is not valid (title: Title is required.).",
+    // The console's check passes and the server's does not: its refusal, worded by the console
+    // with the server's detail.
+    await page.getByRole("button", { name: "New announcement" }).click();
+    await page.getByLabel("Title", { exact: true }).fill("热线");
+    await page.getByLabel("Text", { exact: true }).fill("咨询电话 13800138000");
+    await page.getByRole("button", { name: "Save draft" }).click();
+    const refusal = page.getByRole("alert").filter({ hasText: "personal data" });
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(
+      /^Refused: the text looks like it holds personal data .*\(The body: .+\)$/,
     );
 
     const listed = await api(`${t.baseUrl}/api/announcements`);
-    const { announcements } = (await listed.json()) as { announcements: { title: string }[] };
-    expect(announcements.map((a) => a.title)).toContain("中山路夜间施工");
+    const { announcements } = (await listed.json()) as {
+      announcements: { title: string; state: string }[];
+    };
+    expect(announcements.map((a) => [a.title, a.state])).toEqual([["中山路夜间施工", "in_review"]]);
 
     // The new password is the one that works now.
     await page.getByRole("button", { name: "Sign out" }).click();
@@ -274,6 +283,6 @@ describe("console with accounts made by an admin, in real Chromium", () => {
     await page.getByRole("heading", { name: "Waiting for review" }).waitFor();
     await page.getByRole("link", { name: "Announcements" }).click();
     await expectHeading(page, "Announcements");
-    await page.getByRole("button", { name: "Publish to screens" }).waitFor();
+    await page.getByRole("button", { name: "New announcement" }).waitFor();
   });
 });

@@ -4,6 +4,8 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultWebRoot } from "../../server/app";
 import { expectText, launchChromium } from "../support/browser";
+import { AnnouncementListSchema } from "../../shared/schemas/announcement";
+import { announcementApprover, publishAnnouncement } from "../support/announcements";
 import { buildAnnouncementInput } from "../support/factories";
 import {
   adminSessionValue,
@@ -107,12 +109,14 @@ describe("from console to screen, in real Chromium", () => {
     await expectText(page.locator("#status"), /Online/);
     await page.screenshot({ path: join(shots, "display-waiting.png") });
 
-    const input = buildAnnouncementInput({
-      title: "中山路夜间施工",
-      body: "11月28日22时至次日6时，请绕行。",
-    });
-    const res = await postJson(`${t.baseUrl}/api/announcements`, input);
-    expect(res.status).toBe(201);
+    // Written, submitted, and approved by a second person: only then does it reach screens.
+    await publishAnnouncement(
+      t,
+      buildAnnouncementInput({
+        title: "中山路夜间施工",
+        body: "11月28日22时至次日6时，请绕行。",
+      }),
+    );
 
     await expectText(page.getByTestId("slide-title"), "中山路夜间施工");
     await expectText(page.getByTestId("slide-body"), "11月28日22时至次日6时，请绕行。");
@@ -120,16 +124,29 @@ describe("from console to screen, in real Chromium", () => {
     await page.close();
   });
 
-  it("an announcement published in the console reaches an open display", async () => {
+  it("an announcement written in the console reaches an open display once a second person approves it", async () => {
     const display = await openPairedDisplay("路口三号");
 
     const console = await signedInConsole(browser, t.baseUrl);
+    await console.getByRole("button", { name: "New announcement" }).click();
     await console.getByLabel("Title").fill("Library closed for repairs");
     await console.getByLabel("Text").fill("Reopens on Monday.");
     await console.getByLabel("Screen language").selectOption("en");
-    await console.getByRole("button", { name: "Publish to screens" }).click();
-    await expectText(console.getByRole("status"), /Published “Library closed for repairs”/);
+    await console.getByRole("button", { name: "Save and submit for review" }).click();
+    await expectText(console.getByRole("status"), /Library closed for repairs/);
     await console.screenshot({ path: join(shots, "console-published.png") });
+
+    // In review, it is on no screen; a second person approves the revision they saw.
+    const list = AnnouncementListSchema.parse(
+      await (await api(`${t.baseUrl}/api/announcements?state=in_review`)).json(),
+    );
+    const submitted = list.announcements.find((a) => a.title === "Library closed for repairs");
+    if (!submitted) throw new Error("the submitted announcement is not in review");
+    const approver = await announcementApprover(t);
+    const approved = await approver.post(`${t.baseUrl}/api/announcements/${submitted.id}/approve`, {
+      revision: submitted.revision,
+    });
+    expect(approved.status).toBe(200);
 
     // The display rotates every 10 s; both announcements take turns, so wait up to one full cycle.
     await expectText(display.getByTestId("slide-title"), "Library closed for repairs", 25_000);
@@ -137,13 +154,8 @@ describe("from console to screen, in real Chromium", () => {
   });
 
   it("two screens of a district follow its schedule in step, and an emergency takes over both", async () => {
-    for (const title of ["同步一", "同步二"]) {
-      const r = await postJson(
-        `${t.baseUrl}/api/announcements`,
-        buildAnnouncementInput({ title, tags: ["sync"] }),
-      );
-      expect(r.status).toBe(201);
-    }
+    for (const title of ["同步一", "同步二"])
+      await publishAnnouncement(t, buildAnnouncementInput({ title, tags: ["sync"] }));
     await putSchedule(t.baseUrl, "zhongshan", {
       playlist: [{ type: "announcementsTagged", tag: "sync" }],
       dwellSeconds: 3,
@@ -220,15 +232,14 @@ describe("from console to screen, in real Chromium", () => {
     for (const page of pages) await page.close();
   });
 
-  it("the console shows the server's sentence when input is refused", async () => {
+  it("the console refuses an announcement without a title, with a sentence naming the field", async () => {
     const console = await signedInConsole(browser, t.baseUrl);
-    // Whitespace passes the browser's `required` but not the server's validation.
+    await console.getByRole("button", { name: "New announcement" }).click();
+    // Whitespace passes the browser's `required`, not the form's own check (nor the server's).
     await console.getByLabel("Title").fill("   ");
-    await console.getByRole("button", { name: "Publish to screens" }).click();
-    await expectText(
-      console.getByRole("alert"),
-      /The announcement is not valid \(title: Title is required\.\)/,
-    );
+    await console.getByRole("button", { name: "Save and submit for review" }).click();
+    // The form's own alert (the page has one of its own too, empty).
+    await expectText(console.getByRole("alert").filter({ hasText: "Title" }), /Fill in “Title”/);
   });
 });
 

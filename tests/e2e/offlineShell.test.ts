@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishAnnouncement } from "../support/announcements";
 import { expectText, launchChromium } from "../support/browser";
 import { displayShots, pairShownCode, requireDisplayBuild } from "../support/displayPage";
 import { buildAnnouncementInput } from "../support/factories";
 import {
   createDistrict,
-  postJson,
   removeDataDir,
   startTestServer,
   type TestServer,
@@ -43,11 +43,10 @@ describe("a browser display served by the server, reloaded while the server is d
   });
 
   it("comes back from its own files and storage, then reconnects when the server does", async () => {
-    const res = await postJson(
-      `${t.baseUrl}/api/announcements`,
+    await publishAnnouncement(
+      t,
       buildAnnouncementInput({ title: "中山路夜间施工", body: "请绕行。" }),
     );
-    expect(res.status).toBe(201);
     await expectText(page.getByTestId("slide-title"), "中山路夜间施工", 15_000);
     await expect.poll(() => controlled(page), { timeout: 15_000 }).toBe(true);
 

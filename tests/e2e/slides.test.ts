@@ -9,7 +9,8 @@ import { silhouettePortrait } from "../fixtures/images";
 import { expectNoSeriousA11yViolations } from "../support/axe";
 import { expectText, launchChromium } from "../support/browser";
 import { approveEntry, createEntryWithPhoto } from "../support/entryPublishing";
-import { buildAnnouncementInput } from "../support/factories";
+import { publishAnnouncement } from "../support/announcements";
+import { drawnPoster, publishPosterAnnouncement } from "../support/posterAnnouncements";
 import {
   emulateKioskShell,
   startKioskBundleServer,
@@ -47,6 +48,81 @@ const SCREENS = {
   "4k-portrait": { width: 2160, height: 3840 },
 } as const;
 
+/** The longest title an announcement may have (120), in each language. */
+const LONG_TITLE_ZH =
+  "中山路（人民广场至解放路段）夜间路面翻修施工期间交通管制及公交线路临时调整的通告"
+    .repeat(3)
+    .slice(0, 120);
+const LONG_TITLE_EN =
+  "Traffic control on Zhongshan Road and temporary changes to bus routes during night-time resurfacing works, 1–15 Dec".slice(
+    0,
+    120,
+  );
+/** The longest text (2,000 characters), in each language. */
+const LONG_BODY_ZH =
+  "为保障市民出行安全，中山路（人民广场至解放路段）将于十二月一日至十二月十五日每晚二十二时至次日六时进行路面翻修施工。施工期间该路段实行单向通行，公交线路临时绕行，请过往车辆和行人注意交通标志，服从现场指挥，提前规划出行路线。\n"
+    .repeat(20)
+    .slice(0, 2000);
+const LONG_BODY_EN =
+  "To keep everyone safe, Zhongshan Road (People's Square to Jiefang Road) is resurfaced every night from 22:00 to 06:00 between 1 and 15 December. The road is one-way during the works and buses take temporary detours; please follow the signs and the marshals on site. "
+    .repeat(10)
+    .slice(0, 2000);
+
+/** An announcement slide the layout test plays alone: its poster (if any), language, length. */
+interface PosterSlide {
+  name: string;
+  layout: "beside" | "full" | null;
+  language: "zh-CN" | "en";
+  long: boolean;
+  /** The drawn poster's size and colour (a portrait poster, or a landscape one). */
+  size: [number, number];
+  hue: string;
+}
+const POSTER_SLIDES: readonly PosterSlide[] = [
+  {
+    name: "beside-zh",
+    layout: "beside",
+    language: "zh-CN",
+    long: false,
+    size: [1200, 1600],
+    hue: "#1f4e79",
+  },
+  {
+    name: "beside-en",
+    layout: "beside",
+    language: "en",
+    long: false,
+    size: [1920, 1080],
+    hue: "#2e6b4f",
+  },
+  {
+    name: "full-zh",
+    layout: "full",
+    language: "zh-CN",
+    long: false,
+    size: [1920, 1080],
+    hue: "#2e6b4f",
+  },
+  {
+    name: "full-en",
+    layout: "full",
+    language: "en",
+    long: false,
+    size: [1200, 1600],
+    hue: "#5b3c88",
+  },
+  {
+    name: "beside-long-zh",
+    layout: "beside",
+    language: "zh-CN",
+    long: true,
+    size: [1200, 1600],
+    hue: "#1f4e79",
+  },
+  { name: "long-zh", layout: null, language: "zh-CN", long: true, size: [0, 0], hue: "" },
+  { name: "long-en", layout: null, language: "en", long: true, size: [0, 0], hue: "" },
+];
+
 /** The playlist of a schedule with one all-day window. */
 type Playlist = TimeWindow["playlist"];
 
@@ -77,11 +153,192 @@ function stageCount(page: Page): Promise<StageCount> {
   });
 }
 
+/**
+ * Measures the slide on screen: whether any text spills off the slide or out of a box that clips
+ * it, or lies over another text, the smallest text (and in the slide's own language), and how
+ * many due-process facts are visible.
+ */
+function slideFit(page: Page) {
+  return page.evaluate(() => {
+    const slide = document.querySelector<HTMLElement>("#stage > .slide.shown");
+    if (!slide) return null;
+    const box = slide.getBoundingClientRect();
+    let smallest = Infinity;
+    let smallestPrimary = Infinity;
+    const outside: string[] = [];
+    for (const node of Array.from(slide.querySelectorAll<HTMLElement>("*"))) {
+      if (!node.childNodes.length || node.children.length) continue;
+      if (node.closest("svg")) continue;
+      const r = node.getBoundingClientRect();
+      if (r.width === 0) continue;
+      const size = Number.parseFloat(getComputedStyle(node).fontSize);
+      smallest = Math.min(smallest, size);
+      if (!node.closest(".secondary")) smallestPrimary = Math.min(smallestPrimary, size);
+      if (r.bottom > box.bottom + 1 || r.right > box.right + 1)
+        outside.push(node.textContent ?? "");
+      // Nor may any box that clips (a column, a row) hide text the slide holds: a line
+      // clamp cuts a long text inside its own box, which is fine, but not a whole fact.
+      for (let up = node.parentElement; up && up !== slide; up = up.parentElement) {
+        const style = getComputedStyle(up);
+        // A box of display: contents draws nothing and clips nothing.
+        if (style.overflow === "visible" || style.display === "contents") continue;
+        const c = up.getBoundingClientRect();
+        // An inline run's box holds its font's ascent and descent, taller than the line
+        // it sits on: a quarter of its size below the clip is still whole glyphs.
+        if (r.bottom > c.bottom + size / 4 || r.right > c.right + 1) {
+          outside.push(`${node.textContent ?? ""} (cut by ${up.className})`);
+          break;
+        }
+      }
+    }
+    // No two texts drawn over each other (a box that grew into the next one). An inline
+    // run's box is taller than its line by its font's ascent and descent: a fifth of its
+    // size off each edge is still whole glyphs.
+    const boxes = Array.from(slide.querySelectorAll<HTMLElement>("*"))
+      .filter((n) => n.childNodes.length > 0 && n.children.length === 0)
+      .filter((n) => !n.closest("svg") && n.getBoundingClientRect().width > 0)
+      .map((n) => {
+        const r = n.getBoundingClientRect();
+        const inset = Number.parseFloat(getComputedStyle(n).fontSize) / 5;
+        return {
+          text: n.textContent ?? "",
+          top: r.top + inset,
+          bottom: r.bottom - inset,
+          left: r.left + 1,
+          right: r.right - 1,
+        };
+      });
+    boxes.forEach((a, i) =>
+      boxes.slice(i + 1).forEach((b) => {
+        if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
+          outside.push(`${a.text} over ${b.text}`);
+      }),
+    );
+    const shown = (id: string) =>
+      Array.from(slide.querySelectorAll(`[data-testid="${id}"]`)).filter(
+        (n) => n.getBoundingClientRect().height > 0,
+      ).length;
+    return {
+      smallest,
+      smallestPrimary,
+      outside,
+      short: Math.min(innerWidth, innerHeight),
+      dueProcess: Object.fromEntries(
+        [
+          "entry-ground",
+          "entry-basis",
+          "entry-listed",
+          "entry-ends",
+          "entry-performance",
+          "entry-source",
+          "entry-contest",
+          "entry-qr",
+          "list-ground",
+          "list-ends",
+        ].map((id) => [id, shown(id)]),
+      ),
+    };
+  });
+}
+
+/** A box on the page. */
+interface Box {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+  width: number;
+  height: number;
+}
+
+/** Where the poster on screen is: its frame, its image's natural size, the title, the slide. */
+function posterGeometry(page: Page) {
+  return page.evaluate(() => {
+    const box = (e: Element | null) => {
+      const r = e?.getBoundingClientRect();
+      return r
+        ? {
+            left: r.left,
+            top: r.top,
+            right: r.right,
+            bottom: r.bottom,
+            width: r.width,
+            height: r.height,
+          }
+        : null;
+    };
+    const slide = document.querySelector("#stage > .slide.shown");
+    const img = slide?.querySelector<HTMLImageElement>("img[data-testid=poster]");
+    const frame = box(img ?? null);
+    const title = box(slide?.querySelector("[data-testid=slide-title]") ?? null);
+    const slideBox = box(slide ?? null);
+    if (!img || !frame || !title || !slideBox || img.naturalWidth === 0) return null;
+    return {
+      frame,
+      title,
+      slide: slideBox,
+      natural: { width: img.naturalWidth, height: img.naturalHeight },
+      objectFit: getComputedStyle(img).objectFit,
+    };
+  });
+}
+
+/** Where an image of `natural` size is drawn inside `frame` with object-fit: contain. */
+function containedRect(frame: Box, natural: { width: number; height: number }): Box {
+  const scale = Math.min(frame.width / natural.width, frame.height / natural.height);
+  const width = natural.width * scale;
+  const height = natural.height * scale;
+  const left = frame.left + (frame.width - width) / 2;
+  const top = frame.top + (frame.height - height) / 2;
+  return { left, top, right: left + width, bottom: top + height, width, height };
+}
+
+/**
+ * The mean luminance (0–255) of a screenshot where the frame is not covered by the poster's
+ * image: the bars left and right of a narrower poster, or above and below a flatter one.
+ */
+async function barLuminance(png: Buffer, frame: Box, content: Box): Promise<number> {
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const bars: Box[] = [];
+  const band = (left: number, top: number, right: number, bottom: number) => {
+    if (right - left > 8 && bottom - top > 8)
+      bars.push({ left, top, right, bottom, width: right - left, height: bottom - top });
+  };
+  band(frame.left, frame.top, content.left, frame.bottom);
+  band(content.right, frame.top, frame.right, frame.bottom);
+  band(frame.left, frame.top, frame.right, content.top);
+  band(frame.left, content.bottom, frame.right, frame.bottom);
+  let sum = 0;
+  let n = 0;
+  for (const bar of bars) {
+    for (let y = bar.top + 4; y < bar.bottom - 4; y += 7) {
+      for (let x = bar.left + 4; x < bar.right - 4; x += 7) {
+        const i = (Math.floor(y) * info.width + Math.floor(x)) * info.channels;
+        sum += 0.2126 * (data[i] ?? 0) + 0.7152 * (data[i + 1] ?? 0) + 0.0722 * (data[i + 2] ?? 0);
+        n += 1;
+      }
+    }
+  }
+  return n === 0 ? 0 : sum / n;
+}
+
 /** Resolves once no layer is fading out: one layer on screen, the other hidden. */
 async function settled(page: Page): Promise<void> {
   await expect
     .poll(async () => (await stageCount(page)).leaving, { timeout: 5_000, interval: 50 })
     .toBe(0);
+  // And the slide on screen fully opaque: a slow frame (a blurred 4K poster drawn without a
+  // GPU) can end the fade's grace timer before the transition itself has ended.
+  await expect
+    .poll(
+      () =>
+        page.evaluate(() => {
+          const shown = document.querySelector("#stage > .slide.shown");
+          return shown ? getComputedStyle(shown).opacity : "none";
+        }),
+      { timeout: 5_000, interval: 50 },
+    )
+    .toMatch(/^(1|none)$/);
 }
 
 describe("slides on a street screen: two layers, a cross-fade, the list layout, the bundled font", () => {
@@ -93,6 +350,10 @@ describe("slides on a street screen: two layers, a cross-fade, the list layout, 
   const personName = (i: number): string => `${"赵钱孙李周吴郑王冯陈".charAt(i)}光明`;
   /** The announcements' ids, by title. */
   const announcementIds = new Map<string, string>();
+  /** The poster and long announcements' ids, by POSTER_SLIDES name. */
+  const posterIds = new Map<string, string>();
+  /** Their titles, by POSTER_SLIDES name. */
+  const posterTitles = new Map<string, string>();
   const titles = ["中山路夜间施工", "图书馆闭馆维修", "Road closed for the marathon", "社区献血日"];
 
   /** Sets district "da"'s language (the rest of its settings as made in beforeAll). */
@@ -125,17 +386,42 @@ describe("slides on a street screen: two layers, a cross-fade, the list layout, 
     expect(district.status).toBe(201);
     for (const title of titles) {
       const english = /^[A-Za-z]/.test(title);
-      const res = await postJson(
-        `${t.baseUrl}/api/announcements`,
-        buildAnnouncementInput({
-          title,
-          body: english ? "Use Zhongshan Road until 18:00." : "请市民注意出行安全，提前规划路线。",
-          language: english ? "en" : "zh-CN",
-          tags: ["slides"],
-        }),
-      );
-      expect(res.status).toBe(201);
-      announcementIds.set(title, (res.body as { announcement: { id: string } }).announcement.id);
+      const published = await publishAnnouncement(t, {
+        title,
+        body: english ? "Use Zhongshan Road until 18:00." : "请市民注意出行安全，提前规划路线。",
+        language: english ? "en" : "zh-CN",
+        tags: ["slides"],
+      });
+      announcementIds.set(title, published.id);
+    }
+    // Announcements with posters, beside the text and filling the screen, in both languages, and
+    // ones whose title and text run to the limits; each played alone by its own playlist below.
+    for (const poster of POSTER_SLIDES) {
+      const english = poster.language === "en";
+      const input = {
+        title: poster.long
+          ? english
+            ? LONG_TITLE_EN
+            : LONG_TITLE_ZH
+          : english
+            ? "Road works on Zhongshan Road"
+            : "中山路夜间施工",
+        body: poster.long
+          ? english
+            ? LONG_BODY_EN
+            : LONG_BODY_ZH
+          : english
+            ? "Nights of 1–15 December, 22:00–06:00: please take Jiefang Road."
+            : "十二月一日至十五日每晚二十二时至次日六时，请绕行解放路。",
+        language: poster.language,
+        tags: ["poster-slides"],
+        ...(poster.layout ? { posterLayout: poster.layout } : {}),
+      };
+      const published = poster.layout
+        ? await publishPosterAnnouncement(t, input, await drawnPoster(...poster.size, poster.hue))
+        : await publishAnnouncement(t, input);
+      posterIds.set(poster.name, published.id);
+      posterTitles.set(poster.name, input.title);
     }
     await setSchedule([{ type: "announcementsTagged", tag: "slides" }]);
 
@@ -168,7 +454,7 @@ describe("slides on a street screen: two layers, a cross-fade, the list layout, 
       "大安路口",
     );
     await expectText(display.getByTestId("slide-title"), new RegExp(`^(${titles.join("|")})$`));
-  }, 180_000);
+  }, 420_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -521,6 +807,85 @@ describe("slides on a street screen: two layers, a cross-fade, the list layout, 
     await setLanguage("zh-CN");
   }, 240_000);
 
+  it("shows posters beside the text and filling the screen, and the longest title and text, at 1080p and 4K, landscape and portrait, in Chinese and English: screenshots", async () => {
+    for (const slide of POSTER_SLIDES) {
+      await setSchedule([{ type: "announcement", id: posterIds.get(slide.name) ?? "" }], 3600);
+      const layoutClass = slide.layout ? `poster-${slide.layout}` : "announcement";
+      // This slide, with its poster if it has one, in the announcement's own language.
+      await expect
+        .poll(
+          () =>
+            display.evaluate(() => {
+              const shown = document.querySelector("#stage > .slide.shown");
+              const poster = shown?.querySelector<HTMLImageElement>("img[data-testid=poster]");
+              return {
+                layout: document.querySelector("#stage")?.className ?? "",
+                lang: shown?.getAttribute("lang") ?? null,
+                title: shown?.querySelector("[data-testid=slide-title]")?.textContent ?? "",
+                poster: (poster?.naturalWidth ?? 0) > 0,
+              };
+            }),
+          { timeout: 15_000 },
+        )
+        .toEqual({
+          layout: `announcement${slide.layout ? ` ${layoutClass}` : ""}`,
+          lang: slide.language,
+          title: posterTitles.get(slide.name),
+          poster: slide.layout !== null,
+        });
+      for (const [screen, size] of Object.entries(SCREENS)) {
+        await display.setViewportSize(size);
+        await settled(display);
+        // The text is fitted again once the stage has its new size (a ResizeObserver).
+        await display.evaluate(
+          () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))),
+        );
+        const fit = await slideFit(display);
+        const shot = await display.screenshot({
+          path: join(shots, `slides-poster-${slide.name}-${screen}.png`),
+        });
+        expect(fit?.outside).toEqual([]);
+        expect(fit?.smallestPrimary ?? 0).toBeGreaterThanOrEqual((fit?.short ?? 0) * 0.022);
+        if (!slide.layout) continue;
+        const g = await posterGeometry(display);
+        if (!g) throw new Error("no poster on the slide");
+        // The image as sent, whole: contained in its frame, never cropped, inside the slide.
+        expect(g.objectFit).toBe("contain");
+        expect(g.natural.width / g.natural.height).toBeCloseTo(slide.size[0] / slide.size[1], 2);
+        const content = containedRect(g.frame, g.natural);
+        for (const [inner, outer] of [
+          [content, g.frame],
+          [g.frame, g.slide],
+        ] as const) {
+          expect(inner.left).toBeGreaterThanOrEqual(outer.left - 1);
+          expect(inner.top).toBeGreaterThanOrEqual(outer.top - 1);
+          expect(inner.right).toBeLessThanOrEqual(outer.right + 1);
+          expect(inner.bottom).toBeLessThanOrEqual(outer.bottom + 1);
+        }
+        const portrait = size.height > size.width;
+        if (slide.layout === "beside") {
+          // Beside the text in landscape, above it in portrait; never under it.
+          if (portrait) expect(content.bottom).toBeLessThanOrEqual(g.title.top);
+          else expect(content.right).toBeLessThanOrEqual(g.title.left);
+          // A poster, not a thumbnail: a good part of the screen.
+          expect(content.width * content.height).toBeGreaterThan(size.width * size.height * 0.12);
+        } else {
+          // As large as the screen allows: it touches two opposite edges of its frame, which
+          // fills the slide but for the title band beneath.
+          expect(
+            Math.max(content.width / g.frame.width, content.height / g.frame.height),
+          ).toBeGreaterThan(0.99);
+          expect(g.frame.width).toBeGreaterThan(g.slide.width - 2);
+          expect(g.frame.height).toBeGreaterThan(g.slide.height * 0.85);
+          expect(g.title.top).toBeGreaterThanOrEqual(content.bottom - 1);
+          // Where the poster's proportions leave room, no bright bar: a dark, blurred fill.
+          expect(await barLuminance(shot, g.frame, content)).toBeLessThan(110);
+        }
+      }
+      await display.setViewportSize(SCREENS["1080p-landscape"]);
+    }
+  }, 300_000);
+
   async function screenshots(language: "zh" | "en"): Promise<void> {
     const layouts: [string, Playlist, string][] = [
       ["list", [{ type: "discredited", layout: "list" }], "list-page"],
@@ -562,86 +927,7 @@ describe("slides on a street screen: two layers, a cross-fade, the list layout, 
             )
             .toBeGreaterThan(0);
         // Nothing spills off the slide, and the smallest text is still large for the screen.
-        const fit = await display.evaluate(() => {
-          const slide = document.querySelector<HTMLElement>("#stage > .slide.shown");
-          if (!slide) return null;
-          const box = slide.getBoundingClientRect();
-          let smallest = Infinity;
-          let smallestPrimary = Infinity;
-          const outside: string[] = [];
-          for (const node of Array.from(slide.querySelectorAll<HTMLElement>("*"))) {
-            if (!node.childNodes.length || node.children.length) continue;
-            if (node.closest("svg")) continue;
-            const r = node.getBoundingClientRect();
-            if (r.width === 0) continue;
-            const size = Number.parseFloat(getComputedStyle(node).fontSize);
-            smallest = Math.min(smallest, size);
-            if (!node.closest(".secondary")) smallestPrimary = Math.min(smallestPrimary, size);
-            if (r.bottom > box.bottom + 1 || r.right > box.right + 1)
-              outside.push(node.textContent ?? "");
-            // Nor may any box that clips (a column, a row) hide text the slide holds: a line
-            // clamp cuts a long text inside its own box, which is fine, but not a whole fact.
-            for (let up = node.parentElement; up && up !== slide; up = up.parentElement) {
-              const style = getComputedStyle(up);
-              // A box of display: contents draws nothing and clips nothing.
-              if (style.overflow === "visible" || style.display === "contents") continue;
-              const c = up.getBoundingClientRect();
-              // An inline run's box holds its font's ascent and descent, taller than the line
-              // it sits on: a quarter of its size below the clip is still whole glyphs.
-              if (r.bottom > c.bottom + size / 4 || r.right > c.right + 1) {
-                outside.push(`${node.textContent ?? ""} (cut by ${up.className})`);
-                break;
-              }
-            }
-          }
-          // No two texts drawn over each other (a box that grew into the next one). An inline
-          // run's box is taller than its line by its font's ascent and descent: a fifth of its
-          // size off each edge is still whole glyphs.
-          const boxes = Array.from(slide.querySelectorAll<HTMLElement>("*"))
-            .filter((n) => n.childNodes.length > 0 && n.children.length === 0)
-            .filter((n) => !n.closest("svg") && n.getBoundingClientRect().width > 0)
-            .map((n) => {
-              const r = n.getBoundingClientRect();
-              const inset = Number.parseFloat(getComputedStyle(n).fontSize) / 5;
-              return {
-                text: n.textContent ?? "",
-                top: r.top + inset,
-                bottom: r.bottom - inset,
-                left: r.left + 1,
-                right: r.right - 1,
-              };
-            });
-          boxes.forEach((a, i) =>
-            boxes.slice(i + 1).forEach((b) => {
-              if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
-                outside.push(`${a.text} over ${b.text}`);
-            }),
-          );
-          const shown = (id: string) =>
-            Array.from(slide.querySelectorAll(`[data-testid="${id}"]`)).filter(
-              (n) => n.getBoundingClientRect().height > 0,
-            ).length;
-          return {
-            smallest,
-            smallestPrimary,
-            outside,
-            short: Math.min(innerWidth, innerHeight),
-            dueProcess: Object.fromEntries(
-              [
-                "entry-ground",
-                "entry-basis",
-                "entry-listed",
-                "entry-ends",
-                "entry-performance",
-                "entry-source",
-                "entry-contest",
-                "entry-qr",
-                "list-ground",
-                "list-ends",
-              ].map((id) => [id, shown(id)]),
-            ),
-          };
-        });
+        const fit = await slideFit(display);
         await display.screenshot({
           path: join(shots, `slides-${name}-${screen}-${language}.png`),
         });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ContentChangedSchema, type ContentChanged } from "../../shared/schemas/sync";
+import { publishAnnouncement } from "../support/announcements";
 import { buildAnnouncementInput } from "../support/factories";
 import {
   api,
@@ -53,9 +54,7 @@ describe("announcement push, real server and real socket.io-client", () => {
   it("carries the new announcement in the push, exactly as the delta carries it", async () => {
     const changed = nextChange(kiosk);
     const input = buildAnnouncementInput({ title: "停水通知", body: "明日9时至17时停水。" });
-    const res = await postJson(`${t.baseUrl}/api/announcements`, input);
-    expect(res.status).toBe(201);
-    const created = (res.body as { announcement: { id: string; version: number } }).announcement;
+    const created = await publishAnnouncement(t, input);
 
     const note = await changed;
     expect(note.version).toBe(created.version);
@@ -72,11 +71,7 @@ describe("announcement push, real server and real socket.io-client", () => {
 
   it("sends only what is newer than the kiosk's applied version", async () => {
     const first = await hello(kiosk, 0);
-    const res = await postJson(
-      `${t.baseUrl}/api/announcements`,
-      buildAnnouncementInput({ title: "第二条" }),
-    );
-    expect(res.status).toBe(201);
+    await publishAnnouncement(t, buildAnnouncementInput({ title: "第二条" }));
     const delta = await hello(kiosk, first.version);
     expect(delta.announcements.map((a) => a.title)).toEqual(["第二条"]);
     expect(delta.version).toBe(first.version + 1);

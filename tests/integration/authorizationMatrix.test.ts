@@ -10,6 +10,7 @@ import { EntryViewSchema } from "../../shared/schemas/entryView";
 import { PlayReceiptSchema, type PlayRecord } from "../../shared/schemas/proofOfPlay";
 import { PairingOfferSchema } from "../../shared/schemas/screen";
 import { singleFacePortrait } from "../fixtures/singleFace";
+import { publishAnnouncement } from "../support/announcements";
 import { buildEntryInput } from "../support/entryFactory";
 import { approveAsSeen, displayHash } from "../support/entryPublishing";
 import { createUser, fetchAs, type TestUser } from "../support/principals";
@@ -121,7 +122,46 @@ const rules: Record<string, Rule> = {
   "GET /api/setup": { allow: anyone },
   "POST /api/setup": { allow: anyone, answer: probeRefused },
   "GET /api/announcements": { allow: somewhere("announcement.read") },
-  "POST /api/announcements": { allow: citywide("announcement.publish"), answer: probeRefused },
+  "POST /api/announcements": { allow: somewhere("announcement.edit"), answer: probeRefused },
+  "GET /api/announcements/:id": { allow: overA("announcement.read") },
+  "PATCH /api/announcements/:id": { allow: overA("announcement.edit"), answer: probeRefused },
+  "POST /api/announcements/:id/submit": { allow: overA("announcement.edit"), answer: probeRefused },
+  "POST /api/announcements/:id/approve": {
+    allow: overA("announcement.approve"),
+    answer: probeRefused,
+  },
+  "POST /api/announcements/:id/reject": {
+    allow: overA("announcement.approve"),
+    answer: probeRefused,
+  },
+  "POST /api/announcements/:id/withdraw": {
+    allow: overA("announcement.withdraw"),
+    answer: probeRefused,
+  },
+  "PUT /api/announcements/:id/poster": {
+    allow: overA("announcement.edit"),
+    answer: {
+      status: 415,
+      code: "unsupported_media_type",
+      because: "the probe is JSON, not a poster upload: nothing is stored",
+    },
+  },
+  "DELETE /api/announcements/:id/poster": {
+    allow: overA("announcement.edit"),
+    answer: { status: 404, code: "not_found", because: "the announcement has no poster to remove" },
+  },
+  "GET /api/announcements/:id/poster": {
+    allow: overA("announcement.read"),
+    answer: { status: 404, code: "not_found", because: "the announcement has no poster to show" },
+  },
+  "POST /api/announcements/:id/poster/confirm": {
+    allow: overA("announcement.approve"),
+    answer: probeRefused,
+  },
+  "PUT /api/announcements/:id/poster/regions": {
+    allow: overA("announcement.edit"),
+    answer: probeRefused,
+  },
   "GET /api/districts": { allow: somewhere("district.read"), listsA: true },
   "POST /api/districts": {
     allow: overA("district.manage"),
@@ -138,6 +178,12 @@ const rules: Record<string, Rule> = {
     allow: overA("emergency.raise"),
     body: () => ({ title: "演练", body: "消防演练", districtIds: [A] }),
   },
+  "GET /api/emergencies/review-queue": { allow: somewhere("emergency.review") },
+  "GET /api/emergencies/:id/reach": { allow: overA("emergency.read") },
+  // The probe body fails validation before four eyes or the notice's state are looked at.
+  "POST /api/emergencies/:id/confirm": { allow: overA("emergency.review"), answer: probeRefused },
+  "POST /api/emergencies/:id/approve": { allow: overA("emergency.review"), answer: probeRefused },
+  "POST /api/emergencies/:id/pull": { allow: overA("emergency.review"), answer: probeRefused },
   "POST /api/emergencies/:id/clear": {
     allow: overA("emergency.clear"),
     // Each allowed caller clears an emergency of its own: a cleared one cannot be cleared again.
@@ -201,6 +247,7 @@ const rules: Record<string, Rule> = {
   "GET /api/screens/:id/timeline": { allow: overA("screen.read") },
   "GET /api/screens/:id/plays": { allow: overA("screen.read") },
   "PATCH /api/screens/:id": { allow: overA("screen.manage"), answer: probeRefused },
+  "PUT /api/screens/:id/tags": { allow: overA("screen.manage"), answer: probeRefused },
   "POST /api/screens/:id/revoke": { allow: overA("screen.manage"), fresh: freshScreen },
   "POST /api/screens/:id/rotate-token": { allow: overA("screen.manage"), fresh: freshScreen },
   "POST /api/screens/:id/identify": { allow: overA("screen.manage"), body: () => ({ seconds: 3 }) },
@@ -222,9 +269,31 @@ const rules: Record<string, Rule> = {
   "GET /api/takedowns": { allow: somewhere("takedown.read") },
   "GET /api/plays/export": { allow: somewhere("play.export") },
   "GET /kiosk/renditions/:hash": { allow: ["kiosk"] },
+  "GET /kiosk/posters/:hash": {
+    allow: ["kiosk"],
+    answer: {
+      status: 404,
+      code: "not_found",
+      because: "the probe's hash is an entry photo's, not a published announcement's poster",
+    },
+  },
   // An entry's public notice page and its redacted photo: for anyone on the street.
   "GET /n/:publicId": { allow: anyone },
   "GET /n/:publicId/photo": { allow: anyone },
+  // Objections: filed and followed by anyone on the notice page, decided by the moderators of
+  // the entry's districts.
+  "POST /n/:publicId/objections": { allow: anyone, answer: probeRefused },
+  "GET /n/:publicId/objections": { allow: anyone },
+  "GET /n/:publicId/objections/:reference": { allow: anyone },
+  "GET /api/objections": { allow: somewhere("objection.read"), listsA: true },
+  "GET /api/objections/:id": { allow: overA("objection.read") },
+  "GET /api/objections/:id/document": {
+    allow: overA("objection.read"),
+    answer: { status: 404, code: "not_found", because: "the matrix's objection has no document" },
+  },
+  "POST /api/objections/:id/suspend": { allow: overA("objection.decide"), answer: probeRefused },
+  "POST /api/objections/:id/dismiss": { allow: overA("objection.decide"), answer: probeRefused },
+  "POST /api/objections/:id/forward": { allow: overA("objection.decide"), answer: probeRefused },
 };
 
 /** An import of one valid row into district A: only the district check can refuse it. */
@@ -270,7 +339,16 @@ describe("authorization matrix: every route and socket event, as every kind of c
   const server = useTestServer();
   const who = {} as Record<(typeof users)[number], TestUser>;
   let kiosk: { socket: KioskSocket; token: string; screenId: string };
-  const ids = { entry: "", emergency: "", victim: "", publicId: "", rendition: "" };
+  /** An objection filed against the entry of district A (its id and public reference). */
+  const objection = { id: "", reference: "" };
+  const ids = {
+    entry: "",
+    emergency: "",
+    victim: "",
+    publicId: "",
+    rendition: "",
+    announcement: "",
+  };
 
   beforeAll(async () => {
     const t = server();
@@ -314,6 +392,25 @@ describe("authorization matrix: every route and socket event, as every kind of c
     ids.rendition = displayHash(redacted);
     expect((await approveAsSeen(t.baseUrl, who.moderatorA, ids.entry)).status).toBe(200);
     ids.publicId = redacted.publicId;
+    const filed = await api(`${t.baseUrl}/n/${ids.publicId}/objections`, {
+      method: "POST",
+      anonymous: true,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        name: "矩阵异议人",
+        contact: "13800000000",
+        text: "有误",
+        consent: "yes",
+      }),
+    });
+    expect(filed.status).toBe(201);
+    objection.reference = (
+      (await filed.json()) as { objection: { reference: string } }
+    ).objection.reference;
+    const queue = (await (await api(`${t.baseUrl}/api/objections`)).json()) as {
+      objections: { id: string; reference: string }[];
+    };
+    objection.id = queue.objections.find((o) => o.reference === objection.reference)?.id ?? "";
     const emergency = await who.operatorA.post(`${t.baseUrl}/api/emergencies`, {
       title: "停电",
       body: "A 区停电演练",
@@ -323,9 +420,19 @@ describe("authorization matrix: every route and socket event, as every kind of c
     ids.emergency = ((await emergency.json()) as { emergency: { id: string } }).emergency.id;
     kiosk = await pairKiosk(t.baseUrl, A);
     // One change-log version, so a kiosk has something to acknowledge.
-    const published = await who.admin.post(`${t.baseUrl}/api/announcements`, { title: "通知" });
-    expect(published.status).toBe(201);
-  });
+    await publishAnnouncement(t, { title: "通知" });
+    // An announcement of district A in review: its routes answer callers over A.
+    const inReview = await who.operatorA.post(`${t.baseUrl}/api/announcements`, {
+      title: "A 区通知",
+      target: { districtIds: [A] },
+      submit: true,
+    });
+    expect(inReview.status).toBe(201);
+    ids.announcement = (
+      (await inReview.json()) as { announcement: { id: string } }
+    ).announcement.id;
+    // A photo's redaction and the objects of every route take their time on a loaded machine.
+  }, 180_000);
 
   it("has a rule for every HTTP route the app serves, and no rule for a route it does not", () => {
     const routes = enumerateRoutes(server().server.app.expressApp);
@@ -574,14 +681,19 @@ describe("authorization matrix: every route and socket event, as every kind of c
               ? kiosk.screenId
               : resource === "districts"
                 ? A
-                : resource === "emergencies"
-                  ? ids.emergency
-                  : ids.victim;
+                : resource === "objections"
+                  ? objection.id
+                  : resource === "emergencies"
+                    ? ids.emergency
+                    : resource === "announcements"
+                      ? ids.announcement
+                      : ids.victim;
         for (const caller of principals) {
           const passes = allowed(rule).includes(caller);
           const target = passes && rule.fresh ? await rule.fresh(t, opened) : {};
           const url = `${t.baseUrl}${pattern
             .replace(":publicId", ids.publicId)
+            .replace(":reference", objection.reference)
             .replace(":id", target.id ?? param)
             .replace(":variant", "display")
             .replace(":hash", ids.rendition)}`;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishAnnouncement } from "../support/announcements";
 import type { Timeline } from "../../shared/schemas/timeline";
 import { buildAnnouncementInput } from "../support/factories";
 import {
@@ -132,11 +133,7 @@ describe("districts and schedules", () => {
   });
 
   it("answers what the district's screens show over the next hours, from the shared evaluator", async () => {
-    const a = await postJson(
-      `${t.baseUrl}/api/announcements`,
-      buildAnnouncementInput({ title: "时间线" }),
-    );
-    const annId = (a.body as { announcement: { id: string } }).announcement.id;
+    const annId = (await publishAnnouncement(t, buildAnnouncementInput({ title: "时间线" }))).id;
     await put(`${t.baseUrl}/api/districts/dalian/schedule`, {
       windows: [{ ...dayWindow, playlist: [{ type: "announcement", id: annId }] }],
     });

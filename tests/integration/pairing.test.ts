@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishAnnouncement } from "../support/announcements";
 import { ScreenSchema } from "../../shared/schemas/screen";
 import { buildAnnouncementInput } from "../support/factories";
 import {
@@ -284,7 +285,7 @@ describe("screen pairing and device tokens", () => {
       let leaked = false;
       unpaired.on("content:changed", () => (leaked = true));
       const got = new Promise<void>((r) => socket.once("content:changed", () => r()));
-      await postJson(`${t.baseUrl}/api/announcements`, buildAnnouncementInput());
+      await publishAnnouncement(t, buildAnnouncementInput());
       await got;
       await new Promise((r) => setTimeout(r, 100));
       expect(leaked).toBe(false);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { migrateToLatest, openStore } from "../../server/store/database";
+import { publishAnnouncement } from "../support/announcements";
 import { buildAnnouncementInput } from "../support/factories";
 import { buildEntryInput } from "../support/entryFactory";
 import { createTempDatabase } from "../support/postgres";
@@ -37,11 +38,7 @@ describe("storage", () => {
     const dir = makeDataDir();
     dirs.push(dir);
     const first = await startTestServer({ dataDir: dir });
-    const res = await postJson(
-      `${first.baseUrl}/api/announcements`,
-      buildAnnouncementInput({ title: "重启后仍在" }),
-    );
-    expect(res.status).toBe(201);
+    await publishAnnouncement(first, buildAnnouncementInput({ title: "重启后仍在" }));
     await first.stop();
 
     const second = await startTestServer({ dataDir: dir });
@@ -50,9 +47,8 @@ describe("storage", () => {
         announcements: { title: string; version: number }[];
       };
       expect(list.announcements.map((a) => a.title)).toEqual(["重启后仍在"]);
-      const again = await postJson(`${second.baseUrl}/api/announcements`, buildAnnouncementInput());
-      const v = (again.body as { announcement: { version: number } }).announcement.version;
-      expect(v).toBe((list.announcements[0]?.version ?? 0) + 1);
+      const again = await publishAnnouncement(second, buildAnnouncementInput());
+      expect(again.version).toBe((list.announcements[0]?.version ?? 0) + 1);
     } finally {
       await second.stop();
     }
@@ -82,9 +78,7 @@ describe("PostgreSQL", () => {
     const temp = await createTempDatabase();
     const t = await startTestServer({ env: { DATABASE_URL: temp.url } });
     try {
-      expect(
-        (await postJson(`${t.baseUrl}/api/announcements`, buildAnnouncementInput())).status,
-      ).toBe(201);
+      expect((await publishAnnouncement(t, buildAnnouncementInput())).state).toBe("published");
       await createDistrict(t.baseUrl, "dongcheng");
       const entry = buildEntryInput({ fullName: "诸葛亮", caseNumber: "（2026）PG执1号" });
       const created = await postJson(`${t.baseUrl}/api/entries`, entry);

@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { publishAnnouncement } from "../support/announcements";
 import { createUser, type TestUser } from "../support/principals";
-import { api, createDistrict, pairKiosk, postJson, useTestServer } from "../support/testServer";
+import { api, createDistrict, pairKiosk, useTestServer } from "../support/testServer";
 
 const PLAYS = 100_000;
 const t0 = Date.parse("2026-03-01T00:00:00.000Z");
@@ -71,11 +72,10 @@ describe("proof-of-play export", () => {
       screens[key] = k.screenId;
       k.socket.disconnect();
     }
-    const published = await postJson(`${t.baseUrl}/api/announcements`, {
+    const published = await publishAnnouncement(t, {
       title: '=HYPERLINK("http://evil.example","点我")',
     });
-    expect(published.status).toBe(201);
-    announcementId = (published.body as { announcement: { id: string } }).announcement.id;
+    announcementId = published.id;
     // A year of plays spread over the three screens, written straight into the store.
     const db = t.server.store.db;
     const order = [screens.a, screens.sub, screens.b];

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { publishAnnouncement } from "../support/announcements";
 import { ContentStore } from "../../display/renderer/src/ContentStore";
 import { frameAt, type Slide } from "../../display/renderer/src/playback";
 import type { ScheduleResult } from "../../shared/schedule/evaluateSchedule";
@@ -184,13 +185,8 @@ describe("the console's timeline shows what a kiosk shows", () => {
   it("for a district with no schedule: the fallback rotation the kiosk plays", async () => {
     const t = server();
     await createDistrictIn(t, "plain", null, "Asia/Shanghai");
-    for (const title of ["无排期一", "无排期二"]) {
-      const res = await postJson(
-        `${t.baseUrl}/api/announcements`,
-        buildAnnouncementInput({ title }),
-      );
-      expect(res.status).toBe(201);
-    }
+    for (const title of ["无排期一", "无排期二"])
+      await publishAnnouncement(t, buildAnnouncementInput({ title }));
     const listed = await publishEntry(["plain"]);
     const red = await publishEntry(["plain"], { kind: "redlist" });
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishAnnouncement } from "../support/announcements";
 import { ackSchema } from "../../shared/protocol/ackSchema";
 import { ApiErrorSchema } from "../../shared/schemas/apiError";
 import {
@@ -131,12 +132,10 @@ describe.each(backends)("proof of play on $name", (backend) => {
     expect(another.status).toBe(201);
     uploaded = (another.body as { entry: { id: string } }).entry;
     expect((await approveAsSeen(t.baseUrl, moderator, uploaded.id)).status).toBe(200);
-    const posted = await postJson(
-      `${t.baseUrl}/api/announcements`,
+    announcement = await publishAnnouncement(
+      t,
       buildAnnouncementInput({ title: "中山路夜间施工" }),
     );
-    expect(posted.status).toBe(201);
-    announcement = (posted.body as { announcement: { id: string; title: string } }).announcement;
     const sent = await postJson(`${t.baseUrl}/api/emergencies`, {
       title: "暴雨预警",
       districtIds: ["da"],

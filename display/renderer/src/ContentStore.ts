@@ -28,6 +28,8 @@ export const KioskSnapshotSchema = z.object({
   announcements: z.array(AnnouncementSchema),
   entries: z.array(ScreenEntrySchema),
   clockOffsetMs: z.number().finite(),
+  /** The screen's own tags (schedule windows may require them); absent from an older copy. */
+  screenTags: z.array(z.string()).default([]),
 });
 /** The kiosk's stored copy of what it plays. */
 export type KioskSnapshot = z.infer<typeof KioskSnapshotSchema>;
@@ -43,6 +45,8 @@ export class ContentStore {
   schedule: Schedule | null = null;
   /** Live and upcoming emergency notices for this screen. */
   emergencies: Emergency[] = [];
+  /** The screen's own tags: a schedule window naming tags plays only on screens carrying one. */
+  screenTags: string[] = [];
   /**
    * Added to the kiosk's clock before any expiry is judged: the hook for correcting a screen
    * whose clock is known to be off. 0 until the kiosk learns the server's time.
@@ -85,6 +89,8 @@ export class ContentStore {
     this.district = delta.district;
     this.schedule = delta.schedule;
     this.emergencies = delta.emergencies;
+    // An older server sends no `screen`: the screen then has no tags.
+    this.screenTags = delta.screen?.tags ?? [];
     if (!delta.full && delta.version <= this.applied) return false;
     if (delta.full) {
       this.items.clear();
@@ -136,6 +142,7 @@ export class ContentStore {
       announcements: [...this.items.values()],
       entries: [...this.listed.values()],
       clockOffsetMs: this.clockOffsetMs,
+      screenTags: this.screenTags,
     };
   }
 
@@ -146,6 +153,7 @@ export class ContentStore {
     this.district = snapshot.district;
     this.schedule = snapshot.schedule;
     this.emergencies = snapshot.emergencies;
+    this.screenTags = snapshot.screenTags;
     for (const a of snapshot.announcements) this.items.set(a.id, a);
     for (const e of snapshot.entries) this.listed.set(e.id, e);
     this.clockOffsetMs = snapshot.clockOffsetMs;
@@ -159,12 +167,19 @@ export class ContentStore {
     this.district = null;
     this.schedule = null;
     this.emergencies = [];
+    this.screenTags = [];
     this.clockOffsetMs = 0;
   }
 
-  /** Announcements in publication order. */
-  announcements(): Announcement[] {
-    return [...this.items.values()].sort((a, b) => a.version - b.version);
+  /**
+   * Announcements not yet ended at `now`, in publication order: one at or past its `endsAt` is
+   * never returned, whether or not the server has said so yet (offline). One whose `startsAt`
+   * is still ahead is returned (playback keeps it off screen until then, see playback.ts).
+   */
+  announcements(now: number = this.now()): Announcement[] {
+    return [...this.items.values()]
+      .filter((a) => !hasEnded(a, now))
+      .sort((a, b) => a.version - b.version);
   }
 
   /**
@@ -177,14 +192,24 @@ export class ContentStore {
       .sort((a, b) => a.publishedVersion - b.publishedVersion);
   }
 
-  /** Forgets the entries that have expired by `now`, and returns them (to drop their photos). */
-  dropExpired(now: number = this.now()): ScreenEntry[] {
-    const gone: ScreenEntry[] = [];
+  /**
+   * Forgets the entries that have expired and the announcements that have ended by `now`, and
+   * returns them (to drop their photos and posters).
+   */
+  dropExpired(now: number = this.now()): (ScreenEntry | Announcement)[] {
+    const gone: (ScreenEntry | Announcement)[] = [];
     for (const e of this.listed.values()) {
       // `!(now < t)` rather than `now >= t`: an unreadable instant counts as expired.
       if (!(now < Date.parse(e.expiresAt))) gone.push(e);
     }
     for (const e of gone) this.listed.delete(e.id);
+    for (const a of this.items.values()) if (hasEnded(a, now)) gone.push(a);
+    for (const a of gone) this.items.delete(a.id);
     return gone;
   }
+}
+
+/** True when an announcement's `endsAt` has come by `now` (an unreadable one counts as come). */
+function hasEnded(a: Announcement, now: number): boolean {
+  return a.endsAt !== undefined && !(now < Date.parse(a.endsAt));
 }

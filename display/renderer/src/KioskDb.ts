@@ -5,7 +5,8 @@ const STORES: readonly KioskStore[] = ["state", "photos", "plays"];
 
 /**
  * The kiosk's own IndexedDB database: the last synced manifest ("state"), the redacted photos
- * it shows ("photos", Blobs by content hash), and proof of play not yet receipted ("plays").
+ * and posters it shows ("photos", Blobs by content hash), and proof of play not yet receipted
+ * ("plays").
  * What survives a restart or a power cut, so a screen with no server plays at once.
  */
 export class KioskDb {

@@ -20,7 +20,7 @@ import { KioskSnapshotSchema, type ContentStore } from "./ContentStore";
 import type { KioskDb } from "./KioskDb";
 import type { PhotoCache } from "./PhotoCache";
 import type { Slide } from "./playback";
-import { photoHashes, type Player } from "./Player";
+import { heldPhotos, photoHashes, type Player } from "./Player";
 import type { PlayLog } from "./PlayLog";
 import { reconnectDelay } from "./reconnectBackoff";
 import type { TokenStore } from "./tokenStore";
@@ -372,9 +372,9 @@ export class KioskSession {
       });
     store.hold(fresh(added.entries), fresh(added.announcements));
     this.redrawAfterPush([]);
-    const held = photoHashes(store);
-    photos.retain(held);
-    for (const hash of held) photos.prefetch(hash);
+    const held = heldPhotos(store);
+    photos.retain(held.map((p) => p.hash));
+    for (const p of held) photos.prefetch(p.hash, p.kind);
     void this.persist();
   }
 
@@ -534,9 +534,9 @@ export class KioskSession {
           player.synced();
           // Takedowns leave the screen first, then their photos are revoked; new photos load now.
           this.render();
-          const held = photoHashes(store);
-          photos.retain(held);
-          for (const hash of held) photos.prefetch(hash);
+          const held = heldPhotos(store);
+          photos.retain(held.map((p) => p.hash));
+          for (const p of held) photos.prefetch(p.hash, p.kind);
           // Stored before it is acknowledged: a restart right after never brings a takedown back.
           const version = store.version;
           // A full manifest says so: only then does the server count a moved screen as clean.

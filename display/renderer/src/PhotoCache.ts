@@ -19,6 +19,21 @@ export interface PhotoCacheDeps {
   online?: () => boolean;
 }
 
+/**
+ * What an image is, which says where the server offers it: an entry's redacted photo
+ * (`/kiosk/renditions/<hash>`) or an announcement's redacted poster (`/kiosk/posters/<hash>`).
+ * Both are content-hashed and share the cache and the vault, keyed by hash.
+ */
+export type PhotoKind = "rendition" | "poster";
+
+const PATHS: Record<PhotoKind, string> = { rendition: "renditions", poster: "posters" };
+
+/** An image a slide wants: its content hash and its kind. */
+export interface PhotoRef {
+  hash: string;
+  kind: PhotoKind;
+}
+
 /** Where photo bytes survive a restart (the kiosk's IndexedDB). */
 export interface PhotoVault {
   get(hash: string): Promise<Blob | null>;
@@ -43,22 +58,26 @@ export type PhotoStatus =
   | { state: "absent" };
 
 /**
- * The redacted photos of the entries a kiosk holds, fetched with its device token as soon as
- * a sync brings them, each decoded once and kept as one object URL and one image element per
- * content hash. Photos of entries no longer held are revoked at once (`retain`).
+ * The redacted photos of the entries and the redacted posters of the announcements a kiosk
+ * holds, fetched with its device token as soon as a sync brings them, each decoded once and
+ * kept as one object URL and one image element per content hash. Images of content no longer
+ * held are revoked at once (`retain`).
  */
 export class PhotoCache {
   private readonly photos = new Map<string, Held>();
 
   constructor(private readonly deps: PhotoCacheDeps) {}
 
-  /** Starts fetching and decoding a photo unless it is held, on its way, or known gone. */
-  prefetch(hash: string): void {
+  /**
+   * Starts fetching and decoding an image (an entry's photo unless `kind` says a poster)
+   * unless it is held, on its way, or known gone.
+   */
+  prefetch(hash: string, kind: PhotoKind = "rendition"): void {
     if (this.photos.has(hash)) return;
     const token = this.deps.token();
     if (token === null) return;
     const abort = new AbortController();
-    const settled = this.load(hash, token, abort).then(
+    const settled = this.load(hash, kind, token, abort).then(
       (result) => {
         if (this.photos.get(hash) !== record) {
           // Dropped (taken down) while on its way: never keep it.
@@ -127,6 +146,7 @@ export class PhotoCache {
 
   private async load(
     hash: string,
+    kind: PhotoKind,
     token: string,
     abort: AbortController,
   ): Promise<{ url: string; img: HTMLImageElement } | "gone" | "retry"> {
@@ -139,20 +159,21 @@ export class PhotoCache {
     const base = this.deps.serverUrl.replace(/\/+$/, "");
     let res: Response;
     try {
-      res = await this.deps.fetch(`${base}/kiosk/renditions/${hash}`, {
+      res = await this.deps.fetch(`${base}/kiosk/${PATHS[kind]}/${hash}`, {
         headers: { Authorization: `Bearer ${token}` },
         signal: abort.signal,
-        // Renditions are immutable and private: the browser may keep them for offline restarts.
+        // Renditions and posters are immutable and private: the browser may keep them for
+        // offline restarts.
         cache: "default",
         credentials: "omit",
       });
     } catch (err) {
       if (abort.signal.aborted) return "retry";
-      this.deps.warn?.("photo fetch failed", { hash, err: String(err) });
+      this.deps.warn?.("photo fetch failed", { hash, kind, err: String(err) });
       return this.storedOr(hash, abort);
     }
     if (res.status === 404 || res.status === 410) {
-      this.deps.warn?.("photo no longer offered", { hash, status: res.status });
+      this.deps.warn?.("photo no longer offered", { hash, kind, status: res.status });
       // The server says never again: the stored copy goes too, before anything could show it.
       await vault
         ?.drop(hash)
@@ -162,7 +183,7 @@ export class PhotoCache {
       return "gone";
     }
     if (!res.ok) {
-      this.deps.warn?.("photo fetch refused", { hash, status: res.status });
+      this.deps.warn?.("photo fetch refused", { hash, kind, status: res.status });
       return this.storedOr(hash, abort);
     }
     const blob = await res.blob();

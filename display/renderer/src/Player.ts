@@ -1,5 +1,5 @@
 import type { ContentStore } from "./ContentStore";
-import type { PhotoCache } from "./PhotoCache";
+import type { PhotoCache, PhotoRef } from "./PhotoCache";
 import { contentIdsOf, frameAt, type Slide } from "./playback";
 import type { DrawContext } from "./view";
 
@@ -66,10 +66,11 @@ export class Player {
     if (store.dropExpired(now).length > 0) photos.retain(photoHashes(store, now));
     const frame = frameAt(
       {
-        announcements: store.announcements().filter((a) => !this.withheld.has(a.id)),
+        announcements: store.announcements(now).filter((a) => !this.withheld.has(a.id)),
         entries: store.entries(now).filter((e) => !this.withheld.has(e.id)),
         schedule: store.schedule,
         emergencies: store.emergencies,
+        screenTags: store.screenTags,
       },
       now,
     );
@@ -135,16 +136,17 @@ export class Player {
 
   private present(slide: Slide): void {
     const generation = ++this.generation;
-    const hash = slide.kind === "entry" ? (slide.entry.photo?.hash ?? null) : null;
-    if (hash === null) {
+    const wanted = photoOf(slide);
+    if (wanted === null) {
       this.commit(slide, null);
       return;
     }
+    const { hash } = wanted;
     const { photos } = this.deps;
     let status = photos.status(hash);
     if (status.state === "absent") {
       // Not prefetched, or the last try failed: try again now.
-      photos.prefetch(hash);
+      photos.prefetch(hash, wanted.kind);
       status = photos.status(hash);
     }
     if (status.state !== "loading") {
@@ -207,9 +209,26 @@ export class Player {
   }
 }
 
-/** The photo hashes of the entries held and showable at `now`. */
+/** The image a slide shows, if any: an entry's photo or an announcement's poster. */
+function photoOf(slide: Slide): PhotoRef | null {
+  if (slide.kind === "entry" && slide.entry.photo)
+    return { hash: slide.entry.photo.hash, kind: "rendition" };
+  if (slide.kind === "announcement" && slide.announcement.poster)
+    return { hash: slide.announcement.poster.hash, kind: "poster" };
+  return null;
+}
+
+/** The images of the entries and announcements held and showable at `now` (or still to start). */
+export function heldPhotos(store: ContentStore, now: number = store.now()): PhotoRef[] {
+  const refs: PhotoRef[] = [];
+  for (const e of store.entries(now))
+    if (e.photo) refs.push({ hash: e.photo.hash, kind: "rendition" });
+  for (const a of store.announcements(now))
+    if (a.poster) refs.push({ hash: a.poster.hash, kind: "poster" });
+  return refs;
+}
+
+/** The content hashes of {@link heldPhotos}: what the photo cache keeps. */
 export function photoHashes(store: ContentStore, now: number = store.now()): string[] {
-  const hashes: string[] = [];
-  for (const e of store.entries(now)) if (e.photo) hashes.push(e.photo.hash);
-  return hashes;
+  return heldPhotos(store, now).map((p) => p.hash);
 }

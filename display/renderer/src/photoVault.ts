@@ -1,7 +1,7 @@
 import type { KioskDb } from "./KioskDb";
 import type { PhotoVault } from "./PhotoCache";
 
-/** The photo vault in the kiosk's IndexedDB: one Blob per rendition hash. */
+/** The photo vault in the kiosk's IndexedDB: one Blob per content hash (photos and posters). */
 export function indexedDbPhotoVault(db: KioskDb): PhotoVault {
   return {
     get: async (hash) => {

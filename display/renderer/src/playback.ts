@@ -28,6 +28,8 @@ export interface PlaybackContent {
   entries: readonly ScreenEntry[];
   schedule: Schedule | null;
   emergencies: readonly Emergency[];
+  /** The screen's own tags: windows naming tags it does not carry are not its own. */
+  screenTags?: readonly string[];
 }
 
 /**
@@ -37,7 +39,8 @@ export interface PlaybackContent {
 export function frameAt(content: PlaybackContent, now: number): Frame {
   const announcements = new Map(content.announcements.map((a) => [a.id, a]));
   const entries = new Map(content.entries.map((e) => [e.id, e]));
-  const { schedule, manifest, fallback } = playbackPlan(content);
+  // The plan gives each announcement its window (not before `startsAt`, never from `endsAt`).
+  const { schedule, fallback, manifest } = playbackPlan(content);
   const result = evaluateSchedule(schedule, manifest, now, content.emergencies);
   switch (result.kind) {
     case "emergency": {

@@ -1,4 +1,4 @@
-import type { Announcement, Language } from "../../../shared/schemas/announcement";
+import type { Announcement, Language, ScreenPoster } from "../../../shared/schemas/announcement";
 import type { Emergency, IdleSlide } from "../../../shared/schemas/schedule";
 import type { ScreenEntry } from "../../../shared/schemas/screenEntry";
 import type { ScreenDistrict } from "../../../shared/schemas/sync";
@@ -94,9 +94,24 @@ function layersOf(stage: HTMLElement): Layers {
     layers = { front: newLayer(), back: newLayer(), settle: null };
     stage.replaceChildren(layers.back, layers.front);
     stage.style.setProperty("--slide-fade", `${FADE_MS}ms`);
+    if (!stages.has(stage)) refitOnResize(stage);
     stages.set(stage, layers);
   }
   return layers;
+}
+
+/**
+ * Fits the slide on screen again whenever the stage changes size (a screen turned, a window
+ * resized) and once the bundled font has loaded (its lines are not the fallback's).
+ */
+function refitOnResize(stage: HTMLElement): void {
+  const refit = (): void => {
+    const layers = stages.get(stage);
+    if (layers) fitText(layers.front);
+  };
+  if (typeof ResizeObserver === "function") new ResizeObserver(refit).observe(stage);
+  // Each glyph subset of the font loads when first used: the lines may change after the fit.
+  document.fonts?.addEventListener("loadingdone", refit);
 }
 
 function prefersReducedMotion(): boolean {
@@ -132,6 +147,7 @@ function present(stage: HTMLElement, content: SlideContent, immediate: boolean):
   incoming.removeAttribute("aria-hidden");
   // The stage names the slide on screen (its kind), for styling around it and for tests.
   stage.className = content.className;
+  fitText(incoming);
   layers.front = incoming;
   layers.back = outgoing;
 
@@ -209,16 +225,131 @@ export function renderPairing(
   );
 }
 
-function announcementContent(a: Announcement): SlideContent {
+/** The words "notice" over an announcement, in its own language. */
+function noticeLabel(a: Announcement): string {
+  return a.language === "en" ? "NOTICE" : "公告";
+}
+
+/**
+ * An announcement: its title and text, and its poster when it has one and the poster is
+ * decoded — beside the text (portrait: above it), or filling the screen with the title in a
+ * band beneath. Without the poster (not loaded yet, or no longer offered) the text alone.
+ * Title and text are fitted to the room they have (see fitText): long ones take smaller
+ * type down to a floor still readable across a street, then are cut at a whole line.
+ */
+function announcementContent(a: Announcement, poster: HTMLImageElement | null): SlideContent {
+  const kind = el("div", { className: "kind", text: noticeLabel(a) });
+  const title = el("h1", { text: a.title, testId: "slide-title" });
+  title.dataset["fit"] = "title";
+  if (!a.poster || !poster)
+    return {
+      className: "announcement",
+      lang: a.language,
+      nodes: [kind, title, ...bodyOf(a)],
+    };
+  const figure = posterFigure(a.poster, poster);
+  if (a.poster.layout === "full") {
+    // The title small, in a band beneath the poster rather than over it: a poster carries its
+    // own words, and none of them may be hidden. One line; the poster says the rest.
+    const band = el("div", { className: "poster-band" });
+    band.append(kind, el("p", { className: "band-title", text: a.title, testId: "slide-title" }));
+    return {
+      className: "announcement poster-full",
+      lang: a.language,
+      nodes: [figure, band],
+    };
+  }
+  const text = el("div", { className: "announcement-text" });
+  text.append(kind, title, ...bodyOf(a));
   return {
-    className: "announcement",
+    className: "announcement poster-beside",
     lang: a.language,
-    nodes: [
-      el("div", { className: "kind", text: a.language === "en" ? "NOTICE" : "公告" }),
-      el("h1", { text: a.title, testId: "slide-title" }),
-      el("p", { text: a.body, testId: "slide-body" }),
-    ],
+    nodes: [figure, text],
   };
+}
+
+/** An announcement's text, fitted like its title; none when it has only a title. */
+function bodyOf(a: Announcement): HTMLElement[] {
+  if (a.body.trim() === "") return [];
+  const body = el("p", { className: "announcement-body", text: a.body, testId: "slide-body" });
+  body.dataset["fit"] = "body";
+  return [body];
+}
+
+/**
+ * The poster's frame: the decoded image kept whole (contained, never cropped). Beside the text
+ * the slide's dark background shows where its proportions leave room; filling the screen, a
+ * blurred, darkened copy of the same image does, so no bar, bright or black, frames it.
+ */
+function posterFigure(poster: ScreenPoster, img: HTMLImageElement): HTMLElement {
+  const figure = el("figure", { className: `poster poster-${poster.layout}` });
+  img.width = poster.width;
+  img.height = poster.height;
+  img.alt = "";
+  img.className = "poster-image";
+  img.dataset["testid"] = "poster";
+  if (poster.layout === "full") {
+    // The same decoded bytes (the same object URL) again, blurred and dark behind the poster
+    // where its proportions are not the screen's.
+    const fill = img.cloneNode(false) as HTMLImageElement;
+    fill.className = "poster-fill";
+    fill.removeAttribute("data-testid");
+    fill.setAttribute("aria-hidden", "true");
+    figure.append(fill);
+  }
+  figure.append(img);
+  return figure;
+}
+
+/** Smaller steps a fitted text may take, largest first (display.css sets each size). */
+const FIT_STEPS = ["1", "2", "3"] as const;
+
+/**
+ * Fits the titles and texts of a slide layer (`data-fit`) to the room the layout gives them:
+ * each takes the largest of its sizes at which it is whole, and at the smallest is cut at the
+ * last whole line that fits (a line clamp with an ellipsis). Measured in the layer as laid out,
+ * so run again when the stage changes size (a screen turned) or the bundled font arrives.
+ */
+export function fitText(layer: HTMLElement): void {
+  const nodes = Array.from(layer.querySelectorAll<HTMLElement>("[data-fit]"));
+  for (const node of nodes) {
+    delete node.dataset["size"];
+    node.style.removeProperty("-webkit-line-clamp");
+    node.style.removeProperty("line-clamp");
+  }
+  // In order: the title first, so the text is fitted to the room the title leaves it.
+  for (const node of nodes) {
+    if (node.clientHeight === 0) continue;
+    for (const step of FIT_STEPS) {
+      if (fits(node)) break;
+      node.dataset["size"] = step;
+    }
+    if (fits(node)) continue;
+    const lineHeight = Number.parseFloat(getComputedStyle(node).lineHeight);
+    if (!(lineHeight > 0)) continue;
+    const lines = String(Math.max(1, Math.floor((node.clientHeight + 1) / lineHeight)));
+    node.style.setProperty("-webkit-line-clamp", lines);
+    node.style.setProperty("line-clamp", lines);
+  }
+}
+
+/**
+ * Whether all the lines of a text fit its box. Counted from the lines' own boxes rather than
+ * read off `scrollHeight`: a font's glyphs reach past a tight line height, and that overflow
+ * is not a line that does not fit.
+ */
+function fits(node: HTMLElement): boolean {
+  const lineHeight = Number.parseFloat(getComputedStyle(node).lineHeight);
+  const range = document.createRange();
+  range.selectNodeContents(node);
+  const rects = range.getClientRects();
+  const first = rects[0];
+  if (!(lineHeight > 0) || !first) return node.scrollHeight <= node.clientHeight + 1;
+  const all = range.getBoundingClientRect();
+  // From the first line's top to the last line's bottom: (lines - 1) line heights and one
+  // line's glyph box.
+  const lines = Math.round((all.height - first.height) / lineHeight) + 1;
+  return lines * lineHeight <= node.clientHeight + 1;
 }
 
 /** Updates the status bar. */
@@ -560,7 +691,7 @@ export interface DrawContext extends EntrySlideContext {
 export function drawSlide(stage: HTMLElement, slide: Slide, ctx: DrawContext): string | null {
   switch (slide.kind) {
     case "announcement":
-      present(stage, announcementContent(slide.announcement), ctx.immediate);
+      present(stage, announcementContent(slide.announcement, ctx.photo), ctx.immediate);
       return `announcement:${slide.announcement.id}`;
     case "entry":
       present(stage, entryContent(slide.entry, ctx), ctx.immediate);

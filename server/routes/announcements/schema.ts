@@ -1,7 +1,17 @@
 import { z } from "zod";
-export { AnnouncementInputSchema as CreateAnnouncementSchema } from "../../../shared/schemas/announcement";
+import { AnnouncementStateSchema } from "../../../shared/schemas/announcement";
+export {
+  AnnouncementEditSchema,
+  AnnouncementInputSchema as CreateAnnouncementSchema,
+  AnnouncementReasonSchema,
+  AnnouncementRevisionSchema,
+} from "../../../shared/schemas/announcement";
 
 /** Query string of GET /api/announcements. */
 export const ListAnnouncementsQuerySchema = z.strictObject({
+  state: AnnouncementStateSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+
+/** Path parameters naming one announcement. */
+export const AnnouncementParamsSchema = z.object({ id: z.uuid("Announcement ids are UUIDs.") });

@@ -14,3 +14,14 @@ export const PostEmergencySchema = z.strictObject({
 
 /** Path parameters naming one emergency. */
 export const EmergencyParamsSchema = z.object({ id: z.uuid("Emergency ids are UUIDs.") });
+
+/**
+ * The body of a confirmation or an approval: nothing (the notice cannot change after it is
+ * posted, so what the moderator saw is what goes out).
+ */
+export const ReviewEmergencySchema = z.strictObject({});
+
+/** Why a moderator pulls a notice (kept in the audit log and shown to the sender). */
+export const PullEmergencySchema = z.strictObject({
+  reason: z.string().trim().min(1, "Say why the notice is pulled.").max(500),
+});

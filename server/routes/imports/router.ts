@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { Router, type Request, type Response } from "express";
 import { principalOf } from "../../http/session";
 import type { AccessPolicy } from "../../services/auth/AccessPolicy";
 import { AppError } from "../../errors";
@@ -7,6 +7,7 @@ import { validate } from "../../http/validate";
 import type { ImportProgressEvent } from "../../../shared/schemas/importProgress";
 import type { ImportReport } from "../../../shared/schemas/importReport";
 import type { EntryImporter, ImportProgress } from "../../services/EntryImporter";
+import { ImportSlots } from "../../services/import/ImportSlots";
 import { noPhotos, zipPhotoSource } from "../../services/photoSource";
 import { ImportFormSchema } from "./schema";
 import type { ImportOutcome } from "../../services/ServerMetrics";
@@ -44,8 +45,11 @@ export function importsRouter(deps: {
   progress?: (userId: string, event: ImportProgressEvent) => void;
   /** Told how each import that reached the importer ended (the metrics count them). */
   finished?: (outcome: ImportOutcome) => void;
+  /** Imports at once, per user and in all (one and two unless given). */
+  slots?: ImportSlots;
 }): Router {
   const router = Router();
+  const slots = deps.slots ?? new ImportSlots();
   router.post("/", async (req, res) => {
     const p = principalOf(req);
     deps.access.requirePermission(p, "entry.import");
@@ -56,6 +60,20 @@ export function importsRouter(deps: {
         'Send the export as multipart/form-data with a "file" part.',
       );
     }
+    // The slot is taken before the upload is read: a refused import costs no memory.
+    const release = slots.acquire(p.id);
+    try {
+      await runImport(req, res, p);
+    } finally {
+      release();
+    }
+  });
+
+  const runImport = async (
+    req: Request,
+    res: Response,
+    p: ReturnType<typeof principalOf>,
+  ): Promise<void> => {
     const form = await readMultipart(req, {
       files: { file: { maxBytes: MAX_EXPORT_BYTES }, photos: { maxBytes: MAX_PHOTO_ZIP_BYTES } },
       fields: ["kind", "districtIds", "expiryDate", "listingYears", "progressId"],
@@ -86,7 +104,7 @@ export function importsRouter(deps: {
       }),
     );
     res.status(report.accepted > 0 ? 201 : 200).json({ report: report satisfies ImportReport });
-  });
+  };
   return router;
 }
 

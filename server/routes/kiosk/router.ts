@@ -3,7 +3,9 @@ import { z } from "zod";
 import { AppError } from "../../errors";
 import { validate } from "../../http/validate";
 import type { ScreenRegistry } from "../../services/screens/ScreenRegistry";
+import type { ScreenRow } from "../../store/schema";
 import type { KioskRenditions, RenditionAnswer } from "../../services/KioskRenditions";
+import type { KioskPosters } from "../../services/KioskPosters";
 
 const HashParamsSchema = z.strictObject({
   hash: z.string().regex(/^[0-9a-f]{64}$/, "A rendition is named by its SHA-256 in hex."),
@@ -23,6 +25,8 @@ function bearerToken(req: Request): string | undefined {
 export function kioskRouter(deps: {
   screens: ScreenRegistry;
   renditions: KioskRenditions;
+  /** Announcement posters (redacted) for the screens they are published to. */
+  posters?: KioskPosters;
 }): Router {
   const router = Router();
 
@@ -41,7 +45,8 @@ export function kioskRouter(deps: {
     next();
   });
 
-  router.get("/renditions/:hash", async (req, res) => {
+  /** The paired screen a request's device token names; 401 without a valid one. */
+  const authenticated = async (req: Request): Promise<ScreenRow> => {
     const token = bearerToken(req);
     const screen = token === undefined ? undefined : await deps.screens.authenticate(token);
     if (!screen)
@@ -50,6 +55,11 @@ export function kioskRouter(deps: {
         "unauthenticated",
         "Send the screen's device token as a Bearer token.",
       );
+    return screen;
+  };
+
+  router.get("/renditions/:hash", async (req, res) => {
+    const screen = await authenticated(req);
     const { hash } = validate(HashParamsSchema, req.params, "rendition");
     const held = /^"([0-9a-f]{64})"$/.exec(req.headers["if-none-match"] ?? "")?.[1];
     let answer: RenditionAnswer;
@@ -64,6 +74,30 @@ export function kioskRouter(deps: {
     // The bytes behind a hash never change, but whether this screen may still show them does:
     // revalidate every time (a cheap 304 by ETag), so a taken-down photo is never served from
     // the kiosk's HTTP cache. Private: only this screen may keep them.
+    res.setHeader("Cache-Control", "private, no-cache");
+    if (answer.kind === "unchanged") {
+      res.status(304).end();
+      return;
+    }
+    res.type(answer.mime).send(answer.bytes);
+  });
+
+  // A published announcement's redacted poster, with the same token and caching as renditions.
+  router.get("/posters/:hash", async (req, res) => {
+    const screen = await authenticated(req);
+    const { hash } = validate(HashParamsSchema, req.params, "poster");
+    const posters = deps.posters;
+    if (!posters) throw new AppError(404, "not_found", "This server serves no posters.");
+    const held = /^"([0-9a-f]{64})"$/.exec(req.headers["if-none-match"] ?? "")?.[1];
+    let answer: RenditionAnswer;
+    try {
+      answer = await posters.fetch(screen, hash, held);
+    } catch (err) {
+      // Not (or no longer) shown on this screen: never cached.
+      res.setHeader("Cache-Control", "no-store");
+      throw err;
+    }
+    res.setHeader("ETag", `"${hash}"`);
     res.setHeader("Cache-Control", "private, no-cache");
     if (answer.kind === "unchanged") {
       res.status(304).end();

@@ -14,12 +14,14 @@ import {
   IdentifyScreenInputSchema,
   PairScreenInputSchema,
   ReloadScreenInputSchema,
+  ScreenListQuerySchema,
   ScreenParamsSchema,
+  ScreenTagsInputSchema,
   UpdateScreenInputSchema,
 } from "./schema";
 import { clientAddressOf } from "../../http/publicUrl";
 
-/** /api/screens: pair a kiosk by its code, list, rename or move, unpair, rotate the token. */
+/** /api/screens: pair a kiosk by its code, list, rename or move, tag, unpair, rotate the token. */
 export function screensRouter(deps: {
   pairing: ScreenPairing;
   screens: ScreenRegistry;
@@ -44,8 +46,9 @@ export function screensRouter(deps: {
   router.get("/", async (req, res) => {
     const p = principalOf(req);
     access.requirePermission(p, "screen.read");
+    const filter = validate(ScreenListQuerySchema, req.query, "query string");
     const visible = await access.visibleDistricts(p, "screen.read");
-    const all = await screens.list();
+    const all = await screens.list(filter);
     res.json({
       screens: visible === "all" ? all : all.filter((s) => visible.has(s.districtId)),
     });
@@ -66,14 +69,15 @@ export function screensRouter(deps: {
     res.json({ screen: screens.present(screen) });
   });
 
-  // What this screen shows at a time and over the following hours (its district's timeline).
+  // What this screen shows at a time and over the following hours: its district's timeline as a
+  // screen with its tags plays it.
   router.get("/:id/timeline", async (req, res) => {
     const { id, screen } = await over(req, "screen.read");
     const q = validate(TimelineQuerySchema, req.query, "query string");
     const from = q.from ? Date.parse(q.from) : Date.now();
     res.json({
       screenId: id,
-      ...(await deps.timeline(screen.district_id, from, q.hours)),
+      ...(await deps.timeline(screen.district_id, from, q.hours, screens.present(screen).tags)),
     });
   });
 
@@ -89,6 +93,14 @@ export function screensRouter(deps: {
     const input = validate(UpdateScreenInputSchema, req.body, "screen change");
     if (input.districtId) await access.requireDistricts(p, "screen.manage", [input.districtId]);
     const screen = await screens.update(id, input, { type: "user", id: p.id });
+    res.json({ screen });
+  });
+
+  // The screen's whole tag set; what it may receive follows at once (a full re-sync).
+  router.put("/:id/tags", async (req, res) => {
+    const { id, p } = await over(req, "screen.manage");
+    const { tags } = validate(ScreenTagsInputSchema, req.body, "screen tags");
+    const screen = await screens.setTags(id, tags, { type: "user", id: p.id });
     res.json({ screen });
   });
 

@@ -2,6 +2,8 @@ import { z } from "zod";
 export {
   IdentifyScreenInputSchema,
   PairScreenInputSchema,
+  ScreenListQuerySchema,
+  ScreenTagsInputSchema,
   UpdateScreenInputSchema,
 } from "../../../shared/schemas/screen";
 

@@ -8,11 +8,13 @@ import type { Takedown } from "../../../shared/schemas/takedown";
 
 const TakedownQuerySchema = z.strictObject({
   entry: z.uuid().optional(),
+  announcement: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
 /**
- * /api/takedowns: the newest revocations, expiries and withdrawals of shown entries, each with
+ * /api/takedowns: the newest revocations, expiries and withdrawals of shown entries and the
+ * withdrawals and ends of published announcements, each with
  * how many of the screens that must drop it have acknowledged, and which have not.
  */
 export function takedownsRouter(deps: {
@@ -30,6 +32,7 @@ export function takedownsRouter(deps: {
       takedowns: await deps.takedowns.recent({
         limit: q.limit,
         ...(q.entry ? { entryId: q.entry } : {}),
+        ...(q.announcement ? { announcementId: q.announcement } : {}),
         ...(visible === "all" ? {} : { within: visible }),
       }),
     } satisfies { takedowns: Takedown[] });

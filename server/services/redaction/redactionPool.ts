@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { workerFile } from "../../workerFile";
 import { ImageRejected } from "./ImageRejected";
 import type { RedactionResult, RedactOptions } from "./redactPhoto";
+import type { PosterRedactOptions, PosterResult } from "./redactPoster";
 import type {
   RedactionTask,
   RedactionTaskOutcome,
@@ -46,6 +47,11 @@ export interface RedactionPool {
    * photo, or an Error if the worker failed.
    */
   redact(input: Buffer, options?: RedactOptions, signal?: AbortSignal): Promise<RedactionResult>;
+  /**
+   * Redacts an announcement's poster in a worker of the same pool (the same threads, models
+   * and queue as photos, so neither starves the other). Rejects as `redact` does.
+   */
+  redactPoster(input: Buffer, options?: PosterRedactOptions): Promise<PosterResult>;
   /** Number of worker threads the pool runs at most. */
   readonly threads: number;
   /** Photos waiting for a free thread. */
@@ -91,7 +97,7 @@ export function createRedactionPool(options: RedactionPoolOptions = {}): Redacti
         { input: bytes, options: redactOptions },
         { transferList: [bytes], ...(signal ? { signal } : {}) },
       );
-      if (outcome.ok) {
+      if (outcome.ok && "result" in outcome) {
         const { renditions, ...rest } = outcome.result;
         const reason = rest.detectorVersions.fallbackReason;
         if (reason !== null && !fallbackReported) {
@@ -111,7 +117,28 @@ export function createRedactionPool(options: RedactionPoolOptions = {}): Redacti
       if ("rejected" in outcome)
         throw new ImageRejected(outcome.rejected.code, outcome.rejected.message);
       if ("invalidOptions" in outcome) throw new RangeError(outcome.invalidOptions.message);
+      if (outcome.ok) throw new Error("redaction failed: a poster result came back for a photo");
       log?.error({ err: outcome.failed.message }, "redaction failed in a worker");
+      throw new Error(`redaction failed: ${outcome.failed.message}`);
+    },
+    async redactPoster(input, posterOptions = {}) {
+      const bytes = new ArrayBuffer(input.length);
+      new Uint8Array(bytes).set(input);
+      const outcome = await piscina.run(
+        { input: bytes, options: {}, poster: posterOptions },
+        { transferList: [bytes] },
+      );
+      if (outcome.ok && "poster" in outcome) {
+        const { rendition, ...rest } = outcome.poster;
+        return rendition
+          ? { ...rest, rendition: { ...rendition, bytes: Buffer.from(rendition.bytes) } }
+          : rest;
+      }
+      if (outcome.ok) throw new Error("redaction failed: a photo result came back for a poster");
+      if ("rejected" in outcome)
+        throw new ImageRejected(outcome.rejected.code, outcome.rejected.message);
+      if ("invalidOptions" in outcome) throw new RangeError(outcome.invalidOptions.message);
+      log?.error({ err: outcome.failed.message }, "poster redaction failed in a worker");
       throw new Error(`redaction failed: ${outcome.failed.message}`);
     },
     async close() {

@@ -2,6 +2,7 @@ import { move, transferableSymbol, valueSymbol, workerData } from "piscina";
 import { loadFaceDetector } from "./faceDetector";
 import { ImageRejected, type ImageRejectionCode } from "./ImageRejected";
 import { type RedactionResult, type RedactOptions, redactPhoto } from "./redactPhoto";
+import { type PosterRedactOptions, type PosterResult, redactPoster } from "./redactPoster";
 import type { Rendition } from "./renderRenditions";
 import { type DetectorEngineChoice, parseDetectorEngine } from "./types";
 
@@ -9,7 +10,14 @@ import { type DetectorEngineChoice, parseDetectorEngine } from "./types";
 export interface RedactionTask {
   input: ArrayBuffer;
   options: RedactOptions;
+  /** Present: the bytes are an announcement's poster, run through redactPoster instead. */
+  poster?: PosterRedactOptions;
 }
+
+/** A poster result as it crosses the thread boundary: its rendition's bytes transferred. */
+export type WirePosterResult = Omit<PosterResult, "rendition"> & {
+  rendition?: Omit<NonNullable<PosterResult["rendition"]>, "bytes"> & { bytes: ArrayBuffer };
+};
 
 /** A rendition as it crosses the thread boundary: its bytes in an ArrayBuffer of its own. */
 export type WireRendition = Omit<Rendition, "bytes"> & { bytes: ArrayBuffer };
@@ -25,6 +33,7 @@ export type WireResult = Omit<RedactionResult, "renditions"> & {
  */
 export type RedactionTaskOutcome =
   | { ok: true; result: WireResult }
+  | { ok: true; poster: WirePosterResult }
   | { ok: false; rejected: { code: ImageRejectionCode; message: string } }
   | { ok: false; invalidOptions: { message: string } }
   | { ok: false; failed: { message: string } };
@@ -53,6 +62,10 @@ await loadDetector()
 export default async function redactionTask(task: RedactionTask): Promise<unknown> {
   let outcome: RedactionTaskOutcome;
   try {
+    if (task.poster)
+      return posterOutcome(
+        await redactPoster(Buffer.from(task.input), task.poster, { loadDetector }),
+      );
     const result = await redactPhoto(Buffer.from(task.input), task.options, { loadDetector });
     const { renditions, ...rest } = result;
     const wire: WireResult = renditions
@@ -75,7 +88,7 @@ export default async function redactionTask(task: RedactionTask): Promise<unknow
     }
   }
   const transfers =
-    outcome.ok && outcome.result.renditions
+    outcome.ok && "result" in outcome && outcome.result.renditions
       ? [outcome.result.renditions.display.bytes, outcome.result.renditions.thumb.bytes]
       : [];
   const value = outcome;
@@ -87,6 +100,30 @@ export default async function redactionTask(task: RedactionTask): Promise<unknow
       return value;
     },
   });
+}
+
+/** A poster's result, its rendition's bytes moved (not copied) to the main thread. */
+function posterOutcome(result: PosterResult): unknown {
+  const { rendition, ...rest } = result;
+  const bytes = rendition ? copyOf(rendition.bytes) : undefined;
+  const value: RedactionTaskOutcome = {
+    ok: true,
+    poster: rendition && bytes ? { ...rest, rendition: { ...rendition, bytes } } : rest,
+  };
+  return move({
+    get [transferableSymbol]() {
+      return bytes ? [bytes] : [];
+    },
+    get [valueSymbol]() {
+      return value;
+    },
+  });
+}
+
+function copyOf(bytes: Buffer): ArrayBuffer {
+  const out = new ArrayBuffer(bytes.length);
+  new Uint8Array(out).set(bytes);
+  return out;
 }
 
 function toWire(r: Rendition): WireRendition {

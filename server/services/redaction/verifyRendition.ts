@@ -1,5 +1,5 @@
 import sharp from "sharp";
-import { detectInPasses } from "./detectionPasses";
+import { detectInPasses, type PassOptions } from "./detectionPasses";
 import type { FaceDetector } from "./faceDetector";
 import { redactionPolicy } from "./policy";
 import { intersectionArea } from "./regions";
@@ -56,12 +56,15 @@ export function skippedVerification(): Verification {
  * except where policy.ts calibrates a detector's own score (BlazeFace: 0.5 off the covers,
  * 0.75 with nearly all of it on one). A detector error fails it too: the gate fails closed.
  * `coveredAreas` and `photo` (where the photo sits) are in rendition pixels, as are the hits.
+ * `passes` replaces the policy's verification passes (a poster is verified window by window,
+ * zoomed out only where the window is the whole poster: see redactPoster.ts).
  */
 export async function verifyRendition(
   detector: FaceDetector,
   rendition: Buffer,
   coveredAreas: readonly Box[],
   photo?: Box,
+  passes: Pick<PassOptions, "zoomOut" | "rotations" | "tiles"> = redactionPolicy.verifyPasses,
 ): Promise<Verification> {
   const base = { minScore: verifyMinScore, blockingScore: verifyBlockingScore };
   try {
@@ -74,7 +77,7 @@ export async function verifyRendition(
       { data, width: info.width, height: info.height },
       photo ?? { x: 0, y: 0, width: info.width, height: info.height },
       verifyMinScore,
-      { ...redactionPolicy.verifyPasses, extraMinScore: verifyMinScore, detectorFloors: false },
+      { ...passes, extraMinScore: verifyMinScore, detectorFloors: false },
     );
     const checked = hits.map((h) => {
       const onCover = coveredShareOf(h.box, coveredAreas) >= redactionPolicy.coveredShare;

@@ -168,6 +168,7 @@ export class ScreenPairing {
         state: "active",
         token_hash: hashToken(token),
         paired_at: now,
+        tags_json: "[]",
         last_seen_at: null,
         width: code.width,
         height: code.height,

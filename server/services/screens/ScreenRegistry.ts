@@ -8,6 +8,8 @@ import {
   getScreen,
   listScreens,
   screenByTokenHash,
+  screenTagsOf,
+  setScreenTags,
   updateScreen,
 } from "../../store/screens";
 import type { Database, ScreenRow } from "../../store/schema";
@@ -23,8 +25,8 @@ type Actor = AuditInput["actor"];
 
 /**
  * The paired screens: who they are (device tokens), where they stand (district), and the
- * operator's changes to them — rename, move, unpair, rotate the token — each audited in the
- * transaction that makes it.
+ * operator's changes to them — rename, move, tag, unpair, rotate the token — each audited in
+ * the transaction that makes it.
  */
 export class ScreenRegistry {
   constructor(
@@ -57,9 +59,9 @@ export class ScreenRegistry {
     return screenByTokenHash(this.deps.db, hashToken(token));
   }
 
-  /** All screens with their online state. */
-  async list(): Promise<Screen[]> {
-    return (await listScreens(this.deps.db)).map((r) => this.present(r));
+  /** All screens with their online state; with `tag`, only those carrying it. */
+  async list(filter: { tag?: string | undefined } = {}): Promise<Screen[]> {
+    return (await listScreens(this.deps.db, filter)).map((r) => this.present(r));
   }
 
   /** One screen, or a 404. */
@@ -125,6 +127,49 @@ export class ScreenRegistry {
     return this.present(await this.get(id));
   }
 
+  /**
+   * Replaces a screen's tags (already normalised: unique, sorted). What it may receive changes
+   * with them (windows and announcements targeting tags), so, as for a move, its next sync is a
+   * full manifest — what it holds is dropped unless still its own, and takedowns count it as
+   * missing until it applied that — and it is told to re-sync now. The same tags again change
+   * nothing and are not audited.
+   */
+  async setTags(id: string, tags: readonly string[], actor: Actor): Promise<Screen> {
+    const row = await this.get(id);
+    if (row.state !== "active")
+      throw new AppError(409, "conflict", "A revoked screen cannot be tagged; pair it again.");
+    // Read before the transaction, as for a move (SQLite has one connection).
+    const chain = (await this.deps.districts.ancestry(row.district_id)).map((d) => d.id);
+    const before = await this.deps.db.transaction().execute(async (trx) => {
+      const current = await getScreen(trx, id);
+      if (current?.state !== "active" || current.district_id !== row.district_id)
+        throw new AppError(
+          409,
+          "conflict",
+          "The screen was moved or unpaired meanwhile; reload it and try again.",
+        );
+      const was = screenTagsOf(current);
+      if (sameTags(was, tags)) return null;
+      await setScreenTags(trx, id, tags);
+      // Stale here means its own districts: it may hold what its old tags let it have there.
+      await districtSetChanged(trx, current, chain);
+      await this.deps.audit.record(trx, {
+        actor,
+        action: "screen.tagged",
+        target: { type: "screen", id },
+        details: { before: { tags: was }, after: { tags: [...tags] } },
+      });
+      return was;
+    });
+    if (before !== null) {
+      this.deps.log.info({ screenId: id, before, after: tags }, "screen tagged");
+      // The screen stays where it is: "moved" to its own district re-joins the same room and
+      // makes its connections re-sync now (a full sync, as marked above).
+      this.deps.notifier.moved(id, row.district_id, row.district_id);
+    }
+    return this.present(await this.get(id));
+  }
+
   /** Unpairs a screen: its token stops working and a connected kiosk returns to pairing at once. */
   async revoke(id: string, actor: Actor, why?: string): Promise<Screen> {
     const row = await this.get(id);
@@ -185,4 +230,8 @@ export class ScreenRegistry {
     this.deps.notifier.tokenRotated(id, token);
     return this.present(await this.get(id));
   }
+}
+
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((tag, i) => tag === b[i]);
 }

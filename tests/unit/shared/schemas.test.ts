@@ -16,7 +16,33 @@ describe("AnnouncementInputSchema", () => {
       body: "",
       language: "zh-CN",
       tags: [],
+      // The whole city, from its approval until withdrawn, text only; kept as a draft.
+      target: { districtIds: [], screenTags: [] },
+      posterLayout: "beside",
+      submit: false,
     });
+  });
+
+  it("lower-cases, sorts and de-duplicates screen tags, and refuses a malformed one", () => {
+    const parsed = AnnouncementInputSchema.parse({
+      title: "t",
+      target: { screenTags: ["Metro", "bus-stop", "metro"] },
+    });
+    expect(parsed.target.screenTags).toEqual(["bus-stop", "metro"]);
+    expect(
+      AnnouncementInputSchema.safeParse({ title: "t", target: { screenTags: ["bus stop"] } })
+        .success,
+    ).toBe(false);
+  });
+
+  it("refuses an end before the start", () => {
+    const r = AnnouncementInputSchema.safeParse({
+      title: "t",
+      startsAt: "2027-01-02T00:00:00Z",
+      endsAt: "2027-01-01T00:00:00Z",
+    });
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues)).toContain("end after it starts");
   });
 
   it.each([

@@ -5,11 +5,7 @@ import {
   type SetupInput,
   type UserView,
 } from "../../../../shared/schemas/account";
-import {
-  AnnouncementSchema,
-  type Announcement,
-  type AnnouncementInput,
-} from "../../../../shared/schemas/announcement";
+import { AnnouncementListSchema, type Announcement } from "../../../../shared/schemas/announcement";
 import { ApiErrorSchema, type ErrorCode } from "../../../../shared/schemas/apiError";
 
 /** Why a request failed: the server's error code, or one the console names itself. */
@@ -140,22 +136,29 @@ export async function postPasswordChange(input: {
   await request("/api/auth/password", NoContent, { method: "POST", body: input });
 }
 
-/** Lists published announcements. */
+/**
+ * The published announcements, shaped as screens get them (what a schedule can play); the
+ * announcements page reads their whole life from announcements/announcementsApi.ts.
+ */
 export async function fetchAnnouncements(): Promise<Announcement[]> {
-  const r = await request(
-    "/api/announcements",
-    z.object({ announcements: z.array(AnnouncementSchema) }),
+  const r = await request("/api/announcements?state=published&limit=200", AnnouncementListSchema);
+  return r.announcements.flatMap((a) =>
+    a.version === null
+      ? []
+      : [
+          {
+            id: a.id,
+            title: a.title,
+            body: a.body,
+            language: a.language,
+            tags: a.tags,
+            createdAt: a.createdAt,
+            version: a.version,
+            ...(a.startsAt !== null ? { startsAt: a.startsAt } : {}),
+            ...(a.endsAt !== null ? { endsAt: a.endsAt } : {}),
+          },
+        ],
   );
-  return r.announcements;
-}
-
-/** Publishes an announcement to every screen. */
-export async function postAnnouncement(input: AnnouncementInput): Promise<Announcement> {
-  const r = await request("/api/announcements", z.object({ announcement: AnnouncementSchema }), {
-    method: "POST",
-    body: input,
-  });
-  return r.announcement;
 }
 
 /** A query string from the set values of `params` ("" when none is set). */

@@ -1,9 +1,13 @@
 import { createContext, useContext } from "react";
 import { LanguageSchema, type Language } from "../../../../shared/schemas/announcement";
+import { announcementsEn, announcementsZh } from "../announcements/announcementsMessages";
 import { auditEn, auditZh } from "../audit/auditMessages";
 import { entriesEn, entriesZh } from "../entries/entriesMessages";
+import { objectionsEn, objectionsZh } from "../objections/objectionsMessages";
 import { reviewEn, reviewZh } from "../review/reviewMessages";
 import { schedulesEn, schedulesZh } from "../schedules/schedulesMessages";
+import { emergencyEn, emergencyZh } from "../schedules/emergencyMessages";
+import { emergencyReviewEn, emergencyReviewZh } from "../review/emergencyReviewMessages";
 import { screensEn, screensZh } from "../screens/screensMessages";
 import { dashboardEn, dashboardZh } from "../shell/dashboardMessages";
 import { shellEn, shellZh } from "../shell/shellMessages";
@@ -37,6 +41,14 @@ const coreEn = {
   "error.passwordMismatch": "The two passwords differ; type the same password twice.",
   "error.network": "The server cannot be reached. Check the network and try again.",
   "error.badResponse": "The server sent an answer this console does not understand.",
+  "error.validationFailed": "{detail}",
+  "error.fourEyes":
+    "Four eyes: you created or last changed this, so another person must approve it.",
+  "error.staleRevision": "{detail}",
+  "error.posterNotReady":
+    "The poster is not ready: its face check has not finished, or its covered faces must first be confirmed by a moderator.",
+  "error.personalData":
+    "Refused: the text looks like it holds personal data (an ID number, a phone number, or a name next to one). Take it out; screens never show it. ({detail})",
 
   "setup.title": "First-run set-up",
   "setup.intro":
@@ -77,18 +89,6 @@ const coreEn = {
   "scope.city": "whole city",
   "scope.district": "district {id}",
   "role.none": "none",
-
-  "announcements.title": "Announcements",
-  "announcements.form": "New announcement",
-  "announcements.titleField": "Title",
-  "announcements.body": "Text",
-  "announcements.language": "Screen language",
-  "announcements.publish": "Publish to screens",
-  "announcements.publishing": "Publishing…",
-  "announcements.published": "Published “{title}” (version {version}).",
-  "announcements.list": "Published ({count})",
-  "announcements.version": "v{version}",
-  "announcements.empty": "Nothing published yet.",
 } as const;
 
 const en = {
@@ -97,10 +97,14 @@ const en = {
   ...screensEn,
   ...entriesEn,
   ...reviewEn,
+  ...objectionsEn,
   ...usersEn,
   ...auditEn,
   ...dashboardEn,
   ...schedulesEn,
+  ...emergencyEn,
+  ...emergencyReviewEn,
+  ...announcementsEn,
 };
 
 /** A key of the console's dictionary. */
@@ -132,6 +136,12 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   "error.passwordMismatch": "两次输入的密码不一致，请输入相同的密码。",
   "error.network": "无法连接服务器。请检查网络后重试。",
   "error.badResponse": "服务器的回复无法识别。",
+  "error.validationFailed": "输入有误：{detail}",
+  "error.fourEyes": "双人复核：此内容由您创建或最后修改，须由另一人批准。",
+  "error.staleRevision": "您打开之后有人修改了此内容。请先查看其最新内容，再重试。（{detail}）",
+  "error.posterNotReady": "海报尚未就绪：人脸检查还没有完成，或遮盖的人脸须先经审核员确认。",
+  "error.personalData":
+    "已拒绝：文字中似乎含有个人信息（身份证号、电话号码，或紧挨着这些号码的姓名）。请删除；屏幕绝不显示这些信息。（{detail}）",
 
   "setup.title": "首次设置",
   "setup.intro": "系统中还没有任何账户。请创建第一位管理员，之后由其添加其他用户。",
@@ -171,18 +181,6 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   "scope.city": "全市",
   "scope.district": "辖区 {id}",
   "role.none": "无",
-
-  "announcements.title": "公告",
-  "announcements.form": "新公告",
-  "announcements.titleField": "标题",
-  "announcements.body": "正文",
-  "announcements.language": "屏幕显示语言",
-  "announcements.publish": "发布到屏幕",
-  "announcements.publishing": "正在发布…",
-  "announcements.published": "已发布“{title}”（版本 {version}）。",
-  "announcements.list": "已发布（{count}）",
-  "announcements.version": "版本 {version}",
-  "announcements.empty": "尚未发布任何公告。",
 };
 
 const zhCN: Record<MessageKey, string> = {
@@ -191,10 +189,14 @@ const zhCN: Record<MessageKey, string> = {
   ...screensZh,
   ...entriesZh,
   ...reviewZh,
+  ...objectionsZh,
   ...usersZh,
   ...auditZh,
   ...dashboardZh,
   ...schedulesZh,
+  ...emergencyZh,
+  ...emergencyReviewZh,
+  ...announcementsZh,
 };
 
 const dictionaries: Record<Language, Record<MessageKey, string>> = { en, "zh-CN": zhCN };

@@ -12,6 +12,7 @@ import type { EntryView } from "../../../../shared/schemas/entryView";
 import type { Region } from "../../../../shared/schemas/moderation";
 import type { ReviewItem } from "../../../../shared/schemas/reviewQueue";
 import { attentionKeys, formatAmount, kindKeys, redactionKeys } from "../entries/entryLabels";
+import { AnnouncementReview } from "../announcements/AnnouncementReview";
 import { ApiFailure } from "../lib/api";
 import { describeError } from "../lib/describeError";
 import { useI18n, type Message, type Translate } from "../lib/i18n";
@@ -22,6 +23,7 @@ import { ConfirmGroup } from "../ui/ConfirmGroup";
 import { FormAlert } from "../ui/FormAlert";
 import { useFocusOnMount } from "../ui/useFocusOnMount";
 import { toCropped, toWhole } from "./cropFrame";
+import { EmergencyReviewPanel } from "./EmergencyReviewPanel";
 import { RegionEditor } from "./RegionEditor";
 import {
   approveEntry,
@@ -48,7 +50,9 @@ function typingIn(target: EventTarget | null): boolean {
   return (
     target.isContentEditable ||
     ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) ||
-    target.closest(".region-editor") !== null
+    target.closest(".region-editor") !== null ||
+    // The announcements and emergencies below have their own buttons; j/k/a/r act on entries.
+    target.closest(".review-extra") !== null
   );
 }
 
@@ -242,6 +246,10 @@ export function ReviewPage() {
       >
         {notice?.text(t)}
       </div>
+      {/* Emergencies first: they are on the screens already, waiting for a second look. */}
+      <div className="review-extra">
+        <EmergencyReviewPanel />
+      </div>
       {items === null ? (
         <p>{t("common.loading")}</p>
       ) : items.length === 0 ? (
@@ -323,6 +331,7 @@ export function ReviewPage() {
           )}
         </div>
       )}
+      <AnnouncementReview />
     </main>
   );
 }

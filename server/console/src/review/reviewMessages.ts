@@ -4,7 +4,7 @@ export const reviewEn = {
     "Keys: j next entry, k previous entry, a approve, r write a rejection reason. Keys do nothing while you type.",
   "review.bulk": "Approve all clean entries ({n})",
   "review.bulkDone": "Approved {approved} clean entries; {refused} refused.",
-  "review.empty": "Nothing waits for review.",
+  "review.empty": "No entry waits for review.",
   "review.queue": "Waiting ({n})",
   "review.tagOwn": "Yours: another moderator decides",
   "review.tagClean": "Clean",

@@ -1,6 +1,10 @@
 import { useState, type FormEvent } from "react";
 import type { Language } from "../../../../shared/schemas/announcement";
-import { DistrictIdSchema, type District } from "../../../../shared/schemas/district";
+import {
+  DistrictIdSchema,
+  type District,
+  type EmergencyApproval,
+} from "../../../../shared/schemas/district";
 import { DEFAULT_TIME_ZONE } from "../../../../shared/schemas/schedule";
 import { languageNames, useI18n } from "../lib/i18n";
 import { DistrictSelect } from "../ui/DistrictPickers";
@@ -12,7 +16,8 @@ import { createDistrict, updateDistrict } from "./schedulesApi";
 
 /**
  * Creates a district under a parent, or a city; or, given `editing`, changes one: names, time
- * zone, language and its contest line (admins only; the server checks the scope).
+ * zone, language, its contest line and how its emergency notices get a second person (admins
+ * only; the server checks the scope).
  */
 export function DistrictForm({
   districts,
@@ -39,6 +44,9 @@ export function DistrictForm({
   const [contestText, setContestText] = useState(editing?.contestText ?? "");
   const [contestContact, setContestContact] = useState(editing?.contestContact ?? "");
   const [contestUrl, setContestUrl] = useState(editing?.contestUrl ?? "");
+  const [approval, setApproval] = useState<EmergencyApproval | "inherit">(
+    editing?.emergencyApproval ?? "inherit",
+  );
   const { error, busy, setError, send } = useFormSubmit<"id" | "nameZh" | "nameEn" | "contestUrl">(
     fail,
   );
@@ -72,6 +80,7 @@ export function DistrictForm({
         contestText,
         contestUrl: url === "" ? null : url,
         contestContact,
+        emergencyApproval: approval === "inherit" ? null : approval,
       };
       const district = editing
         ? await updateDistrict(editing.id, input)
@@ -83,6 +92,7 @@ export function DistrictForm({
         setContestText("");
         setContestContact("");
         setContestUrl("");
+        setApproval("inherit");
       }
       onCreated(district);
     });
@@ -176,6 +186,16 @@ export function DistrictForm({
           onChange={(e) => setContestUrl(e.target.value)}
         />
       </div>
+      <SelectField<EmergencyApproval | "inherit">
+        label={t("district.emergencyApproval")}
+        value={approval}
+        onChange={setApproval}
+        options={[
+          ["inherit", t("district.emergencyInherit")],
+          ["review-after", t("district.emergencyReviewAfter")],
+          ["two-person", t("district.emergencyTwoPerson")],
+        ]}
+      />
       <button type="submit" disabled={busy}>
         {editing
           ? busy

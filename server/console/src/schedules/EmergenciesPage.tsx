@@ -1,8 +1,11 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
+import { findPersonalData } from "../../../../shared/privacy/freeTextCheck";
 import type { District } from "../../../../shared/schemas/district";
 import type { EmergencyView } from "../../../../shared/schemas/schedule";
-import { useI18n } from "../lib/i18n";
+import { useI18n, type Message } from "../lib/i18n";
 import { districtLabel } from "../shell/districtsApi";
+import { EmergencyReviewPanel } from "../review/EmergencyReviewPanel";
+import { EmergencyReachSummary } from "../shell/EmergencyReachPanel";
 import { useDistricts } from "../shell/useDistricts";
 import { ConfirmGroup } from "../ui/ConfirmGroup";
 import { DataTable } from "../ui/DataTable";
@@ -40,7 +43,10 @@ export function EmergenciesPage() {
   const { announce } = notices;
 
   const fail = useFail();
-  const list = useLoader(fetchEmergencies, fail, { refreshMs: REFRESH_MS });
+  const list = useLoader(fetchEmergencies, fail, {
+    refreshMs: REFRESH_MS,
+    live: ["emergencies", "takedowns"],
+  });
   const { data: active, error: loadError, reload: load } = list;
 
   const { districts } = useDistricts((err) => fail(err, list.setError));
@@ -76,10 +82,12 @@ export function EmergenciesPage() {
         fail={fail}
         onSent={(e) => {
           announce((tr) =>
-            tr("emergency.sent", {
-              title: e.title,
-              districts: e.districtIds.map(label).join(", "),
-            }),
+            e.reviewState === "awaiting_approval"
+              ? tr("emergencyCompose.asked", { title: e.title })
+              : tr("emergency.sent", {
+                  title: e.title,
+                  districts: e.districtIds.map(label).join(", "),
+                }),
           );
           void load();
         }}
@@ -100,6 +108,8 @@ export function EmergenciesPage() {
             t("emergency.districts"),
             t("emergency.started"),
             t("emergency.ends"),
+            t("emergencyState.column"),
+            t("emergencyReach.column"),
             t("common.actions"),
           ]}
         >
@@ -112,6 +122,10 @@ export function EmergenciesPage() {
               <td>{e.districtIds.map(label).join(", ")}</td>
               <td className="nowrap">{time(e.startsAt)}</td>
               <td className="nowrap">{time(e.endsAt)}</td>
+              <td>{t(`emergencyState.${e.reviewState}`)}</td>
+              <td>
+                <EmergencyReachSummary notice={e} />
+              </td>
               <td>
                 {clearing?.id === e.id ? (
                   <ConfirmGroup
@@ -139,6 +153,7 @@ export function EmergenciesPage() {
           ))}
         </DataTable>
       )}
+      <EmergencyReviewPanel onChanged={() => void load()} />
     </main>
   );
 }
@@ -149,7 +164,49 @@ function instantOfLocal(value: string): string | null {
   return Number.isNaN(at.getTime()) ? null : at.toISOString();
 }
 
-/** Compose, preview, then send: nothing leaves before the preview has been seen. */
+/** The districts of `ids` whose emergencies need approval first (their own or inherited setting). */
+function twoPersonOf(districts: readonly District[], ids: readonly string[]): string[] {
+  const byId = new Map(districts.map((d) => [d.id, d]));
+  const inherited = (id: string): boolean => {
+    for (let d = byId.get(id), depth = 0; d && depth < 16; d = byId.get(d.parentId ?? ""), depth++)
+      if (d.emergencyApproval !== null) return d.emergencyApproval === "two-person";
+    return false;
+  };
+  // A notice also reaches every district below its own: one of them asking for two people
+  // holds it (as the server decides).
+  const below = (id: string, depth = 0): boolean =>
+    depth < 16 &&
+    districts.some(
+      (d) => d.parentId === id && (d.emergencyApproval === "two-person" || below(d.id, depth + 1)),
+    );
+  return ids.filter((id) => inherited(id) || below(id));
+}
+
+/** The personal data found in a notice's title and text, worded in the console's language. */
+function personalDataMessage(title: string, body: string): Message | null {
+  const found = [
+    ...findPersonalData(title).map((f) => ({ f, inTitle: true })),
+    ...findPersonalData(body).map((f) => ({ f, inTitle: false })),
+  ];
+  if (found.length === 0) return null;
+  return (tr) =>
+    tr("emergencyCompose.personalData", {
+      what: found
+        .map(({ f, inTitle }) => {
+          const finding = tr(`personalData.${f.code}`, { start: f.start + 1, end: f.end });
+          return inTitle
+            ? tr("emergencyCompose.inTitle", { finding })
+            : tr("emergencyCompose.inBody", { finding });
+        })
+        .join("; "),
+    });
+}
+
+/**
+ * Compose, preview, then send: nothing leaves before the preview has been seen. Text holding
+ * personal data is refused before the preview (the server refuses it too); for districts that
+ * require two people, sending asks for approval instead.
+ */
 function ComposeForm({
   districts,
   districtLabel,
@@ -172,8 +229,9 @@ function ComposeForm({
     busy,
     setError,
     send: sendForm,
-  } = useFormSubmit<"title" | "districts" | "endsAt">(fail);
+  } = useFormSubmit<"title" | "body" | "districts" | "endsAt">(fail);
   const previewHeading = useRef<HTMLHeadingElement>(null);
+  const held = previewing ? twoPersonOf(districts, previewing.districtIds) : [];
 
   useEffect(() => {
     if (previewing) previewHeading.current?.focus();
@@ -189,6 +247,12 @@ function ComposeForm({
       });
     if (districtIds.length === 0)
       return setError({ text: (tr) => tr("entries.pickDistrict"), field: "districts" });
+    const personal = personalDataMessage(title, body);
+    if (personal !== null)
+      return setError({
+        text: personal,
+        field: findPersonalData(title).length > 0 ? "title" : "body",
+      });
     let ends: string | null = null;
     if (endsAt !== "") {
       ends = instantOfLocal(endsAt);
@@ -232,6 +296,7 @@ function ComposeForm({
             rows={3}
             maxLength={2000}
             disabled={previewing !== null}
+            aria-invalid={error?.field === "body" || undefined}
             onChange={(e) => setBody(e.target.value)}
           />
         </label>
@@ -264,10 +329,12 @@ function ComposeForm({
             <p className="emergency-screen-title">{previewing.title}</p>
             {previewing.body !== "" && <p className="emergency-screen-body">{previewing.body}</p>}
           </div>
-          <p>
-            {t("emergency.previewWhere", {
-              districts: previewing.districtIds.map(districtLabel).join(", "),
-            })}
+          <p data-testid="emergency-preview-where">
+            {held.length > 0
+              ? t("emergencyCompose.twoPerson", { districts: held.map(districtLabel).join(", ") })
+              : t("emergency.previewWhere", {
+                  districts: previewing.districtIds.map(districtLabel).join(", "),
+                })}
             {language === "zh-CN" ? "" : " "}
             {previewing.endsAt
               ? t("emergency.previewEnds", {
@@ -275,10 +342,15 @@ function ComposeForm({
                 })
               : t("emergency.previewNoEnd")}
           </p>
+          {held.length === 0 && <p>{t("emergencyCompose.reviewAfter")}</p>}
           <FormAlert message={error?.text(t) ?? null} />
           <div className="toolbar">
             <button type="button" className="danger" disabled={busy} onClick={() => void send()}>
-              {busy ? t("emergency.sending") : t("emergency.send")}
+              {busy
+                ? t("emergency.sending")
+                : held.length > 0
+                  ? t("emergencyCompose.ask")
+                  : t("emergency.send")}
             </button>
             <button type="button" className="secondary" onClick={() => setPreviewing(null)}>
               {t("emergency.edit")}

@@ -117,6 +117,7 @@ export function SchedulePreview({
     <section className="panel" aria-labelledby="preview-heading">
       <h2 id="preview-heading">{t("preview.title")}</h2>
       <p className="hint">{t("preview.intro", { zone: timeZone })}</p>
+      <p className="hint">{t("preview.untagged")}</p>
       {unsaved && <p className="notice">{t("preview.unsaved")}</p>}
       <form onSubmit={(e) => void show(e)} noValidate aria-label={t("preview.title")}>
         <FormAlert message={error} />

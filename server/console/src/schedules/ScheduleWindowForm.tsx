@@ -4,6 +4,7 @@ import type { ListLayout, PlaylistSource, TimeWindow } from "../../../../shared/
 import { useI18n } from "../lib/i18n";
 import { Field } from "../ui/Field";
 import { SelectField } from "../ui/SelectField";
+import { tagsOfText } from "./scheduleText";
 
 const longDayKeys = [
   "dayLong.1",
@@ -17,7 +18,15 @@ const longDayKeys = [
 
 /** Which of a window's fields the last check found wrong. */
 export type WindowField =
-  "days" | "start" | "end" | "from" | "until" | "dwellSeconds" | "priority" | "playlist";
+  | "days"
+  | "start"
+  | "end"
+  | "from"
+  | "until"
+  | "dwellSeconds"
+  | "priority"
+  | "playlist"
+  | "screenTags";
 
 /** A whole-number text field whose value reaches the window only while it is a number. */
 function NumberField({
@@ -62,7 +71,8 @@ function NumberField({
 
 /**
  * Every setting of one time window, for the keyboard as much as the mouse: days, start and end,
- * optional first and last date, where its slides come from, dwell, order and priority.
+ * optional first and last date, where its slides come from, which screens play it (tags),
+ * dwell, order and priority.
  * Changes go straight into the draft schedule; nothing is sent until the schedule is saved.
  */
 export function ScheduleWindowForm({
@@ -93,6 +103,7 @@ export function ScheduleWindowForm({
   const tagged = w.playlist.filter((s) => s.type === "announcementsTagged").map((s) => s.tag);
   const chosen = new Set(w.playlist.flatMap((s) => (s.type === "announcement" ? [s.id] : [])));
   const [tagText, setTagText] = useState(tagged.join(", "));
+  const [screenTagText, setScreenTagText] = useState((w.screenTags ?? []).join(", "));
   const heading = useRef<HTMLHeadingElement>(null);
 
   // An Effect Event: `focusOnOpen` as the form opens; a later change of it moves nothing.
@@ -240,9 +251,7 @@ export function ScheduleWindowForm({
           maxLength={300}
           onChange={(e) => {
             setTagText(e.target.value);
-            const tags = [...new Set(e.target.value.split(/[,，]/).map((s) => s.trim()))].filter(
-              (s) => s !== "",
-            );
+            const tags = tagsOfText(e.target.value);
             set({
               playlist: withSources(
                 "announcementsTagged",
@@ -276,6 +285,23 @@ export function ScheduleWindowForm({
           ))}
         </fieldset>
       </fieldset>
+      <Field
+        label={t("schedules.screenTags")}
+        hint={t("schedules.screenTagsHint")}
+        value={screenTagText}
+        disabled={readOnly}
+        maxLength={700}
+        autoComplete="off"
+        spellCheck={false}
+        invalid={invalid.has("screenTags")}
+        onChange={(e) => {
+          setScreenTagText(e.target.value);
+          // As typed: the schema checks and normalises them when the schedule is saved.
+          const screenTags = tagsOfText(e.target.value);
+          const { screenTags: _drop, ...rest } = w;
+          onChange(screenTags.length === 0 ? rest : { ...rest, screenTags });
+        }}
+      />
       <div className="row">
         <NumberField
           label={t("schedules.dwell")}

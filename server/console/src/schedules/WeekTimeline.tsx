@@ -264,6 +264,8 @@ export function WeekTimeline({
                           <small>
                             {" "}
                             {w.start}–{w.end}
+                            {/* A window for tagged screens only says so: "#metro". */}
+                            {(w.screenTags ?? []).map((tag) => ` #${tag}`).join("")}
                           </small>
                         )}
                       </span>

@@ -59,7 +59,19 @@ export function sourceText(
   }
 }
 
-/** A window in words: "Mon–Fri 07:00–22:00". */
+/**
+ * A window in words: "Mon–Fri 07:00–22:00", and for a window of tagged screens only
+ * "Mon–Fri 07:00–22:00 (only screens tagged metro)".
+ */
 export function windowSummary(w: TimeWindow, t: Translate): string {
-  return `${daysText(w.days, t)} ${w.start}–${w.end}`;
+  const when = `${daysText(w.days, t)} ${w.start}–${w.end}`;
+  const tags = w.screenTags ?? [];
+  return tags.length === 0
+    ? when
+    : `${when} (${t("schedules.screenTagsSummary", { tags: tags.join(", ") })})`;
+}
+
+/** Tags typed in a text field: split at commas (either width), trimmed, each once. */
+export function tagsOfText(text: string): string[] {
+  return [...new Set(text.split(/[,，]/).map((s) => s.trim()))].filter((s) => s !== "");
 }

@@ -63,6 +63,10 @@ export const schedulesEn = {
   "schedules.dwellHint": "3 to 3600.",
   "schedules.priority": "Priority",
   "schedules.priorityHint": "Where windows overlap, the higher priority plays.",
+  "schedules.screenTags": "Only screens tagged (optional)",
+  "schedules.screenTagsHint":
+    "Screen tags such as metro or bus-stop, separated by commas: only screens carrying one of them play this window; the others play the other windows. Empty: every screen of the district.",
+  "schedules.screenTagsSummary": "only screens tagged {tags}",
   "schedules.order": "Order",
   "schedules.orderSequence": "In publishing order",
   "schedules.orderShuffle": "Shuffled (the same on every screen)",
@@ -106,6 +110,8 @@ export const schedulesEn = {
   "preview.intro":
     "Computed by the server from the saved schedule, exactly as the screens compute it. Times are in the district's time zone ({zone}).",
   "preview.unsaved": "You have unsaved changes; the preview shows the saved schedule.",
+  "preview.untagged":
+    "It shows what a screen without tags plays: windows only for tagged screens are left out.",
   "preview.at": "Date and time",
   "preview.hours": "For",
   "preview.nHours": "{n} h",
@@ -249,6 +255,10 @@ export const schedulesZh: Record<keyof typeof schedulesEn, string> = {
   "schedules.dwellHint": "3 至 3600。",
   "schedules.priority": "优先级",
   "schedules.priorityHint": "时段重叠时，播放优先级高的时段。",
+  "schedules.screenTags": "仅限带以下标签的屏幕（可选）",
+  "schedules.screenTagsHint":
+    "屏幕标签，例如 metro 或 bus-stop，用逗号分隔：只有带其中任一标签的屏幕播放此时段，其他屏幕播放其他时段。留空：本辖区所有屏幕。",
+  "schedules.screenTagsSummary": "仅限标签为 {tags} 的屏幕",
   "schedules.order": "顺序",
   "schedules.orderSequence": "按发布顺序",
   "schedules.orderShuffle": "随机（各屏幕一致）",
@@ -288,6 +298,7 @@ export const schedulesZh: Record<keyof typeof schedulesEn, string> = {
   "preview.intro":
     "由服务器根据已保存的排期计算，与屏幕的计算方式完全相同。时间为辖区所在时区（{zone}）。",
   "preview.unsaved": "您有未保存的修改；预览显示的是已保存的排期。",
+  "preview.untagged": "显示的是没有标签的屏幕所播放的内容：仅限带标签屏幕的时段不在其中。",
   "preview.at": "日期和时间",
   "preview.hours": "时长",
   "preview.nHours": "{n} 小时",

@@ -19,6 +19,7 @@ import { useFocusOnMount } from "../ui/useFocusOnMount";
 import { useFormSubmit } from "../ui/useFormSubmit";
 import { useLoader } from "../ui/useLoader";
 import { useNotice, type Notice } from "../ui/useNotice";
+import { ScreenTagsEditor, TagChips } from "./ScreenTagsEditor";
 import {
   fetchScreens,
   identifyScreen,
@@ -39,7 +40,7 @@ const REFRESH_MS = 15_000;
 const IDENTIFY_SECONDS = 10;
 
 /**
- * Pair kiosks by their code and manage the paired screens: rename, move, rotate, unpair;
+ * Pair kiosks by their code and manage the paired screens: rename, move, tag, rotate, unpair;
  * identify or reload a connected screen; see what a screen has shown (proof of play).
  */
 export function ScreensPage() {
@@ -124,6 +125,7 @@ export function ScreensPage() {
             t("screens.name"),
             t("common.district"),
             t("screens.status"),
+            t("screens.tags"),
             t("screens.currentSlide"),
             t("screens.appliedVersion"),
             t("screens.lastSeen"),
@@ -141,6 +143,9 @@ export function ScreensPage() {
               <td>{label(s.districtId)}</td>
               <td>
                 <ScreenState screen={s} t={t} />
+              </td>
+              <td>
+                <TagChips tags={s.tags} label={t("screens.tagsOf", { name: s.name })} />
               </td>
               <td className="break">{s.currentSlide ?? "—"}</td>
               <td>{s.appliedVersion}</td>
@@ -372,7 +377,7 @@ function PairForm({
   );
 }
 
-/** Rename, relocate or move one screen; send it a new token; or unpair it (confirmed). */
+/** Rename, relocate, move or tag one screen; send it a new token; or unpair it (confirmed). */
 function ManagePanel({
   screen,
   districts,
@@ -461,6 +466,7 @@ function ManagePanel({
           {busy ? t("common.saving") : t("common.save")}
         </button>
       </form>
+      <ScreenTagsEditor screen={screen} fail={fail} onSaved={(notice) => onDone(notice, false)} />
       <div className="actions">
         <div>
           <button

@@ -28,6 +28,15 @@ export async function updateScreen(id: string, input: UpdateScreenInput): Promis
     .screen;
 }
 
+/**
+ * Replaces a screen's tags (the whole set; the server normalises them); the screen re-syncs at
+ * once with what its new tags let it show.
+ */
+export async function setScreenTags(id: string, tags: readonly string[]): Promise<Screen> {
+  return (await request(`/api/screens/${id}/tags`, ScreenAnswer, { method: "PUT", body: { tags } }))
+    .screen;
+}
+
 /** Unpairs a screen: its token stops working and the kiosk returns to pairing. */
 export async function revokeScreen(id: string): Promise<Screen> {
   return (await request(`/api/screens/${id}/revoke`, ScreenAnswer, { method: "POST" })).screen;

@@ -57,6 +57,22 @@ export const screensEn = {
   "screens.plays": "Proof of play",
   "screens.playsNamed": "Proof of play {name}",
   "screens.playsTitle": "Proof of play: “{name}”",
+  "screens.tags": "Tags",
+  "screens.tagsOf": "Tags of {name}",
+  "screens.tagsHint":
+    "Schedule windows and announcements can target screens by tag (metro, bus-stop, indoor…). Saving makes the screen fetch again what its tags let it show.",
+  "screens.noTags": "No tags: the screen plays only what targets every screen of its district.",
+  "screens.tagNew": "New tag",
+  "screens.tagNewHint":
+    "Lower-case letters, digits and hyphens, up to 32, e.g. bus-stop. Enter adds it.",
+  "screens.addTag": "Add tag",
+  "screens.removeTag": "Remove tag {tag}",
+  "screens.saveTags": "Save tags",
+  "screens.tagInvalid":
+    "“{tag}” is not a tag: use 1–32 lower-case letters, digits or hyphens, starting with a letter or digit.",
+  "screens.tagTooMany": "A screen carries at most {n} tags; remove one first.",
+  "screens.tagsSaved": "“{name}” is tagged {tags}; it fetches its content again now.",
+  "screens.tagsCleared": "“{name}” has no tags now; it fetches its content again now.",
 
   "plays.range": "Time range",
   "plays.from": "First day (optional)",
@@ -138,6 +154,21 @@ export const screensZh: Record<keyof typeof screensEn, string> = {
   "screens.plays": "播放记录",
   "screens.playsNamed": "播放记录{name}",
   "screens.playsTitle": "播放记录：“{name}”",
+  "screens.tags": "标签",
+  "screens.tagsOf": "{name}的标签",
+  "screens.tagsHint":
+    "排期时段和公告可以按标签（metro、bus-stop、indoor 等）指定屏幕。保存后，屏幕会按新标签重新获取可播放的内容。",
+  "screens.noTags": "没有标签：屏幕只播放面向本辖区所有屏幕的内容。",
+  "screens.tagNew": "新标签",
+  "screens.tagNewHint": "小写字母、数字和连字符，最多 32 个字符，例如 bus-stop。按回车键添加。",
+  "screens.addTag": "添加标签",
+  "screens.removeTag": "删除标签 {tag}",
+  "screens.saveTags": "保存标签",
+  "screens.tagInvalid":
+    "“{tag}”不是有效标签：请使用 1–32 个小写字母、数字或连字符，并以字母或数字开头。",
+  "screens.tagTooMany": "一块屏幕最多有 {n} 个标签；请先删除一个。",
+  "screens.tagsSaved": "“{name}”的标签已设为 {tags}；屏幕正在重新获取内容。",
+  "screens.tagsCleared": "“{name}”已没有标签；屏幕正在重新获取内容。",
 
   "plays.range": "时间范围",
   "plays.from": "起始日（可选）",

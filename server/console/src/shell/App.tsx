@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import type { UserView } from "../../../../shared/schemas/account";
 import type { Language } from "../../../../shared/schemas/announcement";
+import { AnnouncementsPage } from "../announcements/AnnouncementsPage";
 import { AuditPage } from "../audit/AuditPage";
 import { EntriesPage } from "../entries/EntriesPage";
 import { mayOpen, pageOfHash, type ShellPage } from "../lib/access";
@@ -21,8 +22,8 @@ import {
   type PlainMessageKey,
   useI18n,
 } from "../lib/i18n";
+import { ObjectionsPage } from "../objections/ObjectionsPage";
 import { ReviewPage } from "../review/ReviewPage";
-import { AnnouncementsPage } from "../schedules/AnnouncementsPage";
 import { EmergenciesPage } from "../schedules/EmergenciesPage";
 import { SchedulesPage } from "../schedules/SchedulesPage";
 import { ScreensPage } from "../screens/ScreensPage";
@@ -225,6 +226,8 @@ function ShellPageView({ page }: { page: ShellPage }) {
       return <EntriesPage />;
     case "review":
       return <ReviewPage />;
+    case "objections":
+      return <ObjectionsPage />;
     case "users":
       return <UsersPage />;
     case "audit":

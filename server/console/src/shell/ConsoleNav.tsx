@@ -10,6 +10,7 @@ export const pageTitleKeys: Record<ShellPage, PlainMessageKey> = {
   dashboard: "dashboard.title",
   entries: "entries.title",
   review: "review.title",
+  objections: "objections.title",
   screens: "screens.title",
   schedules: "schedules.title",
   emergencies: "emergency.title",

@@ -4,7 +4,8 @@ import type { EntryView } from "../../../../shared/schemas/entryView";
 import type { Screen } from "../../../../shared/schemas/screen";
 import type { Takedown } from "../../../../shared/schemas/takedown";
 import { fetchAudit } from "../audit/auditApi";
-import { mayCitywide, mayOpen } from "../lib/access";
+import { fetchAnnouncementViews } from "../announcements/announcementsApi";
+import { mayAnywhere, mayCitywide, mayOpen } from "../lib/access";
 import { useI18n, type PlainMessageKey } from "../lib/i18n";
 import { fetchEntry } from "../review/reviewApi";
 import { fetchScreens } from "../screens/screensApi";
@@ -13,6 +14,7 @@ import { useFail } from "../ui/useFail";
 import { useFocusOnMount } from "../ui/useFocusOnMount";
 import { useLoader } from "../ui/useLoader";
 import { fetchPendingCount, fetchTakedowns } from "./dashboardApi";
+import { EmergencyReachPanel } from "./EmergencyReachPanel";
 import { districtLabel } from "./districtsApi";
 import { useSession } from "./SessionContext";
 import { useDistricts } from "./useDistricts";
@@ -27,11 +29,15 @@ const takedownKeys: Record<Takedown["kind"], PlainMessageKey> = {
   "entry.revoked": "dashboard.revoked",
   "entry.expired": "dashboard.expired",
   "entry.withdrawn": "dashboard.withdrawn",
+  "announcement.withdrawn": "dashboard.announcementWithdrawn",
+  "announcement.ended": "dashboard.announcementEnded",
 };
 
 /** What the overview shows; each part is null until loaded (or when the user may not see it). */
 interface Overview {
   pending: { count: number; more: boolean } | null;
+  /** Announcements waiting for review, when the user may read them. */
+  pendingAnnouncements: number | null;
   takedowns: Takedown[];
   screens: Screen[];
   audit: AuditRecord[] | null;
@@ -49,30 +55,33 @@ export function DashboardPage() {
   const [entries, setEntries] = useState<Record<string, EntryView>>({});
   const asked = useRef(new Set<string>());
   const seesAudit = mayCitywide(user, "audit.read");
+  const seesAnnouncements = mayAnywhere(user, "announcement.read");
 
   const overview = async (): Promise<Overview> => {
-    const [pending, takedowns, screens, audit] = await Promise.all([
+    const [pending, pendingAnnouncements, takedowns, screens, audit] = await Promise.all([
       fetchPendingCount(),
+      seesAnnouncements ? fetchAnnouncementViews("in_review").then((a) => a.length) : null,
       fetchTakedowns(10),
       fetchScreens(),
       seesAudit
         ? fetchAudit({ entry: "", user: "", screen: "", action: "", from: "", to: "" }, null, 8)
         : null,
     ]);
-    // Names for the takedowns, fetched once per entry.
+    // Names for the entries' takedowns, fetched once per entry (an announcement's comes with it).
     for (const td of takedowns) {
-      if (asked.current.has(td.entryId)) continue;
-      asked.current.add(td.entryId);
-      fetchEntry(td.entryId).then(
+      const id = td.entryId;
+      if (td.contentType !== "entry" || id === undefined || asked.current.has(id)) continue;
+      asked.current.add(id);
+      fetchEntry(id).then(
         (e) => setEntries((m) => ({ ...m, [e.id]: e })),
         () => undefined,
       );
     }
-    return { pending, takedowns, screens, audit: audit?.records ?? null };
+    return { pending, pendingAnnouncements, takedowns, screens, audit: audit?.records ?? null };
   };
   const { data, loadedAt, error } = useLoader(overview, useFail(), {
     refreshMs: REFRESH_MS,
-    live: ["screens", "takedowns", "entries"],
+    live: ["screens", "takedowns", "entries", "announcements"],
   });
 
   // The overview shows district ids where a name failed to load: no failure of its own.
@@ -86,6 +95,13 @@ export function DashboardPage() {
   });
   const time = (iso: string | null) =>
     iso === null ? t("common.never") : new Date(iso).toLocaleString(language);
+  /** What was taken down: the entry's masked name and case, or the announcement's title. */
+  const takedownName = (td: Takedown): string => {
+    if (td.contentType === "announcement")
+      return t("dashboard.announcementNamed", { title: td.title ?? td.contentId });
+    const e = entries[td.entryId ?? td.contentId];
+    return e ? `${e.maskedName} · ${e.caseNumber}` : (td.entryId ?? td.contentId);
+  };
 
   return (
     <main id="main" className="wide">
@@ -108,6 +124,9 @@ export function DashboardPage() {
           <p className="big">
             {data?.pending ? `${data.pending.count}${data.pending.more ? "+" : ""}` : "…"}
           </p>
+          {data && data.pendingAnnouncements !== null && (
+            <p>{t("dashboard.pendingAnnouncements", { n: data.pendingAnnouncements })}</p>
+          )}
           {mayOpen(user, "review") && <a href="#review">{t("dashboard.toReview")}</a>}
         </section>
         <section className="card" aria-labelledby="online-heading">
@@ -124,6 +143,8 @@ export function DashboardPage() {
         </section>
       </div>
 
+      <EmergencyReachPanel />
+
       <h2>{t("dashboard.takedowns")}</h2>
       {data && data.takedowns.length === 0 ? (
         <p>{t("dashboard.noTakedowns")}</p>
@@ -139,11 +160,10 @@ export function DashboardPage() {
           ]}
         >
           {data?.takedowns.map((td) => {
-            const e = entries[td.entryId];
             const done = td.acknowledged >= td.screens;
             return (
-              <tr key={td.version}>
-                <th scope="row">{e ? `${e.maskedName} · ${e.caseNumber}` : td.entryId}</th>
+              <tr key={`${td.contentType}:${td.contentId}:${td.version}`}>
+                <th scope="row">{takedownName(td)}</th>
                 <td>{t(takedownKeys[td.kind])}</td>
                 <td className="nowrap">{time(td.at)}</td>
                 <td>

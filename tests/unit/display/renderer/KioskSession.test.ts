@@ -16,9 +16,12 @@ import { PhotoCache } from "../../../../display/renderer/src/PhotoCache";
 import { contentIdOf } from "../../../../display/renderer/src/playback";
 import { Player } from "../../../../display/renderer/src/Player";
 import type { ConnectionState } from "../../../../display/renderer/src/view";
+import { buildAnnouncement, posterRef } from "./announcementFactory";
 import { buildDelta, buildScreenEntry } from "./screenEntryFactory";
 
 const TOKEN = "device-token-0123456789abcdef-0123456789";
+/** Longer than a slide waits for its poster (Player.PHOTO_WAIT_MS; none comes in these tests). */
+const PHOTO_WAIT = 2_000;
 /** The fake database takes this long to make a write durable. */
 const WRITE_MS = 5;
 
@@ -480,6 +483,68 @@ describe("KioskSession", () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(token()).toBe(TOKEN);
     expect(socket.hellos.map((h) => h.payload.appliedVersion)).toEqual([0]);
+  });
+
+  it("a withdrawn announcement leaves screen and storage at once, is acknowledged, and does not come back after an offline restart", async () => {
+    const { socket, db, drawn, store } = await setUp();
+    const a = buildAnnouncement({ version: 5, poster: posterRef(1, "full") });
+    const b = buildAnnouncement({ version: 6 });
+    socket.answerHello(ok(buildDelta({ version: 6, full: true, announcements: [a, b] })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    await vi.advanceTimersByTimeAsync(PHOTO_WAIT);
+    expect(drawn.at(-1)).toBe(a.id);
+
+    socket.push("content:changed", { version: 7, ids: [a.id], removedIds: [a.id] });
+    // Off the screen at once, before any sync or write.
+    expect(drawn.at(-1)).toBe(b.id);
+    expect(store.announcements().map((x) => x.id)).toEqual([b.id]);
+    expect(socket.hellos).toEqual([]);
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    const ack = socket.applied().at(-1);
+    expect(ack?.payload).toEqual({ version: 7 });
+    expect(ack?.onScreen).toBe(b.id);
+    expect(ack?.stored?.announcements.map((x) => x.id)).toEqual([b.id]);
+    const drawsOfA = drawn.filter((id) => id === a.id).length;
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(drawn.filter((id) => id === a.id)).toHaveLength(drawsOfA);
+
+    // The kiosk restarts with no server: it plays what it stored, without the withdrawn one.
+    const stored = db.snapshot();
+    if (!stored) throw new Error("nothing stored");
+    const restarted = await setUp({ stored });
+    restarted.socket.serverUp = false;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(restarted.store.announcements().map((x) => x.id)).toEqual([b.id]);
+    expect(restarted.drawn).not.toContain(a.id);
+  });
+
+  it("restarted without a server, keeps the screen's tags and shows an announcement only from its start", async () => {
+    const start = Date.now() + 5 * 60_000;
+    const opening = buildAnnouncement({ version: 2, tags: ["metro-only"] });
+    const coming = buildAnnouncement({
+      version: 3,
+      tags: ["metro-only"],
+      startsAt: new Date(start).toISOString(),
+    });
+    const before = new ContentStore();
+    before.apply(
+      buildDelta({
+        version: 3,
+        full: true,
+        announcements: [opening, coming],
+        screen: { tags: ["metro"] },
+      }),
+    );
+    const { drawn, store, socket } = await setUp({ stored: before.snapshot() });
+    // The server goes away before it answers: the kiosk plays on from its stored copy.
+    socket.serverUp = false;
+    socket.drop("transport close");
+    expect(store.screenTags).toEqual(["metro"]);
+    expect(drawn.at(-1)).toBe(opening.id);
+    await vi.advanceTimersByTimeAsync(start - Date.now() - 1);
+    expect(drawn).not.toContain(coming.id);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(drawn).toContain(coming.id);
   });
 
   it("revoked, forgets its token, content and storage", async () => {

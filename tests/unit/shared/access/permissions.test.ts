@@ -62,8 +62,8 @@ describe("may, over a district or the whole city", () => {
     expect(may(adminOfA, "audit.read", "*")).toBe(false);
     expect(may(cityAdmin, "audit.read", "*")).toBe(true);
     expect(may(cityAdmin, "entry.approve", b)).toBe(true);
-    expect(may([{ role: "operator", scope: "*" }], "announcement.publish", "*")).toBe(true);
-    expect(may([{ role: "moderator", scope: "*" }], "announcement.publish", "*")).toBe(false);
+    expect(may([{ role: "operator", scope: "*" }], "announcement.edit", "*")).toBe(true);
+    expect(may([{ role: "moderator", scope: "*" }], "announcement.edit", "*")).toBe(false);
   });
 
   it("lists the scopes over which the grants carry a permission", () => {

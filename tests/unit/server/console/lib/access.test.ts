@@ -24,6 +24,7 @@ describe("which console pages a user may open", () => {
       "dashboard",
       "entries",
       "review",
+      "objections",
       "screens",
       "announcements",
       "password",
