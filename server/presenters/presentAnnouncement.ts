@@ -86,3 +86,17 @@ export function targetsScreen(
   const wanted = parseStrings(row.screen_tags_json);
   return wanted.length === 0 || wanted.some((t) => tags.includes(t));
 }
+
+/**
+ * Announcements as a kiosk of the previous release reads them: it knows no window and no poster
+ * and refuses a sync holding fields it does not know, so those are left out, and one that has
+ * not started yet is held back (it would show at once). Its end still reaches it as a takedown.
+ */
+export function forPreviousRelease(
+  announcements: readonly Announcement[],
+  now: Date,
+): Announcement[] {
+  return announcements
+    .filter((a) => a.startsAt === undefined || Date.parse(a.startsAt) <= now.getTime())
+    .map(({ startsAt: _start, endsAt: _end, poster: _poster, ...known }) => known);
+}

@@ -14,7 +14,8 @@ import type { ScreenRegistry } from "../services/screens/ScreenRegistry";
 import type { DistrictRegistry } from "../services/DistrictRegistry";
 import type { EmergencyNotices } from "../services/EmergencyNotices";
 import { computeSync, resolveDistrict } from "../services/kioskSync";
-import { parseStrings } from "../presenters/presentAnnouncement";
+import { forPreviousRelease, parseStrings } from "../presenters/presentAnnouncement";
+import { namespaces } from "../../shared/protocol/namespaces";
 import { currentVersion } from "../store/changeLog";
 import { needsFullSync, staleDistrictsOf } from "../store/screens";
 import type { Database } from "../store/schema";
@@ -274,7 +275,15 @@ export function registerKioskHandlers(
       );
       if (delta.full) on.fullSync = { version: delta.version, epoch };
       // The server's time goes with every answer (not cached): the kiosk judges expiry by it.
-      return { ...delta, serverTime: new Date().toISOString() };
+      const now = new Date();
+      return {
+        ...delta,
+        // A kiosk of the previous release refuses fields it does not know in an announcement.
+        ...(socket.nsp.name === namespaces.legacyKiosk
+          ? { announcements: forPreviousRelease(delta.announcements, now) }
+          : {}),
+        serverTime: now.toISOString(),
+      };
     };
 
     socket.on(

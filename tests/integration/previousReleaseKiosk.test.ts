@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { namespaces } from "../../shared/protocol/namespaces";
 import { EntryViewSchema } from "../../shared/schemas/entryView";
 import type { ContentChanged } from "../../shared/schemas/sync";
+import { publishAnnouncement } from "../support/announcements";
 import { buildEntryInput } from "../support/entryFactory";
 import { approveAsSeen } from "../support/entryPublishing";
 import { createUser } from "../support/principals";
@@ -61,6 +63,44 @@ describe("a kiosk of the previous release, on the main namespace", () => {
         expect(push.removedIds).toEqual([entry.id]);
         expect(push.version).toBeGreaterThan(start.version);
       }
+    } finally {
+      old.socket.disconnect();
+      current.socket.disconnect();
+    }
+  });
+
+  it("gets announcements in the shape it knows: no window or poster fields, none before its start", async () => {
+    const t = server();
+    // The previous release's announcement schema was strict: an unknown field refused the sync.
+    const PreviousAnnouncement = z.strictObject({
+      id: z.uuid(),
+      title: z.string(),
+      body: z.string(),
+      language: z.enum(["zh-CN", "en"]),
+      tags: z.array(z.string()),
+      createdAt: z.iso.datetime(),
+      version: z.number().int().positive(),
+    });
+    const old = await pairKiosk(t.baseUrl, "da", "旧版屏二", namespaces.legacyKiosk);
+    const current = await pairKiosk(t.baseUrl, "da", "新版屏二");
+    try {
+      const hour = 3_600_000;
+      const running = await publishAnnouncement(t, {
+        title: "限时通知",
+        startsAt: new Date(Date.now() - hour).toISOString(),
+        endsAt: new Date(Date.now() + hour).toISOString(),
+      });
+      const later = await publishAnnouncement(t, {
+        title: "明日通知",
+        startsAt: new Date(Date.now() + 24 * hour).toISOString(),
+      });
+      const seenByOld = (await syncKiosk(old.socket, 0)).announcements;
+      expect(seenByOld.map((a) => a.id)).toContain(running.id);
+      expect(seenByOld.map((a) => a.id)).not.toContain(later.id);
+      for (const a of seenByOld) expect(PreviousAnnouncement.safeParse(a).success).toBe(true);
+      const seenByCurrent = (await syncKiosk(current.socket, 0)).announcements;
+      expect(seenByCurrent.find((a) => a.id === later.id)?.startsAt).toBeDefined();
+      expect(seenByCurrent.find((a) => a.id === running.id)?.endsAt).toBeDefined();
     } finally {
       old.socket.disconnect();
       current.socket.disconnect();
