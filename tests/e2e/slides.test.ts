@@ -445,9 +445,10 @@ describe("slides on a street screen: two layers, a cross-fade, the list layout, 
         }),
       ),
     );
-    listed = await Promise.all(
-      created.map(async (entry) => (await approveEntry(t, moderator, entry)).entry),
-    );
+    // Approved one after another, so the list's order (by publication) is the order made: the
+    // organisation (the fourth) is on the first page, whatever the redactions' pace.
+    listed = [];
+    for (const entry of created) listed.push((await approveEntry(t, moderator, entry)).entry);
     browser = await launchChromium();
     display = await openPairedDisplay(
       await browser.newContext({ viewport: SCREENS["1080p-landscape"] }),
