@@ -5,12 +5,14 @@ import express, { type Express, type RequestHandler } from "express";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { rooms } from "../shared/protocol/rooms";
+import { said, wordError } from "../shared/messages/errorMessages";
 import { AppError } from "./errors";
 import { errorHandler, notFound } from "./http/errorHandler";
+import { answerClientError } from "./http/clientError";
 import { checkOrigin, loadPrincipal, requireUser } from "./http/session";
 import { metricsAccess, type MetricsAccess } from "./http/metricsAccess";
 import { publicAddressGuard, type PublicUrl } from "./http/publicUrl";
-import { packageRoot } from "./packageRoot";
+import { packageRoot, packageVersion } from "./packageRoot";
 import { TrustedProxies, type TrustProxy } from "./http/TrustedProxies";
 import { announcementsRouter } from "./routes/announcements/router";
 import { auditRouter } from "./routes/audit/router";
@@ -69,12 +71,19 @@ import { endConsoleSockets } from "./sockets/endConsoleSockets";
 import { registerKioskHandlers } from "./sockets/kiosk.handlers";
 import { registerConsoleSockets } from "./sockets/console.handlers";
 import { ScreenPush } from "./sockets/ScreenPush";
+import type { ConsoleNotifier } from "./sockets/ConsoleNotifier";
 import { ChangeFeed, type RedactionWake } from "./services/ChangeFeed";
 import { AdmissionGate } from "./sockets/AdmissionGate";
+import { DEFAULT_SOCKET_LIMITS, SocketBounds, type SocketLimits } from "./sockets/SocketBounds";
 import { handshakeGuard } from "./sockets/handshakeGuard";
 import { AppliedVersions } from "./sockets/AppliedVersions";
 import { throttled } from "./sockets/throttled";
 import type { Database } from "./store/schema";
+import type { AlertConfig } from "./config";
+import { AlertBoard } from "./services/alerts/AlertBoard";
+import { AlertMonitor, defaultAlertSettings } from "./services/alerts/AlertMonitor";
+import { AlertWebhook } from "./services/alerts/AlertWebhook";
+import { alertsRouter } from "./routes/alerts/router";
 
 /** Where the built web apps live, by default the repository's dist/ folder. */
 export const defaultWebRoot = join(packageRoot, "dist");
@@ -104,6 +113,8 @@ export interface AppDeps {
   adapter?: AdapterFactory;
   /** Kiosk handshakes and syncs served at once; beyond, "overloaded" (default 500). */
   syncConcurrency?: number;
+  /** Unpaired sockets, handshakes and pairing codes, where the city changed the defaults. */
+  socketLimits?: Partial<SocketLimits>;
   /** The address people and screens use (SIGNAGE_PUBLIC_URL): Host and Origin checked against it. */
   publicUrl?: PublicUrl;
   /** Reverse proxies whose X-Forwarded-For is believed (SIGNAGE_TRUST_PROXY); none by default. */
@@ -114,6 +125,8 @@ export interface AppDeps {
   metrics?: ServerMetrics;
   /** Who may scrape /metrics (SIGNAGE_METRICS_TOKEN, SIGNAGE_METRICS_ALLOW); off by default. */
   metricsAccess?: MetricsAccess;
+  /** When alerts are raised and where they are POSTed (SIGNAGE_ALERT_*); the defaults otherwise. */
+  alerts?: Partial<AlertConfig>;
 }
 
 /** A built, not yet listening, server. */
@@ -126,11 +139,15 @@ export interface SignageApp {
   announcements: AnnouncementDesk;
   /** The one way changes reach screens (the expiry sweep records its takedowns through it). */
   changes: ChangeFeed;
+  /** Notices to open consoles (the redaction queue says when an entry's redaction settled). */
+  consoles: ConsoleNotifier;
   accounts: UserAccounts;
   /** The Prometheus metrics /metrics renders. */
   metrics: ServerMetrics;
   /** The imports running now, bounded per user and in all. */
   imports: ImportSlots;
+  /** Alerts: the monitor and the webhook, started by the server's entry point. */
+  alerts: { monitor: AlertMonitor; webhook?: AlertWebhook; checkSeconds: number };
   /** Stops accepting connections, disconnects sockets and waits for the HTTP server to close. */
   close(): Promise<void>;
 }
@@ -138,13 +155,7 @@ export interface SignageApp {
 const requireJsonBody: RequestHandler = (req, _res, next) => {
   const mutating = req.method === "POST" || req.method === "PUT" || req.method === "PATCH";
   if (mutating && !req.is(["application/json", "multipart/form-data"])) {
-    next(
-      new AppError(
-        415,
-        "unsupported_media_type",
-        "Send the request body as application/json (or multipart/form-data where a file is uploaded).",
-      ),
-    );
+    next(new AppError(415, "unsupported_media_type", said("request.notJson")));
     return;
   }
   next();
@@ -198,6 +209,8 @@ export function createApp(deps: AppDeps): SignageApp {
   // timeout (nginx 60 s, undici 4 s), so the client always closes first: a request sent on a
   // connection the server was closing at that instant fails with ECONNRESET.
   const httpServer = createServer({ keepAliveTimeout: 65_000 }, app);
+  // A request Node's parser refuses gets a code and a sentence too, not a bare status line.
+  httpServer.on("clientError", answerClientError);
   const io = createIo(httpServer, deps.adapter);
   const guard = { trusted, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) };
   for (const ns of kioskNamespaces(io)) ns.use(handshakeGuard({ ...guard, audience: "kiosk" }));
@@ -225,6 +238,31 @@ export function createApp(deps: AppDeps): SignageApp {
     requireExisting: (ids) => registry.requireExisting(ids),
   });
   const takedowns = new TakedownProgress({ db: deps.db, registry });
+  // Alerts: what the server knows of its screens, checked now and then and told to consoles and
+  // the city's webhook (the entry point starts both).
+  const alertConfig = {
+    offlineMinutes: defaultAlertSettings.offlineMinutes,
+    takedownSeconds: defaultAlertSettings.takedownSeconds,
+    checkSeconds: 15,
+    ...deps.alerts,
+  };
+  const alertWebhook = alertConfig.webhook
+    ? new AlertWebhook({ db: deps.db, log: deps.log, target: alertConfig.webhook })
+    : undefined;
+  const alertMonitor = new AlertMonitor({
+    db: deps.db,
+    log: deps.log,
+    settings: {
+      ...defaultAlertSettings,
+      offlineMinutes: alertConfig.offlineMinutes,
+      takedownSeconds: alertConfig.takedownSeconds,
+      kioskVersion: packageVersion,
+    },
+    takedowns,
+    webhook: alertWebhook,
+    changed: () => consoles.changed("alerts"),
+  });
+  const alertBoard = new AlertBoard({ db: deps.db, webhook: alertWebhook });
   // Kiosk acknowledgements, written in batches; each batch may complete takedowns to audit.
   const recordCompleted = throttled(5_000, () => takedowns.recordCompleted(deps.audit));
   const metrics = deps.metrics ?? new ServerMetrics();
@@ -298,7 +336,15 @@ export function createApp(deps: AppDeps): SignageApp {
     notifier: push.screens,
     audit: deps.audit,
   };
-  const pairing = new ScreenPairing(screenDeps);
+  const socketLimits = { ...DEFAULT_SOCKET_LIMITS, ...deps.socketLimits };
+  const bounds = new SocketBounds(socketLimits);
+  const pairing = new ScreenPairing({
+    ...screenDeps,
+    codeLimits: {
+      perRange: socketLimits.pairingCodesPerRange,
+      overall: socketLimits.pairingCodesPerMinute,
+    },
+  });
   const screens = new ScreenRegistry(screenDeps);
   const commands = new ScreenCommands(screenDeps);
   const presence = new ScreenPresence({ db: deps.db });
@@ -325,12 +371,14 @@ export function createApp(deps: AppDeps): SignageApp {
     syncCache: push.syncCache,
     appliedVersions,
     admission: new AdmissionGate(deps.syncConcurrency ?? 500),
+    bounds,
     consoles,
     metrics,
   });
   registerConsoleSockets(consoleNamespace(io), {
     log: deps.log,
     authenticateUser: (token) => accounts.authenticate(token),
+    bounds,
   });
 
   app.use(
@@ -339,6 +387,9 @@ export function createApp(deps: AppDeps): SignageApp {
   app.use((_req, res, next) => {
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("Referrer-Policy", "no-referrer");
+    // An answer that is not a page (JSON, an image) loads nothing and is framed by nothing; the
+    // web apps and the public notice pages replace this with their own policy.
+    res.setHeader("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     next();
   });
 
@@ -348,9 +399,18 @@ export function createApp(deps: AppDeps): SignageApp {
       res.json({ status: "ok", version: deps.version ?? "dev", database: "ok" });
     } catch (err) {
       deps.log.error({ err }, "health check: database unreachable");
-      res
-        .status(503)
-        .json({ status: "degraded", version: deps.version ?? "dev", database: "unreachable" });
+      // A probe reads the status; a person or a program reads the code and sentence every 5xx has.
+      res.status(503).json({
+        status: "degraded",
+        version: deps.version ?? "dev",
+        database: "unreachable",
+        error: {
+          code: "unavailable",
+          message: wordError("request.databaseUnreachable", {}, "en"),
+          reason: "request.databaseUnreachable",
+          params: {},
+        },
+      });
     }
   });
 
@@ -432,6 +492,7 @@ export function createApp(deps: AppDeps): SignageApp {
       finished: (outcome) => metrics.importFinished(outcome),
     }),
   );
+  app.use("/api/alerts", alertsRouter({ board: alertBoard, access }));
   app.use("/api/users", usersRouter({ accounts, access }));
   app.use("/api/takedowns", takedownsRouter({ takedowns, access }));
   app.use("/api/objections", objectionsRouter({ objections, access }));
@@ -444,7 +505,7 @@ export function createApp(deps: AppDeps): SignageApp {
       log: deps.log,
     }),
   );
-  app.use("/api/audit", auditRouter({ audit, access }));
+  app.use("/api/audit", auditRouter({ audit, access, db: deps.db }));
   app.use("/api", notFound);
 
   // Kiosks fetch redacted renditions with their device token (no session, no console).
@@ -487,7 +548,13 @@ export function createApp(deps: AppDeps): SignageApp {
     announcements,
     metrics,
     imports,
+    alerts: {
+      monitor: alertMonitor,
+      ...(alertWebhook ? { webhook: alertWebhook } : {}),
+      checkSeconds: alertConfig.checkSeconds,
+    },
     changes,
+    consoles,
     accounts,
     close: () =>
       new Promise<void>((resolveClose) => {

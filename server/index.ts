@@ -15,6 +15,7 @@ import { createPhotoRedactor } from "./services/photoRedactor";
 import { RedactionQueue } from "./services/RedactionQueue";
 import { PosterRedaction } from "./services/PosterRedaction";
 import { ServerMetrics } from "./services/ServerMetrics";
+import { catchUpKiosks } from "./sockets/catchUpKiosks";
 import { connectRedisFanOut, type RedisFanOut } from "./sockets/redisAdapter";
 import { migrateToLatest, openStore, type Store } from "./store/database";
 import { madePrivateSentence, makeDataPrivate } from "./store/makeFilesPrivate";
@@ -82,7 +83,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   prepareDataDir(config.dataDir);
   makeStartPrivate(config, log);
-  const store = openStore(config.database);
+  const store = openStore(config.database, log);
   let vault: RawVault;
   try {
     vault = RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
@@ -146,6 +147,8 @@ export async function startServer(
     concurrency: workers * 2,
     audit,
     measured: (seconds, outcome) => metrics.redactionFinished(seconds, outcome),
+    // The app is built below and the queue starts after it: open consoles hear of each outcome.
+    settled: () => app.consoles.changed("entries"),
   });
   // Announcement posters go through the same face pipeline, in the same worker pool.
   const posters = new PosterRedaction({ db: store.db, vault, redactor, log, audit });
@@ -163,14 +166,22 @@ export async function startServer(
     ...(version ? { version } : {}),
     ...(fanOut ? { adapter: fanOut.adapter } : {}),
     syncConcurrency: config.syncConcurrency,
+    ...(config.socketLimits ? { socketLimits: config.socketLimits } : {}),
     trustProxy: config.trustProxy,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     setupToken,
     metrics,
     metricsAccess: config.metrics,
+    alerts: config.alerts,
   });
   // Expiry takes entries down through the app's change feed, as a revoke does.
   const expiry = new EntryExpiry({ db: store.db, log, audit, changes: app.changes });
+  // Pushes from other processes may have been lost while Redis was away: screens here catch up.
+  fanOut?.onResume(() => {
+    catchUpKiosks(app.io, store.db).catch((err: unknown) =>
+      log.error({ err }, "screens not told to catch up after Redis came back"),
+    );
+  });
   let port: number;
   try {
     port = await listen(app, config);
@@ -179,10 +190,14 @@ export async function startServer(
     expiry.start();
     app.announcements.start();
     retention.start();
+    app.alerts.monitor.start(config.alerts.checkSeconds * 1000);
+    app.alerts.webhook?.start(Math.min(5, config.alerts.checkSeconds) * 1000);
   } catch (err) {
     expiry.stop();
     app.announcements.stop();
     retention.stop();
+    await app.alerts.monitor.stop();
+    await app.alerts.webhook?.stop();
     await app.close();
     await queue.stop();
     await posters.stop();
@@ -213,6 +228,8 @@ export async function startServer(
         expiry.stop();
         app.announcements.stop();
         retention.stop();
+        await app.alerts.monitor.stop();
+        await app.alerts.webhook?.stop();
         await app.close();
         await queue.stop();
         await posters.stop();

@@ -3,6 +3,11 @@ import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import type { Kysely } from "kysely";
 import pino from "pino";
+import {
+  describeLines,
+  groupImportProblems,
+  wordProblem,
+} from "../../shared/import/groupImportProblems";
 import { CalendarDateSchema, EntryKindSchema } from "../../shared/schemas/entry";
 import { loadConfig } from "../config";
 import { AppError, StartupError } from "../errors";
@@ -32,6 +37,9 @@ Options:
   --district ID[,ID]   districts the entries are shown in (required)
   --kind KIND          discredited (default) or redlist
   --photos PATH        folder or .zip of photos named as in the export's 照片 column
+  --without-photos     import rows whose photo is not supplied without it: they wait in
+                       review for a photo, or a moderator approves them without one
+                       (without this, such rows are refused)
   --expiry DATE        expiry date (YYYY-MM-DD) for every row, instead of the listing period
   --years N            listing period in years from the publication date (default 2)
   --as EMAIL           (required) the console user who runs this import: an enabled user
@@ -65,6 +73,7 @@ export async function runImportCommand(argv: string[]): Promise<number> {
         district: { type: "string" },
         kind: { type: "string", default: "discredited" },
         photos: { type: "string" },
+        "without-photos": { type: "boolean", default: false },
         expiry: { type: "string" },
         years: { type: "string" },
         json: { type: "boolean", default: false },
@@ -172,6 +181,7 @@ export async function runImportCommand(argv: string[]): Promise<number> {
       kind: kind.data,
       districtIds,
       photos,
+      ...(v["without-photos"] ? { withoutPhotos: true } : {}),
       actor: { type: "user", id: runner.userId },
       via: "cli",
       ...(expiry?.success ? { expiryDate: expiry.data } : {}),
@@ -189,6 +199,13 @@ export async function runImportCommand(argv: string[]): Promise<number> {
       for (const r of report.rows) {
         if (r.status === "refused")
           process.stdout.write(`line ${r.line}: refused — ${r.reasons.join(" ")}\n`);
+      }
+      // The same reasons counted, so that 164 rows with one problem read as one line.
+      for (const g of groupImportProblems(report.rows)) {
+        const example = wordProblem(g.example, "en");
+        process.stdout.write(
+          `${g.lines.length} row(s) ${g.refused ? "refused" : "imported with a note"} (lines ${describeLines(g.lines)}), e.g. line ${g.exampleLine}: ${example}\n`,
+        );
       }
       process.stdout.write(
         `${report.fileName}: ${report.total} rows — ${report.accepted} accepted, ${report.unchanged} unchanged, ${report.refused} refused (batch ${report.batchId}).\n`,

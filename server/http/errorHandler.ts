@@ -1,11 +1,20 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { Logger } from "pino";
 import type { ApiError } from "../../shared/schemas/apiError";
+import { said } from "../../shared/messages/errorMessages";
 import { AppError, RateLimitedError } from "../errors";
+import { isDatabaseUnreachable } from "../store/database";
+import { storageFailureOf } from "../store/storageFailure";
 
 /** Answers requests no route took with a JSON 404. */
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new AppError(404, "not_found", `Nothing is at ${req.method} ${req.path}.`));
+  next(
+    new AppError(
+      404,
+      "not_found",
+      said("request.notFound", { method: req.method, path: req.path }),
+    ),
+  );
 };
 
 interface BodyParserError {
@@ -20,29 +29,34 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const bp = err as BodyParserError;
     if (err instanceof AppError) appError = err;
     else if (bp.type === "entity.parse.failed") {
-      appError = new AppError(400, "bad_request", "The request body is not valid JSON.");
+      appError = new AppError(400, "bad_request", said("request.badJson"));
     } else if (bp.type === "entity.too.large") {
-      appError = new AppError(413, "payload_too_large", "The request body is too large.");
+      appError = new AppError(413, "payload_too_large", said("request.tooLarge"));
     } else if (bp.type === "encoding.unsupported" || bp.type === "charset.unsupported") {
-      appError = new AppError(
-        415,
-        "unsupported_media_type",
-        "The request body's encoding is not supported.",
-      );
+      appError = new AppError(415, "unsupported_media_type", said("request.badEncoding"));
     } else if (typeof bp.status === "number" && bp.status >= 400 && bp.status < 500) {
-      appError = new AppError(bp.status, "bad_request", "The request could not be read.");
+      appError = new AppError(bp.status, "bad_request", said("request.unreadable"));
+    } else if (storageFailureOf(err) !== undefined) {
+      // The transaction rolled back: nothing was half-written, and reads keep working.
+      log.error({ err, method: req.method, path: req.path }, "request failed: storage");
+      appError =
+        storageFailureOf(err) === "full"
+          ? new AppError(507, "storage_full", said("storage.full"))
+          : new AppError(503, "unavailable", said("storage.unwritable"));
+    } else if (isDatabaseUnreachable(err)) {
+      // A database restart is not a bug here: said as such, and the client may try again.
+      log.warn({ err, method: req.method, path: req.path }, "request failed: database unreachable");
+      appError = new AppError(503, "unavailable", said("request.databaseUnreachable"));
+      res.setHeader("Retry-After", "5");
     } else {
       log.error({ err, method: req.method, path: req.path }, "request failed");
-      appError = new AppError(
-        500,
-        "internal",
-        "The server failed to handle this request; it has been logged.",
-      );
+      appError = new AppError(500, "internal", said("request.internal"));
     }
     const body: ApiError = {
       error: {
         code: appError.code,
         message: appError.message,
+        ...(appError.reason ? { reason: appError.reason, params: appError.params ?? {} } : {}),
         ...(appError.issues ? { issues: appError.issues } : {}),
       },
     };

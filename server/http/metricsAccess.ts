@@ -3,6 +3,7 @@ import { BlockList, isIP } from "node:net";
 import type { RequestHandler } from "express";
 import { z } from "zod";
 import { AppError, StartupError } from "../errors";
+import { said } from "../../shared/messages/errorMessages";
 
 /** Who may scrape /metrics: a bearer token, addresses (IPs and CIDRs), or both. */
 export interface MetricsAccess {
@@ -68,13 +69,7 @@ export function metricsAccess(access: MetricsAccess | undefined): RequestHandler
   const enabled = token !== undefined || (access?.allow.length ?? 0) > 0;
   return (req, _res, next) => {
     if (!enabled) {
-      next(
-        new AppError(
-          404,
-          "not_found",
-          "Metrics are off; set SIGNAGE_METRICS_TOKEN or SIGNAGE_METRICS_ALLOW.",
-        ),
-      );
+      next(new AppError(404, "not_found", said("metrics.off")));
       return;
     }
     const address = plain(req.ip ?? "");
@@ -90,15 +85,13 @@ export function metricsAccess(access: MetricsAccess | undefined): RequestHandler
         new AppError(
           401,
           "unauthenticated",
-          token === undefined
-            ? "Metrics are served only to the addresses in SIGNAGE_METRICS_ALLOW."
-            : "Send the metrics token as Authorization: Bearer <SIGNAGE_METRICS_TOKEN>.",
+          said(token === undefined ? "metrics.addressNotAllowed" : "metrics.tokenMissing"),
         ),
       );
       return;
     }
     if (token === undefined || !sameSecret(bearer, token)) {
-      next(new AppError(403, "forbidden", "That metrics token is not valid."));
+      next(new AppError(403, "forbidden", said("metrics.tokenWrong")));
       return;
     }
     next();

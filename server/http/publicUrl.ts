@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from "express";
 import { AppError } from "../errors";
 import { StartupError } from "../errors";
 import type { TrustedProxies } from "./TrustedProxies";
+import { said } from "../../shared/messages/errorMessages";
 
 /** The address people and screens use to reach the server (SIGNAGE_PUBLIC_URL). */
 export interface PublicUrl {
@@ -74,11 +75,7 @@ export function publicAddressGuard(deps: {
     if (pub.https) res.setHeader("Strict-Transport-Security", "max-age=31536000");
     if (!anyHost.has(req.path) && !hostMatches(req.headers.host, pub)) {
       next(
-        new AppError(
-          421,
-          "misdirected_request",
-          `This server answers only as ${pub.origin}; use that address.`,
-        ),
+        new AppError(421, "misdirected_request", said("request.wrongHost", { origin: pub.origin })),
       );
       return;
     }

@@ -1,6 +1,7 @@
 import type { Request } from "express";
 import busboy from "busboy";
 import { AppError } from "../errors";
+import { said } from "../../shared/messages/errorMessages";
 
 /** One uploaded file, held in memory (sizes are capped). */
 export interface UploadedFile {
@@ -43,9 +44,7 @@ export function readMultipart(req: Request, spec: MultipartSpec): Promise<Multip
         },
       });
     } catch {
-      reject(
-        new AppError(400, "bad_request", "The upload is not a valid multipart/form-data request."),
-      );
+      reject(new AppError(400, "bad_request", said("upload.notMultipart")));
       return;
     }
     const form: MultipartForm = { fields: {}, files: {} };
@@ -55,20 +54,20 @@ export function readMultipart(req: Request, spec: MultipartSpec): Promise<Multip
     };
     bb.on("field", (name, value, info) => {
       if (!spec.fields.includes(name))
-        fail(new AppError(400, "bad_request", `The form field "${name}" is not expected here.`));
+        fail(new AppError(400, "bad_request", said("upload.unexpectedField", { name })));
       else if (info.valueTruncated)
-        fail(new AppError(413, "payload_too_large", `The form field "${name}" is too long.`));
+        fail(new AppError(413, "payload_too_large", said("upload.fieldTooLong", { name })));
       else form.fields[name] = value;
     });
     bb.on("file", (name, stream, info) => {
       const limit = spec.files[name];
       if (!limit) {
-        fail(new AppError(400, "bad_request", `The file field "${name}" is not expected here.`));
+        fail(new AppError(400, "bad_request", said("upload.unexpectedFile", { name })));
         stream.resume();
         return;
       }
       if (form.files[name]) {
-        fail(new AppError(400, "bad_request", `Send only one file in "${name}".`));
+        fail(new AppError(400, "bad_request", said("upload.oneFileOnly", { name })));
         stream.resume();
         return;
       }
@@ -84,23 +83,22 @@ export function readMultipart(req: Request, spec: MultipartSpec): Promise<Multip
             new AppError(
               413,
               "payload_too_large",
-              `The file "${info.filename ?? name}" is larger than ${Math.round(limit.maxBytes / 1024 / 1024)} MB.`,
+              said("upload.fileTooLarge", {
+                file: info.filename ?? name,
+                megabytes: Math.round(limit.maxBytes / 1024 / 1024),
+              }),
             ),
           );
         } else form.files[name] = { fileName: info.filename ?? name, bytes: Buffer.concat(chunks) };
       });
     });
-    bb.on("partsLimit", () =>
-      fail(new AppError(400, "bad_request", "The upload has too many parts.")),
-    );
-    bb.on("filesLimit", () =>
-      fail(new AppError(400, "bad_request", "The upload has too many files.")),
-    );
+    bb.on("partsLimit", () => fail(new AppError(400, "bad_request", said("upload.tooManyParts"))));
+    bb.on("filesLimit", () => fail(new AppError(400, "bad_request", said("upload.tooManyFiles"))));
     bb.on("fieldsLimit", () =>
-      fail(new AppError(400, "bad_request", "The upload has too many fields.")),
+      fail(new AppError(400, "bad_request", said("upload.tooManyFields"))),
     );
     bb.on("error", () =>
-      reject(failed ?? new AppError(400, "bad_request", "The upload is malformed or was cut off.")),
+      reject(failed ?? new AppError(400, "bad_request", said("upload.malformed"))),
     );
     bb.on("close", () => (failed ? reject(failed) : resolve(form)));
     // A client that drops the connection mid-upload (or is cut off by the server's request
@@ -109,7 +107,7 @@ export function readMultipart(req: Request, spec: MultipartSpec): Promise<Multip
       if (req.complete) return;
       req.unpipe(bb);
       bb.destroy();
-      reject(new AppError(400, "bad_request", "The upload was cut off."));
+      reject(new AppError(400, "bad_request", said("upload.cutOff")));
     });
     req.pipe(bb);
   });

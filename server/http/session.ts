@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from "express";
 import { AppError } from "../errors";
 import type { UserPrincipal } from "../services/auth/principal";
 import { SESSION_MAX_MS } from "../services/auth/UserAccounts";
+import { said } from "../../shared/messages/errorMessages";
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = "signage_session";
@@ -76,7 +77,7 @@ export function loadPrincipal(
 /** The signed-in user of a request; 401 when there is none. */
 export function principalOf(req: Request): UserPrincipal {
   const p = principals.get(req);
-  if (!p) throw new AppError(401, "unauthenticated", "Sign in first; your session may have ended.");
+  if (!p) throw new AppError(401, "unauthenticated", said("session.signInFirst"));
   return p;
 }
 
@@ -87,11 +88,7 @@ export function principalOf(req: Request): UserPrincipal {
 export const requireUser: RequestHandler = (req, _res, next) => {
   const p = principalOf(req);
   if (p.mustChangePassword)
-    throw new AppError(
-      403,
-      "password_change_required",
-      "Change your one-time password first (POST /api/auth/password).",
-    );
+    throw new AppError(403, "password_change_required", said("session.passwordChangeRequired"));
   next();
 };
 
@@ -138,8 +135,8 @@ export function checkOrigin(publicOrigin?: string): RequestHandler {
         403,
         "forbidden",
         origin === undefined
-          ? "A request that changes something must carry an Origin header naming this server."
-          : `Requests from ${origin} are not accepted; use the console served by this server.`,
+          ? said("session.originMissing")
+          : said("session.originRefused", { origin }),
       );
     }
     next();

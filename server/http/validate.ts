@@ -1,7 +1,12 @@
 import type { z } from "zod";
+import { said } from "../../shared/messages/errorMessages";
 import { AppError } from "../errors";
 
-/** Parses untrusted input with a zod schema; on failure throws a 400 naming each bad field. */
+/**
+ * Parses untrusted input with a zod schema; on failure throws a 400 naming each bad field. The
+ * first field and its problem are the reason's parameters, so the console names the field in
+ * its own language; every field stays in `issues`.
+ */
 export function validate<S extends z.ZodType>(
   schema: S,
   input: unknown,
@@ -9,11 +14,22 @@ export function validate<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({
+  throw invalidInput(result.error, what);
+}
+
+/** The 400 (`validation_failed`) for input its schema refused; `what` names the input. */
+export function invalidInput(error: z.ZodError, what: string): AppError {
+  const issues = error.issues.map((i) => ({
     path: i.path.map(String).join(".") || "(root)",
     message: i.message,
   }));
   const first = issues[0];
-  const summary = first === undefined ? "it is malformed" : `${first.path}: ${first.message}`;
-  throw new AppError(400, "validation_failed", `The ${what} is not valid (${summary}).`, issues);
+  return new AppError(
+    400,
+    "validation_failed",
+    first === undefined
+      ? said("request.invalid", { what })
+      : said("request.invalidField", { what, field: first.path, problem: first.message }),
+    issues,
+  );
 }

@@ -14,6 +14,7 @@ export function presentDistrict(row: DistrictRow): District {
     contestUrl: row.contest_url,
     contestContact: row.contest_contact ?? "",
     emergencyApproval: row.emergency_approval,
+    alertOfflineMinutes: row.alert_offline_minutes,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -31,6 +31,7 @@ import type { AuditInput, AuditLog } from "./AuditLog";
 import type { AnnouncementChangeKind, ChangeFeed } from "./ChangeFeed";
 import { finishErasure } from "./crypto/entrySecrets";
 import { PeriodicTask } from "./PeriodicTask";
+import { said } from "../../shared/messages/errorMessages";
 
 type Actor = AuditInput["actor"];
 
@@ -151,7 +152,7 @@ export class AnnouncementDesk {
       const startsAt = fields.startsAt !== undefined ? fields.startsAt : row.starts_at;
       const endsAt = fields.endsAt !== undefined ? fields.endsAt : row.ends_at;
       if (startsAt && endsAt && Date.parse(endsAt) <= Date.parse(startsAt))
-        throw new AppError(400, "validation_failed", "An announcement must end after it starts.");
+        throw new AppError(400, "validation_failed", said("announcement.endBeforeStart"));
       const set: Updateable<AnnouncementTable> = {
         ...(fields.title !== undefined ? { title } : {}),
         ...(fields.body !== undefined ? { body } : {}),
@@ -189,7 +190,7 @@ export class AnnouncementDesk {
         throw new AppError(
           409,
           "conflict",
-          `Only a draft can be sent to review; this one is ${row.state}.`,
+          said("announcement.onlyDraftToReview", { state: row.state }),
         );
       await this.guarded(uow, row, {
         state: "in_review",
@@ -217,18 +218,14 @@ export class AnnouncementDesk {
           409,
           "poster_not_ready",
           poster.status === "needs_review"
-            ? "Faces were found and covered on the poster: a moderator must confirm the covered poster before approval."
+            ? said("announcement.posterNeedsReview")
             : poster.status === "failed"
-              ? `The poster could not be made safe (${poster.reason ?? "no reason given"}); replace or remove it.`
-              : "The poster is still being checked for faces; approve when it is done.",
+              ? said("announcement.posterFailed", { why: poster.reason ?? "no reason given" })
+              : said("announcement.posterProcessing"),
         );
       const at = this.now().toISOString();
       if (row.ends_at && row.ends_at <= at)
-        throw new AppError(
-          409,
-          "conflict",
-          "This announcement's end has passed; change its end first.",
-        );
+        throw new AppError(409, "conflict", said("announcement.endPassed"));
       const districts = (await announcementDistricts(uow.trx, [id])).get(id) ?? [];
       const version = await this.deps.changes.announcement(
         uow,
@@ -250,6 +247,9 @@ export class AnnouncementDesk {
         },
       );
       await this.record(uow, actorId, "announcement.approved", id, { revision, version });
+      // As for entries: the approval and the publication it caused are two records, so the
+      // log answers "when did screens get it" as well as "who approved it".
+      await this.record(uow, actorId, "announcement.published", id, { version });
     });
     return this.get(id);
   }
@@ -286,7 +286,11 @@ export class AnnouncementDesk {
       const row = await announcementRow(uow.trx, id);
       if (!row) throw notFound(id);
       if (row.state === "withdrawn" || row.state === "ended")
-        throw new AppError(409, "conflict", `This announcement is already ${row.state}.`);
+        throw new AppError(
+          409,
+          "conflict",
+          said("announcement.alreadyInState", { state: row.state }),
+        );
       const set: Updateable<AnnouncementTable> = {
         state: "withdrawn",
         reason: reason || null,
@@ -346,7 +350,7 @@ export class AnnouncementDesk {
       throw new AppError(
         409,
         "stale_revision",
-        `This announcement changed after you opened it (revision ${String(revision)}, now ${String(row.revision)}); look at it again.`,
+        said("announcement.staleRevision", { seen: revision, now: Number(row.revision) }),
       );
     return row;
   }
@@ -410,12 +414,7 @@ export class AnnouncementDesk {
       states: [row.state],
       revision: Number(row.revision),
     });
-    if (!ok)
-      throw new AppError(
-        409,
-        "stale_revision",
-        "This announcement changed meanwhile; look at it again.",
-      );
+    if (!ok) throw new AppError(409, "stale_revision", said("announcement.changedMeanwhile"));
   }
 
   private async record(
@@ -448,7 +447,7 @@ function user(id: string): Actor {
 }
 
 function notFound(id: string): AppError {
-  return new AppError(404, "not_found", `No announcement has the id ${id}.`);
+  return new AppError(404, "not_found", said("announcement.notFound", { id }));
 }
 
 function withActor(row: AnnouncementRow, actorId: string): string[] {
@@ -461,7 +460,10 @@ function requireInReview(row: AnnouncementRow, what: "approved" | "rejected"): v
     throw new AppError(
       409,
       "conflict",
-      `Only an announcement in review can be ${what}; this one is ${row.state}.`,
+      said(
+        what === "approved" ? "announcement.notInReviewApprove" : "announcement.notInReviewReject",
+        { state: row.state },
+      ),
     );
 }
 
@@ -471,13 +473,13 @@ function refuseOwn(row: AnnouncementRow, actorId: string, what: "approve" | "rej
     throw new AppError(
       403,
       "four_eyes",
-      `You created this announcement; another moderator must ${what} it.`,
+      said(what === "approve" ? "announcement.youCreatedApprove" : "announcement.youCreatedReject"),
     );
   if (parseStrings(row.changed_by_json).includes(actorId))
     throw new AppError(
       403,
       "four_eyes",
-      `You changed this announcement since its last review; another moderator must ${what} it.`,
+      said(what === "approve" ? "announcement.youChangedApprove" : "announcement.youChangedReject"),
     );
 }
 
@@ -489,8 +491,11 @@ function checkText(title: string, body: string): void {
   ] as const) {
     const [finding] = findPersonalData(text);
     if (finding)
-      throw new AppError(400, "personal_data", `The ${field}: ${finding.message}`, [
-        { path: field, message: finding.message },
-      ]);
+      throw new AppError(
+        400,
+        "personal_data",
+        said("announcement.personalData", { field, found: finding.message }),
+        [{ path: field, message: finding.message }],
+      );
   }
 }

@@ -22,6 +22,7 @@ import type { EntryKeyring } from "./crypto/RawVault";
 import { sealPoster } from "./PosterRedaction";
 import { checkPoster } from "./redaction/redactPoster";
 import type { RelativeBox } from "./redaction/types";
+import { said } from "../../shared/messages/errorMessages";
 
 /** Records a change of an announcement made in `uow` (AnnouncementDesk.touch). */
 export interface AnnouncementToucher {
@@ -81,7 +82,7 @@ export class AnnouncementPosters {
   /** The districts the announcement targets (none: the whole city); 404 when it does not exist. */
   async districtsOf(id: string): Promise<string[]> {
     if (!(await announcementRow(this.deps.db, id)))
-      throw new AppError(404, "not_found", `No announcement has the id ${id}.`);
+      throw new AppError(404, "not_found", said("announcement.notFound", { id }));
     return (await announcementDistricts(this.deps.db, [id])).get(id) ?? [];
   }
 
@@ -141,7 +142,7 @@ export class AnnouncementPosters {
   async remove(id: string, actorId: string): Promise<void> {
     await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
       if (!(await posterState(uow.trx, id)))
-        throw new AppError(404, "not_found", "This announcement has no poster.");
+        throw new AppError(404, "not_found", said("poster.none"));
       await this.deps.desk.touch(uow, id, actorId);
       await deletePoster(uow.trx, id);
       await this.deps.audit.record(uow.trx, {
@@ -162,35 +163,25 @@ export class AnnouncementPosters {
   async confirm(id: string, actorId: string, hash: string): Promise<PosterAnswer> {
     await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
       const poster = await posterState(uow.trx, id);
-      if (!poster) throw new AppError(404, "not_found", "This announcement has no poster.");
+      if (!poster) throw new AppError(404, "not_found", said("poster.none"));
       const row = await announcementRow(uow.trx, id);
-      if (!row) throw new AppError(404, "not_found", `No announcement has the id ${id}.`);
+      if (!row) throw new AppError(404, "not_found", said("announcement.notFound", { id }));
       if (poster.uploaded_by === actorId || parseStrings(row.changed_by_json).includes(actorId))
-        throw new AppError(
-          403,
-          "four_eyes",
-          "You uploaded or changed this poster; another moderator must accept it.",
-        );
+        throw new AppError(403, "four_eyes", said("poster.youUploaded"));
       if (poster.status !== "needs_review")
         throw new AppError(
           409,
           "conflict",
-          `Only a poster whose faces were covered waits for acceptance; this one is ${poster.status}.`,
+          said("poster.notAwaitingAcceptance", { status: poster.status }),
         );
-      if (hash !== poster.hash)
-        throw new AppError(
-          409,
-          "stale_revision",
-          "The poster changed after you looked at it; look at it again.",
-        );
+      if (hash !== poster.hash) throw new AppError(409, "stale_revision", said("poster.staleLook"));
       const ok = await updatePoster(
         uow.trx,
         id,
         { status: "done", reason: null, updated_at: this.nowIso() },
         { status: ["needs_review"], updatedAt: poster.updated_at },
       );
-      if (!ok)
-        throw new AppError(409, "conflict", "The poster changed meanwhile; look at it again.");
+      if (!ok) throw new AppError(409, "conflict", said("poster.changedMeanwhile"));
       await this.deps.audit.record(uow.trx, {
         actor: { type: "user", id: actorId },
         action: "announcement.poster_redacted",
@@ -208,20 +199,12 @@ export class AnnouncementPosters {
   async setRegions(id: string, regions: RelativeBox[], actorId: string): Promise<PosterAnswer> {
     await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
       const poster = await posterState(uow.trx, id);
-      if (!poster) throw new AppError(404, "not_found", "This announcement has no poster.");
+      if (!poster) throw new AppError(404, "not_found", said("poster.none"));
       // Withdrawing or ending the announcement erased the upload: nothing is left to render.
       if (!(await posterUploadKept(uow.trx, id)))
-        throw new AppError(
-          409,
-          "conflict",
-          "The poster's upload was erased when the announcement was withdrawn or ended; upload the poster again.",
-        );
+        throw new AppError(409, "conflict", said("poster.uploadErased"));
       if (poster.status === "queued" || poster.status === "processing")
-        throw new AppError(
-          409,
-          "poster_not_ready",
-          "The poster is still being processed; mark regions once it is done.",
-        );
+        throw new AppError(409, "poster_not_ready", said("poster.stillProcessing"));
       await this.deps.desk.touch(uow, id, actorId);
       const ok = await updatePoster(
         uow.trx,
@@ -240,8 +223,7 @@ export class AnnouncementPosters {
         },
         { status: [poster.status], updatedAt: poster.updated_at },
       );
-      if (!ok)
-        throw new AppError(409, "conflict", "The poster changed meanwhile; look at it again.");
+      if (!ok) throw new AppError(409, "conflict", said("poster.changedMeanwhile"));
       await this.deps.audit.record(uow.trx, {
         actor: { type: "user", id: actorId },
         action: "announcement.edited",
@@ -257,8 +239,7 @@ export class AnnouncementPosters {
   /** The redacted rendition for the console (never the upload); 404 while there is none. */
   async rendition(id: string): Promise<{ hash: string; mime: string; bytes: Buffer }> {
     const r = await posterRendition(this.deps.db, id);
-    if (!r)
-      throw new AppError(404, "not_found", "This announcement has no redacted poster to show yet.");
+    if (!r) throw new AppError(404, "not_found", said("poster.noRedacted"));
     return r;
   }
 }

@@ -19,6 +19,7 @@ import { sanitiseAuditDetails, type AuditJson } from "./audit/sanitiseAuditDetai
 import { auditActions, type AuditAction } from "../../shared/schemas/auditAction";
 import type { AuditProblem, AuditVerification } from "../../shared/schemas/auditRecord";
 import { presentAuditRecord } from "../presenters/presentAuditRecord";
+import { said } from "../../shared/messages/errorMessages";
 
 export { auditActions, type AuditAction };
 
@@ -342,11 +343,7 @@ function gapMessage(lastSeq: number, found: number): string {
 function instant(value: string, name: "from" | "to"): string {
   const parsed = AuditInstantSchema.safeParse(value);
   if (!parsed.success) {
-    throw new AppError(
-      400,
-      "validation_failed",
-      `"${name}" must be an ISO 8601 date (2024-05-01) or instant (2024-05-01T08:00:00Z).`,
-    );
+    throw new AppError(400, "validation_failed", said("request.invalidDate", { name }));
   }
   return parsed.data;
 }

@@ -24,6 +24,7 @@ import type { Database, DistrictRow } from "../store/schema";
 import { activeScreensIn, districtSetChanged } from "../store/screens";
 import type { AuditInput, AuditLog } from "./AuditLog";
 import type { ChangeFeed } from "./ChangeFeed";
+import { said } from "../../shared/messages/errorMessages";
 
 /** The "how to contest" line a district's slides and public pages show. */
 export interface ContestLine {
@@ -100,7 +101,7 @@ export class DistrictRegistry {
   /** One district, or a 404. */
   async get(id: string): Promise<DistrictRow> {
     const row = await getDistrict(this.deps.db, id);
-    if (!row) throw new AppError(404, "not_found", `No district has the id "${id}".`);
+    if (!row) throw new AppError(404, "not_found", said("district.notFound", { id }));
     return row;
   }
 
@@ -109,8 +110,7 @@ export class DistrictRegistry {
     const chain: DistrictRow[] = [];
     let next: string | null = id;
     while (next !== null) {
-      if (chain.length > MAX_DEPTH)
-        throw new AppError(409, "conflict", "The district tree is deeper than 16 levels.");
+      if (chain.length > MAX_DEPTH) throw new AppError(409, "conflict", said("district.tooDeep"));
       const row: DistrictRow = await this.get(next);
       chain.push(row);
       next = row.parent_id;
@@ -123,13 +123,13 @@ export class DistrictRegistry {
     const at = this.nowIso();
     return this.inTransaction(async ({ trx }) => {
       if (await getDistrict(trx, input.id)) {
-        throw new AppError(409, "conflict", `A district with the id "${input.id}" already exists.`);
+        throw new AppError(409, "conflict", said("district.exists", { id: input.id }));
       }
       if (input.parentId !== null && !(await getDistrict(trx, input.parentId))) {
         throw new AppError(
           400,
           "validation_failed",
-          `The parent district "${input.parentId}" does not exist.`,
+          said("district.parentMissing", { id: input.parentId }),
         );
       }
       const row = toRow(input, at, at);
@@ -147,13 +147,12 @@ export class DistrictRegistry {
 
   /** Replaces a district's settings; moving it under one of its own descendants is refused. */
   async update(id: string, input: DistrictInput, actor: Actor): Promise<District> {
-    if (input.id !== id)
-      throw new AppError(400, "validation_failed", "A district's id cannot be changed.");
+    if (input.id !== id) throw new AppError(400, "validation_failed", said("district.idFixed"));
     const at = this.nowIso();
     return this.inTransaction(async (uow) => {
       const { trx } = uow;
       const existing = await getDistrict(trx, id);
-      if (!existing) throw new AppError(404, "not_found", `No district has the id "${id}".`);
+      if (!existing) throw new AppError(404, "not_found", said("district.notFound", { id }));
       // Walk up from the new parent: meeting this district means the move would make a cycle.
       let cursor = input.parentId;
       for (let depth = 0; cursor !== null; depth++) {
@@ -161,7 +160,7 @@ export class DistrictRegistry {
           throw new AppError(
             409,
             "conflict",
-            `Moving "${id}" under "${input.parentId}" would make a cycle in the district tree.`,
+            said("district.cycle", { id, parentId: String(input.parentId) }),
           );
         }
         const parent = await getDistrict(trx, cursor);
@@ -169,7 +168,7 @@ export class DistrictRegistry {
           throw new AppError(
             400,
             "validation_failed",
-            `The parent district "${cursor}" does not exist.`,
+            said("district.parentMissing", { id: cursor }),
           );
         cursor = parent.parent_id;
       }
@@ -226,7 +225,7 @@ export class DistrictRegistry {
       throw new AppError(
         400,
         "validation_failed",
-        `Unknown district(s): ${missing.join(", ")}. Create them first.`,
+        said("district.unknown", { ids: missing.join(", ") }),
       );
     }
   }
@@ -301,6 +300,7 @@ function toRow(input: DistrictInput, createdAt: string, updatedAt: string): Dist
     contest_url: input.contestUrl,
     contest_contact: input.contestContact,
     emergency_approval: input.emergencyApproval,
+    alert_offline_minutes: input.alertOfflineMinutes,
     created_at: createdAt,
     updated_at: updatedAt,
   };

@@ -24,6 +24,7 @@ import type { AuditLog } from "./AuditLog";
 import type { ChangeFeed } from "./ChangeFeed";
 import { emergencyApprovalOf, type DistrictRegistry } from "./DistrictRegistry";
 import { EmergencyReach } from "./EmergencyReach";
+import { said } from "../../shared/messages/errorMessages";
 
 /** The deepest district tree walked up (as DistrictRegistry.ancestry refuses deeper ones). */
 const MAX_DEPTH = 16;
@@ -59,9 +60,7 @@ export function refusePersonalData(
   throw new AppError(
     400,
     "personal_data",
-    `This text must not go to street screens: it holds what looks like personal data. ${issues
-      .map((i) => i.message)
-      .join(" ")} Remove it, or mask it (张某, 138****8000).`,
+    said("emergency.personalData", { found: issues.map((i) => i.message).join(" ") }),
     issues,
   );
 }
@@ -109,7 +108,7 @@ export class EmergencyNotices {
     ]);
     const now = this.now().toISOString();
     if (input.endsAt !== undefined && input.endsAt <= now) {
-      throw new AppError(400, "validation_failed", "An emergency notice must end in the future.");
+      throw new AppError(400, "validation_failed", said("emergency.endInPast"));
     }
     const id = randomUUID();
     const districtIds = [...new Set(input.districtIds)];
@@ -199,14 +198,14 @@ export class EmergencyNotices {
   async clear(id: string, actor: EmergencyActor): Promise<EmergencyView> {
     const before = await this.get(id);
     if (before.clearedAt !== null)
-      throw new AppError(409, "conflict", "This emergency notice was already cleared.");
+      throw new AppError(409, "conflict", said("emergency.alreadyCleared"));
     const at = this.now().toISOString();
     await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
       this.tellConsoles(uow);
       // Read again here: an approval or a pull may have landed since.
       const row = await this.row(uow.trx, id);
       if (!(await clearEmergency(uow.trx, id, at)))
-        throw new AppError(409, "conflict", "This emergency notice was already cleared.");
+        throw new AppError(409, "conflict", said("emergency.alreadyCleared"));
       // A notice never sent (waiting for approval) leaves no screen to tell.
       const onScreens = row.review_state !== "awaiting_approval";
       if (onScreens)
@@ -224,9 +223,8 @@ export class EmergencyNotices {
 
   /** A moderator other than the sender confirms a notice sent at once. */
   async confirm(id: string, reviewer: EmergencyActor): Promise<EmergencyView> {
-    const before = await this.reviewable(id, reviewer, "confirm");
-    if (before.reviewState !== "unreviewed")
-      throw this.notIn(before, "only a notice sent and not yet reviewed can be confirmed");
+    const before = await this.reviewable(id, reviewer, "emergency.youSentConfirm");
+    if (before.reviewState !== "unreviewed") throw this.notIn(before, "emergency.notUnreviewed");
     const at = this.now().toISOString();
     await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
       this.tellConsoles(uow);
@@ -252,21 +250,18 @@ export class EmergencyNotices {
    * now, and counts as reviewed.
    */
   async approve(id: string, reviewer: EmergencyActor): Promise<EmergencyView> {
-    const before = await this.reviewable(id, reviewer, "approve");
+    const before = await this.reviewable(id, reviewer, "emergency.youSentApprove");
     if (before.reviewState !== "awaiting_approval" || before.clearedAt !== null)
-      throw this.notIn(before, "only a notice waiting for approval can be approved");
+      throw this.notIn(before, "emergency.notAwaitingApproval");
     const at = this.now().toISOString();
     if (before.endsAt !== undefined && before.endsAt <= at)
-      throw new AppError(
-        409,
-        "conflict",
-        "This emergency notice ended before it was approved; post a new one if it is still needed.",
-      );
+      throw new AppError(409, "conflict", said("emergency.endedBeforeApproval"));
     await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
       this.tellConsoles(uow);
       // Read again here: the sender may have cleared it since; a cleared notice is never sent.
       const row = await this.row(uow.trx, id);
-      if (row.cleared_at !== null) throw this.clearedMeanwhile(row.cleared_at, "it is not sent");
+      if (row.cleared_at !== null)
+        throw this.clearedMeanwhile(row.cleared_at, "emergency.clearedNotSent");
       const done = await updateEmergency(
         uow.trx,
         id,
@@ -292,18 +287,18 @@ export class EmergencyNotices {
    * screens drop it and acknowledge); one waiting for approval is never sent.
    */
   async pull(id: string, reviewer: EmergencyActor, reason: string): Promise<EmergencyView> {
-    const before = await this.reviewable(id, reviewer, "pull");
+    const before = await this.reviewable(id, reviewer, "emergency.youSentPull");
     const at = this.now().toISOString();
     const live = before.clearedAt === null && (before.endsAt === undefined || before.endsAt > at);
     if (before.reviewState === "pulled" || (before.reviewState === "confirmed" && !live))
-      throw this.notIn(before, "it is no longer on the screens");
+      throw this.notIn(before, "emergency.notOnScreens");
     const onScreens = live && before.reviewState !== "awaiting_approval";
     await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
       this.tellConsoles(uow);
       // Read again here: a notice cleared since keeps its clear time and is not cleared twice.
       const row = await this.row(uow.trx, id);
       if (before.clearedAt === null && row.cleared_at !== null)
-        throw this.clearedMeanwhile(row.cleared_at, "there is nothing left to pull");
+        throw this.clearedMeanwhile(row.cleared_at, "emergency.clearedNothingToPull");
       const done = await updateEmergency(
         uow.trx,
         id,
@@ -331,19 +326,14 @@ export class EmergencyNotices {
     return this.get(id);
   }
 
-  /** The notice, when `reviewer` is not its sender (four eyes). */
+  /** The notice, when `reviewer` is not its sender (four eyes); `refusal` says what they may not do. */
   private async reviewable(
     id: string,
     reviewer: EmergencyActor,
-    verb: string,
+    refusal: "emergency.youSentConfirm" | "emergency.youSentApprove" | "emergency.youSentPull",
   ): Promise<EmergencyView> {
     const view = await this.get(id);
-    if (view.sentBy === reviewer.id)
-      throw new AppError(
-        403,
-        "four_eyes",
-        `You sent this emergency notice; another moderator must ${verb} it.`,
-      );
+    if (view.sentBy === reviewer.id) throw new AppError(403, "four_eyes", said(refusal));
     return view;
   }
 
@@ -352,38 +342,36 @@ export class EmergencyNotices {
     uow.afterCommit(() => this.deps.consoles?.changed("emergencies"));
   }
 
-  private notIn(view: EmergencyView, why: string): AppError {
+  private notIn(
+    view: EmergencyView,
+    why: "emergency.notUnreviewed" | "emergency.notAwaitingApproval" | "emergency.notOnScreens",
+  ): AppError {
     const state = view.reviewState.replace("_", " ");
-    return new AppError(409, "conflict", `This emergency notice is ${state}; ${why}.`);
+    return new AppError(409, "conflict", said(why, { state }));
   }
 
-  private clearedMeanwhile(clearedAt: string, so: string): AppError {
-    return new AppError(
-      409,
-      "conflict",
-      `Someone cleared this emergency notice meanwhile (at ${clearedAt}); ${so}. Reload and look again.`,
-    );
+  private clearedMeanwhile(
+    clearedAt: string,
+    so: "emergency.clearedNotSent" | "emergency.clearedNothingToPull",
+  ): AppError {
+    return new AppError(409, "conflict", said(so, { clearedAt }));
   }
 
   /** The stored notice, read inside a transaction; a 404 when it is gone. */
   private async row(trx: Transaction<Database>, id: string) {
     const [row] = await listEmergencies(trx, { id });
-    if (!row) throw new AppError(404, "not_found", `No emergency notice has the id ${id}.`);
+    if (!row) throw new AppError(404, "not_found", said("emergency.notFound", { id }));
     return row;
   }
 
   private changedMeanwhile(): AppError {
-    return new AppError(
-      409,
-      "conflict",
-      "Someone reviewed or cleared this emergency notice meanwhile; reload and look again.",
-    );
+    return new AppError(409, "conflict", said("emergency.reviewedMeanwhile"));
   }
 
   /** One notice, or a 404. */
   async get(id: string): Promise<EmergencyView> {
     const [view] = await this.query({ id });
-    if (!view) throw new AppError(404, "not_found", `No emergency notice has the id ${id}.`);
+    if (!view) throw new AppError(404, "not_found", said("emergency.notFound", { id }));
     return view;
   }
 

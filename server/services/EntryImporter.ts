@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EntryInput } from "../../shared/schemas/entry";
 import type { ImportReport, ImportRow } from "../../shared/schemas/importReport";
+import { said, wordError, type Worded } from "../../shared/messages/errorMessages";
 import { AppError } from "../errors";
 import {
   enqueueRedaction,
@@ -41,6 +42,11 @@ export interface ImportOptions {
   expiryDate?: string;
   defaultListingYears?: number;
   photos: PhotoSource;
+  /**
+   * Import rows whose photo was not supplied without it (they wait in review for a photo, or a
+   * moderator approves them text-only) instead of refusing them.
+   */
+  withoutPhotos?: boolean;
   /** Who runs the import: its entries' submitter, who may not approve them. */
   actor: IntakeActor;
   /** How the import came in, when not through the console: recorded in its audit record. */
@@ -77,7 +83,7 @@ export class EntryImporter {
       throw new AppError(
         400,
         "validation_failed",
-        `The export lacks the column(s) ${parsed.columnsMissing.join(", ")}; nothing was imported.`,
+        said("import.columnsMissingNothingImported", { columns: parsed.columnsMissing.join(", ") }),
       );
     }
     const total = parsed.rows.length;
@@ -91,31 +97,29 @@ export class EntryImporter {
     }[] = [];
     const seenInFile = new Map<string, number>();
     const today = todayOf(this.deps.now?.() ?? new Date());
+    const refuse = (line: number, problems: Worded[], reasons?: string[]): void => {
+      reports.push({
+        line,
+        status: "refused",
+        reasons: reasons ?? problems.map((p) => wordError(p.reason, p.params, "en")),
+        problems,
+      });
+    };
 
     for (const [i, row] of parsed.rows.entries()) {
       if (i % 50 === 0) progress({ phase: "checking", done: i, total });
       if (!row.ok) {
-        reports.push({ line: row.line, status: "refused", reasons: row.errors });
+        refuse(row.line, row.problems, row.errors);
         continue;
       }
       if (row.entry.expiryDate <= today) {
-        reports.push({
-          line: row.line,
-          status: "refused",
-          reasons: [
-            `The listing expired on ${row.entry.expiryDate}; set --expiry or the listing period to import it.`,
-          ],
-        });
+        refuse(row.line, [said("import.expired", { date: row.entry.expiryDate })]);
         continue;
       }
       const key = `${row.entry.caseNumber}\u0000${row.entry.court}`;
       const firstLine = seenInFile.get(key);
       if (firstLine !== undefined) {
-        reports.push({
-          line: row.line,
-          status: "refused",
-          reasons: [`Same case as line ${firstLine}.`],
-        });
+        refuse(row.line, [said("import.sameCase", { line: firstLine })]);
         continue;
       }
       seenInFile.set(key, row.line);
@@ -130,23 +134,33 @@ export class EntryImporter {
         continue;
       }
       let photo: Buffer | undefined;
+      const notes: Worded[] = [];
       const photoName = row.photoName;
       if (photoName) {
         try {
           photo =
             (await opts.photos.get(photoName)) ??
             (await opts.photos.get(`${row.entry.caseNumber}.jpg`));
-          if (!photo)
-            throw new AppError(400, "bad_request", `The photo ${photoName} was not supplied.`);
-          await this.deps.checkPhoto(photo);
         } catch (err) {
-          const why = err instanceof AppError || err instanceof Error ? err.message : String(err);
-          reports.push({
-            line: row.line,
-            status: "refused",
-            reasons: [`Photo ${photoName}: ${why}`],
-          });
+          refuse(row.line, [photoProblem(photoName, err)], [photoSentence(photoName, err)]);
           continue;
+        }
+        if (!photo && !opts.withoutPhotos) {
+          refuse(
+            row.line,
+            [said("import.photoNotSuppliedTryWithout", { photo: photoName })],
+            [`Photo ${photoName}: The photo ${photoName} was not supplied.`],
+          );
+          continue;
+        }
+        if (!photo) notes.push(said("import.waitsForPhoto", { photo: photoName }));
+        else {
+          try {
+            await this.deps.checkPhoto(photo);
+          } catch (err) {
+            refuse(row.line, [photoProblem(photoName, err)], [photoSentence(photoName, err)]);
+            continue;
+          }
         }
       }
       const id = randomUUID();
@@ -162,6 +176,7 @@ export class EntryImporter {
         status: "accepted",
         entryId: id,
         caseNumber: row.entry.caseNumber,
+        ...(notes.length > 0 ? { notes } : {}),
       });
     }
 
@@ -201,7 +216,12 @@ export class EntryImporter {
           await enqueueRedaction(trx, a.id, at);
           this.deps.changes.redactionQueued(uow);
         }
-        if (i % 200 === 0) progress({ phase: "saving", done: i, total: accepted.length });
+        if (i % 200 === 0) {
+          progress({ phase: "saving", done: i, total: accepted.length });
+          // SQLite runs the whole batch without leaving the event loop: let the progress out to
+          // the console and other requests in (they wait for the transaction's connection).
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       }
       const counts = {
         accepted: countOf("accepted"),
@@ -239,4 +259,24 @@ export class EntryImporter {
     this.deps.log.info({ batchId, fileName: opts.fileName, total, ...counts }, "import finished");
     return { batchId, fileName: opts.fileName, total, ...counts, rows: reports };
   }
+}
+
+/**
+ * Why a row's photo was refused: the photo check's own reason when it has one (the console words
+ * it), in English as "Photo NAME: …" for the API and the CLI.
+ */
+function photoProblem(photoName: string, err: unknown): Worded {
+  if (err instanceof AppError && err.reason !== undefined) {
+    return said(err.reason, { ...err.params, photo: photoName });
+  }
+  return said("import.photoRefused", { photo: photoName, detail: messageOf(err) });
+}
+
+/** The English sentence of a refused photo, as reports have always put it. */
+function photoSentence(photoName: string, err: unknown): string {
+  return `Photo ${photoName}: ${messageOf(err)}`;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

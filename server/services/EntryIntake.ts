@@ -25,6 +25,7 @@ import type { Database, EntryRow, NewEntryRow } from "../store/schema";
 import type { AuditLog } from "./AuditLog";
 import type { ChangeFeed } from "./ChangeFeed";
 import { isUniqueViolation } from "../store/uniqueViolation";
+import { said } from "../../shared/messages/errorMessages";
 
 /** Makes and opens per-entry data keys and fingerprints ID numbers; implemented by RawVault. */
 export interface Sealer extends EntryKeyring {
@@ -162,7 +163,7 @@ export class EntryIntake {
       throw new AppError(
         400,
         "validation_failed",
-        `The expiry date ${input.expiryDate} has passed; an expired entry cannot be listed.`,
+        said("entry.expiryPassed", { date: input.expiryDate }),
       );
     }
     await this.deps.districts.requireExisting(input.districtIds);
@@ -187,7 +188,11 @@ export class EntryIntake {
           throw new AppError(
             409,
             "conflict",
-            `Case ${input.caseNumber} at ${input.court} is already listed (entry ${existing.id}).`,
+            said("entry.duplicateCase", {
+              caseNumber: input.caseNumber,
+              court: input.court,
+              id: existing.id,
+            }),
           );
         }
         await insertEntry(trx, row, input.districtIds);
@@ -219,7 +224,7 @@ export class EntryIntake {
         throw new AppError(
           409,
           "conflict",
-          `Case ${input.caseNumber} at ${input.court} is already listed.`,
+          said("entry.duplicateCaseShort", { caseNumber: input.caseNumber, court: input.court }),
         );
       }
       throw err;
@@ -230,9 +235,9 @@ export class EntryIntake {
 
   private async editable(id: string): Promise<EntryRow> {
     const row = await getEntry(this.deps.db, id);
-    if (!row) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
+    if (!row) throw new AppError(404, "not_found", said("entry.notFound", { id }));
     if (row.state === "revoked" || row.state === "expired") {
-      throw new AppError(409, "conflict", `This entry is ${row.state}; it cannot be changed.`);
+      throw new AppError(409, "conflict", said("entry.unchangeableState", { state: row.state }));
     }
     return row;
   }
@@ -248,25 +253,21 @@ export class EntryIntake {
     const listingDate = edit.listingDate ?? row.listing_date;
     const expiryDate = edit.expiryDate ?? row.expiry_date;
     if (expiryDate <= listingDate) {
+      throw new AppError(400, "validation_failed", said("entry.expiryBeforeListing"));
+    }
+    if (expiryDate <= todayOf(now)) {
       throw new AppError(
         400,
         "validation_failed",
-        "The expiry date must be after the listing date.",
+        said("entry.expiryPassedShort", { date: expiryDate }),
       );
-    }
-    if (expiryDate <= todayOf(now)) {
-      throw new AppError(400, "validation_failed", `The expiry date ${expiryDate} has passed.`);
     }
     if (edit.districtIds) await this.deps.districts.requireExisting(edit.districtIds);
     // The data key seals what changes; the full name is opened to mask it again by rule.
     const dataKey = await entryKeyOf(this.deps.db, this.deps.sealer, id);
     const fullName = edit.fullName ?? (await openFullName(this.deps.db, this.deps.sealer, id));
     if (dataKey === undefined || fullName === undefined)
-      throw new AppError(
-        409,
-        "conflict",
-        "This entry's raw data was erased; it cannot be changed.",
-      );
+      throw new AppError(409, "conflict", said("entry.rawDataErased"));
     const subjectType = edit.subjectType ?? row.subject_type;
     const set: Partial<NewEntryRow> = {
       subject_type: subjectType,
@@ -318,7 +319,11 @@ export class EntryIntake {
         throw new AppError(
           409,
           "conflict",
-          `Case ${clash.case_number} at ${clash.court} is already listed (entry ${clash.id}).`,
+          said("entry.duplicateCase", {
+            caseNumber: clash.case_number,
+            court: clash.court,
+            id: clash.id,
+          }),
         );
       }
       // Guarded in SQL: `row` was read before this transaction, and a revoke or expiry that
@@ -347,7 +352,7 @@ export class EntryIntake {
     });
     this.deps.log.info({ entryId: id, fields: Object.keys(edit) }, "entry edited");
     const updated = await getEntry(this.deps.db, id);
-    if (!updated) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
+    if (!updated) throw new AppError(404, "not_found", said("entry.notFound", { id }));
     return updated;
   }
 
@@ -356,12 +361,7 @@ export class EntryIntake {
     const row = await this.editable(id);
     await this.deps.checkPhoto(photo);
     const dataKey = await entryKeyOf(this.deps.db, this.deps.sealer, id);
-    if (dataKey === undefined)
-      throw new AppError(
-        409,
-        "conflict",
-        "This entry's raw data was erased; it cannot be changed.",
-      );
+    if (dataKey === undefined) throw new AppError(409, "conflict", said("entry.rawDataErased"));
     const at = (this.deps.now?.() ?? new Date()).toISOString();
     await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
       const { trx } = uow;
@@ -393,7 +393,7 @@ export class EntryIntake {
     });
     this.deps.log.info({ entryId: id }, "entry photo replaced");
     const updated = await getEntry(this.deps.db, id);
-    if (!updated) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
+    if (!updated) throw new AppError(404, "not_found", said("entry.notFound", { id }));
     return updated;
   }
 }
@@ -433,9 +433,5 @@ export function describeChanges(
 
 /** The 409 for a change whose entry changed state since it was read (revoked, expired, reviewed). */
 function changedMeanwhile(): AppError {
-  return new AppError(
-    409,
-    "conflict",
-    "This entry changed meanwhile (it was reviewed, revoked or expired); nothing was changed. Open it again.",
-  );
+  return new AppError(409, "conflict", said("entry.changedMeanwhileReviewed"));
 }

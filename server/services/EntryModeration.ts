@@ -31,28 +31,42 @@ import type { ChangeFeed } from "./ChangeFeed";
 import type { UserPrincipal } from "./auth/principal";
 import { finishErasure, openRawPhoto } from "./crypto/entrySecrets";
 import type { Opener } from "./RedactionQueue";
+import { said, wordError, type ErrorReason } from "../../shared/messages/errorMessages";
+
+type FourEyesRow = Pick<
+  EntryRow,
+  "created_by" | "submitted_by" | "reviewed_at" | "revision_changes_json"
+>;
 
 /**
  * Why `actor` may not approve or reject `row` (four eyes), or undefined when they may: they
  * created it, made its last change, or changed what it shows since it was last reviewed.
  */
-export function fourEyesRefusal(
-  row: Pick<EntryRow, "created_by" | "submitted_by" | "reviewed_at" | "revision_changes_json">,
-  actorId: string,
-): string | undefined {
-  if (row.created_by === actorId)
-    return "You created this entry; another moderator must review it.";
-  if (row.submitted_by === actorId)
-    return "You made the last change to this entry; another moderator must review it.";
+export function fourEyesReason(row: FourEyesRow, actorId: string): ErrorReason | undefined {
+  if (row.created_by === actorId) return "entry.youCreated";
+  if (row.submitted_by === actorId) return "entry.youSubmitted";
   const since = row.reviewed_at;
   if (
     parseRevisionChanges(row.revision_changes_json).some(
       (c) => c.by === actorId && (since === null || c.at > since),
     )
   )
-    return "You changed this entry since it was last reviewed; another moderator must review it.";
+    return "entry.youChanged";
   return undefined;
 }
+
+/** `fourEyesReason` as the English sentence the review queue shows. */
+export function fourEyesRefusal(row: FourEyesRow, actorId: string): string | undefined {
+  const reason = fourEyesReason(row, actorId);
+  return reason === undefined ? undefined : wordError(reason, {}, "en");
+}
+
+/** What a change of treatment says when the entry has no photo, by the change. */
+const noPhotoTo = {
+  "mark regions on": "entry.noPhotoToMark",
+  crop: "entry.noPhotoToCrop",
+  cover: "entry.noPhotoToCover",
+} as const satisfies Record<string, ErrorReason>;
 
 /** Why an entry in review needs a moderator's attention, most serious first. */
 export function attentionOf(row: EntryRow): Attention[] {
@@ -112,9 +126,13 @@ export function staleRevision(
   return new AppError(
     409,
     "stale_revision",
-    `This entry changed after you opened it (revision ${seen}, now ${Number(row.revision)}` +
-      (fields.length > 0 ? `; changed: ${fields.join(", ")}` : "") +
-      "); look at it again before approving.",
+    fields.length > 0
+      ? said("entry.staleRevisionFields", {
+          seen,
+          now: Number(row.revision),
+          fields: fields.join(", "),
+        })
+      : said("entry.staleRevision", { seen, now: Number(row.revision) }),
   );
 }
 
@@ -142,19 +160,21 @@ export class EntryModeration {
 
   private async load(db: Kysely<Database> | Transaction<Database>, id: string): Promise<EntryRow> {
     const row = await getEntry(db, id);
-    if (!row) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
+    if (!row) throw new AppError(404, "not_found", said("entry.notFound", { id }));
     return row;
   }
 
   /** Refuses unless the entry waits for review and `p` is not its submitter. */
-  private checkReviewable(row: EntryRow, p: UserPrincipal, verb: string): void {
-    const refusal = fourEyesRefusal(row, p.id);
-    if (refusal) throw new AppError(403, "forbidden", refusal);
+  private checkReviewable(row: EntryRow, p: UserPrincipal, verb: "approved" | "rejected"): void {
+    const refusal = fourEyesReason(row, p.id);
+    if (refusal) throw new AppError(403, "forbidden", said(refusal));
     if (row.state !== "pending_review")
       throw new AppError(
         409,
         "conflict",
-        `This entry is ${row.state.replace("_", " ")}; only an entry pending review can be ${verb}.`,
+        said(verb === "approved" ? "entry.notPendingApprove" : "entry.notPendingReject", {
+          state: row.state.replace("_", " "),
+        }),
       );
   }
 
@@ -173,17 +193,15 @@ export class EntryModeration {
         throw new AppError(
           409,
           "conflict",
-          row.redaction_status === "queued" || row.redaction_status === "processing"
-            ? "The photo is still being redacted; approve it when the redacted rendition is ready."
-            : "The photo has no verified redaction; mark the face regions so it is re-rendered, then approve.",
+          said(
+            row.redaction_status === "queued" || row.redaction_status === "processing"
+              ? "entry.photoRedacting"
+              : "entry.photoUnverified",
+          ),
         );
       }
       if (row.expiry_date <= at.slice(0, 10))
-        throw new AppError(
-          409,
-          "conflict",
-          `This entry expires on ${row.expiry_date}; it cannot be published.`,
-        );
+        throw new AppError(409, "conflict", said("entry.expiresToday", { date: row.expiry_date }));
       // The entry must be exactly as reviewed: an edit in between changes updated_at.
       const done = await approveEntry(trx, id, {
         by: p.id,
@@ -191,12 +209,7 @@ export class EntryModeration {
         revision,
         updatedAt: row.updated_at,
       });
-      if (!done)
-        throw new AppError(
-          409,
-          "conflict",
-          "The entry changed while you were reviewing it; look at it again.",
-        );
+      if (!done) throw new AppError(409, "conflict", said("entry.changedWhileReviewing"));
       const version = await this.deps.changes.entry(uow, "entry.published", id, at);
       await setPublishedVersion(trx, id, version);
       await this.deps.audit.record(trx, {
@@ -243,17 +256,18 @@ export class EntryModeration {
         const row = await getEntry(this.deps.db, id);
         if (row && Number(row.revision) !== revision) throw staleRevision(row, revision);
         if (row && !isClean(row)) {
-          throw new AppError(
-            409,
-            "conflict",
-            "Only clean entries (a verified photo with faces, nothing flagged) are approved in bulk; review this one alone.",
-          );
+          throw new AppError(409, "conflict", said("entry.notClean"));
         }
         await this.approve(p, id, revision);
         approved.push(id);
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
-        refused.push({ id, code: err.code, message: err.message });
+        refused.push({
+          id,
+          code: err.code,
+          message: err.message,
+          ...(err.reason ? { reason: err.reason, params: err.params ?? {} } : {}),
+        });
       }
     }
     return { approved, refused };
@@ -266,7 +280,7 @@ export class EntryModeration {
       const row = await this.load(trx, id);
       this.checkReviewable(row, p, "rejected");
       if (!(await rejectEntry(trx, id, p.id, at, reason)))
-        throw new AppError(409, "conflict", "This entry changed meanwhile; look at it again.");
+        throw new AppError(409, "conflict", said("entry.changedMeanwhile"));
       await this.deps.audit.record(trx, {
         actor: { type: "user", id: p.id },
         action: "entry.rejected",
@@ -365,7 +379,7 @@ export class EntryModeration {
   private async changeTreatment(
     p: UserPrincipal,
     id: string,
-    verb: string,
+    verb: keyof typeof noPhotoTo,
     change: (before: EntryRow) => {
       set: Partial<Pick<EntryRow, "manual_regions_json" | "crop_json" | "cover_all">>;
       fields: string[];
@@ -378,9 +392,13 @@ export class EntryModeration {
       const { trx } = uow;
       const before = await this.load(trx, id);
       if (before.state === "revoked" || before.state === "expired")
-        throw new AppError(409, "conflict", `This entry is ${before.state}; it cannot be changed.`);
+        throw new AppError(
+          409,
+          "conflict",
+          said("entry.unchangeableState", { state: before.state }),
+        );
       if (before.has_photo !== 1 || !(await loadRawPhoto(trx, id)))
-        throw new AppError(409, "conflict", `This entry has no photo to ${verb}.`);
+        throw new AppError(409, "conflict", said(noPhotoTo[verb]));
       const { set, fields, action, details } = change(before);
       // Guarded in SQL too (PostgreSQL reads committed data): an end since is not undone.
       const done = await updateEntryInState(trx, id, before.state, {
@@ -390,8 +408,7 @@ export class EntryModeration {
         submitted_by: p.id,
         updated_at: at,
       });
-      if (!done)
-        throw new AppError(409, "conflict", "This entry changed meanwhile; look at it again.");
+      if (!done) throw new AppError(409, "conflict", said("entry.changedMeanwhile"));
       await bumpRevision(trx, id, fields, p.id, at);
       await supersedeJobs(trx, id, at);
       await enqueueRedaction(trx, id, at);
@@ -418,8 +435,8 @@ export class EntryModeration {
         row.state === "revoked" || row.state === "expired" ? 410 : 404,
         row.state === "revoked" || row.state === "expired" ? "gone" : "not_found",
         row.state === "revoked" || row.state === "expired"
-          ? `This entry is ${row.state}; its raw photo was deleted.`
-          : "This entry has no raw photo.",
+          ? said("entry.rawPhotoDeleted", { state: row.state })
+          : said("entry.noRawPhoto"),
       );
     await this.deps.audit.record(this.deps.db, {
       actor: { type: "user", id: p.id },
@@ -427,7 +444,7 @@ export class EntryModeration {
       target: { type: "entry", id },
     });
     const raw = await openRawPhoto(this.deps.db, this.deps.vault, id);
-    if (!raw) throw new AppError(410, "gone", "This entry's raw photo was erased.");
+    if (!raw) throw new AppError(410, "gone", said("entry.rawPhotoErased"));
     return raw;
   }
 }
@@ -447,8 +464,6 @@ function alreadyEnded(row: Pick<EntryRow, "state">): AppError {
   return new AppError(
     409,
     "conflict",
-    row.state === "expired"
-      ? "This entry has already ended: it expired, and its raw data was erased; there is nothing left to revoke."
-      : "This entry has already ended: it was revoked, and its raw data was erased.",
+    said(row.state === "expired" ? "entry.alreadyExpired" : "entry.alreadyRevoked"),
   );
 }

@@ -5,6 +5,7 @@ import { announcementDistricts } from "../store/announcements";
 import { posterBytesByHash, posterHolders } from "../store/posters";
 import type { Database, ScreenRow } from "../store/schema";
 import type { RenditionAnswer } from "./KioskRenditions";
+import { said } from "../../shared/messages/errorMessages";
 
 /**
  * The kiosk poster rule: a paired screen gets the redacted poster behind a hash only while a
@@ -25,11 +26,7 @@ export class KioskPosters {
     const holders = (await posterHolders(this.deps.db, hash)).filter(
       (h) => h.state === "published" && h.status === "done",
     );
-    const refused = new AppError(
-      404,
-      "not_found",
-      "No poster with this hash is shown on this screen.",
-    );
+    const refused = new AppError(404, "not_found", said("kiosk.posterNotShown"));
     if (holders.length === 0) throw refused;
     const chain = new Set(
       (await this.deps.districts.ancestry(screen.district_id)).map((d) => d.id),

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { AppError } from "../errors";
 import { renditionByHash, renditionHolders } from "../store/delivery";
 import type { Database, ScreenRow } from "../store/schema";
+import { said } from "../../shared/messages/errorMessages";
 
 /** What a screen's request for a rendition comes to. */
 export type RenditionAnswer =
@@ -25,16 +26,15 @@ export class KioskRenditions {
   /** Answers `screen`'s request for the rendition `hash` (`heldHash`: the ETag it sent). */
   async fetch(screen: ScreenRow, hash: string, heldHash?: string): Promise<RenditionAnswer> {
     const holders = await renditionHolders(this.deps.db, hash);
-    if (holders.length === 0) throw new AppError(404, "not_found", "No rendition has this hash.");
+    if (holders.length === 0) throw new AppError(404, "not_found", said("kiosk.noRendition"));
     const chain = new Set(
       (await this.deps.districts.ancestry(screen.district_id)).map((d) => d.id),
     );
     const shownHere = holders.some((h) => h.state === "approved" && chain.has(h.district_id));
-    if (!shownHere)
-      throw new AppError(410, "gone", "This picture is no longer shown on this screen.");
+    if (!shownHere) throw new AppError(410, "gone", said("kiosk.pictureNotShown"));
     if (heldHash === hash) return { kind: "unchanged" };
     const rendition = await renditionByHash(this.deps.db, hash);
-    if (!rendition) throw new AppError(410, "gone", "This picture was just removed.");
+    if (!rendition) throw new AppError(410, "gone", said("kiosk.pictureRemoved"));
     return { kind: "bytes", mime: rendition.mime, bytes: rendition.bytes };
   }
 }

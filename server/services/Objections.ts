@@ -34,6 +34,7 @@ import type { Sealer } from "./EntryIntake";
 import type { PublicNotices } from "./PublicNotices";
 import { RateLimiter } from "./RateLimiter";
 import { sniffFormat } from "./redaction/imageIntake";
+import { said } from "../../shared/messages/errorMessages";
 
 /** Filings one address may make per hour. */
 export const OBJECTIONS_PER_ADDRESS_PER_HOUR = 5;
@@ -76,10 +77,10 @@ async function checkDocument(
   checkImage: (bytes: Buffer) => Promise<void>,
 ): Promise<string> {
   if (bytes.length > OBJECTION_DOCUMENT_MAX_BYTES)
-    throw new AppError(413, "payload_too_large", "The document is larger than 5 MB.");
+    throw new AppError(413, "payload_too_large", said("objection.documentTooLarge"));
   if (bytes.subarray(0, 5).toString("latin1") === "%PDF-") {
     if (!bytes.subarray(Math.max(0, bytes.length - 1024)).includes("%%EOF"))
-      throw new AppError(400, "bad_request", "The PDF is incomplete or damaged.");
+      throw new AppError(400, "bad_request", said("objection.pdfDamaged"));
     return "application/pdf";
   }
   const format = sniffFormat(bytes);
@@ -87,11 +88,7 @@ async function checkDocument(
     format as "jpeg" | "png" | "webp"
   ];
   if (mime === undefined)
-    throw new AppError(
-      415,
-      "unsupported_media_type",
-      "Attach a photo (JPEG, PNG or WebP) or a PDF document.",
-    );
+    throw new AppError(415, "unsupported_media_type", said("objection.documentType"));
   await checkImage(bytes);
   return mime;
 }
@@ -137,7 +134,7 @@ export class Objections {
     if (wait > 0)
       throw new RateLimitedError(
         wait,
-        `Too many objections from your address; try again in ${Math.ceil(wait / 60)} minutes.`,
+        said("objection.tooManyFromAddress", { minutes: Math.ceil(wait / 60) }),
       );
   }
 
@@ -147,7 +144,7 @@ export class Objections {
    */
   async admit<T>(work: () => Promise<T>): Promise<T> {
     if (this.inFlight >= (this.deps.maxInFlight ?? 8))
-      throw new AppError(503, "overloaded", "Many objections are arriving; try again in a minute.");
+      throw new AppError(503, "overloaded", said("objection.busy"));
     this.inFlight += 1;
     try {
       return await work();
@@ -177,9 +174,8 @@ export class Objections {
     this.checkAddress(address);
     const found = await this.deps.notices.lookup(publicId);
     if (found.status === "unknown")
-      throw new AppError(404, "not_found", "No notice at this address.");
-    if (found.status === "ended")
-      throw new AppError(410, "gone", "This listing has ended; there is nothing to object to.");
+      throw new AppError(404, "not_found", said("objection.noNotice"));
+    if (found.status === "ended") throw new AppError(410, "gone", said("objection.listingEnded"));
     this.perAddress.hit(addressHash);
     const reference = newObjectionReference();
     const receipt: ObjectionReceipt = {
@@ -198,16 +194,12 @@ export class Objections {
     if (
       (await countObjectionsSince(this.deps.db, entryId, lastDay)) >= OBJECTIONS_PER_ENTRY_PER_DAY
     )
-      throw new RateLimitedError(
-        3600,
-        "This listing has received many objections today; try again tomorrow or use the contact shown.",
-      );
+      throw new RateLimitedError(3600, said("objection.tooManyForListing"));
     const mime = document ? await checkDocument(document.bytes, this.deps.checkImage) : undefined;
     const id = randomUUID();
     await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
       const key = await entryKeyOf(uow.trx, this.deps.sealer, entryId);
-      if (!key)
-        throw new AppError(410, "gone", "This listing has ended; there is nothing to object to.");
+      if (!key) throw new AppError(410, "gone", said("objection.listingEnded"));
       const seal = (part: SealedPart, plain: Buffer): Buffer =>
         key.seal(plain, objectionAad(part, id, entryId));
       await insertObjection(uow.trx, {
@@ -272,7 +264,7 @@ export class Objections {
 
   private async summary(id: string): Promise<ObjectionSummary> {
     const [row] = await this.present(await listObjections(this.deps.db, { id, limit: 1 }));
-    if (!row) throw new AppError(404, "not_found", `No objection has the id ${id}.`);
+    if (!row) throw new AppError(404, "not_found", said("objection.notFound", { id }));
     return row;
   }
 
@@ -307,9 +299,9 @@ export class Objections {
   /** The attached document for a moderator (audited as a view); 404 without one, 410 once erased. */
   async document(p: UserPrincipal, id: string): Promise<{ mime: string; bytes: Buffer }> {
     const row = await getObjection(this.deps.db, id);
-    if (!row) throw new AppError(404, "not_found", `No objection has the id ${id}.`);
+    if (!row) throw new AppError(404, "not_found", said("objection.notFound", { id }));
     if (row.document_mime === null && row.erase_after === null)
-      throw new AppError(404, "not_found", "This objection has no document.");
+      throw new AppError(404, "not_found", said("objection.noDocument"));
     await this.deps.audit.record(this.deps.db, {
       actor: { type: "user", id: p.id },
       action: "objection.viewed",
@@ -317,7 +309,7 @@ export class Objections {
       details: { entryId: row.entry_id, reference: row.reference, document: true },
     });
     const opened = await this.unseal(id);
-    if (!opened?.document) throw new AppError(410, "gone", "This objection's data was erased.");
+    if (!opened?.document) throw new AppError(410, "gone", said("objection.dataErased"));
     return opened.document;
   }
 
@@ -369,15 +361,11 @@ export class Objections {
     await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
       const { trx } = uow;
       const row = await getObjection(trx, id);
-      if (!row) throw new AppError(404, "not_found", `No objection has the id ${id}.`);
+      if (!row) throw new AppError(404, "not_found", said("objection.notFound", { id }));
       if (row.state !== "received") throw undecidable(row.state, "suspended");
       const entry = await getEntry(trx, row.entry_id);
       if (!entry || entry.state === "revoked" || entry.state === "expired")
-        throw new AppError(
-          409,
-          "conflict",
-          "This listing has already ended; there is nothing to suspend. Dismiss or forward the objection.",
-        );
+        throw new AppError(409, "conflict", said("objection.nothingToSuspend"));
       let version: number | null = null;
       if (entry.state === "approved") {
         // Guarded in SQL: an edit, a revocation or an expiry that landed first is not undone.
@@ -387,7 +375,7 @@ export class Objections {
             updated_at: at,
           }))
         )
-          throw new AppError(409, "conflict", "The entry changed meanwhile; look at it again.");
+          throw new AppError(409, "conflict", said("objection.entryChanged"));
         version = await this.deps.changes.entry(uow, "entry.withdrawn", entry.id, at);
       }
       if (
@@ -398,11 +386,7 @@ export class Objections {
           decision_reason: null,
         }))
       )
-        throw new AppError(
-          409,
-          "conflict",
-          "This objection was decided meanwhile; look at it again.",
-        );
+        throw new AppError(409, "conflict", said("objection.decidedMeanwhile"));
       await this.deps.audit.record(trx, {
         actor: { type: "user", id: p.id },
         action: "objection.suspended",
@@ -440,7 +424,7 @@ export class Objections {
     const at = this.now().toISOString();
     await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
       const row = await getObjection(uow.trx, id);
-      if (!row) throw new AppError(404, "not_found", `No objection has the id ${id}.`);
+      if (!row) throw new AppError(404, "not_found", said("objection.notFound", { id }));
       if (row.state !== "received" && row.state !== "suspended")
         throw undecidable(row.state, state);
       if (
@@ -451,11 +435,7 @@ export class Objections {
           decision_reason: reason,
         }))
       )
-        throw new AppError(
-          409,
-          "conflict",
-          "This objection was decided meanwhile; look at it again.",
-        );
+        throw new AppError(409, "conflict", said("objection.decidedMeanwhile"));
       await this.deps.audit.record(uow.trx, {
         actor: { type: "user", id: p.id },
         action: state === "dismissed" ? "objection.dismissed" : "objection.forwarded",
@@ -488,18 +468,12 @@ function refusePersonalDataInReason(reason: string): void {
   throw new AppError(
     400,
     "personal_data",
-    `The reason for a dismissal is shown on the public status page, so it must not hold personal data. ${issues
-      .map((i) => i.message)
-      .join(" ")} Remove it, or mask it (张某, 138****8000).`,
+    said("objection.personalData", { found: issues.map((i) => i.message).join(" ") }),
     issues,
   );
 }
 
 /** The 409 for a decision an objection's state does not allow. */
 function undecidable(state: ObjectionState, wanted: string): AppError {
-  return new AppError(
-    409,
-    "conflict",
-    `This objection is already ${state}; it cannot be ${wanted}.`,
-  );
+  return new AppError(409, "conflict", said("objection.alreadyDecided", { state, wanted }));
 }

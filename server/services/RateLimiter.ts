@@ -16,6 +16,11 @@ export class RateLimiter {
     return Math.max(1, Math.ceil((oldest + this.windowMs - this.now()) / 1000));
   }
 
+  /** Events of `key` within the window. */
+  count(key: string): number {
+    return this.prune(key).length;
+  }
+
   /** Counts one event for `key`. */
   hit(key: string): void {
     const list = this.prune(key);

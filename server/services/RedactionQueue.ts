@@ -93,6 +93,8 @@ export class RedactionQueue {
       audit?: AuditLog;
       /** Told how long each job took and how it ended (the metrics' histogram). */
       measured?: (seconds: number, outcome: RedactionOutcomeLabel) => void;
+      /** Told once a job's outcome is stored, so open consoles show the entry as it is now. */
+      settled?: (entryId: string) => void;
     },
   ) {}
 
@@ -113,9 +115,12 @@ export class RedactionQueue {
   kick(): void {
     if (this.stopped || this.draining) return;
     this.draining = true;
-    void this.fill().finally(() => {
-      this.draining = false;
-    });
+    // A database that cannot be reached (a restart) fails this look; the poll tries again.
+    void this.fill()
+      .catch((err: unknown) => this.deps.log.warn({ err }, "redaction queue cannot claim a job"))
+      .finally(() => {
+        this.draining = false;
+      });
   }
 
   private async fill(): Promise<void> {
@@ -136,6 +141,7 @@ export class RedactionQueue {
     const started = performance.now();
     const outcome = await this.redactOne(job);
     this.deps.measured?.((performance.now() - started) / 1000, outcome);
+    this.deps.settled?.(job.entryId);
   }
 
   private async redactOne(job: {

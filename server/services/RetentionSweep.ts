@@ -1,7 +1,12 @@
 import { PeriodicTask } from "./PeriodicTask";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
-import { DEFAULT_OBJECTION_RETENTION_DAYS, type RetentionSettings } from "../config";
+import {
+  DEFAULT_ALERT_RETENTION_DAYS,
+  DEFAULT_OBJECTION_RETENTION_DAYS,
+  type RetentionSettings,
+} from "../config";
+import { deleteAlertsResolvedBefore } from "../store/alerts";
 import { checkpointWal } from "../store/database";
 import { blankObjectionsOfErasedEntries, deleteExpiredObjections } from "../store/objections";
 import { deletePlaysBefore, deleteSessionsEndedBefore } from "../store/retention";
@@ -59,6 +64,21 @@ export class RetentionSweep {
   }
 
   /**
+   * Alerts resolved more than `alertsDays` ago (90 by default) and their webhook deliveries; an
+   * open alert stays however old. Returns how many alerts were deleted.
+   */
+  async sweepAlerts(): Promise<number> {
+    const now = (this.deps.now?.() ?? new Date()).getTime();
+    const days = this.deps.settings.alertsDays ?? DEFAULT_ALERT_RETENTION_DAYS;
+    const before = new Date(now - days * DAY_MS).toISOString();
+    const deleted = await this.deps.db
+      .transaction()
+      .execute((trx) => deleteAlertsResolvedBefore(trx, before));
+    if (deleted > 0) this.deps.log.info({ alerts: deleted, before }, "retention sweep: alerts");
+    return deleted;
+  }
+
+  /**
    * Objections: those whose entry's data key is gone (revoked or expired, so already unreadable)
    * lose their sealed data now and are deleted `objectionsDays` later; decided ones (dismissed,
    * forwarded) are deleted `objectionsDays` after the decision. One still waiting for a decision
@@ -96,6 +116,7 @@ export class RetentionSweep {
   /** Deletes everything past its retention at this moment; returns the counts. */
   async sweep(): Promise<RetentionOutcome> {
     await this.sweepObjections();
+    await this.sweepAlerts();
     const { db, settings } = this.deps;
     const now = (this.deps.now?.() ?? new Date()).getTime();
     const playsBefore = new Date(now - settings.playsDays * DAY_MS).toISOString();

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import yauzl from "yauzl";
 import { AppError } from "../errors";
+import { said } from "../../shared/messages/errorMessages";
 
 /** Photos supplied beside an import, found by file name. */
 export interface PhotoSource {
@@ -30,7 +31,7 @@ export async function folderPhotoSource(dir: string): Promise<PhotoSource> {
       const s = await stat(path);
       if (!s.isFile()) return undefined;
       if (s.size > PHOTO_LIMITS.maxFileBytes) {
-        throw new AppError(413, "payload_too_large", `The photo ${n} is larger than 15 MB.`);
+        throw new AppError(413, "payload_too_large", said("photo.tooLarge", { name: n }));
       }
       return readFile(path);
     },
@@ -47,7 +48,7 @@ export function zipPhotoSource(
 ): Promise<PhotoSource> {
   return new Promise((resolve, reject) => {
     const bad = (why: string): AppError =>
-      new AppError(400, "bad_request", `The photo archive is not usable: ${why}.`);
+      new AppError(400, "bad_request", said("photo.archiveUnusable", { why }));
     yauzl.fromBuffer(
       zip,
       { lazyEntries: true, validateEntrySizes: true, strictFileNames: false },
@@ -79,7 +80,7 @@ export function zipPhotoSource(
               new AppError(
                 413,
                 "payload_too_large",
-                `The photo ${entry.fileName} in the archive is larger than 15 MB.`,
+                said("photo.archivePhotoTooLarge", { name: entry.fileName }),
               ),
             );
             archive.close();
@@ -97,13 +98,7 @@ export function zipPhotoSource(
               total += c.length;
               if (size > PHOTO_LIMITS.maxFileBytes || total > limits.maxTotalBytes) {
                 stream.destroy();
-                reject(
-                  new AppError(
-                    413,
-                    "payload_too_large",
-                    "The photo archive inflates to more than its limits.",
-                  ),
-                );
+                reject(new AppError(413, "payload_too_large", said("photo.archiveTooLarge")));
                 archive.close();
                 return;
               }

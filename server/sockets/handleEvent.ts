@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { z } from "zod";
+import { said } from "../../shared/messages/errorMessages";
 import type { Ack } from "../../shared/protocol/events";
 import { AppError } from "../errors";
 
@@ -53,10 +54,7 @@ export function handleEvent<S extends z.ZodType, T>(
         options.guard?.();
         const parsed = schema.safeParse(raw);
         if (!parsed.success) {
-          reply({
-            ok: false,
-            error: { code: "validation_failed", message: options.invalid(parsed.error) },
-          });
+          reply({ ok: false, error: invalidPayload(parsed.error, options) });
           return;
         }
         reply({ ok: true, data: await handler(parsed.data) });
@@ -64,6 +62,23 @@ export function handleEvent<S extends z.ZodType, T>(
         reply({ ok: false, error: ackError(err, options) });
       }
     }
+  };
+}
+
+/** A refused payload: the event's own sentence, and its first bad field as a reason to word. */
+function invalidPayload(
+  error: z.ZodError,
+  options: Pick<EventOptions<unknown>, "event" | "invalid">,
+): Extract<Ack<never>, { ok: false }>["error"] {
+  const first = error.issues[0];
+  return {
+    code: "validation_failed",
+    message: options.invalid(error),
+    ...said("request.invalidEvent", {
+      event: options.event,
+      field: first?.path.map(String).join(".") || "(root)",
+      problem: first?.message ?? "Invalid input",
+    }),
   };
 }
 
@@ -77,6 +92,7 @@ function ackError(
     return {
       code: err.code,
       message: err.message,
+      ...(err.reason ? { reason: err.reason, params: err.params ?? {} } : {}),
       ...(typeof retry === "number" ? { retryAfterSeconds: retry } : {}),
     };
   }

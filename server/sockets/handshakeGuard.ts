@@ -2,6 +2,7 @@ import { hostMatches, type PublicUrl } from "../http/publicUrl";
 import { originAllowed } from "../http/session";
 import type { TrustedProxies } from "../http/TrustedProxies";
 import type { ExtendedError, Socket } from "socket.io";
+import { refuseWith } from "./SocketBounds";
 
 /** A middleware for any namespace: it reads only the handshake. */
 type Middleware = (socket: Pick<Socket, "handshake">, next: (err?: ExtendedError) => void) => void;
@@ -29,23 +30,15 @@ export function handshakeGuard(deps: {
       next();
       return;
     }
-    const refuse = (code: "misdirected_request" | "unauthenticated", message: string): void => {
-      const err = new Error(code) as Error & { data: unknown };
-      err.data = { code, message };
-      next(err);
-    };
     if (!hostMatches(handshake.headers.host, pub)) {
-      refuse("misdirected_request", `This server answers only as ${pub.origin}; use that address.`);
+      next(refuseWith("socket.misdirected", { origin: pub.origin }, "misdirected_request"));
       return;
     }
     if (
       deps.audience === "console" &&
       !originAllowed(handshake.headers.origin, handshake.headers.host, pub.origin)
     ) {
-      refuse(
-        "unauthenticated",
-        "Console sockets are accepted only from the console served by this server.",
-      );
+      next(refuseWith("socket.consoleOrigin", {}, "unauthenticated"));
       return;
     }
     next();

@@ -5,10 +5,10 @@ import { rooms } from "../../shared/protocol/rooms";
 import { DisplayInfoSchema, ScreenStatusSchema } from "../../shared/schemas/screen";
 import { KioskAppliedSchema, KioskHelloSchema, type SyncDelta } from "../../shared/schemas/sync";
 import { MAX_PLAYS_PER_BATCH, PlayBatchSchema } from "../../shared/schemas/proofOfPlay";
-import { RateLimiter } from "../services/RateLimiter";
+import { said } from "../../shared/messages/errorMessages";
 import { AppError } from "../errors";
 import type { ProofOfPlay } from "../services/ProofOfPlay";
-import { PAIRING_CODE_REQUESTS, type ScreenPairing } from "../services/screens/ScreenPairing";
+import type { ScreenPairing } from "../services/screens/ScreenPairing";
 import type { ScreenPresence } from "../services/screens/ScreenPresence";
 import type { ScreenRegistry } from "../services/screens/ScreenRegistry";
 import type { DistrictRegistry } from "../services/DistrictRegistry";
@@ -27,19 +27,15 @@ import type { ConsoleNotifier } from "./ConsoleNotifier";
 import type { ServerMetrics } from "../services/ServerMetrics";
 import type { SyncCache } from "./SyncCache";
 import { KioskEventLimits, type KioskEventFamily } from "./KioskEventLimits";
+import { holdUntilGone, refuseWith, worded, type SocketBounds } from "./SocketBounds";
 
 /** A kiosk without a device token asked for what only a paired screen may have. */
-const notPaired = (): AppError =>
-  new AppError(401, "unauthenticated", "This kiosk is not paired; request a pairing code first.");
+const notPaired = (): AppError => new AppError(401, "unauthenticated", said("socket.notPaired"));
 
 /** "overloaded" with when to come back: the admission gate is full. */
 class ServerBusyError extends AppError {
   constructor(readonly retryAfterSeconds: number) {
-    super(
-      503,
-      "overloaded",
-      `The server is busy with other screens; try again in ${retryAfterSeconds} s.`,
-    );
+    super(503, "overloaded", said("socket.busy", { seconds: retryAfterSeconds }));
   }
 }
 
@@ -63,49 +59,56 @@ export function registerKioskHandlers(
     plays: ProofOfPlay;
     /** Bounds handshakes and syncs in flight; beyond it kiosks are told to come back shortly. */
     admission: AdmissionGate;
+    /** Handshakes per address and unpaired sockets, shared with the console's namespace. */
+    bounds: SocketBounds;
     /** Tells open consoles that screens came or went. */
     consoles?: ConsoleNotifier;
     /** Counts syncs served. */
     metrics?: ServerMetrics;
   },
 ): void {
-  const { admission } = deps;
+  const { admission, bounds } = deps;
   type Middleware = Parameters<KioskNamespace["use"]>[0];
   type KioskSocket = Parameters<Middleware>[0];
 
+  // Runs after the handshake guard and the handshake rate (see the end): the address is the
+  // real client's, and a flooding one never reaches a token look-up. A handshake that proves no
+  // device token is charged to its address; one that does is free, so paired screens behind one
+  // address (a city network's NAT) are never slowed by their number.
   const authenticate: Middleware = (socket, next) => {
     const auth: unknown = socket.handshake.auth;
-    const refuse = (message: string): void => {
-      const err = new Error("unauthenticated") as Error & { data: unknown };
-      err.data = { code: "unauthenticated", message };
-      next(err);
+    const address = socket.handshake.address;
+    const refuse = (reason: "socket.consoleOnKioskNamespace" | "socket.invalidToken"): void => {
+      bounds.charge(address);
+      next(refuseWith(reason, {}, "unauthenticated"));
     };
     // A console of this release opens its socket on its own namespace; one here is a stale page.
     if (typeof auth === "object" && auth !== null && "console" in auth && auth.console === true) {
-      refuse("Console sockets connect to the console namespace; reload the console.");
+      refuse("socket.consoleOnKioskNamespace");
       return;
     }
     const token =
       typeof auth === "object" && auth !== null && "token" in auth ? auth.token : undefined;
     if (token === undefined || token === null || token === "") {
+      // Unpaired: anonymous, so bounded per address and in all for as long as it stays open.
+      bounds.charge(address);
+      const slot = bounds.reserveUnpaired(address);
+      if (!slot.ok) {
+        next(slot.refusal);
+        return;
+      }
+      holdUntilGone(socket, slot.release);
       socket.data = { audience: "kiosk", mode: "pairing" };
       next();
       return;
     }
-    const invalid = "This device token is not valid; pair the kiosk again.";
     if (typeof token !== "string") {
-      refuse(invalid);
+      refuse("socket.invalidToken");
       return;
     }
     if (!admission.tryEnter()) {
-      const busy = new ServerBusyError(admission.retryAfterSeconds());
-      const err = new Error("overloaded") as Error & { data: unknown };
-      err.data = {
-        code: busy.code,
-        message: busy.message,
-        retryAfterSeconds: busy.retryAfterSeconds,
-      };
-      next(err);
+      const seconds = admission.retryAfterSeconds();
+      next(refuseWith("socket.busy", { seconds }, "overloaded", seconds));
       return;
     }
     deps.screens
@@ -114,7 +117,7 @@ export function registerKioskHandlers(
       .then(
         (screen) => {
           if (!screen) {
-            refuse(invalid);
+            refuse("socket.invalidToken");
             return;
           }
           socket.data = {
@@ -131,11 +134,6 @@ export function registerKioskHandlers(
         },
       );
   };
-
-  // Pairing codes per address and overall, across reconnects and namespaces: unpaired sockets
-  // are anonymous.
-  const codeRequests = new RateLimiter(PAIRING_CODE_REQUESTS.perAddress, 60_000);
-  const allCodeRequests = new RateLimiter(PAIRING_CODE_REQUESTS.overall, 60_000);
 
   const connected = (socket: KioskSocket): void => {
     // Never replaced once connected: a move changes its district in place (ScreenPush).
@@ -171,7 +169,7 @@ export function registerKioskHandlers(
           ok: false,
           error: {
             code: "rate_limited",
-            message: `Too many ${event} events from this connection; try again in ${verdict.retryAfterSeconds} s.`,
+            ...worded(said("socket.tooManyEvents", { event, seconds: verdict.retryAfterSeconds })),
             retryAfterSeconds: verdict.retryAfterSeconds,
           },
         });
@@ -203,19 +201,8 @@ export function registerKioskHandlers(
       handleEvent(
         DisplayInfoSchema,
         async (info) => {
-          const wait = Math.max(
-            codeRequests.retryAfterSeconds(address),
-            allCodeRequests.retryAfterSeconds("all"),
-          );
-          if (wait > 0)
-            throw new AppError(
-              429,
-              "overloaded",
-              `Too many pairing codes requested; try again in ${wait} s.`,
-            );
-          codeRequests.hit(address);
-          allCodeRequests.hit("all");
-          const offer = await deps.pairing.offerCode(info);
+          // Quotas per address, address range and overall, across reconnects and namespaces.
+          const offer = await deps.pairing.offerCode(info, address);
           // Only the newest code pairs this kiosk: the earlier one is withdrawn.
           if (offeredCode !== undefined) void socket.leave(rooms.pairing(offeredCode));
           dropOfferedCode();
@@ -228,7 +215,7 @@ export function registerKioskHandlers(
           log,
           limit: limited("pairing", "pairing:request"),
           guard: () => {
-            if (screen) throw new AppError(409, "conflict", "This kiosk is already paired.");
+            if (screen) throw new AppError(409, "conflict", said("socket.alreadyPaired"));
           },
           invalid: () => "pairing:request needs { width, height, appVersion }.",
           failed: "The server could not issue a pairing code.",
@@ -387,6 +374,7 @@ export function registerKioskHandlers(
   };
 
   for (const ns of kiosks) {
+    ns.use(bounds.limitHandshakes);
     ns.use(authenticate);
     ns.on("connection", connected);
   }

@@ -7,6 +7,11 @@ import type { AdapterFactory } from "./io";
 /** The Redis Streams adapter and how to let go of its connection. */
 export interface RedisFanOut {
   adapter: AdapterFactory;
+  /**
+   * Calls `listener` each time the connection comes back after it was lost: pushes sent or
+   * read while it was down may never have arrived, so this process's screens must catch up.
+   */
+  onResume(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -20,6 +25,7 @@ export async function connectRedisFanOut(
   log: Logger,
   timeoutMs = 5_000,
 ): Promise<RedisFanOut> {
+  const where = new URL(options.url).host;
   const client = createClient({
     url: options.url,
     socket: {
@@ -29,10 +35,20 @@ export async function connectRedisFanOut(
   });
   // After start, a lost connection is logged and retried; screens on this process still play.
   let started = false;
+  let lost = false;
+  const resumed: (() => void)[] = [];
   client.on("error", (err: unknown) => {
     if (started) log.error({ err }, "Redis connection lost; retrying");
   });
-  const where = new URL(options.url).host;
+  client.on("reconnecting", () => {
+    if (started) lost = true;
+  });
+  client.on("ready", () => {
+    if (!lost) return;
+    lost = false;
+    log.warn({ redis: where }, "Redis connection back; screens on this process catch up");
+    for (const listener of resumed) listener();
+  });
   try {
     await Promise.race([
       client.connect(),
@@ -48,8 +64,20 @@ export async function connectRedisFanOut(
   }
   started = true;
   log.info({ redis: where, stream: options.stream }, "fanning out through Redis");
+  // The adapter sends server-side notices (a sync cache dropped elsewhere) by PUBLISH and does
+  // not wait for the answer: Redis dying with one in flight would be an unhandled rejection,
+  // which ends the process. Such a loss is logged here; catching up on resume covers it.
+  const publish = client.publish.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  (client as unknown as { publish: typeof publish }).publish = (...args) => {
+    const sent = publish(...args);
+    sent.catch((err: unknown) =>
+      log.warn({ err }, "a notice to the other server processes was lost"),
+    );
+    return sent;
+  };
   return {
     adapter: createAdapter(client, { streamName: options.stream }) as AdapterFactory,
+    onResume: (listener) => void resumed.push(listener),
     close: async () => {
       await client.quit().catch(() => client.disconnect());
     },

@@ -7,13 +7,13 @@ import {
   PostgresDialect,
   sql,
   SqliteAdapter,
-  SqliteDialect,
   type MigrationResult,
 } from "kysely";
 import pg from "pg";
 import type { DatabaseConfig } from "../config";
 import { StartupError } from "../errors";
 import { migrationProvider, type LegacyResealer } from "./migrations";
+import { RollbackSafeSqliteDialect } from "./sqliteDialect";
 import type { Database } from "./schema";
 
 /** The open database handle and what kind it is. */
@@ -25,10 +25,23 @@ export interface Store {
 // pg returns BIGINT as a string by default; our versions fit in a JS number for millennia.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
-/** Opens the configured database; throws StartupError with a sentence when it cannot. */
-export function openStore(config: DatabaseConfig): Store {
+/**
+ * Opens the configured database; throws StartupError with a sentence when it cannot. `log` hears
+ * of pooled PostgreSQL connections the database closed while idle (a restart or failover).
+ */
+export function openStore(
+  config: DatabaseConfig,
+  log?: { warn(details: object, message: string): void },
+): Store {
   if (config.kind === "postgres") {
     const pool = new pg.Pool({ connectionString: config.url, max: 10 });
+    // Without a listener, a connection dropped by a restarting database is an uncaught error
+    // that ends the process. Idle, the pool discards it; checked out, the query on it fails and
+    // its release discards it. Either way the next query opens a new connection.
+    const dropped = (err: Error): void =>
+      log?.warn({ err }, "a pooled database connection was closed");
+    pool.on("error", dropped);
+    pool.on("connect", (client) => client.on("error", dropped));
     return {
       db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
       kind: "postgres",
@@ -51,7 +64,7 @@ export function openStore(config: DatabaseConfig): Store {
     );
   }
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+    db: new Kysely<Database>({ dialect: new RollbackSafeSqliteDialect(sqlite) }),
     kind: "sqlite",
   };
 }
@@ -109,4 +122,29 @@ export async function checkpointWal(db: Kysely<Database>): Promise<CheckpointOut
 /** Asks the database a trivial question; throws when it cannot be reached (the health check). */
 export async function pingDatabase(db: Kysely<Database>): Promise<void> {
   await sql`select 1`.execute(db);
+}
+
+/** Connection failures reported by the operating system while reaching the database. */
+const UNREACHABLE_SYSTEM_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+]);
+
+/**
+ * True when an error says the database cannot be reached now (down, restarting, the connection
+ * lost) rather than that a query was wrong: PostgreSQL's connection and shutdown states (SQLSTATE
+ * class 08, 57P01–57P03), the socket's own failures, and node-postgres's lost connection.
+ */
+export function isDatabaseUnreachable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string") {
+    if (UNREACHABLE_SYSTEM_CODES.has(code)) return true;
+    if (code.startsWith("08") || /^57P0[123]$/.test(code)) return true;
+  }
+  return /^Connection terminated|not queryable/.test(err.message);
 }

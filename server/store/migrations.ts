@@ -789,6 +789,73 @@ function migrations(dialect: Dialect, opts: MigrationOptions): Record<string, Mi
         await db.schema.dropTable("objections").execute();
       },
     },
+    "0018_alerts": {
+      async up(db: Kysely<unknown>) {
+        // What is wrong with a screen, raised and resolved by the alert monitor.
+        await db.schema
+          .createTable("alerts")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("screen_id", "text", (c) => c.notNull())
+          .addColumn("district_id", "text", (c) => c.notNull())
+          .addColumn("subject", "text", (c) => c.notNull().defaultTo(""))
+          .addColumn("detail_json", "text", (c) => c.notNull())
+          .addColumn("raised_at", "text", (c) => c.notNull())
+          .addColumn("resolved_at", "text")
+          .execute();
+        // One open alert per cause, however many processes check at once.
+        await db.schema
+          .createIndex("alerts_open_idx")
+          .on("alerts")
+          .columns(["kind", "screen_id", "subject"])
+          .unique()
+          .where(sql.ref("resolved_at"), "is", null)
+          .execute();
+        await db.schema
+          .createIndex("alerts_raised_idx")
+          .on("alerts")
+          .columns(["district_id", "raised_at"])
+          .execute();
+        // Their webhook deliveries, retried with backoff until delivered or given up.
+        await db.schema
+          .createTable("alert_deliveries")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("alert_id", "text", (c) => c.notNull())
+          .addColumn("event", "text", (c) => c.notNull())
+          .addColumn("payload_json", "text", (c) => c.notNull())
+          .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("next_attempt_at", "text")
+          .addColumn("delivered_at", "text")
+          .addColumn("last_error", "text")
+          .addColumn("gave_up", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("alert_deliveries_due_idx")
+          .on("alert_deliveries")
+          .column("next_attempt_at")
+          .execute();
+        await db.schema
+          .createTable("alert_seen")
+          .addColumn("user_id", "text", (c) => c.primaryKey())
+          .addColumn("seen_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .alterTable("districts")
+          .addColumn("alert_offline_minutes", "integer")
+          .execute();
+        await db.schema.alterTable("screens").addColumn("storage_used_mb", "real").execute();
+        await db.schema.alterTable("screens").addColumn("storage_quota_mb", "real").execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.alterTable("screens").dropColumn("storage_quota_mb").execute();
+        await db.schema.alterTable("screens").dropColumn("storage_used_mb").execute();
+        await db.schema.alterTable("districts").dropColumn("alert_offline_minutes").execute();
+        await db.schema.dropTable("alert_seen").execute();
+        await db.schema.dropTable("alert_deliveries").execute();
+        await db.schema.dropTable("alerts").execute();
+      },
+    },
   };
 }
 

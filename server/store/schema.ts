@@ -232,6 +232,8 @@ export interface DistrictTable {
   contest_contact: Generated<string | null>;
   /** "two-person": emergencies need approval before sending; null inherits the parent's (0016). */
   emergency_approval: Generated<"review-after" | "two-person" | null>;
+  /** Minutes a screen may be dark before an alert; null inherits the parent's (0018). */
+  alert_offline_minutes: Generated<number | null>;
   created_at: string;
   updated_at: string;
 }
@@ -275,6 +277,9 @@ export interface ScreenTable {
   stale_cleared_version: Generated<number | null>;
   /** JSON array of its tags ("metro", "bus-stop"), sorted (0016). */
   tags_json: Generated<string>;
+  /** The kiosk's offline storage in use and its quota (MB), as last reported (0018). */
+  storage_used_mb: Generated<number | null>;
+  storage_quota_mb: Generated<number | null>;
 }
 
 /** Pairing codes shown by unpaired kiosks: single use, ten minutes. */
@@ -397,6 +402,47 @@ export interface Database {
   audit_chain_keys: AuditChainKeyTable;
   plays: PlayTable;
   objections: ObjectionTable;
+  alerts: AlertTable;
+  alert_deliveries: AlertDeliveryTable;
+  alert_seen: AlertSeenTable;
+}
+
+/** When each user last opened the alert list: open alerts raised later are unread (0018). */
+export interface AlertSeenTable {
+  user_id: string;
+  seen_at: string;
+}
+
+/**
+ * What is wrong with a screen (0018): raised when its cause starts, resolved when it ends. At
+ * most one open alert per kind, screen and subject (a partial unique index).
+ */
+export interface AlertTable {
+  id: string;
+  kind:
+    "screen_offline" | "takedown_unacknowledged" | "storage_low" | "clock_skew" | "old_app_version";
+  screen_id: string;
+  district_id: string;
+  /** A takedown alert's version ("entry:ID@VERSION"); "" for the others. */
+  subject: string;
+  detail_json: string;
+  raised_at: string;
+  resolved_at: string | null;
+}
+
+/** One alert event to POST to the city's webhook, retried with backoff until delivered (0018). */
+export interface AlertDeliveryTable {
+  id: string;
+  alert_id: string;
+  event: "alert.raised" | "alert.resolved";
+  payload_json: string;
+  attempts: Generated<number>;
+  /** When to try (again); null once delivered or given up. */
+  next_attempt_at: string | null;
+  delivered_at: string | null;
+  last_error: string | null;
+  gave_up: Generated<number>;
+  created_at: string;
 }
 
 /**

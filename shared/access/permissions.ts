@@ -68,6 +68,10 @@ export const permissions = {
   "takedown.read": ["operator", "moderator"],
   /** Export proof of play. */
   "play.export": ["operator", "moderator"],
+  /** See the alerts of one's districts' screens (offline, takedown not acknowledged, …). */
+  "alert.read": ["operator", "moderator"],
+  /** See where alerts are sent and how the webhook's deliveries went. */
+  "alert.webhook": ["admin"],
   /** List, create and change users and reset their passwords, inside one's own districts. */
   "user.manage": ["admin"],
   /** Read, verify and export the audit log (checked over the whole city). */

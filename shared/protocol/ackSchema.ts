@@ -10,6 +10,9 @@ export function ackSchema<T extends z.ZodType>(data: T) {
       error: z.object({
         code: ErrorCodeSchema,
         message: z.string(),
+        /** A key of `shared/messages/errorMessages.ts` (a newer server may send one this one lacks). */
+        reason: z.string().max(80).optional(),
+        params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
         retryAfterSeconds: z.number().int().positive().max(3600).optional(),
       }),
     }),

@@ -1,3 +1,4 @@
+import type { ErrorParams } from "../messages/errorMessages";
 import type { ErrorCode } from "../schemas/apiError";
 import type { ConsoleChanged } from "../schemas/consoleChanged";
 import type { ImportProgressEvent } from "../schemas/importProgress";
@@ -19,8 +20,18 @@ export type Ack<T> =
   | { ok: true; data: T }
   | {
       ok: false;
-      /** `retryAfterSeconds`: when a busy server wants to be asked again. */
-      error: { code: ErrorCode; message: string; retryAfterSeconds?: number | undefined };
+      /**
+       * `reason` and `params`: what went wrong as a key of `shared/messages/errorMessages.ts`, so
+       * a console words it in its language; `retryAfterSeconds`: when a busy server wants to be
+       * asked again.
+       */
+      error: {
+        code: ErrorCode;
+        message: string;
+        reason?: string | undefined;
+        params?: ErrorParams | undefined;
+        retryAfterSeconds?: number | undefined;
+      };
     };
 
 /** Events a kiosk sends to the server (namespace `namespaces.kiosk`). */

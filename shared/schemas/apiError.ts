@@ -27,6 +27,10 @@ export const ErrorCodeSchema = z.enum([
   /** Free text holds what looks like personal data (an ID number, a phone number, a name next to one). */
   "personal_data",
   "overloaded",
+  /** The server's disk is full (507): nothing was saved; it works again once there is room. */
+  "storage_full",
+  /** The server cannot reach a part it needs (its database) right now; trying again later may work. */
+  "unavailable",
   "internal",
 ]);
 /** A machine-readable error code. */
@@ -37,6 +41,10 @@ export const ApiErrorSchema = z.object({
   error: z.object({
     code: ErrorCodeSchema,
     message: z.string(),
+    /** What went wrong, a key of `shared/messages/errorMessages.ts`, when the server named one. */
+    reason: z.string().max(80).optional(),
+    /** The values of the reason's `{placeholders}`. */
+    params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
     /** Per-field problems, when the request failed validation. */
     issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   }),

@@ -12,6 +12,12 @@ export const AuditRecordSchema = z.object({
   target: z.object({ type: z.string(), id: z.string().nullable() }).nullable(),
   /** The stored details; the stored text itself if it is not valid JSON (a tampered record). */
   details: z.unknown(),
+  /**
+   * The actor's and the target's names for people (a user's display name, an entry's masked
+   * name, a title), resolved when listed; absent from the export, null when gone or unnamed.
+   */
+  actorName: z.string().nullable().optional(),
+  targetName: z.string().nullable().optional(),
   prevHash: z.string(),
   hash: z.string(),
 });

@@ -1,6 +1,10 @@
 import { z } from "zod";
 
-/** What a console page may want to reload: screens came or went, takedowns were acknowledged, entries changed. */
+/**
+ * What a console page may want to reload: screens came, went or reported what they show;
+ * takedowns were acknowledged; entries changed (published, taken down, or their redaction
+ * settled — the entries list and the review queue follow it).
+ */
 export const ConsoleTopicSchema = z.enum([
   "screens",
   "takedowns",
@@ -8,6 +12,7 @@ export const ConsoleTopicSchema = z.enum([
   "announcements",
   "emergencies",
   "objections",
+  "alerts",
 ]);
 /** One console topic. */
 export type ConsoleTopic = z.infer<typeof ConsoleTopicSchema>;

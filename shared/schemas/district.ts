@@ -44,6 +44,11 @@ export const DistrictInputSchema = z.strictObject({
    * "two-person" (approved before sending); null inherits the parent's (a city: review-after).
    */
   emergencyApproval: EmergencyApprovalSchema.nullable().default(null),
+  /**
+   * Minutes one of its screens may be offline before the field team is alerted; null inherits
+   * the parent's (a city: SIGNAGE_ALERT_OFFLINE_MINUTES, 5 by default).
+   */
+  alertOfflineMinutes: z.number().int().min(1).max(10_080).nullable().default(null),
 });
 /** A validated district input. */
 export type DistrictInput = z.infer<typeof DistrictInputSchema>;

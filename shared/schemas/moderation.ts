@@ -115,7 +115,16 @@ export type Attention = z.infer<typeof AttentionSchema>;
 /** The outcome of a bulk approval: approved ids, and why each other one was refused. */
 export const BulkApprovalSchema = z.object({
   approved: z.array(z.string()),
-  refused: z.array(z.object({ id: z.string(), code: z.string(), message: z.string() })),
+  refused: z.array(
+    z.object({
+      id: z.string(),
+      code: z.string(),
+      message: z.string(),
+      /** Why, as a key of shared/messages/errorMessages.ts, so the console words it. */
+      reason: z.string().max(80).optional(),
+      params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+    }),
+  ),
 });
 /** The outcome of a bulk approval. */
 export type BulkApproval = z.infer<typeof BulkApprovalSchema>;

@@ -89,6 +89,9 @@ export const ScreenStatusSchema = z.strictObject({
   memoryMb: z.number().nonnegative().max(1e6).nullable(),
   /** The kiosk's estimate of server time minus its own clock (ms); null before it knows. */
   clockSkewMs: z.number().int().min(-1e12).max(1e12).nullable().optional(),
+  /** Its offline storage in use and the browser's quota for it (MB); null where not told. */
+  storageUsedMb: z.number().nonnegative().max(1e9).nullable().optional(),
+  storageQuotaMb: z.number().nonnegative().max(1e9).nullable().optional(),
 });
 /** A health report. */
 export type ScreenStatus = z.infer<typeof ScreenStatusSchema>;
@@ -125,6 +128,21 @@ export type ScreenTagsInput = z.infer<typeof ScreenTagsInputSchema>;
 /** GET /api/screens: optionally only the screens carrying a tag (`?tag=metro`). */
 export const ScreenListQuerySchema = z.strictObject({ tag: ScreenTagSchema.optional() });
 
+/**
+ * What a screen reports showing, as people read it: the kind of slide and the masked name (an
+ * entry, or the first of a list page) or the title (an announcement, an emergency) it shows;
+ * `title` is null when the content is gone or the kiosk's label is not understood.
+ */
+export const ScreenShowingSchema = z.strictObject({
+  kind: z.enum(["entry", "list", "announcement", "emergency", "idle", "blank", "other"]),
+  title: z.string().nullable(),
+  /** A list slide's page and page count (1-based); null for other slides. */
+  page: z.number().nullable(),
+  pages: z.number().nullable(),
+});
+/** What a screen shows, named. */
+export type ScreenShowing = z.infer<typeof ScreenShowingSchema>;
+
 /** A screen as the console sees it (never its token). */
 export const ScreenSchema = z.strictObject({
   id: z.uuid(),
@@ -140,6 +158,8 @@ export const ScreenSchema = z.strictObject({
   appVersion: z.string().nullable(),
   appliedVersion: z.number(),
   currentSlide: z.string().nullable(),
+  /** `currentSlide` named for people (masked names and titles, never a full name). */
+  showing: ScreenShowingSchema.nullable(),
   uptimeSeconds: z.number().nullable(),
   memoryMb: z.number().nullable(),
   /** Server time minus the screen's clock (ms), as last reported; null if unknown. */

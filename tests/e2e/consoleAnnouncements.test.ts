@@ -335,12 +335,12 @@ describe("announcements in the console", () => {
     expect(meanwhile.status).toBe(200);
     await form.getByRole("button", { name: "Save and send back to review" }).click();
     await expectText(form.getByRole("alert"), /^This announcement changed after you opened it/);
-    // In Chinese, the console's sentence with the server's as the detail.
+    // In Chinese, the server's refusal worded by its reason in the console's language.
     await page.getByRole("button", { name: "中文" }).click();
     await page.getByRole("button", { name: "保存并重新送审" }).click();
     await expectText(
-      page.getByRole("alert").filter({ hasText: "您打开之后" }),
-      /^您打开之后有人修改了此内容。.*（This announcement changed after you opened it/,
+      page.getByRole("alert").filter({ hasText: "您打开此公告之后" }),
+      /^您打开此公告之后它又被修改过（您看到的是第 \d+ 版，现在是第 \d+ 版）；请重新查看。$/,
     );
     await page.getByRole("button", { name: "English" }).click();
     await form.getByRole("button", { name: "Cancel" }).click();

@@ -108,6 +108,7 @@ describe("review queue page", () => {
 
     // Bulk approval takes exactly the two clean ones.
     await page.getByRole("button", { name: "Approve all clean entries (2)" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Approve and publish 2" }).click();
     // The page's own status line comes first; the emergency and announcement panels have theirs.
     await expectText(page.getByRole("status").first(), "Approved 2 clean entries; 0 refused.");
     expect((await entryOnServer(t.baseUrl, clean1.id)).state).toBe("approved");

@@ -128,7 +128,7 @@ describe("screens page", () => {
     await expectText(rowOf(page, "中山路口 1 号屏").locator("td").nth(1), "Online");
     await expect
       .poll(() => cellOf(page, "中山路口 1 号屏", "Showing now"), { timeout: 5000 })
-      .toBe("announcement:night-works");
+      .toBe("Announcement: no longer listed");
     expect(await cellOf(page, "中山路口 1 号屏", "Memory")).toBe("187 MB");
     expect(await cellOf(page, "中山路口 1 号屏", "Display")).toBe("1080×19201.4.2");
     expect(await cellOf(page, "中山路口 1 号屏", "Applied version")).toBe(String(version));

@@ -89,10 +89,11 @@ describe("console on a fresh server, in real Chromium", () => {
     await page.getByRole("button", { name: "创建管理员并登录" }).click();
     await expectAlert(page, "两次输入的密码不一致，请输入相同的密码。");
 
-    // A wrong token: the server's sentence; then the token as the admin reads it in the log.
+    // A wrong token: the server's refusal in the console's language; then the token as the
+    // admin reads it in the log.
     await page.getByLabel("再次输入密码").fill(admin.password);
     await page.getByRole("button", { name: "创建管理员并登录" }).click();
-    await expectAlert(page, /^That set-up token is wrong;/);
+    await expectAlert(page, /^设置令牌不对；/);
     await page.getByLabel("设置令牌").fill(setupTokenFromLog(t.logLines) ?? "");
     await page.getByRole("button", { name: "创建管理员并登录" }).click();
     await expectHeading(page, "概览");
@@ -113,13 +114,13 @@ describe("console on a fresh server, in real Chromium", () => {
     await expectHeading(page, "概览");
     await page.getByText(`当前用户：${admin.name}`).waitFor();
 
-    // A wrong password: the server's sentence, announced and focused.
+    // A wrong password: the server's refusal in the console's language, announced and focused.
     await page.getByRole("button", { name: "退出登录" }).click();
     await expectHeading(page, "登录");
     await page.getByLabel("电子邮箱").fill(admin.email);
     await page.getByLabel("密码").fill("not the password at all");
     await page.getByRole("button", { name: "登录" }).click();
-    await expectAlert(page, "The email or password is wrong.");
+    await expectAlert(page, "电子邮箱或密码不正确。");
     await shot(page, "sign-in-zh");
     await page.getByRole("button", { name: "English" }).click();
     await expectHeading(page, "Sign in");

@@ -117,7 +117,7 @@ describe("list entries from moderation to a street screen and off it again, in r
     expect(await display.locator("#stage").getAttribute("class")).toBe("entry discredited");
     expect(await display.getByTestId("entry-case").textContent()).toBe("（2026）京0101执12345号");
     expect(await display.getByTestId("entry-court").textContent()).toBe("北京市东城区人民法院");
-    expect(await display.getByTestId("entry-amount").textContent()).toMatch(/^¥12,345\.00人民币$/);
+    expect(await display.getByTestId("entry-amount").textContent()).toMatch(/^¥12,345\.00$/);
     expect(await display.getByTestId("entry-listed").textContent()).toBe("2026年1月15日");
     expect(await display.getByTestId("entry-contest").textContent()).toBe(
       `${CONTEST_TEXT}${CONTEST_URL}`,

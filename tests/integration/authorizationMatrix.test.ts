@@ -267,6 +267,9 @@ const rules: Record<string, Rule> = {
   "GET /api/audit/verify": { allow: citywide("audit.read") },
   "GET /api/audit/export": { allow: citywide("audit.read") },
   "GET /api/takedowns": { allow: somewhere("takedown.read") },
+  "GET /api/alerts": { allow: somewhere("alert.read") },
+  "POST /api/alerts/seen": { allow: somewhere("alert.read"), body: () => ({}) },
+  "GET /api/alerts/webhook": { allow: citywide("alert.webhook") },
   "GET /api/plays/export": { allow: somewhere("play.export") },
   "GET /kiosk/renditions/:hash": { allow: ["kiosk"] },
   "GET /kiosk/posters/:hash": {

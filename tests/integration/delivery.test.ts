@@ -10,11 +10,11 @@ import {
   createDistrict,
   pairKiosk,
   syncKiosk,
-  useTestServer,
   waitForRedaction,
   type KioskSocket,
   type TestServer,
 } from "../support/testServer";
+import { databaseBackends, useTestServerOn } from "../support/databases";
 import { referenceFaces } from "./redaction/referenceFaces";
 
 /** Creates an entry (as the default admin) in `districtIds`, with a photo when given. */
@@ -45,13 +45,17 @@ async function nextSync(socket: KioskSocket, id: string, from: number): Promise<
   return syncKiosk(socket, from);
 }
 
-describe("delivery of list entries to screens", () => {
-  const server = useTestServer({ env: { SIGNAGE_REDACTION_WORKERS: "1" } }, async (t) => {
-    await createDistrict(t.baseUrl, "city");
-    await createDistrict(t.baseUrl, "da", "city");
-    await createDistrict(t.baseUrl, "da-sub", "da");
-    await createDistrict(t.baseUrl, "db", "city");
-  });
+describe.each(databaseBackends)("delivery of list entries to screens on $name", (backend) => {
+  const server = useTestServerOn(
+    backend,
+    { env: { SIGNAGE_REDACTION_WORKERS: "1" } },
+    async (t) => {
+      await createDistrict(t.baseUrl, "city");
+      await createDistrict(t.baseUrl, "da", "city");
+      await createDistrict(t.baseUrl, "da-sub", "da");
+      await createDistrict(t.baseUrl, "db", "city");
+    },
+  );
   let moderator: TestUser;
   let operatorB: TestUser;
 
@@ -211,7 +215,7 @@ describe("delivery of list entries to screens", () => {
     try {
       // A photo the gate publishes: what is tested here is who may fetch it, not the gate.
       const entry = await createEntry(t, ["da"], await singleFacePortrait());
-      expect((await waitForRedaction(t, entry.id)).redactionStatus).toBe("done");
+      expect((await waitForRedaction(t, entry.id, 150_000)).redactionStatus).toBe("done");
       await approve(entry.id);
       const photo = (await syncKiosk(inA.socket)).entries.find((e) => e.id === entry.id)?.photo;
       expect(photo?.hash).toMatch(/^[0-9a-f]{64}$/);
@@ -260,7 +264,7 @@ describe("delivery of list entries to screens", () => {
       inA.socket.disconnect();
       inB.socket.disconnect();
     }
-  });
+  }, 180_000);
 
   it("drops a takedown from the push itself, before any sync", async () => {
     const t = server();

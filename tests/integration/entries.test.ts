@@ -11,6 +11,7 @@ import {
   startTestServer,
   type TestServer,
 } from "../support/testServer";
+import { backendDatabase, databaseBackends } from "../support/databases";
 
 async function listEntries(t: TestServer, query = ""): Promise<EntryPage> {
   const res = await api(`${t.baseUrl}/api/entries${query}`);
@@ -23,15 +24,18 @@ function dataDirBytes(dir: string): Buffer {
   return Buffer.concat(readdirSync(dir).map((f) => readFileSync(join(dir, f))));
 }
 
-describe("entries API", () => {
+describe.each(databaseBackends)("entries API on $name", (backend) => {
   let t: TestServer;
+  let database: Awaited<ReturnType<typeof backendDatabase>>;
   beforeAll(async () => {
-    t = await startTestServer();
+    database = await backendDatabase(backend);
+    t = await startTestServer({ env: database.env });
     for (const d of ["dongcheng", "xicheng"]) await createDistrict(t.baseUrl, d);
-  });
+  }, 120_000);
   afterAll(async () => {
     await t.stop();
     removeDataDir(t.dataDir);
+    await database.drop();
   });
 
   it("creates an entry with the name masked and the ID number kept out of every answer", async () => {

@@ -22,8 +22,8 @@ import {
   startTestServer,
   TEST_ADMIN,
   type TestServer,
-  useTestServer,
 } from "../support/testServer";
+import { databaseBackends, useTestServerOn } from "../support/databases";
 
 const bin = join(import.meta.dirname, "../../bin/signage.js");
 
@@ -60,8 +60,8 @@ async function countEntries(t: TestServer): Promise<number> {
   return ((await res.json()) as { entries: unknown[] }).entries.length;
 }
 
-describe("bulk import of court exports", () => {
-  const server = useTestServer({ env: { SIGNAGE_REDACTION_WORKERS: "1" } }, (t) =>
+describe.each(databaseBackends)("bulk import of court exports on $name", (backend) => {
+  const server = useTestServerOn(backend, { env: { SIGNAGE_REDACTION_WORKERS: "1" } }, (t) =>
     createDistrict(t.baseUrl, "zhongshan"),
   );
 

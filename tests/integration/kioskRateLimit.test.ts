@@ -41,6 +41,12 @@ describe("rate limits on kiosk events", () => {
         expect(error.code).toBe("rate_limited");
         expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
         expect(error.message).toMatch(/^Too many kiosk:hello events .* try again in \d+ s\.$/);
+        // Worded by reason too, so a console could say it in its own language.
+        expect(error.reason).toBe("socket.tooManyEvents");
+        expect(error.params).toEqual({
+          event: "kiosk:hello",
+          seconds: error.retryAfterSeconds,
+        });
       }
       // Not a flood: the connection stays, and syncs again once its bucket refilled.
       expect(kiosk.socket.connected).toBe(true);

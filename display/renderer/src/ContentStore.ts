@@ -34,6 +34,33 @@ export const KioskSnapshotSchema = z.object({
 /** The kiosk's stored copy of what it plays. */
 export type KioskSnapshot = z.infer<typeof KioskSnapshotSchema>;
 
+/**
+ * What can be trusted of a stored copy that does not parse as a whole (one damaged record):
+ * every emergency, announcement and entry that parses on its own, the rest dropped. Its version
+ * is 0, so the next sync is a full one and brings the dropped ones back. Null when the frame
+ * itself (version, district, schedule) is unreadable.
+ */
+export function salvageSnapshot(raw: unknown): KioskSnapshot | null {
+  const frame = KioskSnapshotSchema.extend({
+    emergencies: z.array(z.unknown()),
+    announcements: z.array(z.unknown()),
+    entries: z.array(z.unknown()),
+  }).safeParse(raw);
+  if (!frame.success) return null;
+  const readable = <T>(items: readonly unknown[], schema: z.ZodType<T>): T[] =>
+    items.flatMap((item) => {
+      const parsed = schema.safeParse(item);
+      return parsed.success ? [parsed.data] : [];
+    });
+  return {
+    ...frame.data,
+    version: 0,
+    emergencies: readable(frame.data.emergencies, EmergencySchema),
+    announcements: readable(frame.data.announcements, AnnouncementSchema),
+    entries: readable(frame.data.entries, ScreenEntrySchema),
+  };
+}
+
 /** What the kiosk currently holds: the applied version, the content, the schedule. */
 export class ContentStore {
   private items = new Map<string, Announcement>();

@@ -16,7 +16,7 @@ import {
 import type { Announcement } from "../../../shared/schemas/announcement";
 import type { ScreenEntry } from "../../../shared/schemas/screenEntry";
 import { ContentChangedSchema, SyncDeltaSchema } from "../../../shared/schemas/sync";
-import { KioskSnapshotSchema, type ContentStore } from "./ContentStore";
+import { KioskSnapshotSchema, salvageSnapshot, type ContentStore } from "./ContentStore";
 import type { KioskDb } from "./KioskDb";
 import type { PhotoCache } from "./PhotoCache";
 import type { Slide } from "./playback";
@@ -82,6 +82,8 @@ export interface KioskDevice {
   uptimeSeconds(): number;
   /** The page's heap in MB, where the browser tells. */
   memoryMb(): number | null;
+  /** Offline storage in use and its quota (MB), as last estimated; null where not told. */
+  storageMb?(): { usedMb: number; quotaMb: number } | null;
 }
 
 /** What a session needs; the kiosk passes its real parts, tests fakes where a browser would be. */
@@ -174,7 +176,17 @@ export class KioskSession {
       const raw = await db.get("state", "snapshot").catch(() => undefined);
       const stored = raw === undefined ? null : KioskSnapshotSchema.safeParse(raw);
       if (stored?.success) store.restore(stored.data);
-      else if (stored) this.warn("stored content unreadable, waiting for the server", stored.error);
+      else if (stored) {
+        // One damaged record does not silence the screen: the rest plays, a full sync refills.
+        const salvaged = salvageSnapshot(raw);
+        if (salvaged) store.restore(salvaged);
+        this.warn(
+          salvaged
+            ? "stored content partly damaged: playing what reads, the rest comes with a full sync"
+            : "stored content unreadable, waiting for the server",
+          stored.error,
+        );
+      }
     } else if (db) {
       // An unpaired kiosk holds nothing of any district.
       await db.clear().catch((err: unknown) => this.warn("offline storage not cleared", err));
@@ -590,6 +602,17 @@ export class KioskSession {
       memoryMb: device.memoryMb(),
       // The best (shortest round trip) estimate of server time minus this kiosk's clock.
       clockSkewMs: store.learntClockOffsetMs(),
+      ...storageReport(device.storageMb?.() ?? null),
     });
   }
+}
+
+/** The storage figures of a status report, rounded; none when the device does not tell. */
+function storageReport(storage: { usedMb: number; quotaMb: number } | null): {
+  storageUsedMb?: number;
+  storageQuotaMb?: number;
+} {
+  if (storage === null) return {};
+  const mb = (n: number): number => Math.min(1e9, Math.max(0, Math.round(n * 10) / 10));
+  return { storageUsedMb: mb(storage.usedMb), storageQuotaMb: mb(storage.quotaMb) };
 }

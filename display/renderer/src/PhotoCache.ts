@@ -154,7 +154,7 @@ export class PhotoCache {
     // Offline (or starting without a server): the stored copy, without waiting on the network.
     if (vault && this.deps.online?.() === false) {
       const stored = await this.fromVault(hash);
-      if (stored) return this.decode(hash, stored, abort);
+      if (stored) return this.decodeStored(hash, stored, abort);
     }
     const base = this.deps.serverUrl.replace(/\/+$/, "");
     let res: Response;
@@ -201,7 +201,27 @@ export class PhotoCache {
     abort: AbortController,
   ): Promise<{ url: string; img: HTMLImageElement } | "gone" | "retry"> {
     const stored = await this.fromVault(hash);
-    return stored && !abort.signal.aborted ? this.decode(hash, stored, abort) : "retry";
+    return stored && !abort.signal.aborted ? this.decodeStored(hash, stored, abort) : "retry";
+  }
+
+  /**
+   * Decodes a copy read from the vault. Stored bytes that do not decode are a damaged record,
+   * not the server's word on the photo: the record is dropped and the photo is fetched again
+   * the next time it is wanted, never marked gone for good.
+   */
+  private async decodeStored(
+    hash: string,
+    blob: Blob,
+    abort: AbortController,
+  ): Promise<{ url: string; img: HTMLImageElement } | "gone" | "retry"> {
+    const result = await this.decode(hash, blob, abort);
+    if (result !== "gone") return result;
+    await this.deps.vault
+      ?.drop(hash)
+      .catch((err: unknown) =>
+        this.deps.warn?.("damaged stored photo not dropped", { hash, err: String(err) }),
+      );
+    return "retry";
   }
 
   private async fromVault(hash: string): Promise<Blob | null> {

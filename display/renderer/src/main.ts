@@ -18,6 +18,7 @@ import { drawSlide, renderPairing, renderStatus } from "./view";
 z.config({ jitless: true });
 
 const startedAt = Date.now();
+watchStorage();
 
 function requireElement(id: string): HTMLElement {
   const node = document.getElementById(id);
@@ -37,6 +38,23 @@ function displaySize(): { width: number; height: number } {
     width: Math.max(1, Math.round(window.screen.width * ratio)),
     height: Math.max(1, Math.round(window.screen.height * ratio)),
   };
+}
+
+/** The last estimate of the kiosk's offline storage, refreshed every minute (the API is async). */
+let storageEstimate: { usedMb: number; quotaMb: number } | null = null;
+
+function watchStorage(): void {
+  const estimate = (): void => {
+    void navigator.storage
+      ?.estimate()
+      .then((e) => {
+        if (e.usage !== undefined && e.quota !== undefined && e.quota > 0)
+          storageEstimate = { usedMb: e.usage / 1024 / 1024, quotaMb: e.quota / 1024 / 1024 };
+      })
+      .catch(() => undefined);
+  };
+  estimate();
+  setInterval(estimate, 60_000);
 }
 
 function memoryMb(): number | null {
@@ -123,6 +141,7 @@ async function start(): Promise<void> {
       displaySize,
       uptimeSeconds: () => (Date.now() - startedAt) / 1000,
       memoryMb,
+      storageMb: () => storageEstimate,
     },
   });
   // Best effort: the slide on screen when the page goes away is logged too.

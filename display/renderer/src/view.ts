@@ -307,8 +307,9 @@ const FIT_STEPS = ["1", "2", "3"] as const;
 /**
  * Fits the titles and texts of a slide layer (`data-fit`) to the room the layout gives them:
  * each takes the largest of its sizes at which it is whole, and at the smallest is cut at the
- * last whole line that fits (a line clamp with an ellipsis). Measured in the layer as laid out,
- * so run again when the stage changes size (a screen turned) or the bundled font arrives.
+ * last whole line that fits (a line clamp with an ellipsis). A one-line text (`data-fit="line"`,
+ * an amount) is never cut: its type shrinks until the line fits its width. Measured in the layer
+ * as laid out, so run again when the stage changes size (a screen turned) or the font arrives.
  */
 export function fitText(layer: HTMLElement): void {
   const nodes = Array.from(layer.querySelectorAll<HTMLElement>("[data-fit]"));
@@ -316,10 +317,20 @@ export function fitText(layer: HTMLElement): void {
     delete node.dataset["size"];
     node.style.removeProperty("-webkit-line-clamp");
     node.style.removeProperty("line-clamp");
+    node.style.removeProperty("font-size");
+    node.style.removeProperty("--fit");
   }
   // In order: the title first, so the text is fitted to the room the title leaves it.
   for (const node of nodes) {
     if (node.clientHeight === 0) continue;
+    if (node.dataset["fit"] === "line") {
+      fitLine(node);
+      continue;
+    }
+    if (node.dataset["fit"] === "box") {
+      fitBox(node);
+      continue;
+    }
     for (const step of FIT_STEPS) {
       if (fits(node)) break;
       node.dataset["size"] = step;
@@ -330,6 +341,36 @@ export function fitText(layer: HTMLElement): void {
     const lines = String(Math.max(1, Math.floor((node.clientHeight + 1) / lineHeight)));
     node.style.setProperty("-webkit-line-clamp", lines);
     node.style.setProperty("line-clamp", lines);
+  }
+}
+
+/** The scales a box of facts may take (display.css `--fit`), largest first. */
+const BOX_STEPS = [0.9, 0.8, 0.72, 0.65] as const;
+
+/**
+ * Steps a box's `--fit` down until nothing in it is pushed out: neither the box itself nor a
+ * clipping column in it (`.entry-text`) holds more than its height.
+ */
+function fitBox(node: HTMLElement): void {
+  const overflows = (): boolean =>
+    [node, ...Array.from(node.querySelectorAll<HTMLElement>(".entry-text"))].some(
+      (box) => box.scrollHeight > box.clientHeight + 1,
+    );
+  for (const step of BOX_STEPS) {
+    if (!overflows()) return;
+    node.style.setProperty("--fit", String(step));
+  }
+}
+
+/** Shrinks a one-line text's type (never below half its size) until the line fits its box. */
+function fitLine(node: HTMLElement): void {
+  const size = Number.parseFloat(getComputedStyle(node).fontSize);
+  if (!(size > 0)) return;
+  // Text scales with its size; a few tries absorb what rounding and kerning leave over.
+  for (let scale = 1, tries = 0; tries < 4 && node.scrollWidth > node.clientWidth; tries += 1) {
+    scale = Math.max(0.5, scale * (node.clientWidth / node.scrollWidth) * 0.99);
+    node.style.setProperty("font-size", `${(size * scale).toFixed(2)}px`);
+    if (scale === 0.5) break;
   }
 }
 
@@ -358,13 +399,23 @@ export function renderStatus(bar: HTMLElement, state: ConnectionState, version: 
   bar.textContent = `${labels[state]} · v${version}`;
 }
 
+/** A title and a text fitted to their room like an announcement's (see fitText). */
+function fitted(title: HTMLElement, body: HTMLElement): HTMLElement[] {
+  title.dataset["fit"] = "title";
+  if (body.textContent?.trim() === "") return [title];
+  body.dataset["fit"] = "body";
+  return [title, body];
+}
+
 function emergencyContent(e: Emergency): SlideContent {
   return {
     className: "emergency",
     nodes: [
       el("div", { className: "kind", text: "紧急通知 · EMERGENCY" }),
-      el("h1", { text: e.title, testId: "emergency-title" }),
-      el("p", { text: e.body, testId: "emergency-body" }),
+      ...fitted(
+        el("h1", { text: e.title, testId: "emergency-title" }),
+        el("p", { text: e.body, testId: "emergency-body" }),
+      ),
     ],
   };
 }
@@ -372,7 +423,10 @@ function emergencyContent(e: Emergency): SlideContent {
 function idleContent(idle: IdleSlide): SlideContent {
   return {
     className: "idle",
-    nodes: [el("h1", { text: idle.title, testId: "idle-title" }), el("p", { text: idle.body })],
+    nodes: fitted(
+      el("h1", { text: idle.title, testId: "idle-title" }),
+      el("p", { text: idle.body }),
+    ),
   };
 }
 
@@ -431,7 +485,88 @@ export interface EntrySlideContext {
   serverUrl: string;
 }
 
-/** The photo frame; the image keeps its own proportions inside it. */
+/** Where a photo lies inside its rendition, in the rendition's pixels. */
+interface PhotoArea {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** Each decoded rendition's photo area, found once: the same image is drawn slide after slide. */
+const photoAreas = new WeakMap<HTMLImageElement, PhotoArea>();
+
+/** How light a letterbox pixel is at least, in every channel (lossy coding blurs pure white). */
+const LETTERBOX_MIN = 232;
+
+/**
+ * The part of a rendition that is the photo. The server lays every photo out at 3:4 and fills
+ * what a photo of other proportions leaves with white, centred: the same number of white rows
+ * (or columns) on both sides. Only such matching bars are taken off, so a photo's own white
+ * background, on one side, stays. Unreadable pixels (no canvas): the whole rendition.
+ */
+function photoAreaOf(img: HTMLImageElement): PhotoArea {
+  const known = photoAreas.get(img);
+  if (known) return known;
+  const width = img.naturalWidth;
+  const height = img.naturalHeight;
+  let area: PhotoArea = { left: 0, top: 0, width, height };
+  try {
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    if (context && width > 0 && height > 0) {
+      context.drawImage(img, 0, 0);
+      const pixels = context.getImageData(0, 0, width, height).data;
+      const light = (x: number, y: number): boolean => {
+        const i = (y * width + x) * 4;
+        return (
+          (pixels[i] ?? 0) >= LETTERBOX_MIN &&
+          (pixels[i + 1] ?? 0) >= LETTERBOX_MIN &&
+          (pixels[i + 2] ?? 0) >= LETTERBOX_MIN
+        );
+      };
+      const lightRow = (y: number): boolean => {
+        for (let x = 0; x < width; x += 1) if (!light(x, y)) return false;
+        return true;
+      };
+      const lightColumn = (x: number): boolean => {
+        for (let y = 0; y < height; y += 1) if (!light(x, y)) return false;
+        return true;
+      };
+      const run = (count: number, isLight: (n: number) => boolean): number => {
+        let n = 0;
+        while (n < count && isLight(n)) n += 1;
+        return n;
+      };
+      const rows = Math.min(
+        run(height, lightRow),
+        run(height, (n) => lightRow(height - 1 - n)),
+      );
+      const columns = Math.min(
+        run(width, lightColumn),
+        run(width, (n) => lightColumn(width - 1 - n)),
+      );
+      // A bar's edge is blurred into the photo by the coding: one more pixel goes with it.
+      const top = rows > 0 ? rows + 1 : 0;
+      const left = columns > 0 ? columns + 1 : 0;
+      // An all-white rendition is not letterboxed; it is shown as it is.
+      if (height - 2 * top >= height / 10 && width - 2 * left >= width / 10)
+        area = { left, top, width: width - 2 * left, height: height - 2 * top };
+    }
+  } catch {
+    // A canvas that cannot be read (a tainted image, no 2D context): the whole rendition.
+  }
+  photoAreas.set(img, area);
+  return area;
+}
+
+/**
+ * The photo frame. The photo keeps its own proportions, without the white letterbox of its
+ * rendition: a crop box of the photo's shape, as large as the frame allows, shows only the
+ * photo's part of the image, and the slide's own background is all around it.
+ */
 function photoFrame(entry: ScreenEntry, img: HTMLImageElement): HTMLElement {
   const figure = el("figure", { className: "entry-photo" });
   if (entry.photo) {
@@ -440,17 +575,29 @@ function photoFrame(entry: ScreenEntry, img: HTMLImageElement): HTMLElement {
   }
   img.alt = "";
   img.dataset["testid"] = "entry-photo";
-  figure.append(img);
+  const whole = { width: img.naturalWidth || img.width, height: img.naturalHeight || img.height };
+  const area = img.naturalWidth > 0 ? photoAreaOf(img) : { left: 0, top: 0, ...whole };
+  const crop = el("span", { className: "photo-crop" });
+  crop.style.setProperty("--photo-ratio", String(area.width / area.height));
+  const percent = (n: number): string => `${(n * 100).toFixed(4)}%`;
+  img.style.width = percent(whole.width / area.width);
+  img.style.height = percent(whole.height / area.height);
+  img.style.left = percent(-area.left / area.width);
+  img.style.top = percent(-area.top / area.height);
+  crop.append(img);
+  figure.append(crop);
   return figure;
 }
 
-/** The amount in the district's language: the figure, then the currency's name smaller. */
-function amountOf(entry: ScreenEntry, language: Language, withName: boolean): HTMLElement | null {
+/**
+ * The amount in the district's language: the figure alone, whose symbol ("¥", "CN¥") already
+ * names the currency; its name beside it said the currency twice and wrapped mid-word.
+ */
+function amountOf(entry: ScreenEntry, language: Language): HTMLElement | null {
   if (entry.amountMinor === null) return null;
   const money = formatAmount(entry.amountMinor, entry.currency, language);
   const value = el("span", { className: "amount" });
   value.append(el("span", { className: "figure", text: money.figure }));
-  if (withName) value.append(el("span", { className: "currency", text: money.currencyName }));
   return value;
 }
 
@@ -473,8 +620,13 @@ function entryContent(entry: ScreenEntry, ctx: EntrySlideContext): SlideContent 
     );
     if (entry.obligation !== "")
       facts.append(fact(LABELS.obligation, entry.obligation, language, "entry-obligation"));
-    const amount = amountOf(entry, language, true);
-    if (amount) facts.append(fact(LABELS.amount, amount, language, "entry-amount"));
+    const amount = amountOf(entry, language);
+    if (amount) {
+      const row = fact(LABELS.amount, amount, language, "entry-amount");
+      // An amount is read whole or not at all: one line, smaller type if the column is narrow.
+      row.querySelector("dd")?.setAttribute("data-fit", "line");
+      facts.append(row);
+    }
     facts.append(
       fact(LABELS.ground, stated(entry.listingGround, language), language, "entry-ground"),
       fact(LABELS.legalBasis, legalBasisOf(entry, language), language, "entry-basis"),
@@ -490,6 +642,8 @@ function entryContent(entry: ScreenEntry, ctx: EntrySlideContext): SlideContent 
   const text = el("div", { className: "entry-text" });
   text.append(name, facts);
   const body = el("div", { className: ctx.photo ? "entry-body with-photo" : "entry-body" });
+  // The longest values (a 40-character company, a long court and obligation) take smaller type.
+  body.dataset["fit"] = "box";
   if (ctx.photo) body.append(photoFrame(entry, ctx.photo));
   body.append(text);
 
@@ -587,7 +741,8 @@ function listContent(
     });
     if ([...entry.maskedName].length > 8) name.classList.add("long");
     const amount = el("span", { className: "list-amount", testId: "list-amount" });
-    const money = amountOf(entry, language, false);
+    amount.dataset["fit"] = "line";
+    const money = amountOf(entry, language);
     if (money) amount.append(money);
     row.append(
       name,

@@ -10,6 +10,7 @@ import type { AnnouncementPosters } from "../../services/AnnouncementPosters";
 import type { AccessPolicy } from "../../services/auth/AccessPolicy";
 import type { UserPrincipal } from "../../services/auth/principal";
 import { AnnouncementParamsSchema } from "./schema";
+import { said } from "../../../shared/messages/errorMessages";
 
 /** Largest poster accepted at upload. */
 export const MAX_POSTER_BYTES = 20 * 1024 * 1024;
@@ -52,18 +53,13 @@ export function posterRouter(deps: { posters: AnnouncementPosters; access: Acces
     const p = principalOf(req);
     const id = await requireOver(p, "announcement.edit", req.params);
     if (!req.is("multipart/form-data"))
-      throw new AppError(
-        415,
-        "unsupported_media_type",
-        'Send the poster as multipart/form-data in a "poster" part.',
-      );
+      throw new AppError(415, "unsupported_media_type", said("poster.notMultipart"));
     const form = await readMultipart(req, {
       files: { poster: { maxBytes: MAX_POSTER_BYTES } },
       fields: [],
     });
     const file = form.files["poster"];
-    if (!file)
-      throw new AppError(400, "bad_request", 'The form needs the poster image in a "poster" part.');
+    if (!file) throw new AppError(400, "bad_request", said("poster.formNeedsPoster"));
     res.json({ poster: await posters.upload(id, file.bytes, p.id) });
   });
 
@@ -81,7 +77,7 @@ export function posterRouter(deps: { posters: AnnouncementPosters; access: Acces
     const { id } = validate(AnnouncementParamsSchema, req.params, "announcement id");
     const districtIds = await posters.districtsOf(id);
     if (districtIds.length > 0 && !(await access.seesAny(p, "announcement.read", districtIds)))
-      throw new AppError(403, "forbidden", "This announcement targets districts you do not hold.");
+      throw new AppError(403, "forbidden", said("access.announcementDistricts"));
     const r = await posters.rendition(id);
     res.setHeader("ETag", `"${r.hash}"`);
     res.setHeader("Cache-Control", "private, no-cache");

@@ -15,6 +15,7 @@ import {
   CreateAnnouncementSchema,
   ListAnnouncementsQuerySchema,
 } from "./schema";
+import { said } from "../../../shared/messages/errorMessages";
 
 /**
  * /api/announcements: drafts, edits, review (four eyes), withdrawal. Each action is checked over
@@ -44,7 +45,7 @@ export function announcementsRouter(deps: {
     const a = await desk.get(id);
     const ds = a.target.districtIds;
     if (ds.length > 0 && !(await access.seesAny(p, "announcement.read", ds)))
-      throw new AppError(403, "forbidden", "This announcement targets districts you do not hold.");
+      throw new AppError(403, "forbidden", said("access.announcementDistricts"));
     return a;
   };
 

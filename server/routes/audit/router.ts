@@ -2,7 +2,10 @@ import { Router } from "express";
 import { z } from "zod";
 import { principalOf } from "../../http/session";
 import { validate } from "../../http/validate";
-import { presentAuditRecord } from "../../presenters/presentAuditRecord";
+import type { Kysely } from "kysely";
+import { lookUpNames } from "../../presenters/nameBook";
+import { auditNameRefs, presentAuditRecord } from "../../presenters/presentAuditRecord";
+import type { Database } from "../../store/schema";
 import { AuditInstantSchema, auditActions, type AuditLog } from "../../services/AuditLog";
 import type { AccessPolicy } from "../../services/auth/AccessPolicy";
 import type { AuditPage, AuditVerification } from "../../../shared/schemas/auditRecord";
@@ -25,7 +28,12 @@ const ExportQuerySchema = z.strictObject({
 });
 
 /** /api/audit (admins of the whole city): the log filtered, its chain check, and an export. */
-export function auditRouter(deps: { audit: AuditLog; access: AccessPolicy }): Router {
+export function auditRouter(deps: {
+  audit: AuditLog;
+  access: AccessPolicy;
+  /** Where the records' actors and targets are named. */
+  db: Kysely<Database>;
+}): Router {
   const router = Router();
   const gate = (p: ReturnType<typeof principalOf>): void =>
     deps.access.requireGlobal(p, "audit.read", "The audit log");
@@ -48,8 +56,10 @@ export function auditRouter(deps: { audit: AuditLog; access: AccessPolicy }): Ro
       ...(q.before ? { beforeSeq: q.before } : {}),
     });
     const last = rows.length === q.limit ? rows[rows.length - 1] : undefined;
+    // People read names, not ids: users, screens, masked entry names, titles.
+    const names = await lookUpNames(deps.db, rows.flatMap(auditNameRefs));
     res.json({
-      records: rows.map(presentAuditRecord),
+      records: rows.map((r) => presentAuditRecord(r, names)),
       nextBefore: last ? Number(last.seq) : null,
     } satisfies AuditPage);
   });

@@ -5,6 +5,7 @@ import { clientAddressOf } from "../../http/publicUrl";
 import { clearSessionCookie, principalOf, setSessionCookie } from "../../http/session";
 import { validate } from "../../http/validate";
 import type { UserAccounts } from "../../services/auth/UserAccounts";
+import { said } from "../../../shared/messages/errorMessages";
 
 /** What the auth routes need. */
 export interface AuthRouterDeps {
@@ -73,13 +74,9 @@ export function setupRouter(
   router.post("/", async (req, res) => {
     const { setupToken, ...admin } = validate(SetupSchema, req.body, "set-up form");
     if (!(await deps.accounts.setupNeeded()))
-      throw new AppError(409, "conflict", "Set-up is done: a user already exists. Sign in.");
+      throw new AppError(409, "conflict", said("auth.setupDone"));
     if (deps.setupToken?.matches(setupToken) !== true)
-      throw new AppError(
-        403,
-        "setup_token_invalid",
-        "That set-up token is wrong; copy it from the server's log or run signage setup-token on the server.",
-      );
+      throw new AppError(403, "setup_token_invalid", said("auth.setupTokenWrong"));
     await deps.accounts.setupFirstAdmin(admin, { type: "anonymous" });
     deps.setupToken.remove();
     const { user, token } = await deps.accounts.login(

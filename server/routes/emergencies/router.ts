@@ -13,6 +13,7 @@ import {
   PullEmergencySchema,
   ReviewEmergencySchema,
 } from "./schema";
+import { said } from "../../../shared/messages/errorMessages";
 
 /**
  * /api/emergencies: post a notice that takes over its districts' screens, list, clear; a
@@ -85,7 +86,7 @@ export function emergenciesRouter(deps: {
     const { id } = validate(EmergencyParamsSchema, req.params, "emergency id");
     const notice = await emergencies.get(id);
     if (!(await access.seesAny(p, "emergency.read", notice.districtIds)))
-      throw new AppError(403, "forbidden", "This notice is not shown in your districts.");
+      throw new AppError(403, "forbidden", said("access.emergencyDistricts"));
     res.json((await emergencies.reach(id)) satisfies EmergencyReach);
   });
 

@@ -35,6 +35,7 @@ import {
   ListEntriesQuerySchema,
   encodeCursor,
 } from "./schema";
+import { said } from "../../../shared/messages/errorMessages";
 
 /** Largest photo accepted at intake. */
 export const MAX_PHOTO_BYTES = 15 * 1024 * 1024;
@@ -46,17 +47,12 @@ async function readEntryRequest(req: Request): Promise<{ body: unknown; photo?: 
     fields: ["entry"],
   });
   const text = form.fields["entry"];
-  if (text === undefined)
-    throw new AppError(
-      400,
-      "bad_request",
-      'The form needs an "entry" field holding the entry as JSON.',
-    );
+  if (text === undefined) throw new AppError(400, "bad_request", said("entry.formNeedsEntry"));
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new AppError(400, "bad_request", 'The "entry" field is not valid JSON.');
+    throw new AppError(400, "bad_request", said("entry.entryFieldNotJson"));
   }
   const photo = form.files["photo"]?.bytes;
   return photo ? { body, photo } : { body };
@@ -90,7 +86,7 @@ export function entriesRouter(deps: {
     id: string,
   ): Promise<string[]> => {
     const districtIds = await catalog.districtsOf(id);
-    if (!districtIds) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
+    if (!districtIds) throw new AppError(404, "not_found", said("entry.notFound", { id }));
     await access.requireDistricts(p, permission, districtIds);
     return districtIds;
   };
@@ -155,10 +151,10 @@ export function entriesRouter(deps: {
     access.requirePermission(p, "entry.read");
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
     const row = await catalog.get(id);
-    if (!row) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
+    if (!row) throw new AppError(404, "not_found", said("entry.notFound", { id }));
     const districtIds = (await catalog.districtsOf(id)) ?? [];
     if (!(await access.seesAny(p, "entry.read", districtIds)))
-      throw new AppError(403, "forbidden", "This entry belongs to districts you do not hold.");
+      throw new AppError(403, "forbidden", said("access.entryDistricts"));
     return { id, row, districtIds };
   };
 
@@ -260,12 +256,11 @@ export function entriesRouter(deps: {
     access.requirePermission(p, "entry.read");
     const { id, variant } = validate(RenditionParamsSchema, req.params, "rendition");
     const districtIds = await catalog.districtsOf(id);
-    if (!districtIds) throw new AppError(404, "not_found", `No entry has the id ${id}.`);
+    if (!districtIds) throw new AppError(404, "not_found", said("entry.notFound", { id }));
     if (!(await access.seesAny(p, "entry.read", districtIds)))
-      throw new AppError(403, "forbidden", "This entry belongs to districts you do not hold.");
+      throw new AppError(403, "forbidden", said("access.entryDistricts"));
     const rendition = await catalog.renditionBytes(id, variant);
-    if (!rendition)
-      throw new AppError(404, "not_found", `This entry has no verified ${variant} rendition.`);
+    if (!rendition) throw new AppError(404, "not_found", said("entry.noRendition", { variant }));
     res.setHeader("ETag", `"${rendition.hash}"`);
     res.setHeader("Cache-Control", "private, no-cache");
     if (req.headers["if-none-match"] === `"${rendition.hash}"`) {
@@ -293,19 +288,14 @@ export function entriesRouter(deps: {
     const { id } = validate(EntryIdParamsSchema, req.params, "entry id");
     await requireOver(p, "entry.edit", id);
     if (!req.is("multipart/form-data")) {
-      throw new AppError(
-        415,
-        "unsupported_media_type",
-        'Send the photo as multipart/form-data in a "photo" part.',
-      );
+      throw new AppError(415, "unsupported_media_type", said("entry.photoNotMultipart"));
     }
     const form = await readMultipart(req, {
       files: { photo: { maxBytes: MAX_PHOTO_BYTES } },
       fields: [],
     });
     const photo = form.files["photo"];
-    if (!photo)
-      throw new AppError(400, "bad_request", 'The form needs the new photo in a "photo" part.');
+    if (!photo) throw new AppError(400, "bad_request", said("entry.formNeedsPhoto"));
     const row = await deps.intake.replacePhoto(id, photo.bytes, { type: "user", id: p.id });
     res.json({ entry: presentEntry(row, (await catalog.districtsOf(id)) ?? []) });
   });

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from "express";
 import { principalOf } from "../../http/session";
 import type { AccessPolicy } from "../../services/auth/AccessPolicy";
+import { said } from "../../../shared/messages/errorMessages";
 import { AppError } from "../../errors";
 import { readMultipart } from "../../http/readMultipart";
 import { validate } from "../../http/validate";
@@ -54,11 +55,7 @@ export function importsRouter(deps: {
     const p = principalOf(req);
     deps.access.requirePermission(p, "entry.import");
     if (!req.is("multipart/form-data")) {
-      throw new AppError(
-        415,
-        "unsupported_media_type",
-        'Send the export as multipart/form-data with a "file" part.',
-      );
+      throw new AppError(415, "unsupported_media_type", said("import.notMultipart"));
     }
     // The slot is taken before the upload is read: a refused import costs no memory.
     const release = slots.acquire(p.id);
@@ -76,13 +73,12 @@ export function importsRouter(deps: {
   ): Promise<void> => {
     const form = await readMultipart(req, {
       files: { file: { maxBytes: MAX_EXPORT_BYTES }, photos: { maxBytes: MAX_PHOTO_ZIP_BYTES } },
-      fields: ["kind", "districtIds", "expiryDate", "listingYears", "progressId"],
+      fields: ["kind", "districtIds", "expiryDate", "listingYears", "withoutPhotos", "progressId"],
     });
     const fields = validate(ImportFormSchema, form.fields, "import form");
     await deps.access.requireDistricts(p, "entry.import", fields.districtIds);
     const file = form.files["file"];
-    if (!file)
-      throw new AppError(400, "bad_request", 'The form needs the export in a "file" part.');
+    if (!file) throw new AppError(400, "bad_request", said("import.fileMissing"));
     const zip = form.files["photos"];
     // Held in memory while the import runs: photos barely compress, so twice the upload limit
     // is plenty for real archives and stops a zip bomb from exhausting the server.
@@ -95,6 +91,7 @@ export function importsRouter(deps: {
         kind: fields.kind,
         districtIds: fields.districtIds,
         photos,
+        ...(fields.withoutPhotos === true ? { withoutPhotos: true } : {}),
         actor: { type: "user", id: p.id },
         ...(fields.progressId && deps.progress
           ? { onProgress: progressReporter(fields.progressId, (e) => deps.progress?.(p.id, e)) }

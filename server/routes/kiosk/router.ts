@@ -6,6 +6,7 @@ import type { ScreenRegistry } from "../../services/screens/ScreenRegistry";
 import type { ScreenRow } from "../../store/schema";
 import type { KioskRenditions, RenditionAnswer } from "../../services/KioskRenditions";
 import type { KioskPosters } from "../../services/KioskPosters";
+import { said } from "../../../shared/messages/errorMessages";
 
 const HashParamsSchema = z.strictObject({
   hash: z.string().regex(/^[0-9a-f]{64}$/, "A rendition is named by its SHA-256 in hex."),
@@ -49,12 +50,7 @@ export function kioskRouter(deps: {
   const authenticated = async (req: Request): Promise<ScreenRow> => {
     const token = bearerToken(req);
     const screen = token === undefined ? undefined : await deps.screens.authenticate(token);
-    if (!screen)
-      throw new AppError(
-        401,
-        "unauthenticated",
-        "Send the screen's device token as a Bearer token.",
-      );
+    if (!screen) throw new AppError(401, "unauthenticated", said("kiosk.tokenMissing"));
     return screen;
   };
 
@@ -87,7 +83,7 @@ export function kioskRouter(deps: {
     const screen = await authenticated(req);
     const { hash } = validate(HashParamsSchema, req.params, "poster");
     const posters = deps.posters;
-    if (!posters) throw new AppError(404, "not_found", "This server serves no posters.");
+    if (!posters) throw new AppError(404, "not_found", said("kiosk.noPosters"));
     const held = /^"([0-9a-f]{64})"$/.exec(req.headers["if-none-match"] ?? "")?.[1];
     let answer: RenditionAnswer;
     try {

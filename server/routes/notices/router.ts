@@ -20,6 +20,7 @@ import {
   ObjectionLookupQuerySchema,
   ObjectionStatusParamsSchema,
 } from "./schema";
+import { said } from "../../../shared/messages/errorMessages";
 
 /** The page's language: ?lang= when given, else the first of zh and en the browser prefers. */
 function languageOf(req: Request, asked: NoticeLanguage | undefined): NoticeLanguage {
@@ -156,8 +157,8 @@ function parseWith(parser: RequestHandler, req: Request, res: Response): Promise
         const e = err as { type?: string; status?: number };
         reject(
           e.type === "entity.too.large"
-            ? new AppError(413, "payload_too_large", "The objection is too large.")
-            : new AppError(400, "bad_request", "The objection could not be read."),
+            ? new AppError(413, "payload_too_large", said("objection.tooLarge"))
+            : new AppError(400, "bad_request", said("objection.unreadable")),
         );
       }
     });
@@ -192,11 +193,7 @@ async function readFiling(
       fields: typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {},
     };
   }
-  throw new AppError(
-    415,
-    "unsupported_media_type",
-    "Send the objection as a form (multipart/form-data or urlencoded) or as JSON.",
-  );
+  throw new AppError(415, "unsupported_media_type", said("objection.notForm"));
 }
 
 /** The form's fields as typed, to send the form back with them. */
@@ -234,11 +231,7 @@ function requireSameOrigin(req: Request, publicOrigin: string | undefined): void
     }
   }
   if (!originAllowed(origin, req.headers.host, publicOrigin))
-    throw new AppError(
-      403,
-      "forbidden",
-      "An objection must be sent from the notice page on this server.",
-    );
+    throw new AppError(403, "forbidden", said("objection.wrongPage"));
 }
 
 /**
@@ -284,7 +277,7 @@ export function noticesRouter(deps: {
     publicHeaders(res);
     const params = NoticeParamsSchema.safeParse(req.params);
     const photo = params.success ? await deps.notices.photo(params.data.publicId) : undefined;
-    if (!photo) throw new AppError(404, "not_found", "No picture at this address.");
+    if (!photo) throw new AppError(404, "not_found", said("objection.noPicture"));
     res.type(photo.mime).send(photo.bytes);
   });
 
@@ -299,7 +292,7 @@ export function noticesRouter(deps: {
     const params = NoticeParamsSchema.safeParse(req.params);
     const path = `/n/${params.success ? params.data.publicId : ""}`;
     try {
-      if (!params.success) throw new AppError(404, "not_found", "No notice at this address.");
+      if (!params.success) throw new AppError(404, "not_found", said("objection.noNotice"));
       const { publicId } = params.data;
       requireSameOrigin(req, deps.publicOrigin);
       deps.objections.checkAddress(req.ip ?? "unknown");
@@ -313,9 +306,11 @@ export function noticesRouter(deps: {
             throw new AppError(
               400,
               "validation_failed",
-              `The objection is not valid (${filing.error.issues
-                .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-                .join("; ")}).`,
+              said("objection.invalid", {
+                problems: filing.error.issues
+                  .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+                  .join("; "),
+              }),
               filing.error.issues.map((i) => ({
                 path: i.path.map(String).join(".") || "(root)",
                 message: i.message,
@@ -416,7 +411,7 @@ export function noticesRouter(deps: {
       ? await deps.objections.status(params.data.publicId, params.data.reference)
       : undefined;
     if (asJson) {
-      if (!status) throw new AppError(404, "not_found", "No objection has this reference here.");
+      if (!status) throw new AppError(404, "not_found", said("objection.noReference"));
       res.json({ objection: status });
       return;
     }

@@ -15,6 +15,7 @@ import type { AccessPolicy } from "../../services/auth/AccessPolicy";
 import type { UserPrincipal } from "../../services/auth/principal";
 import type { Objections } from "../../services/Objections";
 import { ObjectionIdParamsSchema, ObjectionListQuerySchema } from "./schema";
+import { said } from "../../../shared/messages/errorMessages";
 
 /**
  * /api/objections: the moderators' queue of citizens' objections, one opened (audited), and the
@@ -28,7 +29,7 @@ export function objectionsRouter(deps: { objections: Objections; access: AccessP
   /** Refuses unless `p` may take `permission` over every district of the objection's entry. */
   const requireOver = async (p: UserPrincipal, permission: Permission, id: string) => {
     const districtIds = await objections.districtsOf(id);
-    if (!districtIds) throw new AppError(404, "not_found", `No objection has the id ${id}.`);
+    if (!districtIds) throw new AppError(404, "not_found", said("objection.notFound", { id }));
     await access.requireDistricts(p, permission, districtIds);
   };
 

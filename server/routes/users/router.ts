@@ -13,6 +13,7 @@ import { validate } from "../../http/validate";
 import type { AccessPolicy } from "../../services/auth/AccessPolicy";
 import type { UserPrincipal } from "../../services/auth/principal";
 import type { UserAccounts } from "../../services/auth/UserAccounts";
+import { said } from "../../../shared/messages/errorMessages";
 
 const UserParamsSchema = z.object({ id: z.uuid("User ids are UUIDs.") });
 
@@ -46,11 +47,7 @@ export function usersRouter(deps: { accounts: UserAccounts; access: AccessPolicy
   const managed = async (p: UserPrincipal, id: string): Promise<UserView> => {
     const user = await accounts.get(id);
     if (!(await manages(p, user)))
-      throw new AppError(
-        403,
-        "forbidden",
-        "This user holds roles outside the districts you administer.",
-      );
+      throw new AppError(403, "forbidden", said("access.userOutsideDistricts"));
     return user;
   };
 
@@ -94,8 +91,7 @@ export function usersRouter(deps: { accounts: UserAccounts; access: AccessPolicy
     access.requirePermission(p, "user.manage");
     const { id } = validate(UserParamsSchema, req.params, "user id");
     await managed(p, id);
-    if (id === p.id)
-      throw new AppError(409, "conflict", "Change your own password with POST /api/auth/password.");
+    if (id === p.id) throw new AppError(409, "conflict", said("user.changeOwnPassword"));
     const oneTimePassword = await accounts.resetPassword(id, { type: "user", id: p.id });
     res.json({ oneTimePassword });
   });

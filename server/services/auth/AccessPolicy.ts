@@ -2,6 +2,7 @@ import { may, rolesFor, scopesWith, type Permission } from "../../../shared/acce
 import type { Role } from "../../../shared/schemas/account";
 import { AppError } from "../../errors";
 import type { UserPrincipal } from "./principal";
+import { said } from "../../../shared/messages/errorMessages";
 
 /** Walks the district tree; implemented by DistrictRegistry. */
 export interface DistrictTree {
@@ -45,7 +46,7 @@ export class AccessPolicy {
   /** Refuses with 403 unless the user may take `permission` somewhere (the route's gate). */
   requirePermission(p: UserPrincipal, permission: Permission): void {
     if (!may(p.roles, permission))
-      throw new AppError(403, "forbidden", `This needs ${needed(permission)}.`);
+      throw new AppError(403, "forbidden", said("access.needsRole", { roles: needed(permission) }));
   }
 
   /** Refuses with 403 unless the user may take `permission` over the whole tree. */
@@ -54,7 +55,7 @@ export class AccessPolicy {
       throw new AppError(
         403,
         "forbidden",
-        `${what} needs ${needed(permission)} of the whole city.`,
+        said("access.needsRoleCity", { what, roles: needed(permission) }),
       );
   }
 
@@ -69,7 +70,7 @@ export class AccessPolicy {
         throw new AppError(
           403,
           "forbidden",
-          `This needs ${needed(permission)} of district "${id}".`,
+          said("access.needsRoleDistrict", { roles: needed(permission), district: id }),
         );
     }
   }

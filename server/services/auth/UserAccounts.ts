@@ -31,9 +31,10 @@ import {
   updateUser,
 } from "../../store/users";
 import type { AuditLog } from "../AuditLog";
-import { describeWait, LOGIN_DELAY, LoginThrottle } from "./LoginThrottle";
+import { LOGIN_DELAY, LoginThrottle } from "./LoginThrottle";
 import { dummyPasswordHash, generatePassword, hashPassword, verifyPassword } from "./passwordHash";
 import type { UserPrincipal } from "./principal";
+import { said } from "../../../shared/messages/errorMessages";
 
 /** A session ends after this long without a request. */
 export const SESSION_IDLE_MS = 2 * 60 * 60 * 1000;
@@ -112,8 +113,7 @@ export class UserAccounts {
       // SQLite serialises writers already; PostgreSQL's READ COMMITTED would let two
       // set-ups both count zero users.
       await takeLock(trx, "firstRunSetup", this.deps.kind ?? "sqlite");
-      if ((await countUsers(trx)) > 0)
-        throw new AppError(409, "conflict", "Set-up is done: a user already exists. Sign in.");
+      if ((await countUsers(trx)) > 0) throw new AppError(409, "conflict", said("auth.setupDone"));
       return this.insert(
         trx,
         { ...input, roles: [{ role: "admin", scope: "*" }] },
@@ -132,7 +132,7 @@ export class UserAccounts {
     actor: Actor,
   ): Promise<UserView> {
     if (await getUserByEmail(db, input.email))
-      throw new AppError(409, "conflict", `A user with the email ${input.email} already exists.`);
+      throw new AppError(409, "conflict", said("user.emailTaken", { email: input.email }));
     const at = this.now().toISOString();
     const row = {
       id: randomUUID(),
@@ -184,21 +184,17 @@ export class UserAccounts {
   /** One user, or a 404. */
   async get(id: string): Promise<UserView> {
     const row = await getUser(this.deps.db, id);
-    if (!row) throw new AppError(404, "not_found", `No user has the id ${id}.`);
+    if (!row) throw new AppError(404, "not_found", said("user.notFound", { id }));
     return presentUser(row, (await rolesOf(this.deps.db, [id])).get(id) ?? []);
   }
 
   /** Renames, re-roles, disables or enables a user; disabling ends their sessions at once. */
   async update(id: string, input: UpdateUserInput, actor: Actor): Promise<UserView> {
     if (actor.type === "user" && actor.id === id && (input.disabled === true || input.roles))
-      throw new AppError(
-        409,
-        "conflict",
-        "You cannot disable yourself or change your own roles; ask another admin.",
-      );
+      throw new AppError(409, "conflict", said("user.notYourself"));
     const user = await this.deps.db.transaction().execute(async (trx) => {
       const before = await getUser(trx, id);
-      if (!before) throw new AppError(404, "not_found", `No user has the id ${id}.`);
+      if (!before) throw new AppError(404, "not_found", said("user.notFound", { id }));
       const rolesBefore = (await rolesOf(trx, [id])).get(id) ?? [];
       const at = this.now().toISOString();
       await updateUser(trx, id, {
@@ -237,7 +233,7 @@ export class UserAccounts {
         });
       }
       const row = await getUser(trx, id);
-      if (!row) throw new AppError(404, "not_found", `No user has the id ${id}.`);
+      if (!row) throw new AppError(404, "not_found", said("user.notFound", { id }));
       return presentUser(row, (await rolesOf(trx, [id])).get(id) ?? []);
     });
     // A socket keeps the rights it was admitted with; it must not outlive a change of them.
@@ -251,7 +247,7 @@ export class UserAccounts {
     const hash = await hashPassword(oneTime);
     await this.deps.db.transaction().execute(async (trx) => {
       if (!(await getUser(trx, id)))
-        throw new AppError(404, "not_found", `No user has the id ${id}.`);
+        throw new AppError(404, "not_found", said("user.notFound", { id }));
       await updateUser(trx, id, {
         password_hash: hash,
         must_change_password: 1,
@@ -274,17 +270,13 @@ export class UserAccounts {
     const key = `password-change:${p.id}`;
     const wait = this.passwordChecks.retryAfterSeconds(key);
     if (wait > 0)
-      throw new RateLimitedError(
-        wait,
-        `Too many wrong current passwords; try again in ${describeWait(wait)}.`,
-      );
+      throw new RateLimitedError(wait, said("auth.tooManyPasswordChecks", { waitSeconds: wait }));
     this.passwordChecks.hit(key);
     const row = await getUser(this.deps.db, p.id);
     if (!row || !(await verifyPassword(current, row.password_hash)))
-      throw new AppError(400, "invalid_credentials", "The current password is wrong.");
+      throw new AppError(400, "invalid_credentials", said("auth.wrongCurrentPassword"));
     this.passwordChecks.forgive(key);
-    if (current === next)
-      throw new AppError(400, "validation_failed", "Choose a new password, not the current one.");
+    if (current === next) throw new AppError(400, "validation_failed", said("auth.samePassword"));
     const hash = await hashPassword(next);
     await this.deps.db.transaction().execute(async (trx) => {
       await updateUser(trx, p.id, {
@@ -328,9 +320,9 @@ export class UserAccounts {
       });
       throw new RateLimitedError(
         wait,
-        addressWait > 0
-          ? `Too many failed sign-ins from your address; try again in ${describeWait(wait)}.`
-          : `Too many failed sign-ins for this account; try again in ${describeWait(wait)}.`,
+        said(addressWait > 0 ? "auth.tooManyFromAddress" : "auth.tooManyForAccount", {
+          waitSeconds: wait,
+        }),
       );
     }
     this.perAddress.hit(address);
@@ -349,7 +341,7 @@ export class UserAccounts {
           address,
         },
       });
-      throw new AppError(401, "invalid_credentials", "The email or password is wrong.");
+      throw new AppError(401, "invalid_credentials", said("auth.wrongPassword"));
     }
     this.perAccount.succeeded(email);
     this.perAddress.forgive(address);

@@ -1,3 +1,4 @@
+import { said } from "../../../shared/messages/errorMessages";
 import { RateLimitedError } from "../../errors";
 
 /**
@@ -17,16 +18,9 @@ export class ImportSlots {
   /** Takes a slot for `userId`, or throws 429; returns the function that gives it back once. */
   acquire(userId: string): () => void {
     const mine = this.byUser.get(userId) ?? 0;
-    if (mine >= this.limits.perUser)
-      throw new RateLimitedError(
-        30,
-        "You already have an import running; wait for it to finish, then send the next one.",
-      );
+    if (mine >= this.limits.perUser) throw new RateLimitedError(30, said("import.oneRunning"));
     if (this.total >= this.limits.total)
-      throw new RateLimitedError(
-        30,
-        `The server is running ${String(this.total)} imports already; try again in a minute.`,
-      );
+      throw new RateLimitedError(30, said("import.serverBusy", { count: this.total }));
     this.byUser.set(userId, mine + 1);
     this.total += 1;
     let released = false;

@@ -1,4 +1,5 @@
 import iconv from "iconv-lite";
+import { said } from "../../../shared/messages/errorMessages";
 import { AppError } from "../../errors";
 
 /** Largest export accepted, in bytes (50 MB): a court list of 100,000 rows is about 30 MB. */
@@ -29,13 +30,9 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * importer refuses it for missing columns.
  */
 export function decodeExport(bytes: Buffer, fileName?: string): DecodedExport {
-  const what = fileName === undefined || fileName === "" ? "The file" : `The file ${fileName}`;
+  const what = fileParam(fileName);
   if (bytes.length > MAX_EXPORT_BYTES) {
-    throw new AppError(
-      413,
-      "payload_too_large",
-      `${what} is larger than 50 MB; split the export into smaller files.`,
-    );
+    throw new AppError(413, "payload_too_large", said("import.fileTooLarge", what));
   }
   refuseKnownBinary(bytes, what);
 
@@ -47,11 +44,7 @@ export function decodeExport(bytes: Buffer, fileName?: string): DecodedExport {
     encoding = "utf-8";
     const decoded = decodeUtf8(bytes.subarray(3));
     if (decoded === undefined) {
-      throw new AppError(
-        415,
-        "unsupported_media_type",
-        `${what} is marked as UTF-8 but is not valid UTF-8; save it again as "CSV UTF-8".`,
-      );
+      throw new AppError(415, "unsupported_media_type", said("import.badUtf8", what));
     }
     text = decoded;
   } else {
@@ -66,17 +59,13 @@ export function decodeExport(bytes: Buffer, fileName?: string): DecodedExport {
   }
 
   if (text.trim() === "") {
-    throw new AppError(400, "bad_request", `${what} is empty.`);
+    throw new AppError(400, "bad_request", said("import.fileEmpty", what));
   }
   // Tabs, line breaks and the odd stray control character in a cell are the rows' problem; a
   // text file made mostly of control characters is not text.
   const controls = text.match(/(?![\t\n\v\f\r])\p{Cc}/gu)?.length ?? 0;
   if (controls > 0 && controls * 100 > text.length) {
-    throw new AppError(
-      415,
-      "unsupported_media_type",
-      `${what} is not a text file; a court export is a CSV or JSON file.`,
-    );
+    throw new AppError(415, "unsupported_media_type", said("import.notText", what));
   }
   const first = text.trimStart()[0];
   return { format: first === "[" || first === "{" ? "json" : "csv", encoding, bom, text };
@@ -90,37 +79,36 @@ function decodeUtf8(bytes: Buffer): string | undefined {
   }
 }
 
-function decodeGb18030(bytes: Buffer, what: string): string {
+function decodeGb18030(bytes: Buffer, what: { file: string }): string {
   const text = iconv.decode(bytes, "gb18030");
   // iconv-lite substitutes U+FFFD for sequences GB18030 does not define. A genuine U+FFFD is
   // encodable (84 31 A4 37) but has no business in a court export, so treat it as a failure.
   if (text.includes("\uFFFD")) {
-    throw new AppError(
-      415,
-      "unsupported_media_type",
-      `${what} is neither UTF-8 nor GB18030 text; save it as "CSV UTF-8" and try again.`,
-    );
+    throw new AppError(415, "unsupported_media_type", said("import.notGb18030", what));
   }
   return text;
 }
 
-function refuseKnownBinary(bytes: Buffer, what: string): void {
+function refuseKnownBinary(bytes: Buffer, what: { file: string }): void {
   const starts = (...sig: number[]): boolean => sig.every((b, i) => bytes[i] === b);
-  const refuse = (why: string): never => {
-    throw new AppError(415, "unsupported_media_type", `${what} ${why}`);
+  const refuse = (
+    reason:
+      "import.utf16" | "import.workbook" | "import.oldWorkbook" | "import.pdf" | "import.nulBytes",
+  ): never => {
+    throw new AppError(415, "unsupported_media_type", said(reason, what));
   };
-  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) {
-    refuse('is UTF-16 text; save it as "CSV UTF-8" (or GB18030 CSV) and try again.');
-  }
-  if (starts(0x50, 0x4b, 0x03, 0x04)) {
-    refuse('is an Excel workbook or a zip archive; save the sheet as "CSV UTF-8" first.');
-  }
-  if (starts(0xd0, 0xcf, 0x11, 0xe0)) {
-    refuse('is an old Excel (.xls) workbook; save the sheet as "CSV UTF-8" first.');
-  }
-  if (starts(0x25, 0x50, 0x44, 0x46)) refuse("is a PDF; the importer reads CSV or JSON exports.");
+  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) refuse("import.utf16");
+  if (starts(0x50, 0x4b, 0x03, 0x04)) refuse("import.workbook");
+  if (starts(0xd0, 0xcf, 0x11, 0xe0)) refuse("import.oldWorkbook");
+  if (starts(0x25, 0x50, 0x44, 0x46)) refuse("import.pdf");
   // NUL never appears in UTF-8 or GB18030 text; it does in UTF-16 without a BOM and in binaries.
-  if (bytes.includes(0)) {
-    refuse("is not a text file (it contains NUL bytes); a court export is a CSV or JSON file.");
-  }
+  if (bytes.includes(0)) refuse("import.nulBytes");
+}
+
+/**
+ * The file as the import's sentences name it: " NAME" after "The file" (or nothing), so the
+ * English reads "The file court.csv is empty." and "The file is empty." alike.
+ */
+export function fileParam(fileName: string | undefined): { file: string } {
+  return { file: fileName === undefined || fileName === "" ? "" : ` ${fileName}` };
 }

@@ -1,5 +1,13 @@
 /** What {@link extractAmount} found in an obligation text. */
-export type AmountExtraction = { ok: true; amountMinor?: number } | { ok: false; error: string };
+export type AmountExtraction =
+  | { ok: true; amountMinor?: number }
+  | {
+      ok: false;
+      /** What is wrong, and the amount as written, for a reason in either language. */
+      why: "negative" | "tooFine" | "tooLarge";
+      value: string;
+      error: string;
+    };
 
 // A number, with optional sign, thousands separators (groups of three only, so 1000,2000元 is not
 // read as one number) and decimals, followed by 元, 万元 or 亿元. The sign may be ASCII, a Unicode
@@ -23,7 +31,8 @@ export function extractAmount(obligation: string): AmountExtraction {
   const matches = [...text.matchAll(AMOUNT)];
   for (const m of matches) {
     if (m[1] !== undefined) {
-      return { ok: false, error: `names a negative amount (${m[0].replace(/\s+/g, "")}).` };
+      const value = m[0].replace(/\s+/g, "");
+      return { ok: false, why: "negative", value, error: `names a negative amount (${value}).` };
     }
   }
   if (matches.length !== 1) return { ok: true };
@@ -38,11 +47,21 @@ export function extractAmount(obligation: string): AmountExtraction {
   const scale = 10n ** BigInt(fraction.length);
   const numerator = (BigInt(whole) * scale + BigInt(fraction === "" ? "0" : fraction)) * perUnit;
   if (numerator % scale !== 0n) {
-    return { ok: false, error: `names an amount finer than one fen (${match[0]}).` };
+    return {
+      ok: false,
+      why: "tooFine",
+      value: match[0],
+      error: `names an amount finer than one fen (${match[0]}).`,
+    };
   }
   const fen = numerator / scale;
   if (fen > BigInt(Number.MAX_SAFE_INTEGER)) {
-    return { ok: false, error: `names an amount too large to be real (${match[0]}).` };
+    return {
+      ok: false,
+      why: "tooLarge",
+      value: match[0],
+      error: `names an amount too large to be real (${match[0]}).`,
+    };
   }
   return { ok: true, amountMinor: Number(fen) };
 }

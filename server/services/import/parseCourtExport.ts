@@ -8,16 +8,22 @@ import {
   type EntryKind,
   type Sex,
 } from "../../../shared/schemas/entry";
+import {
+  said,
+  wordError,
+  type ErrorParams,
+  type Worded,
+} from "../../../shared/messages/errorMessages";
 import { AppError } from "../../errors";
 import {
   ALWAYS_REQUIRED,
   COURT_COLUMNS,
+  COURT_COLUMN_GLOSS,
   DISCREDITED_REQUIRED,
-  columnLabel,
   columnOfHeader,
   type CourtColumn,
 } from "./courtColumns";
-import { decodeExport, type DecodedExport } from "./decodeExport";
+import { decodeExport, fileParam, type DecodedExport } from "./decodeExport";
 import { extractAmount } from "./extractAmount";
 import { looksLikeSpreadsheetFormula } from "./neutraliseForSpreadsheet";
 import {
@@ -42,10 +48,14 @@ export interface ParseCourtExportOptions {
   fileName?: string | undefined;
 }
 
-/** One data row of an export: an entry ready to store, or the reasons it was refused. */
+/**
+ * One data row of an export: an entry ready to store, or why it was refused — `errors` in
+ * English sentences (the API's and the CLI's), `problems` as reasons the console words in its
+ * language and groups by kind.
+ */
 export type ParsedExportRow =
   | { line: number; ok: true; entry: EntryInput; photoName?: string }
-  | { line: number; ok: false; errors: string[] };
+  | { line: number; ok: false; errors: string[]; problems: Worded[] };
 
 /** The outcome of reading a whole export. */
 export interface ParsedExport {
@@ -78,7 +88,7 @@ interface RawRecord {
   cells: Map<CourtColumn, string>;
   /** Every cell empty: spreadsheets leave such rows at the end of a sheet; they are skipped. */
   blank: boolean;
-  problem?: string;
+  problems?: Worded[];
 }
 
 /**
@@ -90,8 +100,7 @@ interface RawRecord {
 export function parseCourtExport(bytes: Buffer, opts: ParseCourtExportOptions): ParsedExport {
   const options = parseOptions(opts);
   const decoded = decodeExport(bytes, opts.fileName);
-  const what =
-    opts.fileName === undefined || opts.fileName === "" ? "The file" : `The file ${opts.fileName}`;
+  const what = fileParam(opts.fileName);
   const { records, present } =
     decoded.format === "json" ? readJson(decoded.text, what) : readCsv(decoded.text, what);
 
@@ -104,19 +113,44 @@ export function parseCourtExport(bytes: Buffer, opts: ParseCourtExportOptions): 
   const nonBlank = records.filter((r) => !r.blank);
   if (nonBlank.length > MAX_EXPORT_ROWS) throw tooManyRows(what);
   if (columnsMissing.length > 0) {
-    const sentence = `The file lacks the column(s) ${columnsMissing.join(", ")}, so no row can be imported.`;
-    return {
-      ...base,
-      rows: nonBlank.map((r) => ({ line: r.line, ok: false, errors: [sentence] })),
-    };
+    const missing = said("import.columnsMissing", { columns: columnsMissing.join(", ") });
+    return { ...base, rows: nonBlank.map((r) => refusal(r.line, [missing])) };
   }
   return {
     ...base,
     rows: nonBlank.map((r) =>
-      r.problem === undefined
-        ? mapRecord(r, options)
-        : { line: r.line, ok: false, errors: [r.problem] },
+      r.problems === undefined ? mapRecord(r, options) : refusal(r.line, r.problems, " "),
     ),
+  };
+}
+
+/**
+ * A refused row: its problems, and their English sentences without repeats (`joiner` makes them
+ * one sentence, as a record's problems have always been reported).
+ */
+function refusal(line: number, problems: Worded[], joiner?: string): ParsedExportRow {
+  const seen = new Set<string>();
+  const unique: Worded[] = [];
+  for (const p of problems) {
+    const english = wordError(p.reason, p.params, "en");
+    if (seen.has(english)) continue;
+    seen.add(english);
+    unique.push(p);
+  }
+  const errors = unique.map((p) => wordError(p.reason, p.params, "en"));
+  return {
+    line,
+    ok: false,
+    errors: joiner === undefined ? errors : [errors.join(joiner)],
+    problems: unique,
+  };
+}
+
+/** A column as a reason names it: its Chinese header, and its English name for the English. */
+function col(column: CourtColumn, suffix: "" | "2" = ""): ErrorParams {
+  return {
+    [`column${suffix}`]: COURT_COLUMNS[column],
+    [`gloss${suffix}`]: COURT_COLUMN_GLOSS[column],
   };
 }
 
@@ -130,7 +164,9 @@ function parseOptions(opts: ParseCourtExportOptions): Options {
   throw new AppError(
     400,
     "validation_failed",
-    `The import options are not valid (${issue?.path.join(".") ?? "options"}: ${issue?.message ?? "malformed"}).`,
+    said("import.optionsInvalid", {
+      detail: `${issue?.path.join(".") ?? "options"}: ${issue?.message ?? "malformed"}`,
+    }),
   );
 }
 
@@ -139,7 +175,10 @@ const isBlankCell = (v: string): boolean => v.trim() === "";
 // ---------------------------------------------------------------------------------------------
 // Reading CSV and JSON into records
 
-function readCsv(text: string, what: string): { records: RawRecord[]; present: Set<CourtColumn> } {
+function readCsv(
+  text: string,
+  what: { file: string },
+): { records: RawRecord[]; present: Set<CourtColumn> } {
   // One line-break form, so that line numbers can be counted (below) and a cell never holds a
   // lone CR.
   const normalised = text.replace(/\r\n?/g, "\n");
@@ -177,7 +216,7 @@ function readCsv(text: string, what: string): { records: RawRecord[]; present: S
       throw new AppError(
         400,
         "validation_failed",
-        `${what} has the column ${COURT_COLUMNS[c]} twice; remove one and try again.`,
+        said("import.columnTwice", { ...what, column: COURT_COLUMNS[c] }),
       );
     }
     present.add(c);
@@ -200,7 +239,7 @@ function readCsv(text: string, what: string): { records: RawRecord[]; present: S
         line,
         cells: map,
         blank,
-        problem: `Line ${line} has ${cells.length} cells but the header has ${header.length}; a comma inside a cell must be within double quotes.`,
+        problems: [said("import.cellCount", { line, cells: cells.length, header: header.length })],
       };
     }
     return { line, cells: map, blank };
@@ -220,17 +259,18 @@ function countLineBreaks(s: string): number {
   return n;
 }
 
-function csvErrorToAppError(err: CsvError, what: string, skippedLines: number): AppError {
+function csvErrorToAppError(err: CsvError, what: { file: string }, skippedLines: number): AppError {
   const line = typeof err["lines"] === "number" ? err["lines"] + skippedLines : undefined;
   const where = line === undefined ? "" : ` (near line ${line})`;
-  const why =
-    err.code === "CSV_QUOTE_NOT_CLOSED"
-      ? `a quoted cell is never closed${where}`
-      : `it cannot be read as CSV${where}`;
-  return new AppError(400, "bad_request", `${what} is not a well-formed CSV file: ${why}.`);
+  const reason =
+    err.code === "CSV_QUOTE_NOT_CLOSED" ? "import.csvQuoteNotClosed" : "import.csvUnreadable";
+  return new AppError(400, "bad_request", said(reason, { ...what, detail: where }));
 }
 
-function readJson(text: string, what: string): { records: RawRecord[]; present: Set<CourtColumn> } {
+function readJson(
+  text: string,
+  what: { file: string },
+): { records: RawRecord[]; present: Set<CourtColumn> } {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -239,14 +279,10 @@ function readJson(text: string, what: string): { records: RawRecord[]; present: 
     const position = /position (\d+)/.exec(err instanceof Error ? err.message : "")?.[1];
     const where =
       position === undefined ? "" : ` near line ${lineAt(text, Number.parseInt(position, 10))}`;
-    throw new AppError(400, "bad_request", `${what} is not valid JSON${where}.`);
+    throw new AppError(400, "bad_request", said("import.jsonInvalid", { ...what, detail: where }));
   }
   if (!Array.isArray(data)) {
-    throw new AppError(
-      400,
-      "bad_request",
-      `${what} is JSON but not an array of rows; a court export in JSON is [ {"案号": …}, … ].`,
-    );
+    throw new AppError(400, "bad_request", said("import.jsonNotArray", what));
   }
   if (data.length > MAX_EXPORT_ROWS) throw tooManyRows(what);
   const lines = jsonElementLines(text);
@@ -261,10 +297,10 @@ function readJson(text: string, what: string): { records: RawRecord[]; present: 
         line,
         cells,
         blank: false,
-        problem: `The row at line ${line} is not an object of columns.`,
+        problems: [said("import.rowNotObject", { line })],
       };
     }
-    const problems: string[] = [];
+    const problems: Worded[] = [];
     for (const [key, value] of Object.entries(item)) {
       let column = columnOfKey.get(key);
       if (column === undefined && !columnOfKey.has(key)) {
@@ -277,12 +313,10 @@ function readJson(text: string, what: string): { records: RawRecord[]; present: 
       else if (typeof value === "number" && Number.isFinite(value))
         cells.set(column, String(value));
       else if (value === null) cells.set(column, "");
-      else problems.push(`${columnLabel(column)} must be text, not ${typeName(value)}.`);
+      else problems.push(said("import.cellNotText", { ...col(column), detail: typeName(value) }));
     }
     const blank = problems.length === 0 && Object.values(item).every((v) => v === null || v === "");
-    return problems.length > 0
-      ? { line, cells, blank, problem: problems.join(" ") }
-      : { line, cells, blank };
+    return problems.length > 0 ? { line, cells, blank, problems } : { line, cells, blank };
   });
   return { records, present };
 }
@@ -329,11 +363,11 @@ function lineAt(text: string, index: number): number {
   return countLineBreaks(text.slice(0, index)) + 1;
 }
 
-function tooManyRows(what: string): AppError {
+function tooManyRows(what: { file: string }): AppError {
   return new AppError(
     413,
     "payload_too_large",
-    `${what} has more than ${MAX_EXPORT_ROWS.toLocaleString("en")} rows; split the export into smaller files.`,
+    said("import.tooManyRows", { ...what, max: MAX_EXPORT_ROWS.toLocaleString("en") }),
   );
 }
 
@@ -358,12 +392,12 @@ const FIELD_COLUMN: Partial<Record<EntryField, CourtColumn>> = {
 
 function mapRecord(record: RawRecord, options: Options): ParsedExportRow {
   const cell = (c: CourtColumn): string => record.cells.get(c) ?? "";
-  const errors: string[] = [];
+  const errors: Worded[] = [];
   // Fields already explained by a sentence of ours; zod's issue for them would repeat it.
   const explained = new Set<EntryField>();
-  const fail = (fields: EntryField[], sentence: string): void => {
+  const fail = (fields: EntryField[], problem: Worded): void => {
     for (const f of fields) explained.add(f);
-    errors.push(sentence);
+    errors.push(problem);
   };
 
   const fullName = cell("name").trim();
@@ -379,7 +413,7 @@ function mapRecord(record: RawRecord, options: Options): ParsedExportRow {
 
   const sex = readSex(cell("sex"));
   if (sex === undefined) {
-    fail(["sex"], `${columnLabel("sex")} must be 男, 女 or empty, not “${clip(cell("sex"))}”.`);
+    fail(["sex"], said("import.sexInvalid", { ...col("sex"), value: clip(cell("sex")) }));
   }
 
   const idNumber = normaliseIdCell(cell("idNumber"));
@@ -396,7 +430,14 @@ function mapRecord(record: RawRecord, options: Options): ParsedExportRow {
 
   const obligation = cell("obligation").trim();
   const amount = extractAmount(obligation);
-  if (!amount.ok) fail(["amountMinor"], `${columnLabel("obligation")} ${amount.error}`);
+  if (!amount.ok) {
+    const reason = {
+      negative: "import.amountNegative",
+      tooFine: "import.amountTooFine",
+      tooLarge: "import.amountTooLarge",
+    } as const;
+    fail(["amountMinor"], said(reason[amount.why], { ...col("obligation"), value: amount.value }));
+  }
 
   const photo = cell("photo").trim();
   const photoProblem = photo === "" ? undefined : checkPhotoName(photo);
@@ -427,12 +468,10 @@ function mapRecord(record: RawRecord, options: Options): ParsedExportRow {
     for (const issue of parsed.error.issues) {
       const field = issue.path[0];
       if (typeof field === "string" && explained.has(field as EntryField)) continue;
-      errors.push(issueSentence(field, issue.message));
+      errors.push(issueProblem(field, issue));
     }
   }
-  if (errors.length > 0 || !parsed.success) {
-    return { line: record.line, ok: false, errors: [...new Set(errors)] };
-  }
+  if (errors.length > 0 || !parsed.success) return refusal(record.line, errors);
   return {
     line: record.line,
     ok: true,
@@ -441,11 +480,17 @@ function mapRecord(record: RawRecord, options: Options): ParsedExportRow {
   };
 }
 
-function issueSentence(field: PropertyKey | undefined, message: string): string {
+function issueProblem(field: PropertyKey | undefined, issue: z.core.$ZodIssue): Worded {
   const column = typeof field === "string" ? FIELD_COLUMN[field as EntryField] : undefined;
-  if (column !== undefined) return `${columnLabel(column)}: ${message}`;
   // expiryDate, districtIds and the like come from the import options; their messages say so.
-  return message;
+  if (column === undefined) return said("import.optionInvalid", { detail: issue.message });
+  const reason =
+    issue.code === "too_small"
+      ? "import.fieldEmpty"
+      : issue.code === "too_big"
+        ? "import.fieldTooLong"
+        : "import.fieldInvalid";
+  return said(reason, { ...col(column), detail: issue.message });
 }
 
 /**
@@ -453,16 +498,10 @@ function issueSentence(field: PropertyKey | undefined, message: string): string 
  * has them, so a cell with them is markup, never a name) that does not start like a spreadsheet
  * formula (a name is copied into spreadsheets by operators; `=HYPERLINK(…)` would run there).
  */
-function checkNameCell(column: "name" | "legalRepresentative", raw: string): string | undefined {
-  if (looksLikeSpreadsheetFormula(raw)) {
-    return `${columnLabel(column)} looks like a spreadsheet formula (it starts with =, +, -, @ or a tab); a name cannot.`;
-  }
-  if (/[<>]/.test(raw)) {
-    return `${columnLabel(column)} contains < or >, which no name has; markup is not accepted as a name.`;
-  }
-  if (/[\r\n]/.test(raw.trim())) {
-    return `${columnLabel(column)} has a line break; a name is one line.`;
-  }
+function checkNameCell(column: "name" | "legalRepresentative", raw: string): Worded | undefined {
+  if (looksLikeSpreadsheetFormula(raw)) return said("import.nameFormula", col(column));
+  if (/[<>]/.test(raw)) return said("import.nameMarkup", col(column));
+  if (/[\r\n]/.test(raw.trim())) return said("import.nameLineBreak", col(column));
   return undefined;
 }
 
@@ -489,57 +528,58 @@ function normaliseIdCell(raw: string): string | undefined {
 function decideSubjectType(
   cell: (c: CourtColumn) => string,
   sex: Sex | undefined,
-  fail: (fields: EntryField[], sentence: string) => void,
+  fail: (fields: EntryField[], problem: Worded) => void,
 ): "person" | "organisation" {
   const code = normaliseCodeCell(cell("idNumber"));
   const codeIsOrganisation = isOrganisationEvidence(code);
   const codeIsResidentId = looksLikeResidentId(code);
   const sexGiven = sex !== undefined && sex !== "unknown";
   const stated = readSubjectTypeCell(cell("subjectType"));
-  const conflict = (sentence: string): "person" => {
-    fail(["subjectType"], `${sentence} A row is either a person or an organisation.`);
+  const conflict = (
+    reason:
+      | "import.sexButOrganisationCode"
+      | "import.personButOrganisationCode"
+      | "import.organisationButResidentId"
+      | "import.organisationButSex",
+    first: CourtColumn,
+    second: CourtColumn,
+  ): "person" => {
+    fail(["subjectType"], said(reason, { ...col(first), ...col(second, "2") }));
     return "person";
   };
   if (stated === "invalid") {
     fail(
       ["subjectType"],
-      `${columnLabel("subjectType")} must be 自然人 (person), 法人 (organisation) or empty, not “${clip(cell("subjectType"))}”.`,
+      said("import.subjectTypeInvalid", {
+        ...col("subjectType"),
+        value: clip(cell("subjectType")),
+      }),
     );
     return "person";
   }
   if (codeIsOrganisation && sexGiven) {
-    return conflict(
-      `${columnLabel("sex")} is filled in but ${columnLabel("idNumber")} is an organisation's code.`,
-    );
+    return conflict("import.sexButOrganisationCode", "sex", "idNumber");
   }
   if (stated === "person" && codeIsOrganisation) {
-    return conflict(
-      `${columnLabel("subjectType")} says a person but ${columnLabel("idNumber")} is an organisation's code.`,
-    );
+    return conflict("import.personButOrganisationCode", "subjectType", "idNumber");
   }
   if (stated === "organisation" && codeIsResidentId) {
-    return conflict(
-      `${columnLabel("subjectType")} says an organisation but ${columnLabel("idNumber")} is a resident ID number.`,
-    );
+    return conflict("import.organisationButResidentId", "subjectType", "idNumber");
   }
   if (stated === "organisation" && sexGiven) {
-    return conflict(
-      `${columnLabel("subjectType")} says an organisation but ${columnLabel("sex")} is filled in.`,
-    );
+    return conflict("import.organisationButSex", "subjectType", "sex");
   }
   return stated === "organisation" || (stated === "none" && codeIsOrganisation)
     ? "organisation"
     : "person";
 }
 
-type DateCell = { ok: true; date?: string } | { ok: false; error: string };
+type DateCell = { ok: true; date?: string } | { ok: false; error: Worded };
 
 function readDate(column: CourtColumn, raw: string, required: boolean): DateCell {
   const v = raw.normalize("NFKC").trim();
   if (v === "") {
-    return required
-      ? { ok: false, error: `${columnLabel(column)} is empty; the listing date comes from it.` }
-      : { ok: true };
+    return required ? { ok: false, error: said("import.dateEmpty", col(column)) } : { ok: true };
   }
   // Spreadsheets re-save dates as 2019/2/3, 2019.2.3 or 2019年2月3日, sometimes with a time.
   const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$/.exec(v);
@@ -547,17 +587,17 @@ function readDate(column: CourtColumn, raw: string, required: boolean): DateCell
     if (/^\d{5}(?:\.\d+)?$/.test(v)) {
       return {
         ok: false,
-        error: `${columnLabel(column)} is a spreadsheet date number (${v}); format the column as a date (YYYY-MM-DD) before saving.`,
+        error: said("import.dateSerial", { ...col(column), value: v }),
       };
     }
     return {
       ok: false,
-      error: `${columnLabel(column)} is not a date in the form YYYY-MM-DD (“${clip(v)}”).`,
+      error: said("import.dateFormat", { ...col(column), value: clip(v) }),
     };
   }
   const date = `${m[1] ?? ""}-${(m[2] ?? "").padStart(2, "0")}-${(m[3] ?? "").padStart(2, "0")}`;
   if (!CalendarDateSchema.safeParse(date).success) {
-    return { ok: false, error: `${columnLabel(column)} is not a real date (${date}).` };
+    return { ok: false, error: said("import.dateNotReal", { ...col(column), value: date }) };
   }
   return { ok: true, date };
 }
@@ -570,14 +610,14 @@ function addYears(date: string, years: number): string {
   return target.toISOString().slice(0, 10);
 }
 
-function checkPhotoName(name: string): string | undefined {
+function checkPhotoName(name: string): Worded | undefined {
   if (
     /[/\\:\p{Cc}]/u.test(name) ||
     name.includes("..") ||
     name.startsWith(".") ||
     name.length > 255
   ) {
-    return `${columnLabel("photo")} must be a bare file name such as photo-001.jpg, without folders, “..” or a leading dot.`;
+    return said("import.photoName", col("photo"));
   }
   return undefined;
 }

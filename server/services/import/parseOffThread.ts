@@ -1,4 +1,5 @@
 import { Piscina } from "piscina";
+import { said } from "../../../shared/messages/errorMessages";
 import { AppError } from "../../errors";
 import { workerFile } from "../../workerFile";
 import type { ParseCourtExportOptions, ParsedExport } from "./parseCourtExport";
@@ -22,7 +23,14 @@ export class ExportParser {
     const copy = new ArrayBuffer(bytes.length);
     new Uint8Array(copy).set(bytes);
     const outcome = await this.pool.run({ bytes: copy, opts }, { transferList: [copy] });
-    if (!outcome.ok) throw new AppError(outcome.status, outcome.code, outcome.message);
+    if (!outcome.ok) {
+      // The reason crosses the thread as data, so the console still words the refusal.
+      throw new AppError(
+        outcome.status,
+        outcome.code,
+        outcome.reason ? said(outcome.reason, outcome.params) : outcome.message,
+      );
+    }
     return outcome.parsed;
   }
 

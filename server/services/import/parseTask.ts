@@ -14,7 +14,14 @@ export interface ParseTask {
 /** What comes back: the parsed export, or the AppError's parts (classes do not cross threads). */
 export type ParseOutcome =
   | { ok: true; parsed: ParsedExport }
-  | { ok: false; status: number; code: AppError["code"]; message: string };
+  | {
+      ok: false;
+      status: number;
+      code: AppError["code"];
+      message: string;
+      reason?: AppError["reason"];
+      params?: AppError["params"];
+    };
 
 /** Parses a court export inside a worker thread. */
 export default function parseTask(task: ParseTask): ParseOutcome {
@@ -22,7 +29,13 @@ export default function parseTask(task: ParseTask): ParseOutcome {
     return { ok: true, parsed: parseCourtExport(Buffer.from(task.bytes), task.opts) };
   } catch (err) {
     if (err instanceof AppError)
-      return { ok: false, status: err.status, code: err.code, message: err.message };
+      return {
+        ok: false,
+        status: err.status,
+        code: err.code,
+        message: err.message,
+        ...(err.reason ? { reason: err.reason, params: err.params ?? {} } : {}),
+      };
     throw err;
   }
 }

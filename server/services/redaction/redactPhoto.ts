@@ -26,6 +26,7 @@ import {
 } from "./renderRenditions";
 import type { Box, DetectorName, DetectorVersions, RedactionStyle, RelativeBox } from "./types";
 import { skippedVerification, type Verification, verifyRendition } from "./verifyRendition";
+import { wordError } from "../../../shared/messages/errorMessages";
 
 /** The main pass covers every hit from this score (the policy's `faceMinScore`). */
 export const faceMinScore = redactionPolicy.faceMinScore;
@@ -130,12 +131,12 @@ export interface RedactDeps {
   loadDetector?: () => Promise<FaceDetector>;
 }
 
+// Stored in English with the entry; the console words them by their catalogue reason.
 const messages: Record<ReviewReason | "publishable", string> = {
   publishable: "Every face is covered and the detectors find none on the rendition.",
-  no_face_detected: "No face was found in the photo; a moderator must mark the areas to cover.",
-  verification_failed:
-    "A detector still sees a face on the redacted rendition; a moderator must check it.",
-  detector_error: "The face detectors failed on this photo; a moderator must check it.",
+  no_face_detected: wordError("redaction.noFace", {}, "en"),
+  verification_failed: wordError("redaction.verificationFailed", {}, "en"),
+  detector_error: wordError("redaction.detectorError", {}, "en"),
 };
 
 const concernMessages: Record<ConcernCode, string> = {

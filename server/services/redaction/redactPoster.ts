@@ -22,6 +22,7 @@ import type {
   RgbImage,
 } from "./types";
 import { type Verification, type VerificationHit, verifyRendition } from "./verifyRendition";
+import { wordError } from "../../../shared/messages/errorMessages";
 
 /** The largest poster rendition: 3840 × 2160 landscape, 2160 × 3840 portrait (no crop). */
 export const posterMaxSize = { long: 3840, short: 2160 } as const;
@@ -84,12 +85,12 @@ export interface PosterResult {
   timingsMs: { total: number };
 }
 
+// Stored in English with the poster; the console words them by their catalogue reason.
 const messages: Record<PosterReason | "done", string> = {
   done: "No face was found on the poster and the detectors find none on its rendition.",
-  faces_covered: "Faces on the poster were covered; a moderator must look at the rendition.",
-  verification_failed:
-    "A detector still sees a face on the covered poster; replace the poster or mark the faces by hand.",
-  detector_error: "The face detectors failed on this poster; it cannot be shown. Try again.",
+  faces_covered: wordError("redaction.posterFacesCovered", {}, "en"),
+  verification_failed: wordError("redaction.posterVerificationFailed", {}, "en"),
+  detector_error: wordError("redaction.posterDetectorError", {}, "en"),
 };
 
 /** The size a poster is rendered at: its own, shrunk to fit the largest screen, never enlarged. */

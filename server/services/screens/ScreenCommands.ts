@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Screen } from "../../../shared/schemas/screen";
+import { said } from "../../../shared/messages/errorMessages";
 import { AppError } from "../../errors";
 import { presentScreen } from "../../presenters/presentScreen";
 import { getScreen } from "../../store/screens";
@@ -28,19 +29,13 @@ export class ScreenCommands {
     actor: AuditInput["actor"],
   ): Promise<{ screen: Screen; reached: number }> {
     const row = await getScreen(this.deps.db, id);
-    if (!row) throw new AppError(404, "not_found", `No screen has the id ${id}.`);
-    if (row.state !== "active")
-      throw new AppError(409, "conflict", "This screen is unpaired; pair it again first.");
+    if (!row) throw new AppError(404, "not_found", said("screen.notFound", { id }));
+    if (row.state !== "active") throw new AppError(409, "conflict", said("screen.unpaired"));
     const reached = await this.deps.notifier.command(
       id,
       command.kind === "identify" ? { ...command, name: row.name } : command,
     );
-    if (reached === 0)
-      throw new AppError(
-        409,
-        "conflict",
-        "The screen is not connected now; try again once it shows as online.",
-      );
+    if (reached === 0) throw new AppError(409, "conflict", said("screen.notConnected"));
     if (command.kind === "reload")
       await this.deps.audit.record(this.deps.db, {
         actor,

@@ -9,7 +9,8 @@ import {
   type PairScreenInput,
   type Screen,
 } from "../../../shared/schemas/screen";
-import { AppError } from "../../errors";
+import { said, type Worded } from "../../../shared/messages/errorMessages";
+import { AppError, RateLimitedError } from "../../errors";
 import { presentScreen } from "../../presenters/presentScreen";
 import {
   claimPairingCode,
@@ -24,13 +25,23 @@ import { insertScreen } from "../../store/screens";
 import type { AuditInput, AuditLog } from "../AuditLog";
 import type { DistrictCheck } from "../EntryIntake";
 import { RateLimiter } from "../RateLimiter";
+import { PairingCodeQuota, type PairingCodeLimits } from "./PairingCodeQuota";
 import type { ScreenNotifier } from "./ScreenNotifier";
 import { hashToken, newToken } from "./screenTokens";
 
 /** Pairing codes live this long. */
 export const PAIRING_CODE_TTL_MS = 10 * 60 * 1000;
-/** Pairing codes an address, and all addresses together, may request per minute. */
-export const PAIRING_CODE_REQUESTS = { perAddress: 30, overall: 600 };
+/**
+ * Pairing codes an address, an address range and all together may request per minute, and the
+ * codes a range is given even when all together are over (see PairingCodeQuota). `perRange` and
+ * `overall` are defaults a city may change (SIGNAGE_PAIRING_CODES_PER_RANGE, _PER_MINUTE).
+ */
+export const PAIRING_CODE_REQUESTS: PairingCodeLimits = {
+  perAddress: 30,
+  perRange: 60,
+  overall: 600,
+  reservePerRange: 5,
+};
 /** Wrong codes allowed per address per minute, and across all addresses per minute. */
 export const PAIRING_FAILURE_LIMITS = { perAddress: 10, overall: 100 };
 
@@ -49,6 +60,7 @@ function newCode(): string {
 export class ScreenPairing {
   private readonly perAddress: RateLimiter;
   private readonly overall: RateLimiter;
+  private readonly codes: PairingCodeQuota;
 
   constructor(
     private readonly deps: {
@@ -58,20 +70,27 @@ export class ScreenPairing {
       notifier: ScreenNotifier;
       /** Records each pairing in the same transaction. */
       audit: AuditLog;
+      /** Codes a minute per address range and overall, when the city set them. */
+      codeLimits?: Partial<Pick<PairingCodeLimits, "perRange" | "overall">>;
       now?: () => Date;
     },
   ) {
     const now = () => this.now().getTime();
     this.perAddress = new RateLimiter(PAIRING_FAILURE_LIMITS.perAddress, 60_000, now);
     this.overall = new RateLimiter(PAIRING_FAILURE_LIMITS.overall, 60_000, now);
+    this.codes = new PairingCodeQuota({ ...PAIRING_CODE_REQUESTS, ...deps.codeLimits }, now);
   }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
   }
 
-  /** Gives an unpaired kiosk a fresh code to show. */
-  async offerCode(info: DisplayInfo): Promise<PairingOffer> {
+  /**
+   * Gives an unpaired kiosk a fresh code to show, within the quotas of its client address, its
+   * address range and everyone (a 429 with when to come back beyond them).
+   */
+  async offerCode(info: DisplayInfo, address: string): Promise<PairingOffer> {
+    this.codes.take(address);
     const now = this.now();
     const expiresAt = new Date(now.getTime() + PAIRING_CODE_TTL_MS).toISOString();
     await deleteExpiredPairingCodes(this.deps.db, now.toISOString());
@@ -90,14 +109,14 @@ export class ScreenPairing {
       });
       return { code, expiresAt };
     }
-    throw new AppError(503, "overloaded", "No free pairing code could be found; try again.");
+    throw new AppError(503, "overloaded", said("pairing.noFreeCode"));
   }
 
   private refuse(
     address: string,
     status: number,
     code: "not_found" | "conflict",
-    message: string,
+    message: Worded,
   ): never {
     this.perAddress.hit(address);
     this.overall.hit("all");
@@ -115,13 +134,8 @@ export class ScreenPairing {
       this.perAddress.retryAfterSeconds(address),
       this.overall.retryAfterSeconds("all"),
     );
-    if (wait > 0) {
-      throw new AppError(
-        429,
-        "overloaded",
-        `Too many wrong pairing codes; try again in ${wait} s.`,
-      );
-    }
+    if (wait > 0)
+      throw new RateLimitedError(wait, said("pairing.tooManyWrongCodes", { seconds: wait }));
     await this.deps.districts.requireExisting([input.districtId]);
     const now = this.now().toISOString();
     const token = newToken();
@@ -129,36 +143,16 @@ export class ScreenPairing {
     const row = await this.deps.db.transaction().execute(async (trx) => {
       const code = await findPairingCode(trx, input.code);
       if (!code) {
-        this.refuse(
-          address,
-          404,
-          "not_found",
-          `No kiosk is showing the pairing code ${input.code}; check the screen.`,
-        );
+        this.refuse(address, 404, "not_found", said("pairing.unknownCode", { code: input.code }));
       }
       if (code.used_at !== null) {
-        this.refuse(
-          address,
-          409,
-          "conflict",
-          `The pairing code ${input.code} was already used; each code works once.`,
-        );
+        this.refuse(address, 409, "conflict", said("pairing.codeUsed", { code: input.code }));
       }
       if (code.expires_at <= now) {
-        this.refuse(
-          address,
-          404,
-          "not_found",
-          `The pairing code ${input.code} has expired; the kiosk shows a new one.`,
-        );
+        this.refuse(address, 404, "not_found", said("pairing.codeExpired", { code: input.code }));
       }
       if (!(await claimPairingCode(trx, input.code, id, now))) {
-        this.refuse(
-          address,
-          409,
-          "conflict",
-          `The pairing code ${input.code} was already used; each code works once.`,
-        );
+        this.refuse(address, 409, "conflict", said("pairing.codeUsed", { code: input.code }));
       }
       const screen: ScreenRow = {
         id,
@@ -178,6 +172,8 @@ export class ScreenPairing {
         uptime_seconds: null,
         memory_mb: null,
         clock_skew_ms: null,
+        storage_used_mb: null,
+        storage_quota_mb: null,
         connection_id: null,
         district_epoch: 0,
         stale_districts_json: null,

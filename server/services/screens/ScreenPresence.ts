@@ -27,6 +27,9 @@ export class ScreenPresence {
       ...(s.clockSkewMs === undefined
         ? {}
         : { clock_skew_ms: s.clockSkewMs === null ? null : clampSkew(s.clockSkewMs) }),
+      // Likewise its storage (the alert monitor warns when it is nearly full).
+      ...(s.storageUsedMb === undefined ? {} : { storage_used_mb: s.storageUsedMb }),
+      ...(s.storageQuotaMb === undefined ? {} : { storage_quota_mb: s.storageQuotaMb }),
     });
   }
 

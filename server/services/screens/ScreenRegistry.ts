@@ -1,8 +1,10 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Screen, UpdateScreenInput } from "../../../shared/schemas/screen";
+import { said } from "../../../shared/messages/errorMessages";
 import { AppError } from "../../errors";
-import { presentScreen } from "../../presenters/presentScreen";
+import { lookUpNames, type NameBook } from "../../presenters/nameBook";
+import { presentScreen, slideRef } from "../../presenters/presentScreen";
 import {
   districtSetChanged,
   getScreen,
@@ -61,13 +63,19 @@ export class ScreenRegistry {
 
   /** All screens with their online state; with `tag`, only those carrying it. */
   async list(filter: { tag?: string | undefined } = {}): Promise<Screen[]> {
-    return (await listScreens(this.deps.db, filter)).map((r) => this.present(r));
+    const rows = await listScreens(this.deps.db, filter);
+    // What each screen shows, named (masked names and titles) in one query per kind.
+    const names = await lookUpNames(
+      this.deps.db,
+      rows.map((r) => slideRef(r.current_slide)).filter((r) => r !== null),
+    );
+    return rows.map((r) => this.present(r, names));
   }
 
   /** One screen, or a 404. */
   async get(id: string): Promise<ScreenRow> {
     const row = await getScreen(this.deps.db, id);
-    if (!row) throw new AppError(404, "not_found", `No screen has the id ${id}.`);
+    if (!row) throw new AppError(404, "not_found", said("screen.notFound", { id }));
     return row;
   }
 
@@ -76,17 +84,17 @@ export class ScreenRegistry {
    * database) holding a connection it reported on recently; the 30 s status report keeps that
    * fresh, so a process that died without saying so stops counting after 90 s.
    */
-  present(row: ScreenRow): Screen {
+  present(row: ScreenRow, names?: NameBook): Screen {
     const seen = row.last_seen_at === null ? 0 : Date.parse(row.last_seen_at);
     const elsewhere = row.connection_id !== null && this.now().getTime() - seen < ONLINE_WITHIN_MS;
-    return presentScreen(row, this.deps.notifier.isOnline(row.id) || elsewhere);
+    return presentScreen(row, this.deps.notifier.isOnline(row.id) || elsewhere, names);
   }
 
   /** Renames, relocates or moves a screen; a move switches its content at once. */
   async update(id: string, input: UpdateScreenInput, actor: Actor): Promise<Screen> {
     const before = await this.get(id);
     if (before.state !== "active")
-      throw new AppError(409, "conflict", "A revoked screen cannot be changed; pair it again.");
+      throw new AppError(409, "conflict", said("screen.revokedUnchangeable"));
     if (input.districtId) await this.deps.districts.requireExisting([input.districtId]);
     const moved = input.districtId !== undefined && input.districtId !== before.district_id;
     // Whatever it was sent for its old district may still be on it: the next sync is full.
@@ -137,17 +145,13 @@ export class ScreenRegistry {
   async setTags(id: string, tags: readonly string[], actor: Actor): Promise<Screen> {
     const row = await this.get(id);
     if (row.state !== "active")
-      throw new AppError(409, "conflict", "A revoked screen cannot be tagged; pair it again.");
+      throw new AppError(409, "conflict", said("screen.revokedUntaggable"));
     // Read before the transaction, as for a move (SQLite has one connection).
     const chain = (await this.deps.districts.ancestry(row.district_id)).map((d) => d.id);
     const before = await this.deps.db.transaction().execute(async (trx) => {
       const current = await getScreen(trx, id);
       if (current?.state !== "active" || current.district_id !== row.district_id)
-        throw new AppError(
-          409,
-          "conflict",
-          "The screen was moved or unpaired meanwhile; reload it and try again.",
-        );
+        throw new AppError(409, "conflict", said("screen.changedMeanwhile"));
       const was = screenTagsOf(current);
       if (sameTags(was, tags)) return null;
       await setScreenTags(trx, id, tags);
@@ -174,7 +178,7 @@ export class ScreenRegistry {
   async revoke(id: string, actor: Actor, why?: string): Promise<Screen> {
     const row = await this.get(id);
     if (row.state === "revoked")
-      throw new AppError(409, "conflict", "This screen is already unpaired.");
+      throw new AppError(409, "conflict", said("screen.alreadyUnpaired"));
     await this.deps.db.transaction().execute(async (trx) => {
       // The hash is replaced too, so the old token cannot match any row again.
       await updateScreen(trx, id, { state: "revoked", token_hash: `revoked:${id}` });
@@ -199,23 +203,15 @@ export class ScreenRegistry {
   async rotate(id: string, actor: Actor): Promise<Screen> {
     const row = await this.get(id);
     if (row.state !== "active") {
-      throw new AppError(409, "conflict", "A revoked screen has no token to rotate.");
+      throw new AppError(409, "conflict", said("screen.revokedNoToken"));
     }
     const live = await this.deps.notifier.connections(id);
     if (live === 0) {
-      throw new AppError(
-        409,
-        "conflict",
-        "The screen is offline; rotate its token while it is connected, or unpair it.",
-      );
+      throw new AppError(409, "conflict", said("screen.offlineForRotation"));
     }
     if (live > 1) {
       await this.revoke(id, actor, `token in use by ${live} connections at a rotation`);
-      throw new AppError(
-        409,
-        "conflict",
-        `The screen's token is in use by ${live} connections, so it may have leaked; the screen was unpaired and must be paired again.`,
-      );
+      throw new AppError(409, "conflict", said("screen.tokenShared", { connections: live }));
     }
     const token = newToken();
     await this.deps.db.transaction().execute(async (trx) => {

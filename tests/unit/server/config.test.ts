@@ -17,7 +17,29 @@ describe("loadConfig", () => {
       trustProxy: [],
       metrics: { allow: [] },
       retention: { playsDays: 400, endedSessionsDays: 30 },
+      alerts: { offlineMinutes: 5, takedownSeconds: 60, checkSeconds: 15 },
     });
+  });
+
+  it("takes an alert webhook only with its secret, and only at an http(s) address", () => {
+    const url = "https://oncall.city.gov/hooks/signage";
+    const secret = "sixteen or more characters";
+    expect(
+      loadConfig({ SIGNAGE_ALERT_WEBHOOK_URL: url, SIGNAGE_ALERT_WEBHOOK_SECRET: secret }).alerts,
+    ).toMatchObject({ webhook: { url, secret } });
+    expect(() => loadConfig({ SIGNAGE_ALERT_WEBHOOK_URL: url })).toThrow(/together/);
+    expect(() =>
+      loadConfig({
+        SIGNAGE_ALERT_WEBHOOK_URL: "ftp://x.gov/h",
+        SIGNAGE_ALERT_WEBHOOK_SECRET: secret,
+      }),
+    ).toThrow(/SIGNAGE_ALERT_WEBHOOK_URL must be an http/);
+    expect(() =>
+      loadConfig({ SIGNAGE_ALERT_WEBHOOK_URL: url, SIGNAGE_ALERT_WEBHOOK_SECRET: "short" }),
+    ).toThrow(/at least 16/);
+    expect(() => loadConfig({ SIGNAGE_ALERT_OFFLINE_MINUTES: "0" })).toThrow(
+      /SIGNAGE_ALERT_OFFLINE_MINUTES must be a whole number from 1/,
+    );
   });
 
   it.each([

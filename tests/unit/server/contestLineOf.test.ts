@@ -18,6 +18,7 @@ function district(
     contest_text: "",
     contest_url: null,
     contest_contact: null,
+    alert_offline_minutes: null,
     emergency_approval: null,
     created_at: "2026-01-01T00:00:00.000Z",
     updated_at: "2026-01-01T00:00:00.000Z",

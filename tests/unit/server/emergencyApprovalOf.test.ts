@@ -14,6 +14,7 @@ function district(id: string, approval: DistrictRow["emergency_approval"] = null
     contest_text: "",
     contest_url: null,
     contest_contact: null,
+    alert_offline_minutes: null,
     emergency_approval: approval,
     created_at: "2026-01-01T00:00:00.000Z",
     updated_at: "2026-01-01T00:00:00.000Z",

@@ -11,7 +11,10 @@ import { SelectField } from "../ui/SelectField";
 import { useFail } from "../ui/useFail";
 import { useFocusOnMount } from "../ui/useFocusOnMount";
 import { useLoader } from "../ui/useLoader";
+import { districtLabel } from "../shell/districtsApi";
+import { useDistricts } from "../shell/useDistricts";
 import { fetchUsers } from "../users/usersApi";
+import { targetName } from "./targetName";
 import {
   auditActions,
   auditExportUrl,
@@ -74,24 +77,15 @@ export function AuditPage() {
     // Loaded once per visit.
   }, []);
 
+  const { districts } = useDistricts();
+  const label = (id: string) => districtLabel(districts, id, language);
   const nameOf = (r: AuditRecord): string => {
     if (r.actor.type === "system") return t("audit.actor.system");
     if (r.actor.type === "cli") return t("audit.actor.cli");
     if (r.actor.type !== "user") return t("audit.actor.anonymous");
-    return users.find((u) => u.id === r.actor.id)?.displayName ?? r.actor.id ?? "—";
+    return r.actorName ?? users.find((u) => u.id === r.actor.id)?.displayName ?? r.actor.id ?? "—";
   };
-  const targetOf = (r: AuditRecord): string => {
-    if (!r.target) return "—";
-    if (r.target.type === "screen") {
-      const s = screens.find((x) => x.id === r.target?.id);
-      if (s) return `${t("audit.target.screen")} ${s.name}`;
-    }
-    if (r.target.type === "user") {
-      const u = users.find((x) => x.id === r.target?.id);
-      if (u) return `${t("audit.target.user")} ${u.displayName}`;
-    }
-    return `${r.target.type} ${r.target.id ?? ""}`;
-  };
+  const targetOf = (r: AuditRecord): string => targetName(r, t, (id) => label(id));
 
   const search = (e: FormEvent): void => {
     e.preventDefault();

@@ -36,6 +36,11 @@ export const auditEn = {
   "audit.actor.anonymous": "not signed in",
   "audit.target.screen": "screen",
   "audit.target.user": "user",
+  "audit.target.entry": "entry",
+  "audit.target.announcement": "announcement",
+  "audit.target.emergency": "emergency",
+  "audit.target.district": "district",
+  "audit.target.gone": "(no longer exists)",
 } as const;
 
 /** Chinese for every key of {@link auditEn}. */
@@ -76,4 +81,9 @@ export const auditZh: Record<keyof typeof auditEn, string> = {
   "audit.actor.anonymous": "未登录者",
   "audit.target.screen": "屏幕",
   "audit.target.user": "用户",
+  "audit.target.entry": "条目",
+  "audit.target.announcement": "公告",
+  "audit.target.emergency": "紧急通知",
+  "audit.target.district": "区县",
+  "audit.target.gone": "（已不存在）",
 };

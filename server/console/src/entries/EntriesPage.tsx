@@ -26,6 +26,11 @@ import { PlayReportPanel } from "./PlayReportPanel";
 import { fetchEntryPlays } from "./playsApi";
 
 const PAGE_SIZE = 25;
+
+/** Whether an entry has left every screen for good (revoked or expired). */
+function offScreens(e: EntryView): boolean {
+  return e.state === "revoked" || e.state === "expired";
+}
 const noFilter: EntryFilter = { kind: "", state: "", district: "", q: "" };
 
 /**
@@ -49,8 +54,10 @@ export function EntriesPage() {
 
   const fail = useFail();
   const { cursor } = cursors;
+  // Reloaded when the server says entries changed: a redaction settled, an approval, a takedown.
   const results = useLoader(() => fetchEntries(filter, cursor, PAGE_SIZE), fail, {
     deps: [filter, cursor],
+    live: ["entries", "takedowns"],
   });
   const { data: page, error: loadError, reload: load } = results;
 
@@ -204,19 +211,23 @@ export function EntriesPage() {
               <td>{t(redactionKeys[e.redactionStatus])}</td>
               <td>
                 <div className="cell-actions">
+                  {/* A revoked or expired entry is on no screen: its plays are history. */}
                   <button
                     type="button"
                     className="secondary small"
-                    aria-label={t("entries.playsNamed", {
-                      name: e.maskedName,
-                      case: e.caseNumber,
-                    })}
+                    aria-label={t(
+                      offScreens(e) ? "entries.playsBeforeNamed" : "entries.playsNamed",
+                      {
+                        name: e.maskedName,
+                        case: e.caseNumber,
+                      },
+                    )}
                     aria-expanded={playsOf?.id === e.id}
                     onClick={() => setPlaysOf(playsOf?.id === e.id ? null : e)}
                   >
-                    {t("entries.plays")}
+                    {t(offScreens(e) ? "entries.playsBefore" : "entries.plays")}
                   </button>
-                  {e.state !== "revoked" && e.state !== "expired" && (
+                  {!offScreens(e) && (
                     <button
                       type="button"
                       className="secondary small"

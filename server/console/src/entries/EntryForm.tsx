@@ -14,7 +14,14 @@ import { PanelForm } from "../ui/PanelForm";
 import { SelectField } from "../ui/SelectField";
 import { useFormSubmit } from "../ui/useFormSubmit";
 import { createEntry } from "./entriesApi";
-import { kindKeys, sexKeys } from "./entryLabels";
+import {
+  kindKeys,
+  MAX_PHOTO_MB,
+  photoFormatList,
+  photoFormats,
+  photoProblem,
+  sexKeys,
+} from "./entryLabels";
 
 type TextField =
   | "fullName"
@@ -73,14 +80,14 @@ export function EntryForm({
   fail: (err: unknown, show: (text: string) => void) => void;
   onCreated: (entry: EntryView) => void;
 }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const [values, setValues] = useState(empty);
   const [kind, setKind] = useState<EntryKind>("discredited");
   const [sex, setSex] = useState<Sex>("unknown");
   const [districtIds, setDistrictIds] = useState<string[]>([]);
   const [photo, setPhoto] = useState<File | null>(null);
   const [photoKey, setPhotoKey] = useState(0);
-  const { error, busy, setError, send } = useFormSubmit<TextField | "districts">(fail);
+  const { error, busy, setError, send } = useFormSubmit<TextField | "districts" | "photo">(fail);
 
   const field = (name: TextField, label: PlainMessageKey, more: object = {}) => (
     <Field
@@ -110,6 +117,20 @@ export function EntryForm({
     }
     if (districtIds.length === 0) {
       setError({ text: (tr) => tr("entries.pickDistrict"), field: "districts" });
+      return;
+    }
+    // Said here, in the console's language, rather than after the upload.
+    const problem = photo ? photoProblem(photo) : null;
+    if (problem !== null) {
+      setError({
+        text: (tr) =>
+          problem === "heic"
+            ? tr("entries.photoHeic")
+            : problem === "type"
+              ? tr("entries.photoType", { formats: photoFormatList(language) })
+              : tr("entries.photoTooBig", { mb: MAX_PHOTO_MB }),
+        field: "photo",
+      });
       return;
     }
     await send(async () => {
@@ -207,9 +228,10 @@ export function EntryForm({
       <Field
         key={photoKey}
         label={t("entries.photoFile")}
-        hint={t("entries.photoHint")}
+        hint={t("entries.photoHint", { formats: photoFormatList(language), mb: MAX_PHOTO_MB })}
         type="file"
-        accept="image/jpeg,image/png,image/webp,image/heic,image/heif,image/avif"
+        accept={photoFormats.map((f) => f.mime).join(",")}
+        invalid={error?.field === "photo"}
         onChange={(e) => setPhoto(e.target.files?.[0] ?? null)}
       />
       <button type="submit" disabled={busy}>

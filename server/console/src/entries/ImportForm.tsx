@@ -2,7 +2,13 @@ import { useEffect, useMemo, useState, type FormEvent } from "react";
 import type { District } from "../../../../shared/schemas/district";
 import { EntryKindSchema, type EntryKind } from "../../../../shared/schemas/entry";
 import type { ImportProgressEvent } from "../../../../shared/schemas/importProgress";
-import type { ImportReport } from "../../../../shared/schemas/importReport";
+import {
+  describeLines,
+  groupImportProblems,
+  wordProblem,
+} from "../../../../shared/import/groupImportProblems";
+import type { ImportReport, ImportRow } from "../../../../shared/schemas/importReport";
+import type { Language } from "../../../../shared/schemas/announcement";
 import { useI18n, type Message } from "../lib/i18n";
 import { DistrictChecklist } from "../ui/DistrictPickers";
 import { Field } from "../ui/Field";
@@ -33,13 +39,15 @@ export function ImportForm({
   const [listingYears, setListingYears] = useState("");
   const [file, setFile] = useState<File | null>(null);
   const [photos, setPhotos] = useState<File | null>(null);
+  const [withoutPhotos, setWithoutPhotos] = useState(false);
+  const [uploaded, setUploaded] = useState<number | null>(null);
   const [error, setError] = useState<{ text: Message; field?: "file" | "districts" } | null>(null);
   const [busy, setBusy] = useState(false);
   const [report, setReport] = useState<ImportReport | null>(null);
   const [progress, setProgress] = useState<ImportProgressEvent | null>(null);
 
-  const submit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
+  const submit = async (e: FormEvent | null, again?: { withoutPhotos: true }): Promise<void> => {
+    e?.preventDefault();
     setError(null);
     if (!file) return setError({ text: (tr) => tr("import.fileMissing"), field: "file" });
     if (districtIds.length === 0)
@@ -47,6 +55,7 @@ export function ImportForm({
     setBusy(true);
     setReport(null);
     setProgress(null);
+    setUploaded(0);
     const progressId = crypto.randomUUID();
     const stop = await watchImportProgress(progressId, setProgress);
     try {
@@ -57,7 +66,9 @@ export function ImportForm({
         listingYears,
         file,
         photos,
+        withoutPhotos: again?.withoutPhotos ?? withoutPhotos,
         progressId,
+        onUpload: setUploaded,
       });
       setReport(r);
       onImported(r);
@@ -66,6 +77,7 @@ export function ImportForm({
     } finally {
       stop();
       setBusy(false);
+      setUploaded(null);
     }
   };
 
@@ -99,6 +111,18 @@ export function ImportForm({
             onChange={(e) => setPhotos(e.target.files?.[0] ?? null)}
           />
         </div>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={withoutPhotos}
+            onChange={(e) => setWithoutPhotos(e.target.checked)}
+            aria-describedby="import-without-photos-hint"
+          />
+          {t("importForm.withoutPhotos")}
+        </label>
+        <p className="hint" id="import-without-photos-hint">
+          {t("importForm.withoutPhotosHint")}
+        </p>
         <div className="row">
           <SelectField
             label={t("entries.kind")}
@@ -132,19 +156,37 @@ export function ImportForm({
         <button type="submit" disabled={busy}>
           {busy ? t("import.busy") : t("import.submit")}
         </button>
-        {busy && <ImportProgressBar progress={progress} />}
+        {busy && <ImportProgressBar progress={progress} uploaded={uploaded} />}
       </form>
-      {report && <ImportReportView report={report} />}
+      {report && (
+        <ImportReportView
+          report={report}
+          busy={busy}
+          onRetryWithoutPhotos={
+            withoutPhotos ? undefined : () => void submit(null, { withoutPhotos: true })
+          }
+        />
+      )}
     </>
   );
 }
 
 /** How far a running import has got: a progress bar and a sentence, read out politely. */
-function ImportProgressBar({ progress }: { progress: ImportProgressEvent | null }) {
+function ImportProgressBar({
+  progress,
+  uploaded,
+}: {
+  progress: ImportProgressEvent | null;
+  /** How much of the upload is sent (0–1), until the server reports its own progress. */
+  uploaded: number | null;
+}) {
   const { t } = useI18n();
+  // The files are still on their way while the server has not said anything yet.
+  const uploading = progress === null && uploaded !== null && uploaded < 1;
   const counted = progress !== null && progress.total > 0 && progress.phase !== "parsing";
-  const text =
-    progress === null || progress.phase === "parsing"
+  const text = uploading
+    ? t("importForm.progressUploading", { percent: Math.floor(uploaded * 100) })
+    : progress === null || progress.phase === "parsing"
       ? t("import.progressReading")
       : progress.phase === "checking"
         ? t("import.progressChecking", { done: progress.done, total: progress.total })
@@ -155,7 +197,11 @@ function ImportProgressBar({ progress }: { progress: ImportProgressEvent | null 
     <div className="import-progress" role="status" aria-live="polite">
       <progress
         aria-label={t("import.progressLabel")}
-        {...(counted ? { max: progress.total, value: progress.done } : {})}
+        {...(uploading
+          ? { max: 100, value: Math.floor(uploaded * 100) }
+          : counted
+            ? { max: progress.total, value: progress.done }
+            : {})}
       />
       <span data-testid="import-progress-text">{text}</span>
     </div>
@@ -163,8 +209,23 @@ function ImportProgressBar({ progress }: { progress: ImportProgressEvent | null 
 }
 
 /** The per-row outcome of an import, with the report as a CSV download. */
-function ImportReportView({ report }: { report: ImportReport }) {
-  const { t } = useI18n();
+function ImportReportView({
+  report,
+  busy,
+  onRetryWithoutPhotos,
+}: {
+  report: ImportReport;
+  busy: boolean;
+  /** Re-imports the same file without the missing photos; absent when that was already asked. */
+  onRetryWithoutPhotos: (() => void) | undefined;
+}) {
+  const { t, language } = useI18n();
+  const groups = useMemo(() => groupImportProblems(report.rows), [report]);
+  const photosMissing = report.rows.some(
+    (r) =>
+      r.status === "refused" &&
+      (r.problems ?? []).some((p) => p.reason === "import.photoNotSuppliedTryWithout"),
+  );
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const href = useMemo(
     () => URL.createObjectURL(new Blob([importReportCsv(report)], { type: "text/csv" })),
@@ -196,6 +257,31 @@ function ImportReportView({ report }: { report: ImportReport }) {
           {t("import.download")}
         </a>
       </p>
+      {groups.length > 0 && (
+        <section aria-labelledby="report-groups-heading" className="import-groups">
+          <h3 id="report-groups-heading">{t("importReport.groupsTitle")}</h3>
+          <ul>
+            {groups.map((g) => (
+              <li key={g.key} data-testid="import-group">
+                {t(g.refused ? "importReport.groupRefused" : "importReport.groupNoted", {
+                  count: g.lines.length,
+                  lines: describeLines(g.lines),
+                  line: g.exampleLine,
+                })}{" "}
+                {wordProblem(g.example, language)}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {photosMissing && onRetryWithoutPhotos && (
+        <p>
+          <button type="button" disabled={busy} onClick={onRetryWithoutPhotos}>
+            {t("importReport.retryWithoutPhotos")}
+          </button>{" "}
+          <span className="hint">{t("importReport.retryHint")}</span>
+        </p>
+      )}
       <div className="table-scroll report">
         <table>
           <caption className="visually-hidden">
@@ -217,9 +303,7 @@ function ImportReportView({ report }: { report: ImportReport }) {
                     {t(statusKey[r.status])}
                   </span>
                 </td>
-                <td className="break">
-                  {r.status === "refused" ? r.reasons.join(" ") : r.caseNumber}
-                </td>
+                <td className="break">{rowDetail(r, language)}</td>
               </tr>
             ))}
           </tbody>
@@ -227,4 +311,17 @@ function ImportReportView({ report }: { report: ImportReport }) {
       </div>
     </section>
   );
+}
+
+/** A row's case number, or its reasons in the console's language (English for older reports). */
+function rowDetail(row: ImportRow, language: Language): string {
+  if (row.status === "refused") {
+    return row.problems === undefined
+      ? row.reasons.join(" ")
+      : row.problems.map((p) => wordProblem(p, language)).join(" ");
+  }
+  if (row.status === "accepted" && row.notes !== undefined) {
+    return [row.caseNumber, ...row.notes.map((n) => wordProblem(n, language))].join(" — ");
+  }
+  return row.caseNumber;
 }

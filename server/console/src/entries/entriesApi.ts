@@ -7,7 +7,7 @@ import {
 } from "../../../../shared/schemas/entryView";
 import { ImportAnswerSchema, type ImportReport } from "../../../../shared/schemas/importReport";
 import type { RevokeInput } from "../../../../shared/schemas/moderation";
-import { queryString, request } from "../lib/api";
+import { ApiFailure, failureOf, networkFailure, queryString, request } from "../lib/api";
 
 /** The filters of the entries list (GET /api/entries); empty means "any". */
 export interface EntryFilter {
@@ -60,8 +60,12 @@ export interface ImportRequest {
   listingYears: string;
   file: File;
   photos: File | null;
+  /** Import rows whose photo is not supplied without it, instead of refusing them. */
+  withoutPhotos?: boolean;
   /** Names the import's progress events (see importProgress.ts). */
   progressId?: string;
+  /** Told how much of the upload has been sent (0–1); large photo zips take a while. */
+  onUpload?: (sent: number) => void;
 }
 
 /** Imports a court export (CSV or JSON) with an optional zip of photos; answers the report. */
@@ -73,13 +77,51 @@ export async function importExport(input: ImportRequest): Promise<ImportReport> 
   if (input.listingYears !== "") body.set("listingYears", input.listingYears);
   body.set("file", input.file, input.file.name);
   if (input.photos) body.set("photos", input.photos, input.photos.name);
+  if (input.withoutPhotos) body.set("withoutPhotos", "true");
   if (input.progressId) body.set("progressId", input.progressId);
-  return (
-    await request("/api/imports", ImportAnswerSchema, {
-      method: "POST",
-      body,
-    })
-  ).report;
+  const res = await postWithUploadProgress("/api/imports", body, input.onUpload);
+  if (!res.ok) throw await failureOf(res);
+  const parsed = ImportAnswerSchema.safeParse(await res.json().catch(() => undefined));
+  if (!parsed.success)
+    throw new ApiFailure(
+      "bad_response",
+      "The server sent an answer this console does not understand.",
+      res.status,
+    );
+  return parsed.data.report;
+}
+
+/**
+ * POSTs a form through XMLHttpRequest, the one browser API that reports upload progress (fetch
+ * does not), and answers a fetch Response so that the usual failure handling applies.
+ */
+function postWithUploadProgress(
+  path: string,
+  body: FormData,
+  onUpload?: (sent: number) => void,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", path);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader("Accept", "application/json");
+    if (onUpload) {
+      xhr.upload.addEventListener("progress", (e) => {
+        if (e.lengthComputable && e.total > 0) onUpload(e.loaded / e.total);
+      });
+    }
+    xhr.addEventListener("load", () => {
+      resolve(
+        new Response(xhr.status === 204 ? null : xhr.responseText, {
+          status: xhr.status,
+          headers: { "Content-Type": xhr.getResponseHeader("Content-Type") ?? "application/json" },
+        }),
+      );
+    });
+    xhr.addEventListener("error", () => reject(networkFailure()));
+    xhr.addEventListener("abort", () => reject(networkFailure()));
+    xhr.send(body);
+  });
 }
 
 /** The report as CSV (one line per row), for the operator to keep or fix the file from. */

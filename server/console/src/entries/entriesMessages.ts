@@ -89,7 +89,7 @@ export const entriesEn = {
   "entries.shownIn": "Shown in districts",
   "entries.photoFile": "Photo (optional)",
   "entries.photoHint":
-    "JPEG, PNG, WebP or HEIC up to 15 MB. Faces are redacted on the server before anything reaches a screen; the original stays encrypted on the server.",
+    "{formats} up to {mb} MB. Faces are redacted on the server before anything reaches a screen; the original stays encrypted on the server.",
   "entries.create": "Create entry",
   "entries.creating": "Creating…",
   "entries.created":
@@ -133,6 +133,12 @@ export const entriesEn = {
   "revoke.submit": "Revoke from all screens",
   "revoke.busy": "Revoking…",
   "revoke.done": "Revoked {name} ({case}). Screens are taking it down.",
+  "entries.photoHeic":
+    "HEIC photos (as iPhones take them) are not accepted: export the photo as JPEG, then choose it again.",
+  "entries.photoType": "This file is not a {formats} photo.",
+  "entries.photoTooBig": "The photo is larger than {mb} MB.",
+  "entries.playsBefore": "Where it was shown",
+  "entries.playsBeforeNamed": "Where {name} ({case}) was shown before it came down",
 } as const;
 
 /** Chinese for every key of {@link entriesEn}. */
@@ -220,7 +226,7 @@ export const entriesZh: Record<keyof typeof entriesEn, string> = {
   "entries.shownIn": "显示的辖区",
   "entries.photoFile": "照片（可选）",
   "entries.photoHint":
-    "JPEG、PNG、WebP 或 HEIC，最大 15 MB。人脸在服务器上打码后才会上屏；原图加密保存在服务器上。",
+    "{formats}，最大 {mb} MB。人脸在服务器上打码后才会上屏；原图加密保存在服务器上。",
   "entries.create": "创建条目",
   "entries.creating": "正在创建…",
   "entries.created": "已为 {name}（{case}）创建条目，等待另一位审核员审核。",
@@ -261,4 +267,9 @@ export const entriesZh: Record<keyof typeof entriesEn, string> = {
   "revoke.submit": "从所有屏幕撤下",
   "revoke.busy": "正在撤下…",
   "revoke.done": "已撤下 {name}（{case}），各屏幕正在移除。",
+  "entries.photoHeic": "不接受 HEIC 照片（iPhone 默认格式）：请先将照片导出为 JPEG，再重新选择。",
+  "entries.photoType": "此文件不是 {formats} 照片。",
+  "entries.photoTooBig": "照片超过 {mb} MB。",
+  "entries.playsBefore": "曾在哪些屏幕播放",
+  "entries.playsBeforeNamed": "{name}（{case}）撤下前在哪些屏幕播放过",
 };

@@ -65,3 +65,36 @@ export function formatAmount(minor: number | null, currency: string, language: s
   if (minor === null) return "—";
   return `${(minor / 100).toLocaleString(language, { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${currency}`;
 }
+
+/**
+ * The photo formats the server decodes (server/services/redaction/imageIntake.ts: JPEG, PNG,
+ * WebP, and AVIF among the HEIF family; HEIC needs a patented codec and is refused), by media
+ * type and name, for the file picker and its hint.
+ */
+export const photoFormats = [
+  { mime: "image/jpeg", name: "JPEG" },
+  { mime: "image/png", name: "PNG" },
+  { mime: "image/webp", name: "WebP" },
+  { mime: "image/avif", name: "AVIF" },
+] as const;
+
+/** The largest photo the server accepts, in MB (MAX_PHOTO_BYTES in server/routes/entries/router.ts). */
+export const MAX_PHOTO_MB = 15;
+
+/** The accepted formats' names as a list in the console's language ("JPEG, PNG, WebP or AVIF"). */
+export function photoFormatList(language: string): string {
+  return new Intl.ListFormat(language, { type: "disjunction" }).format(
+    photoFormats.map((f) => f.name),
+  );
+}
+
+/**
+ * Why a chosen photo will be refused, before it is sent: a HEIC photo (the iPhone's own format,
+ * often picked by mistake), another format, or one too large; null when it may go.
+ */
+export function photoProblem(file: File): "heic" | "type" | "size" | null {
+  if (/\.(heic|heif)$/i.test(file.name) || /^image\/hei[cf]/.test(file.type)) return "heic";
+  if (file.type !== "" && !photoFormats.some((f) => f.mime === file.type)) return "type";
+  if (file.size > MAX_PHOTO_MB * 1024 * 1024) return "size";
+  return null;
+}

@@ -6,12 +6,17 @@ import {
   type UserView,
 } from "../../../../shared/schemas/account";
 import { AnnouncementListSchema, type Announcement } from "../../../../shared/schemas/announcement";
+import type { ErrorParams } from "../../../../shared/messages/errorMessages";
 import { ApiErrorSchema, type ErrorCode } from "../../../../shared/schemas/apiError";
 
 /** Why a request failed: the server's error code, or one the console names itself. */
 export type FailureCode = ErrorCode | "network" | "bad_response";
 
-/** An API failure: a code for the console to act on and the server's sentence for people. */
+/**
+ * An API failure: a code for the console to act on, the server's (English) sentence, and what
+ * went wrong as a reason with its parameters when the server named one, so the console words
+ * it in its own language (see describeError).
+ */
 export class ApiFailure extends Error {
   constructor(
     readonly code: FailureCode,
@@ -19,6 +24,9 @@ export class ApiFailure extends Error {
     /** The HTTP status, 0 when no answer came. */
     readonly status: number,
     readonly issues: readonly { path: string; message: string }[] = [],
+    /** A key of shared/messages/errorMessages.ts as sent (a newer server may send an unknown one). */
+    readonly reason?: string,
+    readonly params: ErrorParams = {},
   ) {
     super(message);
     this.name = "ApiFailure";
@@ -54,6 +62,8 @@ export async function failureOf(res: Response): Promise<ApiFailure> {
       err.data.error.message,
       res.status,
       err.data.error.issues,
+      err.data.error.reason,
+      err.data.error.params,
     );
   return new ApiFailure("bad_response", `The server answered ${res.status}.`, res.status);
 }

@@ -3,6 +3,8 @@ import { LanguageSchema, type Language } from "../../../../shared/schemas/announ
 import { announcementsEn, announcementsZh } from "../announcements/announcementsMessages";
 import { auditEn, auditZh } from "../audit/auditMessages";
 import { entriesEn, entriesZh } from "../entries/entriesMessages";
+import { importEn, importZh } from "../entries/importMessages";
+import { alertsEn, alertsZh } from "../alerts/alertsMessages";
 import { objectionsEn, objectionsZh } from "../objections/objectionsMessages";
 import { reviewEn, reviewZh } from "../review/reviewMessages";
 import { schedulesEn, schedulesZh } from "../schedules/schedulesMessages";
@@ -49,6 +51,34 @@ const coreEn = {
     "The poster is not ready: its face check has not finished, or its covered faces must first be confirmed by a moderator.",
   "error.personalData":
     "Refused: the text looks like it holds personal data (an ID number, a phone number, or a name next to one). Take it out; screens never show it. ({detail})",
+  // By error code: what the console says when the server named no reason it knows.
+  "error.code.bad_request": "The server could not read this request.",
+  "error.code.validation_failed":
+    "Some of what was entered is not valid; check the fields and try again.",
+  "error.code.payload_too_large": "What was sent is too large.",
+  "error.code.unsupported_media_type": "The server does not accept this kind of content here.",
+  "error.code.not_found": "This was not found; it may have been removed.",
+  "error.code.forbidden": "You may not do this with your roles.",
+  "error.code.unauthenticated": "Sign in first; your session may have ended.",
+  "error.code.invalid_credentials": "The email or password is wrong.",
+  "error.code.password_change_required": "Change your one-time password first.",
+  "error.code.rate_limited": "Too many attempts; wait a little and try again.",
+  "error.code.misdirected_request": "Open the console at the server's own address.",
+  "error.code.setup_token_invalid": "That set-up token is wrong.",
+  "error.code.conflict": "This clashes with what the server holds now; reload and look again.",
+  "error.code.stale_revision": "This changed after you opened it; look at it again.",
+  "error.code.gone": "This is no longer available.",
+  "error.code.four_eyes":
+    "Four eyes: you created or last changed this, so another person must approve it.",
+  "error.code.poster_not_ready": "The poster is not ready yet.",
+  "error.code.personal_data":
+    "The text looks like it holds personal data (an ID number, a phone number, or a name next to one); take it out.",
+  "error.code.overloaded": "The server is busy; try again in a minute.",
+  "error.code.storage_full":
+    "The server's disk is full; nothing was saved. Tell the administrator.",
+  "error.code.unavailable": "The server cannot reach its database right now; try again later.",
+  "error.code.internal": "The server failed to handle this; it has been logged.",
+  "error.code.unknown": "The server refused this.",
 
   "setup.title": "First-run set-up",
   "setup.intro":
@@ -96,6 +126,8 @@ const en = {
   ...shellEn,
   ...screensEn,
   ...entriesEn,
+  ...importEn,
+  ...alertsEn,
   ...reviewEn,
   ...objectionsEn,
   ...usersEn,
@@ -142,6 +174,30 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   "error.posterNotReady": "海报尚未就绪：人脸检查还没有完成，或遮盖的人脸须先经审核员确认。",
   "error.personalData":
     "已拒绝：文字中似乎含有个人信息（身份证号、电话号码，或紧挨着这些号码的姓名）。请删除；屏幕绝不显示这些信息。（{detail}）",
+  "error.code.bad_request": "服务器无法读取此请求。",
+  "error.code.validation_failed": "填写的内容有误；请检查各项后重试。",
+  "error.code.payload_too_large": "发送的内容过大。",
+  "error.code.unsupported_media_type": "服务器在此处不接受这种内容。",
+  "error.code.not_found": "找不到该内容；它可能已被删除。",
+  "error.code.forbidden": "您的角色无权执行此操作。",
+  "error.code.unauthenticated": "请先登录；您的会话可能已经结束。",
+  "error.code.invalid_credentials": "电子邮箱或密码不正确。",
+  "error.code.password_change_required": "请先修改您的一次性密码。",
+  "error.code.rate_limited": "尝试次数过多；请稍后再试。",
+  "error.code.misdirected_request": "请通过服务器本身的地址打开控制台。",
+  "error.code.setup_token_invalid": "设置令牌不对。",
+  "error.code.conflict": "此操作与服务器上的现有内容冲突；请刷新后重新查看。",
+  "error.code.stale_revision": "您打开之后有人修改了此内容；请重新查看。",
+  "error.code.gone": "该内容已不再提供。",
+  "error.code.four_eyes": "双人复核：此内容由您创建或最后修改，须由另一人批准。",
+  "error.code.poster_not_ready": "海报尚未就绪。",
+  "error.code.personal_data":
+    "文字中似乎含有个人信息（身份证号、电话号码，或紧挨着这些号码的姓名）；请删除。",
+  "error.code.overloaded": "服务器正忙；请一分钟后重试。",
+  "error.code.storage_full": "服务器磁盘已满，未保存任何内容。请告知管理员。",
+  "error.code.unavailable": "服务器暂时无法连接其数据库；请稍后重试。",
+  "error.code.internal": "服务器未能处理此操作，已记录在日志中。",
+  "error.code.unknown": "服务器拒绝了此操作。",
 
   "setup.title": "首次设置",
   "setup.intro": "系统中还没有任何账户。请创建第一位管理员，之后由其添加其他用户。",
@@ -188,6 +244,8 @@ const zhCN: Record<MessageKey, string> = {
   ...shellZh,
   ...screensZh,
   ...entriesZh,
+  ...importZh,
+  ...alertsZh,
   ...reviewZh,
   ...objectionsZh,
   ...usersZh,
@@ -222,15 +280,27 @@ export type Translate = <K extends MessageKey>(key: K, ...params: ParamsOf<K>) =
 /** A message worded when shown, so a language switch re-words it (kept in state as this). */
 export type Message = (t: Translate) => string;
 
+const languages = new WeakMap<Translate, Language>();
+
 /** The translate function for one language. */
 export function translator(language: Language): Translate {
   const dictionary = dictionaries[language];
-  return (key, ...rest) => {
+  const t: Translate = (key, ...rest) => {
     const params: Partial<Record<string, string | number>> = rest[0] ?? {};
     return dictionary[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
       String(params[name] ?? whole),
     );
   };
+  languages.set(t, language);
+  return t;
+}
+
+/**
+ * The language a translate function words in, for what words itself outside the dictionary (the
+ * server's refusals, by reason); English for one not made by `translator`.
+ */
+export function languageOf(t: Translate): Language {
+  return languages.get(t) ?? "en";
 }
 
 const STORAGE_KEY = "signage.console.language";

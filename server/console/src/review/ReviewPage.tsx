@@ -14,6 +14,7 @@ import type { ReviewItem } from "../../../../shared/schemas/reviewQueue";
 import { attentionKeys, formatAmount, kindKeys, redactionKeys } from "../entries/entryLabels";
 import { AnnouncementReview } from "../announcements/AnnouncementReview";
 import { ApiFailure } from "../lib/api";
+import { subscribeConsoleChanges } from "../lib/consoleSocket";
 import { describeError } from "../lib/describeError";
 import { useI18n, type Message, type Translate } from "../lib/i18n";
 import { districtLabel } from "../shell/districtsApi";
@@ -23,6 +24,7 @@ import { ConfirmGroup } from "../ui/ConfirmGroup";
 import { FormAlert } from "../ui/FormAlert";
 import { useFocusOnMount } from "../ui/useFocusOnMount";
 import { toCropped, toWhole } from "./cropFrame";
+import { BulkApproveDialog } from "./BulkApproveDialog";
 import { EmergencyReviewPanel } from "./EmergencyReviewPanel";
 import { RegionEditor } from "./RegionEditor";
 import {
@@ -129,7 +131,9 @@ export function ReviewPage() {
   const loadOnce = useEffectEvent(() => void load());
   useEffect(() => {
     loadOnce();
-    // Loaded once per visit; every action reloads the queue.
+    // Loaded once per visit; every action reloads the queue, and so does the server's word that
+    // entries changed (a redaction settled, another moderator decided, an entry arrived).
+    return subscribeConsoleChanges(["entries"], () => loadOnce());
   }, []);
 
   const index = items?.findIndex((i) => i.entry.id === selectedId) ?? -1;
@@ -206,10 +210,13 @@ export function ReviewPage() {
   }, [index, items, select, approve, selected]);
 
   const clean = (items ?? []).filter((i) => i.clean && i.actionable);
-  const bulk = (): void => {
+  // The entries the confirmation shows: exactly these go, at the revisions shown, even if the
+  // queue reloads meanwhile.
+  const [confirming, setConfirming] = useState<readonly ReviewItem[] | null>(null);
+  const bulk = (chosen: readonly ReviewItem[]): void => {
     void act(async () => {
       const r = await bulkApprove(
-        clean.map((i) => ({ id: i.entry.id, revision: i.entry.revision })),
+        chosen.map((i) => ({ id: i.entry.id, revision: i.entry.revision })),
       );
       const refused = r.refused.map((x) => x.message).join(" ");
       return {
@@ -231,7 +238,12 @@ export function ReviewPage() {
         {t("review.keys")}
       </p>
       <div className="toolbar">
-        <button type="button" disabled={busy || clean.length === 0} onClick={bulk}>
+        <button
+          type="button"
+          disabled={busy || clean.length === 0}
+          aria-haspopup="dialog"
+          onClick={() => setConfirming(clean)}
+        >
           {t("review.bulk", { n: clean.length })}
         </button>
         <button type="button" className="secondary" onClick={() => void load()}>
@@ -246,6 +258,18 @@ export function ReviewPage() {
       >
         {notice?.text(t)}
       </div>
+      {confirming && (
+        <BulkApproveDialog
+          items={confirming}
+          busy={busy}
+          onConfirm={() => {
+            // The outcome is said on the page's status line, which the closed dialog uncovers.
+            setConfirming(null);
+            bulk(confirming);
+          }}
+          onCancel={() => setConfirming(null)}
+        />
+      )}
       {/* Emergencies first: they are on the screens already, waiting for a second look. */}
       <div className="review-extra">
         <EmergencyReviewPanel />

@@ -62,6 +62,13 @@ export const reviewEn = {
   "regions.add": "Add region",
   "regions.delete": "Delete selected region",
   "regions.count": "{n} of at most {max} regions",
+  "review.bulkConfirmLabel": "Confirm bulk approval",
+  "review.bulkConfirmTitle": "Approve and publish {n} entries?",
+  "review.bulkConfirmIntro":
+    "Each goes out to the screens of its districts at once, as shown here: the masked name and the redacted photo. Entries changed since this list loaded are refused.",
+  "review.bulkConfirmYes": "Approve and publish {n}",
+  "review.bulkNoPhoto": "No photo",
+  "review.bulkThumb": "Redacted photo of {name}",
 } as const;
 
 /** Chinese for every key of {@link reviewEn}. */
@@ -123,4 +130,11 @@ export const reviewZh: Record<keyof typeof reviewEn, string> = {
   "regions.add": "添加区域",
   "regions.delete": "删除所选区域",
   "regions.count": "{n} 个区域（最多 {max} 个）",
+  "review.bulkConfirmLabel": "确认批量批准",
+  "review.bulkConfirmTitle": "批准并发布 {n} 条条目？",
+  "review.bulkConfirmIntro":
+    "每条都将立即发布到其所属区县的屏幕上，内容如下所示：脱敏姓名和打码照片。本列表加载后有改动的条目会被拒绝。",
+  "review.bulkConfirmYes": "批准并发布 {n} 条",
+  "review.bulkNoPhoto": "无照片",
+  "review.bulkThumb": "{name}的打码照片",
 };

@@ -47,9 +47,12 @@ export function DistrictForm({
   const [approval, setApproval] = useState<EmergencyApproval | "inherit">(
     editing?.emergencyApproval ?? "inherit",
   );
-  const { error, busy, setError, send } = useFormSubmit<"id" | "nameZh" | "nameEn" | "contestUrl">(
-    fail,
+  const [offlineMinutes, setOfflineMinutes] = useState(
+    editing?.alertOfflineMinutes == null ? "" : String(editing.alertOfflineMinutes),
   );
+  const { error, busy, setError, send } = useFormSubmit<
+    "id" | "nameZh" | "nameEn" | "contestUrl" | "offlineMinutes"
+  >(fail);
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -69,6 +72,12 @@ export function DistrictForm({
     const url = contestUrl.trim();
     if (url !== "" && !/^https?:\/\/\S+$/.test(url))
       return setError({ text: (tr) => tr("district.badUrl"), field: "contestUrl" });
+    const minutes = offlineMinutes.trim() === "" ? null : Number(offlineMinutes);
+    if (minutes !== null && (!Number.isInteger(minutes) || minutes < 1 || minutes > 10_080))
+      return setError({
+        text: (tr) => tr("alerts.offlineMinutesInvalid"),
+        field: "offlineMinutes",
+      });
     await send(async () => {
       const input = {
         id: id.trim(),
@@ -81,6 +90,7 @@ export function DistrictForm({
         contestUrl: url === "" ? null : url,
         contestContact,
         emergencyApproval: approval === "inherit" ? null : approval,
+        alertOfflineMinutes: minutes,
       };
       const district = editing
         ? await updateDistrict(editing.id, input)
@@ -93,6 +103,7 @@ export function DistrictForm({
         setContestContact("");
         setContestUrl("");
         setApproval("inherit");
+        setOfflineMinutes("");
       }
       onCreated(district);
     });
@@ -195,6 +206,16 @@ export function DistrictForm({
           ["review-after", t("district.emergencyReviewAfter")],
           ["two-person", t("district.emergencyTwoPerson")],
         ]}
+      />
+      <Field
+        label={t("alerts.offlineMinutes")}
+        hint={t("alerts.offlineMinutesHint")}
+        type="number"
+        min={1}
+        max={10_080}
+        value={offlineMinutes}
+        invalid={error?.field === "offlineMinutes"}
+        onChange={(e) => setOfflineMinutes(e.target.value)}
       />
       <button type="submit" disabled={busy}>
         {editing

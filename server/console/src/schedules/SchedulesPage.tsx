@@ -316,7 +316,13 @@ export function SchedulesPage() {
             onResize={(id, times) => dispatch({ type: "resizeWindow", id, times })}
           />
           {draft.windows.length === 0 ? (
-            <p>{t("schedules.noWindows")}</p>
+            // Without any schedule the screens rotate everything (playbackPlan's fallback); only
+            // a saved schedule without windows keeps them blank.
+            <p>
+              {effective.fromDistrictId !== null
+                ? t("schedules.noWindows")
+                : t("schedules.noWindowsNoSchedule")}
+            </p>
           ) : (
             <DataTable
               caption={t("schedules.windows")}

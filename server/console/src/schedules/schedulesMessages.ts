@@ -191,6 +191,8 @@ export const schedulesEn = {
   "emergency.clearConfirm": "Clear “{title}”? The screens return to their schedules at once.",
   "emergency.clearYes": "Yes, clear",
   "emergency.cleared": "Cleared “{title}”; the screens return to their schedules.",
+  "schedules.noWindowsNoSchedule":
+    "No window yet. Until a schedule is saved here, the screens go on rotating everything they hold.",
 } as const;
 
 /** Chinese for every key of {@link schedulesEn}. */
@@ -373,4 +375,5 @@ export const schedulesZh: Record<keyof typeof schedulesEn, string> = {
   "emergency.clearConfirm": "确定解除“{title}”？屏幕将立即恢复播放排期。",
   "emergency.clearYes": "确定解除",
   "emergency.cleared": "已解除“{title}”，屏幕恢复播放排期。",
+  "schedules.noWindowsNoSchedule": "尚无时段。在此保存日程之前，屏幕继续轮播其持有的全部内容。",
 };

@@ -1,10 +1,15 @@
 import { useState, type FormEvent } from "react";
 import type { District } from "../../../../shared/schemas/district";
-import type { Screen } from "../../../../shared/schemas/screen";
+import {
+  PAIRING_ALPHABET,
+  PAIRING_CODE_LENGTH,
+  type Screen,
+  type ScreenShowing,
+} from "../../../../shared/schemas/screen";
 import { PlayReportPanel } from "../entries/PlayReportPanel";
 import { fetchScreenPlays } from "../entries/playsApi";
 import { mayAnywhere } from "../lib/access";
-import { useI18n, type Translate } from "../lib/i18n";
+import { useI18n, type Message, type Translate } from "../lib/i18n";
 import { districtLabel } from "../shell/districtsApi";
 import { useSession } from "../shell/SessionContext";
 import { useDistricts } from "../shell/useDistricts";
@@ -147,7 +152,7 @@ export function ScreensPage() {
               <td>
                 <TagChips tags={s.tags} label={t("screens.tagsOf", { name: s.name })} />
               </td>
-              <td className="break">{s.currentSlide ?? "—"}</td>
+              <td className="break">{showingText(s.showing, t)}</td>
               <td>{s.appliedVersion}</td>
               <td>
                 {s.lastSeenAt === null
@@ -272,6 +277,45 @@ export function ScreensPage() {
   );
 }
 
+/** What a screen shows, in words: the kind of slide and the masked name or title on it. */
+function showingText(showing: ScreenShowing | null, t: Translate): string {
+  if (showing === null) return "—";
+  const title = showing.title ?? t("screens.showing.gone");
+  switch (showing.kind) {
+    case "entry":
+      return t("screens.showing.entry", { name: title });
+    case "list":
+      return t("screens.showing.list", {
+        page: showing.page ?? 1,
+        pages: showing.pages ?? 1,
+        name: title,
+      });
+    case "announcement":
+      return t("screens.showing.announcement", { title });
+    case "emergency":
+      return t("screens.showing.emergency", { title });
+    case "idle":
+      return t("screens.showing.idle");
+    case "blank":
+      return t("screens.showing.blank");
+    case "other":
+      return title;
+  }
+}
+
+/**
+ * Why a typed pairing code cannot be one, checked as the server does (PairingCodeSchema) but
+ * said in the console's language; null when it may be.
+ */
+function codeProblem(typed: string): Message | null {
+  const code = typed.replace(/[\s-]/g, "").toUpperCase();
+  const wrong = [...new Set([...code].filter((c) => !PAIRING_ALPHABET.includes(c)))];
+  if (wrong.length > 0) return (tr) => tr("screens.codeCharacters", { chars: wrong.join(" ") });
+  if (code.length !== PAIRING_CODE_LENGTH)
+    return (tr) => tr("screens.codeLength", { n: code.length });
+  return null;
+}
+
 function ScreenState({ screen, t }: { screen: Screen; t: Translate }) {
   if (screen.state === "revoked")
     return <span className="badge muted">{t("screens.revoked")}</span>;
@@ -309,6 +353,8 @@ function PairForm({
         text: (tr) => tr("error.required", { field: tr("screens.code") }),
         field: "code",
       });
+    const problem = codeProblem(code);
+    if (problem !== null) return setError({ text: problem, field: "code" });
     if (name.trim() === "")
       return setError({
         text: (tr) => tr("error.required", { field: tr("screens.name") }),

@@ -4,7 +4,8 @@ export const screensEn = {
   "screens.pairIntro":
     "An unpaired screen shows a six-character pairing code. Type it here, name the screen and choose the district whose schedule it plays.",
   "screens.code": "Pairing code",
-  "screens.codeHint": "As shown on the screen, e.g. K7M-2QX. Case and spaces do not matter.",
+  "screens.codeHint":
+    "Six letters and digits, as the screen shows them, e.g. K7M 2QX. Case and spaces do not matter.",
   "screens.name": "Screen name",
   "screens.location": "Location (optional)",
   "screens.pickDistrict": "Choose a district…",
@@ -98,6 +99,17 @@ export const screensEn = {
   "plays.hm": "{h} h {m} min",
   "plays.ms": "{m} min {s} s",
   "plays.s": "{s} s",
+  "screens.codeLength":
+    "A pairing code has 6 characters; this one has {n}. Type it again as the screen shows it.",
+  "screens.codeCharacters":
+    "A pairing code uses letters and digits only, never 0, O, 1, I or L: check “{chars}” against the screen.",
+  "screens.showing.entry": "Entry: {name}",
+  "screens.showing.list": "List, page {page} of {pages}: {name} and others",
+  "screens.showing.announcement": "Announcement: {title}",
+  "screens.showing.emergency": "Emergency: {title}",
+  "screens.showing.idle": "Idle slide",
+  "screens.showing.blank": "Blank (outside the schedule)",
+  "screens.showing.gone": "no longer listed",
 } as const;
 
 /** Chinese for every key of {@link screensEn}. */
@@ -106,7 +118,7 @@ export const screensZh: Record<keyof typeof screensEn, string> = {
   "screens.pairIntro":
     "未配对的屏幕会显示一个六位配对码。在此输入该配对码，为屏幕命名，并选择它播放哪个辖区的排期。",
   "screens.code": "配对码",
-  "screens.codeHint": "按屏幕上显示的输入，例如 K7M-2QX。不区分大小写，可含空格。",
+  "screens.codeHint": "六位字母和数字，按屏幕上显示的输入，例如 K7M 2QX。不区分大小写，可含空格。",
   "screens.name": "屏幕名称",
   "screens.location": "位置（可选）",
   "screens.pickDistrict": "请选择辖区…",
@@ -194,4 +206,13 @@ export const screensZh: Record<keyof typeof screensEn, string> = {
   "plays.hm": "{h} 小时 {m} 分",
   "plays.ms": "{m} 分 {s} 秒",
   "plays.s": "{s} 秒",
+  "screens.codeLength": "配对码为 6 个字符，这里是 {n} 个。请按屏幕上显示的重新输入。",
+  "screens.codeCharacters": "配对码只含字母和数字，不含 0、O、1、I、L：请对照屏幕检查“{chars}”。",
+  "screens.showing.entry": "条目：{name}",
+  "screens.showing.list": "名单第 {page}/{pages} 页：{name} 等",
+  "screens.showing.announcement": "公告：{title}",
+  "screens.showing.emergency": "紧急通知：{title}",
+  "screens.showing.idle": "待机画面",
+  "screens.showing.blank": "黑屏（不在播放时段内）",
+  "screens.showing.gone": "已不在列表中",
 };

@@ -1,4 +1,6 @@
 import type { Role, RoleGrant, UserView } from "../../../../shared/schemas/account";
+import { AlertBell } from "../alerts/AlertBell";
+import { mayAnywhere } from "../lib/access";
 import { useI18n, type PlainMessageKey, type Translate } from "../lib/i18n";
 import { LanguageSwitch } from "./LanguageSwitch";
 
@@ -49,6 +51,7 @@ export function ConsoleHeader({
               {t("shell.roles", { roles: describeRoles(user.roles, t) })}
             </span>
           </p>
+          {mayAnywhere(user, "alert.read") && !user.mustChangePassword && <AlertBell />}
           {passwordLink && <a href="#password">{t("shell.changePassword")}</a>}
           {onSignOut && (
             <button type="button" className="secondary" onClick={onSignOut} disabled={signingOut}>

@@ -4,6 +4,7 @@ import type { EntryView } from "../../../../shared/schemas/entryView";
 import type { Screen } from "../../../../shared/schemas/screen";
 import type { Takedown } from "../../../../shared/schemas/takedown";
 import { fetchAudit } from "../audit/auditApi";
+import { targetName } from "../audit/targetName";
 import { fetchAnnouncementViews } from "../announcements/announcementsApi";
 import { mayAnywhere, mayCitywide, mayOpen } from "../lib/access";
 import { useI18n, type PlainMessageKey } from "../lib/i18n";
@@ -226,12 +227,8 @@ export function DashboardPage() {
               {data.audit.map((r) => (
                 <li key={r.seq}>
                   <span className="muted">{time(r.at)}</span> <code>{r.action}</code>
-                  {r.target && (
-                    <span className="muted">
-                      {" "}
-                      · {r.target.type} {r.target.id}
-                    </span>
-                  )}
+                  {r.actorName && <span> · {r.actorName}</span>}
+                  {r.target && <span className="muted"> · {targetName(r, t, label)}</span>}
                 </li>
               ))}
             </ul>
