@@ -207,8 +207,13 @@ export function createApp(deps: AppDeps): SignageApp {
   app.set("trust proxy", (address: string) => trusted.trusts(address));
   // Idle keep-alive connections stay open longer than a reverse proxy's or a client's own idle
   // timeout (nginx 60 s, undici 4 s), so the client always closes first: a request sent on a
-  // connection the server was closing at that instant fails with ECONNRESET.
-  const httpServer = createServer({ keepAliveTimeout: 65_000 }, app);
+  // connection the server was closing at that instant fails with ECONNRESET. Request and header
+  // timeouts are checked every 5 s rather than Node's 30 s, so a body that trickles in is cut
+  // off close to its deadline.
+  const httpServer = createServer(
+    { keepAliveTimeout: 65_000, connectionsCheckingInterval: 5_000 },
+    app,
+  );
   // A request Node's parser refuses gets a code and a sentence too, not a bare status line.
   httpServer.on("clientError", answerClientError);
   const io = createIo(httpServer, deps.adapter);

@@ -6,7 +6,17 @@ import {
   type Worded,
 } from "../../shared/messages/errorMessages";
 import type { ErrorCode } from "../../shared/schemas/apiError";
+import { isIPv4 } from "node:net";
+import { addressRange } from "../services/screens/PairingCodeQuota";
 import { TokenBucket } from "./KioskEventLimits";
+
+/**
+ * Whose limit an address counts against: an IPv4 address itself (a site's screens share one
+ * behind NAT), an IPv6 address's /64 (one network hands out as many addresses as it likes).
+ */
+export function limitKeyOf(address: string): string {
+  return isIPv4(address) ? address : addressRange(address);
+}
 
 /** The socket limits a city may set (SIGNAGE_UNPAIRED_SOCKETS_*, SIGNAGE_HANDSHAKES_*, …). */
 export interface SocketLimits {
@@ -123,7 +133,8 @@ export class SocketBounds {
   }
 
   /** Takes an unpaired socket's slot, or says why not. */
-  reserveUnpaired(address: string): UnpairedSlot {
+  reserveUnpaired(clientAddress: string): UnpairedSlot {
+    const address = limitKeyOf(clientAddress);
     const { unpairedPerAddress, unpairedTotal } = this.limits;
     const mine = this.unpaired.get(address) ?? 0;
     if (mine >= unpairedPerAddress)
@@ -162,10 +173,13 @@ export class SocketBounds {
 
   /** Unpaired sockets held now, in all and from one address (for tests and logs). */
   unpairedHeld(address?: string): number {
-    return address === undefined ? this.unpairedCount : (this.unpaired.get(address) ?? 0);
+    return address === undefined
+      ? this.unpairedCount
+      : (this.unpaired.get(limitKeyOf(address)) ?? 0);
   }
 
-  private bucket(address: string): TokenBucket {
+  private bucket(clientAddress: string): TokenBucket {
+    const address = limitKeyOf(clientAddress);
     let bucket = this.handshakes.get(address);
     if (!bucket) {
       if (this.handshakes.size >= MAX_REMEMBERED_ADDRESSES) this.forgetFull();

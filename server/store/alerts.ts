@@ -49,6 +49,11 @@ export async function insertAlert(db: Db, row: Selectable<AlertTable>): Promise<
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
+/** Moves an open alert to its screen's new district. */
+export async function moveAlert(db: Db, id: string, districtId: string): Promise<void> {
+  await db.updateTable("alerts").set({ district_id: districtId }).where("id", "=", id).execute();
+}
+
 /** Resolves an open alert; true when this call resolved it (another process may have). */
 export async function resolveAlert(db: Db, id: string, at: string): Promise<boolean> {
   const r = await db

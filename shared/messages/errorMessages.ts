@@ -23,40 +23,40 @@ export const errorMessages = {
   },
   "import.fileTooLarge": {
     en: "The file{file} is larger than 50 MB; split the export into smaller files.",
-    "zh-CN": "文件{file}超过 50 MB；请把导出文件拆分成较小的文件。",
+    "zh-CN": "文件{file}：超过 50 MB；请把导出文件拆分成较小的文件。",
   },
   "import.badUtf8": {
     en: 'The file{file} is marked as UTF-8 but is not valid UTF-8; save it again as "CSV UTF-8".',
-    "zh-CN": "文件{file}标记为 UTF-8，但不是有效的 UTF-8；请重新另存为“CSV UTF-8”。",
+    "zh-CN": "文件{file}：标记为 UTF-8，但不是有效的 UTF-8；请重新另存为“CSV UTF-8”。",
   },
-  "import.fileEmpty": { en: "The file{file} is empty.", "zh-CN": "文件{file}为空。" },
+  "import.fileEmpty": { en: "The file{file} is empty.", "zh-CN": "文件{file}：为空。" },
   "import.notText": {
     en: "The file{file} is not a text file; a court export is a CSV or JSON file.",
-    "zh-CN": "文件{file}不是文本文件；法院导出文件应为 CSV 或 JSON 文件。",
+    "zh-CN": "文件{file}：不是文本文件；法院导出文件应为 CSV 或 JSON 文件。",
   },
   "import.notGb18030": {
     en: 'The file{file} is neither UTF-8 nor GB18030 text; save it as "CSV UTF-8" and try again.',
-    "zh-CN": "文件{file}既不是 UTF-8 也不是 GB18030 文本；请另存为“CSV UTF-8”后重试。",
+    "zh-CN": "文件{file}：既不是 UTF-8 也不是 GB18030 文本；请另存为“CSV UTF-8”后重试。",
   },
   "import.utf16": {
     en: 'The file{file} is UTF-16 text; save it as "CSV UTF-8" (or GB18030 CSV) and try again.',
-    "zh-CN": "文件{file}是 UTF-16 文本；请另存为“CSV UTF-8”（或 GB18030 编码的 CSV）后重试。",
+    "zh-CN": "文件{file}：是 UTF-16 文本；请另存为“CSV UTF-8”（或 GB18030 编码的 CSV）后重试。",
   },
   "import.workbook": {
     en: 'The file{file} is an Excel workbook or a zip archive; save the sheet as "CSV UTF-8" first.',
-    "zh-CN": "文件{file}是 Excel 工作簿或 zip 压缩包；请先把工作表另存为“CSV UTF-8”。",
+    "zh-CN": "文件{file}：是 Excel 工作簿或 zip 压缩包；请先把工作表另存为“CSV UTF-8”。",
   },
   "import.oldWorkbook": {
     en: 'The file{file} is an old Excel (.xls) workbook; save the sheet as "CSV UTF-8" first.',
-    "zh-CN": "文件{file}是旧版 Excel（.xls）工作簿；请先把工作表另存为“CSV UTF-8”。",
+    "zh-CN": "文件{file}：是旧版 Excel（.xls）工作簿；请先把工作表另存为“CSV UTF-8”。",
   },
   "import.pdf": {
     en: "The file{file} is a PDF; the importer reads CSV or JSON exports.",
-    "zh-CN": "文件{file}是 PDF；导入只接受 CSV 或 JSON 格式的导出文件。",
+    "zh-CN": "文件{file}：是 PDF；导入只接受 CSV 或 JSON 格式的导出文件。",
   },
   "import.nulBytes": {
     en: "The file{file} is not a text file (it contains NUL bytes); a court export is a CSV or JSON file.",
-    "zh-CN": "文件{file}不是文本文件（含有 NUL 字节）；法院导出文件应为 CSV 或 JSON 文件。",
+    "zh-CN": "文件{file}：不是文本文件（含有 NUL 字节）；法院导出文件应为 CSV 或 JSON 文件。",
   },
   "import.optionsInvalid": {
     en: "The import options are not valid ({detail}).",
@@ -64,28 +64,28 @@ export const errorMessages = {
   },
   "import.columnTwice": {
     en: "The file{file} has the column {column} twice; remove one and try again.",
-    "zh-CN": "文件{file}中“{column}”列出现了两次；请删除其中一列后重试。",
+    "zh-CN": "文件{file}：“{column}”列出现了两次；请删除其中一列后重试。",
   },
   "import.csvQuoteNotClosed": {
     en: "The file{file} is not a well-formed CSV file: a quoted cell is never closed{detail}.",
-    "zh-CN": "文件{file}不是格式正确的 CSV 文件：有一个带引号的单元格没有闭合。",
+    "zh-CN": "文件{file}：不是格式正确的 CSV 文件，有一个带引号的单元格没有闭合。",
   },
   "import.csvUnreadable": {
     en: "The file{file} is not a well-formed CSV file: it cannot be read as CSV{detail}.",
-    "zh-CN": "文件{file}不是格式正确的 CSV 文件，无法按 CSV 读取。",
+    "zh-CN": "文件{file}：不是格式正确的 CSV 文件，无法按 CSV 读取。",
   },
   "import.jsonInvalid": {
     en: "The file{file} is not valid JSON{detail}.",
-    "zh-CN": "文件{file}不是有效的 JSON。",
+    "zh-CN": "文件{file}：不是有效的 JSON。",
   },
   "import.jsonNotArray": {
     en: 'The file{file} is JSON but not an array of rows; a court export in JSON is [ {"案号": …}, … ].',
     "zh-CN":
-      '文件{file}是 JSON，但不是由各行组成的数组；JSON 格式的法院导出文件形如 [ {"案号": …}, … ]。',
+      '文件{file}：是 JSON，但不是由各行组成的数组；JSON 格式的法院导出文件形如 [ {"案号": …}, … ]。',
   },
   "import.tooManyRows": {
     en: "The file{file} has more than {max} rows; split the export into smaller files.",
-    "zh-CN": "文件{file}超过 {max} 行；请把导出文件拆分成较小的文件。",
+    "zh-CN": "文件{file}：超过 {max} 行；请把导出文件拆分成较小的文件。",
   },
   // Import: a court export and its rows (server/services/import, EntryImporter). {column} is the
   // export's Chinese header, {gloss} its English name.
@@ -197,7 +197,7 @@ export const errorMessages = {
   },
   "import.expired": {
     en: "The listing expired on {date}; give a later expiry date or a longer listing period to import it.",
-    "zh-CN": "该列入已于 {date} 到期；如需导入，请填写更晚的到期日期或更长的列入年限。",
+    "zh-CN": "该条目的列入期已于 {date} 届满；如需导入，请填写更晚的到期日期或更长的列入年限。",
   },
   "import.sameCase": {
     en: "Same case as line {line}.",
@@ -1095,6 +1095,7 @@ export const errorWords: Readonly<Record<string, string>> = {
   // What needs the whole city.
   "A role over the whole city": "授予全市范围的角色",
   "The audit log": "查看审计日志",
+  "Where alerts are sent": "查看告警的发送去向",
   "Creating a city": "创建城市",
   "Making a district a city": "把辖区设为城市",
   "An announcement to the whole city": "面向全市的公告",

@@ -52,7 +52,7 @@ describe("the alert bell (issue 20 item 1)", () => {
 
     // The kiosk's clock goes wrong: the bell rings without a reload.
     reportSkew(kiosk.socket, -4_500);
-    await expect.poll(() => bell.textContent(), { timeout: 20_000 }).toBe("告警：1（1 条新）");
+    await expect.poll(() => bell.textContent(), { timeout: 20_000 }).toBe("告警：1（1 条未读）");
     await bell.click();
     const panel = page.getByRole("region", { name: "您所辖屏幕的告警" });
     await expect

@@ -39,13 +39,16 @@ describe("audit page", () => {
       { role: "operator", scope: "zhongshan" },
     ]);
     const ids: string[] = [];
+    const maskedNames: string[] = [];
     for (let i = 0; i < 55; i++) {
       const res = await operator.post(
         `${t.baseUrl}/api/entries`,
         buildEntryInput({ districtIds: ["zhongshan"] }),
       );
       expect(res.status).toBe(201);
-      ids.push(((await res.json()) as { entry: { id: string } }).entry.id);
+      const { entry } = (await res.json()) as { entry: { id: string; maskedName: string } };
+      ids.push(entry.id);
+      maskedNames.push(entry.maskedName);
     }
 
     const opened = await openSignedIn(ui.browser, t.baseUrl, adminSessionValue(t.baseUrl), {
@@ -97,8 +100,9 @@ describe("audit page", () => {
     await page.getByRole("button", { name: "Search", exact: true }).click();
     await page.getByRole("heading", { name: "Records, page 1 (1 shown)" }).waitFor();
     expect(await shownActions(page)).toEqual(["entry.created"]);
+    // Named as people know it (its masked name), not by its id.
     expect(await page.getByRole("table").locator("tbody td").nth(3).textContent()).toBe(
-      `entry ${ids[7]}`,
+      `entry ${maskedNames[7]}`,
     );
     await checkBothLanguages(page, "audit", { zh: "审计日志", en: "Audit log" });
 

@@ -113,12 +113,14 @@ describe("small things that cost trust (issue 19 item 8)", () => {
     await page.getByRole("searchbox").fill(entry.caseNumber);
     await page.getByRole("button", { name: "Search", exact: true }).click();
     const row = page.getByRole("row").filter({ hasText: entry.caseNumber });
-    await row.getByRole("button", { name: "Where 夏某" }).waitFor({ timeout: 10_000 });
+    await row
+      .getByRole("button", { name: "Where it was shown: 夏某" })
+      .waitFor({ timeout: 10_000 });
     expect(await row.getByRole("button").allTextContents()).toEqual(["Where it was shown"]);
     expect(
       await row
         .getByRole("button", {
-          name: `Where 夏某 (${entry.caseNumber}) was shown before it came down`,
+          name: `Where it was shown: 夏某 (${entry.caseNumber}), before it came down`,
         })
         .count(),
     ).toBe(1);

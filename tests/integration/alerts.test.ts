@@ -123,6 +123,15 @@ describe("alerts: raised and resolved by what the screens do, told to consoles a
     return AlertListSchema.parse(await res.json()).alerts;
   }
 
+  async function connectionOf(screenId: string): Promise<string | null | undefined> {
+    const row = await t.server.store.db
+      .selectFrom("screens")
+      .select("connection_id")
+      .where("id", "=", screenId)
+      .executeTakeFirst();
+    return row?.connection_id;
+  }
+
   async function openAlert(kind: Alert["kind"], screenId: string): Promise<Alert | undefined> {
     return (await alertsOf(null, "?state=open")).find(
       (a) => a.kind === kind && a.screenId === screenId,
@@ -177,19 +186,7 @@ describe("alerts: raised and resolved by what the screens do, told to consoles a
         .set({ last_seen_at: new Date(Date.now() - minutesAgo * 60_000).toISOString() })
         .where("id", "=", kiosk.screenId)
         .execute();
-    await expect
-      .poll(
-        async () =>
-          (
-            await t.server.store.db
-              .selectFrom("screens")
-              .select("connection_id")
-              .where("id", "=", kiosk.screenId)
-              .executeTakeFirst()
-          )?.connection_id,
-        { timeout: 10_000 },
-      )
-      .toBeNull();
+    await expect.poll(() => connectionOf(kiosk.screenId), { timeout: 10_000 }).toBeNull();
     await setLastSeen(2);
     await new Promise((r) => setTimeout(r, 2_500));
     expect(await openAlert("screen_offline", kiosk.screenId)).toBeUndefined();
@@ -225,12 +222,33 @@ describe("alerts: raised and resolved by what the screens do, told to consoles a
     await expect
       .poll(() => openAlert("screen_offline", kiosk.screenId), { timeout: 20_000 })
       .toBeUndefined();
+
+    // A process that died without a word leaves its screens' connections behind: a screen that
+    // has not reported for longer than 90 s is dark all the same.
+    const orphan = await pairKiosk(t.baseUrl, "north", "北仓屏");
+    sockets.push(orphan.socket);
+    orphan.socket.disconnect();
+    await expect.poll(() => connectionOf(orphan.screenId), { timeout: 10_000 }).toBeNull();
+    await t.server.store.db
+      .updateTable("screens")
+      .set({
+        connection_id: "socket-of-a-killed-process",
+        last_seen_at: new Date(Date.now() - 10 * 60_000).toISOString(),
+      })
+      .where("id", "=", orphan.screenId)
+      .execute();
+    await expect
+      .poll(() => openAlert("screen_offline", orphan.screenId), { timeout: 20_000 })
+      .toMatchObject({ screenName: "北仓屏" });
   });
 
   it("raises an alert for a takedown a screen has not acknowledged in time, resolved by its acknowledgement", async () => {
     await createDistrict(t.baseUrl, "east");
     const kiosk = await pairKiosk(t.baseUrl, "east", "东站屏");
     sockets.push(kiosk.socket);
+    // A dark screen of the district: its offline alert says what to chase, not one per takedown.
+    const dark = await pairKiosk(t.baseUrl, "east", "东仓屏");
+    dark.socket.disconnect();
     const published = await publishAnnouncement(t, {
       title: "东区停水通知",
       target: { districtIds: ["east"] },
@@ -248,6 +266,7 @@ describe("alerts: raised and resolved by what the screens do, told to consoles a
         subject: `announcement:${published.id}@${push.version}`,
         detail: { contentType: "announcement", title: "东区停水通知" },
       });
+    expect(await openAlert("takedown_unacknowledged", dark.screenId)).toBeUndefined();
     kiosk.socket.emit("kiosk:applied", { version: push.version });
     await expect
       .poll(() => openAlert("takedown_unacknowledged", kiosk.screenId), { timeout: 20_000 })

@@ -4,9 +4,11 @@ import type { Logger } from "pino";
 import type { Alert, AlertKind } from "../../../shared/schemas/alert";
 import type { Takedown } from "../../../shared/schemas/takedown";
 import { presentAlert } from "../../presenters/presentAlert";
+import { ONLINE_WITHIN_MS } from "../screens/ScreenRegistry";
 import {
   districtOfflineLimits,
   insertAlert,
+  moveAlert,
   openAlerts,
   resolveAlert,
   screensToWatch,
@@ -52,7 +54,7 @@ export interface TakedownReach {
 }
 
 /** How many recent takedowns a check looks at for screens that have not acknowledged them. */
-const TAKEDOWNS_CHECKED = 200;
+const TAKEDOWNS_CHECKED = 50;
 
 /**
  * Raises and resolves alerts from what the server already knows of its screens: their last
@@ -109,7 +111,13 @@ export class AlertMonitor {
     let raised = 0;
     let resolved = 0;
     for (const row of open) {
-      if (wanted.has(keyOf(row))) continue;
+      const still = wanted.get(keyOf(row));
+      if (still) {
+        // A screen moved meanwhile: its alert follows it to the district that must act.
+        if (still.districtId !== row.district_id)
+          await moveAlert(this.deps.db, row.id, still.districtId);
+        continue;
+      }
       const changed = await this.store(async (trx) => {
         if (!(await resolveAlert(trx, row.id, at))) return undefined;
         return presentAlert({ ...row, resolved_at: at }, names.get(row.screen_id) ?? null);
@@ -172,9 +180,20 @@ export class AlertMonitor {
     const limitOf = await this.offlineLimits();
     const out: Cause[] = [];
     const byId = new Map(screens.map((sc) => [sc.id, sc]));
+    // Dark: no connection, or none that reported lately (a process that died without saying
+    // so leaves its screens' connections behind; they stop counting after 90 s).
+    const dark = new Set(
+      screens
+        .filter(
+          (sc) =>
+            sc.connection_id === null ||
+            now.getTime() - Date.parse(sc.last_seen_at ?? sc.paired_at) > ONLINE_WITHIN_MS,
+        )
+        .map((sc) => sc.id),
+    );
     for (const sc of screens) {
       const base = { screenId: sc.id, districtId: sc.district_id, subject: "" };
-      if (sc.connection_id === null) {
+      if (dark.has(sc.id)) {
         const since = Date.parse(sc.last_seen_at ?? sc.paired_at);
         const minutes = (now.getTime() - since) / 60_000;
         const limit = limitOf(sc.district_id) ?? s.offlineMinutes;
@@ -213,7 +232,9 @@ export class AlertMonitor {
       if (waited < s.takedownSeconds) continue;
       for (const m of t.missing) {
         const screen = byId.get(m.id);
-        if (!screen) continue;
+        // A dark screen drops it when it is back; its own alert (offline) says what to chase,
+        // rather than one more for every takedown it misses meanwhile.
+        if (!screen || dark.has(m.id)) continue;
         out.push({
           kind: "takedown_unacknowledged",
           screenId: m.id,
@@ -234,7 +255,7 @@ export class AlertMonitor {
       if (row.kind !== "takedown_unacknowledged" || inWindow.has(row.subject)) continue;
       const version = Number(row.subject.slice(row.subject.lastIndexOf("@") + 1));
       const screen = byId.get(row.screen_id);
-      if (screen && Number(screen.applied_version) < version)
+      if (screen && !dark.has(screen.id) && Number(screen.applied_version) < version)
         out.push({
           kind: row.kind,
           screenId: row.screen_id,

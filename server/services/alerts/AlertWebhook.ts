@@ -71,6 +71,10 @@ export class AlertWebhook {
     });
   }
 
+  private clock(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
   /** Sends what is due now and then every `everyMs`. */
   start(everyMs: number): void {
     const tick = (): void => {
@@ -94,25 +98,25 @@ export class AlertWebhook {
 
   /** One round: every due delivery tried once. Returns how many were delivered. */
   async deliverDue(): Promise<number> {
-    const now = this.deps.now?.() ?? new Date();
-    const due = await dueDeliveries(this.deps.db, now.toISOString(), PER_ROUND);
+    const due = await dueDeliveries(this.deps.db, this.clock().toISOString(), PER_ROUND);
     let delivered = 0;
     for (const d of due) {
       if (d.next_attempt_at === null) continue;
-      const lease = new Date(now.getTime() + ATTEMPT_TIMEOUT_MS * 3).toISOString();
+      // Held from now (a round may have run long): long enough for one attempt.
+      const lease = new Date(this.clock().getTime() + ATTEMPT_TIMEOUT_MS * 3).toISOString();
       if (!(await claimDelivery(this.deps.db, d.id, d.next_attempt_at, lease))) continue;
       const error = await this.post(d.payload_json, d.event, d.id);
       if (error === undefined) {
         await recordAttempt(this.deps.db, d.id, {
           delivered: true,
-          at: (this.deps.now?.() ?? new Date()).toISOString(),
+          at: this.clock().toISOString(),
         });
         delivered += 1;
         continue;
       }
       const delay = RETRY_DELAYS_SECONDS[d.attempts];
       const nextAttemptAt =
-        delay === undefined ? null : new Date(Date.now() + delay * 1000).toISOString();
+        delay === undefined ? null : new Date(this.clock().getTime() + delay * 1000).toISOString();
       await recordAttempt(this.deps.db, d.id, { delivered: false, error, nextAttemptAt });
       this.deps.log.warn(
         { delivery: d.id, attempt: d.attempts + 1, error, retryAt: nextAttemptAt },

@@ -138,7 +138,7 @@ export const entriesEn = {
   "entries.photoType": "This file is not a {formats} photo.",
   "entries.photoTooBig": "The photo is larger than {mb} MB.",
   "entries.playsBefore": "Where it was shown",
-  "entries.playsBeforeNamed": "Where {name} ({case}) was shown before it came down",
+  "entries.playsBeforeNamed": "Where it was shown: {name} ({case}), before it came down",
 } as const;
 
 /** Chinese for every key of {@link entriesEn}. */
@@ -271,5 +271,5 @@ export const entriesZh: Record<keyof typeof entriesEn, string> = {
   "entries.photoType": "此文件不是 {formats} 照片。",
   "entries.photoTooBig": "照片超过 {mb} MB。",
   "entries.playsBefore": "曾在哪些屏幕播放",
-  "entries.playsBeforeNamed": "{name}（{case}）撤下前在哪些屏幕播放过",
+  "entries.playsBeforeNamed": "曾在哪些屏幕播放：{name}（{case}），撤下前",
 };
