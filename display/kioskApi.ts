@@ -15,6 +15,11 @@ export interface KioskApi {
   setToken(token: string): Promise<void>;
   /** Forgets the device token (the screen was unpaired). */
   clearToken(): Promise<void>;
+  /**
+   * A PNG of the kiosk window as it shows now (webContents.capturePage), for a screenshot the
+   * console asked for. Absent in shells older than this API.
+   */
+  captureScreen?(): Promise<Uint8Array<ArrayBuffer>>;
 }
 
 declare global {

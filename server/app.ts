@@ -18,6 +18,9 @@ import { announcementsRouter } from "./routes/announcements/router";
 import { auditRouter } from "./routes/audit/router";
 import { authRouter, setupRouter, type SetupTokenCheck } from "./routes/auth/router";
 import { kioskRouter } from "./routes/kiosk/router";
+import { kioskReleasesRouter } from "./routes/kioskReleases/router";
+import { kioskUpdatesRouter } from "./routes/kioskReleases/updatesRouter";
+import { KioskReleases } from "./services/releases/KioskReleases";
 import { KioskRenditions } from "./services/KioskRenditions";
 import { KioskPosters } from "./services/KioskPosters";
 import { AnnouncementPosters, type PosterWake } from "./services/AnnouncementPosters";
@@ -84,6 +87,13 @@ import { AlertBoard } from "./services/alerts/AlertBoard";
 import { AlertMonitor, defaultAlertSettings } from "./services/alerts/AlertMonitor";
 import { AlertWebhook } from "./services/alerts/AlertWebhook";
 import { alertsRouter } from "./routes/alerts/router";
+import { openApiRoute } from "./openapi/openApiRoute";
+import { screenshotsRouter } from "./routes/screenshots/router";
+import { kioskScreenshotsRouter } from "./routes/screenshots/kioskRouter";
+import { ScreenScreenshots } from "./services/screens/ScreenScreenshots";
+import { screenshotAsker } from "./sockets/screenshotAsker";
+import { reportsRouter } from "./routes/reports/router";
+import { DistrictReport } from "./services/reports/DistrictReport";
 
 /** Where the built web apps live, by default the repository's dist/ folder. */
 export const defaultWebRoot = join(packageRoot, "dist");
@@ -127,6 +137,8 @@ export interface AppDeps {
   metricsAccess?: MetricsAccess;
   /** When alerts are raised and where they are POSTed (SIGNAGE_ALERT_*); the defaults otherwise. */
   alerts?: Partial<AlertConfig>;
+  /** Where kiosk release files are kept (<dataDir>/releases); without it the feed serves none. */
+  releasesDir?: string;
 }
 
 /** A built, not yet listening, server. */
@@ -330,8 +342,9 @@ export function createApp(deps: AppDeps): SignageApp {
     vault: deps.opener,
     log: deps.log,
     changes,
+    consoles,
   });
-  const intake = new EntryIntake(intakeDeps);
+  const intake = new EntryIntake({ ...intakeDeps, consoles });
   const exportParser = new ExportParser();
   const importer = new EntryImporter({ ...intakeDeps, parse: (b, o) => exportParser.parse(b, o) });
   const screenDeps = {
@@ -362,6 +375,15 @@ export function createApp(deps: AppDeps): SignageApp {
     consoles,
   });
   const plays = new ProofOfPlay(deps.db);
+  // Pictures of what a screen shows, on request; overdue requests are marked every 15 s.
+  const screenshots = new ScreenScreenshots({
+    db: deps.db,
+    log: deps.log,
+    audit: deps.audit,
+    ask: screenshotAsker(io),
+    changed: () => consoles.changed("screens"),
+  });
+  screenshots.start();
   const timeline: TimelineOf = (districtId, from, hours, screenTags) =>
     districtTimeline({ db: deps.db, registry, emergencies }, districtId, from, hours, screenTags);
   registerKioskHandlers(kioskNamespaces(io), {
@@ -437,6 +459,8 @@ export function createApp(deps: AppDeps): SignageApp {
   // Reachable without a session: sign-in and first-run set-up. Everything after requireUser
   // needs a signed-in user, and each route then checks roles over districts.
   const secureCookies = deps.publicUrl?.https === true;
+  // The API description: public, like the sign-in it describes.
+  app.get("/api/openapi.json", openApiRoute(deps.version ?? packageVersion));
   app.use("/api/auth", authRouter({ accounts, secureCookies }));
   app.use(
     "/api/setup",
@@ -484,6 +508,7 @@ export function createApp(deps: AppDeps): SignageApp {
       timeline,
       access,
       plays,
+      presence,
     }),
   );
   app.use(
@@ -511,8 +536,32 @@ export function createApp(deps: AppDeps): SignageApp {
     }),
   );
   app.use("/api/audit", auditRouter({ audit, access, db: deps.db }));
+  const releases = new KioskReleases({
+    db: deps.db,
+    log: deps.log,
+    audit,
+    dir: deps.releasesDir,
+  });
+  app.use("/api/kiosk-releases", kioskReleasesRouter({ releases, access }));
+  app.use(
+    "/api",
+    reportsRouter({
+      reports: new DistrictReport({
+        db: deps.db,
+        registry,
+        isOnline: (id) => push.screens.isOnline(id),
+      }),
+      access,
+      registry,
+    }),
+  );
+  app.use("/api", screenshotsRouter({ screens, screenshots, access }));
   app.use("/api", notFound);
 
+  // The kiosk app's update feed (electron-updater's generic provider), with the device token.
+  app.use("/kiosk/updates", kioskUpdatesRouter({ screens, releases }));
+  // A kiosk answers a screenshot request with its device token (a picture, or why not).
+  app.use("/kiosk/screenshots", kioskScreenshotsRouter({ screens, screenshots }));
   // Kiosks fetch redacted renditions with their device token (no session, no console).
   app.use(
     "/kiosk",
@@ -564,10 +613,16 @@ export function createApp(deps: AppDeps): SignageApp {
     close: () =>
       new Promise<void>((resolveClose) => {
         push.close();
+        // The overdue-request check stops; one under way ends before the database closes.
+        const screenshotsStopped = screenshots.stop();
         // io.close() also closes the HTTP server; sockets get a clean disconnect.
         void io.close(() => {
           // Acknowledgements still buffered are written before the database closes.
-          void Promise.all([appliedVersions.flush(), exportParser.close()]).finally(resolveClose);
+          void Promise.all([
+            appliedVersions.flush(),
+            exportParser.close(),
+            screenshotsStopped,
+          ]).finally(resolveClose);
         });
         httpServer.closeAllConnections();
       }),

@@ -31,8 +31,13 @@ Usage:
                          runs (never the master key); see "signage backup --help"
   signage restore FILE   restore a backup into an empty data folder and verify it
   signage key export     print the master key (base64) to keep apart from backups
-  signage rotate-key     re-wrap every data key under a new master key (server stopped); see
+  signage rotate-key     re-wrap every data key under a new master key (server stopped, or
+                         --online while it serves); see
                          "signage rotate-key --help"
+  signage kiosk-release add|stage|promote|rollback|list
+                         the kiosk app's update feed: add an installer, stage it to districts or
+                         tags, release it to every screen, roll back; see
+                         "signage kiosk-release --help"
   signage --help         show this help
   signage --version      print the version
 
@@ -116,6 +121,8 @@ const delegated: Record<string, (argv: string[]) => Promise<number>> = {
   restore: async (argv) => (await import("./commands/backup")).runRestoreCommand(argv),
   key: async (argv) => (await import("./commands/key")).runKeyCommand(argv),
   "rotate-key": async (argv) => (await import("./commands/key")).runRotateKeyCommand(argv),
+  "kiosk-release": async (argv) =>
+    (await import("./commands/kioskRelease")).runKioskReleaseCommand(argv),
 };
 
 /** Entry point of the `signage` command. */

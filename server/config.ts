@@ -23,7 +23,15 @@ export interface RetentionSettings {
   objectionsDays?: number;
   /** Resolved alerts and their webhook deliveries; absent: {@link DEFAULT_ALERT_RETENTION_DAYS}. */
   alertsDays?: number;
+  /**
+   * Screens' pictures taken on request, by when they were asked (swept hourly); absent:
+   * {@link DEFAULT_SCREENSHOT_RETENTION_HOURS}.
+   */
+  screenshotsHours?: number;
 }
+
+/** Hours a screen's picture is kept (SIGNAGE_RETAIN_SCREENSHOTS_HOURS). */
+export const DEFAULT_SCREENSHOT_RETENTION_HOURS = 24;
 
 /** Days a resolved alert is kept (SIGNAGE_RETAIN_ALERTS_DAYS). */
 export const DEFAULT_ALERT_RETENTION_DAYS = 90;
@@ -157,6 +165,19 @@ const EnvSchema = z.object({
       "SIGNAGE_RETAIN_ALERTS_DAYS must be a whole number of days from 1 to 36500.",
     )
     .optional(),
+  // No default here: unset, the sweep keeps pictures DEFAULT_SCREENSHOT_RETENTION_HOURS.
+  SIGNAGE_RETAIN_SCREENSHOTS_HOURS: z
+    .string()
+    .regex(
+      /^\d+$/,
+      "SIGNAGE_RETAIN_SCREENSHOTS_HOURS must be a whole number of hours from 1 to 8760.",
+    )
+    .transform(Number)
+    .refine(
+      (n) => n >= 1 && n <= 8_760,
+      "SIGNAGE_RETAIN_SCREENSHOTS_HOURS must be a whole number of hours from 1 to 8760.",
+    )
+    .optional(),
   SIGNAGE_UNPAIRED_SOCKETS_PER_ADDRESS: socketLimit("SIGNAGE_UNPAIRED_SOCKETS_PER_ADDRESS"),
   SIGNAGE_UNPAIRED_SOCKETS_TOTAL: socketLimit("SIGNAGE_UNPAIRED_SOCKETS_TOTAL"),
   SIGNAGE_HANDSHAKES_PER_MINUTE: socketLimit("SIGNAGE_HANDSHAKES_PER_MINUTE"),
@@ -256,6 +277,10 @@ export const configHelp: readonly (readonly [name: string, meaning: string])[] =
     "bearer token (16+ characters) that lets Prometheus scrape /metrics (default: none; /metrics is off unless this or SIGNAGE_METRICS_ALLOW is set)",
   ],
   [
+    "SIGNAGE_RETAIN_SCREENSHOTS_HOURS",
+    "hours a picture a screen took on request is kept before the hourly sweep deletes it (default 24)",
+  ],
+  [
     "SIGNAGE_RETAIN_ALERTS_DAYS",
     "days a resolved alert (and its webhook deliveries) is kept before the daily sweep deletes it (default 90)",
   ],
@@ -317,6 +342,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
         : {}),
       ...(e.SIGNAGE_RETAIN_ALERTS_DAYS !== undefined
         ? { alertsDays: e.SIGNAGE_RETAIN_ALERTS_DAYS }
+        : {}),
+      ...(e.SIGNAGE_RETAIN_SCREENSHOTS_HOURS !== undefined
+        ? { screenshotsHours: e.SIGNAGE_RETAIN_SCREENSHOTS_HOURS }
         : {}),
     },
     trustProxy: parseTrustProxy(e.SIGNAGE_TRUST_PROXY),

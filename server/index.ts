@@ -1,13 +1,14 @@
 import { accessSync, constants, mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import type { Logger } from "pino";
 import { createApp, type SignageApp } from "./app";
 import type { Config } from "./config";
 import { StartupError } from "./errors";
 import { AuditLog } from "./services/AuditLog";
 import { SetupToken } from "./services/auth/SetupToken";
-import { RawVault } from "./services/crypto/RawVault";
+import { MasterKeyring } from "./services/crypto/MasterKeyring";
 import { EntryExpiry } from "./services/EntryExpiry";
 import { RetentionSweep } from "./services/RetentionSweep";
 import { checkPhoto } from "./services/photoCheck";
@@ -68,12 +69,19 @@ function listen(app: SignageApp, config: Config): Promise<number> {
       } else reject(err);
     };
     app.httpServer.once("error", onError);
-    app.httpServer.listen(config.port, config.host, () => {
+    // A deep accept queue: when a city of screens reconnects at once, connections wait in it
+    // for their turn instead of the kernel dropping them, which would leave each kiosk in TCP's
+    // own retransmission backoff (1 s, 3 s, 7 s, 15 s) however soon the server could take it.
+    // The kernel caps it at net.core.somaxconn (4096 on current Linux).
+    app.httpServer.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
       app.httpServer.off("error", onError);
       resolveListen((app.httpServer.address() as AddressInfo).port);
     });
   });
 }
+
+/** Connections the kernel may hold for the server to accept (Node's default is 511). */
+export const LISTEN_BACKLOG = 4096;
 
 /** Opens storage, migrates, builds the app and listens. */
 export async function startServer(
@@ -84,22 +92,23 @@ export async function startServer(
   prepareDataDir(config.dataDir);
   makeStartPrivate(config, log);
   const store = openStore(config.database, log);
-  let vault: RawVault;
+  // The current master key, and the previous one while an online rotation runs.
+  let vault: MasterKeyring;
   try {
-    vault = RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
+    vault = MasterKeyring.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
   } catch (err) {
     await store.db.destroy();
     throw err instanceof StartupError ? err : new StartupError((err as Error).message);
   }
   try {
     // The vault re-seals entries written before per-entry data keys (migration 0010).
-    const applied = await migrateToLatest(store, { legacy: vault });
+    const applied = await migrateToLatest(store, { legacy: vault.current() });
     for (const m of applied)
       log.info({ migration: m.migrationName, status: m.status }, "migration");
     // Again, now that the database, its -wal and -shm and master.key all exist.
     makeStartPrivate(config, log);
     // A key retired by "signage rotate-key" (or another server's key) must not chain records on.
-    const chain = new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() });
+    const chain = new AuditLog({ db: store.db, kind: store.kind, key: vault });
     if (!(await chain.lastRecordVerifies()))
       throw new StartupError(
         `The master key (id ${vault.keyId()}) is not the one the audit log is chained under: after "signage rotate-key" use the new key (DATA_DIR/master.key, or SIGNAGE_MASTER_KEY; a rotation that did not finish leaves it in master.key.new).`,
@@ -136,7 +145,7 @@ export async function startServer(
   // Worker threads start on the first job, so a server with nothing to redact stays light.
   const redactor = createPhotoRedactor({ workers, engine: config.detectorEngine, log });
   const metrics = new ServerMetrics();
-  const audit = new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() });
+  const audit = new AuditLog({ db: store.db, kind: store.kind, key: vault });
   const queue = new RedactionQueue({
     db: store.db,
     vault,
@@ -173,6 +182,7 @@ export async function startServer(
     metrics,
     metricsAccess: config.metrics,
     alerts: config.alerts,
+    releasesDir: join(config.dataDir, "releases"),
   });
   // Expiry takes entries down through the app's change feed, as a revoke does.
   const expiry = new EntryExpiry({ db: store.db, log, audit, changes: app.changes });
@@ -193,9 +203,9 @@ export async function startServer(
     app.alerts.monitor.start(config.alerts.checkSeconds * 1000);
     app.alerts.webhook?.start(Math.min(5, config.alerts.checkSeconds) * 1000);
   } catch (err) {
-    expiry.stop();
-    app.announcements.stop();
-    retention.stop();
+    await expiry.stop();
+    await app.announcements.stop();
+    await retention.stop();
     await app.alerts.monitor.stop();
     await app.alerts.webhook?.stop();
     await app.close();
@@ -225,9 +235,9 @@ export async function startServer(
     port,
     stop: () => {
       stopping ??= (async () => {
-        expiry.stop();
-        app.announcements.stop();
-        retention.stop();
+        await expiry.stop();
+        await app.announcements.stop();
+        await retention.stop();
         await app.alerts.monitor.stop();
         await app.alerts.webhook?.stop();
         await app.close();

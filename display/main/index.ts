@@ -15,13 +15,15 @@ import {
 } from "electron";
 import { registerAppProtocol, registerAppScheme } from "./appProtocol";
 import { APP_VERSION_SWITCH, formatSwitch } from "./commandLine";
-import { serveConfig, serveDeviceToken } from "./ipcHandlers";
+import { serveConfig, serveDeviceToken, serveScreenCapture } from "./ipcHandlers";
 import { loadKioskConfig } from "./kioskConfig";
 import { createKioskWindow } from "./kioskWindow";
 import { loadNightlyReload, scheduleNightlyReload } from "./nightlyReload";
 import { safeStorageCrypto } from "./safeStorageCrypto";
 import { hardenContents, hardenSession } from "./security";
 import { createTokenStore } from "./tokenStore";
+import { loadUpdateChannel } from "./kioskUpdates";
+import { startElectronUpdates } from "./updater";
 
 /** Where the bundled renderer and preload sit relative to this bundle (dist/electron/main). */
 function bundlePaths(bundleDir: string): { rendererDir: string; preloadPath: string } {
@@ -70,6 +72,11 @@ async function start(): Promise<void> {
     fail(nightly.error);
     return;
   }
+  const updates = loadUpdateChannel(process.argv, process.env);
+  if (!updates.ok) {
+    fail(updates.error);
+    return;
+  }
   console.info(
     `[kiosk] version ${app.getVersion()}, server ${result.config.serverUrl}, nightly reload ${
       nightly.at ? `${nightly.at.hour}:${String(nightly.at.minute).padStart(2, "0")}` : "off"
@@ -82,13 +89,11 @@ async function start(): Promise<void> {
   registerAppProtocol(rendererDir, result.config.serverUrl, { protocol, net });
   serveConfig(ipcMain, result.config);
   // safeStorage only works after 'ready'; start() runs then, and the crypto asks it per call.
-  serveDeviceToken(
-    ipcMain,
-    createTokenStore({
-      dir: userData,
-      crypto: safeStorageCrypto(safeStorage, process.platform),
-    }),
-  );
+  const tokens = createTokenStore({
+    dir: userData,
+    crypto: safeStorageCrypto(safeStorage, process.platform),
+  });
+  serveDeviceToken(ipcMain, tokens);
   const win = createKioskWindow(
     { BrowserWindow, powerSaveBlocker },
     {
@@ -97,6 +102,19 @@ async function start(): Promise<void> {
       additionalArguments: [formatSwitch(APP_VERSION_SWITCH, app.getVersion())],
     },
   );
+  // A screenshot the console asked for: the window as it shows now.
+  serveScreenCapture(ipcMain, () => (win.isDestroyed() ? undefined : win.webContents));
+  // App updates from the server's feed, with the device token; an unpackaged shell has none.
+  if (updates.channel !== null && app.isPackaged) {
+    const stopUpdates = startElectronUpdates({
+      serverUrl: result.config.serverUrl,
+      channel: updates.channel,
+      deviceToken: async () => (await tokens.read()) ?? null,
+      quietTime: nightly.at,
+      log: console,
+    });
+    win.on("closed", stopUpdates);
+  }
   if (nightly.at) {
     const stop = scheduleNightlyReload(nightly.at, () => {
       console.info("[kiosk] nightly reload");

@@ -8,6 +8,8 @@ export const IpcChannels = {
   setToken: "token:set",
   /** invoke, no arguments → undefined; forgets the token */
   clearToken: "token:clear",
+  /** invoke, no arguments → a PNG (Uint8Array) of the kiosk window as it shows now */
+  captureScreen: "screen:capture",
 } as const;
 
 /** One of the IPC channel names. */

@@ -5,6 +5,7 @@ import type { KioskConfig } from "../../shared/schemas/kioskConfig";
 import { DeviceTokenSchema } from "./deviceToken";
 import { IpcChannels } from "./ipcChannels";
 import type { IpcChannel } from "./ipcChannels";
+import { capturePng, type CapturableContents } from "./screenCapture";
 import { isTrustedSender } from "./security";
 import type { TokenStore } from "./tokenStore";
 
@@ -59,4 +60,15 @@ export function serveDeviceToken(ipcMain: IpcHandlerRegistry, store: TokenStore)
   handleTrusted(ipcMain, IpcChannels.getToken, NoArguments, () => store.read());
   handleTrusted(ipcMain, IpcChannels.setToken, SetTokenArguments, (token) => store.write(token));
   handleTrusted(ipcMain, IpcChannels.clearToken, NoArguments, () => store.clear());
+}
+
+/**
+ * Answers screen:capture with a PNG of the kiosk window (`contents()`: its webContents, undefined
+ * once closed), for a screenshot the console asked for. Takes no arguments from the page.
+ */
+export function serveScreenCapture(
+  ipcMain: IpcHandlerRegistry,
+  contents: () => CapturableContents | undefined,
+): void {
+  handleTrusted(ipcMain, IpcChannels.captureScreen, NoArguments, () => capturePng(contents()));
 }

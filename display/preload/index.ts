@@ -13,6 +13,8 @@ import { IpcChannels } from "../main/ipcChannels";
 z.config({ jitless: true });
 
 const StoredTokenSchema = DeviceTokenSchema.nullable();
+/** A PNG of a 4K window is a few MB; anything far beyond is not a capture. */
+const CAPTURE_MAX_BYTES = 64 * 1024 * 1024;
 const NoReplySchema = z.undefined();
 
 // Main is trusted, but its replies cross a process boundary like any other input.
@@ -44,6 +46,12 @@ const kiosk: KioskApi = {
   async clearToken(): Promise<void> {
     const reply: unknown = await ipcRenderer.invoke(IpcChannels.clearToken);
     expectNoReply(reply, IpcChannels.clearToken);
+  },
+  async captureScreen(): Promise<Uint8Array<ArrayBuffer>> {
+    const reply: unknown = await ipcRenderer.invoke(IpcChannels.captureScreen);
+    if (!(reply instanceof Uint8Array) || reply.length === 0 || reply.length > CAPTURE_MAX_BYTES)
+      throw new Error("The kiosk shell returned no usable picture.");
+    return new Uint8Array(reply);
   },
 };
 

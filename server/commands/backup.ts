@@ -10,7 +10,7 @@ import {
   writeBackup,
   type BackupProblem,
 } from "../services/backup/backupArchive";
-import { RawVault } from "../services/crypto/RawVault";
+import { RawVault, RETIRING_KEY_FILE_NAME } from "../services/crypto/RawVault";
 import type { CommandOutput } from "./maskName";
 
 /** Help text of `signage backup`. */
@@ -21,10 +21,17 @@ SQLite database, taken while the server runs. Entries, sealed raw data, renditio
 screens, schedules, plays and the audit log are all in it. The master key is NOT in it: keep it
 apart ("signage key export"). FILE is created mode 0600 and must not exist.
 
+Kiosk release installers (DATA_DIR/releases) are not in it: copy that folder apart, or add the
+releases again after a restore ("signage kiosk-release add").
+
 On PostgreSQL the command refuses: back the database up with pg_dump (README, "Operations").
+While an online key rotation is unfinished (DATA_DIR/master.key.retiring exists) it refuses too:
+some data keys are still under the old key, which the backup would not name; finish the
+rotation ("signage rotate-key --online") first.
 
 Exit codes: 0 written; 2 usage; 3 FILE exists; 4 no database or no master key found; 5 the
-audit chain is broken; 6 the database is PostgreSQL; 1 anything else (one sentence on stderr).
+audit chain is broken; 6 the database is PostgreSQL; 7 a key rotation is unfinished; 1 anything
+else (one sentence on stderr).
 `;
 
 /** Help text of `signage restore`. */
@@ -51,6 +58,7 @@ const exitCodes: Record<BackupProblem, number> = {
   damaged: 5,
   counts_differ: 5,
   postgres: 6,
+  rotating: 7,
 };
 
 /** `signage backup --out FILE`: returns the exit code. */
@@ -81,6 +89,11 @@ export async function runBackupCommand(
     const m = await writeBackup({
       config,
       openVault: () => {
+        if (existsSync(join(config.dataDir, RETIRING_KEY_FILE_NAME)))
+          throw new BackupError(
+            "rotating",
+            `An online key rotation is unfinished (${join(config.dataDir, RETIRING_KEY_FILE_NAME)} exists): some data keys are still under the old key. Finish it with "signage rotate-key --online", then back up.`,
+          );
         // Never make a key here: a backup checks the chain with the server's own key.
         if (config.masterKey === undefined && !existsSync(join(config.dataDir, "master.key")))
           throw new BackupError(

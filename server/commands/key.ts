@@ -9,14 +9,25 @@ import {
   rmSync,
   writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig, type Config } from "../config";
 import { StartupError } from "../errors";
-import { loadMasterKey, RawVault } from "../services/crypto/RawVault";
-import { AuditChainBrokenError, rotateMasterKey } from "../services/keyRotation";
-import { checkpointWal, migrateToLatest } from "../store/database";
+import {
+  loadMasterKey,
+  RawVault,
+  readKeyFile,
+  RETIRING_KEY_FILE_NAME,
+} from "../services/crypto/RawVault";
+import { AuditLog } from "../services/AuditLog";
+import {
+  AuditChainBrokenError,
+  rotateMasterKey,
+  rotateMasterKeyOnline,
+} from "../services/keyRotation";
+import { checkpointWal, migrateToLatest, openStore } from "../store/database";
 import { DatabaseInUseError, openStoreExclusively } from "../store/exclusiveStore";
+import { z } from "zod";
 import type { CommandOutput } from "./maskName";
 
 /** Help text of `signage key`. */
@@ -31,7 +42,7 @@ Exit codes: 0 printed; 2 usage; 4 there is no master key (SIGNAGE_MASTER_KEY or 
 `;
 
 /** Help text of `signage rotate-key`. */
-export const rotateKeyUsage = `Usage: signage rotate-key
+export const rotateKeyUsage = `Usage: signage rotate-key [--online [--batch N] [--pause-ms MS] [--grace-seconds S]]
 
 Makes a new master key and moves everything the old one protected onto it: every entry's data
 key is wrapped again, every ID match fingerprint is recomputed, and the audit log gets a
@@ -48,9 +59,26 @@ Where the new key goes:
     then start the server.
 Export the new key for safekeeping ("signage key export") before you start the server again.
 
-Exit codes: 0 rotated; 2 usage; 3 the server (or another process) uses the database;
-4 no master key; 5 a previous rotation left DATA_DIR/master.key.new, or the audit chain is
-broken (nothing changed); 1 anything else.
+--online rotates while the server runs (DATA_DIR/master.key only; every server process must use
+this data folder's key files):
+  1. the old key is copied to DATA_DIR/master.key.retiring and master.key is replaced by a new
+     key; every server process notices within a second, seals new data under the new key and
+     still opens what the old key wrapped;
+  2. after --grace-seconds (default 3) a "key.rotated" audit record moves the audit chain to the
+     new key;
+  3. the data keys and ID fingerprints are moved in batches of --batch (default 200), each its
+     own short transaction, with --pause-ms (default 0) between batches, until a full pass finds
+     nothing left under the old key;
+  4. master.key.retiring is deleted: the old key opens nothing in the database any more.
+If it is interrupted, run "signage rotate-key --online" again: it resumes where it stopped
+(master.key.retiring must stay until then). With SIGNAGE_MASTER_KEY it refuses (exit 6): the new
+key could not reach the running server; stop the server and rotate without --online.
+
+Exit codes: 0 rotated; 2 usage; 3 the server (or another process) uses the database (without
+--online); 4 no master key; 5 a previous rotation left DATA_DIR/master.key.new, an online
+rotation left master.key.retiring (without --online), or the audit chain is broken (nothing
+changed); 6 --online with SIGNAGE_MASTER_KEY; 1 anything else (an online rotation: run it again
+to resume).
 `;
 
 /** `signage key export`: returns the exit code. */
@@ -102,7 +130,16 @@ export async function runRotateKeyCommand(
 ): Promise<number> {
   let args;
   try {
-    args = parseArgs({ args: argv, options: { help: { type: "boolean", short: "h" } } });
+    args = parseArgs({
+      args: argv,
+      options: {
+        help: { type: "boolean", short: "h" },
+        online: { type: "boolean" },
+        batch: { type: "string" },
+        "pause-ms": { type: "string" },
+        "grace-seconds": { type: "string" },
+      },
+    });
   } catch (err) {
     out.stderr.write(`signage rotate-key: ${(err as Error).message}\n\n${rotateKeyUsage}`);
     return 2;
@@ -110,6 +147,21 @@ export async function runRotateKeyCommand(
   if (args.values.help === true) {
     out.stdout.write(rotateKeyUsage);
     return 0;
+  }
+  const pacing = OnlinePacingSchema.safeParse({
+    batch: args.values.batch,
+    pauseMs: args.values["pause-ms"],
+    graceSeconds: args.values["grace-seconds"],
+  });
+  const paced = [args.values.batch, args.values["pause-ms"], args.values["grace-seconds"]].some(
+    (v) => v !== undefined,
+  );
+  if (!pacing.success || (paced && args.values.online !== true)) {
+    const why = pacing.success
+      ? "--batch, --pause-ms and --grace-seconds go with --online."
+      : (pacing.error.issues[0]?.message ?? "an option is invalid.");
+    out.stderr.write(`signage rotate-key: ${why}\n\n${rotateKeyUsage}`);
+    return 2;
   }
   const fail = (code: number, sentence: string): number => {
     out.stderr.write(`signage rotate-key: ${sentence}\n`);
@@ -129,6 +181,12 @@ export async function runRotateKeyCommand(
       5,
       `${newKeyFile} is left from a rotation that did not finish; if "signage audit verify" passes with SIGNAGE_MASTER_KEY set to its content, the rotation was done: make it the key (rename it to master.key, or put it in SIGNAGE_MASTER_KEY); otherwise delete it, then run this again.`,
     );
+  if (args.values.online === true) return rotateOnline(config, pacing.data, out, fail);
+  if (existsSync(join(config.dataDir, RETIRING_KEY_FILE_NAME)))
+    return fail(
+      5,
+      `${join(config.dataDir, RETIRING_KEY_FILE_NAME)} is left from an online rotation that did not finish; run "signage rotate-key --online" to finish it (nothing changed).`,
+    );
   let oldKey: Buffer | undefined;
   try {
     oldKey = existingKey(config);
@@ -142,7 +200,10 @@ export async function runRotateKeyCommand(
     store = await openStoreExclusively(config.database);
   } catch (err) {
     if (err instanceof DatabaseInUseError)
-      return fail(3, `${err.message} Key rotation needs the server stopped.`);
+      return fail(
+        3,
+        `${err.message} Key rotation needs the server stopped, or run "signage rotate-key --online" (with DATA_DIR/master.key) to rotate while it serves.`,
+      );
     if ((err as { code?: string }).code === "SQLITE_CANTOPEN")
       return fail(1, `There is no database at ${describe(config)}; nothing to rotate.`);
     throw err;
@@ -185,6 +246,144 @@ export async function runRotateKeyCommand(
   } finally {
     newKey.fill(0);
     await store.db.destroy();
+  }
+}
+
+/** Pacing of an online rotation, from the command line. */
+const OnlinePacingSchema = z.object({
+  batch: z.coerce
+    .number({ error: "--batch must be a whole number from 1 to 10000." })
+    .int({ error: "--batch must be a whole number from 1 to 10000." })
+    .min(1, { error: "--batch must be a whole number from 1 to 10000." })
+    .max(10_000, { error: "--batch must be a whole number from 1 to 10000." })
+    .default(200),
+  pauseMs: z.coerce
+    .number({ error: "--pause-ms must be a whole number of milliseconds up to 60000." })
+    .int({ error: "--pause-ms must be a whole number of milliseconds up to 60000." })
+    .min(0, { error: "--pause-ms must be a whole number of milliseconds up to 60000." })
+    .max(60_000, { error: "--pause-ms must be a whole number of milliseconds up to 60000." })
+    .default(0),
+  graceSeconds: z.coerce
+    .number({ error: "--grace-seconds must be a number of seconds from 1 to 600." })
+    .min(1, { error: "--grace-seconds must be a number of seconds from 1 to 600." })
+    .max(600, { error: "--grace-seconds must be a number of seconds from 1 to 600." })
+    .default(3),
+});
+
+/**
+ * `signage rotate-key --online`: the key files first (old key kept as master.key.retiring, a new
+ * master.key), then the database in small transactions while servers serve (see
+ * rotateMasterKeyOnline), then master.key.retiring goes. A run after an interruption resumes.
+ */
+async function rotateOnline(
+  config: Config,
+  pacing: z.infer<typeof OnlinePacingSchema>,
+  out: CommandOutput,
+  fail: (code: number, sentence: string) => number,
+): Promise<number> {
+  if (config.masterKey !== undefined)
+    return fail(
+      6,
+      `--online needs the master key in ${join(config.dataDir, "master.key")}: with SIGNAGE_MASTER_KEY a new key cannot reach the running server. Stop the server and run "signage rotate-key" without --online (it prints the new key for SIGNAGE_MASTER_KEY).`,
+    );
+  const keyFile = join(config.dataDir, "master.key");
+  const retiringFile = join(config.dataDir, RETIRING_KEY_FILE_NAME);
+  let current: Buffer | undefined;
+  let retiring: Buffer | undefined;
+  try {
+    current = readKeyFile(keyFile);
+    retiring = readKeyFile(retiringFile);
+  } catch (err) {
+    if (err instanceof StartupError) return fail(4, err.message);
+    throw err;
+  }
+  if (current === undefined) return fail(4, noKeySentence(config));
+  if (config.database.kind === "sqlite" && !existsSync(config.database.file))
+    return fail(1, `There is no database at ${describe(config)}; nothing to rotate.`);
+  const store = openStore(config.database);
+  const resuming = retiring !== undefined && !retiring.equals(current);
+  const from = RawVault.fromMasterKey(resuming && retiring !== undefined ? retiring : current);
+  let to: RawVault;
+  try {
+    if (resuming) {
+      to = RawVault.fromMasterKey(current);
+      out.stderr.write(
+        `signage: resuming the rotation ${from.keyId()} → ${to.keyId()} (${retiringFile} holds the old key).\n`,
+      );
+    } else {
+      const before = await new AuditLog({
+        db: store.db,
+        kind: store.kind,
+        key: from.auditChainKey(),
+      }).verify();
+      if (!before.ok)
+        return fail(
+          5,
+          `The audit chain is broken at record ${before.brokenAt} (${before.message}); the key was not rotated.`,
+        );
+      // The old key is kept before master.key changes, so no moment lacks it.
+      if (retiring === undefined) replaceKeyFile(retiringFile, current);
+      const newKey = randomBytes(32);
+      to = RawVault.fromMasterKey(newKey);
+      replaceKeyFile(keyFile, newKey);
+      newKey.fill(0);
+      out.stderr.write(
+        `signage: ${keyFile} holds the new key ${to.keyId()}; the old key ${from.keyId()} stays in ${retiringFile} until every data key is moved. Running servers pick both up within a second.\n`,
+      );
+    }
+    let outcome;
+    try {
+      outcome = await rotateMasterKeyOnline({
+        db: store.db,
+        kind: store.kind,
+        from,
+        to,
+        batch: pacing.batch,
+        pauseMs: pacing.pauseMs,
+        graceMs: pacing.graceSeconds * 1000,
+      });
+    } catch (err) {
+      if (err instanceof AuditChainBrokenError) return fail(5, err.message);
+      if (err instanceof Error)
+        return fail(
+          1,
+          `The rotation stopped: ${err.message} Both keys stay in place (${keyFile}, ${retiringFile}) and servers keep serving; run "signage rotate-key --online" again to resume.`,
+        );
+      throw err;
+    }
+    // No frame holding keys wrapped by the old master key stays in the -wal file (best effort
+    // beside a running server: its next checkpoint takes the rest).
+    await checkpointWal(store.db);
+    rmSync(retiringFile, { force: true });
+    syncFolder(config.dataDir);
+    out.stderr.write(
+      `signage: rotated the master key ${from.keyId()} → ${to.keyId()} online: ${outcome.entryKeysRewrapped} entry data keys re-wrapped, ${outcome.idMatchesRecomputed} ID fingerprints recomputed${outcome.rotationSeq === undefined ? "" : `, audit record ${outcome.rotationSeq} chains the log on under the new key`}. ${retiringFile} is deleted: the old key opens nothing in this database now; backups made before need it. Export the new key for safekeeping ("signage key export").\n`,
+    );
+    return 0;
+  } finally {
+    await store.db.destroy();
+  }
+}
+
+/** Writes a key file atomically (a private temporary file renamed over it) and durably. */
+function replaceKeyFile(file: string, key: Buffer): void {
+  const temp = join(dirname(file), `.${randomBytes(6).toString("hex")}.key.tmp`);
+  try {
+    writeKeyFile(temp, key);
+    renameSync(temp, file);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  syncFolder(dirname(file));
+}
+
+/** Makes renames and deletions in a folder durable. */
+function syncFolder(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

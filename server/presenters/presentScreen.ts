@@ -1,4 +1,10 @@
-import type { Screen, ScreenShowing } from "../../shared/schemas/screen";
+import {
+  ScreenStatusSchema,
+  type Screen,
+  type ScreenShowing,
+  type StatusReportView,
+} from "../../shared/schemas/screen";
+import type { ScreenStatusReportRow } from "../store/screenHistory";
 import type { ScreenRow } from "../store/schema";
 import { screenTagsOf } from "../store/screens";
 import { nameIn, type NameBook, type NameRef } from "./nameBook";
@@ -59,5 +65,36 @@ export function presentScreen(row: ScreenRow, online: boolean, names?: NameBook)
     clockSkewMs: row.clock_skew_ms === null ? null : Number(row.clock_skew_ms),
     pairedAt: row.paired_at,
     tags: screenTagsOf(row),
+  };
+}
+
+/**
+ * A stored status report as the console sees it; null for one that no longer parses (stored
+ * by a release whose report had another shape), which is left out rather than guessed at.
+ */
+export function presentStatusReport(
+  row: ScreenStatusReportRow,
+  names?: NameBook,
+): StatusReportView | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(row.report_json);
+  } catch {
+    return null;
+  }
+  const parsed = ScreenStatusSchema.safeParse(json);
+  if (!parsed.success) return null;
+  const s = parsed.data;
+  return {
+    at: row.at,
+    appVersion: s.appVersion,
+    appliedVersion: s.appliedVersion,
+    currentSlide: s.currentSlide,
+    showing: presentShowing(s.currentSlide, names),
+    uptimeSeconds: s.uptimeSeconds,
+    memoryMb: s.memoryMb,
+    clockSkewMs: s.clockSkewMs ?? null,
+    storageUsedMb: s.storageUsedMb ?? null,
+    storageQuotaMb: s.storageQuotaMb ?? null,
   };
 }

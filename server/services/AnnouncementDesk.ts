@@ -74,9 +74,9 @@ export class AnnouncementDesk {
     this.endTask.start(everyMs);
   }
 
-  /** Stops the end sweep. */
-  stop(): void {
-    this.endTask.stop();
+  /** Stops the end sweep; resolves when a sweep under way has ended. */
+  stop(): Promise<void> {
+    return this.endTask.stop();
   }
 
   /** Newest first, of one state if given, only those `within` districts (when given) may see. */

@@ -13,6 +13,7 @@ import {
   takeSqliteWriteLock,
   type AuditSearch,
 } from "../store/auditRecords";
+import { retireChainKey } from "../store/keyRotation";
 import type { AuditRow, Database } from "../store/schema";
 import { takeLock } from "../store/transactionLocks";
 import { sanitiseAuditDetails, type AuditJson } from "./audit/sanitiseAuditDetails";
@@ -75,6 +76,15 @@ const actorTypes: ReadonlySet<string> = new Set<AuditActorType>([
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/**
+ * The chain keys of a process that follows online key rotation (MasterKeyring): the current
+ * key first, then a retiring one; `refresh` looks at the key files again.
+ */
+export interface ChainKeySource {
+  chainKeys(): Buffer[];
+  refresh(): boolean;
+}
+
 /** The last audit record does not verify under this process's key (a retired master key?). */
 export class AuditKeyMismatchError extends Error {
   constructor() {
@@ -91,27 +101,48 @@ export class AuditLog {
     private readonly deps: {
       db: Kysely<Database>;
       kind: "sqlite" | "postgres";
-      /** The chain's HMAC key (RawVault.auditChainKey()). */
-      key: Buffer;
+      /**
+       * The chain's HMAC key (RawVault.auditChainKey()), or the keys of a process that follows
+       * an online rotation: records are appended under whichever of them the last record
+       * verifies under, so the chain moves to a new key only at its "key.rotated" record.
+       */
+      key: Buffer | ChainKeySource;
       now?: () => Date;
     },
   ) {
-    if (deps.key.length < 32) throw new RangeError("The audit chain key must be 32 bytes or more.");
+    for (const key of this.keys())
+      if (key.length < 32) throw new RangeError("The audit chain key must be 32 bytes or more.");
+  }
+
+  private keys(): Buffer[] {
+    const { key } = this.deps;
+    return Buffer.isBuffer(key) ? [key] : key.chainKeys();
   }
 
   /**
-   * Whether the log's last record verifies under this key (true for an empty log). Only the
-   * current key counts: a rotation ends with its `key.rotated` record chained under the new
-   * key, so a retired key written into `audit_chain_keys` by hand can vouch for nothing here.
+   * The key held that the last record verifies under (the first held for an empty log), or
+   * undefined. Only keys held count: a rotation ends with its `key.rotated` record chained under
+   * the new key, so a retired key written into `audit_chain_keys` by hand vouches for nothing.
+   * A process following an online rotation looks at its key files again before giving up.
    */
-  async lastRecordVerifies(): Promise<boolean> {
-    const last = await lastAuditRecord(this.deps.db);
-    return last === undefined || chainHash(this.deps.key, last) === last.hash;
+  private keyOfLast(last: AuditRow | undefined): Buffer | undefined {
+    const find = (): Buffer | undefined =>
+      last === undefined
+        ? this.keys()[0]
+        : this.keys().find((k) => chainHash(k, last) === last.hash);
+    const found = find();
+    if (found !== undefined || Buffer.isBuffer(this.deps.key)) return found;
+    return this.deps.key.refresh() ? find() : undefined;
   }
 
-  /** The key a record was chained under: a retired one (see chainKeys) or the current one. */
-  private async keyFor(db: Db, seq: number): Promise<Buffer> {
-    return (await retiredChainKeyFor(db, seq)) ?? this.deps.key;
+  /** Whether the log's last record verifies under a key held (true for an empty log). */
+  async lastRecordVerifies(): Promise<boolean> {
+    return this.keyOfLast(await lastAuditRecord(this.deps.db)) !== undefined;
+  }
+
+  /** The key a record was chained under: a retired one (see chainKeys) or the given one. */
+  private async keyFor(db: Db, seq: number, current: Buffer): Promise<Buffer> {
+    return (await retiredChainKeyFor(db, seq)) ?? current;
   }
 
   /**
@@ -130,21 +161,63 @@ export class AuditLog {
     return db.transaction().execute((trx) => this.append(trx, rec));
   }
 
+  /**
+   * Moves the chain onto the current key, once (online key rotation): under the chain lock, when
+   * the last record verifies under `previous`, that key is retired at it (audit_chain_keys) and a
+   * "key.rotated" record chained under the current key follows; when the last record verifies
+   * under the current key already, the chain was moved before and nothing is written (undefined).
+   * Servers appending meanwhile follow: they chain under whichever key the last record verifies.
+   */
+  async rotateChain(opts: {
+    previous: Buffer;
+    previousKeyId: string;
+    at: string;
+    details: Record<string, unknown>;
+  }): Promise<AuditRow | undefined> {
+    return this.deps.db.transaction().execute(async (trx) => {
+      await takeLock(trx, "auditChain", this.deps.kind);
+      if (this.deps.kind === "sqlite") await takeSqliteWriteLock(trx);
+      const last = await lastAuditRecord(trx);
+      const current = this.keys()[0];
+      if (current === undefined) throw new RangeError("The audit log has no chain key.");
+      if (last !== undefined && chainHash(current, last) === last.hash) return undefined;
+      if (last !== undefined && chainHash(opts.previous, last) !== last.hash)
+        throw new AuditKeyMismatchError();
+      const lastSeq = last === undefined ? 0 : Number(last.seq);
+      if (lastSeq > 0)
+        await retireChainKey(trx, {
+          lastSeq,
+          chainKey: opts.previous,
+          keyId: opts.previousKeyId,
+          at: opts.at,
+        });
+      return this.append(trx, {
+        actor: { type: "cli" },
+        action: "key.rotated",
+        details: { ...opts.details, previousLastSeq: lastSeq },
+      });
+    });
+  }
+
   private async append(trx: Db, rec: AuditInput): Promise<AuditRow> {
     // Serialises appenders across every server process; released at commit or rollback.
     await takeLock(trx, "auditChain", this.deps.kind);
     // SQLite: take the write lock before the read below (see takeSqliteWriteLock).
     if (this.deps.kind === "sqlite") await takeSqliteWriteLock(trx);
     const last = await lastAuditRecord(trx);
-    // Never chain onto a record this key cannot verify: a process still holding a master key
+    // Never chain onto a record no key held can verify: a process still holding a master key
     // that "signage rotate-key" retired would otherwise fork the chain under the old key. Only
-    // the rotation's own record chains onto the retired stretch (checked with its retired key).
-    const lastKey =
-      last !== undefined && rec.action === "key.rotated"
-        ? await this.keyFor(trx, last.seq)
-        : this.deps.key;
-    if (last !== undefined && chainHash(lastKey, last) !== last.hash)
-      throw new AuditKeyMismatchError();
+    // the rotation's own record chains onto the retired stretch (checked with its retired key),
+    // under the current (new) key.
+    let key: Buffer | undefined;
+    if (rec.action === "key.rotated") {
+      key = this.keys()[0];
+      const lastKey =
+        last === undefined || key === undefined ? key : await this.keyFor(trx, last.seq, key);
+      if (last !== undefined && (lastKey === undefined || chainHash(lastKey, last) !== last.hash))
+        throw new AuditKeyMismatchError();
+    } else key = this.keyOfLast(last);
+    if (key === undefined) throw new AuditKeyMismatchError();
     const row: AuditRow = {
       seq: last === undefined ? 1 : Number(last.seq) + 1,
       // Read under the lock, so times follow the seq order as far as the clock allows.
@@ -158,7 +231,7 @@ export class AuditLog {
       prev_hash: last?.hash ?? AUDIT_GENESIS_HASH,
       hash: "",
     };
-    row.hash = chainHash(this.deps.key, row);
+    row.hash = chainHash(key, row);
     // An explicit seq: if another writer got there first the primary key refuses the insert,
     // so the chain can never fork.
     await insertAuditRecord(trx, row);
@@ -174,7 +247,9 @@ export class AuditLog {
   ): Promise<AuditVerification> {
     const { db } = this.deps;
     const total = await countAuditRecords(db);
-    const { keyOf, stretchEnds } = await this.chainKeys();
+    const current = this.keyOfLast(await lastAuditRecord(db)) ?? this.keys()[0];
+    if (current === undefined) throw new RangeError("The audit log has no chain key.");
+    const { keyOf, stretchEnds } = await this.chainKeys(current);
     opts.onProgress?.(0, total);
     let checked = 0;
     let prevHash = AUDIT_GENESIS_HASH;
@@ -247,7 +322,7 @@ export class AuditLog {
    * record after each retired stretch (the rotation record) is chained under the new key and
    * links to the stretch's last hash, so a retired key cannot rewrite its stretch unnoticed.
    */
-  private async chainKeys(): Promise<{
+  private async chainKeys(current: Buffer): Promise<{
     keyOf: (seq: number) => Buffer;
     stretchEnds: Set<number>;
   }> {
@@ -259,7 +334,7 @@ export class AuditLog {
     }
     const stretches = retired.map((r) => ({ lastSeq: Number(r.last_seq), key: r.chain_key }));
     return {
-      keyOf: (seq) => stretches.find((s) => seq <= s.lastSeq)?.key ?? this.deps.key,
+      keyOf: (seq) => stretches.find((s) => seq <= s.lastSeq)?.key ?? current,
       stretchEnds: new Set(stretches.map((s) => s.lastSeq)),
     };
   }

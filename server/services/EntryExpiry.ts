@@ -48,9 +48,9 @@ export class EntryExpiry {
     this.task.start(everyMs);
   }
 
-  /** Stops the timer. */
-  stop(): void {
-    this.task.stop();
+  /** Stops the timer; resolves when a sweep under way has ended. */
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Expires every entry whose time has come; returns their ids. */

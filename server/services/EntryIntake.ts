@@ -20,7 +20,7 @@ import {
   supersedeJobs,
   updateEntryInState,
 } from "../store/entries";
-import { runInTransaction } from "../store/runInTransaction";
+import { runInTransaction, type UnitOfWork } from "../store/runInTransaction";
 import type { Database, EntryRow, NewEntryRow } from "../store/schema";
 import type { AuditLog } from "./AuditLog";
 import type { ChangeFeed } from "./ChangeFeed";
@@ -144,6 +144,8 @@ export interface IntakeDeps {
   changes: ChangeFeed;
   /** Writes create, edit and import records. */
   audit: AuditLog;
+  /** Open consoles reload their entries list and review queue after each change. */
+  consoles?: { changed(topic: "entries"): void };
   now?: () => Date;
 }
 
@@ -217,6 +219,7 @@ export class EntryIntake {
             source,
           },
         });
+        this.tellConsoles(uow);
       });
     } catch (err) {
       // Two creates of one case at the same moment: the unique index decides, as a 409.
@@ -349,6 +352,7 @@ export class EntryIntake {
           stateAfter: set.state,
         },
       });
+      this.tellConsoles(uow);
     });
     this.deps.log.info({ entryId: id, fields: Object.keys(edit) }, "entry edited");
     const updated = await getEntry(this.deps.db, id);
@@ -390,11 +394,17 @@ export class EntryIntake {
         target: { type: "entry", id },
         details: { stateBefore: row.state },
       });
+      this.tellConsoles(uow);
     });
     this.deps.log.info({ entryId: id }, "entry photo replaced");
     const updated = await getEntry(this.deps.db, id);
     if (!updated) throw new AppError(404, "not_found", said("entry.notFound", { id }));
     return updated;
+  }
+
+  /** After the commit, open consoles reload what they show of entries. */
+  private tellConsoles(uow: UnitOfWork): void {
+    uow.afterCommit(() => this.deps.consoles?.changed("entries"));
   }
 }
 

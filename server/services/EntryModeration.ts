@@ -23,7 +23,7 @@ import {
   supersedeJobs,
   updateEntryInState,
 } from "../store/entries";
-import { runInTransaction } from "../store/runInTransaction";
+import { runInTransaction, type UnitOfWork } from "../store/runInTransaction";
 import type { BulkApproval } from "../../shared/schemas/moderation";
 import type { Database, EntryRow } from "../store/schema";
 import type { AuditLog } from "./AuditLog";
@@ -150,6 +150,11 @@ export class EntryModeration {
       log: Logger;
       /** Records publications and takedowns; screens hear of them after the commit. */
       changes: ChangeFeed;
+      /**
+       * Open consoles reload their entries list and review queue after a change the change feed
+       * does not carry (a rejection, a new redaction, a revoke of an entry in review).
+       */
+      consoles?: { changed(topic: "entries"): void };
       now?: () => Date;
     },
   ) {}
@@ -276,7 +281,8 @@ export class EntryModeration {
   /** Rejects an entry with a reason; an edit sends it back to review. */
   async reject(p: UserPrincipal, id: string, reason: string): Promise<EntryRow> {
     const at = this.nowIso();
-    return this.deps.db.transaction().execute(async (trx) => {
+    return runInTransaction(this.deps.db, this.deps.log, async (uow) => {
+      const { trx } = uow;
       const row = await this.load(trx, id);
       this.checkReviewable(row, p, "rejected");
       if (!(await rejectEntry(trx, id, p.id, at, reason)))
@@ -287,6 +293,7 @@ export class EntryModeration {
         target: { type: "entry", id },
         details: { reason },
       });
+      this.tellConsoles(uow);
       return this.load(trx, id);
     });
   }
@@ -313,6 +320,8 @@ export class EntryModeration {
         target: { type: "entry", id },
         details: { ...input, stateBefore: before.state, version, rawDataDeleted: true },
       });
+      // Screens hear of it as a takedown; an entry still in review also leaves review queues.
+      this.tellConsoles(uow);
       return this.load(trx, id);
     });
     // After the commit: the WAL must not keep a copy of what the transaction erased.
@@ -422,8 +431,14 @@ export class EntryModeration {
         target: { type: "entry", id },
         details: { ...details, stateBefore: before.state },
       });
+      this.tellConsoles(uow);
       return this.load(trx, id);
     });
+  }
+
+  /** After the commit, open consoles reload what they show of entries. */
+  private tellConsoles(uow: UnitOfWork): void {
+    uow.afterCommit(() => this.deps.consoles?.changed("entries"));
   }
 
   /** The raw photo for a moderator's eyes only; every view is written to the audit log first. */

@@ -1,10 +1,17 @@
+import { createHash, randomUUID } from "node:crypto";
+import { readFileSync, readlinkSync } from "node:fs";
+import { hostname } from "node:os";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import {
   claimNextJob,
   finishJob,
+  interruptedJobsOutOfAttempts,
   redactionSettingsOf,
+  renewJobLeases,
   requeueInterruptedJobs,
+  runningJobClaimants,
+  type Interrupted,
   saveRedactionOutcome,
   setRedactionStatus,
 } from "../store/entries";
@@ -67,6 +74,9 @@ export interface PhotoRedactor {
 export type Opener = KeyUnwrapper;
 
 const MAX_ATTEMPTS = 3;
+/** How long a claim on a running job holds unless renewed; renewed every LEASE_RENEW_MS. */
+const LEASE_MS = 120_000;
+const LEASE_RENEW_MS = 30_000;
 
 /**
  * Runs the persistent redaction queue: claims jobs from the database, redacts off the event
@@ -76,6 +86,11 @@ const MAX_ATTEMPTS = 3;
 export class RedactionQueue {
   private running = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private leaseTimer: ReturnType<typeof setInterval> | undefined;
+  /** This process's name on the jobs it claims (see claimantName). */
+  private readonly owner = claimantName();
+  /** The jobs this process runs now, whose leases it renews. */
+  private readonly runningIds = new Set<number>();
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
   private draining = false;
@@ -95,6 +110,9 @@ export class RedactionQueue {
       measured?: (seconds: number, outcome: RedactionOutcomeLabel) => void;
       /** Told once a job's outcome is stored, so open consoles show the entry as it is now. */
       settled?: (entryId: string) => void;
+      /** How long a claim holds unless renewed (default 2 min), and how often it is renewed. */
+      leaseMs?: number;
+      leaseRenewMs?: number;
     },
   ) {}
 
@@ -102,13 +120,81 @@ export class RedactionQueue {
     return (this.deps.now?.() ?? new Date()).toISOString();
   }
 
-  /** Puts interrupted jobs back on the queue and starts working; polls as a backstop. */
+  /**
+   * Takes back the jobs of stopped processes (see recover) and starts working; polls as a
+   * backstop, and renews the leases of its running jobs (taking back expired ones) meanwhile.
+   */
   async start(): Promise<void> {
-    const requeued = await requeueInterruptedJobs(this.deps.db, this.nowIso());
-    if (requeued > 0) this.deps.log.info({ requeued }, "redaction jobs resumed after restart");
+    runningHere.add(this.owner);
+    await this.recover();
     this.timer = setInterval(() => this.kick(), this.deps.pollMs ?? 2_000);
     this.timer.unref();
+    this.leaseTimer = setInterval(() => {
+      void this.renewAndRecover().catch((err: unknown) =>
+        this.deps.log.warn({ err }, "redaction queue cannot renew its leases"),
+      );
+    }, this.deps.leaseRenewMs ?? LEASE_RENEW_MS);
+    this.leaseTimer.unref();
     this.kick();
+  }
+
+  private lease(): { owner: string; until: string } {
+    const now = this.deps.now?.() ?? new Date();
+    return {
+      owner: this.owner,
+      until: new Date(now.getTime() + (this.deps.leaseMs ?? LEASE_MS)).toISOString(),
+    };
+  }
+
+  private async renewAndRecover(): Promise<void> {
+    await renewJobLeases(this.deps.db, [...this.runningIds], this.lease());
+    if (this.stopped) return;
+    // A process that died while this one ran (jobs claimed after this one's start) left its
+    // jobs: they are taken back once their lease runs out.
+    await this.recover();
+    this.kick();
+  }
+
+  /**
+   * Jobs left running by a process that stopped (their lease ran out; a live process renews its
+   * own, and those are left alone): the ones on their last attempt fail, the others go back on
+   * the queue.
+   */
+  private async recover(): Promise<void> {
+    const at = this.nowIso();
+    const dead = goneClaimants(await runningJobClaimants(this.deps.db), this.owner);
+    const which: Interrupted = { now: at, dead, except: this.owner };
+    await this.failJobsOutOfAttempts(which);
+    const requeued = await requeueInterruptedJobs(this.deps.db, at, which);
+    if (requeued > 0) this.deps.log.info({ requeued }, "interrupted redaction jobs resumed");
+  }
+
+  /**
+   * A job still running when its process stopped, on its last attempt, most likely stopped it (a
+   * photo that crashes the process or its worker): run again, it would at every start. It fails
+   * as a job that kept failing does, and its entry waits for a moderator's manual regions.
+   */
+  private async failJobsOutOfAttempts(which: Interrupted): Promise<void> {
+    const at = which.now;
+    const reason = `The server stopped during each of the ${MAX_ATTEMPTS} attempts to redact this photo.`;
+    const jobs = await interruptedJobsOutOfAttempts(this.deps.db, MAX_ATTEMPTS, which);
+    for (const job of jobs) {
+      const failed = await this.deps.db.transaction().execute(async (trx) => {
+        if (!(await finishJob(trx, job.id, "failed", at, reason, { interrupted: which })))
+          return false;
+        await setRedactionStatus(trx, job.entryId, {
+          redaction_status: "failed",
+          redaction_reason: `Redaction failed: ${reason}`,
+          updated_at: at,
+        });
+        return true;
+      });
+      if (failed)
+        this.deps.log.error(
+          { entryId: job.entryId, jobId: job.id, attempts: job.attempts },
+          "redaction interrupted on its last attempt; failed, the entry needs manual regions",
+        );
+    }
   }
 
   /** Looks for work now (called after a commit that queued a job). */
@@ -125,11 +211,13 @@ export class RedactionQueue {
 
   private async fill(): Promise<void> {
     while (!this.stopped && this.running < this.deps.concurrency) {
-      const job = await claimNextJob(this.deps.db, this.nowIso());
+      const job = await claimNextJob(this.deps.db, this.nowIso(), this.lease());
       if (!job) return;
       this.running += 1;
+      this.runningIds.add(job.id);
       const p = this.process(job).finally(() => {
         this.running -= 1;
+        this.runningIds.delete(job.id);
         this.inFlight.delete(p);
         this.kick();
       });
@@ -155,7 +243,8 @@ export class RedactionQueue {
       if (!raw) {
         const at = this.nowIso();
         await this.deps.db.transaction().execute(async (trx) => {
-          if (!(await finishJob(trx, job.id, "done", at, "raw photo already deleted"))) return;
+          if (!(await finishJob(trx, job.id, "done", at, "raw photo already deleted", this.held())))
+            return;
           await setRedactionStatus(trx, job.entryId, {
             redaction_status: "needs_review",
             redaction_reason: "The raw photo is gone.",
@@ -180,7 +269,7 @@ export class RedactionQueue {
       const publishable = outcome.verdict === "publishable" && outcome.renditions.length > 0;
       const saved = await this.deps.db.transaction().execute(async (trx) => {
         // Settle the job first: if it was superseded (the photo was replaced), drop the result.
-        if (!(await finishJob(trx, job.id, "done", at))) return false;
+        if (!(await finishJob(trx, job.id, "done", at, undefined, this.held()))) return false;
         await saveRedactionOutcome(
           trx,
           {
@@ -232,7 +321,9 @@ export class RedactionQueue {
         return true;
       });
       if (!saved) {
-        log.info("redaction result dropped: the photo was replaced meanwhile");
+        log.info(
+          "redaction result dropped: the photo was replaced meanwhile, or the job taken back",
+        );
         return "dropped";
       }
       log.info({ verdict: outcome.verdict, reason: outcome.reason }, "redaction finished");
@@ -243,7 +334,7 @@ export class RedactionQueue {
       if (job.attempts < MAX_ATTEMPTS) {
         log.warn({ err, attempts: job.attempts }, "redaction failed; will retry");
         await this.deps.db.transaction().execute(async (trx) => {
-          if (!(await finishJob(trx, job.id, "queued", at, message))) return;
+          if (!(await finishJob(trx, job.id, "queued", at, message, this.held()))) return;
           await setRedactionStatus(trx, job.entryId, {
             redaction_status: "queued",
             updated_at: at,
@@ -256,7 +347,7 @@ export class RedactionQueue {
         "redaction failed for good; entry needs manual regions",
       );
       await this.deps.db.transaction().execute(async (trx) => {
-        if (!(await finishJob(trx, job.id, "failed", at, message))) return;
+        if (!(await finishJob(trx, job.id, "failed", at, message, this.held()))) return;
         await setRedactionStatus(trx, job.entryId, {
           redaction_status: "failed",
           redaction_reason: `Redaction failed: ${message}`,
@@ -267,12 +358,74 @@ export class RedactionQueue {
     }
   }
 
+  /** This process's claim, which settles the jobs it runs (not one taken back from it). */
+  private held(): { owner: string } {
+    return { owner: this.owner };
+  }
+
   /** Stops taking jobs and waits for those in flight (they finish or go back on restart). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await Promise.allSettled([...this.inFlight]);
+    // Renewed until the last job settles, so no other process takes one back meanwhile.
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    runningHere.delete(this.owner);
   }
+}
+
+/**
+ * What tells this machine's processes apart from every other's (Linux: the boot and the PID
+ * namespace, so two containers or two hosts never share it); "" where it cannot be told.
+ */
+function machineKey(): string {
+  try {
+    const boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    const pidSpace = readlinkSync("/proc/self/ns/pid");
+    return createHash("sha256").update(`${boot} ${pidSpace}`).digest("hex").slice(0, 12);
+  } catch {
+    return "";
+  }
+}
+
+const MACHINE = machineKey();
+
+/** The queues running in this process now (tests run two servers in one process). */
+const runningHere = new Set<string>();
+
+/** A process's name on the jobs it claims: host, machine key, pid and a random part. */
+export function claimantName(): string {
+  return [
+    hostname().replaceAll("~", "-"),
+    MACHINE,
+    String(process.pid),
+    randomUUID().slice(0, 8),
+  ].join("~");
+}
+
+/**
+ * The claimants among `claimants` known to have stopped: processes of this machine (same boot,
+ * same PID namespace) whose pid is gone, or is this process's own under a name no queue of it
+ * runs under (a restart that got the same pid, as in a container). Their jobs need not wait for their lease.
+ * Any other (another host, another container) is judged by its lease only.
+ */
+export function goneClaimants(claimants: readonly string[], self: string): string[] {
+  if (MACHINE === "") return [];
+  return claimants.filter((c) => {
+    const [, machine, pidText] = c.split("~");
+    if (c === self || machine !== MACHINE) return false;
+    const pid = Number(pidText);
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    // This pid: a queue of this process, or a process before it that had the same pid.
+    if (pid === process.pid) return !runningHere.has(c);
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (err) {
+      // EPERM: it exists, run by another user.
+      return (err as { code?: string }).code === "ESRCH";
+    }
+  });
 }
 
 /** The hand-drawn regions stored on an entry; anything unreadable counts as none. */

@@ -358,7 +358,7 @@ export function registerKioskHandlers(
         return;
       }
       void deps.presence
-        .recordStatus(screen.screenId, status.data)
+        .recordStatus(screen.screenId, socket.id, status.data)
         .catch((err: unknown) => log.warn({ err }, "status not recorded"));
     });
 

@@ -22,6 +22,14 @@ export interface Store {
   kind: DatabaseConfig["kind"];
 }
 
+/** The PostgreSQL pool behind each store openStore opened (SessionLock keeps one client of it). */
+const pools = new WeakMap<Kysely<Database>, pg.Pool>();
+
+/** The pool a PostgreSQL store was opened with; undefined for SQLite or a handle built elsewhere. */
+export function postgresPoolOf(db: Kysely<Database>): pg.Pool | undefined {
+  return pools.get(db);
+}
+
 // pg returns BIGINT as a string by default; our versions fit in a JS number for millennia.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
@@ -42,10 +50,9 @@ export function openStore(
       log?.warn({ err }, "a pooled database connection was closed");
     pool.on("error", dropped);
     pool.on("connect", (client) => client.on("error", dropped));
-    return {
-      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
-      kind: "postgres",
-    };
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    pools.set(db, pool);
+    return { db, kind: "postgres" };
   }
   let sqlite: SqliteDatabase.Database;
   try {
@@ -137,7 +144,9 @@ const UNREACHABLE_SYSTEM_CODES = new Set([
 /**
  * True when an error says the database cannot be reached now (down, restarting, the connection
  * lost) rather than that a query was wrong: PostgreSQL's connection and shutdown states (SQLSTATE
- * class 08, 57P01–57P03), the socket's own failures, and node-postgres's lost connection.
+ * class 08, 57P01–57P03, and 55000 "object not in prerequisite state" when it is a database not
+ * accepting connections yet: FATAL or said so), the socket's own failures, and node-postgres's
+ * lost connection.
  */
 export function isDatabaseUnreachable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
@@ -145,6 +154,13 @@ export function isDatabaseUnreachable(err: unknown): boolean {
   if (typeof code === "string") {
     if (UNREACHABLE_SYSTEM_CODES.has(code)) return true;
     if (code.startsWith("08") || /^57P0[123]$/.test(code)) return true;
+    // 55000 is also a bug's or a setting's state ("currval ... not yet defined", a table with no
+    // replica identity): only a refused connection (FATAL, "not accepting connections") counts.
+    if (code === "55000")
+      return (
+        (err as { severity?: unknown }).severity === "FATAL" ||
+        /not (currently )?accepting connections/.test(err.message)
+      );
   }
   return /^Connection terminated|not queryable/.test(err.message);
 }

@@ -1,4 +1,10 @@
-import { sql, type Kysely, type Transaction, type Updateable } from "kysely";
+import {
+  sql,
+  type ExpressionBuilder,
+  type Kysely,
+  type Transaction,
+  type Updateable,
+} from "kysely";
 import type {
   Database,
   EntryRow,
@@ -7,6 +13,7 @@ import type {
   RedactionResultTable,
   RenditionTable,
 } from "./schema";
+import { deleteScreenshotsOfDistricts } from "./screenshots";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -185,7 +192,8 @@ export async function loadSealedIdentity(
 /**
  * Erases an entry's raw data, in the caller's transaction with its state change: the wrapped
  * data key (crypto-erasure), the sealed photo, full name and ID number, and the ID fingerprint.
- * The masked name and the audit records stay as the record.
+ * The masked name and the audit records stay as the record; the screens' pictures that may show
+ * it (store/screenshots.ts) go too.
  */
 export async function deleteRawData(db: Db, entryId: string): Promise<void> {
   await db.deleteFrom("entry_keys").where("entry_id", "=", entryId).execute();
@@ -195,6 +203,17 @@ export async function deleteRawData(db: Db, entryId: string): Promise<void> {
     .set({ full_name_sealed: null, id_number_sealed: null, id_fingerprint: null })
     .where("id", "=", entryId)
     .execute();
+  // Pictures of the screens of its districts, taken until now, may show it: erased with it.
+  const districts = await db
+    .selectFrom("entry_districts")
+    .select("district_id")
+    .where("entry_id", "=", entryId)
+    .execute();
+  await deleteScreenshotsOfDistricts(
+    db,
+    districts.map((d) => d.district_id),
+    new Date().toISOString(),
+  );
 }
 
 /** How many recent revisions an entry remembers the changed fields of. */
@@ -311,10 +330,23 @@ export async function enqueueRedaction(db: Db, entryId: string, at: string): Pro
     .execute();
 }
 
-/** Takes the oldest queued job, marking it running; undefined when the queue is empty. */
+/**
+ * Who runs a claimed job and until when its claim holds unless renewed. A running job whose lease
+ * ran out was left by a process that died (or stalled): another may take it back.
+ */
+export interface JobLease {
+  owner: string;
+  until: string;
+}
+
+/**
+ * Takes the oldest queued job, marking it running under `lease`; undefined when the queue is
+ * empty. A claim without a lease counts as expired at once (any start-up takes it back).
+ */
 export async function claimNextJob(
   db: Kysely<Database>,
   at: string,
+  lease?: JobLease,
 ): Promise<{ id: number; entryId: string; attempts: number } | undefined> {
   return db.transaction().execute(async (trx) => {
     const job = await trx
@@ -327,7 +359,13 @@ export async function claimNextJob(
     if (!job) return undefined;
     const claimed = await trx
       .updateTable("redaction_jobs")
-      .set({ state: "running", attempts: job.attempts + 1, updated_at: at })
+      .set({
+        state: "running",
+        attempts: job.attempts + 1,
+        updated_at: at,
+        claimed_by: lease?.owner ?? null,
+        lease_until: lease?.until ?? null,
+      })
       .where("id", "=", job.id)
       .where("state", "=", "queued")
       .executeTakeFirst();
@@ -341,32 +379,120 @@ export async function claimNextJob(
   });
 }
 
-/** Jobs left running by a stopped server go back on the queue. */
-export async function requeueInterruptedJobs(db: Db, at: string): Promise<number> {
+/** Extends the lease of `owner`'s running jobs among `ids`; how many it still holds. */
+export async function renewJobLeases(
+  db: Db,
+  ids: readonly number[],
+  lease: JobLease,
+): Promise<number> {
+  if (ids.length === 0) return 0;
   const r = await db
     .updateTable("redaction_jobs")
-    .set({ state: "queued", updated_at: at })
+    .set({ lease_until: lease.until })
+    .where("id", "in", [...ids])
     .where("state", "=", "running")
+    .where("claimed_by", "=", lease.owner)
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 
-/** Marks a job finished or failed. */
+/**
+ * Which running jobs a process may take back: those whose lease ran out by `now` (or that never
+ * had one: their process stopped or lost the database for longer than a lease; a live process
+ * renews its own), and those of `dead` processes (known stopped, whatever their lease says).
+ */
+export interface Interrupted {
+  now: string;
+  /** Claimants known to have stopped (a process of this machine that is gone). */
+  dead?: readonly string[];
+  /** This process's name: its own jobs are left alone whatever their lease says. */
+  except?: string;
+}
+
+function leaseExpired(
+  eb: ExpressionBuilder<Database, "redaction_jobs">,
+  { now, dead = [], except }: Interrupted,
+) {
+  const expired = eb.or([
+    eb("lease_until", "is", null),
+    eb("lease_until", "<", now),
+    ...(dead.length > 0 ? [eb("claimed_by", "in", [...dead])] : []),
+  ]);
+  if (except === undefined) return expired;
+  return eb.and([expired, eb.or([eb("claimed_by", "is", null), eb("claimed_by", "<>", except)])]);
+}
+
+/** Interrupted jobs (running, taken back as `which` says) that had used `maxAttempts` or more. */
+export async function interruptedJobsOutOfAttempts(
+  db: Db,
+  maxAttempts: number,
+  which: Interrupted,
+): Promise<{ id: number; entryId: string; attempts: number }[]> {
+  const rows = await db
+    .selectFrom("redaction_jobs")
+    .select(["id", "entry_id", "attempts"])
+    .where("state", "=", "running")
+    .where("attempts", ">=", maxAttempts)
+    .where((eb) => leaseExpired(eb, which))
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => ({ id: Number(r.id), entryId: r.entry_id, attempts: r.attempts }));
+}
+
+/**
+ * Jobs left running by a stopped process (as `which` says) go back on the queue; those of a live
+ * process (lease still held) are left to it. Without `which`, every expired lease at `at`.
+ */
+export async function requeueInterruptedJobs(
+  db: Db,
+  at: string,
+  which: Interrupted = { now: at },
+): Promise<number> {
+  const r = await db
+    .updateTable("redaction_jobs")
+    .set({ state: "queued", updated_at: at, claimed_by: null, lease_until: null })
+    .where("state", "=", "running")
+    .where((eb) => leaseExpired(eb, which))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/**
+ * Marks a job finished or failed. Only a job still running may settle (one superseded meanwhile
+ * by a new photo must not), and only by who holds it: `owner`'s claim, or, for a job taken back
+ * from a stopped process, the same condition as the taking back (`Interrupted`).
+ */
 export async function finishJob(
   db: Db,
   id: number,
   state: "done" | "failed" | "queued",
   at: string,
-  error?: string,
+  error: string | undefined,
+  holder: { owner: string } | { interrupted: Interrupted },
 ): Promise<boolean> {
-  // Only a job still running may settle: one superseded meanwhile (new photo) must not.
-  const r = await db
+  let q = db
     .updateTable("redaction_jobs")
-    .set({ state, updated_at: at, last_error: error ?? null })
+    .set({ state, updated_at: at, last_error: error ?? null, claimed_by: null, lease_until: null })
     .where("id", "=", id)
-    .where("state", "=", "running")
-    .executeTakeFirst();
+    .where("state", "=", "running");
+  q =
+    "owner" in holder
+      ? q.where("claimed_by", "=", holder.owner)
+      : q.where((eb) => leaseExpired(eb, holder.interrupted));
+  const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/** Who holds running jobs now (to tell which are gone). */
+export async function runningJobClaimants(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom("redaction_jobs")
+    .select("claimed_by")
+    .distinct()
+    .where("state", "=", "running")
+    .where("claimed_by", "is not", null)
+    .execute();
+  return rows.flatMap((r) => (r.claimed_by === null ? [] : [r.claimed_by]));
 }
 
 /** Marks an entry's open redaction jobs superseded (its photo was replaced). */

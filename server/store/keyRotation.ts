@@ -70,3 +70,67 @@ export async function retireChainKey(
     })
     .execute();
 }
+
+/**
+ * Replaces an entry's wrapped data key only if it is still `was` (online rotation: the server
+ * may have erased the entry meanwhile); true when it was replaced.
+ */
+export async function replaceWrappedKeyIf(
+  db: Db,
+  entryId: string,
+  was: Buffer,
+  wrapped: Buffer,
+): Promise<boolean> {
+  const r = await db
+    .updateTable("entry_keys")
+    .set({ wrapped })
+    .where("entry_id", "=", entryId)
+    .where("wrapped", "=", was)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** A page of entries with an ID fingerprint: the sealed number, the fingerprint, the wrapped key. */
+export function listFingerprintPage(
+  db: Db,
+  afterEntryId: string | undefined,
+  limit: number,
+): Promise<
+  {
+    id: string;
+    id_number_sealed: Buffer | null;
+    id_fingerprint: string | null;
+    wrapped: Buffer | null;
+  }[]
+> {
+  let q = db
+    .selectFrom("entries")
+    .leftJoin("entry_keys", "entry_keys.entry_id", "entries.id")
+    .select(["entries.id", "id_number_sealed", "id_fingerprint", "entry_keys.wrapped"])
+    .where("id_fingerprint", "is not", null);
+  if (afterEntryId !== undefined) q = q.where("entries.id", ">", afterEntryId);
+  return q.orderBy("entries.id", "asc").limit(limit).execute();
+}
+
+/**
+ * Replaces an entry's ID fingerprint only if it is still `was` and its sealed number is still
+ * `sealed` (online rotation: an edit meanwhile wins); true when it was replaced.
+ */
+export async function replaceFingerprintIf(
+  db: Db,
+  entryId: string,
+  was: { fingerprint: string; sealed: Buffer | null },
+  fingerprint: string | null,
+): Promise<boolean> {
+  let q = db
+    .updateTable("entries")
+    .set({ id_fingerprint: fingerprint })
+    .where("id", "=", entryId)
+    .where("id_fingerprint", "=", was.fingerprint);
+  q =
+    was.sealed === null
+      ? q.where("id_number_sealed", "is", null)
+      : q.where("id_number_sealed", "=", was.sealed);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}

@@ -856,6 +856,167 @@ function migrations(dialect: Dialect, opts: MigrationOptions): Record<string, Mi
         await db.schema.dropTable("alerts").execute();
       },
     },
+    "0019_screen_history": {
+      async up(db: Kysely<unknown>) {
+        // Each connection a screen held: the connectivity timeline and uptime are read from these.
+        await db.schema
+          .createTable("screen_connections")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("screen_id", "text", (c) => c.notNull())
+          .addColumn("connection_id", "text", (c) => c.notNull())
+          .addColumn("connected_at", "text", (c) => c.notNull())
+          // Moved by every status report; an open connection not seen for 90 s ended here.
+          .addColumn("last_seen_at", "text", (c) => c.notNull())
+          .addColumn("disconnected_at", "text")
+          .execute();
+        await db.schema
+          .createIndex("screen_connections_screen_idx")
+          .on("screen_connections")
+          .columns(["screen_id", "connected_at"])
+          .execute();
+        await db.schema
+          .createIndex("screen_connections_connection_idx")
+          .on("screen_connections")
+          .column("connection_id")
+          .execute();
+        // The last status reports of each screen, as they came (a bounded number per screen).
+        await db.schema
+          .createTable("screen_status_reports")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("screen_id", "text", (c) => c.notNull())
+          .addColumn("at", "text", (c) => c.notNull())
+          .addColumn("report_json", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("screen_status_reports_screen_idx")
+          .on("screen_status_reports")
+          .columns(["screen_id", "at"])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable("screen_status_reports").execute();
+        await db.schema.dropTable("screen_connections").execute();
+      },
+    },
+    "0020_screenshots": {
+      async up(db: Kysely<unknown>) {
+        // One row per request for a picture of what a screen shows; the JPEG itself (re-encoded
+        // by the server, metadata stripped) in `image` once received. Kept 24 hours by default.
+        await db.schema
+          .createTable("screenshots")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("screen_id", "text", (c) => c.notNull())
+          .addColumn("district_id", "text", (c) => c.notNull())
+          .addColumn("requested_by", "text")
+          .addColumn("requested_at", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("unavailable", "text")
+          .addColumn("reason", "text")
+          .addColumn("received_at", "text")
+          .addColumn("width", "integer")
+          .addColumn("height", "integer")
+          .addColumn("bytes", "integer")
+          .addColumn("image", dialect === "postgres" ? "bytea" : "blob")
+          .execute();
+        await db.schema
+          .createIndex("screenshots_screen_idx")
+          .on("screenshots")
+          .columns(["screen_id", "requested_at"])
+          .execute();
+        await db.schema
+          .createIndex("screenshots_requested_idx")
+          .on("screenshots")
+          .column("requested_at")
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable("screenshots").execute();
+      },
+    },
+    "0021_kiosk_releases": {
+      async up(db: Kysely<unknown>) {
+        // Kiosk app releases the update feed offers (files in <dataDir>/releases/).
+        await db.schema
+          .createTable("kiosk_releases")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("channel", "text", (c) => c.notNull())
+          .addColumn("version", "text", (c) => c.notNull())
+          .addColumn("file_name", "text", (c) => c.notNull())
+          .addColumn("sha512", "text", (c) => c.notNull())
+          .addColumn("size", "bigint", (c) => c.notNull())
+          .addColumn("release_date", "text", (c) => c.notNull())
+          .addColumn("notes", "text")
+          .addColumn("added_at", "text", (c) => c.notNull())
+          .addColumn("added_by", "text", (c) => c.notNull())
+          .addUniqueConstraint("kiosk_releases_channel_version", ["channel", "version"])
+          .execute();
+        // Per channel: the version every screen is offered, and the one a rollback returns to.
+        await db.schema
+          .createTable("kiosk_release_rollouts")
+          .addColumn("channel", "text", (c) => c.primaryKey())
+          .addColumn("released_version", "text")
+          .addColumn("previous_version", "text")
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+        // Versions offered ahead of the release to a district's screens or a tag's.
+        await db.schema
+          .createTable("kiosk_release_stages")
+          .addColumn("channel", "text", (c) => c.notNull())
+          .addColumn("target_type", "text", (c) => c.notNull())
+          .addColumn("target_id", "text", (c) => c.notNull())
+          .addColumn("version", "text", (c) => c.notNull())
+          .addColumn("staged_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("kiosk_release_stages_pk", [
+            "channel",
+            "target_type",
+            "target_id",
+          ])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable("kiosk_release_stages").execute();
+        await db.schema.dropTable("kiosk_release_rollouts").execute();
+        await db.schema.dropTable("kiosk_releases").execute();
+      },
+    },
+    "0022_play_rollup": {
+      async up(db: Kysely<unknown>) {
+        // Plays summed per screen, content and UTC day, kept with each batch of plays, so a
+        // district report over months reads days instead of every play.
+        await db.schema
+          .createTable("play_days")
+          .addColumn("screen_id", "text", (c) =>
+            c.notNull().references("screens.id").onDelete("cascade"),
+          )
+          .addColumn("day", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("content_id", "text", (c) => c.notNull())
+          .addColumn("plays", "bigint", (c) => c.notNull())
+          .addColumn("total_ms", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("play_days_pk", ["screen_id", "day", "kind", "content_id"])
+          .execute();
+        // The retention sweep deletes whole days.
+        await db.schema.createIndex("play_days_day_idx").on("play_days").column("day").execute();
+        await sql`insert into play_days (screen_id, day, kind, content_id, plays, total_ms)
+          select screen_id, substr(started_at, 1, 10), kind, content_id, count(*), sum(duration_ms)
+          from plays group by screen_id, substr(started_at, 1, 10), kind, content_id`.execute(db);
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable("play_days").execute();
+      },
+    },
+    "0023_redaction_lease": {
+      async up(db: Kysely<unknown>) {
+        // A running redaction job names its process and holds a lease it renews: a starting
+        // process takes back only jobs whose lease ran out, never those of a live one.
+        await db.schema.alterTable("redaction_jobs").addColumn("claimed_by", "text").execute();
+        await db.schema.alterTable("redaction_jobs").addColumn("lease_until", "text").execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.alterTable("redaction_jobs").dropColumn("lease_until").execute();
+        await db.schema.alterTable("redaction_jobs").dropColumn("claimed_by").execute();
+      },
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from "kysely";
-import type { Database, PlayTable } from "./schema";
+import type { Database, PlayDayTable, PlayTable } from "./schema";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -9,14 +9,83 @@ export interface PlayRange {
   to: string | null;
 }
 
-/** Stores plays once each (a retried upload adds nothing); returns how many were new. */
+/**
+ * Stores plays once each (a retried upload adds nothing) and adds the new ones to the daily
+ * rollup (play_days) in the same transaction; returns how many were new.
+ */
 export async function insertPlays(db: Db, rows: readonly PlayTable[]): Promise<number> {
-  const result = await db
-    .insertInto("plays")
-    .values(rows)
-    .onConflict((oc) => oc.columns(["screen_id", "play_id"]).doNothing())
+  if (rows.length === 0) return 0;
+  const store = async (trx: Db): Promise<number> => {
+    const inserted = await trx
+      .insertInto("plays")
+      .values(rows)
+      .onConflict((oc) => oc.columns(["screen_id", "play_id"]).doNothing())
+      .returning(["screen_id", "kind", "content_id", "started_at", "duration_ms"])
+      .execute();
+    await addToPlayDays(trx, inserted);
+    return inserted.length;
+  };
+  return db.isTransaction ? store(db) : db.transaction().execute(store);
+}
+
+/** The UTC day ("YYYY-MM-DD") of an ISO instant stored in UTC ("Z"). */
+export function playDayOf(startedAt: string): string {
+  return startedAt.slice(0, 10);
+}
+
+/**
+ * Adds plays to the daily rollup: summed per screen, content and UTC day in the batch, then
+ * one upsert per sum (in key order, so concurrent batches lock rows in the same order).
+ */
+async function addToPlayDays(
+  db: Db,
+  plays: readonly Pick<
+    PlayTable,
+    "screen_id" | "kind" | "content_id" | "started_at" | "duration_ms"
+  >[],
+): Promise<void> {
+  const sums = new Map<string, PlayDayTable>();
+  for (const p of plays) {
+    const day = playDayOf(p.started_at);
+    const key = JSON.stringify([p.screen_id, day, p.kind, p.content_id]);
+    const sum = sums.get(key);
+    if (sum) {
+      sum.plays += 1;
+      sum.total_ms += Number(p.duration_ms);
+    } else
+      sums.set(key, {
+        screen_id: p.screen_id,
+        day,
+        kind: p.kind,
+        content_id: p.content_id,
+        plays: 1,
+        total_ms: Number(p.duration_ms),
+      });
+  }
+  if (sums.size === 0) return;
+  const values = [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  await db
+    .insertInto("play_days")
+    .values(values.map(([, v]) => v))
+    .onConflict((oc) =>
+      oc.columns(["screen_id", "day", "kind", "content_id"]).doUpdateSet({
+        plays: sql<number>`play_days.plays + excluded.plays`,
+        total_ms: sql<number>`play_days.total_ms + excluded.total_ms`,
+      }),
+    )
+    .execute();
+}
+
+/**
+ * Deletes the rollup of every day wholly before `before` (ISO instant), as the retention sweep
+ * deletes the plays shown before it; returns how many rows.
+ */
+export async function deletePlayDaysBefore(db: Db, before: string): Promise<number> {
+  const r = await db
+    .deleteFrom("play_days")
+    .where("day", "<", playDayOf(before))
     .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n);
+  return Number(r.numDeletedRows);
 }
 
 function screenPlays(db: Db, screenId: string, range: PlayRange) {

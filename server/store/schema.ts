@@ -203,6 +203,10 @@ export interface RedactionJobTable {
   last_error: string | null;
   created_at: string;
   updated_at: string;
+  /** The process running it (0023), while running. */
+  claimed_by: string | null;
+  /** Until when that process's claim holds unless renewed (0023); expired: taken back. */
+  lease_until: string | null;
 }
 
 /** One import run and its per-row report. */
@@ -401,10 +405,99 @@ export interface Database {
   audit_log: AuditLogTable;
   audit_chain_keys: AuditChainKeyTable;
   plays: PlayTable;
+  play_days: PlayDayTable;
   objections: ObjectionTable;
   alerts: AlertTable;
   alert_deliveries: AlertDeliveryTable;
   alert_seen: AlertSeenTable;
+  screen_connections: ScreenConnectionTable;
+  screen_status_reports: ScreenStatusReportTable;
+  screenshots: ScreenshotTable;
+  kiosk_releases: KioskReleaseTable;
+  kiosk_release_rollouts: KioskReleaseRolloutTable;
+  kiosk_release_stages: KioskReleaseStageTable;
+}
+
+/**
+ * A request for a picture of what a screen shows (0020), and the picture once it came: a JPEG
+ * the server re-encoded (metadata stripped). Deleted after SIGNAGE_RETAIN_SCREENSHOTS_HOURS, and
+ * at once when an entry of the screen's districts is erased (the picture may show it).
+ */
+export interface ScreenshotTable {
+  id: string;
+  screen_id: string;
+  /** The screen's district when asked. */
+  district_id: string;
+  /** The user who asked. */
+  requested_by: string | null;
+  requested_at: string;
+  state: "requested" | "received" | "unavailable";
+  /** Why none came: no_answer (2 minutes passed), not_connected, kiosk (it said why). */
+  unavailable: "no_answer" | "not_connected" | "kiosk" | null;
+  /** The kiosk's own words when it could not take the picture. */
+  reason: string | null;
+  received_at: string | null;
+  width: number | null;
+  height: number | null;
+  bytes: number | null;
+  image: Buffer | null;
+}
+
+/** A kiosk app release the update feed can offer (0021); its file is <dataDir>/releases/<file_name>. */
+export interface KioskReleaseTable {
+  id: string;
+  channel: string;
+  version: string;
+  file_name: string;
+  /** SHA-512 of the file, base64 (what electron-updater checks). */
+  sha512: string;
+  /** Bytes; PostgreSQL's bigint comes back as a string. */
+  size: number | string;
+  release_date: string;
+  notes: string | null;
+  added_at: string;
+  /** Who added it: "cli" or a user id. */
+  added_by: string;
+}
+
+/** A channel's rollout (0021): what every screen is offered, and what a rollback returns to. */
+export interface KioskReleaseRolloutTable {
+  channel: string;
+  released_version: string | null;
+  previous_version: string | null;
+  updated_at: string;
+}
+
+/** A version offered ahead of its channel's release to one district's or one tag's screens (0021). */
+export interface KioskReleaseStageTable {
+  channel: string;
+  target_type: "district" | "tag";
+  target_id: string;
+  version: string;
+  staged_at: string;
+}
+
+/**
+ * One connection a screen held (0019), from its socket's connect to its disconnect. A process
+ * killed mid-connection never writes `disconnected_at`: such a row ended at its `last_seen_at`
+ * once that is older than the online window (see store/screenHistory.ts).
+ */
+export interface ScreenConnectionTable {
+  id: string;
+  screen_id: string;
+  connection_id: string;
+  connected_at: string;
+  last_seen_at: string;
+  disconnected_at: string | null;
+}
+
+/** A screen's status report as it came (0019); a bounded number of the latest are kept. */
+export interface ScreenStatusReportTable {
+  id: string;
+  screen_id: string;
+  at: string;
+  /** The ScreenStatus the kiosk sent (shared/schemas/screen.ts), as JSON. */
+  report_json: string;
 }
 
 /** When each user last opened the alert list: open alerts raised later are unread (0018). */
@@ -482,6 +575,20 @@ export interface PlayTable {
   started_at: string;
   duration_ms: number;
   received_at: string;
+}
+
+/**
+ * Plays summed per screen, content and UTC day (0022), kept with each batch of plays, so a
+ * report over months reads days, not plays. Deleted with the plays by the retention sweep.
+ */
+export interface PlayDayTable {
+  screen_id: string;
+  /** The UTC date the plays started on, "YYYY-MM-DD". */
+  day: string;
+  kind: PlayTable["kind"];
+  content_id: string;
+  plays: number;
+  total_ms: number;
 }
 
 /** A user row as read. */

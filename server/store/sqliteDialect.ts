@@ -1,5 +1,5 @@
 import type SqliteDatabase from "better-sqlite3";
-import { SqliteDialect, type Driver } from "kysely";
+import { CompiledQuery, SqliteDialect, type Driver } from "kysely";
 
 /**
  * Kysely's SQLite dialect, except that a rollback finding no transaction open is skipped. On a
@@ -7,6 +7,11 @@ import { SqliteDialect, type Driver } from "kysely";
  * Kysely's own ROLLBACK then fails with "cannot rollback - no transaction is active", and that
  * error would replace the one that says what happened (https://sqlite.org/lang_transaction.html,
  * "Response To Errors Within A Transaction").
+ *
+ * And transactions begin IMMEDIATE: one that reads before it writes would otherwise fail at once
+ * with SQLITE_BUSY (snapshot), not wait out busy_timeout, when another process (a command beside
+ * the server: rotate-key --online, import) committed in between
+ * (https://sqlite.org/lang_transaction.html, "Read transactions", and isolation.html).
  */
 export class RollbackSafeSqliteDialect extends SqliteDialect {
   readonly #sqlite: SqliteDatabase.Database;
@@ -22,6 +27,9 @@ export class RollbackSafeSqliteDialect extends SqliteDialect {
     const sqlite = this.#sqlite;
     driver.rollbackTransaction = (connection) =>
       sqlite.inTransaction ? rollback(connection) : Promise.resolve();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+    };
     return driver;
   }
 }

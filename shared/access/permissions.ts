@@ -68,6 +68,14 @@ export const permissions = {
   "takedown.read": ["operator", "moderator"],
   /** Export proof of play. */
   "play.export": ["operator", "moderator"],
+  /** Read a district's report: its screens' uptime, plays per content, takedown times. */
+  "report.read": ["operator", "moderator"],
+  /** Ask a screen for a picture of what it shows, and see the pictures (kept 24 hours). */
+  "screen.screenshot": ["operator", "moderator"],
+  /** See the kiosk app's releases and how far each has rolled out. */
+  "release.read": ["admin"],
+  /** Add a kiosk release, stage it to districts or tags, promote it or roll it back. */
+  "release.manage": ["admin"],
   /** See the alerts of one's districts' screens (offline, takedown not acknowledged, …). */
   "alert.read": ["operator", "moderator"],
   /** See where alerts are sent and how the webhook's deliveries went. */

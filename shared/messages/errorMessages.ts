@@ -318,6 +318,38 @@ export const errorMessages = {
     en: "The screen's token is in use by {connections} connections, so it may have leaked; the screen was unpaired and must be paired again.",
     "zh-CN": "屏幕的令牌正被 {connections} 个连接使用，可能已泄露；屏幕已解除配对，须重新配对。",
   },
+  "screenshot.notFound": {
+    en: "No screen picture has the id {id}.",
+    "zh-CN": "没有 ID 为 {id} 的屏幕画面。",
+  },
+  "screenshot.notWaiting": {
+    en: "No picture request {id} is waiting for this screen.",
+    "zh-CN": "没有等待此屏幕回应的画面请求 {id}。",
+  },
+  "screenshot.alreadyAnswered": {
+    en: "This picture request was already answered, or its two minutes have passed.",
+    "zh-CN": "此画面请求已得到回应，或已超过两分钟时限。",
+  },
+  "screenshot.wrongType": {
+    en: "Send the picture as image/png or image/jpeg.",
+    "zh-CN": "请以 image/png 或 image/jpeg 格式发送画面。",
+  },
+  "screenshot.tooLarge": {
+    en: "A screen picture may be at most 4 MB.",
+    "zh-CN": "屏幕画面最大为 4 MB。",
+  },
+  "screenshot.notImage": {
+    en: "The upload is not a readable PNG or JPEG image.",
+    "zh-CN": "上传的内容不是可读取的 PNG 或 JPEG 图片。",
+  },
+  "screenshot.badSize": {
+    en: "The picture is {width}×{height} pixels; each side must be from 16 to {max}.",
+    "zh-CN": "画面为 {width}×{height} 像素；每边须在 16 到 {max} 之间。",
+  },
+  "screenshot.noImage": {
+    en: "This picture request has no picture; it is {state}.",
+    "zh-CN": "此画面请求没有画面；其状态为“{state}”。",
+  },
   "socket.tooManyHandshakes": {
     en: "Too many connection attempts from this address; try again in {seconds} s.",
     "zh-CN": "此地址的连接尝试过多，请 {seconds} 秒后重试。",
@@ -745,6 +777,71 @@ export const errorMessages = {
     "zh-CN": "此图片已不在这块屏幕上显示。",
   },
   "kiosk.pictureRemoved": { en: "This picture was just removed.", "zh-CN": "此图片刚刚被移除。" },
+  // Kiosk app releases and their update feed (issue 21 item 3).
+  "release.noStorage": {
+    en: "This server keeps no kiosk release files.",
+    "zh-CN": "本服务器未保存终端版本文件。",
+  },
+  "release.badFileName": {
+    en: "The file name {fileName} is not usable: use letters, digits, '.', '-' and '_' only.",
+    "zh-CN": "文件名 {fileName} 不可用：只能使用字母、数字、“.”、“-”和“_”。",
+  },
+  "release.noVersion": {
+    en: "The file name {fileName} holds no version such as 1.4.0; give one with --version.",
+    "zh-CN": "文件名 {fileName} 中没有 1.4.0 这样的版本号；请用 --version 指定。",
+  },
+  "release.notesTooLong": {
+    en: "The release notes are longer than 4,000 characters.",
+    "zh-CN": "版本说明超过 4000 个字符。",
+  },
+  "release.fileUnreadable": {
+    en: "The file {fileName} cannot be read.",
+    "zh-CN": "无法读取文件 {fileName}。",
+  },
+  "release.fileTooLarge": {
+    en: "The file {fileName} is larger than 1 GB; it is not a kiosk installer.",
+    "zh-CN": "文件 {fileName} 超过 1 GB，不是终端安装包。",
+  },
+  "release.notInstaller": {
+    en: "The file {fileName} is not an AppImage, deb or exe installer (by its extension and its first bytes).",
+    "zh-CN": "文件 {fileName} 不是 AppImage、deb 或 exe 安装包（按扩展名和文件开头字节判断）。",
+  },
+  "release.exists": {
+    en: "Version {version} of channel {channel} has already been added.",
+    "zh-CN": "渠道 {channel} 的版本 {version} 已经添加过。",
+  },
+  "release.fileNameTaken": {
+    en: "The file name {fileName} is already used by version {version} of this channel.",
+    "zh-CN": "文件名 {fileName} 已被本渠道的版本 {version} 使用。",
+  },
+  "release.unknown": {
+    en: "Channel {channel} has no version {version}; add it first.",
+    "zh-CN": "渠道 {channel} 没有版本 {version}；请先添加。",
+  },
+  "release.stageNotNewer": {
+    en: "Version {version} is not newer than {released}, which channel {channel} already offers every screen.",
+    "zh-CN": "版本 {version} 并不比渠道 {channel} 已向所有屏幕提供的 {released} 更新。",
+  },
+  "release.alreadyReleased": {
+    en: "Channel {channel} already offers version {version} to every screen.",
+    "zh-CN": "渠道 {channel} 已向所有屏幕提供版本 {version}。",
+  },
+  "release.nothingToRollBack": {
+    en: "Channel {channel} has no previous release to go back to.",
+    "zh-CN": "渠道 {channel} 没有可以回退到的上一个版本。",
+  },
+  "release.unknownFeedFile": {
+    en: "The update feed has no file {name}.",
+    "zh-CN": "更新源中没有文件 {name}。",
+  },
+  "release.noneOffered": {
+    en: "Channel {channel} offers this screen no release yet.",
+    "zh-CN": "渠道 {channel} 尚未向此屏幕提供任何版本。",
+  },
+  "release.fileNotOffered": {
+    en: "The release file {name} is not the one this screen is offered.",
+    "zh-CN": "版本文件 {name} 不是提供给此屏幕的文件。",
+  },
   "announcement.notFound": {
     en: "No announcement has the id {id}.",
     "zh-CN": "找不到 ID 为 {id} 的公告。",

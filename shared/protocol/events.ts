@@ -13,6 +13,7 @@ import type {
   ScreenStatus,
   TokenRotated,
 } from "../schemas/screen";
+import type { ScreenshotAsk } from "../schemas/screenshot";
 import type { ContentChanged, KioskApplied, KioskHello, SyncDelta } from "../schemas/sync";
 
 /** The result of every acknowledged socket event: a tagged union, never a thrown error. */
@@ -62,6 +63,11 @@ export interface KioskServerEvents {
   "screen:identify": (p: ScreenIdentify) => void;
   /** Reload the kiosk page (content comes back from its own storage, then the server). */
   "screen:reload": (p: ScreenReload) => void;
+  /**
+   * Take a picture of what the screen shows and upload it (POST /kiosk/screenshots/:requestId
+   * with the device token), or say it cannot (…/unavailable).
+   */
+  "screen:screenshot": (p: ScreenshotAsk) => void;
 }
 
 /** Events a console sends to the server: none, its socket only receives. */

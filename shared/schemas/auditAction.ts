@@ -29,6 +29,8 @@ export const auditActions = [
   "screen.updated",
   "screen.token_rotated",
   "screen.reload_requested",
+  "screen.screenshot_requested",
+  "screenshot.erased",
   "schedule.changed",
   "district.created",
   "district.updated",
@@ -58,6 +60,10 @@ export const auditActions = [
   "takedown.acknowledged",
   "key.rotated",
   "retention.swept",
+  "release.added",
+  "release.staged",
+  "release.promoted",
+  "release.rolled_back",
 ] as const;
 
 /** One thing the audit log records, e.g. "entry.approved". */

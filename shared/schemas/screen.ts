@@ -125,8 +125,27 @@ export const ScreenTagsInputSchema = z.strictObject({ tags: ScreenTagsSchema });
 /** A screen's new tags. */
 export type ScreenTagsInput = z.infer<typeof ScreenTagsInputSchema>;
 
-/** GET /api/screens: optionally only the screens carrying a tag (`?tag=metro`). */
-export const ScreenListQuerySchema = z.strictObject({ tag: ScreenTagSchema.optional() });
+/** What the screens list can be narrowed to: screens with one problem, or with any. */
+export const ScreenProblemSchema = z.enum(
+  ["offline", "storage_low", "clock_skew", "old_app_version", "takedown_unacknowledged", "any"],
+  "problem is one of offline, storage_low, clock_skew, old_app_version, takedown_unacknowledged, any.",
+);
+/** A problem filter of the screens list. */
+export type ScreenProblem = z.infer<typeof ScreenProblemSchema>;
+
+/**
+ * GET /api/screens: optionally only the screens carrying a tag (`?tag=metro`) or having a
+ * problem (`?problem=offline`), sorted by name or last seen (`?sort=lastSeen&order=asc`: the
+ * longest silent first); by district then name without `sort`.
+ */
+export const ScreenListQuerySchema = z.strictObject({
+  tag: ScreenTagSchema.optional(),
+  problem: ScreenProblemSchema.optional(),
+  sort: z.enum(["name", "lastSeen"], "sort is name or lastSeen.").optional(),
+  order: z.enum(["asc", "desc"], "order is asc or desc.").optional(),
+});
+/** The screens list's filter and order. */
+export type ScreenListQuery = z.infer<typeof ScreenListQuerySchema>;
 
 /**
  * What a screen reports showing, as people read it: the kind of slide and the masked name (an
@@ -170,3 +189,66 @@ export const ScreenSchema = z.strictObject({
 });
 /** A screen. */
 export type Screen = z.infer<typeof ScreenSchema>;
+
+/** GET /api/screens/:id/history: the last `days` days (1 to 7, 7 by default). */
+export const ScreenHistoryQuerySchema = z.strictObject({
+  days: z.coerce
+    .number("days is a whole number from 1 to 7.")
+    .int("days is a whole number from 1 to 7.")
+    .min(1, "days is a whole number from 1 to 7.")
+    .max(7, "days is a whole number from 1 to 7.")
+    .default(7),
+});
+/** A screen history's period. */
+export type ScreenHistoryQuery = z.infer<typeof ScreenHistoryQuerySchema>;
+
+/** One stretch of time a screen was connected, cut to the period asked for. */
+export const ConnectedSpanViewSchema = z.strictObject({
+  from: z.string(),
+  /** The disconnect, the last report of a connection that went silent, or now. */
+  to: z.string(),
+  /** Still connected. */
+  open: z.boolean(),
+});
+/** A connected span. */
+export type ConnectedSpanView = z.infer<typeof ConnectedSpanViewSchema>;
+
+/** One status report a screen sent, as it came (the last ones are kept). */
+export const StatusReportViewSchema = z.strictObject({
+  /** When the server received it. */
+  at: z.string(),
+  appVersion: z.string(),
+  appliedVersion: z.number(),
+  currentSlide: z.string().nullable(),
+  /** `currentSlide` named for people (masked names and titles only). */
+  showing: ScreenShowingSchema.nullable(),
+  uptimeSeconds: z.number(),
+  memoryMb: z.number().nullable(),
+  /** Server time minus the screen's clock (ms); null when the kiosk did not know or say. */
+  clockSkewMs: z.number().nullable(),
+  storageUsedMb: z.number().nullable(),
+  storageQuotaMb: z.number().nullable(),
+});
+/** A status report. */
+export type StatusReportView = z.infer<typeof StatusReportViewSchema>;
+
+/**
+ * A screen's recent history: when it was connected over the period, its uptime, and its last
+ * status reports (newest first).
+ */
+export const ScreenHistorySchema = z.strictObject({
+  screenId: z.uuid(),
+  days: z.number(),
+  /** The period: `days` days back from now. */
+  from: z.string(),
+  to: z.string(),
+  /** Where uptime is counted from: the period's start, or the pairing if later. */
+  observedFrom: z.string(),
+  spans: z.array(ConnectedSpanViewSchema),
+  connectedMs: z.number(),
+  /** Connected share of the observed time, 0–100; null when nothing was observed yet. */
+  uptimePercent: z.number().nullable(),
+  reports: z.array(StatusReportViewSchema),
+});
+/** A screen's history. */
+export type ScreenHistory = z.infer<typeof ScreenHistorySchema>;

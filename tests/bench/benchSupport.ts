@@ -1,6 +1,7 @@
 /** What the delivery benchmarks share: the real server as a process, its API, the kiosk processes. */
 import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { hashToken } from "../../server/services/screens/screenTokens";
@@ -14,11 +15,15 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[at] ?? Number.NaN;
 }
 
-/** Starts `signage serve` on `port` (0: any) over `dataDir`; resolves with its base URL. */
+/**
+ * Starts `signage serve` on `port` (0: any) over `dataDir`, with `env` added (e.g. DATABASE_URL,
+ * SIGNAGE_REDIS_URL); resolves with its base URL.
+ */
 export function startServer(
   dataDir: string,
   port = 0,
   children: ChildProcess[] = [],
+  env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(root, "bin/signage.js"), "serve"], {
@@ -29,6 +34,7 @@ export function startServer(
         SIGNAGE_DATA_DIR: dataDir,
         LOG_LEVEL: "warn",
         SIGNAGE_REDACTION_WORKERS: "1",
+        ...env,
       },
       stdio: ["ignore", "ignore", "pipe"],
     });
@@ -134,9 +140,11 @@ export async function connectFleet(opts: {
   procs: number;
   children: ChildProcess[];
   extra?: Record<string, unknown>;
+  /** The screens' device tokens, when they are already seeded (elsewhere than SQLite). */
+  tokens?: string[];
   log: (s: string) => void;
 }): Promise<{ kids: ChildProcess[]; connected: number }> {
-  const tokens = seedScreens(opts.dataDir, opts.kiosks);
+  const tokens = opts.tokens ?? seedScreens(opts.dataDir, opts.kiosks);
   const kids = forkKiosks(opts.script, opts.procs, opts.children);
   const reports = collect<{ type: string; count?: number }, number>(
     kids,
@@ -159,9 +167,9 @@ export async function connectFleet(opts: {
 }
 
 /** The first-run set-up token of the server on `dataDir`, as `signage setup-token` prints it. */
-export function setupTokenOf(dataDir: string): string {
+export function setupTokenOf(dataDir: string, env: Record<string, string> = {}): string {
   const out = execFileSync(process.execPath, [join(root, "bin/signage.js"), "setup-token"], {
-    env: { PATH: process.env["PATH"] ?? "", SIGNAGE_DATA_DIR: dataDir },
+    env: { PATH: process.env["PATH"] ?? "", SIGNAGE_DATA_DIR: dataDir, ...env },
     encoding: "utf8",
   });
   return out.trim().split("\n").at(-1) ?? "";
@@ -174,6 +182,7 @@ export function setupTokenOf(dataDir: string): string {
 export async function setUpBench(
   url: string,
   dataDir: string,
+  env: Record<string, string> = {},
 ): Promise<{ admin: string; moderator: string }> {
   const admin = must(
     await call(url, "/api/setup", {
@@ -182,7 +191,7 @@ export async function setUpBench(
         email: "admin@bench.test",
         displayName: "Bench",
         password: "bench password 1234",
-        setupToken: setupTokenOf(dataDir),
+        setupToken: setupTokenOf(dataDir, env),
       },
     }),
     201,
@@ -241,4 +250,15 @@ export function seedScreens(dataDir: string, n: number): string[] {
   })();
   db.close();
   return tokens;
+}
+
+/** A process's resident memory now, in KiB (Linux /proc; 0 elsewhere). */
+export function rssKbOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(pid)}/status`, "utf8"));
+    return m?.[1] ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
 }

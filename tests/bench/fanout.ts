@@ -15,7 +15,13 @@
  *   publish_p99_ms           the same for the approval that published it
  *   raw_p99_ms               bare socket.io broadcast → each client's receipt
  *   ratio_p99                p99_ms / raw_p99_ms
+ *   rss_per_kiosk_kb         the server's resident memory per idle connected kiosk: (RSS with
+ *                            the fleet connected and idle − RSS before it) / kiosks
+ *   raw_rss_per_client_kb    the same for the bare socket.io server and its clients
  * Bounded: every wait has a time limit; the server and all children are stopped at the end.
+ *
+ * `--servers 2` runs two processes on PostgreSQL and Redis behind a loopback balancer, then
+ * kills one and measures the move to the other: see fanoutTwo.ts for its run and its keys.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -30,14 +36,24 @@ import {
   must,
   percentile,
   setUpBench,
+  rssKbOf,
   startServer,
 } from "./benchSupport";
 import type { FromKiosks, ToKiosks } from "./fanoutKiosks";
 import { CATCH_UP_SPREAD_MS } from "../../display/renderer/src/KioskSession";
 
 const { values } = parseArgs({
-  options: { kiosks: { type: "string", default: "1000" }, procs: { type: "string", default: "4" } },
+  options: {
+    kiosks: { type: "string", default: "1000" },
+    procs: { type: "string", default: "4" },
+    servers: { type: "string", default: "1" },
+  },
 });
+const servers = Number(values.servers);
+if (servers !== 1 && servers !== 2) {
+  process.stderr.write("bench:fanout: --servers must be 1 or 2.\n");
+  process.exit(2);
+}
 const kiosks = Number(values.kiosks);
 const procs = Math.max(1, Math.min(16, Number(values.procs)));
 if (!Number.isInteger(kiosks) || kiosks < 1 || kiosks > 50_000) {
@@ -55,6 +71,8 @@ async function main(): Promise<void> {
   const { child: server, url } = await startServer(dataDir, 0, children);
   log(`server at ${url}`);
   const { admin, moderator } = await setUpBench(url, dataDir);
+  await new Promise((r) => setTimeout(r, 2_000));
+  const rssBefore = rssKbOf(server.pid);
   const { kids, connected } = await connectFleet({
     script: "fanoutKiosks.ts",
     dataDir,
@@ -75,6 +93,9 @@ async function main(): Promise<void> {
     "entry",
   );
   const entryId = (created.body as { entry: { id: string } }).entry.id;
+  // Idle a moment with every kiosk connected and synced, then weigh the server.
+  await new Promise((r) => setTimeout(r, 5_000));
+  const rssIdle = rssKbOf(server.pid);
   for (const k of kids) k.send({ type: "watch", entryId } satisfies ToKiosks);
   await new Promise((r) => setTimeout(r, 200));
 
@@ -128,6 +149,8 @@ async function main(): Promise<void> {
   const rawPort = await new Promise<number>((resolve) =>
     raw.once("message", (m: { port: number }) => resolve(m.port)),
   );
+  await new Promise((r) => setTimeout(r, 1_000));
+  const rawBefore = rssKbOf(raw.pid);
   const rawReady = collect<FromKiosks, number>(
     kids,
     (m) => (m.type === "raw-ready" ? m.count : undefined),
@@ -137,7 +160,8 @@ async function main(): Promise<void> {
   for (const k of kids)
     k.send({ type: "raw", url: `http://127.0.0.1:${rawPort}` } satisfies ToKiosks);
   const rawClients = (await rawReady).reduce((a, b) => a + b, 0);
-  await new Promise((r) => setTimeout(r, 500));
+  await new Promise((r) => setTimeout(r, 5_000));
+  const rawIdle = rssKbOf(raw.pid);
   const rawSeen = collect<FromKiosks, number>(
     kids,
     (m) => (m.type === "raw-seen" ? m.at : undefined),
@@ -181,6 +205,9 @@ async function main(): Promise<void> {
       raw_clients: rawClients,
       raw_p99_ms: rawP99,
       ratio_p99: Math.round((p99 / Math.max(1, rawP99)) * 100) / 100,
+      rss_per_kiosk_kb: Math.round(((rssIdle - rssBefore) / Math.max(1, connected)) * 10) / 10,
+      raw_rss_per_client_kb:
+        Math.round(((rawIdle - rawBefore) / Math.max(1, rawClients)) * 10) / 10,
     })}\n`,
   );
   for (const k of kids) k.send({ type: "close" } satisfies ToKiosks);
@@ -190,7 +217,9 @@ async function main(): Promise<void> {
 }
 
 try {
-  await main();
+  if (servers === 2)
+    await (await import("./fanoutTwo")).runTwoServers({ kiosks, procs, dataDir, children, log });
+  else await main();
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });

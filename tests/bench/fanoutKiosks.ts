@@ -3,6 +3,8 @@
  * its share of screens the way the renderer does (websocket only, device token), keeps each at
  * its applied version, re-syncs on every content:changed, acknowledges with kiosk:applied, and
  * reports to the parent when a watched entry arrives or leaves, with the time it happened.
+ * With `reconnect` (the two-process run, through a load balancer) a kiosk whose connection
+ * drops reconnects as the renderer does, syncs from its applied version, and reports it is back.
  */
 import { io, type Socket } from "socket.io-client";
 import type { KioskClientEvents, KioskServerEvents } from "../../shared/protocol/events";
@@ -14,7 +16,7 @@ type Kiosk = Socket<KioskServerEvents, KioskClientEvents>;
 
 /** Messages from the parent. */
 export type ToKiosks =
-  | { type: "connect"; url: string; tokens: string[] }
+  | { type: "connect"; url: string; tokens: string[]; reconnect?: boolean }
   | { type: "watch"; entryId: string }
   | { type: "raw"; url: string }
   | { type: "close" };
@@ -24,7 +26,9 @@ export type FromKiosks =
   | { type: "connected"; count: number; failed: number }
   | { type: "seen"; entryId: string; present: boolean; at: number }
   | { type: "raw-ready"; count: number }
-  | { type: "raw-seen"; at: number };
+  | { type: "raw-seen"; at: number }
+  | { type: "lost" }
+  | { type: "back"; at: number; version: number };
 
 const send = (m: FromKiosks): void => {
   process.send?.(m);
@@ -34,7 +38,7 @@ const sockets: Kiosk[] = [];
 const rawSockets: Socket[] = [];
 let watched: string | undefined;
 
-async function connectAll(url: string, tokens: string[]): Promise<void> {
+async function connectAll(url: string, tokens: string[], reconnect = false): Promise<void> {
   let failed = 0;
   const one = (token: string) =>
     new Promise<void>((resolve) => {
@@ -46,6 +50,7 @@ async function connectAll(url: string, tokens: string[]): Promise<void> {
       });
       let applied = 0;
       let catchUp: ReturnType<typeof setTimeout> | undefined;
+      let returning = false;
       const sync = async (): Promise<void> => {
         const raw: unknown = await s.timeout(60_000).emitWithAck("kiosk:hello", {
           appliedVersion: applied,
@@ -61,6 +66,10 @@ async function connectAll(url: string, tokens: string[]): Promise<void> {
         const at = Date.now();
         applied = delta.version;
         s.emit("kiosk:applied", { version: applied });
+        if (returning) {
+          returning = false;
+          send({ type: "back", at, version: applied });
+        }
         if (watched !== undefined) {
           if (delta.removedIds.includes(watched))
             send({ type: "seen", entryId: watched, present: false, at });
@@ -104,6 +113,17 @@ async function connectAll(url: string, tokens: string[]): Promise<void> {
       s.once("connect", () => {
         sockets.push(s);
         void sync().then(resolve, () => resolve());
+        if (!reconnect) return;
+        // From here on a dropped connection is retried (1–5 s, randomised), and the first sync
+        // after it reports the kiosk back.
+        s.io.reconnection(true).reconnectionDelay(1_000).reconnectionDelayMax(5_000);
+        s.on("disconnect", (reason) => {
+          if (reason !== "io client disconnect") send({ type: "lost" });
+        });
+        s.on("connect", () => {
+          returning = true;
+          void sync().catch(() => undefined);
+        });
       });
       s.once("connect_error", () => {
         failed += 1;
@@ -144,7 +164,7 @@ process.on("message", (m: ToKiosks) => {
   switch (m.type) {
     case "connect":
       share = m.tokens.length;
-      void connectAll(m.url, m.tokens);
+      void connectAll(m.url, m.tokens, m.reconnect);
       break;
     case "watch":
       watched = m.entryId;

@@ -27,12 +27,19 @@
  *                          server's handshake and sync, including waits it asked for)
  *   accepted_per_s         recovering connections accepted per second (first to last)
  *   recovered_per_s_peak   most kiosks recovered in any one second
+ *   busy_refusals          connections refused as "overloaded" at the handshake (admission
+ *                          control pacing the fleet: the kiosk comes back when told)
+ *   fleet_cpu_pct, server_cpu_pct   CPU the simulated kiosks and the server took from the
+ *                          restart to the last recovery, in percent of all the machine's cores
+ *   cores                  the machine's cores
+ *   connect_errors         failed connection attempts after the restart, by what the client saw
  * Bounded: every wait has a time limit; the server and all children are stopped at the end.
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
@@ -184,6 +191,7 @@ async function main(): Promise<void> {
   const spawnedAt = Date.now();
   ({ child: server, url } = await startServer(dataDir, port, children));
   const restartedAt = Date.now();
+  const serverCpuAtRestart = cpuMsOf(server.pid);
   for (const k of kids) k.send({ type: "restarted", at: restartedAt } satisfies ToStormKiosks);
   log(`server back after ${restartedAt - killedAt} ms`);
 
@@ -199,6 +207,8 @@ async function main(): Promise<void> {
     }
   })();
   const recovered = await recoveredReports;
+  const stormWallMs = Date.now() - restartedAt;
+  const serverCpuMs = cpuMsOf(server.pid) - serverCpuAtRestart;
   probing = false;
   await probe;
   const times = recovered.map((r) => r.at - restartedAt);
@@ -213,12 +223,16 @@ async function main(): Promise<void> {
     perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + 1);
   log(`${recovered.length} of ${connected} kiosks recovered`);
 
-  const attemptReports = collect<FromStormKiosks, { count: number; overloaded: number }>(
-    kids,
-    (m) => (m.type === "attempts" ? m : undefined),
-    procs,
-    10_000,
-  );
+  const attemptReports = collect<
+    FromStormKiosks,
+    {
+      count: number;
+      overloaded: number;
+      busyRefusals: number;
+      cpuMs: number;
+      connectErrors: Record<string, number>;
+    }
+  >(kids, (m) => (m.type === "attempts" ? m : undefined), procs, 10_000);
   for (const k of kids) k.send({ type: "close" } satisfies ToStormKiosks);
   const attempts = await attemptReports;
   process.stdout.write(
@@ -244,10 +258,36 @@ async function main(): Promise<void> {
       connect_to_recovered_p99_ms: Math.round(percentile(serving, 99)),
       accepted_per_s: acceptSpanS > 0 ? Math.round(recovered.length / acceptSpanS) : null,
       recovered_per_s_peak: Math.max(0, ...perSecond.values()),
+      busy_refusals: attempts.reduce((n, a) => n + a.busyRefusals, 0),
+      connect_errors: attempts.reduce<Record<string, number>>((all, a) => {
+        for (const [why, n] of Object.entries(a.connectErrors)) all[why] = (all[why] ?? 0) + n;
+        return all;
+      }, {}),
+      fleet_cpu_pct: Math.round(
+        (100 * attempts.reduce((n, a) => n + a.cpuMs, 0)) / (stormWallMs * cores),
+      ),
+      server_cpu_pct: Math.round((100 * serverCpuMs) / (stormWallMs * cores)),
+      cores,
     })}\n`,
   );
   await stop(server, "SIGTERM");
 }
+
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc; 0 elsewhere). */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and
+    // 13th, in clock ticks (100 a second on Linux).
+    const stat = readFileSync(`/proc/${String(pid)}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+const cores = availableParallelism();
 
 try {
   await main();

@@ -45,7 +45,16 @@ export type FromStormKiosks =
       /** The connection that recovered was accepted then (the handshake completed). */
       connectedAt: number;
     }
-  | { type: "attempts"; count: number; overloaded: number };
+  | {
+      type: "attempts";
+      count: number;
+      overloaded: number;
+      /** Connections refused as "overloaded" at the handshake (the kiosk waited as told). */
+      busyRefusals: number;
+      connectErrors: Record<string, number>;
+      /** CPU this process used from the restart to now, in ms (user + system). */
+      cpuMs: number;
+    };
 
 const send = (m: FromStormKiosks): void => {
   process.send?.(m);
@@ -57,6 +66,10 @@ let lockstep = false;
 const sockets: Kiosk[] = [];
 let attempts = 0;
 let overloaded = 0;
+let busyRefusals = 0;
+/** Failed connection attempts by what the client said (after the restart). */
+const connectErrors: Record<string, number> = {};
+let cpuAtRestart: NodeJS.CpuUsage | undefined;
 
 function kiosk(url: string, token: string, onFirstSync: (ok: boolean) => void): Kiosk {
   const store = new ContentStore();
@@ -73,18 +86,30 @@ function kiosk(url: string, token: string, onFirstSync: (ok: boolean) => void): 
   let first = true;
   const attemptTimes: number[] = [];
   let connectedAt = 0;
-  const retrySoon = (): void => {
+  const retryIn = (delay: number): void => {
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(
-      () => {
-        if (!s.connected) {
-          attempts += 1;
-          attemptTimes.push(Date.now());
-          s.connect();
-        }
-      },
-      lockstep ? 1_000 : reconnectDelay(retries++),
-    );
+    retryTimer = setTimeout(() => {
+      if (!s.connected) {
+        attempts += 1;
+        attemptTimes.push(Date.now());
+        s.connect();
+      }
+    }, delay);
+  };
+  const retrySoon = (): void => retryIn(lockstep ? 1_000 : reconnectDelay(retries++));
+  // As the renderer: a busy server's hint, not the backoff, says when to come back.
+  const refused = (err: Error & { data?: { code?: string; retryAfterSeconds?: number } }): void => {
+    if (restartedAt !== undefined) {
+      const why = err.data?.code ?? err.message;
+      connectErrors[why] = (connectErrors[why] ?? 0) + 1;
+    }
+    const hint = err.data?.code === "overloaded" ? err.data.retryAfterSeconds : undefined;
+    if (hint === undefined || lockstep) {
+      retrySoon();
+      return;
+    }
+    busyRefusals += 1;
+    retryIn(hint * 1000 + Math.random() * 1000);
   };
   const sync = (): void => {
     s.timeout(60_000).emit("kiosk:hello", { appliedVersion: store.version }, (err, raw) => {
@@ -131,7 +156,7 @@ function kiosk(url: string, token: string, onFirstSync: (ok: boolean) => void): 
     awaiting = true;
     sync();
   });
-  s.on("connect_error", retrySoon);
+  s.on("connect_error", refused);
   s.on("disconnect", (reason) => {
     if (reason !== "io client disconnect") retrySoon();
   });
@@ -181,9 +206,20 @@ process.on("message", (m: ToStormKiosks) => {
       break;
     case "restarted":
       restartedAt = m.at;
+      cpuAtRestart = process.cpuUsage();
       break;
     case "close":
-      send({ type: "attempts", count: attempts, overloaded });
+      {
+        const cpu = process.cpuUsage(cpuAtRestart);
+        send({
+          type: "attempts",
+          count: attempts,
+          overloaded,
+          busyRefusals,
+          connectErrors,
+          cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+        });
+      }
       for (const s of sockets) s.disconnect();
       setTimeout(() => process.exit(0), 100);
   }

@@ -7,6 +7,7 @@ import {
   openSignedIn,
   useConsoleBrowser,
 } from "../support/console";
+import { reportStatus } from "../support/kioskStatus";
 import { createUser } from "../support/principals";
 import { createDistrict, pairKiosk, useTestServer, type KioskSocket } from "../support/testServer";
 
@@ -15,20 +16,6 @@ const sockets: KioskSocket[] = [];
 afterAll(() => {
   for (const s of sockets) s.disconnect();
 });
-
-/** A kiosk's status report saying its clock is off by `skewMs`. */
-function reportSkew(socket: KioskSocket, skewMs: number): void {
-  socket.emit("screen:status", {
-    width: 1920,
-    height: 1080,
-    appVersion: "0.1.0",
-    appliedVersion: 0,
-    currentSlide: null,
-    uptimeSeconds: 60,
-    memoryMb: null,
-    clockSkewMs: skewMs,
-  });
-}
 
 describe("the alert bell (issue 20 item 1)", () => {
   const server = useTestServer({ env: { SIGNAGE_ALERT_CHECK_SECONDS: "1" } }, (t) =>
@@ -51,7 +38,7 @@ describe("the alert bell (issue 20 item 1)", () => {
     await expect.poll(() => bell.textContent(), { timeout: 10_000 }).toBe("告警：0");
 
     // The kiosk's clock goes wrong: the bell rings without a reload.
-    reportSkew(kiosk.socket, -4_500);
+    reportStatus(kiosk.socket, { clockSkewMs: -4_500 });
     await expect.poll(() => bell.textContent(), { timeout: 20_000 }).toBe("告警：1（1 条未读）");
     await bell.click();
     const panel = page.getByRole("region", { name: "您所辖屏幕的告警" });
@@ -63,7 +50,7 @@ describe("the alert bell (issue 20 item 1)", () => {
     await expectNoSeriousA11yViolations(page, "alert bell (zh-CN)");
     await page.screenshot({ path: join(consoleShots, "alert-bell-zh.png") });
 
-    reportSkew(kiosk.socket, 80);
+    reportStatus(kiosk.socket, { clockSkewMs: 80 });
     await expect.poll(() => panel.getByTestId("alert-open").count(), { timeout: 20_000 }).toBe(0);
     await expect.poll(() => panel.textContent(), { timeout: 10_000 }).toContain("已于");
     expect(await bell.textContent()).toBe("告警：0");

@@ -80,6 +80,42 @@ describe("console lists follow the server without a reload (issue 19 item 4)", (
     expect(await page.getByText(first.caseNumber).count()).toBe(0);
   });
 
+  it("the review queue shows a new entry without a photo and drops one another moderator rejected, without Refresh", async () => {
+    const t = server();
+    await createDistrict(t.baseUrl, "dr");
+    const scope = [{ role: "moderator" as const, scope: "dr" }];
+    const moderator = await createUser(t.baseUrl, "Moderator", scope);
+    const other = await createUser(t.baseUrl, "Other", scope);
+    const create = async (fullName: string): Promise<EntryView> => {
+      const res = await postJson(
+        `${t.baseUrl}/api/entries`,
+        buildEntryInput({ districtIds: ["dr"], fullName }),
+      );
+      expect(res.status).toBe(201);
+      return EntryViewSchema.parse((res.body as { entry: unknown }).entry);
+    };
+    const first = await create("柳青松");
+
+    const { context, page } = await openSignedIn(ui.browser, t.baseUrl, moderator.cookie, {
+      hash: "#review",
+    });
+    ui.contexts.push(context);
+    await expectPageHeading(page, "Review queue");
+    await page.getByRole("heading", { name: "Waiting (1)" }).waitFor({ timeout: 10_000 });
+
+    // A person entered without a photo waits for review: it arrives in the open queue.
+    const second = await create("白晓梅");
+    await page.getByRole("heading", { name: "Waiting (2)" }).waitFor({ timeout: 15_000 });
+    await page.getByText(second.caseNumber).first().waitFor();
+
+    const rejected = await other.post(`${t.baseUrl}/api/entries/${first.id}/reject`, {
+      reason: "The court's record names another person.",
+    });
+    expect(rejected.status).toBe(200);
+    await page.getByRole("heading", { name: "Waiting (1)" }).waitFor({ timeout: 15_000 });
+    expect(await page.getByText(first.caseNumber).count()).toBe(0);
+  });
+
   it("the screens page names what a screen shows and follows its reports, in both languages", async () => {
     const t = server();
     const entry = await createOrganisation(t.baseUrl, "东城区恒通物流有限公司");

@@ -38,6 +38,9 @@ describe("the console's navigation, by role", () => {
       "Users",
       "Audit log",
       "Announcements",
+      "Kiosk releases",
+      "District report",
+      "API",
     ]);
     expect(await nav.getByRole("link", { name: "Overview" }).getAttribute("aria-current")).toBe(
       "page",
@@ -81,6 +84,8 @@ describe("the console's navigation, by role", () => {
       "Objections",
       "Screens",
       "Announcements",
+      "District report",
+      "API",
     ]);
     // A moderator sees screens but cannot pair them.
     expect(await page.getByRole("button", { name: "Pair screen" }).count()).toBe(0);
@@ -104,6 +109,9 @@ describe("the console's navigation, by role", () => {
       ["#users", "Users"],
       ["#audit", "Audit log"],
       ["#announcements", "Announcements"],
+      ["#releases", "Kiosk releases"],
+      ["#reports", "District report"],
+      ["#api", "API"],
     ] as const;
     for (const [hash, heading] of pages) {
       await page.goto(`${t.baseUrl}/console/${hash}`);

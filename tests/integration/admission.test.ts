@@ -23,12 +23,10 @@ describe("admission control for reconnect storms", () => {
       expect(answers.filter((a) => a.ok).length).toBeGreaterThan(0);
       for (const a of refused) {
         expect(a.ok ? null : a.error.code).toBe("overloaded");
-        expect(a.ok ? "" : a.error.message).toMatch(
-          /^The server is busy .* try again in [2-6] s\.$/,
-        );
+        expect(a.ok ? "" : a.error.message).toMatch(/^The server is busy .* try again in \d+ s\.$/);
         const hint = a.ok ? 0 : (a.error.retryAfterSeconds ?? 0);
-        expect(hint).toBeGreaterThanOrEqual(2);
-        expect(hint).toBeLessThanOrEqual(6);
+        expect(hint).toBeGreaterThanOrEqual(1);
+        expect(hint).toBeLessThanOrEqual(30);
       }
       // The slot is given back: a later sync is served.
       const later = SyncAck.parse(

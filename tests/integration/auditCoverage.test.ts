@@ -150,7 +150,7 @@ describe("the server records who did what to what, for every audit action", () =
     await expectAudited(t, "auth.login", admin(), { type: "user", id: adminId });
   });
 
-  it("screens: screen.paired, screen.updated, screen.moved, screen.tagged, screen.reload_requested, screen.token_rotated, screen.unpaired", async () => {
+  it("screens: screen.paired, screen.updated, screen.moved, screen.tagged, screen.reload_requested, screen.screenshot_requested, screen.token_rotated, screen.unpaired", async () => {
     const other = "ac-other";
     expect(
       (
@@ -175,6 +175,8 @@ describe("the server records who did what to what, for every audit action", () =
       await expectAudited(t, "screen.tagged", admin(), target);
       expect((await send("POST", `${path}/reload`, {})).status).toBeLessThan(300);
       await expectAudited(t, "screen.reload_requested", admin(), target);
+      expect((await send("POST", `${path}/screenshots`, {})).status).toBe(202);
+      await expectAudited(t, "screen.screenshot_requested", admin(), target);
       expect((await send("POST", `${path}/rotate-token`, {})).status).toBe(200);
       await expectAudited(t, "screen.token_rotated", admin(), target);
       expect((await send("POST", `${path}/revoke`, {})).status).toBe(200);

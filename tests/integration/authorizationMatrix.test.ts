@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Express } from "express";
 import { io as connect } from "socket.io-client";
+import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { may, permissionNames, type Permission } from "../../shared/access/permissions";
 import { ackSchema } from "../../shared/protocol/ackSchema";
@@ -62,6 +63,11 @@ interface Rule {
    * get a 2xx. A 404 or 409 is never taken on trust: the route names it here or it fails.
    */
   answer?: { status: number; code: string; because: string };
+  /**
+   * The route hides what the caller may not read: a caller who holds the permission somewhere
+   * else gets a 404 `not_found`, as for something that does not exist, instead of a 403.
+   */
+  hidesOutOfScope?: boolean;
   /** A new target for each allowed call (`:id`, body), for a route whose success uses it up. */
   fresh?: (t: TestServer, opened: KioskSocket[]) => Promise<{ id?: string; body?: unknown }>;
 }
@@ -120,6 +126,8 @@ const rules: Record<string, Rule> = {
   "GET /api/auth/me": { allow: signedIn },
   "POST /api/auth/password": { allow: signedIn, answer: probeRefused },
   "GET /api/setup": { allow: anyone },
+  // The API description says what the API is, never what it holds: public.
+  "GET /api/openapi.json": { allow: anyone },
   "POST /api/setup": { allow: anyone, answer: probeRefused },
   "GET /api/announcements": { allow: somewhere("announcement.read") },
   "POST /api/announcements": { allow: somewhere("announcement.edit"), answer: probeRefused },
@@ -246,6 +254,7 @@ const rules: Record<string, Rule> = {
   "GET /api/screens/:id": { allow: overA("screen.read") },
   "GET /api/screens/:id/timeline": { allow: overA("screen.read") },
   "GET /api/screens/:id/plays": { allow: overA("screen.read") },
+  "GET /api/screens/:id/history": { allow: overA("screen.read"), hidesOutOfScope: true },
   "PATCH /api/screens/:id": { allow: overA("screen.manage"), answer: probeRefused },
   "PUT /api/screens/:id/tags": { allow: overA("screen.manage"), answer: probeRefused },
   "POST /api/screens/:id/revoke": { allow: overA("screen.manage"), fresh: freshScreen },
@@ -271,7 +280,70 @@ const rules: Record<string, Rule> = {
   "POST /api/alerts/seen": { allow: somewhere("alert.read"), body: () => ({}) },
   "GET /api/alerts/webhook": { allow: citywide("alert.webhook") },
   "GET /api/plays/export": { allow: somewhere("play.export") },
+  // Kiosk releases are the whole city's: admins of the city read and change them.
+  "GET /api/kiosk-releases": { allow: citywide("release.read") },
+  "POST /api/kiosk-releases/rollback": { allow: citywide("release.manage"), answer: probeRefused },
+  "POST /api/kiosk-releases/:version/stage": {
+    allow: citywide("release.manage"),
+    answer: probeRefused,
+  },
+  "POST /api/kiosk-releases/:version/promote": {
+    allow: citywide("release.manage"),
+    answer: probeRefused,
+  },
+  // The update feed: a paired screen's token, then the channel and file names are checked.
+  "GET /kiosk/updates/:channel/:file": {
+    allow: ["kiosk"],
+    answer: { ...probeRefused, because: "the probe names no channel, so nothing is served" },
+  },
+  "GET /kiosk/updates/:channel/files/:file": {
+    allow: ["kiosk"],
+    answer: { ...probeRefused, because: "the probe names no channel, so no file is served" },
+  },
+  "GET /api/districts/:id/report": { allow: overA("report.read"), hidesOutOfScope: true },
   "GET /kiosk/renditions/:hash": { allow: ["kiosk"] },
+  // A screen's picture: asked and read over the screen's district; answered with its token.
+  "POST /api/screens/:id/screenshots": { allow: overA("screen.screenshot"), body: () => ({}) },
+  "GET /api/screens/:id/screenshots": { allow: overA("screen.screenshot") },
+  "GET /api/screenshots/:id/image": {
+    allow: overA("screen.screenshot"),
+    // Others are probed with an id no picture has: not found for whoever may see some.
+    hidesOutOfScope: true,
+    fresh: async (t, opened) => {
+      const screen = await pairKiosk(t.baseUrl, A, "矩阵截图屏");
+      opened.push(screen.socket);
+      const asked = new Promise<string>((resolve) =>
+        screen.socket.once("screen:screenshot", (p: { requestId: string }) => resolve(p.requestId)),
+      );
+      const made = await api(`${t.baseUrl}/api/screens/${screen.screenId}/screenshots`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: "{}",
+      });
+      expect(made.status).toBe(202);
+      const id = await asked;
+      const png = await sharp({
+        create: { width: 32, height: 32, channels: 3, background: "#336699" },
+      })
+        .png()
+        .toBuffer();
+      const sent = await fetch(`${t.baseUrl}/kiosk/screenshots/${id}`, {
+        method: "POST",
+        headers: { "Content-Type": "image/png", Authorization: `Bearer ${screen.token}` },
+        body: new Uint8Array(png),
+      });
+      expect(sent.status).toBe(201);
+      return { id };
+    },
+  },
+  "POST /kiosk/screenshots/:requestId": {
+    allow: ["kiosk"],
+    answer: { ...probeRefused, because: "the probe names no request, so nothing is stored" },
+  },
+  "POST /kiosk/screenshots/:requestId/unavailable": {
+    allow: ["kiosk"],
+    answer: { ...probeRefused, because: "the probe names no request, so nothing changes" },
+  },
   "GET /kiosk/posters/:hash": {
     allow: ["kiosk"],
     answer: {
@@ -721,7 +793,15 @@ describe("authorization matrix: every route and socket event, as every kind of c
           const text = await res.text();
           const got = `${route} as ${caller}: ${res.status} ${text.slice(0, 160)}`;
           if (!passes) {
-            if (res.status !== 401 && res.status !== 403) failures.push(`${got} (must be refused)`);
+            const hidden =
+              rule.hidesOutOfScope === true &&
+              res.status === 404 &&
+              text.includes('"code":"not_found"') &&
+              caller in grantsOf &&
+              "permission" in rule.allow &&
+              may(grantsOf[caller as (typeof users)[number]], rule.allow.permission);
+            if (!hidden && res.status !== 401 && res.status !== 403)
+              failures.push(`${got} (must be refused)`);
           } else if (rule.answer) {
             const { status, code, because } = rule.answer;
             if (res.status !== status || !text.includes(`"code":"${code}"`))

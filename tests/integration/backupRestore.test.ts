@@ -193,6 +193,19 @@ describe("signage backup and restore (issue 21)", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("refuses while an online key rotation is unfinished, naming the way to finish it", async () => {
+    const folder = folderWithKey();
+    for (const f of ["signage.db", "signage.db-wal"])
+      if (existsSync(join(live.t.dataDir, f)))
+        copyFileSync(join(live.t.dataDir, f), join(folder, f));
+    copyFileSync(join(folder, "master.key"), join(folder, "master.key.retiring"));
+    const out = join(tempDir(), "b.tar");
+    const run = await runCli(["backup", "--out", out], { SIGNAGE_DATA_DIR: folder });
+    expect(run.code).toBe(7);
+    expect(run.stderr).toContain("signage rotate-key --online");
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("refuses to overwrite an existing file", async () => {
     const existing = backupCopy();
     const before = readFileSync(existing);

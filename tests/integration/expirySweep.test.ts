@@ -63,27 +63,34 @@ async function secretsLeft(t: TestServer, id: string) {
   return { idNumber: row.id_number_sealed, rawPhotos: photos.length };
 }
 
+/** District "dongcheng", its moderator and a paired screen, on a fresh server. */
+async function prepareCity(t: TestServer): Promise<{ moderator: TestUser; deviceToken: string }> {
+  await createDistrict(t.baseUrl, "dongcheng");
+  const moderator = await createUser(t.baseUrl, "expiry-moderator", [
+    { role: "moderator", scope: "dongcheng" },
+  ]);
+  const kiosk = await pairKiosk(t.baseUrl, "dongcheng");
+  kiosk.socket.disconnect();
+  return { moderator, deviceToken: kiosk.token };
+}
+
 describe("the server's own expiry sweep: at start and every minute, nobody looking", () => {
-  const dataDir = makeDataDir();
-  let t: TestServer | undefined;
-  let moderator: TestUser;
-  let deviceToken: string;
+  const servers: TestServer[] = [];
+  const dataDirs: string[] = [];
   afterAll(async () => {
-    await t?.stop();
-    removeDataDir(dataDir);
+    for (const t of servers.splice(0)) await t.stop();
+    for (const d of dataDirs.splice(0)) removeDataDir(d);
   });
 
   it("an entry whose end passed while the server was down is taken down as the server starts", async () => {
+    const dataDir = makeDataDir();
+    dataDirs.push(dataDir);
     const before = await startTestServer({ dataDir });
-    await createDistrict(before.baseUrl, "dongcheng");
-    moderator = await createUser(before.baseUrl, "expiry-moderator", [
-      { role: "moderator", scope: "dongcheng" },
-    ]);
-    const kiosk = await pairKiosk(before.baseUrl, "dongcheng");
-    deviceToken = kiosk.token;
+    const { moderator, deviceToken } = await prepareCity(before);
+    const kiosk = await connectKiosk(before.baseUrl, deviceToken);
     const id = await publishEntry(before, moderator);
-    expect((await syncKiosk(kiosk.socket)).entries.map((e) => e.id)).toContain(id);
-    kiosk.socket.disconnect();
+    expect((await syncKiosk(kiosk)).entries.map((e) => e.id)).toContain(id);
+    kiosk.disconnect();
     await before.stop();
 
     // While the server is down, the entry's last day passes.
@@ -98,8 +105,8 @@ describe("the server's own expiry sweep: at start and every minute, nobody looki
       await store.db.destroy();
     }
 
-    t = await startTestServer({ dataDir });
-    const server = t;
+    const server = await startTestServer({ dataDir });
+    servers.push(server);
     // Well before the first minute's tick: the sweep run at start did it.
     await expect
       .poll(async () => (await entryOf(server, id)).state, { timeout: 20_000 })
@@ -116,8 +123,10 @@ describe("the server's own expiry sweep: at start and every minute, nobody looki
   }, 120_000);
 
   it("an entry whose end passes while the server runs is taken down by the minute's sweep and the screens are told", async () => {
-    if (!t) throw new Error("the server of the first case did not start");
-    const server = t;
+    const server = await startTestServer();
+    servers.push(server);
+    dataDirs.push(server.dataDir);
+    const { moderator, deviceToken } = await prepareCity(server);
     const id = await publishEntry(server, moderator);
     const socket = await connectKiosk(server.baseUrl, deviceToken);
     const heard: string[] = [];

@@ -13,6 +13,7 @@ import {
   ScreenRevokedSchema,
   TokenRotatedSchema,
 } from "../../../shared/schemas/screen";
+import { ScreenshotAskSchema } from "../../../shared/schemas/screenshot";
 import type { Announcement } from "../../../shared/schemas/announcement";
 import type { ScreenEntry } from "../../../shared/schemas/screenEntry";
 import { ContentChangedSchema, SyncDeltaSchema } from "../../../shared/schemas/sync";
@@ -102,6 +103,8 @@ export interface KioskSessionDeps {
   db: Pick<KioskDb, "get" | "put" | "clear"> | null;
   view: KioskView;
   device: KioskDevice;
+  /** Takes a picture of what the screen shows and answers the server's request (screenshot.ts). */
+  screenshot?: (requestId: string) => void;
   /** Jitter for retries (tests pin it). */
   random?: () => number;
   warn?: (message: string, ...details: unknown[]) => void;
@@ -273,6 +276,15 @@ export class KioskSession {
         .finally(() => this.deps.view.reload());
     });
     socket.on("content:changed", (raw) => this.contentChanged(raw));
+    socket.on("screen:screenshot", (raw) => {
+      const p = ScreenshotAskSchema.safeParse(raw);
+      if (!p.success) {
+        this.warn("ignored malformed screen:screenshot");
+        return;
+      }
+      // A paired screen only: the answer goes out with its device token.
+      if (this.currentToken) this.deps.screenshot?.(p.data.requestId);
+    });
   }
 
   private connected(): void {
@@ -314,7 +326,11 @@ export class KioskSession {
     this.isOnline = false;
     this.state = "offline";
     this.render();
-    this.retrySoon();
+    // A busy server says when to come back (spread by what it gets through): that, not the
+    // backoff, paces a fleet returning together.
+    const hint = busyHintSeconds(data);
+    if (hint !== undefined) this.retryIn(hint * 1000 + this.random() * 1000);
+    else this.retrySoon();
   }
 
   private contentChanged(raw: unknown): void {
@@ -440,9 +456,14 @@ export class KioskSession {
    * city of screens that lost the server together does not return in step.
    */
   private retrySoon(): void {
-    clearTimeout(this.retryTimer);
     const delay = reconnectDelay(this.retries, this.random);
     this.retries += 1;
+    this.retryIn(delay);
+  }
+
+  /** Tries to connect again after `delay` ms (unless connected by then). */
+  private retryIn(delay: number): void {
+    clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       // Not `socket.active`: without socket.io's reconnection it stays true after a lost link.
       if (!this.deps.socket.connected) this.deps.socket.connect();
@@ -615,4 +636,13 @@ function storageReport(storage: { usedMb: number; quotaMb: number } | null): {
   if (storage === null) return {};
   const mb = (n: number): number => Math.min(1e9, Math.max(0, Math.round(n * 10) / 10));
   return { storageUsedMb: mb(storage.usedMb), storageQuotaMb: mb(storage.quotaMb) };
+}
+
+/** The seconds a refused handshake's "overloaded" answer asks to wait, if it says. */
+function busyHintSeconds(data: unknown): number | undefined {
+  if (typeof data !== "object" || data === null) return undefined;
+  const d = data as { code?: unknown; retryAfterSeconds?: unknown };
+  if (d.code !== "overloaded" || typeof d.retryAfterSeconds !== "number") return undefined;
+  // A sane bound whatever a server says: never sooner than now, never later than two minutes.
+  return Math.min(120, Math.max(0, d.retryAfterSeconds));
 }

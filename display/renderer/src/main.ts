@@ -12,6 +12,7 @@ import { indexedDbPhotoVault } from "./photoVault";
 import { indexedDbPlayBuffer, PlayLog } from "./PlayLog";
 import { kioskTokenStore } from "./tokenStore";
 import { renderIdentify } from "./identifyOverlay";
+import { answerScreenshot, pageCapture } from "./screenshot";
 import { drawSlide, renderPairing, renderStatus } from "./view";
 
 // The kiosk's CSP forbids eval; without this zod probes `new Function` and logs a violation.
@@ -143,6 +144,14 @@ async function start(): Promise<void> {
       memoryMb,
       storageMb: () => storageEstimate,
     },
+    screenshot: (requestId) =>
+      void answerScreenshot(requestId, {
+        serverUrl: config.serverUrl,
+        token: () => session.token,
+        fetch: (input, init) => window.fetch(input, init),
+        capture: pageCapture(),
+        warn: (message, ...details) => console.warn(message, ...details),
+      }),
   });
   // Best effort: the slide on screen when the page goes away is logged too.
   window.addEventListener("pagehide", () => plays?.end());

@@ -1,7 +1,11 @@
 /** The first retry waits up to this long. */
 export const RETRY_BASE_MS = 1_000;
-/** No retry waits longer than this (so a fleet is back within it once the server is). */
-export const RETRY_CAP_MS = 20_000;
+/**
+ * No retry waits longer than this, so a fleet is back within it once the server is. Kept short
+ * because a server that is up paces the fleet itself: beyond what it can take it refuses at once
+ * with "overloaded" and a retry hint spread by its throughput, which the kiosk follows instead.
+ */
+export const RETRY_CAP_MS = 8_000;
 
 /**
  * The wait before reconnect attempt `attempt` (0 for the first): "full jitter", uniformly

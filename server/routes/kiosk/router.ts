@@ -13,7 +13,7 @@ const HashParamsSchema = z.strictObject({
 });
 
 /** The device token of a kiosk request, from `Authorization: Bearer <token>`. */
-function bearerToken(req: Request): string | undefined {
+export function bearerToken(req: Request): string | undefined {
   const header = req.headers.authorization;
   const match = header === undefined ? null : /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header);
   return match?.[1];

@@ -8,20 +8,28 @@ import type { TimelineOf } from "../../services/districtTimeline";
 import type { ProofOfPlay } from "../../services/ProofOfPlay";
 import type { ScreenCommands } from "../../services/screens/ScreenCommands";
 import type { ScreenPairing } from "../../services/screens/ScreenPairing";
+import type { ScreenPresence } from "../../services/screens/ScreenPresence";
+import { screenListView } from "../../services/screens/screenListView";
 import type { ScreenRegistry } from "../../services/screens/ScreenRegistry";
 import { TimelineQuerySchema } from "../districts/schema";
 import {
   IdentifyScreenInputSchema,
   PairScreenInputSchema,
   ReloadScreenInputSchema,
+  ScreenHistoryQuerySchema,
   ScreenListQuerySchema,
   ScreenParamsSchema,
   ScreenTagsInputSchema,
   UpdateScreenInputSchema,
 } from "./schema";
 import { clientAddressOf } from "../../http/publicUrl";
+import { said } from "../../../shared/messages/errorMessages";
+import { AppError } from "../../errors";
 
-/** /api/screens: pair a kiosk by its code, list, rename or move, tag, unpair, rotate the token. */
+/**
+ * /api/screens: pair a kiosk by its code, list (filtered by problem, sorted), rename or move,
+ * tag, unpair, rotate the token; a screen's connectivity history and last status reports.
+ */
 export function screensRouter(deps: {
   pairing: ScreenPairing;
   screens: ScreenRegistry;
@@ -30,6 +38,8 @@ export function screensRouter(deps: {
   timeline: TimelineOf;
   access: AccessPolicy;
   plays: ProofOfPlay;
+  /** Screens' connection history, status reports and open alerts. */
+  presence: ScreenPresence;
 }): Router {
   const router = Router();
   const { pairing, screens, commands, access } = deps;
@@ -46,12 +56,13 @@ export function screensRouter(deps: {
   router.get("/", async (req, res) => {
     const p = principalOf(req);
     access.requirePermission(p, "screen.read");
-    const filter = validate(ScreenListQuerySchema, req.query, "query string");
+    const query = validate(ScreenListQuerySchema, req.query, "query string");
     const visible = await access.visibleDistricts(p, "screen.read");
-    const all = await screens.list(filter);
-    res.json({
-      screens: visible === "all" ? all : all.filter((s) => visible.has(s.districtId)),
-    });
+    const all = await screens.list({ tag: query.tag });
+    const mine = visible === "all" ? all : all.filter((s) => visible.has(s.districtId));
+    const alertKinds =
+      query.problem === undefined ? new Map() : await deps.presence.openAlertKinds();
+    res.json({ screens: screenListView(mine, alertKinds, query) });
   });
 
   router.post("/pair", async (req, res) => {
@@ -79,6 +90,19 @@ export function screensRouter(deps: {
       screenId: id,
       ...(await deps.timeline(screen.district_id, from, q.hours, screens.present(screen).tags)),
     });
+  });
+
+  // Connectivity over the last days (1–7) and the last status reports. A screen outside the
+  // user's districts is not there for them (404), as in the list.
+  router.get("/:id/history", async (req, res) => {
+    const p = principalOf(req);
+    access.requirePermission(p, "screen.read");
+    const { id } = validate(ScreenParamsSchema, req.params, "screen id");
+    const { days } = validate(ScreenHistoryQuerySchema, req.query, "query string");
+    const screen = await screens.get(id);
+    if (!(await access.seesAny(p, "screen.read", [screen.district_id])))
+      throw new AppError(404, "not_found", said("screen.notFound", { id }));
+    res.json({ history: await deps.presence.history(screen, days) });
   });
 
   // Proof of play: what this screen showed, per content and the latest plays.

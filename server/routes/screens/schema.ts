@@ -2,6 +2,7 @@ import { z } from "zod";
 export {
   IdentifyScreenInputSchema,
   PairScreenInputSchema,
+  ScreenHistoryQuerySchema,
   ScreenListQuerySchema,
   ScreenTagsInputSchema,
   UpdateScreenInputSchema,

@@ -14,8 +14,10 @@ import {
   screensToWatch,
 } from "../../store/alerts";
 import { runInTransaction, type UnitOfWork } from "../../store/runInTransaction";
+import { SessionLock } from "../../store/sessionLock";
 import type { Database } from "../../store/schema";
 import type { AlertWebhook } from "./AlertWebhook";
+import { PeriodicTask } from "../PeriodicTask";
 
 /** When an alert is raised; every figure has a default a city can change (server/config.ts). */
 export interface AlertSettings {
@@ -60,11 +62,20 @@ const TAKEDOWNS_CHECKED = 50;
  * Raises and resolves alerts from what the server already knows of its screens: their last
  * report and connection, and takedown acknowledgements. Every check compares the causes it
  * finds with the open alerts: a new cause raises one, a cause gone resolves it. Each change is
- * stored with its webhook delivery in one transaction, and open consoles are told.
+ * stored with its webhook delivery in one transaction, and open consoles are told. Of several
+ * processes sharing PostgreSQL, one checks for all (store/sessionLock.ts); when it stops or dies,
+ * another takes over at its next round.
  */
 export class AlertMonitor {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly task = new PeriodicTask(
+    () => this.round(),
+    (err) => this.deps.log.error({ err }, "alert check failed"),
+    { noOverlap: true },
+  );
+  /** One process of several sharing PostgreSQL checks for all of them. */
+  private readonly election: SessionLock;
+  /** Whether this process checked at its last round (undefined before the first). */
+  private elected: boolean | undefined;
 
   constructor(
     private readonly deps: {
@@ -77,27 +88,35 @@ export class AlertMonitor {
       changed: () => void;
       now?: () => Date;
     },
-  ) {}
+  ) {
+    this.election = new SessionLock(deps.db, "alertMonitor");
+  }
 
   /** Checks now and then every `everyMs`, never two checks at once. */
   start(everyMs: number): void {
-    const tick = (): void => {
-      if (this.running) return;
-      this.running = this.check()
-        .catch((err: unknown) => this.deps.log.error({ err }, "alert check failed"))
-        .finally(() => {
-          this.running = undefined;
-        });
-    };
-    tick();
-    this.timer = setInterval(tick, everyMs);
-    this.timer.unref();
+    this.task.start(everyMs);
   }
 
-  /** Stops checking; waits for a check under way. */
+  /** Stops checking; resolves when a check under way has ended and another process may check. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
+    await this.election.release();
+  }
+
+  /**
+   * One round: a check, in the one process elected to check for all (on PostgreSQL several
+   * processes share the screens; each checking all of them would do the same work N times).
+   */
+  private async round(): Promise<void> {
+    const elected = await this.election.holds();
+    if (elected !== this.elected) {
+      this.elected = elected;
+      this.deps.log.info(
+        { pid: process.pid },
+        elected ? "alert checks: this process checks" : "alert checks: another process checks",
+      );
+    }
+    if (elected) await this.check();
   }
 
   /** One check: raises what started, resolves what ended; counts both. */

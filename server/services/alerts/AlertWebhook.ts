@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Alert, WebhookPayload } from "../../../shared/schemas/alert";
 import { claimDelivery, dueDeliveries, insertDelivery, recordAttempt } from "../../store/alerts";
 import type { Database } from "../../store/schema";
+import { PeriodicTask } from "../PeriodicTask";
 
 /** Where alerts are POSTed, and the secret their signature is made with. */
 export interface WebhookTarget {
@@ -33,8 +34,11 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
  * takes a delivery holds it for one attempt, so two processes do not send it together.
  */
 export class AlertWebhook {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly task = new PeriodicTask(
+    () => this.deliverDue(),
+    (err) => this.deps.log.error({ err }, "alert webhook round failed"),
+    { noOverlap: true },
+  );
 
   constructor(
     private readonly deps: {
@@ -75,25 +79,14 @@ export class AlertWebhook {
     return this.deps.now?.() ?? new Date();
   }
 
-  /** Sends what is due now and then every `everyMs`. */
+  /** Sends what is due now and then every `everyMs`, never two rounds at once. */
   start(everyMs: number): void {
-    const tick = (): void => {
-      if (this.running) return;
-      this.running = this.deliverDue()
-        .catch((err: unknown) => this.deps.log.error({ err }, "alert webhook round failed"))
-        .finally(() => {
-          this.running = undefined;
-        });
-    };
-    tick();
-    this.timer = setInterval(tick, everyMs);
-    this.timer.unref();
+    this.task.start(everyMs);
   }
 
-  /** Stops sending; waits for a round under way. */
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  /** Stops sending; resolves when a round under way has ended. */
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One round: every due delivery tried once. Returns how many were delivered. */

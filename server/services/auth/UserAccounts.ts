@@ -394,16 +394,20 @@ export class UserAccounts {
     const s = await findSession(this.deps.db, idHash, now.toISOString());
     if (!s || s.state !== "active") return undefined;
     if (now.getTime() - Date.parse(s.created_at) > SESSION_MAX_MS) {
-      await deleteSession(this.deps.db, idHash);
+      await this.bestEffort(deleteSession(this.deps.db, idHash), s.user_id, "delete");
       return undefined;
     }
     // Slide the idle deadline, at most once a minute per session to spare the database.
     if (now.getTime() - Date.parse(s.last_seen_at) > 60_000) {
-      await touchSession(
-        this.deps.db,
-        idHash,
-        now.toISOString(),
-        new Date(now.getTime() + SESSION_IDLE_MS).toISOString(),
+      await this.bestEffort(
+        touchSession(
+          this.deps.db,
+          idHash,
+          now.toISOString(),
+          new Date(now.getTime() + SESSION_IDLE_MS).toISOString(),
+        ),
+        s.user_id,
+        "refresh",
       );
     }
     return {
@@ -415,6 +419,19 @@ export class UserAccounts {
       mustChangePassword: s.must_change_password === 1,
       sessionHash: idHash,
     };
+  }
+
+  /**
+   * Waits for a write a read makes on the side (a session's idle deadline slid, an outlived
+   * session dropped) and logs its failure instead of failing the read: on a disk gone read-only
+   * the console keeps reading; the deadline slides on a later request.
+   */
+  private async bestEffort(write: Promise<void>, userId: string, what: string): Promise<void> {
+    try {
+      await write;
+    } catch (err) {
+      this.deps.log.warn({ err, userId, write: what }, "session write failed; the request goes on");
+    }
   }
 }
 

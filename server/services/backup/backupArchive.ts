@@ -37,7 +37,8 @@ export type BackupProblem =
   | "wrong_key"
   | "damaged"
   | "chain_broken"
-  | "counts_differ";
+  | "counts_differ"
+  | "rotating";
 
 /** A backup or restore that was refused or failed; the message is one sentence for the admin. */
 export class BackupError extends Error {

@@ -29,7 +29,11 @@ import { StartupError } from "../../errors";
  * - version 2: raw data under an entry's data key;
  * - version 1: raw data under the master key's legacy subkey (written before migration 0010,
  *   which re-sealed every such value; opened only by that migration).
- * A wrapped data key is the same layout with version 1 under the wrapping subkey.
+ * A wrapped data key is the same layout under the wrapping subkey: version 1 (written before
+ * online key rotation; it belongs to the key that was current then), or version 3, which carries
+ * the wrapping master key's 8-byte id after the version byte ({@link wrappedKeyId}), so a keyring
+ * holding an old and a new master key during a rotation knows which one opens it:
+ *   [3] [8-byte key id] [12-byte IV] [16-byte GCM tag] [ciphertext]   (AAD: the first 9 bytes)
  * The GCM additional data is the version byte + the caller's AAD, so a ciphertext only opens for
  * the purpose and record it was sealed for (use {@link rawDataAad}) and a version byte cannot be
  * swapped either.
@@ -39,20 +43,26 @@ import { StartupError } from "../../errors";
 export const ENVELOPE_VERSION = 2;
 /** Version byte of the envelope sealed under the master key before per-entry data keys. */
 export const LEGACY_ENVELOPE_VERSION = 1;
-/** Version byte of a wrapped data key. */
+/** Version byte of a wrapped data key written before key ids (opened by trying each key). */
 const WRAP_VERSION = 1;
+/** Version byte of a wrapped data key that names its master key (see {@link wrappedKeyId}). */
+const KEYED_WRAP_VERSION = 3;
+const KEY_ID_BYTES = 8;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_BYTES = 1 + IV_BYTES + TAG_BYTES;
 const KEY_BYTES = 32;
 const KEY_FILE_NAME = "master.key";
+/** The previous master key, kept beside the new one while an online rotation re-wraps. */
+export const RETIRING_KEY_FILE_NAME = "master.key.retiring";
 const HKDF_SALT = Buffer.from("civic-signage raw vault", "utf8");
 
 /** What raw data a sealed blob holds; part of the AAD. */
 export type RawPurpose = "photo" | "id_number" | "full_name";
 
 /** Why a sealed blob could not be opened. */
-export type VaultErrorCode = "vault_tampered" | "vault_unsupported_version" | "vault_malformed";
+export type VaultErrorCode =
+  "vault_tampered" | "vault_unsupported_version" | "vault_malformed" | "vault_other_key";
 
 /** A sealed blob that cannot be opened: tampered, truncated, for another record, or another key. */
 export class VaultError extends Error {
@@ -169,7 +179,7 @@ export class RawVault implements EntryKeyring {
     try {
       return {
         key: new DataKey(raw),
-        wrapped: sealEnvelope(this.#wrapKey, WRAP_VERSION, raw, dataKeyAad(entryId)),
+        wrapped: this.#wrap(raw, entryId),
       };
     } finally {
       raw.fill(0);
@@ -178,7 +188,7 @@ export class RawVault implements EntryKeyring {
 
   /** Unwraps the stored key of `entryId`; throws VaultError when it was not wrapped for it. */
   unwrapDataKey(wrapped: Buffer, entryId: string): DataKey {
-    const raw = openEnvelope(this.#wrapKey, WRAP_VERSION, wrapped, dataKeyAad(entryId));
+    const raw = this.#unwrap(wrapped, entryId);
     try {
       if (raw.length !== KEY_BYTES)
         throw new VaultError("vault_malformed", "The wrapped data key is not 32 bytes long.");
@@ -261,14 +271,55 @@ export class RawVault implements EntryKeyring {
    * Throws VaultError when `wrapped` was not wrapped by this vault for that entry.
    */
   rewrapDataKey(wrapped: Buffer, entryId: string, to: RawVault): Buffer {
-    const aad = dataKeyAad(entryId);
-    const raw = openEnvelope(this.#wrapKey, WRAP_VERSION, wrapped, aad);
+    const raw = this.#unwrap(wrapped, entryId);
     try {
-      return sealEnvelope(to.#wrapKey, WRAP_VERSION, raw, aad);
+      return to.#wrap(raw, entryId);
     } finally {
       raw.fill(0);
     }
   }
+
+  /** Whether `wrapped` is a key-id-carrying wrap made by this master key (no decryption). */
+  wrappedHere(wrapped: Buffer): boolean {
+    return wrappedKeyId(wrapped) === this.#keyId;
+  }
+
+  #wrap(raw: Buffer, entryId: string): Buffer {
+    const header = Buffer.concat([
+      Buffer.from([KEYED_WRAP_VERSION]),
+      Buffer.from(this.#keyId, "hex"),
+    ]);
+    return sealEnvelope(this.#wrapKey, KEYED_WRAP_VERSION, raw, dataKeyAad(entryId), header);
+  }
+
+  #unwrap(wrapped: Buffer, entryId: string): Buffer {
+    if (wrapped[0] === WRAP_VERSION)
+      return openEnvelope(this.#wrapKey, WRAP_VERSION, wrapped, dataKeyAad(entryId));
+    const keyId = wrappedKeyId(wrapped);
+    if (keyId !== undefined && keyId !== this.#keyId)
+      throw new VaultError(
+        "vault_other_key",
+        `The data key was wrapped by master key ${keyId}, not by this one (${this.#keyId}).`,
+      );
+    return openEnvelope(
+      this.#wrapKey,
+      KEYED_WRAP_VERSION,
+      wrapped,
+      dataKeyAad(entryId),
+      KEY_ID_BYTES,
+    );
+  }
+}
+
+/**
+ * The id of the master key that wrapped a stored data key (version 3 wraps); undefined for a
+ * version 1 wrap (written before key ids: it belongs to the key that was current then) or a blob
+ * that is no wrap at all.
+ */
+export function wrappedKeyId(wrapped: Buffer): string | undefined {
+  if (wrapped[0] !== KEYED_WRAP_VERSION || wrapped.length < 1 + KEY_ID_BYTES + HEADER_BYTES - 1)
+    return undefined;
+  return wrapped.subarray(1, 1 + KEY_ID_BYTES).toString("hex");
 }
 
 /** The AAD that binds a wrapped data key to its entry. */
@@ -276,19 +327,32 @@ function dataKeyAad(entryId: string): string {
   return JSON.stringify(["signage-entry-key", entryId]);
 }
 
-function sealEnvelope(key: Buffer, version: number, plain: Buffer, aad: string): Buffer {
+/** `header` is the version byte and what follows it before the IV (a key id); all of it is AAD. */
+function sealEnvelope(
+  key: Buffer,
+  version: number,
+  plain: Buffer,
+  aad: string,
+  header: Buffer = Buffer.from([version]),
+): Buffer {
   assertAad(aad);
   const iv = randomBytes(IV_BYTES);
-  const versionByte = Buffer.from([version]);
   const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(Buffer.concat([versionByte, Buffer.from(aad, "utf8")]));
+  cipher.setAAD(Buffer.concat([header, Buffer.from(aad, "utf8")]));
   const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return Buffer.concat([versionByte, iv, cipher.getAuthTag(), body]);
+  return Buffer.concat([header, iv, cipher.getAuthTag(), body]);
 }
 
-function openEnvelope(key: Buffer, expected: number, sealed: Buffer, aad: string): Buffer {
+/** `extra`: bytes between the version byte and the IV (a key id), authenticated as AAD. */
+function openEnvelope(
+  key: Buffer,
+  expected: number,
+  sealed: Buffer,
+  aad: string,
+  extra = 0,
+): Buffer {
   assertAad(aad);
-  if (sealed.length < HEADER_BYTES) {
+  if (sealed.length < HEADER_BYTES + extra) {
     throw new VaultError("vault_malformed", "The sealed data is too short to be a vault envelope.");
   }
   const version = sealed[0];
@@ -298,13 +362,16 @@ function openEnvelope(key: Buffer, expected: number, sealed: Buffer, aad: string
       `The sealed data has envelope version ${String(version)}, where version ${String(expected)} was expected.`,
     );
   }
-  const iv = sealed.subarray(1, 1 + IV_BYTES);
-  const tag = sealed.subarray(1 + IV_BYTES, HEADER_BYTES);
+  const iv = sealed.subarray(1 + extra, 1 + extra + IV_BYTES);
+  const tag = sealed.subarray(1 + extra + IV_BYTES, HEADER_BYTES + extra);
   const decipher = createDecipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
-  decipher.setAAD(Buffer.concat([sealed.subarray(0, 1), Buffer.from(aad, "utf8")]));
+  decipher.setAAD(Buffer.concat([sealed.subarray(0, 1 + extra), Buffer.from(aad, "utf8")]));
   decipher.setAuthTag(tag);
   try {
-    return Buffer.concat([decipher.update(sealed.subarray(HEADER_BYTES)), decipher.final()]);
+    return Buffer.concat([
+      decipher.update(sealed.subarray(HEADER_BYTES + extra)),
+      decipher.final(),
+    ]);
   } catch {
     // GCM cannot tell these apart, and saying which would only help an attacker.
     throw new VaultError(
@@ -339,7 +406,8 @@ function decodeKey(value: string): Buffer | undefined {
   return key.length === KEY_BYTES ? key : undefined;
 }
 
-function readKeyFile(file: string): Buffer | undefined {
+/** Reads a master key file (undefined when absent); refuses a malformed or shared one. */
+export function readKeyFile(file: string): Buffer | undefined {
   let stat;
   try {
     stat = statSync(file);

@@ -25,6 +25,9 @@ export const shellPages = [
   "users",
   "audit",
   "announcements",
+  "releases",
+  "reports",
+  "api",
   "password",
 ] as const;
 /** A signed-in page. */
@@ -48,6 +51,11 @@ export const pagePermissions: Record<
   users: { permission: "user.manage", citywide: false },
   audit: { permission: "audit.read", citywide: true },
   announcements: { permission: "announcement.read", citywide: false },
+  // Kiosk releases are the whole city's: admins of the city.
+  releases: { permission: "release.read", citywide: true },
+  reports: { permission: "report.read", citywide: false },
+  // The API description is public; every signed-in user may browse it.
+  api: null,
   password: null,
 };
 

@@ -5,12 +5,16 @@ import { auditEn, auditZh } from "../audit/auditMessages";
 import { entriesEn, entriesZh } from "../entries/entriesMessages";
 import { importEn, importZh } from "../entries/importMessages";
 import { alertsEn, alertsZh } from "../alerts/alertsMessages";
+import { apiEn, apiZh } from "../api/apiMessages";
 import { objectionsEn, objectionsZh } from "../objections/objectionsMessages";
+import { releasesEn, releasesZh } from "../releases/releasesMessages";
+import { reportsEn, reportsZh } from "../reports/reportsMessages";
 import { reviewEn, reviewZh } from "../review/reviewMessages";
 import { schedulesEn, schedulesZh } from "../schedules/schedulesMessages";
 import { emergencyEn, emergencyZh } from "../schedules/emergencyMessages";
 import { emergencyReviewEn, emergencyReviewZh } from "../review/emergencyReviewMessages";
 import { screensEn, screensZh } from "../screens/screensMessages";
+import { screenshotEn, screenshotZh } from "../screens/screenshotMessages";
 import { dashboardEn, dashboardZh } from "../shell/dashboardMessages";
 import { shellEn, shellZh } from "../shell/shellMessages";
 import { usersEn, usersZh } from "../users/usersMessages";
@@ -137,6 +141,10 @@ const en = {
   ...emergencyEn,
   ...emergencyReviewEn,
   ...announcementsEn,
+  ...releasesEn,
+  ...screenshotEn,
+  ...reportsEn,
+  ...apiEn,
 };
 
 /** A key of the console's dictionary. */
@@ -255,6 +263,10 @@ const zhCN: Record<MessageKey, string> = {
   ...emergencyZh,
   ...emergencyReviewZh,
   ...announcementsZh,
+  ...releasesZh,
+  ...screenshotZh,
+  ...reportsZh,
+  ...apiZh,
 };
 
 const dictionaries: Record<Language, Record<MessageKey, string>> = { en, "zh-CN": zhCN };

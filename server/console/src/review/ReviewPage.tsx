@@ -95,6 +95,11 @@ export function ReviewPage() {
   const rejectRef = useRef<HTMLTextAreaElement>(null);
   // The revision of each entry when this moderator first saw it here (or last changed it).
   const seen = useRef(new Map<string, number>());
+  // Entries whose photo treatment this moderator is saving and following: the server's word
+  // that entries changed is their own change, so the queue waits until it settled to reload
+  // (a reload meanwhile would rebuild the detail and call their own change news).
+  const reworking = useRef(new Set<string>());
+  const reloadAfterRework = useRef(false);
 
   const say = useCallback((n: Notice, focus = false) => {
     setNotice(n);
@@ -133,7 +138,10 @@ export function ReviewPage() {
     loadOnce();
     // Loaded once per visit; every action reloads the queue, and so does the server's word that
     // entries changed (a redaction settled, another moderator decided, an entry arrived).
-    return subscribeConsoleChanges(["entries"], () => loadOnce());
+    return subscribeConsoleChanges(["entries"], () => {
+      if (reworking.current.size > 0) reloadAfterRework.current = true;
+      else loadOnce();
+    });
   }, []);
 
   const index = items?.findIndex((i) => i.entry.id === selectedId) ?? -1;
@@ -143,6 +151,8 @@ export function ReviewPage() {
     (to: number) => {
       const item = items?.[to];
       if (!item) return;
+      // What was said about the last entry is not about this one.
+      if (item.entry.id !== selectedId) setNotice(null);
       setSelectedId(item.entry.id);
       // Keep the keyboard on the list item, so the entry stays in view and is announced.
       window.setTimeout(
@@ -151,7 +161,7 @@ export function ReviewPage() {
         0,
       );
     },
-    [items],
+    [items, selectedId],
   );
 
   /** Runs one moderation action on the selected entry, reloads, and moves to the next one. */
@@ -333,6 +343,17 @@ export function ReviewPage() {
                   };
                 })
               }
+              onReworking={(entryId, on) => {
+                if (on) {
+                  reworking.current.add(entryId);
+                  return;
+                }
+                reworking.current.delete(entryId);
+                if (reworking.current.size === 0 && reloadAfterRework.current) {
+                  reloadAfterRework.current = false;
+                  void load();
+                }
+              }}
               onRegionsSettled={(entry) => {
                 // This moderator's own change is not news to them.
                 seen.current.set(entry.id, entry.revision);
@@ -370,6 +391,7 @@ function ReviewDetail({
   onApprove,
   onReject,
   onRegionsSettled,
+  onReworking,
   fail,
 }: {
   item: ReviewItem;
@@ -381,6 +403,8 @@ function ReviewDetail({
   onApprove: () => void;
   onReject: (reason: string) => void;
   onRegionsSettled: (entry: EntryView) => void;
+  /** A change of the photo's treatment starts (true) or has been followed to its end (false). */
+  onReworking: (entryId: string, on: boolean) => void;
   fail: (err: unknown) => void;
 }) {
   const { user } = useSession();
@@ -416,6 +440,7 @@ function ReviewDetail({
   /** Sends one change of the photo's treatment, then follows its re-redaction. */
   const rework = async (change: () => Promise<EntryView>): Promise<void> => {
     setPhase("saving");
+    onReworking(e.id, true);
     try {
       let current = await change();
       setEntry(current);
@@ -435,6 +460,7 @@ function ReviewDetail({
       fail(err);
     } finally {
       setPhase("idle");
+      onReworking(e.id, false);
     }
   };
 

@@ -4,7 +4,6 @@ import {
   PAIRING_ALPHABET,
   PAIRING_CODE_LENGTH,
   type Screen,
-  type ScreenShowing,
 } from "../../../../shared/schemas/screen";
 import { PlayReportPanel } from "../entries/PlayReportPanel";
 import { fetchScreenPlays } from "../entries/playsApi";
@@ -25,6 +24,16 @@ import { useFormSubmit } from "../ui/useFormSubmit";
 import { useLoader } from "../ui/useLoader";
 import { useNotice, type Notice } from "../ui/useNotice";
 import { ScreenTagsEditor, TagChips } from "./ScreenTagsEditor";
+import { ScreenHistoryPanel } from "./ScreenHistoryPanel";
+import { ScreenshotPanel } from "./ScreenshotPanel";
+import { browserTimeZone } from "./connectivityTimeline";
+import {
+  ScreenListControls,
+  screenListQuery,
+  type ScreenFilter,
+  type ScreenOrder,
+} from "./ScreenListControls";
+import { showingText } from "./showingText";
 import {
   fetchScreens,
   identifyScreen,
@@ -53,15 +62,24 @@ export function ScreensPage() {
   const { t, language } = useI18n();
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const canOperate = mayAnywhere(user, "screen.manage");
+  const canPicture = mayAnywhere(user, "screen.screenshot");
   const [managed, setManaged] = useState<string | null>(null);
   const notices = useNotice();
   const [commandError, setCommandError] = useState<string | null>(null);
   const [reloading, setReloading] = useState<string | null>(null);
   const [commandBusy, setCommandBusy] = useState(false);
   const [playsOf, setPlaysOf] = useState<string | null>(null);
+  const [historyOf, setHistoryOf] = useState<string | null>(null);
+  const [pictureOf, setPictureOf] = useState<string | null>(null);
+  const [order, setOrder] = useState<ScreenOrder>("district");
+  const [filter, setFilter] = useState<ScreenFilter>("all");
 
   const fail = useFail();
-  const list = useLoader(fetchScreens, fail, { refreshMs: REFRESH_MS, live: ["screens"] });
+  const list = useLoader(() => fetchScreens(screenListQuery(order, filter)), fail, {
+    refreshMs: REFRESH_MS,
+    live: ["screens"],
+    deps: [order, filter],
+  });
   const { data: screens, loadedAt, error: loadError, reload: load } = list;
 
   const { districts } = useDistricts((err) => fail(err, list.setError));
@@ -69,6 +87,9 @@ export function ScreensPage() {
   const label = (id: string) => districtLabel(districts, id, language);
   const managedScreen = screens?.find((s) => s.id === managed) ?? null;
   const playsScreen = screens?.find((s) => s.id === playsOf) ?? null;
+  const historyScreen = screens?.find((s) => s.id === historyOf) ?? null;
+  const pictureScreen = screens?.find((s) => s.id === pictureOf) ?? null;
+  const historyZone = districts.find((d) => d.id === historyScreen?.districtId)?.timeZone;
 
   /** Sends a command to a screen; the server's sentence (e.g. offline) is shown as it came. */
   const command = async (s: Screen, work: () => Promise<void>, done: Notice): Promise<void> => {
@@ -117,12 +138,17 @@ export function ScreensPage() {
           </small>
         )}
       </div>
+      <ScreenListControls order={order} filter={filter} onOrder={setOrder} onFilter={setFilter} />
       {loadError !== null && <p className="error">{loadError}</p>}
       <FormAlert message={commandError} />
       {screens === null ? (
         <p>{t("common.loading")}</p>
       ) : screens.length === 0 ? (
-        <p>{t("screens.empty")}</p>
+        <p>
+          {filter === "all"
+            ? t("screens.empty")
+            : t("screens.noneMatch", { filter: t(`screens.problem.${filter}`) })}
+        </p>
       ) : (
         <DataTable
           caption={t("screens.list", { count: screens.length })}
@@ -222,6 +248,26 @@ export function ScreensPage() {
                   >
                     {t("screens.plays")}
                   </button>
+                  <button
+                    type="button"
+                    className="secondary small"
+                    aria-label={t("screens.historyNamed", { name: s.name })}
+                    aria-expanded={historyOf === s.id}
+                    onClick={() => setHistoryOf(historyOf === s.id ? null : s.id)}
+                  >
+                    {t("screens.history")}
+                  </button>
+                  {canPicture && s.state === "active" && (
+                    <button
+                      type="button"
+                      className="secondary small"
+                      aria-label={t("screenshot.openNamed", { name: s.name })}
+                      aria-expanded={pictureOf === s.id}
+                      onClick={() => setPictureOf(pictureOf === s.id ? null : s.id)}
+                    >
+                      {t("screenshot.open")}
+                    </button>
+                  )}
                 </div>
                 {reloading === s.id && (
                   <ConfirmGroup
@@ -257,6 +303,24 @@ export function ScreensPage() {
           onClose={() => setPlaysOf(null)}
         />
       )}
+      {historyScreen && (
+        <ScreenHistoryPanel
+          key={historyScreen.id}
+          screen={historyScreen}
+          timeZone={historyZone ?? browserTimeZone()}
+          zoneIsDistrict={historyZone !== undefined}
+          fail={fail}
+          onClose={() => setHistoryOf(null)}
+        />
+      )}
+      {pictureScreen && (
+        <ScreenshotPanel
+          key={pictureScreen.id}
+          screen={pictureScreen}
+          fail={fail}
+          onClose={() => setPictureOf(null)}
+        />
+      )}
       {managedScreen && managedScreen.state === "active" && (
         <ManagePanel
           key={managedScreen.id}
@@ -275,32 +339,6 @@ export function ScreensPage() {
       )}
     </main>
   );
-}
-
-/** What a screen shows, in words: the kind of slide and the masked name or title on it. */
-function showingText(showing: ScreenShowing | null, t: Translate): string {
-  if (showing === null) return "—";
-  const title = showing.title ?? t("screens.showing.gone");
-  switch (showing.kind) {
-    case "entry":
-      return t("screens.showing.entry", { name: title });
-    case "list":
-      return t("screens.showing.list", {
-        page: showing.page ?? 1,
-        pages: showing.pages ?? 1,
-        name: title,
-      });
-    case "announcement":
-      return t("screens.showing.announcement", { title });
-    case "emergency":
-      return t("screens.showing.emergency", { title });
-    case "idle":
-      return t("screens.showing.idle");
-    case "blank":
-      return t("screens.showing.blank");
-    case "other":
-      return title;
-  }
 }
 
 /**

@@ -1,17 +1,41 @@
 import { z } from "zod";
 import {
   type PairScreenInputSchema,
+  ScreenHistorySchema,
   ScreenSchema,
   type Screen,
+  type ScreenHistory,
+  type ScreenListQuery,
   type UpdateScreenInput,
 } from "../../../../shared/schemas/screen";
 import { request } from "../lib/api";
 
 const ScreenAnswer = z.object({ screen: ScreenSchema });
 
-/** The screens of the user's districts. */
-export async function fetchScreens(): Promise<Screen[]> {
-  return (await request("/api/screens", z.object({ screens: z.array(ScreenSchema) }))).screens;
+/** The screens of the user's districts, narrowed to a problem and sorted as asked. */
+export async function fetchScreens(
+  query: Pick<ScreenListQuery, "problem" | "sort" | "order"> = {},
+): Promise<Screen[]> {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query))
+    if (typeof value === "string") params.set(key, value);
+  const search = params.toString();
+  return (
+    await request(
+      `/api/screens${search === "" ? "" : `?${search}`}`,
+      z.object({ screens: z.array(ScreenSchema) }),
+    )
+  ).screens;
+}
+
+/** A screen's connectivity over the last `days` days (1–7) and its last status reports. */
+export async function fetchScreenHistory(id: string, days: number): Promise<ScreenHistory> {
+  return (
+    await request(
+      `/api/screens/${id}/history?days=${days}`,
+      z.object({ history: ScreenHistorySchema }),
+    )
+  ).history;
 }
 
 /**

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import type { UserView } from "../../../../shared/schemas/account";
 import type { Language } from "../../../../shared/schemas/announcement";
 import { AnnouncementsPage } from "../announcements/AnnouncementsPage";
+import { ApiPage } from "../api/ApiPage";
 import { AuditPage } from "../audit/AuditPage";
 import { EntriesPage } from "../entries/EntriesPage";
 import { mayOpen, pageOfHash, type ShellPage } from "../lib/access";
@@ -23,6 +24,8 @@ import {
   useI18n,
 } from "../lib/i18n";
 import { ObjectionsPage } from "../objections/ObjectionsPage";
+import { ReleasesPage } from "../releases/ReleasesPage";
+import { ReportPage } from "../reports/ReportPage";
 import { ReviewPage } from "../review/ReviewPage";
 import { EmergenciesPage } from "../schedules/EmergenciesPage";
 import { SchedulesPage } from "../schedules/SchedulesPage";
@@ -238,6 +241,12 @@ function ShellPageView({ page }: { page: ShellPage }) {
       return <EmergenciesPage />;
     case "announcements":
       return <AnnouncementsPage />;
+    case "releases":
+      return <ReleasesPage />;
+    case "reports":
+      return <ReportPage />;
+    case "api":
+      return <ApiPage />;
     default:
       return <DashboardPage />;
   }

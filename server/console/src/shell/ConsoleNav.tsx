@@ -17,6 +17,9 @@ export const pageTitleKeys: Record<ShellPage, PlainMessageKey> = {
   users: "users.title",
   audit: "audit.title",
   announcements: "announcements.title",
+  releases: "releases.title",
+  reports: "reports.title",
+  api: "api.title",
   password: "password.title",
 };
 

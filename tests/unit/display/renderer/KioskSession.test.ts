@@ -76,6 +76,8 @@ class FakeSocket implements KioskSocket {
   connected = false;
   /** While false, a connection attempt fails as with the server down. */
   serverUp = true;
+  /** When set, a connection attempt is refused as by a busy server asking to wait this long (s). */
+  busyFor: number | undefined;
   connects = 0;
   readonly sent: Sent[] = [];
   readonly hellos: { payload: KioskHello; answer: AckCallback }[] = [];
@@ -91,7 +93,11 @@ class FakeSocket implements KioskSocket {
     this.connects += 1;
     queueMicrotask(() => {
       if (this.connected) return;
-      if (this.serverUp) {
+      if (this.busyFor !== undefined) {
+        const err = new Error("The server is busy.") as Error & { data?: unknown };
+        err.data = { code: "overloaded", message: "busy", retryAfterSeconds: this.busyFor };
+        this.fire("connect_error", err);
+      } else if (this.serverUp) {
         this.connected = true;
         this.fire("connect", undefined);
       } else this.fire("connect_error", new Error("xhr poll error"));
@@ -461,6 +467,26 @@ describe("KioskSession", () => {
     const drawsBefore = drawn.length;
     await vi.advanceTimersByTimeAsync(60_000);
     expect(drawn).toHaveLength(drawsBefore);
+  });
+
+  it("refused by a busy server, comes back when the server says, not on its own backoff", async () => {
+    const { socket } = await setUp({});
+    socket.answerHello(ok(buildDelta({ version: 3, full: true })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    socket.serverUp = false;
+    socket.drop("transport close");
+    // Backoff: the first retry after 0.5 s (random() = 0.5); the server is up again but busy.
+    socket.busyFor = 12;
+    socket.serverUp = true;
+    await vi.advanceTimersByTimeAsync(500);
+    expect(socket.connects).toBe(2);
+    // 12 s asked (+ up to 1 s of jitter: 0.5 s here), although its backoff would retry within 2 s.
+    await vi.advanceTimersByTimeAsync(12_499);
+    expect(socket.connects).toBe(2);
+    socket.busyFor = undefined;
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.connects).toBe(3);
+    expect(socket.connected).toBe(true);
   });
 
   it("unpaired, shows a pairing code, then pairs and syncs from nothing", async () => {

@@ -27,6 +27,8 @@ describe("which console pages a user may open", () => {
       "objections",
       "screens",
       "announcements",
+      "reports",
+      "api",
       "password",
     ]);
   });
@@ -39,6 +41,8 @@ describe("which console pages a user may open", () => {
       "schedules",
       "emergencies",
       "announcements",
+      "reports",
+      "api",
       "password",
     ]);
   });
@@ -49,7 +53,7 @@ describe("which console pages a user may open", () => {
     expect(opens(user([{ role: "admin", scope: "*" }]))).toEqual([...shellPages]);
   });
 
-  it("leaves a user without roles only the password page", () => {
-    expect(opens(user([]))).toEqual(["password"]);
+  it("leaves a user without roles only the password page and the public API description", () => {
+    expect(opens(user([]))).toEqual(["api", "password"]);
   });
 });

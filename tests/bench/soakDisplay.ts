@@ -1,0 +1,294 @@
+/**
+ * The display half of the soak (soak.ts, and the reduced run in tests/e2e/soak.test.ts): the
+ * built display in Chromium, paired to a real server, rotating its district's entries at the
+ * shortest dwell while entries are published and revoked through the API.
+ *
+ * Time passes faster in the page: Playwright's clock is installed and moved one dwell per step,
+ * so each step is one slide change (and its fade's settle timer). The page's socket.io
+ * heartbeat runs on that clock too, so the kiosk's connection times out now and then (the
+ * server's pings come in real time) and the kiosk reconnects on its own backoff; those
+ * reconnects are counted (`reconnects`), not avoided.
+ */
+import type { BrowserContext, CDPSession, Page } from "playwright-core";
+import { launchChromium } from "../support/browser";
+import { buildEntryInput } from "../support/entryFactory";
+import { call, must, percentile } from "./benchSupport";
+
+/** The shortest dwell a schedule allows, in seconds. */
+export const DWELL_S = 3;
+
+export interface DisplaySoakOptions {
+  url: string;
+  admin: string;
+  moderator: string;
+  /** Slide changes to make after the display first shows an entry. */
+  rotations: number;
+  /** Approved entries in rotation at the start. */
+  entries: number;
+  /** Slide changes before the first measurement. */
+  warmup: number;
+  /** Publish one entry and revoke one every this many slide changes. */
+  churnEvery: number;
+  log: (s: string) => void;
+}
+
+export interface DisplaySoakResult {
+  rotations: number;
+  entries: number;
+  published: number;
+  revoked: number;
+  /** JS heap in use after a forced garbage collection, bytes: after warm-up and at the end. */
+  heap_start: number;
+  heap_end: number;
+  heap_growth_pct: number;
+  /** Elements in the document (getElementsByTagName("*")): after warm-up and at the end. */
+  dom_start: number;
+  dom_end: number;
+  dom_growth_pct: number;
+  /** DOM nodes Chromium counts (Performance.getMetrics "Nodes", after GC), same two moments. */
+  nodes_start: number;
+  nodes_end: number;
+  /** The longest task (PerformanceObserver "longtask", over 50 ms) after warm-up; 0: none. */
+  longest_task_ms: number;
+  long_tasks: number;
+  /** Real time one slide change took to drive (CDP round trip included), p50 and p99. */
+  step_p50_ms: number;
+  step_p99_ms: number;
+  /** WebSocket connections the page opened after its first (heartbeat lost on the fake clock). */
+  reconnects: number;
+  page_errors: number;
+}
+
+/** A page-side record the soak reads: slide changes drawn, long tasks seen. */
+interface SoakProbe {
+  changes: number;
+  longest: number;
+  longTasks: number;
+}
+
+declare global {
+  interface Window {
+    __soak?: SoakProbe;
+  }
+}
+
+/**
+ * Installed before the display's own code: counts slide changes and long tasks. Plain text, not
+ * a function: the bundler that runs this file would wrap a function's inner names in helpers
+ * the page does not have.
+ */
+const probeScript = `(() => {
+  const probe = { changes: 0, longest: 0, longTasks: 0 };
+  window.__soak = probe;
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        probe.longTasks += 1;
+        probe.longest = Math.max(probe.longest, e.duration);
+      }
+    }).observe({ type: "longtask", buffered: false });
+  } catch {
+    // No long-task timing in this browser: longest stays 0.
+  }
+  // A slide change fills a layer of #stage with the incoming slide's nodes.
+  const watch = () => {
+    const stage = document.getElementById("stage");
+    if (!stage) {
+      requestAnimationFrame(watch);
+      return;
+    }
+    new MutationObserver((records) => {
+      if (records.some((r) => r.target.parentElement === stage && r.addedNodes.length > 0))
+        probe.changes += 1;
+    }).observe(stage, { childList: true, subtree: true });
+  };
+  document.addEventListener("DOMContentLoaded", watch);
+})();`;
+
+async function createApproved(url: string, admin: string, moderator: string): Promise<string> {
+  const created = must(
+    await call(url, "/api/entries", {
+      method: "POST",
+      cookie: admin,
+      body: buildEntryInput({ districtIds: ["bench"] }),
+    }),
+    201,
+    "entry",
+  );
+  const id = (created.body as { entry: { id: string } }).entry.id;
+  must(
+    await call(url, `/api/entries/${id}/approve`, {
+      method: "POST",
+      cookie: moderator,
+      body: { revision: 1 }, // no photo: nothing changes it after creation
+    }),
+    200,
+    "approve",
+  );
+  return id;
+}
+
+async function measure(
+  page: Page,
+  cdp: CDPSession,
+): Promise<{ heap: number; nodes: number; dom: number }> {
+  await cdp.send("HeapProfiler.collectGarbage");
+  const { metrics } = await cdp.send("Performance.getMetrics");
+  const metric = (name: string): number => metrics.find((m) => m.name === name)?.value ?? 0;
+  const dom = await page.evaluate(() => document.getElementsByTagName("*").length);
+  return { heap: metric("JSHeapUsedSize"), nodes: metric("Nodes"), dom };
+}
+
+const growth = (start: number, end: number): number =>
+  start > 0 ? Math.round((1000 * (end - start)) / start) / 10 : 0;
+
+/** Runs the display soak; the browser is closed at the end whatever happens. */
+export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakResult> {
+  const { url, admin, moderator, log } = o;
+  must(
+    await call(url, "/api/districts/bench/schedule", {
+      method: "PUT",
+      cookie: admin,
+      body: {
+        windows: [
+          {
+            id: "all-day",
+            days: [1, 2, 3, 4, 5, 6, 7],
+            start: "00:00",
+            end: "24:00",
+            playlist: [{ type: "discredited" }],
+            dwellSeconds: DWELL_S,
+          },
+        ],
+      },
+    }),
+    200,
+    "schedule",
+  );
+  const live: string[] = [];
+  for (let i = 0; i < o.entries; i += 1) live.push(await createApproved(url, admin, moderator));
+  log(`${live.length} entries approved`);
+
+  const browser = await launchChromium();
+  try {
+    const context: BrowserContext = await browser.newContext({
+      viewport: { width: 1920, height: 1080 },
+    });
+    await context.clock.install({ time: Date.now() });
+    await context.addInitScript({ content: probeScript });
+    const page = await context.newPage();
+    let pageErrors = 0;
+    let sockets = 0;
+    page.on("pageerror", (err) => {
+      pageErrors += 1;
+      log(`display page error: ${err.message}`);
+    });
+    page.on("websocket", () => {
+      sockets += 1;
+    });
+    await page.goto(`${url}/display`);
+    const code = page.getByTestId("pairing-code");
+    await code.waitFor({ state: "visible", timeout: 30_000 });
+    must(
+      await call(url, "/api/screens/pair", {
+        method: "POST",
+        cookie: admin,
+        body: {
+          code: ((await code.textContent()) ?? "").replace(/\s/g, ""),
+          name: "soak",
+          districtId: "bench",
+        },
+      }),
+      201,
+      "pair",
+    );
+    // The first entry on screen (the fake clock moved on so the display's timers run).
+    for (let i = 0; i < 300; i += 1) {
+      if ((await page.getByTestId("entry-name").count()) > 0) break;
+      await page.clock.runFor(100);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.getByTestId("entry-name").first().waitFor({ state: "attached", timeout: 1_000 });
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Performance.enable");
+    log("display paired and playing");
+
+    const changes = (): Promise<number> => page.evaluate(() => window.__soak?.changes ?? 0);
+    const base = await changes();
+    let published = 0;
+    let revoked = 0;
+    let start: Awaited<ReturnType<typeof measure>> | undefined;
+    const stepTimes: number[] = [];
+    const churn: Promise<void>[] = [];
+    let done = 0;
+    // Bounded: twice the steps asked for at most (a step that changes nothing still counts).
+    for (let step = 0; done < o.rotations && step < 2 * o.rotations + 10; step += 1) {
+      const t = performance.now();
+      await page.clock.runFor(DWELL_S * 1000);
+      stepTimes.push(performance.now() - t);
+      done = (await changes()) - base;
+      if (start === undefined && done >= o.warmup) {
+        start = await measure(page, cdp);
+        await page.evaluate(() => {
+          if (window.__soak) Object.assign(window.__soak, { longest: 0, longTasks: 0 });
+        });
+        log(`warm-up done after ${done} slide changes`);
+      }
+      if (o.churnEvery > 0 && step % o.churnEvery === o.churnEvery - 1) {
+        // Publish one, revoke the oldest: the rotation keeps its size while its content moves.
+        const oldest = live.shift();
+        churn.push(
+          (async () => {
+            live.push(await createApproved(url, admin, moderator));
+            published += 1;
+            if (oldest) {
+              must(
+                await call(url, `/api/entries/${oldest}/revoke`, {
+                  method: "POST",
+                  cookie: admin,
+                  body: { reason: "court_order" },
+                }),
+                200,
+                "revoke",
+              );
+              revoked += 1;
+            }
+          })(),
+        );
+      }
+      if (step % 500 === 499) log(`${done} slide changes`);
+    }
+    await Promise.all(churn);
+    // Let the last publications arrive, then one more dwell so the end is measured at the same
+    // point of a slide change as the start.
+    await new Promise((r) => setTimeout(r, 500));
+    await page.clock.runFor(DWELL_S * 1000);
+    done = (await changes()) - base;
+    const end = await measure(page, cdp);
+    const probe = await page.evaluate(() => window.__soak);
+    start ??= end;
+    log(`${done} slide changes, ${sockets - 1} reconnects`);
+    return {
+      rotations: done,
+      entries: o.entries,
+      published,
+      revoked,
+      heap_start: start.heap,
+      heap_end: end.heap,
+      heap_growth_pct: growth(start.heap, end.heap),
+      dom_start: start.dom,
+      dom_end: end.dom,
+      dom_growth_pct: growth(start.dom, end.dom),
+      nodes_start: start.nodes,
+      nodes_end: end.nodes,
+      longest_task_ms: Math.round(probe?.longest ?? 0),
+      long_tasks: probe?.longTasks ?? 0,
+      step_p50_ms: Math.round(percentile(stepTimes, 50)),
+      step_p99_ms: Math.round(percentile(stepTimes, 99)),
+      reconnects: Math.max(0, sockets - 1),
+      page_errors: pageErrors,
+    };
+  } finally {
+    await browser.close();
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The server half of the soak (soak.ts, and the reduced run in tests/e2e/soak.test.ts):
+ * simulated kiosks (soakKiosks.ts, in a few processes) connecting, syncing, disconnecting and
+ * reconnecting against a real `signage serve` process for a while. The server's resident
+ * memory is read after a warm-up and at the end, and its open file descriptors
+ * (/proc/<pid>/fd) before the kiosks arrive and after they have all gone.
+ */
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { collect, forkKiosks, rssKbOf, seedScreens, setUpBench, startServer } from "./benchSupport";
+import type { FromSoakKiosks, ToSoakKiosks } from "./soakKiosks";
+
+export interface ServerSoakOptions {
+  url: string;
+  dataDir: string;
+  /** The server process's id (its memory and descriptors are read from /proc). */
+  pid: number;
+  kiosks: number;
+  procs: number;
+  /** How long the kiosks come and go, in ms (the warm-up is the first fifth of it, ≤ 60 s). */
+  durationMs: number;
+  /** How long a kiosk stays connected, and away, in ms: [least, most]. */
+  holdMs: [number, number];
+  awayMs: [number, number];
+  children: ChildProcess[];
+  log: (s: string) => void;
+}
+
+export interface ServerSoakResult {
+  kiosks: number;
+  /** Kiosks that synced on their first connection. */
+  connected: number;
+  minutes: number;
+  /** Connections that completed a sync, all kiosks together. */
+  syncs: number;
+  failures: number;
+  /** Kiosks that came back and synced again at least once after a disconnect of their own. */
+  reconnected: number;
+  /** Kiosks whose last visit before the stop synced. */
+  healthy: number;
+  /** Why connections or syncs failed (error code or message), and how often. */
+  failure_reasons: Record<string, number>;
+  rss_start_kb: number;
+  rss_end_kb: number;
+  rss_growth_pct: number;
+  /** Open file descriptors of the server before the kiosks came and after they all left. */
+  handles_start: number;
+  handles_end: number;
+  /** The most seen while the kiosks came and went. */
+  handles_peak: number;
+}
+
+/** Open file descriptors of a process (Linux /proc; 0 elsewhere). */
+export function fdCountOf(pid: number): number {
+  try {
+    return readdirSync(`/proc/${String(pid)}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** A `signage serve` process on a data folder of its own, set up as benchSupport's benches are. */
+export interface SoakServer {
+  url: string;
+  dataDir: string;
+  pid: number;
+  admin: string;
+  moderator: string;
+  /** Stops the server (SIGTERM, then SIGKILL after 10 s) and removes its data folder. */
+  close(): Promise<void>;
+}
+
+export async function startSoakServer(children: ChildProcess[]): Promise<SoakServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), "signage-soak-"));
+  try {
+    // bin/signage.js rebuilds the server first when its sources changed, which on a busy
+    // machine can outlast startServer's limit: any such build happens here, unhurried.
+    execFileSync(process.execPath, [join(root, "bin/signage.js"), "--version"], {
+      stdio: "ignore",
+      timeout: 300_000,
+    });
+    const { child, url } = await startServer(dataDir, 0, children);
+    const { admin, moderator } = await setUpBench(url, dataDir);
+    return {
+      url,
+      dataDir,
+      pid: child.pid ?? 0,
+      admin,
+      moderator,
+      close: async () => {
+        if (child.exitCode === null && child.signalCode === null)
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+            child.once("exit", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill("SIGTERM");
+          });
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+const root = join(import.meta.dirname, "../..");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs the server soak; the kiosk processes are stopped at the end. */
+export async function soakServer(o: ServerSoakOptions): Promise<ServerSoakResult> {
+  const { log } = o;
+  const tokens = seedScreens(o.dataDir, o.kiosks);
+  await sleep(500);
+  const handlesStart = fdCountOf(o.pid);
+  const kids = forkKiosks("soakKiosks.ts", o.procs, o.children);
+  const connectedReports = collect<FromSoakKiosks, number>(
+    kids,
+    (m) => (m.type === "connected" ? m.count : undefined),
+    o.procs,
+    120_000,
+  );
+  const startedAt = Date.now();
+  kids.forEach((k, i) =>
+    k.send({
+      type: "start",
+      url: o.url,
+      tokens: tokens.filter((_, j) => j % o.procs === i),
+      holdMs: o.holdMs,
+      awayMs: o.awayMs,
+    } satisfies ToSoakKiosks),
+  );
+  const connected = (await connectedReports).reduce((a, b) => a + b, 0);
+  log(`${connected} of ${o.kiosks} kiosks connected and synced`);
+
+  let peak = handlesStart;
+  const warmupMs = Math.min(60_000, o.durationMs / 5);
+  const endAt = startedAt + o.durationMs;
+  const watchUntil = async (until: number): Promise<void> => {
+    while (Date.now() < until) {
+      peak = Math.max(peak, fdCountOf(o.pid));
+      await sleep(Math.min(1_000, Math.max(0, until - Date.now())));
+    }
+  };
+  await watchUntil(startedAt + warmupMs);
+  const rssStart = rssKbOf(o.pid);
+  log(`warm-up done: server RSS ${rssStart} KiB, ${fdCountOf(o.pid)} descriptors`);
+  let lastLog = Date.now();
+  while (Date.now() < endAt) {
+    await watchUntil(Math.min(endAt, Date.now() + 5_000));
+    if (Date.now() - lastLog >= 60_000) {
+      lastLog = Date.now();
+      log(`RSS ${rssKbOf(o.pid)} KiB, ${fdCountOf(o.pid)} descriptors`);
+    }
+  }
+  const rssEnd = rssKbOf(o.pid);
+
+  const stoppedReports = collect<FromSoakKiosks, Extract<FromSoakKiosks, { type: "stopped" }>>(
+    kids,
+    (m) => (m.type === "stopped" ? m : undefined),
+    o.procs,
+    30_000,
+  );
+  for (const k of kids) k.send({ type: "stop" } satisfies ToSoakKiosks);
+  const stopped = await stoppedReports;
+  // Every kiosk has gone: give the server a moment to close their sockets (bounded).
+  let handlesEnd = fdCountOf(o.pid);
+  for (let i = 0; i < 20 && handlesEnd > handlesStart; i += 1) {
+    await sleep(500);
+    handlesEnd = fdCountOf(o.pid);
+  }
+  log(`kiosks gone: ${handlesEnd} descriptors (${handlesStart} before they came)`);
+  const sum = (key: "syncs" | "failures" | "reconnected" | "healthy"): number =>
+    stopped.reduce((n, s) => n + s[key], 0);
+  return {
+    kiosks: stopped.reduce((n, s) => n + s.kiosks, 0),
+    connected,
+    minutes: Math.round((o.durationMs / 60_000) * 100) / 100,
+    syncs: sum("syncs"),
+    failures: sum("failures"),
+    reconnected: sum("reconnected"),
+    healthy: sum("healthy"),
+    failure_reasons: stopped.reduce<Record<string, number>>((all, s) => {
+      for (const [reason, n] of Object.entries(s.reasons)) all[reason] = (all[reason] ?? 0) + n;
+      return all;
+    }, {}),
+    rss_start_kb: rssStart,
+    rss_end_kb: rssEnd,
+    rss_growth_pct: rssStart > 0 ? Math.round((1000 * (rssEnd - rssStart)) / rssStart) / 10 : 0,
+    handles_start: handlesStart,
+    handles_end: handlesEnd,
+    handles_peak: peak,
+  };
+}
