@@ -136,6 +136,8 @@ describe("overview page", () => {
       "Schedules",
       "Emergency notices",
       "Announcements",
+      "District report",
+      "API",
     ]);
   });
 });
