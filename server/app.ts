@@ -346,7 +346,11 @@ export function createApp(deps: AppDeps): SignageApp {
   });
   const intake = new EntryIntake({ ...intakeDeps, consoles });
   const exportParser = new ExportParser();
-  const importer = new EntryImporter({ ...intakeDeps, parse: (b, o) => exportParser.parse(b, o) });
+  const importer = new EntryImporter({
+    ...intakeDeps,
+    consoles,
+    parse: (b, o) => exportParser.parse(b, o),
+  });
   const screenDeps = {
     db: deps.db,
     log: deps.log,
@@ -619,7 +623,9 @@ export function createApp(deps: AppDeps): SignageApp {
         void io.close(() => {
           // Acknowledgements still buffered are written before the database closes.
           void Promise.all([
-            appliedVersions.flush(),
+            appliedVersions.flush({ last: true }),
+            // Screens' disconnects, written before the database closes.
+            presence.settled(),
             exportParser.close(),
             screenshotsStopped,
           ]).finally(resolveClose);

@@ -4,8 +4,7 @@ import { StartupError } from "./errors";
 import type { RunningServer } from "./index";
 import { createLogger } from "./logger";
 import { packageVersion } from "./packageRoot";
-import { RawVault } from "./services/crypto/RawVault";
-import { migrateToLatest, openStore } from "./store/database";
+import { openStore } from "./store/database";
 import { makeDataPrivate } from "./store/makeFilesPrivate";
 
 /** The variables' column, as wide as the longest name. */
@@ -90,9 +89,9 @@ async function migrate(): Promise<void> {
   const config = loadConfig(process.env);
   const store = openStore(config.database);
   try {
-    // The vault re-seals entries written before per-entry data keys (migration 0010).
-    const vault = RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
-    const results = await migrateToLatest(store, { legacy: vault });
+    // Loaded here, as the other commands are, so light commands start instantly.
+    const { openCommandVault } = await import("./commands/openCommandVault");
+    const { applied: results } = await openCommandVault(config, store);
     // What the command created or found readable by others becomes private, as on a server
     // start; quietly, since stdout and stderr are the command's answer (the server logs it).
     makeDataPrivate(config);

@@ -2,10 +2,10 @@ import { open, type FileHandle } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config";
 import { AppError, StartupError } from "../errors";
-import { AuditInstantSchema, AuditLog } from "../services/AuditLog";
-import { RawVault } from "../services/crypto/RawVault";
-import { migrateToLatest, openStore } from "../store/database";
+import { AuditInstantSchema, type AuditLog } from "../services/AuditLog";
+import { openStore } from "../store/database";
 import { makeDataPrivate } from "../store/makeFilesPrivate";
+import { openCommandVault } from "./openCommandVault";
 
 /** Help text of `signage audit`. */
 export const auditUsage = `Usage: signage audit verify
@@ -80,12 +80,10 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
   const config = loadConfig(process.env);
   const store = openStore(config.database);
   try {
-    const vault = RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
-    await migrateToLatest(store, { legacy: vault });
+    const { audit } = await openCommandVault(config, store);
     // What the command created or found readable by others becomes private, as on a server
     // start; quietly, since stdout and stderr are the command's answer (the server logs it).
     makeDataPrivate(config);
-    const audit = new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() });
     if (sub === "verify") return await verify(audit);
     return await exportRecords(audit, {
       ...(from?.data !== undefined ? { from: from.data } : {}),

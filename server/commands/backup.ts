@@ -10,8 +10,9 @@ import {
   writeBackup,
   type BackupProblem,
 } from "../services/backup/backupArchive";
-import { RawVault, RETIRING_KEY_FILE_NAME } from "../services/crypto/RawVault";
+import { RETIRING_KEY_FILE_NAME } from "../services/crypto/RawVault";
 import type { CommandOutput } from "./maskName";
+import { openKeyring } from "./openCommandVault";
 
 /** Help text of `signage backup`. */
 export const backupUsage = `Usage: signage backup --out FILE
@@ -100,7 +101,8 @@ export async function runBackupCommand(
             "no_key",
             `There is no master key to check the audit chain with: SIGNAGE_MASTER_KEY is not set and ${join(config.dataDir, "master.key")} does not exist.`,
           );
-        return RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
+        // No rotation runs (refused above), so the keyring holds the one key the data is under.
+        return openKeyring(config).current();
       },
       out: args.values.out ?? "",
       appVersion: packageVersion,
@@ -145,7 +147,7 @@ export async function runRestoreCommand(
     const r = await restoreBackup({
       config,
       file,
-      openVault: () => RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey }),
+      openVault: () => openKeyring(config).current(),
     });
     out.stdout.write(
       `signage: restored the backup of ${r.manifest.createdAt} into ${r.databaseFile}: checksum, row counts and audit chain (${r.auditRecords} records) verified; start the server with "signage serve".\n`,

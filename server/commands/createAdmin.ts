@@ -4,12 +4,11 @@ import pino from "pino";
 import { CreateUserSchema } from "../../shared/schemas/account";
 import { loadConfig } from "../config";
 import { AppError } from "../errors";
-import { AuditLog } from "../services/AuditLog";
 import { SetupToken } from "../services/auth/SetupToken";
 import { UserAccounts } from "../services/auth/UserAccounts";
-import { RawVault } from "../services/crypto/RawVault";
-import { migrateToLatest, openStore } from "../store/database";
+import { openStore } from "../store/database";
 import { makeDataPrivate } from "../store/makeFilesPrivate";
+import { openCommandVault } from "./openCommandVault";
 
 const usage = `Usage: signage create-admin --email EMAIL [--name NAME] [--password-stdin]
 
@@ -63,14 +62,13 @@ export async function runCreateAdminCommand(argv: string[]): Promise<number> {
   const config = loadConfig(process.env);
   const store = openStore(config.database);
   try {
-    const vault = RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
-    await migrateToLatest(store, { legacy: vault });
+    const { audit } = await openCommandVault(config, store);
     // What the command created or found readable by others becomes private, as on a server
     // start; quietly, since stdout and stderr are the command's answer (the server logs it).
     makeDataPrivate(config);
     const accounts = new UserAccounts({
       db: store.db,
-      audit: new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() }),
+      audit,
       log: pino({ level: "silent" }),
     });
     const { user, oneTimePassword } = await accounts.create(input.data, { type: "cli" });

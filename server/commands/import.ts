@@ -11,19 +11,18 @@ import {
 import { CalendarDateSchema, EntryKindSchema } from "../../shared/schemas/entry";
 import { loadConfig } from "../config";
 import { AppError, StartupError } from "../errors";
-import { RawVault } from "../services/crypto/RawVault";
 import { DistrictRegistry } from "../services/DistrictRegistry";
-import { AuditLog } from "../services/AuditLog";
 import { AccessPolicy } from "../services/auth/AccessPolicy";
 import type { UserPrincipal } from "../services/auth/principal";
 import { ChangeFeed } from "../services/ChangeFeed";
 import { EntryImporter, type ImportProgress } from "../services/EntryImporter";
 import { checkPhoto } from "../services/photoCheck";
 import { folderPhotoSource, noPhotos, zipPhotoSource } from "../services/photoSource";
-import { migrateToLatest, openStore } from "../store/database";
+import { openStore } from "../store/database";
 import { makeDataPrivate } from "../store/makeFilesPrivate";
 import type { Database } from "../store/schema";
 import { getUserByEmail, rolesOf } from "../store/users";
+import { openCommandVault } from "./openCommandVault";
 
 /** Help text of `signage import`. */
 export const importUsage = `Usage: signage import FILE --district ID[,ID...] --as EMAIL [options]
@@ -118,11 +117,7 @@ export async function runImportCommand(argv: string[]): Promise<number> {
   const config = loadConfig(process.env);
   const store = openStore(config.database);
   try {
-    const vault = RawVault.open({
-      dataDir: config.dataDir,
-      keyBase64: process.env["SIGNAGE_MASTER_KEY"],
-    });
-    await migrateToLatest(store, { legacy: vault });
+    const { keyring, audit } = await openCommandVault(config, store);
     // What the command created or found readable by others becomes private, as on a server
     // start; quietly, since stdout and stderr are the command's answer (the server logs it).
     makeDataPrivate(config);
@@ -130,7 +125,6 @@ export async function runImportCommand(argv: string[]): Promise<number> {
       .split(",")
       .map((d) => d.trim())
       .filter(Boolean);
-    const audit = new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() });
     const changes = new ChangeFeed();
     const districts = new DistrictRegistry({
       db: store.db,
@@ -167,7 +161,7 @@ export async function runImportCommand(argv: string[]): Promise<number> {
     const importer = new EntryImporter({
       db: store.db,
       districts,
-      sealer: vault,
+      sealer: keyring,
       checkPhoto,
       log: pino({ level: "silent" }),
       // The running server's redaction queue finds the jobs; no screen push from here.

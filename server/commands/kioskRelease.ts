@@ -9,11 +9,10 @@ import {
 } from "../../shared/schemas/kioskRelease";
 import { loadConfig } from "../config";
 import { AppError } from "../errors";
-import { AuditLog } from "../services/AuditLog";
-import { RawVault } from "../services/crypto/RawVault";
 import { KioskReleases } from "../services/releases/KioskReleases";
-import { migrateToLatest, openStore } from "../store/database";
+import { openStore } from "../store/database";
 import { makeDataPrivate } from "../store/makeFilesPrivate";
+import { openCommandVault } from "./openCommandVault";
 
 /** Help text of `signage kiosk-release`. */
 export const kioskReleaseUsage = `Usage: signage kiosk-release add FILE --channel CHANNEL [--version V] [--notes TEXT]
@@ -144,12 +143,11 @@ export async function runKioskReleaseCommand(argv: string[]): Promise<number> {
   const config = loadConfig(process.env);
   const store = openStore(config.database);
   try {
-    const vault = RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
-    await migrateToLatest(store, { legacy: vault });
+    const { audit } = await openCommandVault(config, store);
     const releases = new KioskReleases({
       db: store.db,
       log: pino({ level: "silent" }),
-      audit: new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() }),
+      audit,
       dir: join(config.dataDir, "releases"),
     });
     const cli = { type: "cli" } as const;

@@ -3,12 +3,11 @@ import pino from "pino";
 import { EmailSchema } from "../../shared/schemas/account";
 import { loadConfig } from "../config";
 import { AppError } from "../errors";
-import { AuditLog } from "../services/AuditLog";
 import { UserAccounts } from "../services/auth/UserAccounts";
-import { RawVault } from "../services/crypto/RawVault";
-import { migrateToLatest, openStore } from "../store/database";
+import { openStore } from "../store/database";
 import { madePrivateSentence, makeDataPrivate } from "../store/makeFilesPrivate";
 import { getUserByEmail } from "../store/users";
+import { openCommandVault } from "./openCommandVault";
 
 const usage = `Usage: signage reset-password --email EMAIL
 
@@ -48,8 +47,7 @@ export async function runResetPasswordCommand(argv: string[]): Promise<number> {
   const config = loadConfig(process.env);
   const store = openStore(config.database);
   try {
-    const vault = RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
-    await migrateToLatest(store, { legacy: vault });
+    const { audit } = await openCommandVault(config, store);
     for (const f of makeDataPrivate(config))
       process.stderr.write(`signage: ${madePrivateSentence(f)}\n`);
     const user = await getUserByEmail(store.db, email.data.toLowerCase());
@@ -59,7 +57,7 @@ export async function runResetPasswordCommand(argv: string[]): Promise<number> {
     }
     const accounts = new UserAccounts({
       db: store.db,
-      audit: new AuditLog({ db: store.db, kind: store.kind, key: vault.auditChainKey() }),
+      audit,
       log: pino({ level: "silent" }),
     });
     const oneTime = await accounts.resetPassword(user.id, { type: "cli" });

@@ -1,10 +1,10 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config";
 import { SetupToken } from "../services/auth/SetupToken";
-import { RawVault } from "../services/crypto/RawVault";
-import { migrateToLatest, openStore } from "../store/database";
+import { openStore } from "../store/database";
 import { madePrivateSentence, makeDataPrivate } from "../store/makeFilesPrivate";
 import { countUsers } from "../store/users";
+import { openCommandVault } from "./openCommandVault";
 
 const usage = `Usage: signage setup-token [--new]
 
@@ -35,8 +35,7 @@ export async function runSetupTokenCommand(argv: string[]): Promise<number> {
   const config = loadConfig(process.env);
   const store = openStore(config.database);
   try {
-    const vault = RawVault.open({ dataDir: config.dataDir, keyBase64: config.masterKey });
-    await migrateToLatest(store, { legacy: vault });
+    await openCommandVault(config, store);
     const token = new SetupToken(config.dataDir);
     if ((await countUsers(store.db)) > 0) {
       token.remove();

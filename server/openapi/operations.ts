@@ -65,10 +65,12 @@ import {
   AnnouncementParamsSchema,
   AnnouncementReasonSchema,
   AnnouncementRevisionSchema,
+  ConfirmPosterSchema,
   CreateAnnouncementSchema,
   ListAnnouncementsQuerySchema,
 } from "../routes/announcements/schema";
-import { AuditQuerySchema } from "../routes/audit/router";
+import { AlertsSeenSchema, WebhookQuerySchema } from "../routes/alerts/router";
+import { AuditExportQuerySchema, AuditQuerySchema } from "../routes/audit/router";
 import {
   DistrictInputSchema,
   DistrictParamsSchema,
@@ -90,6 +92,7 @@ import {
   ReviewQueueQuerySchema,
 } from "../routes/entries/schema";
 import { ImportFormSchema } from "../routes/imports/schema";
+import { HashParamsSchema } from "../routes/kiosk/router";
 import {
   NoticeParamsSchema,
   NoticeQuerySchema,
@@ -117,6 +120,8 @@ import {
   ScreenTagsInputSchema,
   UpdateScreenInputSchema,
 } from "../routes/screens/schema";
+import { TakedownQuerySchema } from "../routes/takedowns/router";
+import { UserParamsSchema } from "../routes/users/router";
 
 /** How a caller proves who it is. */
 export type OperationAuth = "session" | "device" | "metrics" | "none";
@@ -222,26 +227,6 @@ const KioskScreenshotAnswer = ok(
 );
 const PlayReportOf = (key: "entryId" | "screenId", name: string) =>
   named(name, z.object({ [key]: z.string(), report: PlayReportSchema }));
-
-// These mirror schemas private to their routers (users, kiosk, takedowns, alerts, audit,
-// posters); exporting them from there would let this file import them instead.
-const UserParamsSchema = z.object({ id: z.uuid("User ids are UUIDs.") });
-const HashParamsSchema = z.strictObject({
-  hash: z.string().regex(/^[0-9a-f]{64}$/, "A rendition is named by its SHA-256 in hex."),
-});
-const TakedownQuerySchema = z.strictObject({
-  entry: z.uuid().optional(),
-  announcement: z.uuid().optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-});
-const WebhookQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
-const AuditExportQuerySchema = AuditQuerySchema.pick({ from: true, to: true });
-const ConfirmPosterSchema = z.strictObject({
-  hash: z.string().regex(/^[0-9a-f]{64}$/, "The SHA-256 hash of the rendition you saw."),
-});
-const EmptySchema = z.strictObject({});
 
 /** Every HTTP operation of the server; the OpenAPI document is built from this list. */
 export const operations: readonly Operation[] = [
@@ -1171,7 +1156,7 @@ export const operations: readonly Operation[] = [
     summary: "Marks the alerts as seen (the bell's count goes to zero).",
     permission: "alert.read",
     auth: "session",
-    body: json("Empty", EmptySchema),
+    body: json("Empty", AlertsSeenSchema),
     answer: noContent,
   },
   {

@@ -57,7 +57,9 @@ export interface ImportOptions {
 /**
  * Imports a court export: every row validated and reported; accepted rows are written in one
  * transaction, so a crash leaves no half-imported batch; a case already present (same case
- * number and court) is left unchanged, which makes re-importing the same export a no-op.
+ * number and court) is left unchanged, which makes re-importing the same export a no-op. Open
+ * consoles of this process hear of a batch that added entries once, after its commit (the CLI
+ * runs in a process of its own and has none to tell).
  */
 export class EntryImporter {
   constructor(
@@ -253,6 +255,9 @@ export class EntryImporter {
           ...(opts.via === undefined ? {} : { via: opts.via }),
         },
       });
+      // One notice for the whole batch, after the commit: open consoles reload their entries
+      // list and review queue once, however many rows came in.
+      if (counts.accepted > 0) uow.afterCommit(() => this.deps.consoles?.changed("entries"));
       return counts;
     });
     progress({ phase: "done", done: total, total });

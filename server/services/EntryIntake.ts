@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { maskName } from "../../shared/privacy/maskName";
 import type { EntryEdit, EntryInput } from "../../shared/schemas/entry";
+import { RevisionFieldSchema, type RevisionField } from "../../shared/schemas/moderation";
 import { AppError } from "../errors";
 import type { DataKey, EntryKeyring } from "./crypto/RawVault";
 import { entryKeyOf, openFullName, sealedContext } from "./crypto/entrySecrets";
@@ -334,7 +335,7 @@ export class EntryIntake {
       if (!(await updateEntryInState(trx, id, row.state, set))) throw changedMeanwhile();
       const changes = describeChanges(row, set, edit, districtsBefore);
       // An approval of the revision before this edit no longer holds.
-      await bumpRevision(trx, id, Object.keys(changes), actorIdOf(actor), at);
+      await bumpRevision(trx, id, revisionFieldsOf(changes), actorIdOf(actor), at);
       if (edit.districtIds) await replaceEntryDistricts(trx, id, edit.districtIds);
       // Screens drop an approved entry that changed until it is approved again, in the
       // districts it left too. The change log comes before the audit log (transactionLocks.ts).
@@ -439,6 +440,21 @@ export function describeChanges(
   if (edit.districtIds)
     out["district_ids"] = { before: districtsBefore, after: [...new Set(edit.districtIds)].sort() };
   return out;
+}
+
+/**
+ * The names the revision history gives the columns an edit changed (`describeChanges`' keys:
+ * subject_type → subjectType, full_name → fullName), the names the console words. Each is an
+ * edit field or the masked name; anything else is a bug, and fails the edit rather than
+ * reach a moderator unnamed.
+ */
+export function revisionFieldsOf(changes: Readonly<Record<string, unknown>>): RevisionField[] {
+  return Object.keys(changes).map((column) => {
+    const name = column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    const field = RevisionFieldSchema.safeParse(name);
+    if (!field.success) throw new Error(`An edit changed ${column}, which has no revision name.`);
+    return field.data;
+  });
 }
 
 /** The 409 for a change whose entry changed state since it was read (revoked, expired, reviewed). */

@@ -24,7 +24,7 @@ import {
   updateEntryInState,
 } from "../store/entries";
 import { runInTransaction, type UnitOfWork } from "../store/runInTransaction";
-import type { BulkApproval } from "../../shared/schemas/moderation";
+import type { BulkApproval, RevisionField } from "../../shared/schemas/moderation";
 import type { Database, EntryRow } from "../store/schema";
 import type { AuditLog } from "./AuditLog";
 import type { ChangeFeed } from "./ChangeFeed";
@@ -391,7 +391,7 @@ export class EntryModeration {
     verb: keyof typeof noPhotoTo,
     change: (before: EntryRow) => {
       set: Partial<Pick<EntryRow, "manual_regions_json" | "crop_json" | "cover_all">>;
-      fields: string[];
+      fields: RevisionField[];
       action: "entry.regions_changed" | "entry.crop_changed" | "entry.cover_all_changed";
       details: Record<string, unknown>;
     },

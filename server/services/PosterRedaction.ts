@@ -1,9 +1,14 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
+import { wordError } from "../../shared/messages/errorMessages";
 import { RegionSchema } from "../../shared/schemas/moderation";
+import type { Interrupted } from "../store/leases";
 import {
   claimNextPoster,
+  interruptedPostersOutOfAttempts,
   posterState,
+  processingPosterClaimants,
+  renewPosterLeases,
   requeueInterruptedPosters,
   sealedPosterUpload,
   updatePoster,
@@ -11,6 +16,7 @@ import {
 import type { Database } from "../store/schema";
 import type { AuditLog } from "./AuditLog";
 import { rawDataAad, type EntryKeyring, type KeyUnwrapper } from "./crypto/RawVault";
+import { ProcessLease } from "./ProcessLease";
 import { ImageRejected } from "./redaction/ImageRejected";
 import type { PosterRedactOptions, PosterResult } from "./redaction/redactPoster";
 import type { RelativeBox } from "./redaction/types";
@@ -60,18 +66,27 @@ export function posterRegions(json: string | null): RelativeBox[] {
 
 const MAX_ATTEMPTS = 3;
 
+/** What a poster leaving "processing" writes: no process holds it any more. */
+const RELEASED = { claimed_by: null, lease_until: null } as const;
+
 /**
  * The posters' light queue over `announcement_posters.status`: claims queued posters one at a
  * time (so a poster never holds more than one thread of the pool entries share), runs them in
  * the redaction pool, and stores the outcome guarded by the claim, so a poster replaced
  * meanwhile never receives an older result. Fails closed: a poster that keeps failing is
- * "failed" and never shown. Woken after the commit of an upload; polls as a backstop.
+ * "failed" and never shown. Woken after the commit of an upload; polls as a backstop. A claim
+ * holds a lease the process renews while it works (as the redaction queue's jobs do), so only
+ * the posters of a stopped process are taken back, at start and periodically.
  */
 export class PosterRedaction {
   private timer: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
   private draining: Promise<void> | undefined;
   private again = false;
+  /** This process's claim on the posters it processes: its name, its lease, who else is gone. */
+  private readonly lease: ProcessLease;
+  /** The poster in the pipeline now, whose lease is renewed. */
+  private current: string | undefined;
 
   constructor(
     private readonly deps: {
@@ -82,20 +97,113 @@ export class PosterRedaction {
       audit?: AuditLog;
       pollMs?: number;
       now?: () => Date;
+      /** How long a claim holds unless renewed (default 2 min), and how often it is renewed. */
+      leaseMs?: number;
+      leaseRenewMs?: number;
     },
-  ) {}
+  ) {
+    this.lease = new ProcessLease({
+      leaseMs: deps.leaseMs,
+      renewMs: deps.leaseRenewMs,
+      now: deps.now,
+    });
+  }
 
   private nowIso(): string {
     return (this.deps.now?.() ?? new Date()).toISOString();
   }
 
-  /** Puts posters interrupted by a stop back in the queue and starts working. */
+  /**
+   * Takes back the posters of stopped processes (see recover) and starts working; polls as a
+   * backstop, and renews the lease of the poster it works on (taking back expired ones) meanwhile.
+   */
   async start(): Promise<void> {
-    const requeued = await requeueInterruptedPosters(this.deps.db, this.nowIso());
-    if (requeued > 0) this.deps.log.info({ requeued }, "poster redaction resumed after restart");
+    this.lease.start(
+      () => this.renewAndRecover(),
+      (err) => this.deps.log.warn({ err }, "poster queue cannot renew its lease"),
+    );
+    await this.recover();
     this.timer = setInterval(() => this.kick(), this.deps.pollMs ?? 5_000);
     this.timer.unref();
     this.kick();
+  }
+
+  private async renewAndRecover(): Promise<void> {
+    const current = this.current;
+    await renewPosterLeases(
+      this.deps.db,
+      current === undefined ? [] : [current],
+      this.lease.claim(),
+    );
+    if (this.stopped) return;
+    // A process that died while this one ran left its poster: taken back once its lease ran out.
+    await this.recover();
+    this.kick();
+  }
+
+  /**
+   * Posters left processing by a process that stopped (their lease ran out, or the process is
+   * known gone): the ones on their last attempt fail, the others go back in the queue; a live
+   * process's, whose lease it renews, are left to it.
+   */
+  private async recover(): Promise<void> {
+    const which = this.lease.interrupted(await processingPosterClaimants(this.deps.db));
+    await this.failPostersOutOfAttempts(which);
+    const requeued = await requeueInterruptedPosters(this.deps.db, which.now, which);
+    if (requeued > 0)
+      this.deps.log.info({ requeued }, "posters of a stopped process back in the queue");
+  }
+
+  /**
+   * A poster still processing when its process stopped, on its last attempt, most likely stopped
+   * it: run again, it would at every start. It fails as a poster that kept failing does (the
+   * operator replaces the image), under the same guard as the taking back.
+   */
+  private async failPostersOutOfAttempts(which: Interrupted): Promise<void> {
+    const at = which.now;
+    const reason = wordError("redaction.posterInterrupted", { attempts: MAX_ATTEMPTS }, "en");
+    const posters = await interruptedPostersOutOfAttempts(this.deps.db, MAX_ATTEMPTS, which);
+    for (const poster of posters) {
+      const failed = await this.deps.db.transaction().execute(async (trx) => {
+        const ok = await updatePoster(
+          trx,
+          poster.id,
+          {
+            status: "failed",
+            faces: 0,
+            reason,
+            detail_json: JSON.stringify({ error: reason, interrupted: true }),
+            hash: null,
+            mime: null,
+            width: null,
+            height: null,
+            bytes: null,
+            updated_at: at,
+            ...RELEASED,
+          },
+          { status: ["processing"], interrupted: which },
+        );
+        if (!ok) return false;
+        await this.deps.audit?.record(trx, {
+          actor: { type: "system" },
+          action: "announcement.poster_redacted",
+          target: { type: "announcement", id: poster.id },
+          details: {
+            verdict: "failed",
+            faces: 0,
+            hash: null,
+            interrupted: true,
+            attempts: poster.attempts,
+          },
+        });
+        return true;
+      });
+      if (failed)
+        this.deps.log.error(
+          { announcementId: poster.id, attempts: poster.attempts },
+          "poster redaction interrupted on its last attempt; failed, the image needs replacing",
+        );
+    }
   }
 
   /** Looks for work now (after a commit that queued a poster). */
@@ -118,27 +226,41 @@ export class PosterRedaction {
     while (!this.stopped) {
       let job: Awaited<ReturnType<typeof claimNextPoster>>;
       try {
-        job = await claimNextPoster(this.deps.db, this.nowIso());
+        job = await claimNextPoster(this.deps.db, this.nowIso(), this.lease.claim());
       } catch (err) {
         this.deps.log.error({ err }, "poster queue: claiming failed");
         return;
       }
       if (!job) return;
-      await this.process(job).catch((err: unknown) =>
-        this.deps.log.error({ err, announcementId: job.id }, "poster redaction: storing failed"),
-      );
+      this.current = job.id;
+      await this.process(job)
+        .catch((err: unknown) =>
+          this.deps.log.error({ err, announcementId: job.id }, "poster redaction: storing failed"),
+        )
+        .finally(() => {
+          this.current = undefined;
+        });
     }
   }
 
   private async process(job: { id: string; attempts: number; claimedAt: string }): Promise<void> {
     const log = this.deps.log.child({ announcementId: job.id });
-    const guard = { status: ["processing"] as const, updatedAt: job.claimedAt };
+    const guard = {
+      status: ["processing"] as const,
+      updatedAt: job.claimedAt,
+      claimedBy: this.lease.owner,
+    };
     const blob = await sealedPosterUpload(this.deps.db, job.id);
     if (!blob) {
       await updatePoster(
         this.deps.db,
         job.id,
-        { status: "failed", reason: "The uploaded poster is gone.", updated_at: this.nowIso() },
+        {
+          status: "failed",
+          reason: "The uploaded poster is gone.",
+          updated_at: this.nowIso(),
+          ...RELEASED,
+        },
         guard,
       );
       return;
@@ -160,7 +282,7 @@ export class PosterRedaction {
         await updatePoster(
           this.deps.db,
           job.id,
-          { status: "queued", reason: message, updated_at: this.nowIso() },
+          { status: "queued", reason: message, updated_at: this.nowIso(), ...RELEASED },
           guard,
         );
         return;
@@ -180,7 +302,7 @@ export class PosterRedaction {
       await updatePoster(
         this.deps.db,
         job.id,
-        { status: "queued", reason: result.message, updated_at: this.nowIso() },
+        { status: "queued", reason: result.message, updated_at: this.nowIso(), ...RELEASED },
         guard,
       );
       return;
@@ -199,7 +321,7 @@ export class PosterRedaction {
 
   private async save(
     job: { id: string },
-    guard: { status: readonly ["processing"]; updatedAt: string },
+    guard: { status: readonly ["processing"]; updatedAt: string; claimedBy: string },
     out: {
       verdict: PosterResult["verdict"];
       reason: string | null;
@@ -226,6 +348,7 @@ export class PosterRedaction {
           height: out.rendition?.height ?? null,
           bytes: out.rendition?.bytes ?? null,
           updated_at: at,
+          ...RELEASED,
         },
         guard,
       );
@@ -247,15 +370,17 @@ export class PosterRedaction {
     if (!saved)
       this.deps.log.info(
         { announcementId: job.id },
-        "poster result dropped: it was replaced meanwhile",
+        "poster result dropped: it was replaced meanwhile, or taken back",
       );
   }
 
-  /** Stops taking posters and waits for the one in flight. */
+  /** Stops taking posters and waits for the one in flight (it finishes or goes back on restart). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.draining;
+    // Renewed until the poster in flight settles, so no other process takes it back meanwhile.
+    this.lease.stop();
   }
 }
 

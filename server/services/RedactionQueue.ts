@@ -1,6 +1,3 @@
-import { createHash, randomUUID } from "node:crypto";
-import { readFileSync, readlinkSync } from "node:fs";
-import { hostname } from "node:os";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import {
@@ -11,10 +8,10 @@ import {
   renewJobLeases,
   requeueInterruptedJobs,
   runningJobClaimants,
-  type Interrupted,
   saveRedactionOutcome,
   setRedactionStatus,
 } from "../store/entries";
+import type { Interrupted } from "../store/leases";
 import type { Database } from "../store/schema";
 import type { AuditLog } from "./AuditLog";
 import type { RelativeBox } from "./redaction/types";
@@ -25,6 +22,7 @@ import {
 } from "../../shared/schemas/moderation";
 import type { KeyUnwrapper } from "./crypto/RawVault";
 import { openRawPhoto } from "./crypto/entrySecrets";
+import { ProcessLease } from "./ProcessLease";
 import type { RedactionOutcomeLabel } from "./ServerMetrics";
 
 /** A moderator-drawn area, relative (0–1) to the upright photo. */
@@ -74,9 +72,6 @@ export interface PhotoRedactor {
 export type Opener = KeyUnwrapper;
 
 const MAX_ATTEMPTS = 3;
-/** How long a claim on a running job holds unless renewed; renewed every LEASE_RENEW_MS. */
-const LEASE_MS = 120_000;
-const LEASE_RENEW_MS = 30_000;
 
 /**
  * Runs the persistent redaction queue: claims jobs from the database, redacts off the event
@@ -86,9 +81,8 @@ const LEASE_RENEW_MS = 30_000;
 export class RedactionQueue {
   private running = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private leaseTimer: ReturnType<typeof setInterval> | undefined;
-  /** This process's name on the jobs it claims (see claimantName). */
-  private readonly owner = claimantName();
+  /** This process's claim on the jobs it runs: its name, its leases, who else is gone. */
+  private readonly lease: ProcessLease;
   /** The jobs this process runs now, whose leases it renews. */
   private readonly runningIds = new Set<number>();
   private stopped = false;
@@ -114,7 +108,13 @@ export class RedactionQueue {
       leaseMs?: number;
       leaseRenewMs?: number;
     },
-  ) {}
+  ) {
+    this.lease = new ProcessLease({
+      leaseMs: deps.leaseMs,
+      renewMs: deps.leaseRenewMs,
+      now: deps.now,
+    });
+  }
 
   private nowIso(): string {
     return (this.deps.now?.() ?? new Date()).toISOString();
@@ -125,29 +125,18 @@ export class RedactionQueue {
    * backstop, and renews the leases of its running jobs (taking back expired ones) meanwhile.
    */
   async start(): Promise<void> {
-    runningHere.add(this.owner);
+    this.lease.start(
+      () => this.renewAndRecover(),
+      (err) => this.deps.log.warn({ err }, "redaction queue cannot renew its leases"),
+    );
     await this.recover();
     this.timer = setInterval(() => this.kick(), this.deps.pollMs ?? 2_000);
     this.timer.unref();
-    this.leaseTimer = setInterval(() => {
-      void this.renewAndRecover().catch((err: unknown) =>
-        this.deps.log.warn({ err }, "redaction queue cannot renew its leases"),
-      );
-    }, this.deps.leaseRenewMs ?? LEASE_RENEW_MS);
-    this.leaseTimer.unref();
     this.kick();
   }
 
-  private lease(): { owner: string; until: string } {
-    const now = this.deps.now?.() ?? new Date();
-    return {
-      owner: this.owner,
-      until: new Date(now.getTime() + (this.deps.leaseMs ?? LEASE_MS)).toISOString(),
-    };
-  }
-
   private async renewAndRecover(): Promise<void> {
-    await renewJobLeases(this.deps.db, [...this.runningIds], this.lease());
+    await renewJobLeases(this.deps.db, [...this.runningIds], this.lease.claim());
     if (this.stopped) return;
     // A process that died while this one ran (jobs claimed after this one's start) left its
     // jobs: they are taken back once their lease runs out.
@@ -161,11 +150,9 @@ export class RedactionQueue {
    * the queue.
    */
   private async recover(): Promise<void> {
-    const at = this.nowIso();
-    const dead = goneClaimants(await runningJobClaimants(this.deps.db), this.owner);
-    const which: Interrupted = { now: at, dead, except: this.owner };
+    const which = this.lease.interrupted(await runningJobClaimants(this.deps.db));
     await this.failJobsOutOfAttempts(which);
-    const requeued = await requeueInterruptedJobs(this.deps.db, at, which);
+    const requeued = await requeueInterruptedJobs(this.deps.db, which.now, which);
     if (requeued > 0) this.deps.log.info({ requeued }, "interrupted redaction jobs resumed");
   }
 
@@ -211,7 +198,7 @@ export class RedactionQueue {
 
   private async fill(): Promise<void> {
     while (!this.stopped && this.running < this.deps.concurrency) {
-      const job = await claimNextJob(this.deps.db, this.nowIso(), this.lease());
+      const job = await claimNextJob(this.deps.db, this.nowIso(), this.lease.claim());
       if (!job) return;
       this.running += 1;
       this.runningIds.add(job.id);
@@ -360,7 +347,7 @@ export class RedactionQueue {
 
   /** This process's claim, which settles the jobs it runs (not one taken back from it). */
   private held(): { owner: string } {
-    return { owner: this.owner };
+    return { owner: this.lease.owner };
   }
 
   /** Stops taking jobs and waits for those in flight (they finish or go back on restart). */
@@ -369,63 +356,8 @@ export class RedactionQueue {
     if (this.timer) clearInterval(this.timer);
     await Promise.allSettled([...this.inFlight]);
     // Renewed until the last job settles, so no other process takes one back meanwhile.
-    if (this.leaseTimer) clearInterval(this.leaseTimer);
-    runningHere.delete(this.owner);
+    this.lease.stop();
   }
-}
-
-/**
- * What tells this machine's processes apart from every other's (Linux: the boot and the PID
- * namespace, so two containers or two hosts never share it); "" where it cannot be told.
- */
-function machineKey(): string {
-  try {
-    const boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
-    const pidSpace = readlinkSync("/proc/self/ns/pid");
-    return createHash("sha256").update(`${boot} ${pidSpace}`).digest("hex").slice(0, 12);
-  } catch {
-    return "";
-  }
-}
-
-const MACHINE = machineKey();
-
-/** The queues running in this process now (tests run two servers in one process). */
-const runningHere = new Set<string>();
-
-/** A process's name on the jobs it claims: host, machine key, pid and a random part. */
-export function claimantName(): string {
-  return [
-    hostname().replaceAll("~", "-"),
-    MACHINE,
-    String(process.pid),
-    randomUUID().slice(0, 8),
-  ].join("~");
-}
-
-/**
- * The claimants among `claimants` known to have stopped: processes of this machine (same boot,
- * same PID namespace) whose pid is gone, or is this process's own under a name no queue of it
- * runs under (a restart that got the same pid, as in a container). Their jobs need not wait for their lease.
- * Any other (another host, another container) is judged by its lease only.
- */
-export function goneClaimants(claimants: readonly string[], self: string): string[] {
-  if (MACHINE === "") return [];
-  return claimants.filter((c) => {
-    const [, machine, pidText] = c.split("~");
-    if (c === self || machine !== MACHINE) return false;
-    const pid = Number(pidText);
-    if (!Number.isInteger(pid) || pid <= 0) return false;
-    // This pid: a queue of this process, or a process before it that had the same pid.
-    if (pid === process.pid) return !runningHere.has(c);
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch (err) {
-      // EPERM: it exists, run by another user.
-      return (err as { code?: string }).code === "ESRCH";
-    }
-  });
 }
 
 /** The hand-drawn regions stored on an entry; anything unreadable counts as none. */

@@ -3,6 +3,9 @@ import type { Logger } from "pino";
 import { recordAppliedVersions, type AdvancedScreen, type AppliedAck } from "../store/delivery";
 import type { Database } from "../store/schema";
 
+/** How long a batch that could not be written waits before it is tried again. */
+const RETRY_MS = 1_000;
+
 /**
  * Buffers kiosks' acknowledgements (`kiosk:applied`) and writes them in one transaction every
  * `everyMs`: after a takedown, 10,000 screens acknowledge within the same second, and one
@@ -14,6 +17,8 @@ export class AppliedVersions {
   private notedAt = new Map<string, number>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** Shut down: a batch that fails is no longer retried. */
+  private stopped = false;
 
   constructor(
     private readonly deps: {
@@ -48,8 +53,31 @@ export class AppliedVersions {
     }, this.deps.everyMs ?? 250);
   }
 
-  /** Writes what is buffered now (also on shutdown). */
-  flush(): Promise<void> {
+  /** Puts a batch that could not be written back, under what arrived since. */
+  private requeue(batch: readonly [string, AppliedAck][], notedAt: ReadonlyMap<string, number>) {
+    for (const [screenId, ack] of batch) {
+      const since = this.pending.get(screenId);
+      this.pending.set(screenId, {
+        version: Math.max(ack.version, since?.version ?? 0),
+        ...((since?.full ?? ack.full) ? { full: since?.full ?? ack.full } : {}),
+      });
+      // The acknowledgement's time is when it first arrived.
+      const at = notedAt.get(screenId);
+      if (at !== undefined) this.notedAt.set(screenId, at);
+    }
+    if (this.stopped) return;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, RETRY_MS);
+  }
+
+  /**
+   * Writes what is buffered now; `last` at shutdown: what cannot be written then is not kept
+   * for a retry (the screens acknowledge again on their next connection).
+   */
+  flush(opts: { last?: boolean } = {}): Promise<void> {
+    if (opts.last) this.stopped = true;
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -70,9 +98,15 @@ export class AppliedVersions {
             );
         await this.deps.afterFlush?.();
       })
-      .catch((err: unknown) =>
-        this.deps.log.warn({ err, screens: batch.length }, "acknowledgements not recorded"),
-      );
+      .catch((err: unknown) => {
+        // Kept, not dropped (a deadlock or a dropped connection on PostgreSQL, a busy SQLite):
+        // the next flush writes them with whatever arrived meanwhile.
+        this.deps.log.warn(
+          { err, screens: batch.length },
+          "acknowledgements not recorded yet; retrying",
+        );
+        this.requeue(batch, notedAt);
+      });
     return this.flushing;
   }
 }

@@ -1,10 +1,5 @@
-import {
-  sql,
-  type ExpressionBuilder,
-  type Kysely,
-  type Transaction,
-  type Updateable,
-} from "kysely";
+import { sql, type Kysely, type Transaction, type Updateable } from "kysely";
+import { leaseRunOut, type Interrupted, type JobLease } from "./leases";
 import type {
   Database,
   EntryRow,
@@ -13,6 +8,7 @@ import type {
   RedactionResultTable,
   RenditionTable,
 } from "./schema";
+import type { RevisionField } from "../../shared/schemas/moderation";
 import { deleteScreenshotsOfDistricts } from "./screenshots";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -229,14 +225,14 @@ export interface RevisionChange {
 
 /**
  * Marks a change of what a screen shows or what decides it: the entry's revision goes up by
- * one, so an approval of the previous revision is refused, and `fields` (as the console names
- * them) are remembered with who changed them, for the review queue and four eyes. Call it in
+ * one, so an approval of the previous revision is refused, and `fields` (the names the console
+ * words) are remembered with who changed them, for the review queue and four eyes. Call it in
  * the transaction that makes the change.
  */
 export async function bumpRevision(
   db: Db,
   entryId: string,
-  fields: readonly string[],
+  fields: readonly RevisionField[],
   by: string | null,
   at: string,
 ): Promise<void> {
@@ -254,12 +250,9 @@ export async function bumpRevision(
   if (!row) return;
   const history = [
     ...parseRevisionChanges(row.revision_changes_json),
-    // Field names as the console knows them (subject_type → subjectType).
     {
       revision: Number(row.revision),
-      fields: [
-        ...new Set(fields.map((f) => f.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()))),
-      ],
+      fields: [...new Set(fields)],
       by,
       at,
     },
@@ -331,15 +324,6 @@ export async function enqueueRedaction(db: Db, entryId: string, at: string): Pro
 }
 
 /**
- * Who runs a claimed job and until when its claim holds unless renewed. A running job whose lease
- * ran out was left by a process that died (or stalled): another may take it back.
- */
-export interface JobLease {
-  owner: string;
-  until: string;
-}
-
-/**
  * Takes the oldest queued job, marking it running under `lease`; undefined when the queue is
  * empty. A claim without a lease counts as expired at once (any start-up takes it back).
  */
@@ -396,32 +380,6 @@ export async function renewJobLeases(
   return Number(r.numUpdatedRows);
 }
 
-/**
- * Which running jobs a process may take back: those whose lease ran out by `now` (or that never
- * had one: their process stopped or lost the database for longer than a lease; a live process
- * renews its own), and those of `dead` processes (known stopped, whatever their lease says).
- */
-export interface Interrupted {
-  now: string;
-  /** Claimants known to have stopped (a process of this machine that is gone). */
-  dead?: readonly string[];
-  /** This process's name: its own jobs are left alone whatever their lease says. */
-  except?: string;
-}
-
-function leaseExpired(
-  eb: ExpressionBuilder<Database, "redaction_jobs">,
-  { now, dead = [], except }: Interrupted,
-) {
-  const expired = eb.or([
-    eb("lease_until", "is", null),
-    eb("lease_until", "<", now),
-    ...(dead.length > 0 ? [eb("claimed_by", "in", [...dead])] : []),
-  ]);
-  if (except === undefined) return expired;
-  return eb.and([expired, eb.or([eb("claimed_by", "is", null), eb("claimed_by", "<>", except)])]);
-}
-
 /** Interrupted jobs (running, taken back as `which` says) that had used `maxAttempts` or more. */
 export async function interruptedJobsOutOfAttempts(
   db: Db,
@@ -433,7 +391,7 @@ export async function interruptedJobsOutOfAttempts(
     .select(["id", "entry_id", "attempts"])
     .where("state", "=", "running")
     .where("attempts", ">=", maxAttempts)
-    .where((eb) => leaseExpired(eb, which))
+    .where(leaseRunOut(which))
     .orderBy("id")
     .execute();
   return rows.map((r) => ({ id: Number(r.id), entryId: r.entry_id, attempts: r.attempts }));
@@ -452,7 +410,7 @@ export async function requeueInterruptedJobs(
     .updateTable("redaction_jobs")
     .set({ state: "queued", updated_at: at, claimed_by: null, lease_until: null })
     .where("state", "=", "running")
-    .where((eb) => leaseExpired(eb, which))
+    .where(leaseRunOut(which))
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
@@ -478,7 +436,7 @@ export async function finishJob(
   q =
     "owner" in holder
       ? q.where("claimed_by", "=", holder.owner)
-      : q.where((eb) => leaseExpired(eb, holder.interrupted));
+      : q.where(leaseRunOut(holder.interrupted));
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }

@@ -1017,6 +1017,24 @@ function migrations(dialect: Dialect, opts: MigrationOptions): Record<string, Mi
         await db.schema.alterTable("redaction_jobs").dropColumn("claimed_by").execute();
       },
     },
+    "0024_poster_lease": {
+      async up(db: Kysely<unknown>) {
+        // Posters get the redaction jobs' lease (0023): a starting process takes back only the
+        // posters of a process whose lease ran out, never one another live process works on.
+        await db.schema
+          .alterTable("announcement_posters")
+          .addColumn("claimed_by", "text")
+          .execute();
+        await db.schema
+          .alterTable("announcement_posters")
+          .addColumn("lease_until", "text")
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.alterTable("announcement_posters").dropColumn("lease_until").execute();
+        await db.schema.alterTable("announcement_posters").dropColumn("claimed_by").execute();
+      },
+    },
   };
 }
 

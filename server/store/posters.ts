@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Transaction, Updateable } from "kysely";
+import { lastAttemptRunOut, leaseRunOut, type Interrupted, type JobLease } from "./leases";
 import type { AnnouncementPosterTable, AnnouncementRow, Database } from "./schema";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -95,13 +96,20 @@ export async function deletePoster(db: Db, id: string): Promise<boolean> {
 
 /**
  * Changes a poster only while it is in `status` (and, if given, was last written at
- * `updatedAt`): a guarded write, so a replaced upload never receives an older result.
+ * `updatedAt`, is claimed by `claimedBy`, and is one a recovery may take back as `interrupted`
+ * says): a guarded write, so a replaced upload never receives an older result, nor a poster
+ * taken back from a stalled process that process's.
  */
 export async function updatePoster(
   db: Db,
   id: string,
   set: Updateable<AnnouncementPosterTable>,
-  guard: { status: readonly AnnouncementPosterTable["status"][]; updatedAt?: string },
+  guard: {
+    status: readonly AnnouncementPosterTable["status"][];
+    updatedAt?: string;
+    claimedBy?: string;
+    interrupted?: Interrupted;
+  },
 ): Promise<boolean> {
   let q = db
     .updateTable("announcement_posters")
@@ -109,17 +117,20 @@ export async function updatePoster(
     .where("announcement_id", "=", id)
     .where("status", "in", [...guard.status]);
   if (guard.updatedAt !== undefined) q = q.where("updated_at", "=", guard.updatedAt);
+  if (guard.claimedBy !== undefined) q = q.where("claimed_by", "=", guard.claimedBy);
+  if (guard.interrupted !== undefined) q = q.where(leaseRunOut(guard.interrupted));
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
 /**
- * Claims the oldest queued poster for the pipeline: marks it processing at `at` and counts the
- * attempt. Undefined when none waits (or another process claimed it first).
+ * Claims the oldest queued poster for the pipeline: marks it processing at `at` under `lease`
+ * and counts the attempt. Undefined when none waits (or another process claimed it first).
  */
 export async function claimNextPoster(
   db: Kysely<Database>,
   at: string,
+  lease: JobLease,
 ): Promise<{ id: string; attempts: number; claimedAt: string } | undefined> {
   const next = await db
     .selectFrom("announcement_posters")
@@ -135,20 +146,79 @@ export async function claimNextPoster(
   const claimed = await updatePoster(
     db,
     next.announcement_id,
-    { status: "processing", attempts, updated_at: at },
+    {
+      status: "processing",
+      attempts,
+      updated_at: at,
+      claimed_by: lease.owner,
+      lease_until: lease.until,
+    },
     { status: ["queued"], updatedAt: next.updated_at },
   );
   return claimed ? { id: next.announcement_id, attempts, claimedAt: at } : undefined;
 }
 
-/** Puts posters left processing by a stopped server back in the queue; how many. */
-export async function requeueInterruptedPosters(db: Db, at: string): Promise<number> {
+/** Extends `lease.owner`'s claim on the posters among `ids` it still processes; how many. */
+export async function renewPosterLeases(
+  db: Db,
+  ids: readonly string[],
+  lease: JobLease,
+): Promise<number> {
+  if (ids.length === 0) return 0;
   const r = await db
     .updateTable("announcement_posters")
-    .set({ status: "queued", updated_at: at })
+    .set({ lease_until: lease.until })
+    .where("announcement_id", "in", [...ids])
     .where("status", "=", "processing")
+    .where("claimed_by", "=", lease.owner)
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
+}
+
+/** Interrupted posters (processing, taken back as `which` says) that had used `maxAttempts`. */
+export async function interruptedPostersOutOfAttempts(
+  db: Db,
+  maxAttempts: number,
+  which: Interrupted,
+): Promise<{ id: string; attempts: number }[]> {
+  const rows = await db
+    .selectFrom("announcement_posters")
+    .select(["announcement_id", "attempts"])
+    .where("status", "=", "processing")
+    .where(lastAttemptRunOut(which, maxAttempts))
+    .orderBy("announcement_id")
+    .execute();
+  return rows.map((r) => ({ id: r.announcement_id, attempts: Number(r.attempts) }));
+}
+
+/**
+ * Puts posters left processing by a stopped process (as `which` says: lease run out, or its
+ * process gone) back in the queue; a live process's are left to it. How many.
+ */
+export async function requeueInterruptedPosters(
+  db: Db,
+  at: string,
+  which: Interrupted,
+): Promise<number> {
+  const r = await db
+    .updateTable("announcement_posters")
+    .set({ status: "queued", updated_at: at, claimed_by: null, lease_until: null })
+    .where("status", "=", "processing")
+    .where(leaseRunOut(which))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Who processes posters now (to tell which of them are gone). */
+export async function processingPosterClaimants(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom("announcement_posters")
+    .select("claimed_by")
+    .distinct()
+    .where("status", "=", "processing")
+    .where("claimed_by", "is not", null)
+    .execute();
+  return rows.flatMap((r) => (r.claimed_by === null ? [] : [r.claimed_by]));
 }
 
 /** A poster's sealed upload, or undefined when it has none (erased, or no poster). */

@@ -81,6 +81,10 @@ export interface AnnouncementPosterTable {
   uploaded_by: string | null;
   attempts: Generated<number>;
   updated_at: string;
+  /** The process running it through the pipeline (0024), while processing. */
+  claimed_by: string | null;
+  /** Until when that process's claim holds unless renewed (0024); expired: taken back. */
+  lease_until: string | null;
 }
 
 /** Where a redaction stands for one entry. */

@@ -59,6 +59,23 @@ export async function updateScreen(
   await db.updateTable("screens").set(set).where("id", "=", id).execute();
 }
 
+/**
+ * PostgreSQL: locks these screens' rows for update, in id order, 500 at a time, or fails at once
+ * (SQLSTATE 55P03) when another transaction holds one of them. Call inside a transaction.
+ */
+export async function lockScreenRowsNoWait(db: Db, ids: readonly string[]): Promise<void> {
+  const sorted = [...ids].sort();
+  for (let i = 0; i < sorted.length; i += 500)
+    await db
+      .selectFrom("screens")
+      .select("id")
+      .where("id", "in", sorted.slice(i, i + 500))
+      .orderBy("id")
+      .forNoKeyUpdate()
+      .noWait()
+      .execute();
+}
+
 /** The districts a screen was in before its district set last changed (none: never changed). */
 export function staleDistrictsOf(row: Pick<ScreenRow, "stale_districts_json">): string[] {
   if (row.stale_districts_json === null) return [];

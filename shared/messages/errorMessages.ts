@@ -1,4 +1,5 @@
 import type { Language } from "../schemas/announcement";
+import { groupPairingCode } from "../schemas/screen";
 
 /**
  * Every sentence the server can refuse with, in both languages: one source for the server (which
@@ -1125,6 +1126,10 @@ export const errorMessages = {
     en: "The poster could not be processed: {detail}",
     "zh-CN": "海报无法处理。",
   },
+  "redaction.posterInterrupted": {
+    en: "The server stopped while processing this poster on its last allowed attempt (of {attempts}). Replace the image.",
+    "zh-CN": "服务器在处理这张海报的最后一次尝试（共 {attempts} 次）时中途停止了运行。请更换图片。",
+  },
 } as const satisfies Record<string, Record<Language, string>>;
 
 /** A key of `errorMessages`: what went wrong, for programs and for the console's words. */
@@ -1311,24 +1316,32 @@ export function wordDuration(seconds: number, language: Language): string {
   return s === 0 ? part(m, "minute") : `${part(m, "minute")} ${part(s, "second")}`;
 }
 
-/** A parameter's value as a sentence in `language` shows it. */
-function wordParam(name: string, value: string | number, language: Language): string {
+/** A parameter's value as a sentence of `reason` in `language` shows it. */
+function wordParam(
+  reason: ErrorReason,
+  name: string,
+  value: string | number,
+  language: Language,
+): string {
   // A wait is sent as seconds and worded in each language.
   if (name.endsWith("Seconds") && typeof value === "number") return wordDuration(value, language);
   const text = String(value);
+  // A pairing code is repeated as the screen shows it ("ABC DEF"), whatever was typed.
+  if (name === "code" && reason.startsWith("pairing.")) return groupPairingCode(text);
   if (language === "en") return text;
   return Object.hasOwn(errorWords, text) ? (errorWords[text] ?? text) : text;
 }
 
 /**
  * The sentence of a reason in a language, its `{placeholders}` filled (an unknown one kept as
- * is): a `…Seconds` number as a wait, a known English word in that language.
+ * is): a `…Seconds` number as a wait, a pairing code grouped as screens show it, a known
+ * English word in that language.
  */
 export function wordError(reason: ErrorReason, params: ErrorParams, language: Language): string {
   return errorMessages[reason][language].replace(/\{(\w+)\}/g, (whole, name: string) => {
     const value = params[name];
     return Object.hasOwn(params, name) && value !== undefined
-      ? wordParam(name, value, language)
+      ? wordParam(reason, name, value, language)
       : whole;
   });
 }

@@ -87,7 +87,44 @@ export const RedactionConcernSchema = z.object({
 /** One redaction concern. */
 export type RedactionConcern = z.infer<typeof RedactionConcernSchema>;
 
-/** What one revision of an entry changed (field names as the console knows them). */
+/**
+ * Every name the server gives what a revision of an entry changed: the fields of an edit
+ * (EntryEditSchema's keys), the masked name derived from the full name, the photo, how the
+ * photo is treated (hand-drawn regions, crop, covered whole) and a redaction's result. The
+ * console names each in its language; a unit test holds both catalogues to this list.
+ */
+export const RevisionFieldSchema = z.enum([
+  "subjectType",
+  "fullName",
+  "maskedName",
+  "idNumber",
+  "sex",
+  "legalRepresentative",
+  "caseNumber",
+  "court",
+  "obligation",
+  "amountMinor",
+  "currency",
+  "performance",
+  "listingGround",
+  "legalBasisNumber",
+  "legalBasisIssuer",
+  "listingDate",
+  "expiryDate",
+  "districtIds",
+  "photo",
+  "manualRegions",
+  "crop",
+  "coverAll",
+  "redaction",
+]);
+/** A name of what a revision changed. */
+export type RevisionField = z.infer<typeof RevisionFieldSchema>;
+
+/**
+ * What one revision of an entry changed. `fields` are RevisionField names, read as plain
+ * strings: a history written by an older or newer server may hold a name this one lacks.
+ */
 export const RevisionChangeSchema = z.object({
   revision: z.number().int().positive(),
   fields: z.array(z.string()),

@@ -7,6 +7,15 @@ export const PAIRING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 /** Length of a pairing code. */
 export const PAIRING_CODE_LENGTH = 6;
 
+/**
+ * A pairing code as a screen shows it and as words about it repeat it: upper case, in two
+ * groups of three ("abcdef", "ABC-DEF" → "ABC DEF"). Anything else is returned as it is.
+ */
+export function groupPairingCode(code: string): string {
+  const plain = code.replace(/[\s-]/g, "").toUpperCase();
+  return plain.length === PAIRING_CODE_LENGTH ? `${plain.slice(0, 3)} ${plain.slice(3)}` : code;
+}
+
 /** A pairing code as typed by an operator (case and spaces forgiven). */
 export const PairingCodeSchema = z
   .string()

@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import WebSocket from "ws";
 import { hashToken } from "../../server/services/screens/screenTokens";
 
 const root = join(import.meta.dirname, "../..");
@@ -17,16 +18,23 @@ export function percentile(values: readonly number[], p: number): number {
 
 /**
  * Starts `signage serve` on `port` (0: any) over `dataDir`, with `env` added (e.g. DATABASE_URL,
- * SIGNAGE_REDIS_URL); resolves with its base URL.
+ * SIGNAGE_REDIS_URL) and `nodeArgs` before the script; resolves with its base URL and, when
+ * `nodeArgs` opened an inspector (`--inspect=127.0.0.1:0`), the inspector's address.
  */
 export function startServer(
   dataDir: string,
   port = 0,
   children: ChildProcess[] = [],
   env: Record<string, string> = {},
-): Promise<{ child: ChildProcess; url: string }> {
+  nodeArgs: readonly string[] = [],
+): Promise<{ child: ChildProcess; url: string; inspector?: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, "bin/signage.js"), "serve"], {
+    // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": where a server's time goes.
+    const args = [
+      ...(process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean),
+      ...nodeArgs,
+    ];
+    const child = spawn(process.execPath, [...args, join(root, "bin/signage.js"), "serve"], {
       env: {
         PATH: process.env["PATH"] ?? "",
         PORT: String(port),
@@ -46,11 +54,50 @@ export function startServer(
       const m = /serving on (http:\/\/[\d.]+:\d+)/.exec(err);
       if (m?.[1]) {
         clearTimeout(timer);
-        resolve({ child, url: m[1] });
+        const inspector = /Debugger listening on (ws:\/\/\S+)/.exec(err)?.[1];
+        resolve({ child, url: m[1], ...(inspector ? { inspector } : {}) });
       }
     });
     child.once("exit", (code) => reject(new Error(`server exited ${code}: ${err}`)));
   });
+}
+
+/**
+ * A server process's memory after a full garbage collection, through its inspector (the
+ * `inspector` address startServer gave): the JS heap in use and the process's RSS then. Read
+ * this way, a figure says what the process keeps, not how far its collector happens to lag.
+ */
+export async function memoryAfterGc(
+  inspector: string,
+  pid: number | undefined,
+): Promise<{ heapUsedKb: number; rssKb: number }> {
+  const socket = new WebSocket(inspector);
+  await new Promise<void>((resolve, reject) => {
+    socket.once("open", () => resolve());
+    socket.once("error", reject);
+  });
+  try {
+    let id = 0;
+    const send = (method: string): Promise<unknown> =>
+      new Promise((resolve, reject) => {
+        const mine = ++id;
+        const timer = setTimeout(() => reject(new Error(`${method}: no answer in 30 s`)), 30_000);
+        const onMessage = (raw: Buffer): void => {
+          const message = JSON.parse(raw.toString("utf8")) as { id?: number; result?: unknown };
+          if (message.id !== mine) return;
+          clearTimeout(timer);
+          socket.off("message", onMessage);
+          resolve(message.result);
+        };
+        socket.on("message", onMessage);
+        socket.send(JSON.stringify({ id: mine, method }));
+      });
+    await send("HeapProfiler.collectGarbage");
+    const usage = (await send("Runtime.getHeapUsage")) as { usedSize: number };
+    return { heapUsedKb: Math.round(usage.usedSize / 1024), rssKb: rssKbOf(pid) };
+  } finally {
+    socket.close();
+  }
 }
 
 /** One API call as the console makes it (Origin header, session cookie). */

@@ -27,7 +27,10 @@
  *   kiosks, minutes        the server soak's fleet and length
  *   syncs, failures        kiosk visits that synced, and connections or syncs that failed
  *   reconnected            kiosks that came back and synced again at least once
- *   rss_growth_pct         server RSS, end against after warm-up (rss_start_kb, rss_end_kb)
+ *   rss_growth_pct         server RSS, end against after warm-up (rss_start_kb, rss_end_kb), each
+ *                          read after a full GC through the server's inspector (rss_read)
+ *   heap_used_growth_pct   the server's JS heap in use after that GC, likewise
+ *                          (heap_used_start_kb, heap_used_end_kb)
  *   handles_start, handles_end, handles_peak   the server's open descriptors
  * Bounded: every wait has a time limit; the servers, browser and kiosk processes are stopped at
  * the end.
@@ -95,7 +98,8 @@ async function main(): Promise<void> {
     }
   }
   if (values.only !== "display") {
-    const server = await startSoakServer(children);
+    // Its inspector open, so memory is read after a full GC (what the server keeps).
+    const server = await startSoakServer(children, { inspect: true });
     try {
       Object.assign(
         out,
@@ -110,6 +114,7 @@ async function main(): Promise<void> {
           awayMs: [1_000, 3_000],
           children,
           log,
+          ...(server.inspector ? { inspector: server.inspector } : {}),
         }),
       );
     } finally {

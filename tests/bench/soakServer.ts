@@ -9,7 +9,15 @@ import { execFileSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { collect, forkKiosks, rssKbOf, seedScreens, setUpBench, startServer } from "./benchSupport";
+import {
+  collect,
+  forkKiosks,
+  memoryAfterGc,
+  rssKbOf,
+  seedScreens,
+  setUpBench,
+  startServer,
+} from "./benchSupport";
 import type { FromSoakKiosks, ToSoakKiosks } from "./soakKiosks";
 
 export interface ServerSoakOptions {
@@ -26,6 +34,8 @@ export interface ServerSoakOptions {
   awayMs: [number, number];
   children: ChildProcess[];
   log: (s: string) => void;
+  /** The server's inspector (startSoakServer with `inspect`): memory is then read after a GC. */
+  inspector?: string;
 }
 
 export interface ServerSoakResult {
@@ -42,9 +52,16 @@ export interface ServerSoakResult {
   healthy: number;
   /** Why connections or syncs failed (error code or message), and how often. */
   failure_reasons: Record<string, number>;
+  /** Server RSS after warm-up and at the end: after a full GC when the inspector is open. */
   rss_start_kb: number;
   rss_end_kb: number;
   rss_growth_pct: number;
+  /** "after_gc" (through the inspector) or "raw" (whenever it was read). */
+  rss_read: "after_gc" | "raw";
+  /** The server's JS heap in use after a full GC, after warm-up and at the end (inspector only). */
+  heap_used_start_kb: number | null;
+  heap_used_end_kb: number | null;
+  heap_used_growth_pct: number | null;
   /** Open file descriptors of the server before the kiosks came and after they all left. */
   handles_start: number;
   handles_end: number;
@@ -68,11 +85,16 @@ export interface SoakServer {
   pid: number;
   admin: string;
   moderator: string;
+  /** Its inspector's address, when started with `inspect`. */
+  inspector?: string;
   /** Stops the server (SIGTERM, then SIGKILL after 10 s) and removes its data folder. */
   close(): Promise<void>;
 }
 
-export async function startSoakServer(children: ChildProcess[]): Promise<SoakServer> {
+export async function startSoakServer(
+  children: ChildProcess[],
+  opts: { inspect?: boolean } = {},
+): Promise<SoakServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "signage-soak-"));
   try {
     // bin/signage.js rebuilds the server first when its sources changed, which on a busy
@@ -81,12 +103,19 @@ export async function startSoakServer(children: ChildProcess[]): Promise<SoakSer
       stdio: "ignore",
       timeout: 300_000,
     });
-    const { child, url } = await startServer(dataDir, 0, children);
+    const { child, url, inspector } = await startServer(
+      dataDir,
+      0,
+      children,
+      {},
+      opts.inspect ? ["--inspect=127.0.0.1:0"] : [],
+    );
     const { admin, moderator } = await setUpBench(url, dataDir);
     return {
       url,
       dataDir,
       pid: child.pid ?? 0,
+      ...(inspector ? { inspector } : {}),
       admin,
       moderator,
       close: async () => {
@@ -146,9 +175,16 @@ export async function soakServer(o: ServerSoakOptions): Promise<ServerSoakResult
       await sleep(Math.min(1_000, Math.max(0, until - Date.now())));
     }
   };
+  // Read after a full GC when the inspector is open, else as it is at that moment.
+  const memory = async (): Promise<{ rssKb: number; heapUsedKb: number | null }> =>
+    o.inspector
+      ? await memoryAfterGc(o.inspector, o.pid)
+      : { rssKb: rssKbOf(o.pid), heapUsedKb: null };
   await watchUntil(startedAt + warmupMs);
-  const rssStart = rssKbOf(o.pid);
-  log(`warm-up done: server RSS ${rssStart} KiB, ${fdCountOf(o.pid)} descriptors`);
+  const start = await memory();
+  log(
+    `warm-up done: server RSS ${start.rssKb} KiB, heap ${start.heapUsedKb ?? "?"} KiB, ${fdCountOf(o.pid)} descriptors`,
+  );
   let lastLog = Date.now();
   while (Date.now() < endAt) {
     await watchUntil(Math.min(endAt, Date.now() + 5_000));
@@ -157,7 +193,7 @@ export async function soakServer(o: ServerSoakOptions): Promise<ServerSoakResult
       log(`RSS ${rssKbOf(o.pid)} KiB, ${fdCountOf(o.pid)} descriptors`);
     }
   }
-  const rssEnd = rssKbOf(o.pid);
+  const end = await memory();
 
   const stoppedReports = collect<FromSoakKiosks, Extract<FromSoakKiosks, { type: "stopped" }>>(
     kids,
@@ -188,11 +224,23 @@ export async function soakServer(o: ServerSoakOptions): Promise<ServerSoakResult
       for (const [reason, n] of Object.entries(s.reasons)) all[reason] = (all[reason] ?? 0) + n;
       return all;
     }, {}),
-    rss_start_kb: rssStart,
-    rss_end_kb: rssEnd,
-    rss_growth_pct: rssStart > 0 ? Math.round((1000 * (rssEnd - rssStart)) / rssStart) / 10 : 0,
+    rss_start_kb: start.rssKb,
+    rss_end_kb: end.rssKb,
+    rss_growth_pct: growthPct(start.rssKb, end.rssKb) ?? 0,
+    rss_read: o.inspector ? "after_gc" : "raw",
+    heap_used_start_kb: start.heapUsedKb,
+    heap_used_end_kb: end.heapUsedKb,
+    heap_used_growth_pct:
+      start.heapUsedKb === null || end.heapUsedKb === null
+        ? null
+        : growthPct(start.heapUsedKb, end.heapUsedKb),
     handles_start: handlesStart,
     handles_end: handlesEnd,
     handles_peak: peak,
   };
+}
+
+/** Growth from `from` to `to` in percent, one decimal; null when `from` is not positive. */
+function growthPct(from: number, to: number): number | null {
+  return from > 0 ? Math.round((1000 * (to - from)) / from) / 10 : null;
 }

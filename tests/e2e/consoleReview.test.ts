@@ -281,8 +281,16 @@ describe("review queue page", () => {
     });
     expect(edit.status).toBe(200);
     await page2
-      .getByText("Edited after you opened it (changed: obligation", { exact: false })
+      .getByText("Edited after you opened it (changed: unmet obligation)", { exact: false })
       .waitFor({ timeout: 30_000 });
+    // In Chinese the changed field is named in Chinese, not by its key.
+    await page2.getByRole("button", { name: "中文", exact: true }).click();
+    await page2
+      .getByText("您打开后已被修改（改动：未履行的义务）", { exact: false })
+      .waitFor({ timeout: 10_000 });
+    expect(await page2.getByText("obligation", { exact: false }).count()).toBe(0);
+    await page2.getByRole("button", { name: "English", exact: true }).click();
+    await page2.getByText("Edited after you opened it", { exact: false }).waitFor();
     expect((await entryOnServer(t.baseUrl, faceless.id)).state).toBe("pending_review");
     await page2.getByText("给付 9,000 元").waitFor();
     await page2.getByRole("heading", { level: 1 }).focus();

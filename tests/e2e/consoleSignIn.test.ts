@@ -32,7 +32,8 @@ async function expectHeading(page: Page, name: string): Promise<void> {
 /** Waits for an alert saying exactly `text`, and checks the keyboard focus moved onto it. */
 async function expectAlert(page: Page, text: string | RegExp): Promise<void> {
   const alert = page.getByRole("alert").filter({ hasText: text });
-  await alert.waitFor({ timeout: 10_000 });
+  // Each sign-in hashes a password: slow when another e2e file runs beside this one.
+  await alert.waitFor({ timeout: 30_000 });
   const shown = (await alert.textContent()) ?? "";
   if (typeof text === "string") expect(shown).toBe(text);
   else expect(shown).toMatch(text);
@@ -139,7 +140,7 @@ describe("console on a fresh server, in real Chromium", () => {
       page,
       /^Too many failed sign-ins for this account; try again in \d+ seconds?\.$/,
     );
-  });
+  }, 120_000);
 });
 
 describe("console with accounts made by an admin, in real Chromium", () => {

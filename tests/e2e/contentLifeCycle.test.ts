@@ -91,7 +91,8 @@ describe("every kind of content is reviewed, targeted and taken down (Chromium)"
           );
           return ready.poster.status;
         },
-        { timeout: 60_000, interval: 500 },
+        // Face detection is the slow part on a loaded machine (two e2e files run at once).
+        { timeout: 120_000, interval: 500 },
       )
       .toBe("done");
     const submitted = await viewOf(

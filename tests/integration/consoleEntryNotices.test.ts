@@ -3,6 +3,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { ConsoleClientEvents, ConsoleServerEvents } from "../../shared/protocol/events";
 import { namespaces } from "../../shared/protocol/namespaces";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
+import { ImportAnswerSchema } from "../../shared/schemas/importReport";
+import { buildCourtExportRows, toCsv } from "../fixtures/courtExport";
 import { singleFacePortrait } from "../fixtures/singleFace";
 import { createEntryWithPhoto } from "../support/entryPublishing";
 import { buildEntryInput } from "../support/entryFactory";
@@ -169,6 +171,31 @@ describe("open consoles hear of every entry change, not only publications and re
     // Let the redaction end before the server stops.
     await waitForRedaction(t, entry.id, 200_000);
   }, 420_000);
+
+  it("an import through the console, once for the whole batch rather than once per entry", async () => {
+    const heard = await openConsole(watcher);
+    await heard.quiet();
+    const before = heard.count();
+    const notice = heard.next();
+    const form = new FormData();
+    form.set("kind", "discredited");
+    form.set("districtIds", "da");
+    form.set("expiryDate", "2029-12-31");
+    const rows = buildCourtExportRows(5, { seed: 47 }).map((r) => ({ ...r, 照片: "" }));
+    form.set("file", new Blob([new Uint8Array(toCsv(rows))]), "export.csv");
+    const res = await operator.fetch(`${server().baseUrl}/api/imports`, {
+      method: "POST",
+      body: form,
+    });
+    expect(res.status).toBe(201);
+    const { report } = ImportAnswerSchema.parse(await res.json());
+    expect(report).toMatchObject({ accepted: 5, refused: 0 });
+    await notice;
+    // A notice per entry would be two: the first at once, the others folded into one at the
+    // end of the notifier's window.
+    await heard.quiet();
+    expect(heard.count() - before).toBe(1);
+  });
 
   it("a revoke of an entry still in review leaves the review queues", async () => {
     const heard = await openConsole(watcher);

@@ -85,8 +85,16 @@ describe("screen pairing and device tokens", () => {
       const replay = await postJson(`${t.baseUrl}/api/screens/pair`, body);
       expect(replay.status).toBe(409);
       expect(JSON.stringify(replay.body)).toContain("already used");
-      const unknown = await postJson(`${t.baseUrl}/api/screens/pair`, { ...body, code: "ZZZZZZ" });
+      // The refusal repeats the code as the screen shows it, however it was typed.
+      const unknown = await postJson(`${t.baseUrl}/api/screens/pair`, { ...body, code: "zz-zzzz" });
       expect(unknown.status).toBe(404);
+      expect(unknown.body).toMatchObject({
+        error: {
+          code: "not_found",
+          message: "No kiosk is showing the pairing code ZZZ ZZZ; check the screen.",
+          reason: "pairing.unknownCode",
+        },
+      });
       const malformed = await postJson(`${t.baseUrl}/api/screens/pair`, {
         ...body,
         code: "0O1IL!",

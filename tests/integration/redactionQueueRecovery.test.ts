@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../server/config";
-import { claimantName } from "../../server/services/RedactionQueue";
+import { claimantName } from "../../server/services/ProcessLease";
 import { openStore } from "../../server/store/database";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
 import { demoPhoto } from "../fixtures/images";

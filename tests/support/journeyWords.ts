@@ -68,7 +68,10 @@ export interface JourneyWords {
     readonly submit: string;
     /** The console's own refusal of a code of the wrong length. */
     readonly codeLength: (n: number) => string;
-    /** The server's refusal of a code no screen shows, worded in the console's language. */
+    /**
+     * The server's refusal of a code no screen shows (given as typed, six characters), worded in
+     * the console's language with the code grouped as the screen shows it.
+     */
     readonly unknownCode: (code: string) => string;
     readonly paired: (screen: string) => string;
   };
@@ -177,7 +180,8 @@ const en: JourneyWords = {
     submit: "Pair screen",
     codeLength: (n) =>
       `A pairing code has 6 characters; this one has ${n}. Type it again as the screen shows it.`,
-    unknownCode: (code) => `No kiosk is showing the pairing code ${code}; check the screen.`,
+    unknownCode: (code) =>
+      `No kiosk is showing the pairing code ${code.slice(0, 3)} ${code.slice(3)}; check the screen.`,
     paired: (screen) =>
       `Paired “${screen}” in Zhongshan (zhongshan). The screen receives its token and starts playing.`,
   },
@@ -286,7 +290,7 @@ const zh: JourneyWords = {
     district: "辖区",
     submit: "配对屏幕",
     codeLength: (n) => `配对码为 6 个字符，这里是 ${n} 个。请按屏幕上显示的重新输入。`,
-    unknownCode: (code) => `没有屏幕显示配对码 ${code}，请核对屏幕。`,
+    unknownCode: (code) => `没有屏幕显示配对码 ${code.slice(0, 3)} ${code.slice(3)}，请核对屏幕。`,
     paired: (screen) => `已将“${screen}”配对到中山区 (zhongshan)。屏幕将收到令牌并开始播放。`,
   },
   schedule: {

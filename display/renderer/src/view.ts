@@ -1,5 +1,6 @@
 import type { Announcement, Language, ScreenPoster } from "../../../shared/schemas/announcement";
 import type { Emergency, IdleSlide } from "../../../shared/schemas/schedule";
+import { groupPairingCode } from "../../../shared/schemas/screen";
 import type { ScreenEntry } from "../../../shared/schemas/screenEntry";
 import type { ScreenDistrict } from "../../../shared/schemas/sync";
 import { formatAmount, formatCalendarDate } from "./format";
@@ -214,7 +215,7 @@ export function renderPairing(
       className: "pairing",
       nodes: [
         el("p", { text: "配对码 · Pairing code" }),
-        el("h1", { text: `${code.slice(0, 3)} ${code.slice(3)}`, testId: "pairing-code" }),
+        el("h1", { text: groupPairingCode(code), testId: "pairing-code" }),
         el("p", {
           text: "在控制台输入此代码以配对本屏幕 · Enter this code in the console to pair this screen",
         }),

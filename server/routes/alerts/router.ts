@@ -10,9 +10,13 @@ import { validate } from "../../http/validate";
 import type { AlertBoard } from "../../services/alerts/AlertBoard";
 import type { AccessPolicy } from "../../services/auth/AccessPolicy";
 
-const WebhookQuerySchema = z.strictObject({
+/** Query string of GET /api/alerts/webhook: how many deliveries. */
+export const WebhookQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
+
+/** Body of POST /api/alerts/seen: nothing. */
+export const AlertsSeenSchema = z.strictObject({});
 
 /**
  * /api/alerts: what is wrong with the screens of the user's districts (open first, then the
@@ -37,7 +41,7 @@ export function alertsRouter(deps: { board: AlertBoard; access: AccessPolicy }):
   router.post("/seen", async (req, res) => {
     const p = principalOf(req);
     deps.access.requirePermission(p, "alert.read");
-    validate(z.strictObject({}), req.body ?? {}, "request body");
+    validate(AlertsSeenSchema, req.body ?? {}, "request body");
     await deps.board.markSeen(p.id);
     res.status(204).end();
   });

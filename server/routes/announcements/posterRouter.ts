@@ -1,5 +1,4 @@
 import { Router } from "express";
-import { z } from "zod";
 import type { Permission } from "../../../shared/access/permissions";
 import { RegionsSchema } from "../../../shared/schemas/moderation";
 import { AppError } from "../../errors";
@@ -9,21 +8,11 @@ import { validate } from "../../http/validate";
 import type { AnnouncementPosters } from "../../services/AnnouncementPosters";
 import type { AccessPolicy } from "../../services/auth/AccessPolicy";
 import type { UserPrincipal } from "../../services/auth/principal";
-import { AnnouncementParamsSchema } from "./schema";
+import { AnnouncementParamsSchema, ConfirmPosterSchema } from "./schema";
 import { said } from "../../../shared/messages/errorMessages";
 
 /** Largest poster accepted at upload. */
 export const MAX_POSTER_BYTES = 20 * 1024 * 1024;
-
-/**
- * What a moderator accepting a poster must name: the rendition they looked at (an acceptance
- * holds only for the version its moderator saw).
- */
-const ConfirmPosterSchema = z.strictObject({
-  hash: z
-    .string({ error: "Name the poster by the SHA-256 hash of the rendition you saw." })
-    .regex(/^[0-9a-f]{64}$/, "Name the poster by the SHA-256 hash of the rendition you saw."),
-});
 
 /**
  * /api/announcements/:id/poster: upload (multipart "poster"), remove, the redacted rendition,

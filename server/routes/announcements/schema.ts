@@ -15,3 +15,13 @@ export const ListAnnouncementsQuerySchema = z.strictObject({
 
 /** Path parameters naming one announcement. */
 export const AnnouncementParamsSchema = z.object({ id: z.uuid("Announcement ids are UUIDs.") });
+
+/**
+ * What a moderator accepting a poster must name: the rendition they looked at (an acceptance
+ * holds only for the version its moderator saw).
+ */
+export const ConfirmPosterSchema = z.strictObject({
+  hash: z
+    .string({ error: "Name the poster by the SHA-256 hash of the rendition you saw." })
+    .regex(/^[0-9a-f]{64}$/, "Name the poster by the SHA-256 hash of the rendition you saw."),
+});

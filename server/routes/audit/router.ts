@@ -22,7 +22,8 @@ export const AuditQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-const ExportQuerySchema = z.strictObject({
+/** Query string of GET /api/audit/export: the time range. */
+export const AuditExportQuerySchema = z.strictObject({
   from: AuditInstantSchema.optional(),
   to: AuditInstantSchema.optional(),
 });
@@ -71,7 +72,7 @@ export function auditRouter(deps: {
 
   router.get("/export", async (req, res) => {
     gate(principalOf(req));
-    const q = validate(ExportQuerySchema, req.query, "query string");
+    const q = validate(AuditExportQuerySchema, req.query, "query string");
     res.type("application/x-ndjson");
     res.setHeader("Content-Disposition", 'attachment; filename="audit.jsonl"');
     for await (const line of deps.audit.exportLines({

@@ -8,7 +8,8 @@ import type { KioskRenditions, RenditionAnswer } from "../../services/KioskRendi
 import type { KioskPosters } from "../../services/KioskPosters";
 import { said } from "../../../shared/messages/errorMessages";
 
-const HashParamsSchema = z.strictObject({
+/** The path parameter of a kiosk rendition or poster: its SHA-256 in hex. */
+export const HashParamsSchema = z.strictObject({
   hash: z.string().regex(/^[0-9a-f]{64}$/, "A rendition is named by its SHA-256 in hex."),
 });
 

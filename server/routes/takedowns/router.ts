@@ -6,7 +6,8 @@ import type { AccessPolicy } from "../../services/auth/AccessPolicy";
 import type { TakedownProgress } from "../../services/TakedownProgress";
 import type { Takedown } from "../../../shared/schemas/takedown";
 
-const TakedownQuerySchema = z.strictObject({
+/** Query string of GET /api/takedowns: one entry's or announcement's, and how many. */
+export const TakedownQuerySchema = z.strictObject({
   entry: z.uuid().optional(),
   announcement: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),

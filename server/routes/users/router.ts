@@ -15,7 +15,8 @@ import type { UserPrincipal } from "../../services/auth/principal";
 import type { UserAccounts } from "../../services/auth/UserAccounts";
 import { said } from "../../../shared/messages/errorMessages";
 
-const UserParamsSchema = z.object({ id: z.uuid("User ids are UUIDs.") });
+/** The path parameters of /api/users/:id. */
+export const UserParamsSchema = z.object({ id: z.uuid("User ids are UUIDs.") });
 
 /**
  * /api/users (admins): create, list, change roles, disable, reset passwords. An admin of a

@@ -12,11 +12,18 @@ import {
   openConnection,
   recordStatusReport,
 } from "../../store/screenHistory";
-import { markScreenDisconnected, updateScreen } from "../../store/screens";
+import { lockScreenRowsNoWait, markScreenDisconnected, updateScreen } from "../../store/screens";
+import { databaseKindOf } from "../../store/transactionLocks";
 import type { Database, ScreenRow } from "../../store/schema";
 import { ONLINE_WITHIN_MS } from "./ScreenRegistry";
 
 const DAY_MS = 86_400_000;
+
+/**
+ * How long presence writes are gathered into one transaction: a commit costs more than a few
+ * dozen small writes, and nothing waits on these (a screen's own sync does not).
+ */
+const GATHER_MS = 10;
 
 /** How many of a screen's status reports are kept (ten minutes' worth at one per 30 s). */
 export const STATUS_REPORTS_KEPT = 20;
@@ -27,76 +34,80 @@ export const STATUS_REPORTS_KEPT = 20;
  * status reports).
  */
 export class ScreenPresence {
-  /**
-   * Connections whose opening is still being written, by connection id: their reports and
-   * close wait for it, or a socket gone at once (PostgreSQL runs both on separate pooled
-   * connections) would leave its connection open and its screen online for 90 s.
-   */
-  private readonly opening = new Map<string, Promise<void>>();
+  private readonly writes: BatchedWrites;
 
-  constructor(private readonly deps: { db: Kysely<Database>; now?: () => Date }) {}
+  constructor(
+    private readonly deps: {
+      db: Kysely<Database>;
+      now?: () => Date;
+      /** Most writes in one transaction (default 500). */
+      batch?: number;
+    },
+  ) {
+    this.writes = new BatchedWrites(deps.db, deps.batch ?? 500, GATHER_MS);
+  }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
   }
 
   /** Records a kiosk's health report, sent over its connection `connectionId`. */
-  async recordStatus(id: string, connectionId: string, s: ScreenStatus): Promise<void> {
-    // A report right after connecting must find its connection written, to move it.
-    await this.opening.get(connectionId)?.catch(() => undefined);
+  recordStatus(id: string, connectionId: string, s: ScreenStatus): Promise<void> {
     const at = this.now().toISOString();
-    await updateScreen(this.deps.db, id, {
-      last_seen_at: at,
-      width: s.width,
-      height: s.height,
-      app_version: s.appVersion,
-      // applied_version moves only through kiosk:applied (upwards, checked); a status report
-      // repeating the kiosk's last full sync must not take acknowledgements back.
-      current_slide: s.currentSlide,
-      uptime_seconds: Math.round(s.uptimeSeconds),
-      memory_mb: s.memoryMb === null ? null : Math.round(s.memoryMb),
-      // A report without it (an older kiosk) leaves the last known skew alone.
-      ...(s.clockSkewMs === undefined
-        ? {}
-        : { clock_skew_ms: s.clockSkewMs === null ? null : clampSkew(s.clockSkewMs) }),
-      // Likewise its storage (the alert monitor warns when it is nearly full).
-      ...(s.storageUsedMb === undefined ? {} : { storage_used_mb: s.storageUsedMb }),
-      ...(s.storageQuotaMb === undefined ? {} : { storage_quota_mb: s.storageQuotaMb }),
-    });
-    // The connection's last sign of life and the report itself: one more round trip at most.
-    await recordStatusReport(this.deps.db, {
-      screenId: id,
-      connectionId,
-      at,
-      reportJson: JSON.stringify(s),
-      keep: STATUS_REPORTS_KEPT,
-    });
+    return this.writes.run(async (db) => {
+      await updateScreen(db, id, {
+        last_seen_at: at,
+        width: s.width,
+        height: s.height,
+        app_version: s.appVersion,
+        // applied_version moves only through kiosk:applied (upwards, checked); a status report
+        // repeating the kiosk's last full sync must not take acknowledgements back.
+        current_slide: s.currentSlide,
+        uptime_seconds: Math.round(s.uptimeSeconds),
+        memory_mb: s.memoryMb === null ? null : Math.round(s.memoryMb),
+        // A report without it (an older kiosk) leaves the last known skew alone.
+        ...(s.clockSkewMs === undefined
+          ? {}
+          : { clock_skew_ms: s.clockSkewMs === null ? null : clampSkew(s.clockSkewMs) }),
+        // Likewise its storage (the alert monitor warns when it is nearly full).
+        ...(s.storageUsedMb === undefined ? {} : { storage_used_mb: s.storageUsedMb }),
+        ...(s.storageQuotaMb === undefined ? {} : { storage_quota_mb: s.storageQuotaMb }),
+      });
+      // The connection's last sign of life and the report itself.
+      await recordStatusReport(db, {
+        screenId: id,
+        connectionId,
+        at,
+        reportJson: JSON.stringify(s),
+        keep: STATUS_REPORTS_KEPT,
+      });
+    }, id);
   }
 
   /** A screen connected (`connectionId`: its socket's id): seen now, and online everywhere. */
-  async connected(id: string, connectionId: string): Promise<void> {
+  connected(id: string, connectionId: string): Promise<void> {
     const at = this.now().toISOString();
-    const opening = (async () => {
-      await updateScreen(this.deps.db, id, { last_seen_at: at, connection_id: connectionId });
-      await openConnection(this.deps.db, id, connectionId, at);
-    })();
-    this.opening.set(connectionId, opening);
-    try {
-      await opening;
-    } finally {
-      this.opening.delete(connectionId);
-    }
+    return this.writes.run(async (db) => {
+      await updateScreen(db, id, { last_seen_at: at, connection_id: connectionId });
+      await openConnection(db, id, connectionId, at);
+    }, id);
   }
 
   /**
    * That connection ended: seen now, and offline unless a newer connection already took over
    * (a reconnect to another process can arrive before the old one's disconnect).
    */
-  async disconnected(id: string, connectionId: string): Promise<void> {
-    await this.opening.get(connectionId)?.catch(() => undefined);
+  disconnected(id: string, connectionId: string): Promise<void> {
     const at = this.now().toISOString();
-    await markScreenDisconnected(this.deps.db, id, connectionId, at);
-    await closeConnection(this.deps.db, connectionId, at);
+    return this.writes.run(async (db) => {
+      await markScreenDisconnected(db, id, connectionId, at);
+      await closeConnection(db, connectionId, at);
+    }, id);
+  }
+
+  /** Resolves once every write asked for so far is done (at shutdown, before the database closes). */
+  settled(): Promise<void> {
+    return this.writes.settled();
   }
 
   /**
@@ -158,4 +169,87 @@ function currentSlideOf(reportJson: string): string | null {
 /** The column holds 32-bit milliseconds (±24 days); a clock further off is stored as that far. */
 function clampSkew(ms: number): number {
   return Math.max(-2_000_000_000, Math.min(2_000_000_000, Math.round(ms)));
+}
+
+type Write = (db: Kysely<Database>) => Promise<void>;
+
+/**
+ * On PostgreSQL, a batch takes the row locks of all its screens at once, in id order, before
+ * writing, and gives up at once (NOWAIT) if another transaction holds one: a batch that waited
+ * while holding some could close a cycle with another batch or a district move, and PostgreSQL
+ * would abort one of them. Given up, its writes are made one at a time, as single statements.
+ */
+async function lockScreens(
+  trx: Kysely<Database>,
+  batch: readonly { screenId: string | undefined }[],
+): Promise<void> {
+  if (databaseKindOf(trx) !== "postgres") return;
+  const ids = [...new Set(batch.flatMap((w) => (w.screenId === undefined ? [] : [w.screenId])))];
+  await lockScreenRowsNoWait(trx, ids);
+}
+
+/**
+ * Presence writes, in the order asked, many to a transaction. A restart brings thousands of
+ * screens back within seconds and a city's screens report every 30 s: one transaction each
+ * spent more of the server's main thread on commits than on the writes (bench:storm). One batch
+ * runs at a time, so a connection's report and close are always written after its opening (two
+ * pooled PostgreSQL connections could otherwise race, leaving a gone screen online for 90 s).
+ */
+export class BatchedWrites {
+  private queue: { write: Write; screenId: string | undefined; done: (err?: Error) => void }[] = [];
+  private draining: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly most: number,
+    /** How long writes are gathered before the first batch is written (0: this turn only). */
+    private readonly gatherMs = 0,
+  ) {}
+
+  /** Queues `write`, which changes the row of screen `screenId` (locked first on PostgreSQL). */
+  run(write: Write, screenId?: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({
+        write,
+        screenId,
+        done: (err) => (err === undefined ? resolve() : reject(err)),
+      });
+      this.draining ??= new Promise<void>((r) =>
+        this.gatherMs > 0 ? setTimeout(r, this.gatherMs) : setImmediate(r),
+      ).then(() => this.drain());
+    });
+  }
+
+  async settled(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.most);
+        if (batch.length > 1) {
+          try {
+            await this.db.transaction().execute(async (trx) => {
+              await lockScreens(trx, batch);
+              for (const { write } of batch) await write(trx);
+            });
+            for (const { done } of batch) done();
+            continue;
+          } catch {
+            // One failing write (its screen deleted meanwhile) must not lose the others: each
+            // is tried again on its own, and only its own caller hears of its failure.
+          }
+        }
+        for (const { write, done } of batch)
+          await write(this.db).then(
+            () => done(),
+            (err: unknown) =>
+              done(err instanceof Error ? err : new Error(`presence write failed: ${String(err)}`)),
+          );
+      }
+    } finally {
+      this.draining = undefined;
+    }
+  }
 }

@@ -67,6 +67,22 @@ describe("the catalogue of refusals", () => {
     }
   });
 
+  it("repeats a pairing code as the screen shows it, in both languages", () => {
+    const unknown = said("pairing.unknownCode", { code: "ZZZZZZ" });
+    expect(wordError(unknown.reason, unknown.params, "en")).toBe(
+      "No kiosk is showing the pairing code ZZZ ZZZ; check the screen.",
+    );
+    expect(wordError(unknown.reason, unknown.params, "zh-CN")).toBe(
+      "没有屏幕显示配对码 ZZZ ZZZ，请核对屏幕。",
+    );
+    expect(wordError("pairing.codeUsed", { code: "abc-def" }, "zh-CN")).toBe(
+      "配对码 ABC DEF 已被使用；每个配对码只能用一次。",
+    );
+    expect(wordError("pairing.codeExpired", { code: "abcdef" }, "en")).toBe(
+      "The pairing code ABC DEF has expired; the kiosk shows a new one.",
+    );
+  });
+
   it("words a wait in each language", () => {
     expect(wordDuration(1, "en")).toBe("1 second");
     expect(wordDuration(893, "en")).toBe("14 minutes 53 seconds");

@@ -1,7 +1,12 @@
 import type { EntryKind, EntryState, Sex } from "../../../../shared/schemas/entry";
 import type { RedactionStatus } from "../../../../shared/schemas/entryView";
-import type { Attention, RevokeReason } from "../../../../shared/schemas/moderation";
-import type { PlainMessageKey } from "../lib/i18n";
+import {
+  RevisionFieldSchema,
+  type Attention,
+  type RevisionField,
+  type RevokeReason,
+} from "../../../../shared/schemas/moderation";
+import type { PlainMessageKey, Translate } from "../lib/i18n";
 
 /** The message naming each list kind. */
 export const kindKeys: Record<EntryKind, PlainMessageKey> = {
@@ -59,6 +64,42 @@ export const attentionKeys: Record<Attention, PlainMessageKey> = {
   detectors_disagree: "attention.detectors_disagree",
   covered_whole_frame: "attention.covered_whole_frame",
 };
+
+/** The message naming each thing a revision of an entry can change. */
+export const revisionFieldKeys: Record<RevisionField, PlainMessageKey> = {
+  subjectType: "revisionField.subjectType",
+  fullName: "revisionField.fullName",
+  maskedName: "revisionField.maskedName",
+  idNumber: "revisionField.idNumber",
+  sex: "revisionField.sex",
+  legalRepresentative: "revisionField.legalRepresentative",
+  caseNumber: "revisionField.caseNumber",
+  court: "revisionField.court",
+  obligation: "revisionField.obligation",
+  amountMinor: "revisionField.amountMinor",
+  currency: "revisionField.currency",
+  performance: "revisionField.performance",
+  listingGround: "revisionField.listingGround",
+  legalBasisNumber: "revisionField.legalBasisNumber",
+  legalBasisIssuer: "revisionField.legalBasisIssuer",
+  listingDate: "revisionField.listingDate",
+  expiryDate: "revisionField.expiryDate",
+  districtIds: "revisionField.districtIds",
+  photo: "revisionField.photo",
+  manualRegions: "revisionField.manualRegions",
+  crop: "revisionField.crop",
+  coverAll: "revisionField.coverAll",
+  redaction: "revisionField.redaction",
+};
+
+/**
+ * What a revision changed, named in the console's language; a name this console does not know
+ * (from a newer server, or an older history) is shown as sent.
+ */
+export function revisionFieldName(field: string, t: Translate): string {
+  const known = RevisionFieldSchema.safeParse(field);
+  return known.success ? t(revisionFieldKeys[known.data]) : field;
+}
 
 /** An amount in minor units (fen) as yuan with two decimals, e.g. "12,345.00 CNY". */
 export function formatAmount(minor: number | null, currency: string, language: string): string {
