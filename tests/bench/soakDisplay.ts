@@ -37,7 +37,10 @@ export interface DisplaySoakResult {
   entries: number;
   published: number;
   revoked: number;
-  /** JS heap in use after a forced garbage collection, bytes: after warm-up and at the end. */
+  /**
+   * JS heap in use after forced garbage collections (the page's console buffer dropped, see
+   * measurePage), bytes: after warm-up and at the end.
+   */
   heap_start: number;
   heap_end: number;
   heap_growth_pct: number;
@@ -45,7 +48,7 @@ export interface DisplaySoakResult {
   dom_start: number;
   dom_end: number;
   dom_growth_pct: number;
-  /** DOM nodes Chromium counts (Performance.getMetrics "Nodes", after GC), same two moments. */
+  /** DOM nodes Chromium counts (Performance.getMetrics "Nodes", after GCs), same two moments. */
   nodes_start: number;
   nodes_end: number;
   /** The longest task (PerformanceObserver "longtask", over 50 ms) after warm-up; 0: none. */
@@ -128,15 +131,34 @@ async function createApproved(url: string, admin: string, moderator: string): Pr
   return id;
 }
 
-async function measure(
+/** Forced collections per measurement; the lowest reading of each is kept. */
+const COLLECTIONS = 3;
+
+/**
+ * The page's JS heap and Chromium's node count after forced collections, and the document's
+ * elements. The page's console buffer is emptied first: with a DevTools session attached (as
+ * Playwright's always is) V8 keeps the arguments of the last 1000 console messages alive (its
+ * console message storage, `maxConsoleMessageCount` in v8-console-message.cc), errors and their
+ * stacks included; a kiosk has no such session, so none of that is the display's heap. One
+ * collection often leaves the last slides replaced counted (a whole slide's nodes each, freed
+ * by the next one): garbage only ever adds, so the lowest of a few readings is what stays.
+ */
+export async function measurePage(
   page: Page,
   cdp: CDPSession,
 ): Promise<{ heap: number; nodes: number; dom: number }> {
-  await cdp.send("HeapProfiler.collectGarbage");
-  const { metrics } = await cdp.send("Performance.getMetrics");
-  const metric = (name: string): number => metrics.find((m) => m.name === name)?.value ?? 0;
+  await cdp.send("Runtime.discardConsoleEntries");
+  let heap = Infinity;
+  let nodes = Infinity;
+  for (let i = 0; i < COLLECTIONS; i += 1) {
+    await cdp.send("HeapProfiler.collectGarbage");
+    const { metrics } = await cdp.send("Performance.getMetrics");
+    const metric = (name: string): number => metrics.find((m) => m.name === name)?.value ?? 0;
+    heap = Math.min(heap, metric("JSHeapUsedSize"));
+    nodes = Math.min(nodes, metric("Nodes"));
+  }
   const dom = await page.evaluate(() => document.getElementsByTagName("*").length);
-  return { heap: metric("JSHeapUsedSize"), nodes: metric("Nodes"), dom };
+  return { heap, nodes, dom };
 }
 
 const growth = (start: number, end: number): number =>
@@ -217,7 +239,7 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
     const base = await changes();
     let published = 0;
     let revoked = 0;
-    let start: Awaited<ReturnType<typeof measure>> | undefined;
+    let start: Awaited<ReturnType<typeof measurePage>> | undefined;
     const stepTimes: number[] = [];
     const churn: Promise<void>[] = [];
     let done = 0;
@@ -228,7 +250,7 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
       stepTimes.push(performance.now() - t);
       done = (await changes()) - base;
       if (start === undefined && done >= o.warmup) {
-        start = await measure(page, cdp);
+        start = await measurePage(page, cdp);
         await page.evaluate(() => {
           if (window.__soak) Object.assign(window.__soak, { longest: 0, longTasks: 0 });
         });
@@ -264,7 +286,7 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
     await new Promise((r) => setTimeout(r, 500));
     await page.clock.runFor(DWELL_S * 1000);
     done = (await changes()) - base;
-    const end = await measure(page, cdp);
+    const end = await measurePage(page, cdp);
     const probe = await page.evaluate(() => window.__soak);
     start ??= end;
     log(`${done} slide changes, ${sockets - 1} reconnects`);

@@ -157,6 +157,8 @@ describe("alerts: raised and resolved by what the screens do, told to consoles",
 
   it("raises an alert for a screen dark longer than its district allows, and resolves it when it is back", async () => {
     const kiosk = await pairKiosk(t.baseUrl, "north", "北门屏");
+    // Connected (written), then gone: the disconnect's write is what the wait below sees.
+    await expect.poll(() => connectionOf(kiosk.screenId), { timeout: 10_000 }).toBeTruthy();
     kiosk.socket.disconnect();
     // Dark for two minutes: under the city's five, so nothing yet.
     const setLastSeen = (minutesAgo: number) =>
@@ -206,6 +208,7 @@ describe("alerts: raised and resolved by what the screens do, told to consoles",
     // has not reported for longer than 90 s is dark all the same.
     const orphan = await pairKiosk(t.baseUrl, "north", "北仓屏");
     sockets.push(orphan.socket);
+    await expect.poll(() => connectionOf(orphan.screenId), { timeout: 10_000 }).toBeTruthy();
     orphan.socket.disconnect();
     await expect.poll(() => connectionOf(orphan.screenId), { timeout: 10_000 }).toBeNull();
     await t.server.store.db

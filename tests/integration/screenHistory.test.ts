@@ -132,10 +132,15 @@ describe.each(databaseBackends)("screen history on $name", (backend) => {
     const t = server();
     const kiosk = await pairKiosk(t.baseUrl, "north", "北站二号屏");
     kiosk.socket.disconnect();
+    // Its connection written and closed (presence writes land a moment after the events).
     await expect
-      .poll(async () => (await historyOf(t, kiosk.screenId)).spans.every((s) => !s.open), {
-        timeout: 10_000,
-      })
+      .poll(
+        async () => {
+          const { spans } = await historyOf(t, kiosk.screenId);
+          return spans.length > 0 && spans.every((s) => !s.open);
+        },
+        { timeout: 10_000 },
+      )
       .toBe(true);
     const now = Date.now();
     const iso = (ago: number) => new Date(now - ago).toISOString();
