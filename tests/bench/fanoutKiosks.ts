@@ -124,6 +124,15 @@ async function connectAll(url: string, tokens: string[], reconnect = false): Pro
           returning = true;
           void sync().catch(() => undefined);
         });
+        // A reconnect the server refused at the handshake (as "overloaded" while it takes the
+        // dead process's fleet) is not retried by socket.io itself: as the renderer, come back
+        // when the server says, else within 1–5 s.
+        s.on("connect_error", (err: Error & { data?: { retryAfterSeconds?: number } }) => {
+          const wait = (err.data?.retryAfterSeconds ?? 1) * 1000 + Math.random() * 4000;
+          setTimeout(() => {
+            if (!s.connected) s.connect();
+          }, wait);
+        });
       });
       s.once("connect_error", () => {
         failed += 1;

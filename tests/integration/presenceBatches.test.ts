@@ -4,6 +4,7 @@ import { ScreenPresence } from "../../server/services/screens/ScreenPresence";
 import { migrateToLatest, openStore, type Store } from "../../server/store/database";
 import { backendDatabase, databaseBackends } from "../support/databases";
 import { createTempDatabase, type TempDatabase } from "../support/postgres";
+import { insertDistrictWithScreens } from "../support/storeRows";
 import {
   createDistrict,
   pairKiosk,
@@ -40,35 +41,11 @@ describe("presence written in batches on PostgreSQL", () => {
     store = openStore({ kind: "postgres", url: temp.url });
     await migrateToLatest(store);
     const { db } = store;
-    const at = new Date().toISOString();
-    await db
-      .insertInto("districts")
-      .values({
-        id: "d1",
-        parent_id: null,
-        name_zh: "一区",
-        name_en: "District 1",
-        time_zone: "Asia/Shanghai",
-        language: "zh-CN",
-        contest_text: "致电 12345",
-        contest_url: null,
-        created_at: at,
-        updated_at: at,
-      } as never)
-      .execute();
-    for (let i = 0; i < SCREENS; i++)
-      await db
-        .insertInto("screens")
-        .values({
-          id: idOf(i),
-          name: `Screen ${i}`,
-          district_id: "d1",
-          location: "",
-          state: "active",
-          token_hash: `hash-${i}`,
-          paired_at: at,
-        } as never)
-        .execute();
+    await insertDistrictWithScreens(
+      db,
+      "d1",
+      Array.from({ length: SCREENS }, (_, i) => idOf(i)),
+    );
     const presence = new ScreenPresence({ db });
     let failed = 0;
     let otherFailed = 0;

@@ -5,6 +5,7 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { AppliedVersions } from "../../../../server/sockets/AppliedVersions";
 import { migrateToLatest, openStore, type Store } from "../../../../server/store/database";
+import { insertDistrictWithScreens } from "../../../support/storeRows";
 
 let dir: string | undefined;
 let store: Store | undefined;
@@ -20,34 +21,8 @@ async function storeWithScreen(): Promise<Store> {
   dir = mkdtempSync(join(tmpdir(), "signage-applied-"));
   const s = openStore({ kind: "sqlite", file: join(dir, "signage.db") });
   await migrateToLatest(s);
+  await insertDistrictWithScreens(s.db, "d1", ["s1"]);
   const at = new Date().toISOString();
-  await s.db
-    .insertInto("districts")
-    .values({
-      id: "d1",
-      parent_id: null,
-      name_zh: "一区",
-      name_en: "District 1",
-      time_zone: "Asia/Shanghai",
-      language: "zh-CN",
-      contest_text: "致电 12345",
-      contest_url: null,
-      created_at: at,
-      updated_at: at,
-    } as never)
-    .execute();
-  await s.db
-    .insertInto("screens")
-    .values({
-      id: "s1",
-      name: "Screen 1",
-      district_id: "d1",
-      location: "",
-      state: "active",
-      token_hash: "hash-1",
-      paired_at: at,
-    } as never)
-    .execute();
   await s.db
     .insertInto("change_log")
     .values({ kind: "entry.revoked", entity_id: "e1", at } as never)
