@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction, type Updateable } from "kysely";
-import { leaseRunOut, type Interrupted, type JobLease } from "./leases";
+import { lastAttemptRunOut, leaseRunOut, type Interrupted, type JobLease } from "./leases";
 import type {
   Database,
   EntryRow,
@@ -390,8 +390,7 @@ export async function interruptedJobsOutOfAttempts(
     .selectFrom("redaction_jobs")
     .select(["id", "entry_id", "attempts"])
     .where("state", "=", "running")
-    .where("attempts", ">=", maxAttempts)
-    .where(leaseRunOut(which))
+    .where(lastAttemptRunOut(which, maxAttempts))
     .orderBy("id")
     .execute();
   return rows.map((r) => ({ id: Number(r.id), entryId: r.entry_id, attempts: r.attempts }));
