@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import { z } from "zod";
-import { AppError } from "../errors";
+import { AppError, StartupError } from "../errors";
 import {
   auditRecordsInOrder,
   countAuditRecords,
@@ -20,7 +20,7 @@ import { sanitiseAuditDetails, type AuditJson } from "./audit/sanitiseAuditDetai
 import { auditActions, type AuditAction } from "../../shared/schemas/auditAction";
 import type { AuditProblem, AuditVerification } from "../../shared/schemas/auditRecord";
 import { presentAuditRecord } from "../presenters/presentAuditRecord";
-import { said } from "../../shared/messages/errorMessages";
+import { said, wordError } from "../../shared/messages/errorMessages";
 
 export { auditActions, type AuditAction };
 
@@ -85,12 +85,14 @@ export interface ChainKeySource {
   refresh(): boolean;
 }
 
-/** The last audit record does not verify under this process's key (a retired master key?). */
-export class AuditKeyMismatchError extends Error {
+/**
+ * The last audit record does not verify under this process's key (a retired master key, or
+ * another data folder's). A StartupError, since it is the configuration that is wrong: a command
+ * says it as one sentence and exits 1, as for any other wrong setting.
+ */
+export class AuditKeyMismatchError extends StartupError {
   constructor() {
-    super(
-      'The audit log\'s last record was not chained under this master key; after "signage rotate-key" every server and command must use the new key (run "signage audit verify").',
-    );
+    super(wordError("audit.keyMismatch", {}, "en"));
     this.name = "AuditKeyMismatchError";
   }
 }

@@ -130,7 +130,8 @@ export function staleRevision(
       ? said("entry.staleRevisionFields", {
           seen,
           now: Number(row.revision),
-          fields: fields.join(", "),
+          // Field names, not words: each language names them (wordRevisionFields).
+          fields: fields.join(","),
         })
       : said("entry.staleRevision", { seen, now: Number(row.revision) }),
   );

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
 import { wordError } from "../../shared/messages/errorMessages";
 import { RegionSchema } from "../../shared/schemas/moderation";
@@ -7,7 +7,6 @@ import {
   claimNextPoster,
   interruptedPostersOutOfAttempts,
   posterState,
-  processingPosterClaimants,
   renewPosterLeases,
   requeueInterruptedPosters,
   sealedPosterUpload,
@@ -16,6 +15,7 @@ import {
 import type { Database } from "../store/schema";
 import type { AuditLog } from "./AuditLog";
 import { rawDataAad, type EntryKeyring, type KeyUnwrapper } from "./crypto/RawVault";
+import { LeasedWork } from "./LeasedWork";
 import { ProcessLease } from "./ProcessLease";
 import { ImageRejected } from "./redaction/ImageRejected";
 import type { PosterRedactOptions, PosterResult } from "./redaction/redactPoster";
@@ -79,7 +79,6 @@ const RELEASED = { claimed_by: null, lease_until: null } as const;
  * the posters of a stopped process are taken back, at start and periodically.
  */
 export class PosterRedaction {
-  private timer: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
   private draining: Promise<void> | undefined;
   private again = false;
@@ -87,6 +86,8 @@ export class PosterRedaction {
   private readonly lease: ProcessLease;
   /** The poster in the pipeline now, whose lease is renewed. */
   private current: string | undefined;
+  /** Renews that lease, takes back the posters of stopped processes, polls (see LeasedWork). */
+  private readonly leased: LeasedWork<string, { id: string; attempts: number }>;
 
   constructor(
     private readonly deps: {
@@ -107,6 +108,30 @@ export class PosterRedaction {
       renewMs: deps.leaseRenewMs,
       now: deps.now,
     });
+    this.leased = new LeasedWork({
+      db: deps.db,
+      log: deps.log,
+      lease: this.lease,
+      kind: {
+        table: "announcement_posters",
+        maxAttempts: MAX_ATTEMPTS,
+        renew: renewPosterLeases,
+        outOfAttempts: interruptedPostersOutOfAttempts,
+        requeue: requeueInterruptedPosters,
+        fail: (trx, poster, which) => this.failInterrupted(trx, poster, which),
+        logged: (poster) => ({ announcementId: poster.id, attempts: poster.attempts }),
+        said: {
+          cannotRenew: "poster queue cannot renew its lease",
+          failed:
+            "poster redaction interrupted on its last attempt; failed, the image needs replacing",
+          requeued: "posters of a stopped process back in the queue",
+        },
+      },
+      held: () => (this.current === undefined ? [] : [this.current]),
+      stopped: () => this.stopped,
+      kick: () => this.kick(),
+      pollMs: deps.pollMs ?? 5_000,
+    });
   }
 
   private nowIso(): string {
@@ -114,96 +139,55 @@ export class PosterRedaction {
   }
 
   /**
-   * Takes back the posters of stopped processes (see recover) and starts working; polls as a
+   * Takes back the posters of stopped processes (see LeasedWork) and starts working; polls as a
    * backstop, and renews the lease of the poster it works on (taking back expired ones) meanwhile.
    */
   async start(): Promise<void> {
-    this.lease.start(
-      () => this.renewAndRecover(),
-      (err) => this.deps.log.warn({ err }, "poster queue cannot renew its lease"),
-    );
-    await this.recover();
-    this.timer = setInterval(() => this.kick(), this.deps.pollMs ?? 5_000);
-    this.timer.unref();
-    this.kick();
-  }
-
-  private async renewAndRecover(): Promise<void> {
-    const current = this.current;
-    await renewPosterLeases(
-      this.deps.db,
-      current === undefined ? [] : [current],
-      this.lease.claim(),
-    );
-    if (this.stopped) return;
-    // A process that died while this one ran left its poster: taken back once its lease ran out.
-    await this.recover();
-    this.kick();
+    await this.leased.start();
   }
 
   /**
-   * Posters left processing by a process that stopped (their lease ran out, or the process is
-   * known gone): the ones on their last attempt fail, the others go back in the queue; a live
-   * process's, whose lease it renews, are left to it.
+   * A poster interrupted on its last attempt fails as a poster that kept failing does (the
+   * operator replaces the image), under the same guard as the taking back, and is audited so.
    */
-  private async recover(): Promise<void> {
-    const which = this.lease.interrupted(await processingPosterClaimants(this.deps.db));
-    await this.failPostersOutOfAttempts(which);
-    const requeued = await requeueInterruptedPosters(this.deps.db, which.now, which);
-    if (requeued > 0)
-      this.deps.log.info({ requeued }, "posters of a stopped process back in the queue");
-  }
-
-  /**
-   * A poster still processing when its process stopped, on its last attempt, most likely stopped
-   * it: run again, it would at every start. It fails as a poster that kept failing does (the
-   * operator replaces the image), under the same guard as the taking back.
-   */
-  private async failPostersOutOfAttempts(which: Interrupted): Promise<void> {
-    const at = which.now;
+  private async failInterrupted(
+    trx: Transaction<Database>,
+    poster: { id: string; attempts: number },
+    which: Interrupted,
+  ): Promise<boolean> {
     const reason = wordError("redaction.posterInterrupted", { attempts: MAX_ATTEMPTS }, "en");
-    const posters = await interruptedPostersOutOfAttempts(this.deps.db, MAX_ATTEMPTS, which);
-    for (const poster of posters) {
-      const failed = await this.deps.db.transaction().execute(async (trx) => {
-        const ok = await updatePoster(
-          trx,
-          poster.id,
-          {
-            status: "failed",
-            faces: 0,
-            reason,
-            detail_json: JSON.stringify({ error: reason, interrupted: true }),
-            hash: null,
-            mime: null,
-            width: null,
-            height: null,
-            bytes: null,
-            updated_at: at,
-            ...RELEASED,
-          },
-          { status: ["processing"], interrupted: which },
-        );
-        if (!ok) return false;
-        await this.deps.audit?.record(trx, {
-          actor: { type: "system" },
-          action: "announcement.poster_redacted",
-          target: { type: "announcement", id: poster.id },
-          details: {
-            verdict: "failed",
-            faces: 0,
-            hash: null,
-            interrupted: true,
-            attempts: poster.attempts,
-          },
-        });
-        return true;
-      });
-      if (failed)
-        this.deps.log.error(
-          { announcementId: poster.id, attempts: poster.attempts },
-          "poster redaction interrupted on its last attempt; failed, the image needs replacing",
-        );
-    }
+    const ok = await updatePoster(
+      trx,
+      poster.id,
+      {
+        status: "failed",
+        faces: 0,
+        reason,
+        detail_json: JSON.stringify({ error: reason, interrupted: true }),
+        hash: null,
+        mime: null,
+        width: null,
+        height: null,
+        bytes: null,
+        updated_at: which.now,
+        ...RELEASED,
+      },
+      { status: ["processing"], interrupted: which },
+    );
+    if (!ok) return false;
+    await this.deps.audit?.record(trx, {
+      actor: { type: "system" },
+      action: "announcement.poster_redacted",
+      target: { type: "announcement", id: poster.id },
+      details: {
+        verdict: "failed",
+        faces: 0,
+        hash: null,
+        interrupted: true,
+        attempts: poster.attempts,
+      },
+    });
+    return true;
   }
 
   /** Looks for work now (after a commit that queued a poster). */
@@ -377,10 +361,8 @@ export class PosterRedaction {
   /** Stops taking posters and waits for the one in flight (it finishes or goes back on restart). */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.draining;
-    // Renewed until the poster in flight settles, so no other process takes it back meanwhile.
-    this.lease.stop();
+    // The poster in flight keeps its lease until it settles.
+    await this.leased.stop(this.draining);
   }
 }
 

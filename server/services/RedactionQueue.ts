@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
 import {
   claimNextJob,
@@ -7,7 +7,6 @@ import {
   redactionSettingsOf,
   renewJobLeases,
   requeueInterruptedJobs,
-  runningJobClaimants,
   saveRedactionOutcome,
   setRedactionStatus,
 } from "../store/entries";
@@ -22,6 +21,7 @@ import {
 } from "../../shared/schemas/moderation";
 import type { KeyUnwrapper } from "./crypto/RawVault";
 import { openRawPhoto } from "./crypto/entrySecrets";
+import { LeasedWork } from "./LeasedWork";
 import { ProcessLease } from "./ProcessLease";
 import type { RedactionOutcomeLabel } from "./ServerMetrics";
 
@@ -80,11 +80,12 @@ const MAX_ATTEMPTS = 3;
  */
 export class RedactionQueue {
   private running = 0;
-  private timer: ReturnType<typeof setInterval> | undefined;
   /** This process's claim on the jobs it runs: its name, its leases, who else is gone. */
   private readonly lease: ProcessLease;
   /** The jobs this process runs now, whose leases it renews. */
   private readonly runningIds = new Set<number>();
+  /** Renews those leases, takes back the jobs of stopped processes, polls (see LeasedWork). */
+  private readonly leased: LeasedWork<number, { id: number; entryId: string; attempts: number }>;
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
   private draining = false;
@@ -114,6 +115,30 @@ export class RedactionQueue {
       renewMs: deps.leaseRenewMs,
       now: deps.now,
     });
+    this.leased = new LeasedWork({
+      db: deps.db,
+      log: deps.log,
+      lease: this.lease,
+      kind: {
+        table: "redaction_jobs",
+        maxAttempts: MAX_ATTEMPTS,
+        renew: renewJobLeases,
+        outOfAttempts: interruptedJobsOutOfAttempts,
+        requeue: requeueInterruptedJobs,
+        fail: (trx, job, which) => this.failInterrupted(trx, job, which),
+        logged: (job) => ({ entryId: job.entryId, jobId: job.id, attempts: job.attempts }),
+        said: {
+          cannotRenew: "redaction queue cannot renew its leases",
+          failed:
+            "redaction interrupted on its last attempt; failed, the entry needs manual regions",
+          requeued: "interrupted redaction jobs resumed",
+        },
+      },
+      held: () => [...this.runningIds],
+      stopped: () => this.stopped,
+      kick: () => this.kick(),
+      pollMs: deps.pollMs ?? 2_000,
+    });
   }
 
   private nowIso(): string {
@@ -121,67 +146,31 @@ export class RedactionQueue {
   }
 
   /**
-   * Takes back the jobs of stopped processes (see recover) and starts working; polls as a
+   * Takes back the jobs of stopped processes (see LeasedWork) and starts working; polls as a
    * backstop, and renews the leases of its running jobs (taking back expired ones) meanwhile.
    */
   async start(): Promise<void> {
-    this.lease.start(
-      () => this.renewAndRecover(),
-      (err) => this.deps.log.warn({ err }, "redaction queue cannot renew its leases"),
-    );
-    await this.recover();
-    this.timer = setInterval(() => this.kick(), this.deps.pollMs ?? 2_000);
-    this.timer.unref();
-    this.kick();
-  }
-
-  private async renewAndRecover(): Promise<void> {
-    await renewJobLeases(this.deps.db, [...this.runningIds], this.lease.claim());
-    if (this.stopped) return;
-    // A process that died while this one ran (jobs claimed after this one's start) left its
-    // jobs: they are taken back once their lease runs out.
-    await this.recover();
-    this.kick();
+    await this.leased.start();
   }
 
   /**
-   * Jobs left running by a process that stopped (their lease ran out; a live process renews its
-   * own, and those are left alone): the ones on their last attempt fail, the others go back on
-   * the queue.
+   * A job interrupted on its last attempt fails as a job that kept failing does, under the same
+   * guard as the taking back, and its entry waits for a moderator's manual regions.
    */
-  private async recover(): Promise<void> {
-    const which = this.lease.interrupted(await runningJobClaimants(this.deps.db));
-    await this.failJobsOutOfAttempts(which);
-    const requeued = await requeueInterruptedJobs(this.deps.db, which.now, which);
-    if (requeued > 0) this.deps.log.info({ requeued }, "interrupted redaction jobs resumed");
-  }
-
-  /**
-   * A job still running when its process stopped, on its last attempt, most likely stopped it (a
-   * photo that crashes the process or its worker): run again, it would at every start. It fails
-   * as a job that kept failing does, and its entry waits for a moderator's manual regions.
-   */
-  private async failJobsOutOfAttempts(which: Interrupted): Promise<void> {
+  private async failInterrupted(
+    trx: Transaction<Database>,
+    job: { id: number; entryId: string },
+    which: Interrupted,
+  ): Promise<boolean> {
     const at = which.now;
     const reason = `The server stopped during each of the ${MAX_ATTEMPTS} attempts to redact this photo.`;
-    const jobs = await interruptedJobsOutOfAttempts(this.deps.db, MAX_ATTEMPTS, which);
-    for (const job of jobs) {
-      const failed = await this.deps.db.transaction().execute(async (trx) => {
-        if (!(await finishJob(trx, job.id, "failed", at, reason, { interrupted: which })))
-          return false;
-        await setRedactionStatus(trx, job.entryId, {
-          redaction_status: "failed",
-          redaction_reason: `Redaction failed: ${reason}`,
-          updated_at: at,
-        });
-        return true;
-      });
-      if (failed)
-        this.deps.log.error(
-          { entryId: job.entryId, jobId: job.id, attempts: job.attempts },
-          "redaction interrupted on its last attempt; failed, the entry needs manual regions",
-        );
-    }
+    if (!(await finishJob(trx, job.id, "failed", at, reason, { interrupted: which }))) return false;
+    await setRedactionStatus(trx, job.entryId, {
+      redaction_status: "failed",
+      redaction_reason: `Redaction failed: ${reason}`,
+      updated_at: at,
+    });
+    return true;
   }
 
   /** Looks for work now (called after a commit that queued a job). */
@@ -353,10 +342,8 @@ export class RedactionQueue {
   /** Stops taking jobs and waits for those in flight (they finish or go back on restart). */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await Promise.allSettled([...this.inFlight]);
-    // Renewed until the last job settles, so no other process takes one back meanwhile.
-    this.lease.stop();
+    // The jobs in flight keep their leases until the last one settles.
+    await this.leased.stop(Promise.allSettled([...this.inFlight]));
   }
 }
 

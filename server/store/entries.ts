@@ -440,18 +440,6 @@ export async function finishJob(
   return Number(r.numUpdatedRows) === 1;
 }
 
-/** Who holds running jobs now (to tell which are gone). */
-export async function runningJobClaimants(db: Db): Promise<string[]> {
-  const rows = await db
-    .selectFrom("redaction_jobs")
-    .select("claimed_by")
-    .distinct()
-    .where("state", "=", "running")
-    .where("claimed_by", "is not", null)
-    .execute();
-  return rows.flatMap((r) => (r.claimed_by === null ? [] : [r.claimed_by]));
-}
-
 /** Marks an entry's open redaction jobs superseded (its photo was replaced). */
 export async function supersedeJobs(db: Db, entryId: string, at: string): Promise<void> {
   await db

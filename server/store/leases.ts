@@ -1,4 +1,11 @@
-import { expressionBuilder, type Expression, type SqlBool } from "kysely";
+import {
+  expressionBuilder,
+  type Expression,
+  type Kysely,
+  type SqlBool,
+  type Transaction,
+} from "kysely";
+import type { Database } from "./schema";
 
 /**
  * Who runs a claimed piece of work and until when its claim holds unless renewed. Work whose
@@ -50,4 +57,33 @@ export function leaseRunOut({ now, dead = [], except }: Interrupted): Expression
 export function lastAttemptRunOut(which: Interrupted, maxAttempts: number): Expression<SqlBool> {
   const eb = expressionBuilder<LeaseColumns, "leased">();
   return eb.and([eb("attempts", ">=", maxAttempts), leaseRunOut(which)]);
+}
+
+/** Where each leased table says its work is claimed: the column, and its value then. */
+const CLAIMED = {
+  redaction_jobs: { column: "state", value: "running" },
+  announcement_posters: { column: "status", value: "processing" },
+} as const satisfies {
+  [T in keyof Database]?: {
+    [C in keyof Database[T]]: { column: C; value: Database[T][C] };
+  }[keyof Database[T]];
+};
+
+/** A table of work claimed under a lease (redaction jobs, posters). */
+export type LeasedTable = keyof typeof CLAIMED;
+
+/** Who holds claimed work in `table` now (to tell which of them are gone). */
+export async function leaseClaimants(
+  db: Kysely<Database> | Transaction<Database>,
+  table: LeasedTable,
+): Promise<string[]> {
+  const { column, value } = CLAIMED[table];
+  const rows = await db
+    .selectFrom(table)
+    .select("claimed_by")
+    .distinct()
+    .where(column, "=", value)
+    .where("claimed_by", "is not", null)
+    .execute();
+  return rows.flatMap((r) => (r.claimed_by === null ? [] : [r.claimed_by]));
 }

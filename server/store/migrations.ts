@@ -1035,6 +1035,32 @@ function migrations(dialect: Dialect, opts: MigrationOptions): Record<string, Mi
         await db.schema.alterTable("announcement_posters").dropColumn("claimed_by").execute();
       },
     },
+    "0025_connection_once": {
+      async up(db: Kysely<unknown>) {
+        // One row per socket connection, so opening it again is a no-op (ON CONFLICT DO NOTHING):
+        // a presence batch whose COMMIT went through but whose answer was lost is written again
+        // write by write. Rows that such a retry already doubled go first, the oldest kept.
+        await sql`delete from screen_connections where exists (
+          select 1 from screen_connections older
+          where older.connection_id = screen_connections.connection_id
+            and older.id < screen_connections.id)`.execute(db);
+        await db.schema.dropIndex("screen_connections_connection_idx").execute();
+        await db.schema
+          .createIndex("screen_connections_connection_key")
+          .on("screen_connections")
+          .column("connection_id")
+          .unique()
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropIndex("screen_connections_connection_key").execute();
+        await db.schema
+          .createIndex("screen_connections_connection_idx")
+          .on("screen_connections")
+          .column("connection_id")
+          .execute();
+      },
+    },
   };
 }
 

@@ -209,18 +209,6 @@ export async function requeueInterruptedPosters(
   return Number(r.numUpdatedRows);
 }
 
-/** Who processes posters now (to tell which of them are gone). */
-export async function processingPosterClaimants(db: Db): Promise<string[]> {
-  const rows = await db
-    .selectFrom("announcement_posters")
-    .select("claimed_by")
-    .distinct()
-    .where("status", "=", "processing")
-    .where("claimed_by", "is not", null)
-    .execute();
-  return rows.flatMap((r) => (r.claimed_by === null ? [] : [r.claimed_by]));
-}
-
 /** A poster's sealed upload, or undefined when it has none (erased, or no poster). */
 export async function sealedPosterUpload(db: Db, id: string): Promise<Buffer | undefined> {
   const r = await db

@@ -20,7 +20,10 @@ export interface ConnectedSpan {
   open: boolean;
 }
 
-/** Notes a screen's socket connecting at `at`. */
+/**
+ * Notes a screen's socket connecting at `at`, once: opening the same connection again (a
+ * presence batch retried write by write after a COMMIT that went through) changes nothing.
+ */
 export async function openConnection(
   db: Db,
   screenId: string,
@@ -37,6 +40,7 @@ export async function openConnection(
       last_seen_at: at,
       disconnected_at: null,
     })
+    .onConflict((oc) => oc.column("connection_id").doNothing())
     .execute();
 }
 

@@ -1,5 +1,6 @@
 import type { Language } from "../schemas/announcement";
 import { groupPairingCode } from "../schemas/screen";
+import { wordRevisionFields } from "./revisionFieldWords";
 
 /**
  * Every sentence the server can refuse with, in both languages: one source for the server (which
@@ -668,7 +669,7 @@ export const errorMessages = {
   "entry.staleRevisionFields": {
     en: "This entry changed after you opened it (revision {seen}, now {now}; changed: {fields}); look at it again before approving.",
     "zh-CN":
-      "您打开此条目之后它又被修改过（您看到的是第 {seen} 版，现在是第 {now} 版，有字段改动）；请重新查看后再批准。",
+      "您打开此条目之后它又被修改过（您看到的是第 {seen} 版，现在是第 {now} 版，改动：{fields}）；请重新查看后再批准。",
   },
   "entry.youCreated": {
     en: "You created this entry; another moderator must review it.",
@@ -1091,6 +1092,12 @@ export const errorMessages = {
     en: "This objection is already {state}; it cannot be {wanted}.",
     "zh-CN": "此异议的状态已是“{state}”，不能再改为“{wanted}”。",
   },
+  // The audit chain (server/services/AuditLog): a server or command holding another master key.
+  "audit.keyMismatch": {
+    en: 'The audit log is not chained under this master key, so nothing can be added to it: use the server\'s master key (SIGNAGE_MASTER_KEY or the data folder\'s master.key), after "signage rotate-key" the new one, and run "signage audit verify" to check.',
+    "zh-CN":
+      "审计日志不是用此主密钥链接的，因此无法向其中添加记录：请使用服务器的主密钥（SIGNAGE_MASTER_KEY 或数据目录中的 master.key），执行“signage rotate-key”之后则使用新密钥，并运行“signage audit verify”进行检查。",
+  },
   "redaction.noFace": {
     en: "No face was found in the photo; a moderator must mark the areas to cover.",
     "zh-CN": "照片中没有找到人脸；须由审核员标出需要遮盖的区域。",
@@ -1328,14 +1335,17 @@ function wordParam(
   const text = String(value);
   // A pairing code is repeated as the screen shows it ("ABC DEF"), whatever was typed.
   if (name === "code" && reason.startsWith("pairing.")) return groupPairingCode(text);
+  // What a revision changed is sent as field names ("fullName,crop") and named in each language.
+  if (name === "fields" && reason === "entry.staleRevisionFields")
+    return wordRevisionFields(text, language);
   if (language === "en") return text;
   return Object.hasOwn(errorWords, text) ? (errorWords[text] ?? text) : text;
 }
 
 /**
  * The sentence of a reason in a language, its `{placeholders}` filled (an unknown one kept as
- * is): a `…Seconds` number as a wait, a pairing code grouped as screens show it, a known
- * English word in that language.
+ * is): a `…Seconds` number as a wait, a pairing code grouped as screens show it, a stale
+ * approval's changed fields by their names, a known English word in that language.
  */
 export function wordError(reason: ErrorReason, params: ErrorParams, language: Language): string {
   return errorMessages[reason][language].replace(/\{(\w+)\}/g, (whole, name: string) => {

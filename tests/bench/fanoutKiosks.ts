@@ -28,7 +28,9 @@ export type FromKiosks =
   | { type: "raw-ready"; count: number }
   | { type: "raw-seen"; at: number }
   | { type: "lost" }
-  | { type: "back"; at: number; version: number };
+  | { type: "back"; at: number; version: number }
+  /** The server said "overloaded, come back in `seconds`", at the handshake or to a sync. */
+  | { type: "refused"; where: "handshake" | "sync"; seconds: number };
 
 const send = (m: FromKiosks): void => {
   process.send?.(m);
@@ -59,6 +61,7 @@ async function connectAll(url: string, tokens: string[], reconnect = false): Pro
         if (!ack.ok) {
           // As the renderer: a busy server is asked again when it says (spread over 3 s).
           const wait = (ack.error?.retryAfterSeconds ?? 2) * 1000 + Math.random() * 3000;
+          send({ type: "refused", where: "sync", seconds: ack.error?.retryAfterSeconds ?? 0 });
           setTimeout(() => void sync().catch(() => undefined), wait);
           return;
         }
@@ -129,6 +132,8 @@ async function connectAll(url: string, tokens: string[], reconnect = false): Pro
         // when the server says, else within 1–5 s.
         s.on("connect_error", (err: Error & { data?: { retryAfterSeconds?: number } }) => {
           const wait = (err.data?.retryAfterSeconds ?? 1) * 1000 + Math.random() * 4000;
+          const seconds = err.data?.retryAfterSeconds;
+          if (seconds !== undefined) send({ type: "refused", where: "handshake", seconds });
           setTimeout(() => {
             if (!s.connected) s.connect();
           }, wait);

@@ -18,6 +18,8 @@
  *      move_ms          kill → the last kiosk back and holding the takedown (the current version)
  *      move_p99_ms      kill → each moved kiosk's first sync back, 99th percentile
  *      takedown_missed  kiosks (of all) that never dropped the entry revoked while one was dead
+ *      move_refused_handshake, move_refused_sync   "overloaded" answers the moving fleet met (at
+ *                       the handshake, to a sync); move_longest_hint_s the longest wait asked
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -229,6 +231,14 @@ export async function runTwoServers(opts: {
       onDead,
       180_000,
     );
+    // What pacing the move met: refusals as "overloaded" and the longest wait they asked for.
+    const refusals = { handshake: 0, sync: 0, longest: 0 };
+    const countRefusal = (m: FromKiosks): void => {
+      if (m.type !== "refused") return;
+      refusals[m.where] += 1;
+      refusals.longest = Math.max(refusals.longest, m.seconds);
+    };
+    for (const k of kids) k.on("message", countRefusal);
     const killedAt = Date.now();
     b.child.kill("SIGKILL");
     await revokeOnFirst(second);
@@ -236,6 +246,14 @@ export async function runTwoServers(opts: {
     const dropTimes = (await dropped).map((t) => t - killedAt);
     const backTimes = (await back).map((t) => t - killedAt);
     const last = Math.max(0, ...dropTimes, ...backTimes);
+    // Kiosks back in each second after the kill: a steady rate is the live server's pace, a
+    // clump after a gap the fleet's own backoff.
+    const perSecond: number[] = [];
+    for (const t of backTimes)
+      perSecond[Math.floor(t / 1000)] = (perSecond[Math.floor(t / 1000)] ?? 0) + 1;
+    log(
+      `moved kiosks back per second after the kill: ${Array.from(perSecond, (n) => n ?? 0).join(" ")}`,
+    );
 
     const p99 = percentile(ackTimes, 99);
     process.stdout.write(
@@ -258,6 +276,9 @@ export async function runTwoServers(opts: {
         move_ms: backTimes.length === onDead && dropTimes.length === connected ? last : null,
         move_p99_ms: percentile(backTimes, 99),
         takedown_missed: connected - dropTimes.length,
+        move_refused_handshake: refusals.handshake,
+        move_refused_sync: refusals.sync,
+        move_longest_hint_s: refusals.longest,
       })}\n`,
     );
     for (const k of kids) k.send({ type: "close" } satisfies ToKiosks);

@@ -9,6 +9,7 @@
  * server's pings come in real time) and the kiosk reconnects on its own backoff; those
  * reconnects are counted (`reconnects`), not avoided.
  */
+import { writeFileSync } from "node:fs";
 import type { BrowserContext, CDPSession, Page } from "playwright-core";
 import { launchChromium } from "../support/browser";
 import { buildEntryInput } from "../support/entryFactory";
@@ -54,6 +55,12 @@ export interface DisplaySoakResult {
   /** The longest task (PerformanceObserver "longtask", over 50 ms) after warm-up; 0: none. */
   longest_task_ms: number;
   long_tasks: number;
+  /**
+   * Long tasks after warm-up by what happened inside them: "slide change", "message:<event>"
+   * (a socket.io event the server sent; "message:answer" an acknowledgement, such as a sync's
+   * reply), several joined by "+", or "none seen"; how many and the longest of each.
+   */
+  long_task_causes: Record<string, { n: number; longest: number }>;
   /** Real time one slide change took to drive (CDP round trip included), p50 and p99. */
   step_p50_ms: number;
   step_p99_ms: number;
@@ -67,6 +74,8 @@ interface SoakProbe {
   changes: number;
   longest: number;
   longTasks: number;
+  /** Long tasks by what happened inside them (slide change, socket message by event name). */
+  causes: Record<string, { n: number; longest: number }>;
 }
 
 declare global {
@@ -81,13 +90,42 @@ declare global {
  * the page does not have.
  */
 const probeScript = `(() => {
-  const probe = { changes: 0, longest: 0, longTasks: 0 };
+  const probe = { changes: 0, longest: 0, longTasks: 0, causes: {} };
   window.__soak = probe;
+  // Real time, as long tasks are stamped: this script is added before the fake clock is
+  // installed, so the performance.now kept here is the browser's own (the page's, and its
+  // marks' and events' stamps, run on the fake clock).
+  const stamp = performance.now.bind(performance);
+  // The last events seen (slide changes, socket messages by name), a small ring: a long task
+  // is put down to what happened inside it.
+  const recent = [];
+  const note = (what) => {
+    recent.push([stamp(), what]);
+    if (recent.length > 64) recent.shift();
+  };
+  const Socket = window.WebSocket;
+  window.WebSocket = class extends Socket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (ev) => {
+        const text = typeof ev.data === "string" ? ev.data : "";
+        const named = /^42[^\\[]*\\["([^"]+)"/.exec(text);
+        note(named ? "message:" + named[1] : text.startsWith("43") ? "message:answer" : "message:other");
+      });
+    }
+  };
   try {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         probe.longTasks += 1;
         probe.longest = Math.max(probe.longest, e.duration);
+        const inside = recent
+          .filter(([t]) => t >= e.startTime && t <= e.startTime + e.duration)
+          .map(([, what]) => what);
+        const cause = [...new Set(inside)].sort().join("+") || "none seen";
+        const c = (probe.causes[cause] ??= { n: 0, longest: 0 });
+        c.n += 1;
+        c.longest = Math.max(c.longest, Math.round(e.duration));
       }
     }).observe({ type: "longtask", buffered: false });
   } catch {
@@ -101,8 +139,10 @@ const probeScript = `(() => {
       return;
     }
     new MutationObserver((records) => {
-      if (records.some((r) => r.target.parentElement === stage && r.addedNodes.length > 0))
+      if (records.some((r) => r.target.parentElement === stage && r.addedNodes.length > 0)) {
         probe.changes += 1;
+        note("slide change");
+      }
     }).observe(stage, { childList: true, subtree: true });
   };
   document.addEventListener("DOMContentLoaded", watch);
@@ -129,6 +169,19 @@ async function createApproved(url: string, admin: string, moderator: string): Pr
     "approve",
   );
   return id;
+}
+
+/**
+ * The fake clock is moved this much at a time. Each move runs every timer due in it in one
+ * task of the page, which a kiosk on a real clock runs as separate tasks: moved a whole dwell
+ * at once, the slide change, its fade's settle, the socket's heartbeat and a reconnect's timers
+ * land in one task, and the long tasks counted would be the bench's, not the display's.
+ */
+const SLICE_MS = 1_000;
+
+/** One dwell of the fake clock, in slices. */
+async function oneDwell(page: Page): Promise<void> {
+  for (let moved = 0; moved < DWELL_S * 1000; moved += SLICE_MS) await page.clock.runFor(SLICE_MS);
 }
 
 /** Forced collections per measurement; the lowest reading of each is kept. */
@@ -167,6 +220,8 @@ const growth = (start: number, end: number): number =>
 /** Runs the display soak; the browser is closed at the end whatever happens. */
 export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakResult> {
   const { url, admin, moderator, log } = o;
+  // A CPU profile of the page after warm-up, for finding where its long tasks go.
+  const profilePath = process.env.BENCH_DISPLAY_PROFILE;
   must(
     await call(url, "/api/districts/bench/schedule", {
       method: "PUT",
@@ -196,8 +251,9 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
     const context: BrowserContext = await browser.newContext({
       viewport: { width: 1920, height: 1080 },
     });
-    await context.clock.install({ time: Date.now() });
+    // The probe first: it keeps the real performance.now before the clock replaces it.
     await context.addInitScript({ content: probeScript });
+    await context.clock.install({ time: Date.now() });
     const page = await context.newPage();
     let pageErrors = 0;
     let sockets = 0;
@@ -246,15 +302,19 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
     // Bounded: twice the steps asked for at most (a step that changes nothing still counts).
     for (let step = 0; done < o.rotations && step < 2 * o.rotations + 10; step += 1) {
       const t = performance.now();
-      await page.clock.runFor(DWELL_S * 1000);
+      await oneDwell(page);
       stepTimes.push(performance.now() - t);
       done = (await changes()) - base;
       if (start === undefined && done >= o.warmup) {
         start = await measurePage(page, cdp);
         await page.evaluate(() => {
-          if (window.__soak) Object.assign(window.__soak, { longest: 0, longTasks: 0 });
+          if (window.__soak) Object.assign(window.__soak, { longest: 0, longTasks: 0, causes: {} });
         });
         log(`warm-up done after ${done} slide changes`);
+        if (profilePath) {
+          await cdp.send("Profiler.enable");
+          await cdp.send("Profiler.start");
+        }
       }
       if (o.churnEvery > 0 && step % o.churnEvery === o.churnEvery - 1) {
         // Publish one, revoke the oldest: the rotation keeps its size while its content moves.
@@ -284,8 +344,13 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
     // Let the last publications arrive, then one more dwell so the end is measured at the same
     // point of a slide change as the start.
     await new Promise((r) => setTimeout(r, 500));
-    await page.clock.runFor(DWELL_S * 1000);
+    await oneDwell(page);
     done = (await changes()) - base;
+    if (profilePath && start !== undefined) {
+      const { profile } = await cdp.send("Profiler.stop");
+      writeFileSync(profilePath, JSON.stringify(profile));
+      log(`display CPU profile after warm-up written to ${profilePath}`);
+    }
     const end = await measurePage(page, cdp);
     const probe = await page.evaluate(() => window.__soak);
     start ??= end;
@@ -305,6 +370,7 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
       nodes_end: end.nodes,
       longest_task_ms: Math.round(probe?.longest ?? 0),
       long_tasks: probe?.longTasks ?? 0,
+      long_task_causes: probe?.causes ?? {},
       step_p50_ms: Math.round(percentile(stepTimes, 50)),
       step_p99_ms: Math.round(percentile(stepTimes, 99)),
       reconnects: Math.max(0, sockets - 1),

@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { wordError } from "../../shared/messages/errorMessages";
 import { AuditLog } from "../../server/services/AuditLog";
 import { RawVault } from "../../server/services/crypto/RawVault";
 import { openStore } from "../../server/store/database";
@@ -126,4 +128,28 @@ describe("commands during an online key rotation's grace window", () => {
       "user.password_reset",
     ]);
   }, 180_000);
+});
+
+describe("a command holding a master key the audit chain was never under", () => {
+  const dataDir = makeDataDir();
+  const env = { SIGNAGE_DATA_DIR: dataDir };
+  afterAll(() => removeDataDir(dataDir));
+
+  it("says so in one sentence, exits 1, and adds nothing to the chain", async () => {
+    const first = await runCli(["create-admin", "--email", "first@example.test"], env);
+    expect(first.code).toBe(0);
+    const stranger = { ...env, SIGNAGE_MASTER_KEY: randomBytes(32).toString("base64") };
+
+    for (const args of [
+      ["create-admin", "--email", "second@example.test"],
+      ["reset-password", "--email", "first@example.test"],
+    ]) {
+      const run = await runCli(args, stranger);
+      expect(run.code, args.join(" ")).toBe(1);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toBe(`signage: ${wordError("audit.keyMismatch", {}, "en")}\n`);
+      expect(run.stderr).not.toMatch(/\bat \S+ \(|AuditKeyMismatchError/);
+    }
+    expect((await auditUnder(dataDir, keyIn(dataDir))).actions).toEqual(["user.created"]);
+  }, 120_000);
 });

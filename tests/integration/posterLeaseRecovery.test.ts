@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import type { Insertable } from "kysely";
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { reasonOfSentence, wordError } from "../../shared/messages/errorMessages";
@@ -8,6 +9,7 @@ import { createPhotoRedactor } from "../../server/services/photoRedactor";
 import { PosterRedaction, sealPoster } from "../../server/services/PosterRedaction";
 import { claimantName } from "../../server/services/ProcessLease";
 import { openStore, type Store } from "../../server/store/database";
+import type { AnnouncementPosterTable } from "../../server/store/schema";
 import { demoPhoto } from "../fixtures/images";
 import { backendDatabase, databaseBackends } from "../support/databases";
 import {
@@ -30,33 +32,48 @@ afterAll(async () => {
   for (const d of dataDirs.splice(0)) removeDataDir(d);
 }, 120_000);
 
-/** A poster row as a process that claimed it leaves it: processing, under `by` until `until`. */
-function processingPoster(
-  id: string,
-  by: string | null,
-  until: string | null,
-  at: string,
-  raw: Buffer | null = null,
-) {
+/** A poster as a process left it: its id, and whatever differs from `seedPosters`' row. */
+type PosterSeed = { announcement_id: string } & Partial<Insertable<AnnouncementPosterTable>>;
+
+/**
+ * Writes posters as processes left them, last written at `at`: each processing on its first
+ * attempt, unclaimed and without an upload unless its seed says otherwise.
+ */
+async function seedPosters(db: Store["db"], at: string, seeds: readonly PosterSeed[]) {
+  await db
+    .insertInto("announcement_posters")
+    .values(
+      seeds.map((seed) => ({
+        status: "processing" as const,
+        // Without the upload, a poster taken back waits in the queue: nothing runs it again here.
+        raw_sealed: null,
+        raw_mime: null,
+        regions_json: null,
+        detail_json: null,
+        reason: null,
+        hash: null,
+        mime: null,
+        width: null,
+        height: null,
+        bytes: null,
+        uploaded_by: null,
+        attempts: 1,
+        updated_at: at,
+        claimed_by: null,
+        lease_until: null,
+        ...seed,
+      })),
+    )
+    .execute();
+}
+
+/** Now, as a row's time, with a lease still fresh (ten minutes on) and one expired a minute ago. */
+function leaseTimes() {
+  const now = Date.now();
   return {
-    announcement_id: id,
-    status: "processing" as const,
-    // Without the upload, a poster taken back waits in the queue: nothing runs it again here.
-    raw_sealed: raw,
-    raw_mime: raw ? "image/jpeg" : null,
-    regions_json: null,
-    detail_json: null,
-    reason: null,
-    hash: null,
-    mime: null,
-    width: null,
-    height: null,
-    bytes: null,
-    uploaded_by: null,
-    attempts: 1,
-    updated_at: at,
-    claimed_by: by,
-    lease_until: until,
+    at: new Date(now).toISOString(),
+    fresh: new Date(now + 10 * 60_000).toISOString(),
+    expired: new Date(now - 60_000).toISOString(),
   };
 }
 
@@ -89,16 +106,22 @@ describe.each(databaseBackends)(
       } finally {
         await t.stop();
       }
-      return { database, dataDir, env, ids };
+      /** Seeds posters (see seedPosters) into the folder's database while no server runs. */
+      async function seed(at: string, seeds: readonly PosterSeed[]) {
+        const store = openStore(loadConfig({ SIGNAGE_DATA_DIR: dataDir, ...env }).database);
+        try {
+          await seedPosters(store.db, at, seeds);
+        } finally {
+          await store.db.destroy();
+        }
+      }
+      return { database, dataDir, env, ids, seed };
     }
 
     it("a starting server leaves a live process's posters alone and takes back the others", async () => {
-      const { database, dataDir, env, ids } = await announcements(6);
+      const { database, dataDir, env, ids, seed } = await announcements(6);
       try {
-        const now = Date.now();
-        const at = new Date(now).toISOString();
-        const fresh = new Date(now + 10 * 60_000).toISOString();
-        const expired = new Date(now - 60_000).toISOString();
+        const { at, fresh, expired } = leaseTimes();
         // Another host's process, alive: its lease is fresh. Another, stopped: its ran out.
         const live = "poster-host-b~0123456789ab~4242~live0001";
         const stopped = "poster-host-c~ba9876543210~4243~gone0001";
@@ -115,24 +138,16 @@ describe.each(databaseBackends)(
           oldId = "",
           otherId = "",
         ] = ids;
-        const store = openStore(loadConfig({ SIGNAGE_DATA_DIR: dataDir, ...env }).database);
-        try {
-          await store.db
-            .insertInto("announcement_posters")
-            .values([
-              processingPoster(liveId, live, fresh, at),
-              processingPoster(expiredId, stopped, expired, at),
-              processingPoster(endedId, ended.join("~"), fresh, at),
-              processingPoster(samePidId, samePid, fresh, at),
-              // Left processing before leases (0024): no claimant, taken back as before.
-              processingPoster(oldId, null, null, at),
-              // Already done: no recovery touches it.
-              { ...processingPoster(otherId, null, null, at), status: "done" as const },
-            ])
-            .execute();
-        } finally {
-          await store.db.destroy();
-        }
+        await seed(at, [
+          { announcement_id: liveId, claimed_by: live, lease_until: fresh },
+          { announcement_id: expiredId, claimed_by: stopped, lease_until: expired },
+          { announcement_id: endedId, claimed_by: ended.join("~"), lease_until: fresh },
+          { announcement_id: samePidId, claimed_by: samePid, lease_until: fresh },
+          // Left processing before leases (0024): no claimant, taken back as before.
+          { announcement_id: oldId },
+          // Already done: no recovery touches it.
+          { announcement_id: otherId, status: "done" },
+        ]);
 
         const t = await startTestServer({ dataDir, env });
         started.push(t);
@@ -159,30 +174,19 @@ describe.each(databaseBackends)(
     }, 300_000);
 
     it("a starting server fails a poster interrupted on its last attempt and re-queues one below it", async () => {
-      const { database, dataDir, env, ids } = await announcements(3);
+      const { database, dataDir, env, ids, seed } = await announcements(3);
       try {
-        const now = Date.now();
-        const at = new Date(now).toISOString();
-        const fresh = new Date(now + 10 * 60_000).toISOString();
-        const expired = new Date(now - 60_000).toISOString();
+        const { at, fresh, expired } = leaseTimes();
         // A process on another host that stopped (its lease ran out) during two posters' third
         // and second attempts; a live one, on its third attempt, still working.
         const stopped = "poster-host-e~ba9876543210~4244~gone0002";
         const live = "poster-host-f~0123456789ab~4245~live0002";
         const [lastId = "", belowId = "", liveId = ""] = ids;
-        const store = openStore(loadConfig({ SIGNAGE_DATA_DIR: dataDir, ...env }).database);
-        try {
-          await store.db
-            .insertInto("announcement_posters")
-            .values([
-              { ...processingPoster(lastId, stopped, expired, at), attempts: 3 },
-              { ...processingPoster(belowId, stopped, expired, at), attempts: 2 },
-              { ...processingPoster(liveId, live, fresh, at), attempts: 3 },
-            ])
-            .execute();
-        } finally {
-          await store.db.destroy();
-        }
+        await seed(at, [
+          { announcement_id: lastId, claimed_by: stopped, lease_until: expired, attempts: 3 },
+          { announcement_id: belowId, claimed_by: stopped, lease_until: expired, attempts: 2 },
+          { announcement_id: liveId, claimed_by: live, lease_until: fresh, attempts: 3 },
+        ]);
 
         const t = await startTestServer({ dataDir, env });
         started.push(t);
@@ -269,14 +273,15 @@ describe.each(databaseBackends)(
         const [workedId = "", leftId = ""] = ids;
         const at = new Date().toISOString();
         const raw = sealPoster(MasterKeyring.open({ dataDir }), workedId, await demoPhoto(1));
-        await store.db
-          .insertInto("announcement_posters")
-          .values({
-            ...processingPoster(workedId, null, null, at, raw),
+        await seedPosters(store.db, at, [
+          {
+            announcement_id: workedId,
             status: "queued",
             attempts: 0,
-          })
-          .execute();
+            raw_sealed: raw,
+            raw_mime: "image/jpeg",
+          },
+        ]);
 
         // The first worker claims it and runs it through the detectors (seconds: they load).
         await first.start();
@@ -323,10 +328,13 @@ describe.each(databaseBackends)(
         // A process on another host claimed a poster and stopped renewing: left alone while
         // its lease holds, taken back by a running worker's periodic recovery once it ran out.
         const until = new Date(Date.now() + 1_500).toISOString();
-        await store.db
-          .insertInto("announcement_posters")
-          .values(processingPoster(leftId, "poster-host-d~0123456789ab~77~left0001", until, at))
-          .execute();
+        await seedPosters(store.db, at, [
+          {
+            announcement_id: leftId,
+            claimed_by: "poster-host-d~0123456789ab~77~left0001",
+            lease_until: until,
+          },
+        ]);
         await new Promise((r) => setTimeout(r, 700));
         expect(await posterRow(store.db, leftId)).toMatchObject({ status: "processing" });
         await expect

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
+import { wordError, type ErrorParams } from "../../shared/messages/errorMessages";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
 import type { BulkApproval } from "../../shared/schemas/moderation";
 import type { ReviewItem } from "../../shared/schemas/reviewQueue";
@@ -56,7 +57,7 @@ async function queueOf(t: TestServer, user: TestUser): Promise<Map<string, Revie
 }
 
 interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; reason?: string; params?: ErrorParams };
 }
 
 /** Change-log events an entry has (a publish is one). */
@@ -138,7 +139,14 @@ describe("approval holds only for the revision the moderator saw", () => {
     expect(stale.status).toBe(409);
     const body = (await stale.json()) as ErrorBody;
     expect(body.error.code).toBe("stale_revision");
-    expect(body.error.message).toMatch(/changed after you opened it.*subjectType/);
+    // It names what changed as people call it, in either language, never by a field's code name.
+    expect(body.error.message).toMatch(/changed after you opened it.*person or organisation/);
+    expect(body.error.message).not.toMatch(/subjectType|maskedName/);
+    expect(body.error.reason).toBe("entry.staleRevisionFields");
+    const chinese = wordError("entry.staleRevisionFields", body.error.params ?? {}, "zh-CN");
+    expect(chinese).toContain("主体类型（个人或单位）");
+    expect(chinese).toContain("脱敏姓名");
+    expect(chinese).not.toMatch(/subjectType|maskedName|person or organisation/);
     const after = await entryOf(t, entry.id);
     expect(after.state).toBe("pending_review");
     expect(after.reviewedBy).toBeNull();
@@ -192,7 +200,7 @@ describe("approval holds only for the revision the moderator saw", () => {
     const body = (await res.json()) as BulkApproval;
     expect(body.approved).toEqual([untouched.id]);
     expect(body.refused.map((r) => [r.id, r.code])).toEqual([[edited.id, "stale_revision"]]);
-    expect(body.refused[0]?.message).toMatch(/changed after you opened it.*subjectType/);
+    expect(body.refused[0]?.message).toMatch(/changed after you opened it.*person or organisation/);
     expect((await entryOf(t, edited.id)).state).toBe("pending_review");
     expect(await changeKinds(t, edited.id)).not.toContain("entry.published");
     expect((await entryOf(t, untouched.id)).state).toBe("approved");

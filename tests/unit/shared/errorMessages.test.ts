@@ -83,6 +83,20 @@ describe("the catalogue of refusals", () => {
     );
   });
 
+  it("names what a stale approval missed by the fields' names, in each language", () => {
+    const stale = said("entry.staleRevisionFields", {
+      seen: 3,
+      now: 5,
+      fields: "fullName,caseNumber,unknown,somethingNewer",
+    });
+    expect(wordError(stale.reason, stale.params, "en")).toBe(
+      "This entry changed after you opened it (revision 3, now 5; changed: full name, case number, details not kept, somethingNewer); look at it again before approving.",
+    );
+    expect(wordError(stale.reason, stale.params, "zh-CN")).toBe(
+      "您打开此条目之后它又被修改过（您看到的是第 3 版，现在是第 5 版，改动：姓名、案号、详情未保留、somethingNewer）；请重新查看后再批准。",
+    );
+  });
+
   it("words a wait in each language", () => {
     expect(wordDuration(1, "en")).toBe("1 second");
     expect(wordDuration(893, "en")).toBe("14 minutes 53 seconds");

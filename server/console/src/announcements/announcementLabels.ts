@@ -5,6 +5,7 @@ import {
   type PosterLayout,
   type PosterStatus,
 } from "../../../../shared/schemas/announcement";
+import { wordServerSentence } from "../lib/describeError";
 import type { PlainMessageKey, Translate } from "../lib/i18n";
 
 /** Each state's name. */
@@ -41,12 +42,17 @@ export const layoutKeys: Record<PosterLayout, PlainMessageKey> = {
   full: "ann.layout.full",
 };
 
-/** A poster's status with its count of faces or its reason, as one line. */
+/**
+ * A poster's status with its count of faces or its reason, as one line, in the console's
+ * language (the server stores the reason as an English sentence).
+ */
 export function posterText(a: AnnouncementView, t: Translate): string {
   const p = a.poster;
   if (p.status === "needs_review") return t("ann.poster.facesCovered", { n: p.faces });
   if (p.status === "failed")
-    return p.reason ? t("ann.poster.failedBecause", { reason: p.reason }) : t("ann.poster.failed");
+    return p.reason
+      ? t("ann.poster.failedBecause", { reason: wordServerSentence(p.reason, t) })
+      : t("ann.poster.failed");
   return t(posterStatusKeys[p.status]);
 }
 

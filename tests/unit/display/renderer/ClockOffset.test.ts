@@ -47,6 +47,22 @@ describe("ClockOffset", () => {
     expect(c.offsetMs()).toBe(300);
   });
 
+  it("follows a clock stepped between two answers at once, though the answer after is slower", () => {
+    const c = new ClockOffset();
+    // A quick answer: the server is a day ahead.
+    c.add(serverSays(t0 + 5, 86_400_000), t0, t0 + 10);
+    // The kiosk's clock jumps 658 s forward (set by hand, a resumed machine); ten seconds
+    // later a slow answer (800 ms, a loaded network) cannot be true together with the quick one.
+    const sent = t0 + 10_000 + 658_000;
+    c.add(serverSays(sent + 400, 86_400_000 - 658_000), sent, sent + 800);
+    expect(c.offsetMs()).toBe(86_400_000 - 658_000);
+    // A slow answer that can be true together with a quick one does not unseat it.
+    c.add(serverSays(sent + 10_005, 86_400_000 - 658_000), sent + 10_000, sent + 10_010);
+    c.add(serverSays(sent + 20_000, 86_400_000 - 658_000), sent + 20_000, sent + 21_000);
+    expect(c.best()?.roundTripMs).toBe(10);
+    expect(c.offsetMs()).toBe(86_400_000 - 658_000);
+  });
+
   it("ignores an unreadable time, a round trip ending before it starts, and one over 5 s", () => {
     const c = new ClockOffset();
     expect(c.add(serverSays(t0 + 50, 700), t0, t0 + 100)).toBe(true);

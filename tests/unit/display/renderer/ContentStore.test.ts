@@ -342,9 +342,13 @@ describe("ContentStore learning the server's time", () => {
     // the quicker sample is the better one.
     s.learnServerTime("2026-11-27T07:59:59.000+08:00", sentAt, sentAt + 200);
     expect(s.clockOffsetMs).toBe(-1_100);
-    // A slower round trip after it says less, and does not move the estimate.
-    s.learnServerTime("2026-11-27T00:00:30.000Z", sentAt, sentAt + 2_000);
+    // A slower round trip after it (which can be true together with the quicker) says less,
+    // and does not move the estimate.
+    s.learnServerTime("2026-11-27T00:00:00.500Z", sentAt, sentAt + 2_000);
     expect(s.clockOffsetMs).toBe(-1_100);
+    // One that cannot be (the kiosk's clock was stepped half a minute back) is followed.
+    s.learnServerTime("2026-11-27T00:00:30.000Z", sentAt, sentAt + 2_000);
+    expect(s.clockOffsetMs).toBe(29_000);
   });
 
   it("accepts a round trip of 5 s and ignores a slower one, keeping the offset it had", () => {

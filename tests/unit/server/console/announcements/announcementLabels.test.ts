@@ -4,6 +4,7 @@ import {
   instantOfLocal,
   isOwn,
   localOfInstant,
+  posterText,
   screenTagsOf,
   splitWords,
   targetText,
@@ -39,6 +40,24 @@ describe("the announcement form's words and times", () => {
     expect(isOwn(a, "u1")).toBe(true);
     expect(isOwn(a, "u2")).toBe(true);
     expect(isOwn(a, "u3")).toBe(false);
+  });
+
+  it("says why a poster failed in the console's language, and as stored in English", () => {
+    const failed = (reason: string | null): AnnouncementView =>
+      ({
+        poster: { status: "failed", faces: 0, hash: null, width: null, height: null, reason },
+      }) as Pick<AnnouncementView, "poster"> as AnnouncementView;
+    const interrupted =
+      "The server stopped while processing this poster on its last allowed attempt (of 3). Replace the image.";
+    const zh = translator("zh-CN");
+    expect(posterText(failed(interrupted), zh)).toBe(
+      "处理失败：服务器在处理这张海报的最后一次尝试（共 3 次）时中途停止了运行。请更换图片。",
+    );
+    expect(posterText(failed("The poster could not be processed: sharp threw."), zh)).toBe(
+      "处理失败：海报无法处理。",
+    );
+    expect(posterText(failed(interrupted), translator("en"))).toBe(`Failed: ${interrupted}`);
+    expect(posterText(failed(null), zh)).toBe("处理失败：请更换图片");
   });
 
   it("names the whole city, districts and screen tags", () => {
