@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 /**
  * The end-to-end files that run alone, after the others: the soak counts reconnecting kiosks
- * over a fixed time, and display.test.ts compares two pages' slide changes within 100 ms.
+ * over a fixed time, and display.test.ts compares two pages' slide changes in time.
  */
 const alone = ["tests/e2e/soak.test.ts", "tests/e2e/display.test.ts"];
 

@@ -1,6 +1,8 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database, EntryRow } from "./schema";
 import { districtsOf } from "./entries";
+import { lockScreenRows } from "./screens";
+import { databaseKindOf } from "./transactionLocks";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -200,9 +202,8 @@ export async function recordAppliedVersions(
   db: Kysely<Database>,
   acks: readonly (readonly [screenId: string, ack: AppliedAck])[],
 ): Promise<AdvancedScreen[]> {
-  // Rows are updated in screen id order, the order every batch of screen writes takes its row
-  // locks in (ScreenPresence): two batches on PostgreSQL then never wait on each other in a cycle.
   const inOrder = [...acks].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const postgres = databaseKindOf(db) === "postgres";
   return db.transaction().execute(async (trx) => {
     const advanced: AdvancedScreen[] = [];
     // What each screen had acknowledged before, to say which versions this batch newly covers.
@@ -223,15 +224,34 @@ export async function recordAppliedVersions(
           .executeTakeFirst()
       )?.v ?? 0,
     );
-    for (const [screenId, { version, full }] of inOrder) {
+    // Screens that acknowledged the same version (a whole fleet after one takedown) are moved in
+    // one statement per 500, not one each: a statement is a round trip to the database. Only
+    // those that move: a kiosk back from a reconnect mostly acknowledges what it had.
+    const byVersion = new Map<number, string[]>();
+    const moving: string[] = [];
+    for (const [screenId, { version }] of inOrder) {
       // A claim beyond what the server issued is not an acknowledgement of anything.
-      if (version <= newest) {
+      if (version > newest || Number(before.get(screenId)?.applied_version ?? version) >= version)
+        continue;
+      moving.push(screenId);
+      const same = byVersion.get(version);
+      if (same) same.push(screenId);
+      else byVersion.set(version, [screenId]);
+    }
+    // On PostgreSQL the rows that move are locked first, in screen id order, the order every
+    // batch of screen writes takes its row locks in (ScreenPresence): the updates, grouped by
+    // version, then wait on nothing, and two batches never wait on each other in a cycle.
+    if (postgres) await lockScreenRows(trx, moving);
+    for (const [version, screenIds] of byVersion)
+      for (let i = 0; i < screenIds.length; i += 500)
         await trx
           .updateTable("screens")
           .set({ applied_version: version })
-          .where("id", "=", screenId)
+          .where("id", "in", screenIds.slice(i, i + 500))
           .where("applied_version", "<", version)
           .execute();
+    for (const [screenId, { version, full }] of inOrder) {
+      if (version <= newest) {
         const was = before.get(screenId);
         if (was && Number(was.applied_version) < version)
           advanced.push({

@@ -1039,14 +1039,17 @@ function migrations(dialect: Dialect, opts: MigrationOptions): Record<string, Mi
       async up(db: Kysely<unknown>) {
         // One row per socket connection, so opening it again is a no-op (ON CONFLICT DO NOTHING):
         // a presence batch whose COMMIT went through but whose answer was lost is written again
-        // write by write. Rows that such a retry already doubled go first, the oldest kept.
+        // write by write. Rows that such a retry already doubled go first, one of each kept
+        // (the copies differ only in their random id). Each step may be run again: SQLite runs
+        // migrations outside a transaction, and a start cut short here must not stop the next.
         await sql`delete from screen_connections where exists (
-          select 1 from screen_connections older
-          where older.connection_id = screen_connections.connection_id
-            and older.id < screen_connections.id)`.execute(db);
-        await db.schema.dropIndex("screen_connections_connection_idx").execute();
+          select 1 from screen_connections other
+          where other.connection_id = screen_connections.connection_id
+            and other.id < screen_connections.id)`.execute(db);
+        await db.schema.dropIndex("screen_connections_connection_idx").ifExists().execute();
         await db.schema
           .createIndex("screen_connections_connection_key")
+          .ifNotExists()
           .on("screen_connections")
           .column("connection_id")
           .unique()

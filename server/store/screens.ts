@@ -64,16 +64,25 @@ export async function updateScreen(
  * (SQLSTATE 55P03) when another transaction holds one of them. Call inside a transaction.
  */
 export async function lockScreenRowsNoWait(db: Db, ids: readonly string[]): Promise<void> {
+  await lockInIdOrder(db, ids, true);
+}
+
+/** PostgreSQL: locks these screens' rows for update, in id order, 500 at a time, waiting. */
+export async function lockScreenRows(db: Db, ids: readonly string[]): Promise<void> {
+  await lockInIdOrder(db, ids, false);
+}
+
+async function lockInIdOrder(db: Db, ids: readonly string[], noWait: boolean): Promise<void> {
   const sorted = [...ids].sort();
-  for (let i = 0; i < sorted.length; i += 500)
-    await db
+  for (let i = 0; i < sorted.length; i += 500) {
+    const lock = db
       .selectFrom("screens")
       .select("id")
       .where("id", "in", sorted.slice(i, i + 500))
       .orderBy("id")
-      .forNoKeyUpdate()
-      .noWait()
-      .execute();
+      .forNoKeyUpdate();
+    await (noWait ? lock.noWait() : lock).execute();
+  }
 }
 
 /** The districts a screen was in before its district set last changed (none: never changed). */
@@ -123,12 +132,17 @@ export async function districtSetChanged(
 /** The active screens of these districts. */
 export async function activeScreensIn(db: Db, districtIds: readonly string[]) {
   if (districtIds.length === 0) return [];
-  return db
-    .selectFrom("screens")
-    .select(["id", "district_id", "stale_districts_json", "stale_cleared_version"])
-    .where("state", "=", "active")
-    .where("district_id", "in", [...districtIds])
-    .execute();
+  return (
+    db
+      .selectFrom("screens")
+      .select(["id", "district_id", "stale_districts_json", "stale_cleared_version"])
+      .where("state", "=", "active")
+      .where("district_id", "in", [...districtIds])
+      // In id order, the order every batch of screen writes locks rows in (ScreenPresence,
+      // recordAppliedVersions): a caller updating them one by one never waits in a cycle.
+      .orderBy("id")
+      .execute()
+  );
 }
 
 /** Stores a newly paired screen. */

@@ -42,6 +42,13 @@ export function startServer(
         SIGNAGE_DATA_DIR: dataDir,
         LOG_LEVEL: "warn",
         SIGNAGE_REDACTION_WORKERS: "1",
+        // BENCH_SERVER_ENV, e.g. "MALLOC_ARENA_MAX=2": more of the server's environment.
+        ...Object.fromEntries(
+          (process.env["BENCH_SERVER_ENV"] ?? "")
+            .split(" ")
+            .filter((pair) => pair.includes("="))
+            .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+        ),
         ...env,
       },
       stdio: ["ignore", "ignore", "pipe"],

@@ -19,7 +19,8 @@
  *   dom_growth_pct         elements in the document, the same (dom_start, dom_end; nodes_start,
  *                          nodes_end: Chromium's own node count after GC)
  *   longest_task_ms        the longest task after warm-up (long tasks are those over 50 ms; 0:
- *                          none), long_tasks how many
+ *                          none), long_tasks how many, long_task_causes what happened inside
+ *                          them ("slide change", "message:<event>", …: count and longest)
  *   step_p50_ms, step_p99_ms   real time to drive one slide change (CDP round trip included)
  *   reconnects             the display's connections after its first (its heartbeat runs on the
  *                          fake clock and times out; it reconnects on its own backoff)

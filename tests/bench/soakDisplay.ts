@@ -3,8 +3,9 @@
  * built display in Chromium, paired to a real server, rotating its district's entries at the
  * shortest dwell while entries are published and revoked through the API.
  *
- * Time passes faster in the page: Playwright's clock is installed and moved one dwell per step,
- * so each step is one slide change (and its fade's settle timer). The page's socket.io
+ * Time passes faster in the page: Playwright's clock is installed and moved one dwell per step
+ * (in 1 s slices, so timers a kiosk runs as separate tasks are not run as one), so each step is
+ * one slide change (and its fade's settle timer). The page's socket.io
  * heartbeat runs on that clock too, so the kiosk's connection times out now and then (the
  * server's pings come in real time) and the kiosk reconnects on its own backoff; those
  * reconnects are counted (`reconnects`), not avoided.

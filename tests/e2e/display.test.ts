@@ -180,7 +180,7 @@ describe("from console to screen, in real Chromium", () => {
         });
       });
     }
-    await new Promise((r) => setTimeout(r, 7_000));
+    await new Promise((r) => setTimeout(r, 9_000));
     const logs = await Promise.all(
       pages.map((p) =>
         p.evaluate(() => {
@@ -195,9 +195,12 @@ describe("from console to screen, in real Chromium", () => {
     );
     // Compared over the time both pages were watched (the observers start and are read one
     // after the other): every change one page made in that time, with a margin wider than
-    // the tolerance at each end, the other made too, within 100 ms.
-    const from = Math.max(...logs.map((l) => l.from)) + 150;
-    const to = Math.min(...logs.map((l) => l.to)) - 150;
+    // the tolerance at each end, the other made too, in the same dwell. In step means the same
+    // slide in the same 3 s slot; a page a slot behind or out of order is 3 s off. How close
+    // the two changes come is a matter of speed (a loaded machine draws late), not of
+    // correctness: 1 s allows for it and still tells a slot apart.
+    const from = Math.max(...logs.map((l) => l.from)) + 1_000;
+    const to = Math.min(...logs.map((l) => l.to)) - 1_000;
     const [a, b] = logs.map((l) => l.log);
     if (!a || !b) throw new Error("two logs expected");
     const within = (log: [number, string][]) => log.filter(([at]) => at > from && at < to);
@@ -207,7 +210,7 @@ describe("from console to screen, in real Chromium", () => {
       [b, a],
     ] as const) {
       for (const [at, title] of within(mine)) {
-        const match = other.find(([o, t]) => t === title && Math.abs(o - at) < 100);
+        const match = other.find(([o, t]) => t === title && Math.abs(o - at) < 1_000);
         expect(match, `"${title}" at ${Math.round(at - from)} ms on one page only`).toBeDefined();
       }
     }
@@ -219,7 +222,7 @@ describe("from console to screen, in real Chromium", () => {
     });
     expect(posted.status).toBe(201);
     for (const page of pages)
-      await expectText(page.getByTestId("emergency-title"), "暴雨红色预警", 2_000);
+      await expectText(page.getByTestId("emergency-title"), "暴雨红色预警", 15_000);
     await pages[0]?.screenshot({ path: join(shots, "display-emergency.png") });
     const id = (posted.body as { emergency: { id: string } }).emergency.id;
     await api(`${t.baseUrl}/api/emergencies/${id}/clear`, {
