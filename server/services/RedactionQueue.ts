@@ -88,7 +88,8 @@ export class RedactionQueue {
   private readonly leased: LeasedWork<number, { id: number; entryId: string; attempts: number }>;
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
-  private draining = false;
+  /** The look for work under way, if any (stop waits for the job it may be claiming). */
+  private draining: Promise<void> | undefined;
 
   constructor(
     private readonly deps: {
@@ -176,12 +177,11 @@ export class RedactionQueue {
   /** Looks for work now (called after a commit that queued a job). */
   kick(): void {
     if (this.stopped || this.draining) return;
-    this.draining = true;
     // A database that cannot be reached (a restart) fails this look; the poll tries again.
-    void this.fill()
+    this.draining = this.fill()
       .catch((err: unknown) => this.deps.log.warn({ err }, "redaction queue cannot claim a job"))
       .finally(() => {
-        this.draining = false;
+        this.draining = undefined;
       });
   }
 
@@ -342,7 +342,9 @@ export class RedactionQueue {
   /** Stops taking jobs and waits for those in flight (they finish or go back on restart). */
   async stop(): Promise<void> {
     this.stopped = true;
-    // The jobs in flight keep their leases until the last one settles.
+    // A job being claimed now is in flight once the claim returns: wait for that first. The
+    // jobs in flight keep their leases until the last one settles.
+    await this.draining;
     await this.leased.stop(Promise.allSettled([...this.inFlight]));
   }
 }
