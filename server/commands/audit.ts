@@ -84,6 +84,9 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
     // What the command created or found readable by others becomes private, as on a server
     // start; quietly, since stdout and stderr are the command's answer (the server logs it).
     makeDataPrivate(config);
+    // Another master key than the chain's: one sentence saying so, before any record is read
+    // out or blamed (the catch below says it).
+    await audit.assertKeyHeld();
     if (sub === "verify") return await verify(audit);
     return await exportRecords(audit, {
       ...(from?.data !== undefined ? { from: from.data } : {}),
@@ -118,12 +121,6 @@ async function verify(audit: AuditLog): Promise<number> {
   process.stderr.write(
     `signage: audit chain broken at record ${result.brokenAt}: ${result.message}\n`,
   );
-  if (result.problem === "hash_mismatch" && result.records === 0) {
-    // Every record failing from the first is more often the wrong key than a rewritten log.
-    process.stderr.write(
-      "signage: if no record verifies, check that SIGNAGE_MASTER_KEY or the data directory's master.key is the server's.\n",
-    );
-  }
   return 1;
 }
 

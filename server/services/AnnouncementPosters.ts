@@ -6,6 +6,7 @@ import { parseStrings } from "../presenters/presentAnnouncement";
 import { announcementDistricts, announcementRow } from "../store/announcements";
 import {
   deletePoster,
+  emptyPosterRow,
   posterOf,
   posterRendition,
   posterState,
@@ -104,22 +105,10 @@ export class AnnouncementPosters {
       replaced = (await posterState(uow.trx, id)) !== undefined;
       await this.deps.desk.touch(uow, id, actorId);
       await putPoster(uow.trx, {
-        announcement_id: id,
-        status: "queued",
+        ...emptyPosterRow(id, at),
         raw_sealed: sealed,
         raw_mime: `image/${format}`,
-        faces: 0,
-        regions_json: null,
-        detail_json: null,
-        reason: null,
-        hash: null,
-        mime: null,
-        width: null,
-        height: null,
-        bytes: null,
         uploaded_by: actorId,
-        attempts: 0,
-        updated_at: at,
       });
       await this.deps.audit.record(uow.trx, {
         actor: { type: "user", id: actorId },

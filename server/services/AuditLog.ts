@@ -91,8 +91,9 @@ export interface ChainKeySource {
  * says it as one sentence and exits 1, as for any other wrong setting.
  */
 export class AuditKeyMismatchError extends StartupError {
-  constructor() {
-    super(wordError("audit.keyMismatch", {}, "en"));
+  /** `reading`: said by a command that only reads the log (verify, export). */
+  constructor(reading = false) {
+    super(wordError(reading ? "audit.keyMismatchRead" : "audit.keyMismatch", {}, "en"));
     this.name = "AuditKeyMismatchError";
   }
 }
@@ -140,6 +141,38 @@ export class AuditLog {
   /** Whether the log's last record verifies under a key held (true for an empty log). */
   async lastRecordVerifies(): Promise<boolean> {
     return this.keyOfLast(await lastAuditRecord(this.deps.db)) !== undefined;
+  }
+
+  /**
+   * Throws AuditKeyMismatchError when the records after the retired stretches (see chainKeys)
+   * were chained under none of the keys held: a command holding another master key says so
+   * before it reads the log. Only when no record there verifies: a record altered under the
+   * right key, the last one included, is left for verify() to name.
+   */
+  async assertKeyHeld(): Promise<void> {
+    const { db } = this.deps;
+    if (await this.lastRecordVerifies()) return;
+    let retired: { last_seq: number }[] = [];
+    try {
+      retired = await retiredChainKeys(db);
+    } catch {
+      // A database from before migration 0013 (a backup being checked): no key was retired.
+    }
+    const keys = this.keys();
+    let cursor = Math.max(0, ...retired.map((r) => Number(r.last_seq)));
+    let seen = false;
+    for (;;) {
+      const page = await auditRecordsInOrder(db, { afterSeq: cursor }, PAGE_SIZE);
+      for (const row of page) {
+        if (keys.some((k) => chainHash(k, row) === row.hash)) return;
+        seen = true;
+      }
+      const last = page.at(-1);
+      if (last === undefined || page.length < PAGE_SIZE) break;
+      cursor = Number(last.seq);
+    }
+    // No record past the retired stretches: the chain's links, not the key, are in question.
+    if (seen) throw new AuditKeyMismatchError(true);
   }
 
   /** The key a record was chained under: a retired one (see chainKeys) or the given one. */

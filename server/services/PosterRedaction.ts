@@ -156,36 +156,65 @@ export class PosterRedaction {
     which: Interrupted,
   ): Promise<boolean> {
     const reason = wordError("redaction.posterInterrupted", { attempts: MAX_ATTEMPTS }, "en");
-    const ok = await updatePoster(
+    return this.storeOutcome(
       trx,
       poster.id,
       {
-        status: "failed",
-        faces: 0,
+        verdict: "failed",
         reason,
-        detail_json: JSON.stringify({ error: reason, interrupted: true }),
-        hash: null,
-        mime: null,
-        width: null,
-        height: null,
-        bytes: null,
-        updated_at: which.now,
-        ...RELEASED,
+        faces: 0,
+        detail: { error: reason, interrupted: true },
+        at: which.now,
       },
       { status: ["processing"], interrupted: which },
+      { verdict: "failed", faces: 0, hash: null, interrupted: true, attempts: poster.attempts },
+    );
+  }
+
+  /**
+   * Writes what became of a poster (its status and reason, result, and rendition if any; no
+   * process holds it any more) while `guard` holds, and audits it as the system's doing, in
+   * `trx`. False, and nothing written, when the guard no longer holds.
+   */
+  private async storeOutcome(
+    trx: Transaction<Database>,
+    id: string,
+    out: {
+      verdict: PosterResult["verdict"];
+      reason: string | null;
+      faces: number;
+      detail: unknown;
+      at: string;
+      rendition?: NonNullable<PosterResult["rendition"]>;
+    },
+    guard: Parameters<typeof updatePoster>[3],
+    audited: Record<string, unknown>,
+  ): Promise<boolean> {
+    const ok = await updatePoster(
+      trx,
+      id,
+      {
+        status: out.verdict,
+        faces: out.faces,
+        reason: out.reason,
+        detail_json: JSON.stringify(out.detail),
+        // Fail closed: a rendition is kept only when it passed verification.
+        hash: out.rendition?.sha256 ?? null,
+        mime: out.rendition?.mime ?? null,
+        width: out.rendition?.width ?? null,
+        height: out.rendition?.height ?? null,
+        bytes: out.rendition?.bytes ?? null,
+        updated_at: out.at,
+        ...RELEASED,
+      },
+      guard,
     );
     if (!ok) return false;
     await this.deps.audit?.record(trx, {
       actor: { type: "system" },
       action: "announcement.poster_redacted",
-      target: { type: "announcement", id: poster.id },
-      details: {
-        verdict: "failed",
-        faces: 0,
-        hash: null,
-        interrupted: true,
-        attempts: poster.attempts,
-      },
+      target: { type: "announcement", id },
+      details: audited,
     });
     return true;
   }
@@ -316,41 +345,15 @@ export class PosterRedaction {
     },
   ): Promise<void> {
     const at = this.nowIso();
-    const saved = await this.deps.db.transaction().execute(async (trx) => {
-      const ok = await updatePoster(
-        trx,
-        job.id,
-        {
-          status: out.verdict,
-          faces: out.faces,
-          reason: out.reason,
-          detail_json: JSON.stringify(out.detail),
-          // Fail closed: a rendition is kept only when it passed verification.
-          hash: out.rendition?.sha256 ?? null,
-          mime: out.rendition?.mime ?? null,
-          width: out.rendition?.width ?? null,
-          height: out.rendition?.height ?? null,
-          bytes: out.rendition?.bytes ?? null,
-          updated_at: at,
-          ...RELEASED,
-        },
-        guard,
-      );
-      if (!ok) return false;
-      await this.deps.audit?.record(trx, {
-        actor: { type: "system" },
-        action: "announcement.poster_redacted",
-        target: { type: "announcement", id: job.id },
-        details: {
-          verdict: out.verdict,
-          faces: out.faces,
-          manualRegions: out.manualRegions.length,
-          hash: out.rendition?.sha256 ?? null,
-          verification: summary(out.detail),
-        },
-      });
-      return true;
-    });
+    const saved = await this.deps.db.transaction().execute((trx) =>
+      this.storeOutcome(trx, job.id, { ...out, at }, guard, {
+        verdict: out.verdict,
+        faces: out.faces,
+        manualRegions: out.manualRegions.length,
+        hash: out.rendition?.sha256 ?? null,
+        verification: summary(out.detail),
+      }),
+    );
     if (!saved)
       this.deps.log.info(
         { announcementId: job.id },

@@ -14,6 +14,7 @@ import type { ScreenRegistry } from "../services/screens/ScreenRegistry";
 import type { DistrictRegistry } from "../services/DistrictRegistry";
 import type { EmergencyNotices } from "../services/EmergencyNotices";
 import { computeSync, resolveDistrict } from "../services/kioskSync";
+import { sharedWithinTurn } from "../services/BatchedLookup";
 import { forPreviousRelease, parseStrings } from "../presenters/presentAnnouncement";
 import { namespaces } from "../../shared/protocol/namespaces";
 import { currentVersion } from "../store/changeLog";
@@ -68,6 +69,8 @@ export function registerKioskHandlers(
   },
 ): void {
   const { admission, bounds } = deps;
+  // Every hello reads the current version; a storm's hellos within one turn share the query.
+  const versionNow = sharedWithinTurn(() => currentVersion(deps.db));
   type Middleware = Parameters<KioskNamespace["use"]>[0];
   type KioskSocket = Parameters<Middleware>[0];
 
@@ -246,7 +249,7 @@ export function registerKioskHandlers(
         void socket.join(rooms.district(districtId));
         on.districtId = districtId;
       }
-      const current = await currentVersion(deps.db);
+      const current = await versionNow();
       // Screens of one district at one version share the answer (see SyncCache). The server's
       // current version is in the key, so a change made by another server process is never
       // hidden; every "send me everything" question is one key.

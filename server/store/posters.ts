@@ -76,6 +76,36 @@ export async function posterState(db: Db, id: string): Promise<PosterState | und
   return r ? { ...r, ...summary(r), attempts: Number(r.attempts) } : undefined;
 }
 
+/**
+ * A poster row with nothing in it yet (no upload, regions, result, uploader or claim), queued
+ * and written at `at`: what a new row is built from, with whatever it has on top.
+ */
+export function emptyPosterRow(
+  announcementId: string,
+  at: string,
+): Insertable<AnnouncementPosterTable> {
+  return {
+    announcement_id: announcementId,
+    status: "queued",
+    raw_sealed: null,
+    raw_mime: null,
+    faces: 0,
+    regions_json: null,
+    detail_json: null,
+    reason: null,
+    hash: null,
+    mime: null,
+    width: null,
+    height: null,
+    bytes: null,
+    uploaded_by: null,
+    attempts: 0,
+    updated_at: at,
+    claimed_by: null,
+    lease_until: null,
+  };
+}
+
 /** Stores a new upload for an announcement, replacing any poster it had (rendition included). */
 export async function putPoster(db: Db, row: Insertable<AnnouncementPosterTable>): Promise<void> {
   await db

@@ -1,7 +1,9 @@
-import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
+import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from "kysely";
 import { randomUUID } from "node:crypto";
 import type { Database, ScreenConnectionTable, ScreenStatusReportTable } from "./schema";
+import type { ScreenConnectionEvent } from "./screens";
 import { databaseKindOf } from "./transactionLocks";
+import { valuesColumn, valuesTable } from "./valuesTable";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -30,38 +32,68 @@ export async function openConnection(
   connectionId: string,
   at: string,
 ): Promise<void> {
+  await openConnections(db, [{ screenId, connectionId, at }]);
+}
+
+/** Notes these sockets connecting (one statement), each once, as `openConnection`. */
+export async function openConnections(
+  db: Db,
+  events: readonly ScreenConnectionEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
   await db
     .insertInto("screen_connections")
-    .values({
-      id: randomUUID(),
-      screen_id: screenId,
-      connection_id: connectionId,
-      connected_at: at,
-      last_seen_at: at,
-      disconnected_at: null,
-    })
+    .values(
+      events.map((e) => ({
+        id: randomUUID(),
+        screen_id: e.screenId,
+        connection_id: e.connectionId,
+        connected_at: e.at,
+        last_seen_at: e.at,
+        disconnected_at: null,
+      })),
+    )
     .onConflict((oc) => oc.column("connection_id").doNothing())
     .execute();
 }
 
 /** Moves an open connection's last sign of life (a status report) to `at`. */
 export async function touchConnection(db: Db, connectionId: string, at: string): Promise<void> {
-  await db
-    .updateTable("screen_connections")
-    .set({ last_seen_at: at })
-    .where("connection_id", "=", connectionId)
-    .where("disconnected_at", "is", null)
-    .execute();
+  await touchConnections(db, [{ connectionId, at }]);
+}
+
+/** As `touchConnection`, for many connections (distinct) in one statement. */
+async function touchConnections(
+  db: Db,
+  touches: readonly { connectionId: string; at: string }[],
+): Promise<void> {
+  if (touches.length === 0) return;
+  await touchStatement(touches).execute(db);
+}
+
+function touchStatement(
+  touches: readonly { connectionId: string; at: string }[],
+): RawBuilder<unknown> {
+  return sql`update screen_connections as c set last_seen_at = ${valuesColumn(2)}
+    from ${valuesTable(touches.map((t) => [t.connectionId, t.at]))} as v
+    where c.connection_id = ${valuesColumn(1)} and c.disconnected_at is null`;
 }
 
 /** Notes a screen's socket closing at `at`. */
 export async function closeConnection(db: Db, connectionId: string, at: string): Promise<void> {
-  await db
-    .updateTable("screen_connections")
-    .set({ disconnected_at: at, last_seen_at: at })
-    .where("connection_id", "=", connectionId)
-    .where("disconnected_at", "is", null)
-    .execute();
+  await closeConnections(db, [{ connectionId, at }]);
+}
+
+/** Notes these sockets (distinct) closing, each at its `at`, in one statement. */
+export async function closeConnections(
+  db: Db,
+  closes: readonly { connectionId: string; at: string }[],
+): Promise<void> {
+  if (closes.length === 0) return;
+  await sql`update screen_connections as c
+      set disconnected_at = ${valuesColumn(2)}, last_seen_at = ${valuesColumn(2)}
+    from ${valuesTable(closes.map((e) => [e.connectionId, e.at]))} as v
+    where c.connection_id = ${valuesColumn(1)} and c.disconnected_at is null`.execute(db);
 }
 
 /**
@@ -153,13 +185,24 @@ export async function deleteConnectionsEndedBefore(db: Db, before: string): Prom
  * from every screen). On PostgreSQL the touch and the report are one statement (one round
  * trip); SQLite is in-process, so its two statements cost none.
  */
-export async function recordStatusReport(
-  db: Db,
-  report: { screenId: string; connectionId: string; at: string; reportJson: string; keep: number },
-): Promise<void> {
-  const { screenId, connectionId, at, reportJson, keep } = report;
-  // The id of the screen's oldest report when it has `keep` already, else a new id.
-  const slot = sql<string>`coalesce((
+export async function recordStatusReport(db: Db, report: StatusReport): Promise<void> {
+  await recordStatusReports(db, [report]);
+}
+
+/** A status report as stored: which screen sent it, over which connection, when, keeping how many. */
+export interface StatusReport {
+  screenId: string;
+  connectionId: string;
+  at: string;
+  reportJson: string;
+  keep: number;
+}
+
+/** As `recordStatusReport`, for reports of distinct screens, in one statement (two on SQLite). */
+export async function recordStatusReports(db: Db, reports: readonly StatusReport[]): Promise<void> {
+  if (reports.length === 0) return;
+  // Each report's id: its screen's oldest report when it has `keep` already, else a new id.
+  const slot = ({ screenId, keep }: StatusReport) => sql<string>`coalesce((
       select r.id from screen_status_reports r
       where r.screen_id = ${screenId}
         and exists (
@@ -168,18 +211,15 @@ export async function recordStatusReport(
         )
       order by r.at, r.id limit 1
     ), ${randomUUID()})`;
+  const rows = reports.map((r) => sql`(${slot(r)}, ${r.screenId}, ${r.at}, ${r.reportJson})`);
   const upsert = sql`insert into screen_status_reports (id, screen_id, at, report_json)
-    values (${slot}, ${screenId}, ${at}, ${reportJson})
+    values ${sql.join(rows)}
     on conflict (id) do update set at = excluded.at, report_json = excluded.report_json`;
   if (databaseKindOf(db) === "postgres") {
-    await sql`with touched as (
-        update screen_connections set last_seen_at = ${at}
-        where connection_id = ${connectionId} and disconnected_at is null
-        returning id
-      ) ${upsert}`.execute(db);
+    await sql`with touched as (${touchStatement(reports)} returning c.id) ${upsert}`.execute(db);
     return;
   }
-  await touchConnection(db, connectionId, at);
+  await touchConnections(db, reports);
   await upsert.execute(db);
 }
 

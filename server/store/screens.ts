@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction, type Updateable } from "kysely";
 import type { Database, ScreenRow, ScreenTable } from "./schema";
+import { valuesColumn, valuesTable } from "./valuesTable";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -40,14 +41,28 @@ export async function getScreen(db: Db, id: string): Promise<ScreenRow | undefin
   return db.selectFrom("screens").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-/** The active screen holding a token (looked up by the token's hash). */
-export async function screenByTokenHash(db: Db, tokenHash: string): Promise<ScreenRow | undefined> {
+/** These screens (ids distinct), those that exist. */
+export async function getScreens(db: Db, ids: readonly string[]): Promise<ScreenRow[]> {
+  if (ids.length === 0) return [];
   return db
     .selectFrom("screens")
     .selectAll()
-    .where("token_hash", "=", tokenHash)
+    .where("id", "in", [...ids])
+    .execute();
+}
+
+/** The active screens holding these tokens (looked up by the tokens' hashes). */
+export async function screensByTokenHashes(
+  db: Db,
+  tokenHashes: readonly string[],
+): Promise<ScreenRow[]> {
+  if (tokenHashes.length === 0) return [];
+  return db
+    .selectFrom("screens")
+    .selectAll()
+    .where("token_hash", "in", [...tokenHashes])
     .where("state", "=", "active")
-    .executeTakeFirst();
+    .execute();
 }
 
 /** Changes some columns of a screen. */
@@ -150,26 +165,91 @@ export async function insertScreen(db: Db, row: ScreenRow): Promise<void> {
   await db.insertInto("screens").values(row).execute();
 }
 
-/**
- * Notes a screen's socket closing at `at`; the connection id is cleared only if it is still
- * this socket's (a newer connection of the same screen may have taken over).
- */
-export async function markScreenDisconnected(
+/** A screen's socket opening or closing at `at`. */
+export interface ScreenConnectionEvent {
+  screenId: string;
+  connectionId: string;
+  at: string;
+}
+
+/** Notes these screens' sockets opening: each seen at its `at`, holding that connection now. */
+export async function markScreensConnected(
   db: Db,
-  id: string,
-  connectionId: string,
-  at: string,
+  events: readonly ScreenConnectionEvent[],
 ): Promise<void> {
-  await db
-    .updateTable("screens")
-    .set({
-      last_seen_at: at,
-      connection_id: sql<
-        string | null
-      >`case when connection_id = ${connectionId} then null else connection_id end`,
-    })
-    .where("id", "=", id)
-    .execute();
+  if (events.length === 0) return;
+  await sql`update screens as s set last_seen_at = ${valuesColumn(2)}, connection_id = ${valuesColumn(3)}
+    from ${valuesTable(events.map((e) => [e.screenId, e.at, e.connectionId]))} as v
+    where s.id = ${valuesColumn(1)}`.execute(db);
+}
+
+/**
+ * Notes these screens' sockets closing, each at its `at`; a screen's connection id is cleared
+ * only if it is still that socket's (a newer connection of the same screen may have taken over).
+ */
+export async function markScreensDisconnected(
+  db: Db,
+  events: readonly ScreenConnectionEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await sql`update screens as s set last_seen_at = ${valuesColumn(2)},
+      connection_id = case when s.connection_id = ${valuesColumn(3)} then null else s.connection_id end
+    from ${valuesTable(events.map((e) => [e.screenId, e.at, e.connectionId]))} as v
+    where s.id = ${valuesColumn(1)}`.execute(db);
+}
+
+/** What a kiosk's status report changes in its screen's row. */
+export interface ScreenStatusColumns {
+  last_seen_at?: string;
+  width?: number | null;
+  height?: number | null;
+  app_version?: string | null;
+  current_slide?: string | null;
+  uptime_seconds?: number | null;
+  memory_mb?: number | null;
+  clock_skew_ms?: number | null;
+  storage_used_mb?: number | null;
+  storage_quota_mb?: number | null;
+}
+
+// The SQL type of each numeric column a status report writes (PostgreSQL reads values as text).
+const STATUS_NUMBER_TYPES: Partial<Record<keyof ScreenStatusColumns, "integer" | "real">> = {
+  width: "integer",
+  height: "integer",
+  uptime_seconds: "integer",
+  memory_mb: "integer",
+  clock_skew_ms: "integer",
+  storage_used_mb: "real",
+  storage_quota_mb: "real",
+};
+
+/**
+ * Writes these screens' status columns, each screen its own values (ids distinct): one
+ * statement per set of columns written (a report from an older kiosk may carry fewer).
+ */
+export async function updateScreenStatuses(
+  db: Db,
+  rows: readonly { id: string; set: ScreenStatusColumns }[],
+): Promise<void> {
+  const bySet = new Map<string, { columns: (keyof ScreenStatusColumns)[]; rows: unknown[][] }>();
+  for (const { id, set } of rows) {
+    const columns = (Object.keys(set) as (keyof ScreenStatusColumns)[]).sort();
+    const key = columns.join(",");
+    const group = bySet.get(key) ?? { columns, rows: [] };
+    group.rows.push([id, ...columns.map((c) => set[c] ?? null)]);
+    bySet.set(key, group);
+  }
+  for (const { columns, rows: values } of bySet.values()) {
+    if (columns.length === 0) continue;
+    const assignments = columns.map((column, i) => {
+      const type = STATUS_NUMBER_TYPES[column];
+      const value = valuesColumn(i + 2);
+      return sql`${sql.ref(column)} = ${type === undefined ? value : sql`cast(${value} as ${sql.raw(type)})`}`;
+    });
+    await sql`update screens as s set ${sql.join(assignments)}
+      from ${valuesTable(values)} as v
+      where s.id = ${valuesColumn(1)}`.execute(db);
+  }
 }
 
 // What a takedown's progress needs of a screen.

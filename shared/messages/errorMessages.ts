@@ -1098,6 +1098,11 @@ export const errorMessages = {
     "zh-CN":
       "审计日志不是用此主密钥链接的，因此无法向其中添加记录：请使用服务器的主密钥（SIGNAGE_MASTER_KEY 或数据目录中的 master.key），执行“signage rotate-key”之后则使用新密钥，并运行“signage audit verify”进行检查。",
   },
+  "audit.keyMismatchRead": {
+    en: "The audit log is not chained under this master key, so it cannot be checked or exported with it: use the server's master key (SIGNAGE_MASTER_KEY or the data folder's master.key), after \"signage rotate-key\" the new one.",
+    "zh-CN":
+      "审计日志不是用此主密钥链接的，因此无法用它检查或导出：请使用服务器的主密钥（SIGNAGE_MASTER_KEY 或数据目录中的 master.key），执行“signage rotate-key”之后则使用新密钥。",
+  },
   "redaction.noFace": {
     en: "No face was found in the photo; a moderator must mark the areas to cover.",
     "zh-CN": "照片中没有找到人脸；须由审核员标出需要遮盖的区域。",

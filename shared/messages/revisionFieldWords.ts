@@ -58,8 +58,14 @@ export const revisionFieldWords = {
   },
 } as const satisfies Record<Language, Record<`revisionField.${RevisionField}`, string>>;
 
-/** What stands for revisions whose fields were not kept (`fieldsChangedSince` says "unknown"). */
-const unknownWords: Record<Language, string> = { en: "details not kept", "zh-CN": "详情未保留" };
+/**
+ * What stands for revisions whose fields were not kept (`fieldsChangedSince` says "unknown"),
+ * in each language: in a refusal, and in the console's review queue.
+ */
+export const unknownWords: Record<Language, string> = {
+  en: "details not kept",
+  "zh-CN": "详情未保留",
+};
 const joins: Record<Language, string> = { en: ", ", "zh-CN": "、" };
 
 /**

@@ -1,8 +1,9 @@
 import type { AuditRecord } from "../../shared/schemas/auditRecord";
 import { randomBytes } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { wordError } from "../../shared/messages/errorMessages";
 import { AuditLog } from "../../server/services/AuditLog";
 import { RawVault } from "../../server/services/crypto/RawVault";
 import { migrateToLatest, openStore } from "../../server/store/database";
@@ -80,15 +81,49 @@ describe("signage audit", () => {
     );
   });
 
-  it("suggests checking the key when not even the first record verifies", async () => {
+  it("names an altered first or last record, not the key, when the other records verify", async () => {
+    for (const seq of [1, 3]) {
+      const { dir } = await seededDataDir(3);
+      await tamper(dir, seq);
+      const run = await runCli(["audit", "verify"], { SIGNAGE_DATA_DIR: dir });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        `signage: audit chain broken at record ${seq}: Record ${seq} was altered: its hash does not match its contents.\n`,
+      );
+    }
+  });
+
+  it("says in one sentence that the chain is not under this master key, before verifying", async () => {
     const { dir } = await seededDataDir(3);
     const run = await runCli(["audit", "verify"], {
       SIGNAGE_DATA_DIR: dir,
       SIGNAGE_MASTER_KEY: randomBytes(32).toString("base64"),
     });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("broken at record 1: Record 1 was altered");
-    expect(run.stderr).toContain("SIGNAGE_MASTER_KEY");
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(`signage audit: ${wordError("audit.keyMismatchRead", {}, "en")}\n`);
+    expect(run.stderr).not.toMatch(/altered|broken|\bat \S+ \(|AuditKeyMismatchError/);
+  });
+
+  it("exports nothing under a master key the chain is not under, saying so in one sentence", async () => {
+    const { dir } = await seededDataDir(3);
+    const stranger = {
+      SIGNAGE_DATA_DIR: dir,
+      SIGNAGE_MASTER_KEY: randomBytes(32).toString("base64"),
+    };
+    const out = join(dir, "audit.jsonl");
+    for (const args of [
+      ["audit", "export", "--out", out],
+      ["audit", "export"],
+    ]) {
+      const run = await runCli(args, stranger);
+      expect(run.code, args.join(" ")).toBe(1);
+      expect(run.stdout, args.join(" ")).toBe("");
+      expect(run.stderr, args.join(" ")).toBe(
+        `signage audit: ${wordError("audit.keyMismatchRead", {}, "en")}\n`,
+      );
+    }
+    expect(existsSync(out)).toBe(false);
   });
 
   it("exports a time window as JSON Lines to a private file", async () => {

@@ -1,6 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { wordError } from "../../shared/messages/errorMessages";
 import { StartupError } from "../../server/errors";
 import { AuditKeyMismatchError, AuditLog } from "../../server/services/AuditLog";
 import {
@@ -256,6 +257,8 @@ describe("signage rotate-key on PostgreSQL (issue 21)", () => {
         SIGNAGE_MASTER_KEY: before.toString("base64"),
       });
       expect(stale.code).toBe(1);
+      // The retired key is named as the problem, not a record of the chain.
+      expect(stale.stderr).toBe(`signage audit: ${wordError("audit.keyMismatchRead", {}, "en")}\n`);
     } finally {
       await pg.drop();
       removeDataDir(dir);

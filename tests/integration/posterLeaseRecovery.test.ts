@@ -9,6 +9,7 @@ import { createPhotoRedactor } from "../../server/services/photoRedactor";
 import { PosterRedaction, sealPoster } from "../../server/services/PosterRedaction";
 import { claimantName } from "../../server/services/ProcessLease";
 import { openStore, type Store } from "../../server/store/database";
+import { emptyPosterRow } from "../../server/store/posters";
 import type { AnnouncementPosterTable } from "../../server/store/schema";
 import { demoPhoto } from "../fixtures/images";
 import { backendDatabase, databaseBackends } from "../support/databases";
@@ -44,23 +45,10 @@ async function seedPosters(db: Store["db"], at: string, seeds: readonly PosterSe
     .insertInto("announcement_posters")
     .values(
       seeds.map((seed) => ({
-        status: "processing" as const,
         // Without the upload, a poster taken back waits in the queue: nothing runs it again here.
-        raw_sealed: null,
-        raw_mime: null,
-        regions_json: null,
-        detail_json: null,
-        reason: null,
-        hash: null,
-        mime: null,
-        width: null,
-        height: null,
-        bytes: null,
-        uploaded_by: null,
+        ...emptyPosterRow(seed.announcement_id, at),
+        status: "processing" as const,
         attempts: 1,
-        updated_at: at,
-        claimed_by: null,
-        lease_until: null,
         ...seed,
       })),
     )

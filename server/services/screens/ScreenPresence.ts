@@ -5,14 +5,22 @@ import { lookUpNames } from "../../presenters/nameBook";
 import { presentStatusReport, slideRef } from "../../presenters/presentScreen";
 import { openAlerts } from "../../store/alerts";
 import {
-  closeConnection,
+  closeConnections,
   connectedMs,
   connectedSpans,
   latestStatusReports,
-  openConnection,
-  recordStatusReport,
+  openConnections,
+  recordStatusReports,
+  type StatusReport,
 } from "../../store/screenHistory";
-import { lockScreenRowsNoWait, markScreenDisconnected, updateScreen } from "../../store/screens";
+import {
+  lockScreenRowsNoWait,
+  markScreensConnected,
+  markScreensDisconnected,
+  updateScreenStatuses,
+  type ScreenConnectionEvent,
+  type ScreenStatusColumns,
+} from "../../store/screens";
 import { databaseKindOf } from "../../store/transactionLocks";
 import type { Database, ScreenRow } from "../../store/schema";
 import { ONLINE_WITHIN_MS } from "./ScreenRegistry";
@@ -34,7 +42,7 @@ export const STATUS_REPORTS_KEPT = 20;
  * status reports).
  */
 export class ScreenPresence {
-  private readonly writes: BatchedWrites;
+  private readonly writes: BatchedWrites<PresenceWrite>;
 
   constructor(
     private readonly deps: {
@@ -44,7 +52,7 @@ export class ScreenPresence {
       batch?: number;
     },
   ) {
-    this.writes = new BatchedWrites(deps.db, deps.batch ?? 500, GATHER_MS);
+    this.writes = new BatchedWrites(deps.db, deps.batch ?? 500, GATHER_MS, writePresence);
   }
 
   private now(): Date {
@@ -54,8 +62,10 @@ export class ScreenPresence {
   /** Records a kiosk's health report, sent over its connection `connectionId`. */
   recordStatus(id: string, connectionId: string, s: ScreenStatus): Promise<void> {
     const at = this.now().toISOString();
-    return this.writes.run(async (db) => {
-      await updateScreen(db, id, {
+    return this.writes.run({
+      kind: "status",
+      screenId: id,
+      set: {
         last_seen_at: at,
         width: s.width,
         height: s.height,
@@ -72,25 +82,22 @@ export class ScreenPresence {
         // Likewise its storage (the alert monitor warns when it is nearly full).
         ...(s.storageUsedMb === undefined ? {} : { storage_used_mb: s.storageUsedMb }),
         ...(s.storageQuotaMb === undefined ? {} : { storage_quota_mb: s.storageQuotaMb }),
-      });
+      },
       // The connection's last sign of life and the report itself.
-      await recordStatusReport(db, {
+      report: {
         screenId: id,
         connectionId,
         at,
         reportJson: JSON.stringify(s),
         keep: STATUS_REPORTS_KEPT,
-      });
-    }, id);
+      },
+    });
   }
 
   /** A screen connected (`connectionId`: its socket's id): seen now, and online everywhere. */
   connected(id: string, connectionId: string): Promise<void> {
     const at = this.now().toISOString();
-    return this.writes.run(async (db) => {
-      await updateScreen(db, id, { last_seen_at: at, connection_id: connectionId });
-      await openConnection(db, id, connectionId, at);
-    }, id);
+    return this.writes.run({ kind: "connected", screenId: id, connectionId, at });
   }
 
   /**
@@ -99,10 +106,7 @@ export class ScreenPresence {
    */
   disconnected(id: string, connectionId: string): Promise<void> {
     const at = this.now().toISOString();
-    return this.writes.run(async (db) => {
-      await markScreenDisconnected(db, id, connectionId, at);
-      await closeConnection(db, connectionId, at);
-    }, id);
+    return this.writes.run({ kind: "disconnected", screenId: id, connectionId, at });
   }
 
   /** Resolves once every write asked for so far is done (at shutdown, before the database closes). */
@@ -171,7 +175,58 @@ function clampSkew(ms: number): number {
   return Math.max(-2_000_000_000, Math.min(2_000_000_000, Math.round(ms)));
 }
 
-type Write = (db: Kysely<Database>) => Promise<void>;
+/** One presence write: a screen's connection opening or closing, or its status report. */
+type PresenceWrite =
+  | (ScreenConnectionEvent & { kind: "connected" | "disconnected" })
+  | { kind: "status"; screenId: string; set: ScreenStatusColumns; report: StatusReport };
+
+/**
+ * Writes presence writes of distinct screens: a few statements for all of them, each kind
+ * written as multi-row statements (a restart brings thousands of screens back, each a connect
+ * and a report; one statement each was most of the server's time in a move on PostgreSQL, in
+ * socket writes to the database). Screens being distinct, their order does not matter.
+ */
+async function writePresence(
+  db: Kysely<Database>,
+  writes: readonly PresenceWrite[],
+): Promise<void> {
+  const connected: ScreenConnectionEvent[] = [];
+  const disconnected: ScreenConnectionEvent[] = [];
+  const statuses: Extract<PresenceWrite, { kind: "status" }>[] = [];
+  for (const w of writes) {
+    if (w.kind === "status") statuses.push(w);
+    else (w.kind === "connected" ? connected : disconnected).push(w);
+  }
+  await markScreensConnected(db, connected);
+  await openConnections(db, connected);
+  await markScreensDisconnected(db, disconnected);
+  await closeConnections(db, disconnected);
+  await updateScreenStatuses(
+    db,
+    statuses.map((w) => ({ id: w.screenId, set: w.set })),
+  );
+  await recordStatusReports(
+    db,
+    statuses.map((w) => w.report),
+  );
+}
+
+/**
+ * The batch in layers: the first write of each screen, then the second of each, and so on, each
+ * layer in the order asked. Within a layer each screen appears once, so its writes can be
+ * grouped by kind; written layer after layer, each screen's writes keep their order (a connect
+ * and the report right after it land in two layers, all the connects first).
+ */
+function layersByScreen<T extends { screenId?: string | undefined }>(batch: readonly T[]): T[][] {
+  const layers: T[][] = [];
+  const seen = new Map<string, number>();
+  for (const item of batch) {
+    const layer = item.screenId === undefined ? 0 : (seen.get(item.screenId) ?? 0);
+    if (item.screenId !== undefined) seen.set(item.screenId, layer + 1);
+    (layers[layer] ??= []).push(item);
+  }
+  return layers;
+}
 
 /**
  * On PostgreSQL, a batch takes the row locks of all its screens at once, in id order, before
@@ -181,7 +236,7 @@ type Write = (db: Kysely<Database>) => Promise<void>;
  */
 async function lockScreens(
   trx: Kysely<Database>,
-  batch: readonly { screenId: string | undefined }[],
+  batch: readonly { screenId?: string | undefined }[],
 ): Promise<void> {
   if (databaseKindOf(trx) !== "postgres") return;
   const ids = [...new Set(batch.flatMap((w) => (w.screenId === undefined ? [] : [w.screenId])))];
@@ -195,25 +250,23 @@ async function lockScreens(
  * runs at a time, so a connection's report and close are always written after its opening (two
  * pooled PostgreSQL connections could otherwise race, leaving a gone screen online for 90 s).
  */
-export class BatchedWrites {
-  private queue: { write: Write; screenId: string | undefined; done: (err?: Error) => void }[] = [];
+export class BatchedWrites<T extends { screenId?: string | undefined }> {
+  private queue: { write: T; done: (err?: Error) => void }[] = [];
   private draining: Promise<void> | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly most: number,
     /** How long writes are gathered before the first batch is written (0: this turn only). */
-    private readonly gatherMs = 0,
+    private readonly gatherMs: number,
+    /** Writes writes of distinct screens (in a batch's transaction, or one alone). */
+    private readonly writeAll: (db: Kysely<Database>, writes: readonly T[]) => Promise<void>,
   ) {}
 
-  /** Queues `write`, which changes the row of screen `screenId` (locked first on PostgreSQL). */
-  run(write: Write, screenId?: string): Promise<void> {
+  /** Queues `write`, which changes the row of its screen (locked first on PostgreSQL). */
+  run(write: T): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({
-        write,
-        screenId,
-        done: (err) => (err === undefined ? resolve() : reject(err)),
-      });
+      this.queue.push({ write, done: (err) => (err === undefined ? resolve() : reject(err)) });
       this.draining ??= new Promise<void>((r) =>
         this.gatherMs > 0 ? setTimeout(r, this.gatherMs) : setImmediate(r),
       ).then(() => this.drain());
@@ -228,11 +281,12 @@ export class BatchedWrites {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.most);
+        const writes = batch.map((b) => b.write);
         if (batch.length > 1) {
           try {
             await this.db.transaction().execute(async (trx) => {
-              await lockScreens(trx, batch);
-              for (const { write } of batch) await write(trx);
+              await lockScreens(trx, writes);
+              for (const layer of layersByScreen(writes)) await this.writeAll(trx, layer);
             });
             for (const { done } of batch) done();
             continue;
@@ -242,7 +296,7 @@ export class BatchedWrites {
           }
         }
         for (const { write, done } of batch)
-          await write(this.db).then(
+          await this.writeAll(this.db, [write]).then(
             () => done(),
             (err: unknown) =>
               done(err instanceof Error ? err : new Error(`presence write failed: ${String(err)}`)),

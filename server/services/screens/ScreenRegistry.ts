@@ -8,14 +8,16 @@ import { presentScreen, slideRef } from "../../presenters/presentScreen";
 import {
   districtSetChanged,
   getScreen,
+  getScreens,
   listScreens,
-  screenByTokenHash,
+  screensByTokenHashes,
   screenTagsOf,
   setScreenTags,
   updateScreen,
 } from "../../store/screens";
 import type { Database, ScreenRow } from "../../store/schema";
 import type { AuditInput, AuditLog } from "../AuditLog";
+import { BatchedLookup } from "../BatchedLookup";
 import type { DistrictCheck } from "../EntryIntake";
 import type { ScreenNotifier } from "./ScreenNotifier";
 import { hashToken, newToken } from "./screenTokens";
@@ -31,6 +33,16 @@ type Actor = AuditInput["actor"];
  * the transaction that makes it.
  */
 export class ScreenRegistry {
+  // A storm's handshakes and hellos, thousands a second: one query per turn, not per kiosk.
+  private readonly byId = new BatchedLookup<string, ScreenRow>((ids) =>
+    getScreens(this.deps.db, ids).then((rows) => new Map(rows.map((r) => [r.id, r]))),
+  );
+  private readonly byTokenHash = new BatchedLookup<string, ScreenRow>((hashes) =>
+    screensByTokenHashes(this.deps.db, hashes).then(
+      (rows) => new Map(rows.map((r) => [r.token_hash, r])),
+    ),
+  );
+
   constructor(
     private readonly deps: {
       db: Kysely<Database>;
@@ -51,14 +63,14 @@ export class ScreenRegistry {
 
   /** The screen's row while it is paired, else undefined. */
   async activeScreen(id: string): Promise<ScreenRow | undefined> {
-    const row = await getScreen(this.deps.db, id);
+    const row = await this.byId.get(id);
     return row?.state === "active" ? row : undefined;
   }
 
   /** The active screen a device token belongs to. */
   async authenticate(token: string): Promise<ScreenRow | undefined> {
     if (token.length < 32 || token.length > 200) return undefined;
-    return screenByTokenHash(this.deps.db, hashToken(token));
+    return this.byTokenHash.get(hashToken(token));
   }
 
   /** All screens with their online state; with `tag`, only those carrying it. */

@@ -11,13 +11,7 @@ import type { UserView } from "../../../../shared/schemas/account";
 import type { EntryView } from "../../../../shared/schemas/entryView";
 import type { Region } from "../../../../shared/schemas/moderation";
 import type { ReviewItem } from "../../../../shared/schemas/reviewQueue";
-import {
-  attentionKeys,
-  formatAmount,
-  kindKeys,
-  redactionKeys,
-  revisionFieldName,
-} from "../entries/entryLabels";
+import { attentionKeys, formatAmount, kindKeys, redactionKeys } from "../entries/entryLabels";
 import { AnnouncementReview } from "../announcements/AnnouncementReview";
 import { ApiFailure } from "../lib/api";
 import { subscribeConsoleChanges } from "../lib/consoleSocket";
@@ -31,6 +25,7 @@ import { FormAlert } from "../ui/FormAlert";
 import { useFocusOnMount } from "../ui/useFocusOnMount";
 import { toCropped, toWhole } from "./cropFrame";
 import { BulkApproveDialog } from "./BulkApproveDialog";
+import { changedSince } from "./changedSince";
 import { EmergencyReviewPanel } from "./EmergencyReviewPanel";
 import { RegionEditor } from "./RegionEditor";
 import {
@@ -69,18 +64,6 @@ function fourEyesReason(item: ReviewItem, user: UserView, t: Translate): string 
   if (item.entry.createdBy === user.id) return t("review.ownCreated");
   if (item.entry.submittedBy === user.id) return t("review.ownSubmitted");
   return item.notActionableBecause ?? t("review.notActionable");
-}
-
-/**
- * The fields changed since revision `seen`, named in the console's language, as far as the
- * queue's history reaches; null when the entry is still at that revision.
- */
-function changedSince(item: ReviewItem, seen: number, t: Translate): string | null {
-  if (item.entry.revision <= seen) return null;
-  const later = item.recentChanges.filter((c) => c.revision > seen);
-  const fields = [...new Set(later.flatMap((c) => c.fields))].map((f) => revisionFieldName(f, t));
-  if (later.length < item.entry.revision - seen) fields.push(t("review.changedUnknown"));
-  return fields.join(t("review.fieldsJoin"));
 }
 
 /**

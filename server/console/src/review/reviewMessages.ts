@@ -43,7 +43,6 @@ export const reviewEn = {
   "review.rejected": "Rejected {name} ({case}).",
   "review.changedSinceSeen":
     "Edited after you opened it (changed: {fields}). Look at it again: an approval holds only for what you saw.",
-  "review.changedUnknown": "details not kept",
   "review.fieldsJoin": ", ",
   ...revisionFieldWords.en,
   "review.coverAll": "Cover whole photo",
@@ -113,7 +112,6 @@ export const reviewZh: Record<keyof typeof reviewEn, string> = {
   "review.rejected": "已驳回 {name}（{case}）。",
   "review.changedSinceSeen":
     "您打开后已被修改（改动：{fields}）。请重新查看：批准只对您看到的版本有效。",
-  "review.changedUnknown": "详情未保留",
   "review.fieldsJoin": "、",
   ...revisionFieldWords["zh-CN"],
   "review.coverAll": "遮盖整张照片",

@@ -37,18 +37,32 @@ const insert = (id: number, v: string) => (db: Kysely<Database>) =>
     .execute()
     .then(() => undefined);
 
+/** A write for the queue: a closure, of a screen or of none. */
+interface Op {
+  screenId?: string;
+  write: (db: Kysely<Database>) => Promise<void>;
+}
+const writeEach = async (db: Kysely<Database>, ops: readonly Op[]): Promise<void> => {
+  for (const { write } of ops) await write(db);
+};
+const batched = (db: Kysely<Db>, most: number, gatherMs = 0) =>
+  new BatchedWrites<Op>(as(db), most, gatherMs, writeEach);
+const op = (write: Op["write"]): Op => ({ write });
+
 describe("BatchedWrites", () => {
   it("writes what was asked within one turn in one transaction per batch, in order", async () => {
     const { db, transactions } = open();
     opened = db;
-    const writes = new BatchedWrites(as(db), 100);
+    const writes = batched(db, 100);
     const order: number[] = [];
     const done = Array.from({ length: 250 }, (_, i) =>
       writes
-        .run(async (trx) => {
-          order.push(i);
-          await insert(i, `v${i}`)(trx);
-        })
+        .run(
+          op(async (trx) => {
+            order.push(i);
+            await insert(i, `v${i}`)(trx);
+          }),
+        )
         .then(() => i),
     );
     expect(await Promise.all(done)).toHaveLength(250);
@@ -64,10 +78,10 @@ describe("BatchedWrites", () => {
   it("gathers writes asked a few milliseconds apart into one transaction when told to wait", async () => {
     const { db, transactions } = open();
     opened = db;
-    const writes = new BatchedWrites(as(db), 100, 50);
-    const first = writes.run(insert(1, "one"));
+    const writes = batched(db, 100, 50);
+    const first = writes.run(op(insert(1, "one")));
     await new Promise((r) => setTimeout(r, 5));
-    const second = writes.run(insert(2, "two"));
+    const second = writes.run(op(insert(2, "two")));
     await Promise.all([first, second]);
     expect(transactions()).toBe(1);
   });
@@ -75,11 +89,11 @@ describe("BatchedWrites", () => {
   it("a write that fails fails alone: the others of its batch are written", async () => {
     const { db } = open();
     opened = db;
-    const writes = new BatchedWrites(as(db), 100);
+    const writes = batched(db, 100);
     const results = await Promise.allSettled([
-      writes.run(insert(1, "one")),
-      writes.run(insert(2, "bad")),
-      writes.run(insert(3, "three")),
+      writes.run(op(insert(1, "one"))),
+      writes.run(op(insert(2, "bad"))),
+      writes.run(op(insert(3, "three"))),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(await db.selectFrom("t").select("id").orderBy("id").execute()).toEqual([
@@ -91,16 +105,40 @@ describe("BatchedWrites", () => {
   it("settles once every write asked for, including those asked while writing, is done", async () => {
     const { db } = open();
     opened = db;
-    const writes = new BatchedWrites(as(db), 2);
-    void writes.run(async (trx) => {
-      await insert(1, "one")(trx);
-      // Asked while a batch is being written: written before settled() resolves.
-      void writes.run(insert(2, "two"));
-    });
+    const writes = batched(db, 2);
+    void writes.run(
+      op(async (trx) => {
+        await insert(1, "one")(trx);
+        // Asked while a batch is being written: written before settled() resolves.
+        void writes.run(op(insert(2, "two")));
+      }),
+    );
     await writes.settled();
     expect(await db.selectFrom("t").select("id").orderBy("id").execute()).toEqual([
       { id: 1 },
       { id: 2 },
     ]);
+  });
+
+  it("hands a batch over in layers, each screen once in each, its writes in the order asked", async () => {
+    const { db, transactions } = open();
+    opened = db;
+    const parts: string[][] = [];
+    const writes = new BatchedWrites<{ screenId?: string }>(as(db), 100, 0, (_db, ops) => {
+      parts.push(ops.map((o) => o.screenId ?? "-"));
+      return Promise.resolve();
+    });
+    await Promise.all(
+      ["a", "b", undefined, "a", "c", "c", "b"].map((screenId) =>
+        writes.run(screenId === undefined ? {} : { screenId }),
+      ),
+    );
+    // Each screen's first write, then each one's second: grouping a layer by kind keeps each
+    // screen's writes in order.
+    expect(parts).toEqual([
+      ["a", "b", "-", "c"],
+      ["a", "c", "b"],
+    ]);
+    expect(transactions()).toBe(1);
   });
 });

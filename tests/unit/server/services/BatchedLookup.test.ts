@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { BatchedLookup, sharedWithinTurn } from "../../../../server/services/BatchedLookup";
+
+/** A table of rows by key, counting the queries made of it and the keys each asked for. */
+function table(rows: Map<string, number>) {
+  const queries: string[][] = [];
+  const lookUpMany = (keys: string[]): Promise<Map<string, number>> => {
+    queries.push(keys);
+    return Promise.resolve(
+      new Map(keys.flatMap((k) => (rows.has(k) ? [[k, rows.get(k) ?? 0] as const] : []))),
+    );
+  };
+  return { queries, lookUpMany };
+}
+
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+describe("BatchedLookup", () => {
+  it("answers the look-ups of one turn with one query per 500 keys, each caller its own row", async () => {
+    const rows = new Map<string, number>(Array.from({ length: 1_000 }, (_, i) => [`k${i}`, i]));
+    const { queries, lookUpMany } = table(rows);
+    const lookup = new BatchedLookup(lookUpMany);
+    // 1,200 distinct keys (200 unknown), each asked twice.
+    const keys = Array.from({ length: 1_200 }, (_, i) => `k${i}`);
+    const answers = await Promise.all([...keys, ...keys].map((k) => lookup.get(k)));
+    expect(answers).toEqual(
+      [...keys, ...keys].map((k) => (rows.has(k) ? Number(k.slice(1)) : undefined)),
+    );
+    expect(queries.map((q) => q.length)).toEqual([500, 500, 200]);
+  });
+
+  it("reads after it was asked: a look-up asked while a query is on its way waits for the next", async () => {
+    const rows = new Map([["a", 1]]);
+    const { queries, lookUpMany } = table(rows);
+    const lookup = new BatchedLookup(lookUpMany);
+    const first = lookup.get("a");
+    await turn();
+    // The first query has been sent; the row changes; a look-up asked now sees the change.
+    rows.set("a", 2);
+    const second = lookup.get("a");
+    expect([await first, await second]).toEqual([1, 2]);
+    expect(queries).toEqual([["a"], ["a"]]);
+  });
+
+  it("a failed query fails the look-ups it answered, not those of another", async () => {
+    const lookup = new BatchedLookup<string, number>(
+      (keys) =>
+        keys.includes("bad")
+          ? Promise.reject(new Error("database gone"))
+          : Promise.resolve(new Map(keys.map((k) => [k, 1]))),
+      2,
+    );
+    const results = await Promise.allSettled(["a", "bad", "c"].map((k) => lookup.get(k)));
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "fulfilled"]);
+  });
+});
+
+describe("sharedWithinTurn", () => {
+  it("makes one read for the callers of one turn, and a new one for a caller after it began", async () => {
+    let reads = 0;
+    let value = 10;
+    const read = sharedWithinTurn(() => {
+      reads += 1;
+      return Promise.resolve(value);
+    });
+    const firstTurn = await Promise.all(Array.from({ length: 50 }, () => read()));
+    expect(firstTurn).toEqual(Array.from({ length: 50 }, () => 10));
+    expect(reads).toBe(1);
+    value = 11;
+    expect(await read()).toBe(11);
+    expect(reads).toBe(2);
+  });
+});
