@@ -14,7 +14,7 @@ import type { ScreenRegistry } from "../services/screens/ScreenRegistry";
 import type { DistrictRegistry } from "../services/DistrictRegistry";
 import type { EmergencyNotices } from "../services/EmergencyNotices";
 import { computeSync, resolveDistrict } from "../services/kioskSync";
-import { sharedWithinTurn } from "../services/BatchedLookup";
+import { sharedRead } from "../services/BatchedLookup";
 import { forPreviousRelease, parseStrings } from "../presenters/presentAnnouncement";
 import { namespaces } from "../../shared/protocol/namespaces";
 import { currentVersion } from "../store/changeLog";
@@ -69,8 +69,8 @@ export function registerKioskHandlers(
   },
 ): void {
   const { admission, bounds } = deps;
-  // Every hello reads the current version; a storm's hellos within one turn share the query.
-  const versionNow = sharedWithinTurn(() => currentVersion(deps.db));
+  // Every hello reads the current version; a storm's hellos share one query per round (sharedRead).
+  const versionNow = sharedRead(() => currentVersion(deps.db));
   type Middleware = Parameters<KioskNamespace["use"]>[0];
   type KioskSocket = Parameters<Middleware>[0];
 

@@ -1,7 +1,7 @@
 /** What the delivery benchmarks share: the real server as a process, its API, the kiosk processes. */
 import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import WebSocket from "ws";
@@ -314,5 +314,60 @@ export function rssKbOf(pid: number | undefined): number {
     return m?.[1] ? Number(m[1]) : 0;
   } catch {
     return 0;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc; 0 elsewhere). */
+export function cpuMsOf(pid: number | undefined): number {
+  return pid === undefined ? 0 : (procStat(pid)?.cpuMs ?? 0);
+}
+
+/**
+ * CPU time so far (ms) of each live process whose parent is `ppid` or whose command is
+ * `command`, by pid: compare two with `cpuMsBetween` (a process gone by the second is left out).
+ */
+export function cpuMsByPid(match: {
+  ppid?: number | undefined;
+  command?: string;
+}): Map<number, number> {
+  const out = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return out;
+  }
+  for (const pid of entries.filter((d) => /^\d+$/.test(d))) {
+    const stat = procStat(Number(pid));
+    if (!stat) continue;
+    if (
+      (match.ppid !== undefined && stat.ppid === match.ppid) ||
+      (match.command !== undefined && stat.command === match.command)
+    )
+      out.set(Number(pid), stat.cpuMs);
+  }
+  return out;
+}
+
+/** The CPU time (ms) the processes alive at `after` used since `before` (all of it if new). */
+export function cpuMsBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
+}
+
+function procStat(pid: number): { command: string; ppid: number; cpuMs: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${String(pid)}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): the parent is the 2nd, utime and
+    // stime the 12th and 13th, in clock ticks (100 a second on Linux).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return {
+      command: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+      ppid: Number(fields[1]),
+      cpuMs: (Number(fields[11]) + Number(fields[12])) * 10,
+    };
+  } catch {
+    return undefined;
   }
 }

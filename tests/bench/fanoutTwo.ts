@@ -20,8 +20,11 @@
  *      takedown_missed  kiosks (of all) that never dropped the entry revoked while one was dead
  *      move_refused_handshake, move_refused_sync   "overloaded" answers the moving fleet met (at
  *                       the handshake, to a sync); move_longest_hint_s the longest wait asked
+ *      move_cpu_pct     share of the machine's cores each part used from the kill to the end of
+ *                       the move: server (the survivor), postgres, balancer, kiosks
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
 import { createClient } from "redis";
@@ -31,6 +34,9 @@ import {
   call,
   collect,
   connectFleet,
+  cpuMsBetween,
+  cpuMsByPid,
+  cpuMsOf,
   must,
   percentile,
   rssKbOf,
@@ -44,6 +50,7 @@ import { CATCH_UP_SPREAD_MS } from "../../display/renderer/src/KioskSession";
 
 const redisUrl = process.env["SIGNAGE_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const cores = availableParallelism();
 
 /** Seeds `n` paired screens of district "bench" in PostgreSQL; returns their device tokens. */
 async function seedScreensPg(url: string, n: number): Promise<string[]> {
@@ -239,6 +246,28 @@ export async function runTwoServers(opts: {
       refusals.longest = Math.max(refusals.longest, m.seconds);
     };
     for (const k of kids) k.on("message", countRefusal);
+    // Who used the two cores during the move: the survivor, PostgreSQL, the balancer (its
+    // workers) and the simulated kiosks; the rest of the machine's time was idle or others'.
+    const cpuNow = () => ({
+      server: new Map([[a.child.pid ?? 0, cpuMsOf(a.child.pid)]]),
+      postgres: cpuMsByPid({ command: "postgres" }),
+      balancer: new Map([
+        ...cpuMsByPid({ ppid: balancer.pid }),
+        [balancer.pid ?? 0, cpuMsOf(balancer.pid)],
+      ]),
+      kiosks: new Map(kids.map((k) => [k.pid ?? 0, cpuMsOf(k.pid)])),
+    });
+    const cpuAtKill = cpuNow();
+    // And each second, to see which part paces which stretch of the move.
+    const cpuPerSecond: string[] = [];
+    let cpuBefore = cpuAtKill;
+    const cpuTimer = setInterval(() => {
+      const now = cpuNow();
+      const pct = (role: keyof typeof now) =>
+        Math.round((100 * cpuMsBetween(cpuBefore[role], now[role])) / (1_000 * cores));
+      cpuPerSecond.push(`${pct("server")}/${pct("postgres")}/${pct("balancer")}/${pct("kiosks")}`);
+      cpuBefore = now;
+    }, 1_000);
     const killedAt = Date.now();
     b.child.kill("SIGKILL");
     await revokeOnFirst(second);
@@ -246,6 +275,15 @@ export async function runTwoServers(opts: {
     const dropTimes = (await dropped).map((t) => t - killedAt);
     const backTimes = (await back).map((t) => t - killedAt);
     const last = Math.max(0, ...dropTimes, ...backTimes);
+    clearInterval(cpuTimer);
+    const cpuAtEnd = cpuNow();
+    const moveWallMs = Math.max(1, Date.now() - killedAt);
+    const moveCpuPct = Object.fromEntries(
+      (Object.keys(cpuAtEnd) as (keyof typeof cpuAtEnd)[]).map((role) => [
+        role,
+        Math.round((100 * cpuMsBetween(cpuAtKill[role], cpuAtEnd[role])) / (moveWallMs * cores)),
+      ]),
+    );
     // Kiosks back in each second after the kill: a steady rate is the live server's pace, a
     // clump after a gap the fleet's own backoff.
     const perSecond: number[] = [];
@@ -253,6 +291,9 @@ export async function runTwoServers(opts: {
       perSecond[Math.floor(t / 1000)] = (perSecond[Math.floor(t / 1000)] ?? 0) + 1;
     log(
       `moved kiosks back per second after the kill: ${Array.from(perSecond, (n) => n ?? 0).join(" ")}`,
+    );
+    log(
+      `CPU per second, % of all cores, server/postgres/balancer/kiosks: ${cpuPerSecond.join(" ")}`,
     );
 
     const p99 = percentile(ackTimes, 99);
@@ -279,6 +320,7 @@ export async function runTwoServers(opts: {
         move_refused_handshake: refusals.handshake,
         move_refused_sync: refusals.sync,
         move_longest_hint_s: refusals.longest,
+        move_cpu_pct: moveCpuPct,
       })}\n`,
     );
     for (const k of kids) k.send({ type: "close" } satisfies ToKiosks);

@@ -8,8 +8,8 @@
  *
  * A process may hold only so many descriptors (20,000 on the bench machine) and each kiosk
  * takes two here, so the balancer is a node:cluster of `workers` processes sharing the port
- * (the primary hands each accepted connection to the next worker); this process is the primary
- * and answers the parent for all of them.
+ * (the kernel hands each accepted connection to one of them); this process is the primary and
+ * answers the parent for all of them.
  */
 import cluster, { type Worker } from "node:cluster";
 import { connect, createServer, type Socket } from "node:net";
@@ -126,6 +126,10 @@ function primary(): void {
   });
 }
 
+// The kernel hands each accepted connection to a worker: the default (round robin by the
+// primary) passes every connection over IPC, which took a core of its own when a killed process's
+// kiosks all came back at once (bench:fanout's move, `CPU per second`).
+cluster.schedulingPolicy = cluster.SCHED_NONE;
 if (cluster.isPrimary) primary();
 else worker();
 

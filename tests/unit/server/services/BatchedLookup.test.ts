@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BatchedLookup, sharedWithinTurn } from "../../../../server/services/BatchedLookup";
+import { BatchedLookup, sharedRead } from "../../../../server/services/BatchedLookup";
 
 /** A table of rows by key, counting the queries made of it and the keys each asked for. */
 function table(rows: Map<string, number>) {
@@ -42,6 +42,29 @@ describe("BatchedLookup", () => {
     expect(queries).toEqual([["a"], ["a"]]);
   });
 
+  it("while a query runs, what is asked waits and is answered by one next query for all of it", async () => {
+    let release: () => void = () => undefined;
+    const queries: string[][] = [];
+    const lookup = new BatchedLookup<string, string>(async (keys) => {
+      queries.push(keys);
+      if (queries.length === 1) await new Promise<void>((r) => (release = r));
+      return new Map(keys.map((k) => [k, k.toUpperCase()]));
+    });
+    const first = lookup.get("a");
+    await turn();
+    // Asked over several turns while the first query is out: none is sent alone.
+    const later: Promise<string | undefined>[] = [];
+    for (const k of ["b", "c", "d", "e"]) {
+      later.push(lookup.get(k));
+      await turn();
+    }
+    expect(queries).toEqual([["a"]]);
+    release();
+    expect(await first).toBe("A");
+    expect(await Promise.all(later)).toEqual(["B", "C", "D", "E"]);
+    expect(queries).toEqual([["a"], ["b", "c", "d", "e"]]);
+  });
+
   it("a failed query fails the look-ups it answered, not those of another", async () => {
     const lookup = new BatchedLookup<string, number>(
       (keys) =>
@@ -55,11 +78,34 @@ describe("BatchedLookup", () => {
   });
 });
 
-describe("sharedWithinTurn", () => {
+describe("sharedRead", () => {
+  it("callers asking while a read runs share the next one, begun after it", async () => {
+    let release: () => void = () => undefined;
+    let reads = 0;
+    const read = sharedRead(async () => {
+      reads += 1;
+      if (reads === 1) await new Promise<void>((r) => (release = r));
+      return reads;
+    });
+    const first = read();
+    // Until the first read has begun (a caller before that joins it).
+    while (reads === 0) await turn();
+    const waiting: Promise<number>[] = [];
+    for (let i = 0; i < 3; i++) {
+      waiting.push(read());
+      await turn();
+    }
+    expect(reads).toBe(1);
+    release();
+    expect(await first).toBe(1);
+    expect(await Promise.all(waiting)).toEqual([2, 2, 2]);
+    expect(reads).toBe(2);
+  });
+
   it("makes one read for the callers of one turn, and a new one for a caller after it began", async () => {
     let reads = 0;
     let value = 10;
-    const read = sharedWithinTurn(() => {
+    const read = sharedRead(() => {
       reads += 1;
       return Promise.resolve(value);
     });
