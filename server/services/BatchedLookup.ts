@@ -7,10 +7,7 @@
  * move). Each answer is read after it was asked, as a query of its own would be: nothing is cached.
  */
 export class BatchedLookup<K, V> {
-  private waiting = new Map<
-    K,
-    { resolve: (v: V | undefined) => void; reject: (e: unknown) => void }[]
-  >();
+  private waiting = new Map<K, Caller<V>[]>();
   private scheduled = false;
   private running = false;
 
@@ -18,6 +15,12 @@ export class BatchedLookup<K, V> {
     /** The rows for these keys (distinct), by key; a key without a row is absent. */
     private readonly lookUpMany: (keys: K[]) => Promise<Map<K, V>>,
     private readonly most = 500,
+    /**
+     * How long a round may take before its callers are refused and the next round starts: a
+     * query that never returns (a connection dropped without a word) must not hold up every
+     * look-up after it.
+     */
+    private readonly roundTimeoutMs = 15_000,
   ) {}
 
   /** The row for `key`, or undefined. */
@@ -44,30 +47,50 @@ export class BatchedLookup<K, V> {
     const asked = this.waiting;
     this.waiting = new Map();
     this.running = true;
-    const keys = [...asked.keys()];
+    const settle = (chunk: K[], answer: (c: Caller<V>, key: K) => void): void => {
+      for (const key of chunk) for (const c of asked.get(key) ?? []) answer(c, key);
+    };
     const answer = (chunk: K[]): Promise<void> =>
-      this.lookUpMany(chunk).then(
-        (found) => {
-          for (const key of chunk) for (const c of asked.get(key) ?? []) c.resolve(found.get(key));
-        },
-        (err: unknown) => {
-          for (const key of chunk) for (const c of asked.get(key) ?? []) c.reject(err);
-        },
-      );
+      // Called inside then(), so a look-up that throws at once rejects like one that fails later.
+      Promise.resolve()
+        .then(() => this.lookUpMany(chunk))
+        .then((found) => settle(chunk, (c, key) => c.resolve(found.get(key))))
+        .catch((err: unknown) => settle(chunk, (c) => c.reject(err)));
+    const keys = [...asked.keys()];
     const chunks: K[][] = [];
     for (let i = 0; i < keys.length; i += this.most) chunks.push(keys.slice(i, i + this.most));
-    await Promise.all(chunks.map(answer));
-    this.running = false;
-    this.schedule();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        const late = new Error(`look-up gave no answer in ${this.roundTimeoutMs} ms`);
+        // A caller already answered is not changed by this (a promise settles once).
+        for (const chunk of chunks) settle(chunk, (c) => c.reject(late));
+        resolve();
+      }, this.roundTimeoutMs);
+    });
+    try {
+      await Promise.race([Promise.all(chunks.map(answer)), timedOut]);
+    } finally {
+      clearTimeout(timer);
+      this.running = false;
+      this.schedule();
+    }
   }
+}
+
+/** A caller waiting for a look-up's answer. */
+interface Caller<V> {
+  resolve: (v: V | undefined) => void;
+  reject: (e: unknown) => void;
 }
 
 /**
  * `read`, shared by its callers: one read runs at a time, and the callers that ask meanwhile
  * share the next (begun a turn after the running one ends), so each gets a value read after it
- * asked, and a crowd asking together costs one query per round.
+ * asked, and a crowd asking together costs one query per round. A read that gives no answer in
+ * `timeoutMs` fails its callers and lets the next begin.
  */
-export function sharedRead<T>(read: () => Promise<T>): () => Promise<T> {
+export function sharedRead<T>(read: () => Promise<T>, timeoutMs = 15_000): () => Promise<T> {
   let pending: Promise<T> | undefined;
   let last: Promise<unknown> = Promise.resolve();
   return () => {
@@ -76,7 +99,14 @@ export function sharedRead<T>(read: () => Promise<T>): () => Promise<T> {
       .then(() => new Promise<void>((r) => setImmediate(r)))
       .then(() => {
         pending = undefined;
-        return read();
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`read gave no answer in ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        });
+        return Promise.race([read(), late]).finally(() => clearTimeout(timer));
       });
     pending = next;
     last = next.catch(() => undefined);

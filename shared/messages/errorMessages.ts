@@ -1099,9 +1099,9 @@ export const errorMessages = {
       "审计日志不是用此主密钥链接的，因此无法向其中添加记录：请使用服务器的主密钥（SIGNAGE_MASTER_KEY 或数据目录中的 master.key），执行“signage rotate-key”之后则使用新密钥，并运行“signage audit verify”进行检查。",
   },
   "audit.keyMismatchRead": {
-    en: "The audit log is not chained under this master key, so it cannot be checked or exported with it: use the server's master key (SIGNAGE_MASTER_KEY or the data folder's master.key), after \"signage rotate-key\" the new one.",
+    en: "No record of the audit log verifies under this master key: either it is not the server's master key (SIGNAGE_MASTER_KEY or the data folder's master.key; after \"signage rotate-key\", the new one), or the log was rewritten. Run the command again with the server's master key; if it still says so, treat the log as tampered with.",
     "zh-CN":
-      "审计日志不是用此主密钥链接的，因此无法用它检查或导出：请使用服务器的主密钥（SIGNAGE_MASTER_KEY 或数据目录中的 master.key），执行“signage rotate-key”之后则使用新密钥。",
+      "审计日志中没有任何记录能用此主密钥验证：要么这不是服务器的主密钥（SIGNAGE_MASTER_KEY 或数据目录中的 master.key；执行“signage rotate-key”之后则为新密钥），要么日志已被改写。请用服务器的主密钥重新运行该命令；如果仍然如此，应视为日志已被篡改。",
   },
   "redaction.noFace": {
     en: "No face was found in the photo; a moderator must mark the areas to cover.",

@@ -77,7 +77,15 @@ export function startServer(
 export async function memoryAfterGc(
   inspector: string,
   pid: number | undefined,
-): Promise<{ heapUsedKb: number; rssKb: number }> {
+): Promise<{
+  heapUsedKb: number;
+  heapTotalKb: number;
+  rssKb: number;
+  externalKb: number;
+  arrayBuffersKb: number;
+  /** What V8 itself holds with malloc (compiler zones and the like), outside its heap. */
+  v8MallocedKb: number;
+}> {
   const socket = new WebSocket(inspector);
   await new Promise<void>((resolve, reject) => {
     socket.once("open", () => resolve());
@@ -85,7 +93,7 @@ export async function memoryAfterGc(
   });
   try {
     let id = 0;
-    const send = (method: string): Promise<unknown> =>
+    const send = (method: string, params: Record<string, unknown> = {}): Promise<unknown> =>
       new Promise((resolve, reject) => {
         const mine = ++id;
         const timer = setTimeout(() => reject(new Error(`${method}: no answer in 30 s`)), 30_000);
@@ -97,11 +105,32 @@ export async function memoryAfterGc(
           resolve(message.result);
         };
         socket.on("message", onMessage);
-        socket.send(JSON.stringify({ id: mine, method }));
+        socket.send(JSON.stringify({ id: mine, method, params }));
       });
     await send("HeapProfiler.collectGarbage");
     const usage = (await send("Runtime.getHeapUsage")) as { usedSize: number };
-    return { heapUsedKb: Math.round(usage.usedSize / 1024), rssKb: rssKbOf(pid) };
+    // Memory outside the JS heap that Node knows of (Buffers, socket and zlib state).
+    const evaluated = (await send("Runtime.evaluate", {
+      expression:
+        "JSON.stringify({ ...process.memoryUsage(), malloced: process.getBuiltinModule('v8').getHeapStatistics().malloced_memory })",
+      returnByValue: true,
+    })) as { result?: { value?: unknown } };
+    const value = evaluated.result?.value;
+    const node = JSON.parse(typeof value === "string" ? value : "{}") as {
+      malloced?: number;
+      heapTotal?: number;
+      external?: number;
+      arrayBuffers?: number;
+    };
+    return {
+      heapUsedKb: Math.round(usage.usedSize / 1024),
+      // What V8 holds for its heap, used or not (fragmented pages stay resident).
+      heapTotalKb: Math.round((node.heapTotal ?? 0) / 1024),
+      rssKb: rssKbOf(pid),
+      externalKb: Math.round((node.external ?? 0) / 1024),
+      arrayBuffersKb: Math.round((node.arrayBuffers ?? 0) / 1024),
+      v8MallocedKb: Math.round((node.malloced ?? 0) / 1024),
+    };
   } finally {
     socket.close();
   }
@@ -304,6 +333,24 @@ export function seedScreens(dataDir: string, n: number): string[] {
   })();
   db.close();
   return tokens;
+}
+
+/** A process's resident memory now by kind, in KiB: anonymous, file-backed, shared (Linux). */
+export function rssPartsKbOf(pid: number | undefined): {
+  anon: number;
+  file: number;
+  shmem: number;
+} {
+  const parts = { anon: 0, file: 0, shmem: 0 };
+  if (pid === undefined) return parts;
+  try {
+    const status = readFileSync(`/proc/${String(pid)}/status`, "utf8");
+    const kb = (field: string) =>
+      Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+    return { anon: kb("RssAnon"), file: kb("RssFile"), shmem: kb("RssShmem") };
+  } catch {
+    return parts;
+  }
 }
 
 /** A process's resident memory now, in KiB (Linux /proc; 0 elsewhere). */

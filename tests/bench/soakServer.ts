@@ -14,6 +14,7 @@ import {
   forkKiosks,
   memoryAfterGc,
   rssKbOf,
+  rssPartsKbOf,
   seedScreens,
   setUpBench,
   startServer,
@@ -62,6 +63,15 @@ export interface ServerSoakResult {
   heap_used_start_kb: number | null;
   heap_used_end_kb: number | null;
   heap_used_growth_pct: number | null;
+  /**
+   * What of the RSS grew (KiB): anonymous, file-backed and shared pages; what V8 holds for its
+   * heap (used or not); Node's external memory.
+   */
+  rss_anon_growth_kb: number;
+  rss_file_growth_kb: number;
+  rss_shmem_growth_kb: number;
+  heap_total_growth_kb: number | null;
+  external_growth_kb: number | null;
   /** Open file descriptors of the server before the kiosks came and after they all left. */
   handles_start: number;
   handles_end: number;
@@ -175,25 +185,39 @@ export async function soakServer(o: ServerSoakOptions): Promise<ServerSoakResult
       await sleep(Math.min(1_000, Math.max(0, until - Date.now())));
     }
   };
-  // Read after a full GC when the inspector is open, else as it is at that moment.
-  const memory = async (): Promise<{ rssKb: number; heapUsedKb: number | null }> =>
-    o.inspector
+  // Read after a full GC when the inspector is open, else as it is at that moment; with the
+  // resident memory's kinds and Node's memory outside the JS heap, to tell what grows.
+  const memory = async () => {
+    const read = o.inspector
       ? await memoryAfterGc(o.inspector, o.pid)
-      : { rssKb: rssKbOf(o.pid), heapUsedKb: null };
+      : {
+          rssKb: rssKbOf(o.pid),
+          heapUsedKb: null,
+          heapTotalKb: null,
+          externalKb: null,
+          arrayBuffersKb: null,
+          v8MallocedKb: null,
+        };
+    return { ...read, parts: rssPartsKbOf(o.pid) };
+  };
+  const describe = (m: Awaited<ReturnType<typeof memory>>): string =>
+    `RSS ${m.rssKb} KiB (anonymous ${m.parts.anon}, file ${m.parts.file}, shared ${m.parts.shmem}), ` +
+    `heap ${m.heapUsedKb ?? "?"} KiB of ${m.heapTotalKb ?? "?"}, external ${m.externalKb ?? "?"} KiB, ` +
+    `array buffers ${m.arrayBuffersKb ?? "?"} KiB, V8 malloc ${m.v8MallocedKb ?? "?"} KiB, ` +
+    `${fdCountOf(o.pid)} descriptors`;
   await watchUntil(startedAt + warmupMs);
   const start = await memory();
-  log(
-    `warm-up done: server RSS ${start.rssKb} KiB, heap ${start.heapUsedKb ?? "?"} KiB, ${fdCountOf(o.pid)} descriptors`,
-  );
+  log(`warm-up done: ${describe(start)}`);
   let lastLog = Date.now();
   while (Date.now() < endAt) {
     await watchUntil(Math.min(endAt, Date.now() + 5_000));
     if (Date.now() - lastLog >= 60_000) {
       lastLog = Date.now();
-      log(`RSS ${rssKbOf(o.pid)} KiB, ${fdCountOf(o.pid)} descriptors`);
+      log(describe(await memory()));
     }
   }
   const end = await memory();
+  log(`end: ${describe(end)}`);
 
   const stoppedReports = collect<FromSoakKiosks, Extract<FromSoakKiosks, { type: "stopped" }>>(
     kids,
@@ -234,6 +258,17 @@ export async function soakServer(o: ServerSoakOptions): Promise<ServerSoakResult
       start.heapUsedKb === null || end.heapUsedKb === null
         ? null
         : growthPct(start.heapUsedKb, end.heapUsedKb),
+    rss_anon_growth_kb: end.parts.anon - start.parts.anon,
+    rss_file_growth_kb: end.parts.file - start.parts.file,
+    rss_shmem_growth_kb: end.parts.shmem - start.parts.shmem,
+    heap_total_growth_kb:
+      start.heapTotalKb === null || end.heapTotalKb === null
+        ? null
+        : end.heapTotalKb - start.heapTotalKb,
+    external_growth_kb:
+      start.externalKb === null || end.externalKb === null
+        ? null
+        : end.externalKb - start.externalKb,
     handles_start: handlesStart,
     handles_end: handlesEnd,
     handles_peak: peak,

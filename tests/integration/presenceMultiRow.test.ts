@@ -84,22 +84,25 @@ describe.each(databaseBackends)("presence batches as multi-row statements on $na
     // One batch for all (the default takes 500 at a time).
     const presence = new ScreenPresence({ db: store.db.withPlugin(plugin), now, batch: 1000 });
     // Asked within one turn, as a restart's reconnections arrive: each screen connects and
-    // reports; the first ones then lose that connection, connect anew and report again.
+    // reports; the first ones then lose that connection, connect anew and report again; the
+    // next ones go away. Each screen was last seen at its last write.
     const asked: Promise<void>[] = [];
+    const lastSeen = new Map<string, string>();
+    const ask = (id: string, write: Promise<void>): void => {
+      asked.push(write);
+      lastSeen.set(id, new Date(tick).toISOString());
+    };
     for (let i = 0; i < SCREENS; i++) {
-      asked.push(presence.connected(idOf(i), `a${i}`));
-      asked.push(presence.recordStatus(idOf(i), `a${i}`, statusOf(i, 1)));
+      ask(idOf(i), presence.connected(idOf(i), `a${i}`));
+      ask(idOf(i), presence.recordStatus(idOf(i), `a${i}`, statusOf(i, 1)));
     }
     for (let i = 0; i < RECONNECTING; i++) {
-      asked.push(presence.disconnected(idOf(i), `a${i}`));
-      asked.push(presence.connected(idOf(i), `b${i}`));
-      asked.push(presence.recordStatus(idOf(i), `b${i}`, statusOf(i, 2)));
+      ask(idOf(i), presence.disconnected(idOf(i), `a${i}`));
+      ask(idOf(i), presence.connected(idOf(i), `b${i}`));
+      ask(idOf(i), presence.recordStatus(idOf(i), `b${i}`, statusOf(i, 2)));
     }
-    const left = new Map<string, string>();
-    for (let i = RECONNECTING; i < RECONNECTING + LEAVING; i++) {
-      asked.push(presence.disconnected(idOf(i), `a${i}`));
-      left.set(idOf(i), new Date(tick).toISOString());
-    }
+    for (let i = RECONNECTING; i < RECONNECTING + LEAVING; i++)
+      ask(idOf(i), presence.disconnected(idOf(i), `a${i}`));
     await Promise.all(asked);
     await presence.settled();
     // 780 writes: one statement each (two for a report) was ~1,900; as multi-row statements,
@@ -124,14 +127,12 @@ describe.each(databaseBackends)("presence batches as multi-row statements on $na
       .orderBy("id")
       .execute();
     const leaving = (i: number) => i >= RECONNECTING && i < RECONNECTING + LEAVING;
-    expect(
-      screens.map((s) => ({ ...s, last_seen_at: left.has(s.id) ? s.last_seen_at : "" })),
-    ).toEqual(
+    expect(screens).toEqual(
       Array.from({ length: SCREENS }, (_, i) => ({
         id: idOf(i),
         connection_id: i < RECONNECTING ? `b${i}` : leaving(i) ? null : `a${i}`,
-        // A screen that left was last seen leaving, after its report.
-        last_seen_at: left.get(idOf(i)) ?? "",
+        // Each last seen at its last write: a screen that left, leaving, after its report.
+        last_seen_at: lastSeen.get(idOf(i)),
         width: 1000 + i,
         height: 2000 + i,
         app_version: `1.0.${i}`,
@@ -169,5 +170,36 @@ describe.each(databaseBackends)("presence batches as multi-row statements on $na
       const i = Number(r.screen_id.slice(1));
       expect((JSON.parse(r.report_json) as ScreenStatus).width).toBe(1000 + i);
     }
+  }, 120_000);
+
+  it("keeps each screen's newest reports, at most 20, when one batch brings several per screen", async () => {
+    const store = await storeWithScreens();
+    let tick = Date.parse("2026-03-02T09:00:00.000Z");
+    const presence = new ScreenPresence({ db: store.db, now: () => new Date((tick += 1)) });
+    const screens = Array.from({ length: 40 }, (_, i) => idOf(i));
+    // 25 reports from each of 40 screens, interleaved as they would arrive: 1,000 writes, in
+    // two batches, 25 layers of up to 40 reports in a statement.
+    const asked: Promise<void>[] = [];
+    for (let n = 1; n <= 25; n++)
+      for (const id of screens)
+        asked.push(presence.recordStatus(id, `c-${id}`, statusOf(Number(id.slice(1)), n)));
+    await Promise.all(asked);
+    await presence.settled();
+    const rows = await store.db
+      .selectFrom("screen_status_reports")
+      .select(["screen_id", "report_json"])
+      .execute();
+    const kept = new Map<string, number[]>();
+    for (const r of rows)
+      kept.set(r.screen_id, [
+        ...(kept.get(r.screen_id) ?? []),
+        (JSON.parse(r.report_json) as ScreenStatus).uptimeSeconds,
+      ]);
+    expect(new Set(kept.keys())).toEqual(new Set(screens));
+    for (const id of screens)
+      expect({ id, kept: kept.get(id)?.sort((a, b) => a - b) }).toEqual({
+        id,
+        kept: Array.from({ length: 20 }, (_, k) => k + 6),
+      });
   }, 120_000);
 });

@@ -48,11 +48,15 @@ export class ScreenPresence {
     private readonly deps: {
       db: Kysely<Database>;
       now?: () => Date;
-      /** Most writes in one transaction (default 500). */
+      /**
+       * Most writes in one transaction (default 500, at most 1,000: a layer of them is one
+       * statement, whose parameters SQLite bounds at 32,766).
+       */
       batch?: number;
     },
   ) {
-    this.writes = new BatchedWrites(deps.db, deps.batch ?? 500, GATHER_MS, writePresence);
+    const most = Math.max(1, Math.min(1_000, deps.batch ?? 500));
+    this.writes = new BatchedWrites(deps.db, most, GATHER_MS, writePresence);
   }
 
   private now(): Date {
@@ -217,12 +221,12 @@ async function writePresence(
  * grouped by kind; written layer after layer, each screen's writes keep their order (a connect
  * and the report right after it land in two layers, all the connects first).
  */
-function layersByScreen<T extends { screenId?: string | undefined }>(batch: readonly T[]): T[][] {
+function layersByScreen<T extends { screenId: string }>(batch: readonly T[]): T[][] {
   const layers: T[][] = [];
   const seen = new Map<string, number>();
   for (const item of batch) {
-    const layer = item.screenId === undefined ? 0 : (seen.get(item.screenId) ?? 0);
-    if (item.screenId !== undefined) seen.set(item.screenId, layer + 1);
+    const layer = seen.get(item.screenId) ?? 0;
+    seen.set(item.screenId, layer + 1);
     (layers[layer] ??= []).push(item);
   }
   return layers;
@@ -236,10 +240,10 @@ function layersByScreen<T extends { screenId?: string | undefined }>(batch: read
  */
 async function lockScreens(
   trx: Kysely<Database>,
-  batch: readonly { screenId?: string | undefined }[],
+  batch: readonly { screenId: string }[],
 ): Promise<void> {
   if (databaseKindOf(trx) !== "postgres") return;
-  const ids = [...new Set(batch.flatMap((w) => (w.screenId === undefined ? [] : [w.screenId])))];
+  const ids = [...new Set(batch.map((w) => w.screenId))];
   await lockScreenRowsNoWait(trx, ids);
 }
 
@@ -250,7 +254,7 @@ async function lockScreens(
  * runs at a time, so a connection's report and close are always written after its opening (two
  * pooled PostgreSQL connections could otherwise race, leaving a gone screen online for 90 s).
  */
-export class BatchedWrites<T extends { screenId?: string | undefined }> {
+export class BatchedWrites<T extends { screenId: string }> {
   private queue: { write: T; done: (err?: Error) => void }[] = [];
   private draining: Promise<void> | undefined;
 

@@ -78,7 +78,51 @@ describe("BatchedLookup", () => {
   });
 });
 
+describe("BatchedLookup when a query misbehaves", () => {
+  it("a look-up that throws at once fails its callers, and the next round is answered", async () => {
+    let calls = 0;
+    const lookup = new BatchedLookup<string, number>((keys) => {
+      calls += 1;
+      if (calls === 1) throw new Error("thrown before any promise");
+      return Promise.resolve(new Map(keys.map((k) => [k, 1])));
+    });
+    await expect(lookup.get("x")).rejects.toThrow("thrown before any promise");
+    expect(await lookup.get("y")).toBe(1);
+  });
+
+  it("a query that never answers fails its callers after the timeout, and the next round runs", async () => {
+    let calls = 0;
+    const lookup = new BatchedLookup<string, number>(
+      (keys) => {
+        calls += 1;
+        if (calls === 1) return new Promise<Map<string, number>>(() => undefined);
+        return Promise.resolve(new Map(keys.map((k) => [k, 2])));
+      },
+      500,
+      50,
+    );
+    const stuck = lookup.get("x");
+    await turn();
+    const after = lookup.get("y");
+    await expect(stuck).rejects.toThrow("no answer in 50 ms");
+    expect(await after).toBe(2);
+  });
+});
+
 describe("sharedRead", () => {
+  it("a read that never answers fails its callers after the timeout, and the next read runs", async () => {
+    let reads = 0;
+    const read = sharedRead(() => {
+      reads += 1;
+      return reads === 1 ? new Promise<number>(() => undefined) : Promise.resolve(reads);
+    }, 50);
+    const stuck = read();
+    while (reads === 0) await turn();
+    const after = read();
+    await expect(stuck).rejects.toThrow("no answer in 50 ms");
+    expect(await after).toBe(2);
+  });
+
   it("callers asking while a read runs share the next one, begun after it", async () => {
     let release: () => void = () => undefined;
     let reads = 0;

@@ -37,9 +37,9 @@ const insert = (id: number, v: string) => (db: Kysely<Database>) =>
     .execute()
     .then(() => undefined);
 
-/** A write for the queue: a closure, of a screen or of none. */
+/** A write for the queue: a closure, and the screen it is of. */
 interface Op {
-  screenId?: string;
+  screenId: string;
   write: (db: Kysely<Database>) => Promise<void>;
 }
 const writeEach = async (db: Kysely<Database>, ops: readonly Op[]): Promise<void> => {
@@ -47,7 +47,9 @@ const writeEach = async (db: Kysely<Database>, ops: readonly Op[]): Promise<void
 };
 const batched = (db: Kysely<Db>, most: number, gatherMs = 0) =>
   new BatchedWrites<Op>(as(db), most, gatherMs, writeEach);
-const op = (write: Op["write"]): Op => ({ write });
+let screens = 0;
+/** A write of a screen of its own. */
+const op = (write: Op["write"]): Op => ({ screenId: `s${(screens += 1)}`, write });
 
 describe("BatchedWrites", () => {
   it("writes what was asked within one turn in one transaction per batch, in order", async () => {
@@ -124,19 +126,15 @@ describe("BatchedWrites", () => {
     const { db, transactions } = open();
     opened = db;
     const parts: string[][] = [];
-    const writes = new BatchedWrites<{ screenId?: string }>(as(db), 100, 0, (_db, ops) => {
-      parts.push(ops.map((o) => o.screenId ?? "-"));
+    const writes = new BatchedWrites<{ screenId: string }>(as(db), 100, 0, (_db, ops) => {
+      parts.push(ops.map((o) => o.screenId));
       return Promise.resolve();
     });
-    await Promise.all(
-      ["a", "b", undefined, "a", "c", "c", "b"].map((screenId) =>
-        writes.run(screenId === undefined ? {} : { screenId }),
-      ),
-    );
+    await Promise.all(["a", "b", "a", "c", "c", "b"].map((screenId) => writes.run({ screenId })));
     // Each screen's first write, then each one's second: grouping a layer by kind keeps each
     // screen's writes in order.
     expect(parts).toEqual([
-      ["a", "b", "-", "c"],
+      ["a", "b", "c"],
       ["a", "c", "b"],
     ]);
     expect(transactions()).toBe(1);
