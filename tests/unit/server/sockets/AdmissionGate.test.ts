@@ -18,55 +18,54 @@ describe("AdmissionGate", () => {
     expect(gate.tryEnter()).toBe(false);
   });
 
-  it("spreads retry hints over 1–2 s while the server keeps up", () => {
-    expect(new AdmissionGate(1, () => 0).retryAfterSeconds()).toBe(1);
-    expect(new AdmissionGate(1, () => 0.999).retryAfterSeconds()).toBe(2);
+  it("tells the refused to come back in 1 s while that second has room at its rate", () => {
+    const gate = new AdmissionGate(10, () => 1_000_000);
+    // No second measured yet: the first guess is the limit, 10 a second.
+    const hints = Array.from({ length: 12 }, () => gate.retryAfterSeconds());
+    expect(hints).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2]);
   });
 
-  it("widens the spread while more kiosks knock than it serves, and narrows it once they stop", () => {
+  it("books the refused into the coming seconds at the rate it measures itself serving", () => {
     let t = 1_000_000;
-    const gate = new AdmissionGate(
-      10,
-      () => 0.999,
-      () => t,
-    );
-    // Each second: 10 served, 30 refused (40 knocked for 10 served: the spread doubles).
-    const second = (refusals: number): void => {
-      for (let i = 0; i < 10; i += 1) gate.tryEnter();
-      for (let i = 0; i < refusals; i += 1) expect(gate.tryEnter()).toBe(false);
-      for (let i = 0; i < 10; i += 1) gate.leave();
+    const gate = new AdmissionGate(10, () => t);
+    // A slow server: all 10 slots taken, 4 finished (and 4 admitted again) each second.
+    for (let i = 0; i < 10; i += 1) gate.tryEnter();
+    for (let s = 0; s < 8; s += 1) {
+      for (let i = 0; i < 4; i += 1) gate.leave();
+      for (let i = 0; i < 4; i += 1) expect(gate.tryEnter()).toBe(true);
+      expect(gate.tryEnter()).toBe(false);
       t += 1_000;
-    };
-    const spreads: number[] = [];
-    for (let s = 0; s < 6; s += 1) {
-      second(30);
-      spreads.push(gate.retryAfterSeconds());
     }
-    expect(spreads).toEqual([4, 8, 16, 30, 30, 30]);
-    // About as many knock as it serves: the spread holds.
-    second(1);
-    expect(gate.retryAfterSeconds()).toBe(30);
-    // Quiet seconds: back down to 2 s.
-    for (let s = 0; s < 8; s += 1) second(0);
-    expect(gate.retryAfterSeconds()).toBe(2);
-    expect(gate.stats.spreadSeconds).toBe(2);
+    expect(gate.stats.ratePerSecond).toBe(4);
+    // 20 refused now come back 4 a second, the last after 5 s, not all at once nor after 30 s.
+    const hints = Array.from({ length: 20 }, () => gate.retryAfterSeconds());
+    expect(hints).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5]);
+    expect(gate.stats.bookedAhead).toBe(5);
   });
 
-  it("counts idle seconds as quiet ones", () => {
+  it("never asks for more than 30 s: when every second is full, the rest are told 30", () => {
     let t = 1_000_000;
-    const gate = new AdmissionGate(
-      1,
-      () => 0.999,
-      () => t,
-    );
+    const gate = new AdmissionGate(1, () => t);
     gate.tryEnter();
-    for (let s = 0; s < 5; s += 1) {
+    // Seconds of work with nothing finished: the rate falls to its floor, one a second.
+    for (let s = 0; s < 10; s += 1) {
       gate.tryEnter();
       t += 1_000;
-      gate.retryAfterSeconds();
     }
-    expect(gate.stats.spreadSeconds).toBeGreaterThan(2);
+    expect(gate.stats.ratePerSecond).toBe(1);
+    const hints = Array.from({ length: 40 }, () => gate.retryAfterSeconds());
+    expect(hints.slice(0, 30)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(hints.slice(30)).toEqual(Array.from({ length: 10 }, () => 30));
+  });
+
+  it("books from the next second on after a quiet minute, its rate kept through the idle seconds", () => {
+    let t = 1_000_000;
+    const gate = new AdmissionGate(2, () => t);
+    expect([gate.retryAfterSeconds(), gate.retryAfterSeconds(), gate.retryAfterSeconds()]).toEqual([
+      1, 1, 2,
+    ]);
     t += 60_000;
-    expect(gate.retryAfterSeconds()).toBe(2);
+    expect(gate.retryAfterSeconds()).toBe(1);
+    expect(gate.stats.ratePerSecond).toBe(2);
   });
 });
