@@ -76,6 +76,15 @@ export async function posterState(db: Db, id: string): Promise<PosterState | und
   return r ? { ...r, ...summary(r), attempts: Number(r.attempts) } : undefined;
 }
 
+/** A poster's result columns when it has no rendition (queued again, failed, new). */
+export const NO_RENDITION = {
+  hash: null,
+  mime: null,
+  width: null,
+  height: null,
+  bytes: null,
+} as const;
+
 /**
  * A poster row with nothing in it yet (no upload, regions, result, uploader or claim), queued
  * and written at `at`: what a new row is built from, with whatever it has on top.
@@ -93,11 +102,7 @@ export function emptyPosterRow(
     regions_json: null,
     detail_json: null,
     reason: null,
-    hash: null,
-    mime: null,
-    width: null,
-    height: null,
-    bytes: null,
+    ...NO_RENDITION,
     uploaded_by: null,
     attempts: 0,
     updated_at: at,
