@@ -16,9 +16,12 @@ export const MAX_WAIT_SECONDS = 30;
 export class AdmissionGate {
   private inFlight = 0;
   private refused = 0;
-  /** The current second's work finished, from `start` (ms). */
-  private window = { start: 0, finished: 0, busy: false };
-  /** Work finished per second, as measured while there was work (first guess: the limit). */
+  /** The current second's work finished, from `start` (ms), and whether it refused any. */
+  private window = { start: 0, finished: 0, full: false };
+  /**
+   * Work finished per second: what it got through in seconds it was full (refusing), the only
+   * ones that show what it can do; a quieter second may only raise it. First guess: the limit.
+   */
   private rate: number;
   /** Kiosks told to come back in each coming second (by whole second since the epoch). */
   private readonly booked = new Map<number, number>();
@@ -26,7 +29,8 @@ export class AdmissionGate {
   constructor(
     /** Work items allowed at once. */
     readonly limit: number,
-    private readonly now: () => number = Date.now,
+    /** A monotonic clock in ms (a stepped wall clock would freeze the rate). */
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.rate = Math.max(1, limit);
   }
@@ -34,9 +38,9 @@ export class AdmissionGate {
   /** Takes a slot, or returns false when all are taken (the caller answers "overloaded"). */
   tryEnter(): boolean {
     this.roll();
-    this.window.busy = true;
     if (this.inFlight >= this.limit) {
       this.refused += 1;
+      this.window.full = true;
       return false;
     }
     this.inFlight += 1;
@@ -52,20 +56,24 @@ export class AdmissionGate {
 
   /**
    * A retry hint in whole seconds: the first coming second with room at the measured rate (1 s
-   * while it keeps up), booked for the one asking; 30 s when every second up to it is full.
+   * while it keeps up), booked for the one asking. When every second up to 30 s is full, the
+   * least booked of them (the earliest of those), so even more than 30 s' worth spread evenly.
    */
   retryAfterSeconds(): number {
     this.roll();
     const second = Math.floor(this.now() / 1_000);
     const room = Math.max(1, Math.round(this.rate));
+    let least = 1;
     for (let wait = 1; wait <= MAX_WAIT_SECONDS; wait += 1) {
       const taken = this.booked.get(second + wait) ?? 0;
       if (taken < room) {
         this.booked.set(second + wait, taken + 1);
         return wait;
       }
+      if (taken < (this.booked.get(second + least) ?? 0)) least = wait;
     }
-    return MAX_WAIT_SECONDS;
+    this.booked.set(second + least, (this.booked.get(second + least) ?? 0) + 1);
+    return least;
   }
 
   /** Work in flight, refusals so far, the measured rate and the furthest second booked. */
@@ -81,17 +89,20 @@ export class AdmissionGate {
   }
 
   /**
-   * Closes the last second: a second with work in it (admitted, refused or in flight) updates
-   * the measured rate (half the old, half the new), an idle one leaves it; bookings of seconds
-   * gone are dropped.
+   * Closes the last window (a second or more): its work finished per second moves the rate half
+   * way when the gate was full in it (refusing: what it finished is what it can do), and may only
+   * raise it otherwise (a quiet second shows demand, not capacity); bookings of seconds gone are
+   * dropped.
    */
   private roll(): void {
     const t = this.now();
     const w = this.window;
     if (w.start === 0) w.start = t;
     if (t - w.start < 1_000) return;
-    if (w.busy || this.inFlight > 0) this.rate = Math.max(1, (this.rate + w.finished) / 2);
-    this.window = { start: t, finished: 0, busy: false };
+    const perSecond = (w.finished * 1_000) / (t - w.start);
+    if (w.full) this.rate = Math.max(1, (this.rate + perSecond) / 2);
+    else this.rate = Math.max(this.rate, perSecond);
+    this.window = { start: t, finished: 0, full: false };
     const second = Math.floor(t / 1_000);
     for (const s of this.booked.keys()) if (s <= second) this.booked.delete(s);
   }

@@ -43,11 +43,11 @@ describe("AdmissionGate", () => {
     expect(gate.stats.bookedAhead).toBe(5);
   });
 
-  it("never asks for more than 30 s: when every second is full, the rest are told 30", () => {
+  it("never asks for more than 30 s: with every second full, the rest spread evenly over 1–30 s", () => {
     let t = 1_000_000;
     const gate = new AdmissionGate(1, () => t);
     gate.tryEnter();
-    // Seconds of work with nothing finished: the rate falls to its floor, one a second.
+    // Full seconds (refusing) with nothing finished: the rate falls to its floor, one a second.
     for (let s = 0; s < 10; s += 1) {
       gate.tryEnter();
       t += 1_000;
@@ -55,7 +55,26 @@ describe("AdmissionGate", () => {
     expect(gate.stats.ratePerSecond).toBe(1);
     const hints = Array.from({ length: 40 }, () => gate.retryAfterSeconds());
     expect(hints.slice(0, 30)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    expect(hints.slice(30)).toEqual(Array.from({ length: 10 }, () => 30));
+    expect(hints.slice(30)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+  });
+
+  it("learns its rate only when full: a quiet stretch of little demand does not lower it", () => {
+    let t = 1_000_000;
+    const gate = new AdmissionGate(10, () => t);
+    // A minute of two syncs a second, never refusing: demand, not what it can do.
+    for (let s = 0; s < 60; s += 1) {
+      for (let i = 0; i < 2; i += 1) gate.tryEnter();
+      for (let i = 0; i < 2; i += 1) gate.leave();
+      t += 1_000;
+    }
+    expect(gate.stats.ratePerSecond).toBe(10);
+    // Then a crowd: booked at the limit's pace, not two a second.
+    const hints = Array.from({ length: 30 }, () => gate.retryAfterSeconds());
+    expect(hints).toEqual([
+      ...Array.from({ length: 10 }, () => 1),
+      ...Array.from({ length: 10 }, () => 2),
+      ...Array.from({ length: 10 }, () => 3),
+    ]);
   });
 
   it("books from the next second on after a quiet minute, its rate kept through the idle seconds", () => {
