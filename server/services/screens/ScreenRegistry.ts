@@ -33,7 +33,8 @@ type Actor = AuditInput["actor"];
  * the transaction that makes it.
  */
 export class ScreenRegistry {
-  // A storm's handshakes and hellos, thousands a second: one query per turn, not per kiosk.
+  // A storm's handshakes and hellos, thousands a second: one query at a time for all of them
+  // asked meanwhile, not one per kiosk (BatchedLookup). Callers of one key share its row.
   private readonly byId = new BatchedLookup<string, ScreenRow>((ids) =>
     getScreens(this.deps.db, ids).then((rows) => new Map(rows.map((r) => [r.id, r]))),
   );
