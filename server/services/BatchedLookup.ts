@@ -88,28 +88,18 @@ interface Caller<V> {
  * `read`, shared by its callers: one read runs at a time, and the callers that ask meanwhile
  * share the next (begun a turn after the running one ends), so each gets a value read after it
  * asked, and a crowd asking together costs one query per round. A read that gives no answer in
- * `timeoutMs` fails its callers and lets the next begin.
+ * `timeoutMs` fails its callers and lets the next begin. (A BatchedLookup of one key.)
  */
 export function sharedRead<T>(read: () => Promise<T>, timeoutMs = 15_000): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  let last: Promise<unknown> = Promise.resolve();
-  return () => {
-    if (pending) return pending;
-    const next = last
-      .then(() => new Promise<void>((r) => setImmediate(r)))
-      .then(() => {
-        pending = undefined;
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`read gave no answer in ${timeoutMs} ms`)),
-            timeoutMs,
-          );
-        });
-        return Promise.race([read(), late]).finally(() => clearTimeout(timer));
-      });
-    pending = next;
-    last = next.catch(() => undefined);
-    return next;
-  };
+  const lookup = new BatchedLookup<null, { value: T }>(
+    async () => new Map([[null, { value: await read() }]]),
+    1,
+    timeoutMs,
+  );
+  return () =>
+    lookup.get(null).then((answer) => {
+      // Its one key is always answered; the box keeps a value that may itself be undefined.
+      if (answer === undefined) throw new Error("shared read gave no value");
+      return answer.value;
+    });
 }
