@@ -159,18 +159,13 @@ export class AuditLog {
       // A database from before migration 0013 (a backup being checked): no key was retired.
     }
     const keys = this.keys();
-    let cursor = Math.max(0, ...retired.map((r) => Number(r.last_seq)));
     let seen = false;
-    for (;;) {
-      const page = await auditRecordsInOrder(db, { afterSeq: cursor }, PAGE_SIZE);
+    const afterRetired = Math.max(0, ...retired.map((r) => Number(r.last_seq)));
+    for await (const page of this.pages({}, afterRetired))
       for (const row of page) {
         if (keys.some((k) => chainHash(k, row) === row.hash)) return;
         seen = true;
       }
-      const last = page.at(-1);
-      if (last === undefined || page.length < PAGE_SIZE) break;
-      cursor = Number(last.seq);
-    }
     // No record past the retired stretches: the chain's links, not the key, are in question.
     if (seen) throw new AuditKeyMismatchError(true);
   }
@@ -289,13 +284,7 @@ export class AuditLog {
     let checked = 0;
     let prevHash = AUDIT_GENESIS_HASH;
     let lastSeq = 0;
-    let cursor: number | undefined;
-    for (;;) {
-      const page = await auditRecordsInOrder(
-        db,
-        cursor === undefined ? {} : { afterSeq: cursor },
-        PAGE_SIZE,
-      );
+    for await (const page of this.pages({})) {
       for (const stored of page) {
         const row = { ...stored, seq: Number(stored.seq) };
         const expected = lastSeq + 1;
@@ -333,8 +322,6 @@ export class AuditLog {
         lastSeq = row.seq;
       }
       opts.onProgress?.(checked, Math.max(total, checked));
-      if (page.length < PAGE_SIZE) break;
-      cursor = lastSeq;
     }
     // A retired stretch must be closed by its rotation record: one ending at the log's end (or
     // past it) would let a key written in by hand vouch for rewritten records.
@@ -392,18 +379,27 @@ export class AuditLog {
   async *exportLines(opts: { from?: string; to?: string }): AsyncGenerator<string> {
     const from = opts.from === undefined ? undefined : instant(opts.from, "from");
     const to = opts.to === undefined ? undefined : instant(opts.to, "to");
-    let cursor: number | undefined;
+    const filter = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+    for await (const page of this.pages(filter))
+      for (const row of page) yield JSON.stringify(presentAuditRecord(row));
+  }
+
+  /**
+   * The records matching `filter` after `afterSeq` (from the first when not given), oldest
+   * first, a page at a time: every page read, the last one short (or empty).
+   */
+  private async *pages(
+    filter: { from?: string; to?: string },
+    afterSeq?: number,
+  ): AsyncGenerator<AuditRow[]> {
+    let cursor = afterSeq;
     for (;;) {
       const page = await auditRecordsInOrder(
         this.deps.db,
-        {
-          ...(from === undefined ? {} : { from }),
-          ...(to === undefined ? {} : { to }),
-          ...(cursor === undefined ? {} : { afterSeq: cursor }),
-        },
+        cursor === undefined ? filter : { ...filter, afterSeq: cursor },
         PAGE_SIZE,
       );
-      for (const row of page) yield JSON.stringify(presentAuditRecord(row));
+      yield page;
       const last = page.at(-1);
       if (last === undefined || page.length < PAGE_SIZE) return;
       cursor = Number(last.seq);
