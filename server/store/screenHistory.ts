@@ -74,8 +74,19 @@ async function touchConnections(
 function touchStatement(
   touches: readonly { connectionId: string; at: string }[],
 ): RawBuilder<unknown> {
-  return sql`update screen_connections as c set last_seen_at = ${valuesColumn(2)}
-    from ${valuesTable(touches.map((t) => [t.connectionId, t.at]))} as v
+  return updateOpenConnections(touches, sql`last_seen_at = ${valuesColumn(2)}`);
+}
+
+/**
+ * `update screen_connections as c set <assignments>` for these connections (distinct) while
+ * still open, in one statement; each joined as `v` (column1 its id, column2 its `at`).
+ */
+function updateOpenConnections(
+  rows: readonly { connectionId: string; at: string }[],
+  assignments: RawBuilder<unknown>,
+): RawBuilder<unknown> {
+  return sql`update screen_connections as c set ${assignments}
+    from ${valuesTable(rows.map((r) => [r.connectionId, r.at]))} as v
     where c.connection_id = ${valuesColumn(1)} and c.disconnected_at is null`;
 }
 
@@ -90,10 +101,10 @@ export async function closeConnections(
   closes: readonly { connectionId: string; at: string }[],
 ): Promise<void> {
   if (closes.length === 0) return;
-  await sql`update screen_connections as c
-      set disconnected_at = ${valuesColumn(2)}, last_seen_at = ${valuesColumn(2)}
-    from ${valuesTable(closes.map((e) => [e.connectionId, e.at]))} as v
-    where c.connection_id = ${valuesColumn(1)} and c.disconnected_at is null`.execute(db);
+  await updateOpenConnections(
+    closes,
+    sql`disconnected_at = ${valuesColumn(2)}, last_seen_at = ${valuesColumn(2)}`,
+  ).execute(db);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction, type Updateable } from "kysely";
+import { sql, type Kysely, type RawBuilder, type Transaction, type Updateable } from "kysely";
 import type { Database, ScreenRow, ScreenTable } from "./schema";
 import { valuesColumn, valuesTable } from "./valuesTable";
 
@@ -177,10 +177,11 @@ export async function markScreensConnected(
   db: Db,
   events: readonly ScreenConnectionEvent[],
 ): Promise<void> {
-  if (events.length === 0) return;
-  await sql`update screens as s set last_seen_at = ${valuesColumn(2)}, connection_id = ${valuesColumn(3)}
-    from ${valuesTable(events.map((e) => [e.screenId, e.at, e.connectionId]))} as v
-    where s.id = ${valuesColumn(1)}`.execute(db);
+  await updateEachScreen(
+    db,
+    events.map((e) => [e.screenId, e.at, e.connectionId]),
+    sql`last_seen_at = ${valuesColumn(2)}, connection_id = ${valuesColumn(3)}`,
+  );
 }
 
 /**
@@ -191,10 +192,26 @@ export async function markScreensDisconnected(
   db: Db,
   events: readonly ScreenConnectionEvent[],
 ): Promise<void> {
-  if (events.length === 0) return;
-  await sql`update screens as s set last_seen_at = ${valuesColumn(2)},
-      connection_id = case when s.connection_id = ${valuesColumn(3)} then null else s.connection_id end
-    from ${valuesTable(events.map((e) => [e.screenId, e.at, e.connectionId]))} as v
+  await updateEachScreen(
+    db,
+    events.map((e) => [e.screenId, e.at, e.connectionId]),
+    sql`last_seen_at = ${valuesColumn(2)},
+      connection_id = case when s.connection_id = ${valuesColumn(3)} then null else s.connection_id end`,
+  );
+}
+
+/**
+ * `update screens as s set <assignments>` for many screens in one statement, each row of
+ * `rows` (its screen id first, ids distinct) joined as `v` for the assignments to read.
+ */
+async function updateEachScreen(
+  db: Db,
+  rows: readonly (readonly unknown[])[],
+  assignments: RawBuilder<unknown>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`update screens as s set ${assignments}
+    from ${valuesTable(rows)} as v
     where s.id = ${valuesColumn(1)}`.execute(db);
 }
 
@@ -246,9 +263,7 @@ export async function updateScreenStatuses(
       const value = valuesColumn(i + 2);
       return sql`${sql.ref(column)} = ${type === undefined ? value : sql`cast(${value} as ${sql.raw(type)})`}`;
     });
-    await sql`update screens as s set ${sql.join(assignments)}
-      from ${valuesTable(values)} as v
-      where s.id = ${valuesColumn(1)}`.execute(db);
+    await updateEachScreen(db, values, sql.join(assignments));
   }
 }
 
