@@ -1,6 +1,9 @@
 /** The longest a refused kiosk is told to wait, in seconds. */
 export const MAX_WAIT_SECONDS = 30;
 
+/** How far back the gate's measured seconds count, in ms (the rate is their best). */
+const MEMORY_MS = 10_000;
+
 /**
  * Bounds the sync work a server takes on at once. When a whole city of screens comes back
  * together, the ones beyond the bound are told at once to come back shortly (a cheap answer)
@@ -12,6 +15,12 @@ export const MAX_WAIT_SECONDS = 30;
  * after about N ÷ rate seconds (at most 30), and no later: a fixed or widening spread either
  * brought them back together or kept the last waiting long after the server was idle (a move
  * of 9,500 kiosks between processes once took 50 s, the last ones told 30 s).
+ *
+ * The rate is the best of the last 10 s, not an average: a kiosk told to come back too early
+ * costs one cheap refusal and is booked again with a better-known rate, while one told too late
+ * waits with the server idle. An average dragged down by the first, slowest seconds of a crowd
+ * (every process on the machine busy at once) booked the rest of the crowd at that pace (a move
+ * of 9,500 once told kiosks up to 21 s while the server soon served 1,000 a second).
  */
 export class AdmissionGate {
   private inFlight = 0;
@@ -19,10 +28,16 @@ export class AdmissionGate {
   /** The current second's work finished, from `start` (ms), and whether it refused any. */
   private window = { start: 0, finished: 0, full: false };
   /**
-   * Work finished per second: what it got through in seconds it was full (refusing), the only
-   * ones that show what it can do; a quieter second may only raise it. First guess: the limit.
+   * Work finished per second: the best of the recent `samples`, kept when there are none. First
+   * guess: the limit.
    */
   private rate: number;
+  /**
+   * What recent seconds got through, from their end (ms): every second it was full (refusing),
+   * the only ones that show what it can do, and a quieter one only when it did more than the
+   * rate (a quiet second shows demand, not capacity). Kept for `MEMORY_MS`.
+   */
+  private samples: { at: number; perSecond: number }[] = [];
   /** Kiosks told to come back in each coming second (by whole second since the epoch). */
   private readonly booked = new Map<number, number>();
 
@@ -89,10 +104,9 @@ export class AdmissionGate {
   }
 
   /**
-   * Closes the last window (a second or more): its work finished per second moves the rate half
-   * way when the gate was full in it (refusing: what it finished is what it can do), and may only
-   * raise it otherwise (a quiet second shows demand, not capacity); bookings of seconds gone are
-   * dropped.
+   * Closes the last window (a second or more): its work finished per second becomes a sample
+   * when the gate was full in it, or when it beat the rate; the rate is the best sample of the
+   * last `MEMORY_MS` (kept when none is that recent); bookings of seconds gone are dropped.
    */
   private roll(): void {
     const t = this.now();
@@ -100,8 +114,10 @@ export class AdmissionGate {
     if (w.start === 0) w.start = t;
     if (t - w.start < 1_000) return;
     const perSecond = (w.finished * 1_000) / (t - w.start);
-    if (w.full) this.rate = Math.max(1, (this.rate + perSecond) / 2);
-    else this.rate = Math.max(this.rate, perSecond);
+    if (w.full || perSecond > this.rate) this.samples.push({ at: t, perSecond });
+    this.samples = this.samples.filter((sample) => t - sample.at <= MEMORY_MS);
+    if (this.samples.length > 0)
+      this.rate = Math.max(1, ...this.samples.map((sample) => sample.perSecond));
     this.window = { start: t, finished: 0, full: false };
     const second = Math.floor(t / 1_000);
     for (const s of this.booked.keys()) if (s <= second) this.booked.delete(s);

@@ -132,8 +132,11 @@ export function registerKioskHandlers(
           next();
         },
         (err: unknown) => {
+          // The token could not be checked (the database failing or too slow): the screen is
+          // told when to come back, paced like a refusal, rather than left to its own backoff.
           deps.log.error({ err }, "kiosk authentication failed");
-          next(new Error("internal"));
+          const seconds = admission.retryAfterSeconds();
+          next(refuseWith("socket.lookupFailed", { seconds }, "overloaded", seconds));
         },
       );
   };

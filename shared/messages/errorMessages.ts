@@ -381,6 +381,10 @@ export const errorMessages = {
     en: "The server is busy with other screens; try again in {seconds} s.",
     "zh-CN": "服务器正忙于其他屏幕，请 {seconds} 秒后重试。",
   },
+  "socket.lookupFailed": {
+    en: "The server could not check this screen's token just now; try again in {seconds} s.",
+    "zh-CN": "服务器暂时无法核验此屏幕的令牌，请 {seconds} 秒后重试。",
+  },
   "socket.invalidToken": {
     en: "This device token is not valid; pair the kiosk again.",
     "zh-CN": "此设备令牌无效，请重新配对屏幕。",

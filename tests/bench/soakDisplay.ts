@@ -11,6 +11,7 @@
  * reconnects are counted (`reconnects`), not avoided.
  */
 import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { BrowserContext, CDPSession, Page } from "playwright-core";
 import { launchChromium } from "../support/browser";
 import { buildEntryInput } from "../support/entryFactory";
@@ -55,9 +56,17 @@ export interface DisplaySoakResult {
   nodes_end: number;
   /** The longest task (PerformanceObserver "longtask", over 50 ms) after warm-up; 0: none. */
   longest_task_ms: number;
-  long_tasks: number;
   /**
-   * Long tasks after warm-up by what happened inside them: "slide change", "message:<event>"
+   * The longest of those in which a slide changed (a layer shown: the start of a fade, or a
+   * cut); 0: none. A slide drawn ahead is laid out in a task of its own, before its change.
+   */
+  longest_change_task_ms: number;
+  long_tasks: number;
+  /** Of the slide changes after warm-up, the share whose slide was drawn ahead, in %. */
+  drawn_ahead_pct: number;
+  /**
+   * Long tasks after warm-up by what happened inside them: "slide change" (a layer shown),
+   * "slide drawn" (a layer filled: ahead of its change, or at it), "message:<event>"
    * (a socket.io event the server sent; "message:answer" an acknowledgement, such as a sync's
    * reply), several joined by "+", or "none seen"; how many and the longest of each.
    */
@@ -73,6 +82,8 @@ export interface DisplaySoakResult {
 /** A page-side record the soak reads: slide changes drawn, long tasks seen. */
 interface SoakProbe {
   changes: number;
+  /** Slide changes whose slide was drawn in the change, not ahead of it. */
+  drawnAtChange: number;
   longest: number;
   longTasks: number;
   /** Long tasks by what happened inside them (slide change, socket message by event name). */
@@ -91,7 +102,7 @@ declare global {
  * the page does not have.
  */
 const probeScript = `(() => {
-  const probe = { changes: 0, longest: 0, longTasks: 0, causes: {} };
+  const probe = { changes: 0, drawnAtChange: 0, longest: 0, longTasks: 0, causes: {} };
   window.__soak = probe;
   // Real time, as long tasks are stamped: this script is added before the fake clock is
   // installed, so the performance.now kept here is the browser's own (the page's, and its
@@ -132,7 +143,8 @@ const probeScript = `(() => {
   } catch {
     // No long-task timing in this browser: longest stays 0.
   }
-  // A slide change fills a layer of #stage with the incoming slide's nodes.
+  // A slide is drawn when a layer of #stage is filled with its elements (ahead of its change,
+  // or at it), and changes when a layer takes the class "shown" (its fade, or a cut).
   const watch = () => {
     const stage = document.getElementById("stage");
     if (!stage) {
@@ -140,11 +152,30 @@ const probeScript = `(() => {
       return;
     }
     new MutationObserver((records) => {
-      if (records.some((r) => r.target.parentElement === stage && r.addedNodes.length > 0)) {
+      const onLayer = records.filter((r) => r.target.parentElement === stage);
+      const drawn = onLayer.some(
+        (r) => r.type === "childList" && [...r.addedNodes].some((n) => n.nodeType === 1),
+      );
+      if (drawn) note("slide drawn");
+      const shown = onLayer.some(
+        (r) =>
+          r.type === "attributes" &&
+          r.target.classList.contains("shown") &&
+          !(r.oldValue ?? "").split(" ").includes("shown"),
+      );
+      if (shown) {
         probe.changes += 1;
+        // Drawn in the change itself, rather than ahead of it.
+        if (drawn) probe.drawnAtChange += 1;
         note("slide change");
       }
-    }).observe(stage, { childList: true, subtree: true });
+    }).observe(stage, {
+      childList: true,
+      subtree: true,
+      attributes: true,
+      attributeFilter: ["class"],
+      attributeOldValue: true,
+    });
   };
   document.addEventListener("DOMContentLoaded", watch);
 })();`;
@@ -215,6 +246,21 @@ export async function measurePage(
   return { heap, nodes, dom };
 }
 
+/** Writes the page's heap snapshot (after the collections of a measurement) to `path`. */
+async function writeHeapSnapshot(cdp: CDPSession, path: string): Promise<void> {
+  const chunks: string[] = [];
+  const onChunk = (e: { chunk: string }): void => {
+    chunks.push(e.chunk);
+  };
+  cdp.on("HeapProfiler.addHeapSnapshotChunk", onChunk);
+  try {
+    await cdp.send("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
+  } finally {
+    cdp.off("HeapProfiler.addHeapSnapshotChunk", onChunk);
+  }
+  writeFileSync(path, chunks.join(""));
+}
+
 const growth = (start: number, end: number): number =>
   start > 0 ? Math.round((1000 * (end - start)) / start) / 10 : 0;
 
@@ -223,6 +269,9 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
   const { url, admin, moderator, log } = o;
   // A CPU profile of the page after warm-up, for finding where its long tasks go.
   const profilePath = process.env.BENCH_DISPLAY_PROFILE;
+  // Heap snapshots at the two measurements (start.heapsnapshot, end.heapsnapshot), for finding
+  // what grows.
+  const heapDir = process.env.BENCH_DISPLAY_HEAP_DIR;
   must(
     await call(url, "/api/districts/bench/schedule", {
       method: "PUT",
@@ -297,6 +346,7 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
     let published = 0;
     let revoked = 0;
     let start: Awaited<ReturnType<typeof measurePage>> | undefined;
+    let warmedAt = 0;
     const stepTimes: number[] = [];
     const churn: Promise<void>[] = [];
     let done = 0;
@@ -307,9 +357,17 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
       stepTimes.push(performance.now() - t);
       done = (await changes()) - base;
       if (start === undefined && done >= o.warmup) {
+        warmedAt = done;
         start = await measurePage(page, cdp);
+        if (heapDir) await writeHeapSnapshot(cdp, join(heapDir, "start.heapsnapshot"));
         await page.evaluate(() => {
-          if (window.__soak) Object.assign(window.__soak, { longest: 0, longTasks: 0, causes: {} });
+          if (window.__soak)
+            Object.assign(window.__soak, {
+              longest: 0,
+              longTasks: 0,
+              causes: {},
+              drawnAtChange: 0,
+            });
         });
         log(`warm-up done after ${done} slide changes`);
         if (profilePath) {
@@ -353,6 +411,10 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
       log(`display CPU profile after warm-up written to ${profilePath}`);
     }
     const end = await measurePage(page, cdp);
+    if (heapDir) {
+      await writeHeapSnapshot(cdp, join(heapDir, "end.heapsnapshot"));
+      log(`heap snapshots written to ${heapDir}`);
+    }
     const probe = await page.evaluate(() => window.__soak);
     start ??= end;
     log(`${done} slide changes, ${sockets - 1} reconnects`);
@@ -370,7 +432,17 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
       nodes_start: start.nodes,
       nodes_end: end.nodes,
       longest_task_ms: Math.round(probe?.longest ?? 0),
+      longest_change_task_ms: Math.max(
+        0,
+        ...Object.entries(probe?.causes ?? {})
+          .filter(([cause]) => cause.split("+").includes("slide change"))
+          .map(([, c]) => c.longest),
+      ),
       long_tasks: probe?.longTasks ?? 0,
+      drawn_ahead_pct:
+        done > warmedAt
+          ? Math.round(1000 * (1 - (probe?.drawnAtChange ?? 0) / (done - warmedAt))) / 10
+          : 0,
       long_task_causes: probe?.causes ?? {},
       step_p50_ms: Math.round(percentile(stepTimes, 50)),
       step_p99_ms: Math.round(percentile(stepTimes, 99)),

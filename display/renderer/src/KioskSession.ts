@@ -93,7 +93,7 @@ export interface KioskSessionDeps {
   store: ContentStore;
   player: Pick<
     Player,
-    "play" | "pause" | "stop" | "withdraw" | "synced" | "currentSlide" | "showing"
+    "play" | "playSoon" | "pause" | "stop" | "withdraw" | "synced" | "currentSlide" | "showing"
   >;
   photos: Pick<PhotoCache, "retain" | "prefetch" | "clear">;
   /** Proof of play; none without offline storage. */
@@ -411,7 +411,9 @@ export class KioskSession {
    * what was taken down meanwhile, unless what is on screen was just taken down: that goes now.
    */
   private redrawAfterPush(removed: readonly string[]): void {
-    if (!this.awaitingFirstSync || this.deps.player.showing(removed)) this.render();
+    // What was taken down leaves the stage at once; a slide that only moved on (the rotation
+    // changed) is drawn in a task of its own, after this one has read and stored the push.
+    if (!this.awaitingFirstSync || this.deps.player.showing(removed)) this.render(true);
     else this.deps.view.status(this.state, this.deps.store.version);
   }
 
@@ -424,10 +426,12 @@ export class KioskSession {
     }, this.random() * CATCH_UP_SPREAD_MS);
   }
 
-  private render(): void {
+  /** Shows the state, and plays (`soon`: in a task of its own unless something must go now). */
+  private render(soon = false): void {
     const { store, player } = this.deps;
     this.deps.view.status(this.state, store.version);
     if (this.state === "pairing") player.stop();
+    else if (soon) player.playSoon();
     else player.play();
   }
 
@@ -556,6 +560,7 @@ export class KioskSession {
         const answer = err ? undefined : SyncAckSchema.safeParse(raw);
         if (answer?.success && answer.data.ok) {
           const delta = answer.data.data;
+          const afterReconnect = this.awaitingFirstSync;
           this.awaitingFirstSync = false;
           this.syncFailures = 0;
           const skewKnown = store.learntClockOffsetMs() !== null;
@@ -565,8 +570,10 @@ export class KioskSession {
           store.apply(delta);
           this.keepTakenDown(delta.version);
           player.synced();
-          // Takedowns leave the screen first, then their photos are revoked; new photos load now.
-          this.render();
+          // Takedowns leave the screen first (at once), then their photos are revoked; new
+          // photos load now. After a reconnect (the whole delta read and applied in this task)
+          // a slide that only moved on meanwhile is drawn in a task of its own.
+          this.render(afterReconnect);
           const held = heldPhotos(store);
           photos.retain(held.map((p) => p.hash));
           for (const p of held) photos.prefetch(p.hash, p.kind);

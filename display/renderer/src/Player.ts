@@ -1,10 +1,22 @@
 import type { ContentStore } from "./ContentStore";
 import type { PhotoCache, PhotoRef } from "./PhotoCache";
-import { contentIdsOf, frameAt, type Slide } from "./playback";
+import { contentIdsOf, frameAt, type Frame, type Slide } from "./playback";
 import type { DrawContext } from "./view";
 
 /** How long a slide waits for its photo (already being fetched) before it shows without it. */
 export const PHOTO_WAIT_MS = 1_500;
+
+/**
+ * How long after a change the next slide is drawn ahead: once the fade is over (view.ts: 600 ms,
+ * settled by 850 ms at the latest), so the layout it takes never falls in a transition.
+ */
+export const AHEAD_AFTER_MS = 1_000;
+
+/** The soonest the next slide is drawn ahead after a `play` that changed nothing on screen. */
+const AHEAD_SOON_MS = 50;
+
+/** Nothing is drawn ahead this close to the change (the draw would race it). */
+const AHEAD_MARGIN_MS = 200;
 
 /** The longest setTimeout delay browsers honour (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -40,11 +52,28 @@ export class Player {
   private shown: Shown | null = null;
   /** Ids the server announced a change of, kept off screen until the sync that follows. */
   private readonly withheld = new Set<string>();
+  /**
+   * The next slide, drawn ahead into the stage's hidden layer: its key and content. Only ever
+   * content the screen may show now; dropped by every `play` that does not show it.
+   */
+  private ahead: { key: string; contentIds: string[] } | null = null;
+  private aheadTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A `playSoon` waiting for its task. */
+  private soonTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When a slide was last put on screen (the store's clock): its fade runs from then. */
+  private drawnAt = -Infinity;
 
   constructor(
     private readonly deps: {
       /** Puts a slide on the stage (view.drawSlide); returns its proof-of-play label. */
       draw: (slide: Slide, ctx: DrawContext) => string | null;
+      /**
+       * Draws the next slide ahead, hidden, under `ctx.key` (view.drawAhead); false when it did
+       * not. Without it, every change draws its slide then.
+       */
+      drawAhead?: (slide: Slide, ctx: DrawContext) => boolean;
+      /** Empties what was drawn ahead (view.dropAhead). */
+      dropAhead?: () => void;
       store: ContentStore;
       photos: PhotoCache;
       serverUrl: string;
@@ -61,19 +90,12 @@ export class Player {
   /** Draws what should be on screen now and sets the timer for the next change. */
   play(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.aheadTimer);
+    clearTimeout(this.soonTimer);
     const { store, photos } = this.deps;
     const now = store.now();
     if (store.dropExpired(now).length > 0) photos.retain(photoHashes(store, now));
-    const frame = frameAt(
-      {
-        announcements: store.announcements(now).filter((a) => !this.withheld.has(a.id)),
-        entries: store.entries(now).filter((e) => !this.withheld.has(e.id)),
-        schedule: store.schedule,
-        emergencies: store.emergencies,
-        screenTags: store.screenTags,
-      },
-      now,
-    );
+    const frame = this.frameAt(now);
     // One timer to the next change, never a polling loop.
     if (frame.nextChangeAt !== null) {
       this.timer = setTimeout(
@@ -82,6 +104,110 @@ export class Player {
       );
     }
     this.present(frame.slide);
+    // What was drawn ahead and not shown now is out of date (a sync, a takedown, a photo):
+    // dropped, and drawn again once things are still.
+    this.dropAhead();
+    if (frame.nextChangeAt !== null) this.planAhead(frame.nextChangeAt);
+  }
+
+  /**
+   * Plays in a task of its own, so a sync's answer (read, applied, stored) and the slide it
+   * brings are two shorter tasks rather than one long one; at once when anything on the stage
+   * (on screen, behind it or drawn ahead) may no longer be shown: a takedown never waits.
+   */
+  playSoon(): void {
+    const ahead = this.ahead?.contentIds ?? [];
+    if (this.mustGo() || (ahead.length > 0 && !this.mayShow(ahead))) {
+      this.play();
+      return;
+    }
+    clearTimeout(this.soonTimer);
+    this.soonTimer = setTimeout(() => this.play(), 0);
+  }
+
+  /** The frame at `at`, of the content held then and not withheld. */
+  private frameAt(at: number): Frame {
+    const { store } = this.deps;
+    return frameAt(
+      {
+        announcements: store.announcements(at).filter((a) => !this.withheld.has(a.id)),
+        entries: store.entries(at).filter((e) => !this.withheld.has(e.id)),
+        schedule: store.schedule,
+        emergencies: store.emergencies,
+        screenTags: store.screenTags,
+      },
+      at,
+    );
+  }
+
+  /**
+   * Draws the slide of the change at `at` ahead, once the last change's fade is over (at once,
+   * in a task of its own, when that was long ago: a sync or a takedown dropped it).
+   */
+  private planAhead(at: number): void {
+    if (!this.deps.drawAhead) return;
+    const now = this.deps.store.now();
+    const wait = Math.max(AHEAD_SOON_MS, this.drawnAt + AHEAD_AFTER_MS - now);
+    if (at - now < wait + AHEAD_MARGIN_MS) return;
+    const generation = this.generation;
+    this.aheadTimer = setTimeout(() => {
+      if (generation === this.generation) this.drawAhead(at);
+    }, wait);
+  }
+
+  /**
+   * Draws the slide due at `at` into the stage's hidden layer, so the change only swaps layers.
+   * Only content the screen may show now (nothing that starts later, nothing withheld), and only
+   * with its photo decoded: otherwise the change draws it, as without drawing ahead.
+   */
+  private drawAhead(at: number): void {
+    const { store, photos, drawAhead } = this.deps;
+    const shown = this.shown;
+    const now = store.now();
+    if (!drawAhead || !shown || at - now < AHEAD_MARGIN_MS) return;
+    const { slide } = this.frameAt(at);
+    if (slide.kind === "emergency" || !this.mayShowNow(slide, now)) return;
+    let photo: HTMLImageElement | null = null;
+    const wanted = photoOf(slide);
+    if (wanted) {
+      const status = photos.status(wanted.hash);
+      if (status.state === "absent") photos.prefetch(wanted.hash, wanted.kind);
+      if (status.state === "absent" || status.state === "loading") return;
+      if (status.state === "ready") {
+        // One decoded image is one element: already on screen, it stays there.
+        if (status.img.isConnected) return;
+        photo = status.img;
+      }
+    }
+    const district = districtOf(slide, store);
+    const key = slideKey(slide, district, photo);
+    if (key === shown.key) return;
+    const drawn = drawAhead(slide, {
+      serverUrl: this.deps.serverUrl,
+      district,
+      photo,
+      immediate: false,
+      key,
+    });
+    if (!drawn) return;
+    this.ahead = { key, contentIds: contentIdsOf(slide) };
+    // The hidden layer held the slide before this one; it holds the one drawn ahead now.
+    shown.behind = [];
+  }
+
+  /** True when all of a slide's content is held, not withheld, and has started by `now`. */
+  private mayShowNow(slide: Slide, now: number): boolean {
+    if (!this.mayShow(contentIdsOf(slide))) return false;
+    if (slide.kind !== "announcement") return true;
+    const startsAt = slide.announcement.startsAt;
+    return !startsAt || Date.parse(startsAt) <= now;
+  }
+
+  /** Empties the stage's hidden layer of what was drawn ahead, if anything. */
+  private dropAhead(): void {
+    if (!this.ahead) return;
+    this.ahead = null;
+    this.deps.dropAhead?.();
   }
 
   /**
@@ -90,13 +216,19 @@ export class Player {
    */
   pause(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.aheadTimer);
+    clearTimeout(this.soonTimer);
     this.generation += 1;
+    this.dropAhead();
   }
 
   /** Stops playback (the stage shows pairing): no timer, no draw still pending. */
   stop(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.aheadTimer);
+    clearTimeout(this.soonTimer);
     this.generation += 1;
+    this.dropAhead();
     this.shown = null;
     this.withheld.clear();
     this.deps.onShown?.(null);
@@ -187,9 +319,8 @@ export class Player {
   }
 
   private commit(slide: Slide, photo: HTMLImageElement | null, wantedPhoto?: string): void {
-    const district =
-      slide.kind === "entry" || slide.kind === "list" ? this.deps.store.district : null;
-    const key = JSON.stringify([slide, district, photo !== null]);
+    const district = districtOf(slide, this.deps.store);
+    const key = slideKey(slide, district, photo);
     const missingPhoto = photo === null && wantedPhoto !== undefined ? wantedPhoto : null;
     const immediate = this.mustGo();
     // The same slide again (a sync that changed something else): leave the DOM alone.
@@ -202,11 +333,29 @@ export class Player {
       district,
       photo,
       immediate,
+      key,
     });
+    // Shown if it was this slide, replaced by it if not: the hidden layer holds nothing ahead.
+    this.ahead = null;
+    this.drawnAt = this.deps.store.now();
     const behind = immediate ? [] : (this.shown?.contentIds ?? []);
     this.shown = { key, label, contentIds: contentIdsOf(slide), missingPhoto, behind };
     this.deps.onShown?.(slide);
   }
+}
+
+/** The district settings a slide is drawn with: an entry's or a list page's, none otherwise. */
+function districtOf(slide: Slide, store: ContentStore): ContentStore["district"] | null {
+  return slide.kind === "entry" || slide.kind === "list" ? store.district : null;
+}
+
+/** A drawn slide's identity: the same key draws the same nodes. */
+function slideKey(
+  slide: Slide,
+  district: ContentStore["district"] | null,
+  photo: HTMLImageElement | null,
+): string {
+  return JSON.stringify([slide, district, photo !== null]);
 }
 
 /** The image a slide shows, if any: an entry's photo or an announcement's poster. */

@@ -13,7 +13,7 @@ import { indexedDbPlayBuffer, PlayLog } from "./PlayLog";
 import { kioskTokenStore } from "./tokenStore";
 import { renderIdentify } from "./identifyOverlay";
 import { answerScreenshot, pageCapture } from "./screenshot";
-import { drawSlide, renderPairing, renderStatus } from "./view";
+import { drawAhead, drawSlide, dropAhead, renderPairing, renderStatus } from "./view";
 
 // The kiosk's CSP forbids eval; without this zod probes `new Function` and logs a violation.
 z.config({ jitless: true });
@@ -106,6 +106,8 @@ async function start(): Promise<void> {
     : null;
   const player: Player = new Player({
     draw: (slide, ctx) => drawSlide(stage, slide, ctx),
+    drawAhead: (slide, ctx) => drawAhead(stage, slide, ctx),
+    dropAhead: () => dropAhead(stage),
     store,
     photos,
     serverUrl: config.serverUrl,

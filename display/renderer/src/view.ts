@@ -73,11 +73,17 @@ interface Layers {
   front: HTMLElement;
   /**
    * The layer drawn next: fading out under `front`, then hidden with the previous slide still
-   * in it (without its test ids) until the next draw replaces it; empty after a cut.
+   * in it (without its test ids) until the next slide is drawn into it, ahead or at its change;
+   * empty after a cut or once what was drawn ahead is dropped.
    */
   back: HTMLElement;
   /** Ends the fade under way, if any: hides the layer that faded out. */
   settle: (() => void) | null;
+  /**
+   * The slide drawn ahead into `back` while nothing fades (see drawAhead): its key, and the
+   * classes it names the stage with once shown. Null when `back` holds no such slide.
+   */
+  ahead: { key: string; className: string } | null;
 }
 
 const stages = new WeakMap<HTMLElement, Layers>();
@@ -92,7 +98,7 @@ function newLayer(): HTMLElement {
 function layersOf(stage: HTMLElement): Layers {
   let layers = stages.get(stage);
   if (!layers || layers.front.parentNode !== stage || layers.back.parentNode !== stage) {
-    layers = { front: newLayer(), back: newLayer(), settle: null };
+    layers = { front: newLayer(), back: newLayer(), settle: null, ahead: null };
     stage.replaceChildren(layers.back, layers.front);
     stage.style.setProperty("--slide-fade", `${FADE_MS}ms`);
     if (!stages.has(stage)) refitOnResize(stage);
@@ -108,7 +114,9 @@ function layersOf(stage: HTMLElement): Layers {
 function refitOnResize(stage: HTMLElement): void {
   const refit = (): void => {
     const layers = stages.get(stage);
-    if (layers) fitText(layers.front);
+    if (!layers) return;
+    fitText(layers.front);
+    if (layers.ahead) fitText(layers.back);
   };
   if (typeof ResizeObserver === "function") new ResizeObserver(refit).observe(stage);
   // Each glyph subset of the font loads when first used: the lines may change after the fit.
@@ -127,28 +135,78 @@ function clearLayer(layer: HTMLElement): void {
   layer.setAttribute("aria-hidden", "true");
 }
 
+/** Fills a layer with a slide's nodes and classes (still hidden: `show` brings it on). */
+function fill(layer: HTMLElement, content: SlideContent): void {
+  layer.replaceChildren(...content.nodes);
+  layer.className = `slide ${content.className}`;
+  if (content.lang) layer.lang = content.lang;
+  else layer.removeAttribute("lang");
+}
+
 /**
  * Puts a slide on the stage: drawn into the hidden layer (its old slide, and any photo in it,
  * dropped), which dissolves in over the one on screen; the old layer is hidden once the fade
  * ends. `immediate` cuts instead, and both layers lose the old slide at once (a takedown, the
  * pairing screen, an emergency), as when the viewer prefers reduced motion or nothing was on
- * screen. The DOM under the stage changes only when a slide is drawn: whatever watches it
- * sees one change per slide.
+ * screen. The DOM under the stage changes only when a slide is drawn (now, or ahead: see
+ * drawAhead) or shown: whatever watches its nodes sees each slide come on.
  */
 function present(stage: HTMLElement, content: SlideContent, immediate: boolean): void {
   const layers = layersOf(stage);
   // A fade still under way ends now: its outgoing layer is the one drawn into next.
   layers.settle?.();
-  const { front: outgoing, back: incoming } = layers;
+  // Whatever was drawn ahead into that layer is replaced.
+  layers.ahead = null;
+  fill(layers.back, content);
+  fitText(layers.back);
+  show(stage, layers, content.className, immediate);
+}
 
-  incoming.replaceChildren(...content.nodes);
-  incoming.className = `slide ${content.className}`;
-  if (content.lang) incoming.lang = content.lang;
-  else incoming.removeAttribute("lang");
+/** Test ids of a slide drawn ahead, kept aside until it is shown (see drawAhead). */
+const AHEAD_TESTID = "aheadTestid";
+
+/**
+ * Draws a slide ahead into the hidden layer while the one on screen stays still (no fade under
+ * way): laid out and fitted now, so the change to it (`drawSlide` with the same key) only swaps
+ * the layers, and no slide change does layout. Until then the layer stays hidden to viewers and
+ * to assistive technology, and its test ids are kept aside, so a test or an observer looking
+ * for the slide finds the one on screen only. False when nothing was drawn: a fade is under
+ * way, or the slide is an emergency (always drawn at once). The caller drops it (`dropAhead`)
+ * as soon as its content may no longer be shown.
+ */
+export function drawAhead(stage: HTMLElement, slide: Slide, ctx: DrawContext): boolean {
+  const layers = layersOf(stage);
+  if (layers.settle || ctx.key === undefined || slide.kind === "emergency") return false;
+  const content = contentOf(slide, ctx);
+  const layer = layers.back;
+  fill(layer, content);
+  layer.setAttribute("aria-hidden", "true");
+  layer.querySelectorAll<HTMLElement>("[data-testid]").forEach((node) => {
+    node.dataset[AHEAD_TESTID] = node.dataset["testid"];
+    delete node.dataset["testid"];
+  });
+  fitText(layer);
+  layers.ahead = { key: ctx.key, className: content.className };
+  return true;
+}
+
+/** Empties the slide drawn ahead, if there is one: the hidden layer keeps nothing of it. */
+export function dropAhead(stage: HTMLElement): void {
+  const layers = stages.get(stage);
+  if (!layers?.ahead) return;
+  layers.ahead = null;
+  clearLayer(layers.back);
+}
+
+/**
+ * Brings the hidden layer, drawn and fitted, on over the one on screen: a fade, or a cut when
+ * `immediate` (or reduced motion, or nothing on screen).
+ */
+function show(stage: HTMLElement, layers: Layers, className: string, immediate: boolean): void {
+  const { front: outgoing, back: incoming } = layers;
   incoming.removeAttribute("aria-hidden");
   // The stage names the slide on screen (its kind), for styling around it and for tests.
-  stage.className = content.className;
-  fitText(incoming);
+  stage.className = className;
   layers.front = incoming;
   layers.back = outgoing;
 
@@ -181,6 +239,22 @@ function present(stage: HTMLElement, content: SlideContent, immediate: boolean):
   incoming.addEventListener("transitionend", onEnd);
   const timer = setTimeout(settle, FADE_MS + FADE_GRACE_MS);
   layers.settle = settle;
+}
+
+/**
+ * Shows the slide drawn ahead: its test ids back, and a marker node added, so whatever watches
+ * the stage's nodes (a test, an observer) sees the change as it would a slide drawn now.
+ */
+function showAhead(stage: HTMLElement, layers: Layers, className: string): void {
+  const layer = layers.back;
+  layers.ahead = null;
+  layer.querySelectorAll<HTMLElement>("[data-ahead-testid]").forEach((node) => {
+    node.dataset["testid"] = node.dataset[AHEAD_TESTID];
+    delete node.dataset[AHEAD_TESTID];
+  });
+  // A comment: no box, no style, nothing to lay out.
+  layer.append(document.createComment("shown"));
+  show(stage, layers, className, false);
 }
 
 /** The waiting screen: nothing to play yet. */
@@ -841,35 +915,70 @@ export interface DrawContext extends EntrySlideContext {
    * new slide, no fade, and the old one out of the DOM at once.
    */
   immediate: boolean;
+  /**
+   * The slide's identity, as the player knows it: a slide drawn ahead under a key is shown as
+   * drawn when the same key is drawn (drawAhead). Without one, every draw draws.
+   */
+  key?: string;
 }
 
-/** Draws a slide; returns the proof-of-play label of what is on screen. */
-export function drawSlide(stage: HTMLElement, slide: Slide, ctx: DrawContext): string | null {
+/** A slide's nodes. */
+function contentOf(slide: Slide, ctx: EntrySlideContext): SlideContent {
   switch (slide.kind) {
     case "announcement":
-      present(stage, announcementContent(slide.announcement, ctx.photo), ctx.immediate);
+      return announcementContent(slide.announcement, ctx.photo);
+    case "entry":
+      return entryContent(slide.entry, ctx);
+    case "list":
+      return listContent(slide, ctx.district);
+    case "emergency":
+      return emergencyContent(slide.emergency);
+    case "idle":
+      return idleContent(slide.idle);
+    case "blank":
+      return blankContent();
+    case "waiting":
+      return waitingContent(ctx.serverUrl);
+  }
+}
+
+/** The proof-of-play label of a slide (null: the waiting screen, nothing played). */
+function labelOf(slide: Slide): string | null {
+  switch (slide.kind) {
+    case "announcement":
       return `announcement:${slide.announcement.id}`;
     case "entry":
-      present(stage, entryContent(slide.entry, ctx), ctx.immediate);
       return `entry:${slide.entry.id}`;
-    case "list": {
-      present(stage, listContent(slide, ctx.district), ctx.immediate);
+    case "list":
       // Not every id: the label is reported in a status capped at 200 characters.
-      const first = slide.entries[0]?.id ?? "";
-      return `list:${slide.page + 1}/${slide.pages}:${first}`;
-    }
+      return `list:${slide.page + 1}/${slide.pages}:${slide.entries[0]?.id ?? ""}`;
     case "emergency":
-      // An emergency takes over at once, without waiting for a fade.
-      present(stage, emergencyContent(slide.emergency), true);
       return `emergency:${slide.emergency.id}`;
     case "idle":
-      present(stage, idleContent(slide.idle), ctx.immediate);
-      return "idle";
     case "blank":
-      present(stage, blankContent(), ctx.immediate);
-      return "blank";
+      return slide.kind;
     case "waiting":
-      present(stage, waitingContent(ctx.serverUrl), ctx.immediate);
       return null;
   }
+}
+
+/**
+ * Draws a slide; returns the proof-of-play label of what is on screen. A slide drawn ahead under
+ * the same key (drawAhead) is shown as drawn, unless the change must cut.
+ */
+export function drawSlide(stage: HTMLElement, slide: Slide, ctx: DrawContext): string | null {
+  // An emergency takes over at once, without waiting for a fade.
+  const immediate = ctx.immediate || slide.kind === "emergency";
+  const layers = layersOf(stage);
+  const ahead = layers.ahead;
+  if (
+    !immediate &&
+    ahead !== null &&
+    ctx.key !== undefined &&
+    ahead.key === ctx.key &&
+    !layers.settle
+  )
+    showAhead(stage, layers, ahead.className);
+  else present(stage, contentOf(slide, ctx), immediate);
+  return labelOf(slide);
 }

@@ -1,6 +1,6 @@
 import { create as createQr } from "qrcode";
 import { describe, expect, it } from "vitest";
-import { codeOf } from "../../../../display/renderer/src/qrCode";
+import { codeOf, modulesOf } from "../../../../display/renderer/src/qrCode";
 
 describe("QR codes on the kiosk", () => {
   it("draws a module for every dark module of the code, inside a two-module border", () => {
@@ -16,14 +16,24 @@ describe("QR codes on the kiosk", () => {
   });
 
   it("makes a text's code once while it is among the last 512 drawn, then forgets the oldest", () => {
-    const first = codeOf("https://signage.example.org/n/first");
-    expect(codeOf("https://signage.example.org/n/first")).toBe(first);
-    for (let i = 0; i < 511; i += 1) codeOf(`https://signage.example.org/n/${i}`);
+    const first = modulesOf("https://signage.example.org/n/first");
+    expect(modulesOf("https://signage.example.org/n/first")).toBe(first);
+    for (let i = 0; i < 511; i += 1) modulesOf(`https://signage.example.org/n/${i}`);
     // Drawn again just now: still kept after 511 others.
-    expect(codeOf("https://signage.example.org/n/first")).toBe(first);
-    for (let i = 511; i < 1023; i += 1) codeOf(`https://signage.example.org/n/${i}`);
-    const again = codeOf("https://signage.example.org/n/first");
+    expect(modulesOf("https://signage.example.org/n/first")).toBe(first);
+    for (let i = 511; i < 1023; i += 1) modulesOf(`https://signage.example.org/n/${i}`);
+    const again = modulesOf("https://signage.example.org/n/first");
     expect(again).not.toBe(first);
     expect(again).toEqual(first);
+  });
+
+  it("keeps a code as one bit a module, its path written again at each draw from them", () => {
+    const text = "https://signage.example.org/n/kept-small";
+    const code = modulesOf(text);
+    expect(code.dark).toBeInstanceOf(Uint8Array);
+    expect(code.dark.byteLength).toBe(Math.ceil((code.size * code.size) / 8));
+    // Each draw writes the same path from the kept modules.
+    expect(codeOf(text)).toEqual(codeOf(text));
+    expect(modulesOf(text)).toBe(code);
   });
 });

@@ -58,6 +58,27 @@ describe("AdmissionGate", () => {
     expect(hints.slice(30)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
   });
 
+  it("books at the best of its last 10 s: one slow full second does not slow the crowd", () => {
+    let t = 1_000_000;
+    const gate = new AdmissionGate(10, () => t);
+    for (let i = 0; i < 10; i += 1) gate.tryEnter();
+    /** One full second in which `n` finished (and as many were admitted again). */
+    const second = (n: number): void => {
+      for (let i = 0; i < n; i += 1) gate.leave();
+      for (let i = 0; i < n; i += 1) gate.tryEnter();
+      expect(gate.tryEnter()).toBe(false);
+      t += 1_000;
+    };
+    for (const n of [8, 8, 2]) second(n);
+    // Rolled by the next look: the slow second is not what it can do.
+    expect(gate.retryAfterSeconds()).toBe(1);
+    expect(gate.stats.ratePerSecond).toBe(8);
+    // Ten full seconds of 3 a second: the fast ones are forgotten, and it books at 3.
+    for (let s = 0; s < 11; s += 1) second(3);
+    gate.retryAfterSeconds();
+    expect(gate.stats.ratePerSecond).toBe(3);
+  });
+
   it("learns its rate only when full: a quiet stretch of little demand does not lower it", () => {
     let t = 1_000_000;
     const gate = new AdmissionGate(10, () => t);
