@@ -62,10 +62,13 @@ export class AdmissionGate {
     return true;
   }
 
-  /** Gives a slot back (the work finished, or failed). */
-  leave(): void {
+  /**
+   * Gives a slot back. Only work that `finished` counts towards the rate: failing fast (the
+   * database down) is not serving, and counted it would tell a crowd to come back at once.
+   */
+  leave(finished = true): void {
     this.roll();
-    if (this.inFlight > 0) this.window.finished += 1;
+    if (finished && this.inFlight > 0) this.window.finished += 1;
     this.inFlight = Math.max(0, this.inFlight - 1);
   }
 

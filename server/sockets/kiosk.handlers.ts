@@ -30,6 +30,9 @@ import type { SyncCache } from "./SyncCache";
 import { KioskEventLimits, type KioskEventFamily } from "./KioskEventLimits";
 import { holdUntilGone, refuseWith, worded, type SocketBounds } from "./SocketBounds";
 
+/** The soonest a screen whose token could not be checked is told to try again, in seconds. */
+const LOOKUP_RETRY_SECONDS = 5;
+
 /** A kiosk without a device token asked for what only a paired screen may have. */
 const notPaired = (): AppError => new AppError(401, "unauthenticated", said("socket.notPaired"));
 
@@ -114,31 +117,31 @@ export function registerKioskHandlers(
       next(refuseWith("socket.busy", { seconds }, "overloaded", seconds));
       return;
     }
-    deps.screens
-      .authenticate(token)
-      .finally(() => admission.leave())
-      .then(
-        (screen) => {
-          if (!screen) {
-            refuse("socket.invalidToken");
-            return;
-          }
-          socket.data = {
-            audience: "kiosk",
-            mode: "screen",
-            screenId: screen.id,
-            districtId: screen.district_id,
-          };
-          next();
-        },
-        (err: unknown) => {
-          // The token could not be checked (the database failing or too slow): the screen is
-          // told when to come back, paced like a refusal, rather than left to its own backoff.
-          deps.log.error({ err }, "kiosk authentication failed");
-          const seconds = admission.retryAfterSeconds();
-          next(refuseWith("socket.lookupFailed", { seconds }, "overloaded", seconds));
-        },
-      );
+    deps.screens.authenticate(token).then(
+      (screen) => {
+        admission.leave();
+        if (!screen) {
+          refuse("socket.invalidToken");
+          return;
+        }
+        socket.data = {
+          audience: "kiosk",
+          mode: "screen",
+          screenId: screen.id,
+          districtId: screen.district_id,
+        };
+        next();
+      },
+      (err: unknown) => {
+        // The token could not be checked (the database failing or too slow): the screen is
+        // told when to come back, paced like a refusal (not before LOOKUP_RETRY_SECONDS: a
+        // database that is down fails fast), rather than left to its own backoff.
+        admission.leave(false);
+        deps.log.error({ err }, "kiosk authentication failed");
+        const seconds = Math.max(LOOKUP_RETRY_SECONDS, admission.retryAfterSeconds());
+        next(refuseWith("socket.lookupFailed", { seconds }, "overloaded", seconds));
+      },
+    );
   };
 
   const connected = (socket: KioskSocket): void => {
@@ -287,7 +290,16 @@ export function registerKioskHandlers(
           if (!screen) throw notPaired();
           if (hello.appVersion !== undefined) screen.appVersion = hello.appVersion;
           if (!admission.tryEnter()) throw new ServerBusyError(admission.retryAfterSeconds());
-          return sync(screen, hello.appliedVersion).finally(() => admission.leave());
+          return sync(screen, hello.appliedVersion).then(
+            (answer) => {
+              admission.leave();
+              return answer;
+            },
+            (err: unknown) => {
+              admission.leave(false);
+              throw err;
+            },
+          );
         },
         {
           event: "kiosk:hello",

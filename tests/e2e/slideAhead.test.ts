@@ -142,7 +142,8 @@ describe("the next slide drawn ahead: hidden until its change, gone with its tak
       reason: "活动取消",
     });
     expect(res.status).toBe(200);
-    // Off the page entirely (hidden or not), in real time: no clock moved, no change due.
+    // Off the page entirely (hidden or not): the test moves no clock, and with one announcement
+    // left the slide on screen stays, so no change would redraw the hidden layer; only the drop.
     await expect
       .poll(() => page.evaluate(() => document.body.textContent ?? ""), { timeout: 10_000 })
       .not.toContain(ahead.title);

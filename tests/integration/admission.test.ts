@@ -51,7 +51,8 @@ describe("admission control for reconnect storms", () => {
 });
 
 describe("a screen's token that cannot be checked", () => {
-  const server = useTestServer({}, async (t) => {
+  // One handshake at a time: a slot the failed look-up kept would refuse the next one.
+  const server = useTestServer({ env: { SIGNAGE_SYNC_CONCURRENCY: "1" } }, async (t) => {
     await createDistrict(t.baseUrl, "da");
   });
 
@@ -95,7 +96,8 @@ describe("a screen's token that cannot be checked", () => {
     expect(said?.message).toMatch(
       /^The server could not check this screen's token just now; try again in \d+ s\.$/,
     );
-    expect(said?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    // Not at once: a database that is down fails fast, and a fleet told "1 s" would hammer it.
+    expect(said?.retryAfterSeconds).toBeGreaterThanOrEqual(5);
     expect(said?.retryAfterSeconds).toBeLessThanOrEqual(30);
     expect(await handshake(t.baseUrl, token)).toBe("connected");
   });

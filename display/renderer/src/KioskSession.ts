@@ -93,7 +93,7 @@ export interface KioskSessionDeps {
   store: ContentStore;
   player: Pick<
     Player,
-    "play" | "playSoon" | "pause" | "stop" | "withdraw" | "synced" | "currentSlide" | "showing"
+    "play" | "playSoon" | "pause" | "stop" | "withdraw" | "synced" | "currentSlide" | "onStage"
   >;
   photos: Pick<PhotoCache, "retain" | "prefetch" | "clear">;
   /** Proof of play; none without offline storage. */
@@ -413,7 +413,7 @@ export class KioskSession {
   private redrawAfterPush(removed: readonly string[]): void {
     // What was taken down leaves the stage at once; a slide that only moved on (the rotation
     // changed) is drawn in a task of its own, after this one has read and stored the push.
-    if (!this.awaitingFirstSync || this.deps.player.showing(removed)) this.render(true);
+    if (!this.awaitingFirstSync || this.deps.player.onStage(removed)) this.render(true);
     else this.deps.view.status(this.state, this.deps.store.version);
   }
 

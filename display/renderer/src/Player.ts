@@ -60,6 +60,11 @@ export class Player {
   private aheadTimer: ReturnType<typeof setTimeout> | undefined;
   /** A `playSoon` waiting for its task. */
   private soonTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Paused for a reconnect's sync (`pause` until `synced`): nothing is drawn ahead meanwhile,
+   * even when a push or a photo makes it play, since what was taken down offline is not known.
+   */
+  private paused = false;
   /** When a slide was last put on screen (the store's clock): its fade runs from then. */
   private drawnAt = -Infinity;
 
@@ -117,7 +122,9 @@ export class Player {
    */
   playSoon(): void {
     const ahead = this.ahead?.contentIds ?? [];
-    if (this.mustGo() || (ahead.length > 0 && !this.mayShow(ahead))) {
+    const emergency = this.frameAt(this.deps.store.now()).slide.kind === "emergency";
+    // An emergency takes over at once too.
+    if (emergency || this.mustGo() || (ahead.length > 0 && !this.mayShow(ahead))) {
       this.play();
       return;
     }
@@ -145,7 +152,7 @@ export class Player {
    * in a task of its own, when that was long ago: a sync or a takedown dropped it).
    */
   private planAhead(at: number): void {
-    if (!this.deps.drawAhead) return;
+    if (!this.deps.drawAhead || this.paused) return;
     const now = this.deps.store.now();
     const wait = Math.max(AHEAD_SOON_MS, this.drawnAt + AHEAD_AFTER_MS - now);
     if (at - now < wait + AHEAD_MARGIN_MS) return;
@@ -219,6 +226,7 @@ export class Player {
     clearTimeout(this.aheadTimer);
     clearTimeout(this.soonTimer);
     this.generation += 1;
+    this.paused = true;
     this.dropAhead();
   }
 
@@ -228,6 +236,7 @@ export class Player {
     clearTimeout(this.aheadTimer);
     clearTimeout(this.soonTimer);
     this.generation += 1;
+    this.paused = false;
     this.dropAhead();
     this.shown = null;
     this.withheld.clear();
@@ -251,14 +260,23 @@ export class Player {
     if (changed) this.play();
   }
 
-  /** Whether any of `ids` is on screen now. */
-  showing(ids: readonly string[]): boolean {
-    return this.shown?.contentIds.some((id) => ids.includes(id)) ?? false;
+  /**
+   * Whether any of `ids` is on the stage: on screen, kept hidden behind it, or drawn ahead. A
+   * takedown of any of them must reach the stage at once, even while paused for a sync.
+   */
+  onStage(ids: readonly string[]): boolean {
+    const staged = [
+      ...(this.shown?.contentIds ?? []),
+      ...(this.shown?.behind ?? []),
+      ...(this.ahead?.contentIds ?? []),
+    ];
+    return staged.some((id) => ids.includes(id));
   }
 
   /** A sync was applied: the store now says what may be shown. */
   synced(): void {
     this.withheld.clear();
+    this.paused = false;
   }
 
   /** A photo became ready: redraw if the slide on screen was drawn without it. */

@@ -180,13 +180,14 @@ export function drawAhead(stage: HTMLElement, slide: Slide, ctx: DrawContext): b
   const content = contentOf(slide, ctx);
   const layer = layers.back;
   fill(layer, content);
+  // Known as drawn ahead from here on, so a drop clears it whatever happens below.
+  layers.ahead = { key: ctx.key, className: content.className };
   layer.setAttribute("aria-hidden", "true");
   layer.querySelectorAll<HTMLElement>("[data-testid]").forEach((node) => {
     node.dataset[AHEAD_TESTID] = node.dataset["testid"];
     delete node.dataset["testid"];
   });
   fitText(layer);
-  layers.ahead = { key: ctx.key, className: content.className };
   return true;
 }
 
@@ -362,6 +363,9 @@ function posterFigure(poster: ScreenPoster, img: HTMLImageElement): HTMLElement 
   img.height = poster.height;
   img.alt = "";
   img.className = "poster-image";
+  // One decoded image is drawn slide after slide: a test id it kept aside when last drawn ahead
+  // goes (and never onto the blurred copy below).
+  delete img.dataset[AHEAD_TESTID];
   img.dataset["testid"] = "poster";
   if (poster.layout === "full") {
     // The same decoded bytes (the same object URL) again, blurred and dark behind the poster
@@ -649,6 +653,7 @@ function photoFrame(entry: ScreenEntry, img: HTMLImageElement): HTMLElement {
     img.height = entry.photo.height;
   }
   img.alt = "";
+  delete img.dataset[AHEAD_TESTID];
   img.dataset["testid"] = "entry-photo";
   const whole = { width: img.naturalWidth || img.width, height: img.naturalHeight || img.height };
   const area = img.naturalWidth > 0 ? photoAreaOf(img) : { left: 0, top: 0, ...whole };

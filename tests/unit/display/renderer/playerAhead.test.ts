@@ -161,6 +161,8 @@ describe("Player: the next slide drawn ahead", () => {
     // Paused: nothing is drawn ahead either.
     await vi.advanceTimersByTimeAsync(5_000);
     expect(stage.ahead).toBeNull();
+    // The reconnect's sync applied: playing again, and drawing ahead.
+    player.synced();
     player.play();
     await vi.advanceTimersByTimeAsync(100);
     expect(stage.ahead).not.toBeNull();
@@ -273,5 +275,67 @@ describe("Player: the next slide drawn ahead", () => {
     player.playSoon();
     expect(stage.ahead).toBeNull();
     expect(stage.shown).toBe(a.id);
+  });
+
+  it("counts what was drawn ahead as on the stage, so a takedown of it reaches the stage at once", async () => {
+    const { stage, store, player } = setUp();
+    const a = buildScreenEntry({ publishedVersion: 1 });
+    const b = buildScreenEntry({ publishedVersion: 2 });
+    const c = buildScreenEntry({ publishedVersion: 3 });
+    store.apply(buildDelta({ version: 3, full: true, entries: [a, b, c], schedule }));
+    player.play();
+    await vi.advanceTimersByTimeAsync(AHEAD_AFTER_MS);
+    expect(stage.ahead?.id).toBe(b.id);
+    expect(player.onStage([b.id])).toBe(true);
+    expect(player.onStage([c.id])).toBe(false);
+    // After the change to b, a is kept behind it until the next slide is drawn ahead.
+    await vi.advanceTimersByTimeAsync(DWELL_MS - AHEAD_AFTER_MS);
+    expect(stage.shown).toBe(b.id);
+    expect(player.onStage([a.id])).toBe(true);
+  });
+
+  it("draws nothing ahead while paused for a reconnect's sync, even when a push makes it play", async () => {
+    const { stage, store, player } = setUp();
+    const a = buildScreenEntry({ publishedVersion: 1 });
+    const b = buildScreenEntry({ publishedVersion: 2 });
+    const c = buildScreenEntry({ publishedVersion: 3 });
+    store.apply(buildDelta({ version: 3, full: true, entries: [a, b, c], schedule }));
+    player.play();
+    player.pause();
+    // A push announces a change of c: the player plays without it, but draws nothing ahead.
+    player.withdraw([c.id]);
+    await vi.advanceTimersByTimeAsync(2 * AHEAD_AFTER_MS);
+    expect(stage.ahead).toBeNull();
+    // The sync says what stays: drawing ahead resumes.
+    player.synced();
+    player.play();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(stage.ahead).not.toBeNull();
+  });
+
+  it("after a sync brings an emergency due now, draws it at once, not in a later task", () => {
+    const { stage, store, player } = setUp();
+    const a = buildScreenEntry({ publishedVersion: 1 });
+    store.apply(buildDelta({ version: 1, full: true, entries: [a], schedule }));
+    player.play();
+    player.pause();
+    store.apply(
+      buildDelta({
+        version: 2,
+        full: false,
+        schedule,
+        emergencies: [
+          {
+            id: randomUUID(),
+            title: "紧急通知",
+            body: "请避险",
+            startsAt: new Date(dayStart - 1_000).toISOString(),
+          },
+        ],
+      }),
+    );
+    player.synced();
+    player.playSoon();
+    expect(stage.kinds.at(-1)).toBe("emergency");
   });
 });

@@ -79,6 +79,21 @@ describe("AdmissionGate", () => {
     expect(gate.stats.ratePerSecond).toBe(3);
   });
 
+  it("does not count work that failed as served: a fast-failing database books no crowd at once", () => {
+    let t = 1_000_000;
+    const gate = new AdmissionGate(10, () => t);
+    // Full seconds in which 10 a second came and failed at once, and 2 were served.
+    for (let s = 0; s < 3; s += 1) {
+      for (let i = 0; i < 10; i += 1) gate.tryEnter();
+      expect(gate.tryEnter()).toBe(false);
+      for (let i = 0; i < 8; i += 1) gate.leave(false);
+      for (let i = 0; i < 2; i += 1) gate.leave();
+      t += 1_000;
+    }
+    gate.retryAfterSeconds();
+    expect(gate.stats.ratePerSecond).toBe(2);
+  });
+
   it("learns its rate only when full: a quiet stretch of little demand does not lower it", () => {
     let t = 1_000_000;
     const gate = new AdmissionGate(10, () => t);
