@@ -3,26 +3,11 @@ import { ContentStore } from "../../../../display/renderer/src/ContentStore";
 import { PhotoCache } from "../../../../display/renderer/src/PhotoCache";
 import { Player, PHOTO_WAIT_MS } from "../../../../display/renderer/src/Player";
 import { contentIdOf, type Slide } from "../../../../display/renderer/src/playback";
-import type { Schedule } from "../../../../shared/schemas/schedule";
-import { buildDelta, buildScreenEntry, photoRef } from "./screenEntryFactory";
+import { allDay, buildDelta, buildScreenEntry, photoRef } from "./screenEntryFactory";
 
 /** 00:00 Shanghai: slot n of the all-day window starts n × 10 s later. */
 const dayStart = Date.parse("2026-11-26T16:00:00Z");
-const schedule: Schedule = {
-  timeZone: "Asia/Shanghai",
-  windows: [
-    {
-      id: "all-day",
-      days: [1, 2, 3, 4, 5, 6, 7],
-      start: "00:00",
-      end: "24:00",
-      playlist: [{ type: "discredited" }, { type: "redlist" }],
-      dwellSeconds: 10,
-      order: "sequence",
-      priority: 0,
-    },
-  ],
-};
+const schedule = allDay([{ type: "discredited" }, { type: "redlist" }]);
 
 interface Drawn {
   id: string | null;

@@ -5,28 +5,14 @@ import { heldPhotos, Player } from "../../../../display/renderer/src/Player";
 import { contentIdOf, frameAt, type Slide } from "../../../../display/renderer/src/playback";
 import type { Schedule } from "../../../../shared/schemas/schedule";
 import { buildAnnouncement, posterRef } from "./announcementFactory";
-import { buildDelta, buildScreenEntry, photoRef } from "./screenEntryFactory";
+import { allDay, buildDelta, buildScreenEntry, photoRef } from "./screenEntryFactory";
 
 /** Noon in Shanghai. */
 const noon = Date.parse("2026-11-27T04:00:00Z");
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** One all-day window playing every announcement tagged "a", 10 s each. */
-const schedule: Schedule = {
-  timeZone: "Asia/Shanghai",
-  windows: [
-    {
-      id: "all-day",
-      days: [1, 2, 3, 4, 5, 6, 7],
-      start: "00:00",
-      end: "24:00",
-      playlist: [{ type: "announcementsTagged", tag: "a" }],
-      dwellSeconds: 10,
-      order: "sequence",
-      priority: 0,
-    },
-  ],
-};
+const schedule = allDay([{ type: "announcementsTagged", tag: "a" }]);
 
 /** The ids frameAt shows at each of `instants`. */
 function shownAt(

@@ -5,28 +5,17 @@ import { Player } from "../../../../display/renderer/src/Player";
 import { contentIdsOf, frameAt, type Slide } from "../../../../display/renderer/src/playback";
 import type { Schedule } from "../../../../shared/schemas/schedule";
 import type { ScreenEntry } from "../../../../shared/schemas/screenEntry";
-import { buildDelta, buildScreenEntry, photoRef } from "./screenEntryFactory";
+import { allDay, buildDelta, buildScreenEntry, photoRef } from "./screenEntryFactory";
 
 /** 00:00 Shanghai: slot n of the all-day window starts n × 10 s later. */
 const dayStart = Date.parse("2026-11-26T16:00:00Z");
 const DWELL_MS = 10_000;
 
 /** An all-day window showing the discredited list as a list, then the red list. */
-const schedule: Schedule = {
-  timeZone: "Asia/Shanghai",
-  windows: [
-    {
-      id: "all-day",
-      days: [1, 2, 3, 4, 5, 6, 7],
-      start: "00:00",
-      end: "24:00",
-      playlist: [{ type: "discredited", layout: "list" }, { type: "redlist" }],
-      dwellSeconds: DWELL_MS / 1000,
-      order: "sequence",
-      priority: 0,
-    },
-  ],
-};
+const schedule = allDay(
+  [{ type: "discredited", layout: "list" }, { type: "redlist" }],
+  DWELL_MS / 1000,
+);
 
 /** `n` discredited entries in publication order, with photos (the list shows none). */
 function entries(n: number): ScreenEntry[] {

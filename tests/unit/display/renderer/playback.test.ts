@@ -3,8 +3,8 @@ import { ContentStore } from "../../../../display/renderer/src/ContentStore";
 import { contentIdOf, frameAt } from "../../../../display/renderer/src/playback";
 import { FALLBACK_DWELL_MS } from "../../../../shared/schedule/playbackPlan";
 import type { Announcement } from "../../../../shared/schemas/announcement";
-import type { Schedule, TimeWindow } from "../../../../shared/schemas/schedule";
-import { buildDelta, buildScreenEntry } from "./screenEntryFactory";
+import type { Schedule } from "../../../../shared/schemas/schedule";
+import { allDay, buildDelta, buildScreenEntry } from "./screenEntryFactory";
 
 const a1: Announcement = {
   id: "11111111-1111-4111-8111-111111111111",
@@ -94,25 +94,6 @@ describe("frameAt", () => {
     }
   });
 });
-
-/** A whole-day window playing `playlist`, 10 s a slide. */
-function allDay(playlist: TimeWindow["playlist"]): Schedule {
-  return {
-    timeZone: "Asia/Shanghai",
-    windows: [
-      {
-        id: "all-day",
-        days: [1, 2, 3, 4, 5, 6, 7],
-        start: "00:00",
-        end: "24:00",
-        playlist,
-        dwellSeconds: 10,
-        order: "sequence",
-        priority: 0,
-      },
-    ],
-  };
-}
 
 describe("frameAt with list entries", () => {
   const d1 = buildScreenEntry({ kind: "discredited", publishedVersion: 5 });

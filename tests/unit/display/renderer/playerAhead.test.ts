@@ -4,32 +4,14 @@ import { ContentStore } from "../../../../display/renderer/src/ContentStore";
 import { PhotoCache } from "../../../../display/renderer/src/PhotoCache";
 import { AHEAD_AFTER_MS, Player } from "../../../../display/renderer/src/Player";
 import { contentIdOf } from "../../../../display/renderer/src/playback";
-import type { Schedule } from "../../../../shared/schemas/schedule";
 import { buildAnnouncement } from "./announcementFactory";
-import { buildDelta, buildScreenEntry, photoRef } from "./screenEntryFactory";
+import { allDay, buildDelta, buildScreenEntry, photoRef } from "./screenEntryFactory";
 
 /** 00:00 Shanghai: slot n of the all-day window starts n × 10 s later. */
 const dayStart = Date.parse("2026-11-26T16:00:00Z");
 const DWELL_MS = 10_000;
 
-function scheduleOf(playlist: Schedule["windows"][number]["playlist"]): Schedule {
-  return {
-    timeZone: "Asia/Shanghai",
-    windows: [
-      {
-        id: "all-day",
-        days: [1, 2, 3, 4, 5, 6, 7],
-        start: "00:00",
-        end: "24:00",
-        playlist,
-        dwellSeconds: DWELL_MS / 1000,
-        order: "sequence",
-        priority: 0,
-      },
-    ],
-  };
-}
-const schedule = scheduleOf([{ type: "discredited" }]);
+const schedule = allDay([{ type: "discredited" }], DWELL_MS / 1000);
 
 /**
  * A player over a real store and photo cache, and a stage that keeps what the view would: the
@@ -91,6 +73,16 @@ function setUp() {
   return { stage, store, photos, player };
 }
 
+/** Three entries in rotation, played from the start of a slot: a on screen, then b, then c. */
+function playThree(store: ContentStore, player: Player) {
+  const a = buildScreenEntry({ publishedVersion: 1 });
+  const b = buildScreenEntry({ publishedVersion: 2 });
+  const c = buildScreenEntry({ publishedVersion: 3 });
+  store.apply(buildDelta({ version: 3, full: true, entries: [a, b, c], schedule }));
+  player.play();
+  return { a, b, c };
+}
+
 describe("Player: the next slide drawn ahead", () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: dayStart });
@@ -101,11 +93,7 @@ describe("Player: the next slide drawn ahead", () => {
 
   it("draws the next slide ahead once the change is over, and shows it at its change", async () => {
     const { stage, store, player } = setUp();
-    const a = buildScreenEntry({ publishedVersion: 1 });
-    const b = buildScreenEntry({ publishedVersion: 2 });
-    const c = buildScreenEntry({ publishedVersion: 3 });
-    store.apply(buildDelta({ version: 3, full: true, entries: [a, b, c], schedule }));
-    player.play();
+    const { a, b, c } = playThree(store, player);
     expect(stage.changes).toEqual([{ id: a.id, how: "drawn" }]);
     // Not in the change's own task: only once its fade is over.
     expect(stage.ahead).toBeNull();
@@ -123,11 +111,7 @@ describe("Player: the next slide drawn ahead", () => {
 
   it("drops the slide drawn ahead the moment its content is taken down, and draws the next", async () => {
     const { stage, store, player } = setUp();
-    const a = buildScreenEntry({ publishedVersion: 1 });
-    const b = buildScreenEntry({ publishedVersion: 2 });
-    const c = buildScreenEntry({ publishedVersion: 3 });
-    store.apply(buildDelta({ version: 3, full: true, entries: [a, b, c], schedule }));
-    player.play();
+    const { a, b, c } = playThree(store, player);
     await vi.advanceTimersByTimeAsync(AHEAD_AFTER_MS);
     expect(stage.ahead?.id).toBe(b.id);
     // The server announces a change of b: out of the hidden layer at once, not at the change.
@@ -144,11 +128,7 @@ describe("Player: the next slide drawn ahead", () => {
 
   it("drops it when a sync removes its content, and when playback pauses or stops", async () => {
     const { stage, store, player } = setUp();
-    const a = buildScreenEntry({ publishedVersion: 1 });
-    const b = buildScreenEntry({ publishedVersion: 2 });
-    const c = buildScreenEntry({ publishedVersion: 3 });
-    store.apply(buildDelta({ version: 3, full: true, entries: [a, b, c], schedule }));
-    player.play();
+    const { b, c } = playThree(store, player);
     await vi.advanceTimersByTimeAsync(AHEAD_AFTER_MS);
     expect(stage.ahead?.id).toBe(b.id);
     store.apply(buildDelta({ version: 4, full: false, removedIds: [b.id], schedule }));
@@ -183,7 +163,7 @@ describe("Player: the next slide drawn ahead", () => {
         version: 2,
         full: true,
         announcements: [now, later],
-        schedule: scheduleOf([
+        schedule: allDay([
           { type: "announcement", id: now.id },
           { type: "announcement", id: later.id },
         ]),
@@ -240,11 +220,7 @@ describe("Player: the next slide drawn ahead", () => {
 
   it("after a sync draws a slide that only moved on in a task of its own, but takes down at once", async () => {
     const { stage, store, player } = setUp();
-    const a = buildScreenEntry({ publishedVersion: 1 });
-    const b = buildScreenEntry({ publishedVersion: 2 });
-    const c = buildScreenEntry({ publishedVersion: 3 });
-    store.apply(buildDelta({ version: 3, full: true, entries: [a, b, c], schedule }));
-    player.play();
+    const { a, b } = playThree(store, player);
     // Offline through the change to b: nothing drawn meanwhile.
     player.pause();
     await vi.advanceTimersByTimeAsync(DWELL_MS);
@@ -264,11 +240,7 @@ describe("Player: the next slide drawn ahead", () => {
 
   it("after a sync that takes down what was drawn ahead, drops it at once", async () => {
     const { stage, store, player } = setUp();
-    const a = buildScreenEntry({ publishedVersion: 1 });
-    const b = buildScreenEntry({ publishedVersion: 2 });
-    const c = buildScreenEntry({ publishedVersion: 3 });
-    store.apply(buildDelta({ version: 3, full: true, entries: [a, b, c], schedule }));
-    player.play();
+    const { a, b } = playThree(store, player);
     await vi.advanceTimersByTimeAsync(AHEAD_AFTER_MS);
     expect(stage.ahead?.id).toBe(b.id);
     store.apply(buildDelta({ version: 4, full: false, removedIds: [b.id], schedule }));
@@ -279,11 +251,7 @@ describe("Player: the next slide drawn ahead", () => {
 
   it("counts what was drawn ahead as on the stage, so a takedown of it reaches the stage at once", async () => {
     const { stage, store, player } = setUp();
-    const a = buildScreenEntry({ publishedVersion: 1 });
-    const b = buildScreenEntry({ publishedVersion: 2 });
-    const c = buildScreenEntry({ publishedVersion: 3 });
-    store.apply(buildDelta({ version: 3, full: true, entries: [a, b, c], schedule }));
-    player.play();
+    const { a, b, c } = playThree(store, player);
     await vi.advanceTimersByTimeAsync(AHEAD_AFTER_MS);
     expect(stage.ahead?.id).toBe(b.id);
     expect(player.onStage([b.id])).toBe(true);
@@ -296,11 +264,7 @@ describe("Player: the next slide drawn ahead", () => {
 
   it("draws nothing ahead while paused for a reconnect's sync, even when a push makes it play", async () => {
     const { stage, store, player } = setUp();
-    const a = buildScreenEntry({ publishedVersion: 1 });
-    const b = buildScreenEntry({ publishedVersion: 2 });
-    const c = buildScreenEntry({ publishedVersion: 3 });
-    store.apply(buildDelta({ version: 3, full: true, entries: [a, b, c], schedule }));
-    player.play();
+    const { c } = playThree(store, player);
     player.pause();
     // A push announces a change of c: the player plays without it, but draws nothing ahead.
     player.withdraw([c.id]);

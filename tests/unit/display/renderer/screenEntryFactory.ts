@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ScreenEntry } from "../../../../shared/schemas/screenEntry";
+import type { Schedule, TimeWindow } from "../../../../shared/schemas/schedule";
 import type { SyncDelta } from "../../../../shared/schemas/sync";
 
 let seq = 0;
@@ -54,5 +55,24 @@ export function buildDelta(p: Pick<SyncDelta, "version" | "full"> & Partial<Sync
     schedule: null,
     emergencies: [],
     ...p,
+  };
+}
+
+/** A whole-day window playing `playlist`, `dwellSeconds` a slide (10 s unless told). */
+export function allDay(playlist: TimeWindow["playlist"], dwellSeconds = 10): Schedule {
+  return {
+    timeZone: "Asia/Shanghai",
+    windows: [
+      {
+        id: "all-day",
+        days: [1, 2, 3, 4, 5, 6, 7],
+        start: "00:00",
+        end: "24:00",
+        playlist,
+        dwellSeconds,
+        order: "sequence",
+        priority: 0,
+      },
+    ],
   };
 }
