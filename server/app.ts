@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { TakedownRepush } from "./services/TakedownRepush";
 import { createServer, type Server as HttpServer } from "node:http";
 import { join } from "node:path";
 import express, { type Express, type RequestHandler } from "express";
@@ -151,6 +152,8 @@ export interface SignageApp {
   announcements: AnnouncementDesk;
   /** The one way changes reach screens (the expiry sweep records its takedowns through it). */
   changes: ChangeFeed;
+  /** Sends again takedowns whose push was lost; started by the server's entry point. */
+  takedownRepush: TakedownRepush;
   /** Notices to open consoles (the redaction queue says when an entry's redaction settled). */
   consoles: ConsoleNotifier;
   accounts: UserAccounts;
@@ -612,6 +615,7 @@ export function createApp(deps: AppDeps): SignageApp {
       checkSeconds: alertConfig.checkSeconds,
     },
     changes,
+    takedownRepush: new TakedownRepush({ db: deps.db, push, log: deps.log }),
     consoles,
     accounts,
     close: () =>

@@ -198,12 +198,14 @@ export async function startServer(
     await queue.start();
     await posters.start();
     expiry.start();
+    app.takedownRepush.start();
     app.announcements.start();
     retention.start();
     app.alerts.monitor.start(config.alerts.checkSeconds * 1000);
     app.alerts.webhook?.start(Math.min(5, config.alerts.checkSeconds) * 1000);
   } catch (err) {
     await expiry.stop();
+    await app.takedownRepush.stop();
     await app.announcements.stop();
     await retention.stop();
     await app.alerts.monitor.stop();
@@ -216,6 +218,12 @@ export async function startServer(
     await store.db.destroy();
     throw err;
   }
+  // The set-up token before "listening": whoever waits for that line (a supervisor, a test) then
+  // has the token in what it read.
+  if (firstRunToken !== undefined)
+    log.warn(
+      `First-run set-up: no user exists yet. Open the console and enter the set-up token ${firstRunToken} to create the first admin ("signage setup-token" prints it again).`,
+    );
   log.info(
     { port, host: config.host, dataDir: config.dataDir, database: config.database.kind },
     "listening",
@@ -223,10 +231,6 @@ export async function startServer(
   if (config.trustProxy.length > 0 && !config.publicUrl)
     log.warn(
       "SIGNAGE_TRUST_PROXY is set but SIGNAGE_PUBLIC_URL is not: the Host header is not checked (DNS rebinding) and cookies are Secure only when the proxy says https; set SIGNAGE_PUBLIC_URL to the address people use.",
-    );
-  if (firstRunToken !== undefined)
-    log.warn(
-      `First-run set-up: no user exists yet. Open the console and enter the set-up token ${firstRunToken} to create the first admin ("signage setup-token" prints it again).`,
     );
   let stopping: Promise<void> | undefined;
   return {
@@ -236,6 +240,7 @@ export async function startServer(
     stop: () => {
       stopping ??= (async () => {
         await expiry.stop();
+        await app.takedownRepush.stop();
         await app.announcements.stop();
         await retention.stop();
         await app.alerts.monitor.stop();

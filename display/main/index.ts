@@ -86,6 +86,14 @@ async function start(): Promise<void> {
   // No menu means no reload, zoom or DevTools accelerators on a public screen.
   Menu.setApplicationMenu(null);
   hardenSession(session.defaultSession);
+  // The renderer fetches content with cache: "no-store"; the HTTP cache is still emptied at each
+  // start and each unpairing, for copies older kiosk versions left there (no takedown reaches it).
+  const forgetHttpCache = () => session.defaultSession.clearCache();
+  await forgetHttpCache().catch((error: unknown) => {
+    console.warn(
+      `[kiosk] HTTP cache not cleared: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  });
   registerAppProtocol(rendererDir, result.config.serverUrl, { protocol, net });
   serveConfig(ipcMain, result.config);
   // safeStorage only works after 'ready'; start() runs then, and the crypto asks it per call.
@@ -93,7 +101,7 @@ async function start(): Promise<void> {
     dir: userData,
     crypto: safeStorageCrypto(safeStorage, process.platform),
   });
-  serveDeviceToken(ipcMain, tokens);
+  serveDeviceToken(ipcMain, tokens, forgetHttpCache);
   const win = createKioskWindow(
     { BrowserWindow, powerSaveBlocker },
     {

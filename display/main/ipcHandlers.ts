@@ -55,11 +55,27 @@ export function serveConfig(ipcMain: IpcHandlerRegistry, config: KioskConfig): v
   handleTrusted(ipcMain, IpcChannels.getConfig, NoArguments, () => config);
 }
 
-/** Answers token:get, token:set and token:clear from the token store. */
-export function serveDeviceToken(ipcMain: IpcHandlerRegistry, store: TokenStore): void {
+/**
+ * Answers token:get, token:set and token:clear from the token store. An unpairing (token:clear)
+ * also empties the browser's HTTP cache (`forgetHttpCache`), so nothing of the old district is
+ * left there; that step failing is logged, never a failed unpairing.
+ */
+export function serveDeviceToken(
+  ipcMain: IpcHandlerRegistry,
+  store: TokenStore,
+  forgetHttpCache: () => Promise<void> = () => Promise.resolve(),
+): void {
   handleTrusted(ipcMain, IpcChannels.getToken, NoArguments, () => store.read());
   handleTrusted(ipcMain, IpcChannels.setToken, SetTokenArguments, (token) => store.write(token));
-  handleTrusted(ipcMain, IpcChannels.clearToken, NoArguments, () => store.clear());
+  handleTrusted(ipcMain, IpcChannels.clearToken, NoArguments, async () => {
+    await store.clear();
+    try {
+      await forgetHttpCache();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      console.warn(`[kiosk] HTTP cache not cleared after unpairing: ${reason}`);
+    }
+  });
 }
 
 /**

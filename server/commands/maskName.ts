@@ -4,7 +4,8 @@ import { maskName } from "../../shared/privacy/maskName";
 const usage = `Usage: signage mask-name NAME [--organisation | --person]
 
 Prints NAME as screens show it: 张三 → 张某, 欧阳娜娜 → 欧阳某, "Smith, John" → Smith J.
-Without a flag an organisation is recognised by its ending (有限公司, Ltd…); --person always masks.
+Without a flag an organisation is recognised by its ending (有限公司, 店, Ltd…); --person always
+masks; --organisation shows the name in full unless it reads like a person's (张三, Zhang San).
 `;
 
 /** Where the command writes; the process streams unless a test passes its own. */

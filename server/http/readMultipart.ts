@@ -33,6 +33,9 @@ export function readMultipart(req: Request, spec: MultipartSpec): Promise<Multip
     try {
       bb = busboy({
         headers: req.headers,
+        // Browsers and fetch send a file's name as raw UTF-8 (导出.csv); busboy reads it as
+        // Latin-1 unless told, and a Chinese name came out as mojibake in reports.
+        defParamCharset: "utf8",
         limits: {
           fileSize: maxFile + 1,
           // busboy reports a limit as soon as the count reaches it, so allow one more and let

@@ -61,6 +61,7 @@ import {
 import { TakedownListSchema } from "../../shared/schemas/takedown";
 import { TimelineSchema } from "../../shared/schemas/timeline";
 import {
+  AnnouncementApprovalSchema,
   AnnouncementEditSchema,
   AnnouncementParamsSchema,
   AnnouncementReasonSchema,
@@ -74,6 +75,7 @@ import { AuditExportQuerySchema, AuditQuerySchema } from "../routes/audit/router
 import {
   DistrictInputSchema,
   DistrictParamsSchema,
+  IdleSlideApprovalSchema,
   ScheduleSchema,
   TimelineQuerySchema,
 } from "../routes/districts/schema";
@@ -385,15 +387,22 @@ export const operations: readonly Operation[] = [
   },
   ...(
     [
-      ["submitAnnouncement", "submit", "Submits a draft for review.", "announcement.edit"],
+      [
+        "submitAnnouncement",
+        "submit",
+        "Submits a draft for review.",
+        "announcement.edit",
+        json("AnnouncementRevision", AnnouncementRevisionSchema),
+      ],
       [
         "approveAnnouncement",
         "approve",
-        "Approves what the moderator saw; publishes it.",
+        "Approves what the moderator saw (its revision and, with a poster, the poster's hash); publishes it.",
         "announcement.approve",
+        json("AnnouncementApproval", AnnouncementApprovalSchema),
       ],
     ] as const
-  ).map(([operationId, action, summary, permission]): Operation => ({
+  ).map(([operationId, action, summary, permission, body]): Operation => ({
     operationId,
     method: "post",
     path: `/api/announcements/{id}/${action}`,
@@ -402,7 +411,7 @@ export const operations: readonly Operation[] = [
     permission,
     auth: "session",
     params: AnnouncementParamsSchema,
-    body: json("AnnouncementRevision", AnnouncementRevisionSchema),
+    body,
     answer: ok("AnnouncementAnswer", AnnouncementAnswer.schema),
     errors: ["not_found", "conflict", "stale_revision", "four_eyes", "poster_not_ready"],
   })),
@@ -432,7 +441,7 @@ export const operations: readonly Operation[] = [
     params: AnnouncementParamsSchema,
     body: json("AnnouncementReason", AnnouncementReasonSchema),
     answer: ok("AnnouncementAnswer", AnnouncementAnswer.schema),
-    errors: ["not_found", "conflict", "stale_revision", "four_eyes"],
+    errors: ["not_found", "conflict", "stale_revision", "four_eyes", "personal_data"],
   })),
   {
     operationId: "uploadPoster",
@@ -572,7 +581,21 @@ export const operations: readonly Operation[] = [
     params: DistrictParamsSchema,
     body: json("Schedule", ScheduleSchema),
     answer: ok("EffectiveSchedule", EffectiveScheduleSchema),
-    errors: ["not_found"],
+    errors: ["not_found", "personal_data"],
+  },
+  {
+    operationId: "approveIdleSlide",
+    method: "post",
+    path: "/api/districts/{id}/schedule/idle-slide/approval",
+    tag: "Districts",
+    summary:
+      "Approves a district's idle slide as the approver saw it; its screens show it then. Never by anyone who saved it since its last approval.",
+    permission: "schedule.approve",
+    auth: "session",
+    params: DistrictParamsSchema,
+    body: json("IdleSlideApproval", IdleSlideApprovalSchema),
+    answer: ok("EffectiveSchedule", EffectiveScheduleSchema),
+    errors: ["not_found", "conflict", "stale_revision", "four_eyes"],
   },
   {
     operationId: "deleteSchedule",
@@ -704,7 +727,7 @@ export const operations: readonly Operation[] = [
     params: EmergencyParamsSchema,
     body: json("EmergencyPull", PullEmergencySchema),
     answer: ok("EmergencyAnswer", EmergencyAnswerSchema),
-    errors: ["not_found", "conflict", "four_eyes"],
+    errors: ["not_found", "conflict", "four_eyes", "personal_data"],
   },
 
   // Entries and their moderation.
@@ -734,7 +757,13 @@ export const operations: readonly Operation[] = [
       json: named("EntryInput", CreateEntrySchema),
     },
     answer: ok("EntryAnswer", EntryAnswerSchema, 201),
-    errors: ["bad_request", "payload_too_large", "unsupported_media_type", "not_found"],
+    errors: [
+      "bad_request",
+      "payload_too_large",
+      "unsupported_media_type",
+      "not_found",
+      "personal_data",
+    ],
   },
   {
     operationId: "reviewQueue",
@@ -794,7 +823,7 @@ export const operations: readonly Operation[] = [
     params: EntryIdParamsSchema,
     body: json("EntryEdit", EntryEditSchema),
     answer: ok("EntryAnswer", EntryAnswerSchema),
-    errors: ["not_found", "conflict"],
+    errors: ["not_found", "conflict", "personal_data"],
   },
   {
     operationId: "approveEntry",
@@ -807,7 +836,7 @@ export const operations: readonly Operation[] = [
     params: EntryIdParamsSchema,
     body: json("ApproveInput", ApproveSchema),
     answer: ok("EntryAnswer", EntryAnswerSchema),
-    errors: ["not_found", "conflict", "stale_revision", "four_eyes"],
+    errors: ["not_found", "conflict", "stale_revision", "four_eyes", "personal_data"],
   },
   {
     operationId: "rejectEntry",
@@ -820,7 +849,7 @@ export const operations: readonly Operation[] = [
     params: EntryIdParamsSchema,
     body: json("RejectInput", RejectSchema),
     answer: ok("EntryAnswer", EntryAnswerSchema),
-    errors: ["not_found", "conflict"],
+    errors: ["not_found", "conflict", "personal_data"],
   },
   {
     operationId: "revokeEntry",
@@ -833,7 +862,7 @@ export const operations: readonly Operation[] = [
     params: EntryIdParamsSchema,
     body: json("RevokeInput", RevokeSchema),
     answer: ok("EntryAnswer", EntryAnswerSchema),
-    errors: ["not_found", "conflict"],
+    errors: ["not_found", "conflict", "personal_data"],
   },
   {
     operationId: "setEntryRegions",
@@ -895,8 +924,8 @@ export const operations: readonly Operation[] = [
     permission: "entry.read",
     auth: "session",
     params: RenditionParamsSchema,
-    answer: image("The redacted rendition."),
-    errors: ["not_found"],
+    answer: image("The redacted rendition (410 once its listing ended: erased with it)."),
+    errors: ["not_found", "gone"],
   },
   {
     operationId: "replaceEntryPhoto",

@@ -1,3 +1,4 @@
+import { maskName } from "../../shared/privacy/maskName";
 import type { ScreenEntry, ScreenPhoto } from "../../shared/schemas/screenEntry";
 import type { ScreenEntryRow } from "../store/delivery";
 
@@ -14,7 +15,12 @@ export function presentScreenEntry(
     id: row.id,
     kind: row.kind,
     subjectType: row.subject_type,
-    maskedName: row.masked_name,
+    // An organisation's stored name is its full name; one stored before names that read like
+    // a person's were masked (张三 as an "organisation") is masked here, on its way out.
+    maskedName:
+      row.subject_type === "organisation"
+        ? maskName(row.masked_name, { subjectType: "organisation" })
+        : row.masked_name,
     caseNumber: row.case_number,
     court: row.court,
     obligation: row.obligation,

@@ -8,6 +8,7 @@ import type {
   AnnouncementView,
 } from "../../shared/schemas/announcement";
 import { findPersonalData } from "../../shared/privacy/freeTextCheck";
+import { refusePersonalDataInReason } from "./reasonRefusal";
 import { AppError } from "../errors";
 import {
   parseStrings,
@@ -205,9 +206,15 @@ export class AnnouncementDesk {
   /**
    * A second person approves the revision they saw: it is published (screens get it now, and
    * show it from `startsAt` until `endsAt`). Refused to anyone who created or changed it since
-   * its last review, while its poster is not ready, and after its end.
+   * its last review, while its poster is not ready, when `posterHash` is not the poster's (the
+   * covered poster the approver looked at), and after its end.
    */
-  async approve(id: string, revision: number, actorId: string): Promise<AnnouncementView> {
+  async approve(
+    id: string,
+    revision: number,
+    actorId: string,
+    posterHash?: string | null,
+  ): Promise<AnnouncementView> {
     await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
       const row = await this.current(uow, id, revision);
       requireInReview(row, "approved");
@@ -222,6 +229,17 @@ export class AnnouncementDesk {
             : poster.status === "failed"
               ? said("announcement.posterFailed", { why: poster.reason ?? "no reason given" })
               : said("announcement.posterProcessing"),
+        );
+      // The revision does not change when the pipeline finishes a poster, so the poster seen is
+      // named by its hash: an approval read before the poster was done does not publish it.
+      const seen = posterHash ?? null;
+      if ((poster?.hash ?? null) !== seen)
+        throw new AppError(
+          409,
+          "stale_revision",
+          said(
+            poster && seen === null ? "announcement.posterNotNamed" : "announcement.posterNotSeen",
+          ),
         );
       const at = this.now().toISOString();
       if (row.ends_at && row.ends_at <= at)
@@ -261,6 +279,7 @@ export class AnnouncementDesk {
     actorId: string,
     revision?: number,
   ): Promise<AnnouncementView> {
+    refusePersonalDataInReason(reason, "announcement.reasonPersonalData");
     await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
       const row = await this.current(uow, id, revision);
       requireInReview(row, "rejected");
@@ -282,6 +301,7 @@ export class AnnouncementDesk {
    * the poster's upload is dropped.
    */
   async withdraw(id: string, reason: string, actorId: string): Promise<AnnouncementView> {
+    refusePersonalDataInReason(reason, "announcement.reasonPersonalData");
     await runInTransaction(this.deps.db, this.deps.log, async (uow) => {
       const row = await announcementRow(uow.trx, id);
       if (!row) throw notFound(id);

@@ -42,11 +42,20 @@ export interface AnnouncementChange {
  * sockets/ScreenPush.ts; the command line has none (a running server's screens catch up on sync).
  */
 export interface ScreenPushPort {
-  entryChanged(change: EntryChange): void | Promise<void>;
-  announcementChanged(change: AnnouncementChange): void | Promise<void>;
+  /** False when the push could not go out (it was logged); anything else: it went out. */
+  entryChanged(change: EntryChange): PushOutcome | Promise<PushOutcome>;
+  announcementChanged(change: AnnouncementChange): PushOutcome | Promise<PushOutcome>;
   /** Schedules, emergencies or districts changed: these districts' screens (and below) re-sync. */
-  districtsChanged(districtIds: readonly string[]): void | Promise<void>;
+  districtsChanged(
+    districtIds: readonly string[],
+    emergenciesCleared?: readonly string[],
+    /** The change-log version of an emergency's clearing, recorded as pushed once it went out. */
+    version?: number,
+  ): PushOutcome | Promise<PushOutcome>;
 }
+
+/** A push's outcome: false when it could not go out; void or true when it did. */
+export type PushOutcome = boolean | void;
 
 /** Wakes the redaction queue when a commit queued work for it. */
 export interface RedactionWake {
@@ -130,15 +139,15 @@ export class ChangeFeed {
     const takedown = kind !== "announcement.published";
     const added = !takedown && target.screenTags.length === 0 ? shown : undefined;
     const districtIds = [...target.districtIds];
-    uow.afterCommit(() =>
-      this.deps.push?.announcementChanged({
+    uow.afterCommit(async () => {
+      await this.deps.push?.announcementChanged({
         announcementId,
         version,
         districtIds,
         takedown,
         ...(added ? { added } : {}),
-      }),
-    );
+      });
+    });
     return version;
   }
 
@@ -154,7 +163,12 @@ export class ChangeFeed {
     districtIds: readonly string[],
   ): Promise<number> {
     const version = await appendChange(uow.trx, kind, emergencyId, at, { districtIds });
-    await this.districts(uow, districtIds);
+    // A cleared emergency is named in the push, so screens drop it before their sync returns.
+    if (kind === "emergency.cleared")
+      uow.afterCommit(async () => {
+        await this.deps.push?.districtsChanged(districtIds, [emergencyId], version);
+      });
+    else await this.districts(uow, districtIds);
     return version;
   }
 
@@ -164,11 +178,14 @@ export class ChangeFeed {
    */
   districts(uow: UnitOfWork | undefined, districtIds: readonly string[]): Promise<void> {
     const ids = [...districtIds];
+    const push = async (): Promise<void> => {
+      await this.deps.push?.districtsChanged(ids);
+    };
     if (uow) {
-      uow.afterCommit(() => this.deps.push?.districtsChanged(ids));
+      uow.afterCommit(push);
       return Promise.resolve();
     }
-    return Promise.resolve(this.deps.push?.districtsChanged(ids));
+    return push();
   }
 
   /**

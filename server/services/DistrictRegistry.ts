@@ -1,14 +1,18 @@
 import type { Kysely, Transaction } from "kysely";
+import { refusePersonalDataInTexts } from "./reasonRefusal";
 import type { Logger } from "pino";
 import type { District, DistrictInput, EmergencyApproval } from "../../shared/schemas/district";
 import {
+  IdleSlideSchema,
   ScheduleSchema,
   type EffectiveSchedule,
+  type IdleSlide,
   type Schedule,
 } from "../../shared/schemas/schedule";
 import { presentDistrict } from "../presenters/presentDistrict";
 import { AppError } from "../errors";
 import {
+  approveIdleSlide,
   deleteSchedule,
   existingDistrictIds,
   getDistrict,
@@ -18,6 +22,7 @@ import {
   putSchedule,
   subtreeIdsOf,
   updateDistrict,
+  type OwnSchedule,
 } from "../store/districts";
 import { runInTransaction, type UnitOfWork } from "../store/runInTransaction";
 import type { Database, DistrictRow } from "../store/schema";
@@ -230,16 +235,81 @@ export class DistrictRegistry {
     }
   }
 
-  /** Sets a district's own schedule (validated with ScheduleSchema). */
+  /**
+   * Sets a district's own schedule (validated with ScheduleSchema). Its windows apply at once
+   * (they play only approved content); a new or changed idle slide waits for a second person
+   * (approveIdleSlide), and the screens show the one approved before, if any, meanwhile.
+   */
   async setSchedule(id: string, schedule: Schedule, actor: Actor): Promise<void> {
+    // The idle slide goes to the street as it is, as an announcement does: no personal data.
+    if (schedule.idleSlide)
+      refusePersonalDataInTexts("schedule.personalData", [
+        { path: "idleSlide.title", label: "idle slide's title", text: schedule.idleSlide.title },
+        { path: "idleSlide.body", label: "idle slide's text", text: schedule.idleSlide.body },
+      ]);
     await this.get(id);
     await this.inTransaction(async (uow) => {
       const before = await getOwnSchedule(uow.trx, id);
-      await putSchedule(uow.trx, id, JSON.stringify(schedule), this.nowIso());
+      const idle = schedule.idleSlide ? idleJson(schedule.idleSlide) : null;
+      // Taking the idle slide away needs nobody's approval: it leaves the screens at once.
+      const approved = idle === null ? null : (before?.idle_approved_json ?? null);
+      // Everyone who saved an idle slide still waiting since its last approval, this saver
+      // included even when the text is the same: none of them approves it.
+      const waitingBefore =
+        before !== undefined &&
+        idleOf(before.schedule_json) !== null &&
+        before.idle_approved_json !== idleOf(before.schedule_json);
+      const changers =
+        idle === null || idle === approved
+          ? []
+          : [
+              ...new Set([
+                ...(waitingBefore ? changersOf(before) : []),
+                actor.id ?? `${actor.type}`,
+              ]),
+            ].sort();
+      const own: OwnSchedule = {
+        schedule_json: JSON.stringify(schedule),
+        idle_approved_json: approved,
+        idle_changers_json: JSON.stringify(changers),
+      };
+      await putSchedule(uow.trx, id, own, this.nowIso());
       await this.deps.changes.districts(uow, [id]);
-      await this.recordScheduleChange(uow, id, before, schedule, actor);
+      await this.recordScheduleChange(uow, id, before?.schedule_json, schedule, actor);
     });
     this.deps.log.info({ districtId: id, windows: schedule.windows.length }, "schedule set");
+  }
+
+  /**
+   * A second person approves a district's idle slide as they saw it (`seen`): refused for anyone
+   * who saved it since its last approval, and when it is no longer what they saw. Its screens
+   * show it then.
+   */
+  async approveIdleSlide(id: string, seen: IdleSlide, approverId: string): Promise<void> {
+    await this.get(id);
+    await this.inTransaction(async (uow) => {
+      const own = await getOwnSchedule(uow.trx, id);
+      const idle = own ? idleOf(own.schedule_json) : null;
+      if (!own || idle === null)
+        throw new AppError(409, "conflict", said("schedule.noIdleSlide", { id }));
+      if (idle !== idleJson(seen))
+        throw new AppError(409, "stale_revision", said("schedule.idleSlideChanged"));
+      if (changersOf(own).includes(approverId))
+        throw new AppError(403, "four_eyes", said("schedule.idleSlideYours"));
+      if (own.idle_approved_json === idle)
+        throw new AppError(409, "conflict", said("schedule.idleSlideApproved"));
+      // Guarded by the whole row as read: a save racing this approval makes it fail.
+      if (!(await approveIdleSlide(uow.trx, id, own, idle, this.nowIso())))
+        throw new AppError(409, "stale_revision", said("schedule.idleSlideChanged"));
+      await this.deps.changes.districts(uow, [id]);
+      await this.deps.audit.record(uow.trx, {
+        actor: { type: "user", id: approverId },
+        action: "schedule.idle_slide_approved",
+        target: { type: "district", id },
+        details: { idleSlide: seen, changedBy: changersOf(own) },
+      });
+    });
+    this.deps.log.info({ districtId: id }, "idle slide approved");
   }
 
   /** Removes a district's own schedule; it inherits its parent's again. */
@@ -249,7 +319,7 @@ export class DistrictRegistry {
       const before = await getOwnSchedule(uow.trx, id);
       const removed = await deleteSchedule(uow.trx, id);
       await this.deps.changes.districts(uow, [id]);
-      if (removed) await this.recordScheduleChange(uow, id, before, null, actor);
+      if (removed) await this.recordScheduleChange(uow, id, before?.schedule_json, null, actor);
       return removed;
     });
   }
@@ -272,20 +342,72 @@ export class DistrictRegistry {
     });
   }
 
-  /** The schedule that applies to a district: its own, else the nearest ancestor's. */
+  /**
+   * The schedule that applies to a district, as the console edits it: its own, else the nearest
+   * ancestor's, the idle slide as last saved, with what the screens show of it.
+   */
   async effectiveSchedule(id: string): Promise<EffectiveSchedule> {
-    return this.scheduleOfChain(await this.ancestry(id));
+    for (const d of await this.ancestry(id)) {
+      const own = await getOwnSchedule(this.deps.db, d.id);
+      if (own === undefined) continue;
+      const schedule = ScheduleSchema.parse(JSON.parse(own.schedule_json));
+      const onScreens = approvedIdle(own);
+      return {
+        schedule,
+        fromDistrictId: d.id,
+        idleSlideReview: schedule.idleSlide
+          ? {
+              onScreens: onScreens ?? null,
+              pending: own.idle_approved_json !== idleJson(schedule.idleSlide),
+              changedBy: changersOf(own),
+            }
+          : null,
+      };
+    }
+    return { schedule: null, fromDistrictId: null, idleSlideReview: null };
   }
 
-  /** The first own schedule along a district's ancestry (as returned by `ancestry`). */
-  async scheduleOfChain(chain: readonly DistrictRow[]): Promise<EffectiveSchedule> {
+  /**
+   * The first own schedule along a district's ancestry (as returned by `ancestry`), as its
+   * screens play it: the idle slide a second person approved, or none.
+   */
+  async scheduleOfChain(
+    chain: readonly DistrictRow[],
+  ): Promise<{ schedule: Schedule | null; fromDistrictId: string | null }> {
     for (const d of chain) {
-      const json = await getOwnSchedule(this.deps.db, d.id);
-      if (json !== undefined)
-        return { schedule: ScheduleSchema.parse(JSON.parse(json)), fromDistrictId: d.id };
+      const own = await getOwnSchedule(this.deps.db, d.id);
+      if (own === undefined) continue;
+      const { idleSlide: _saved, ...schedule } = ScheduleSchema.parse(
+        JSON.parse(own.schedule_json),
+      );
+      const idleSlide = approvedIdle(own);
+      return { schedule: idleSlide ? { ...schedule, idleSlide } : schedule, fromDistrictId: d.id };
     }
     return { schedule: null, fromDistrictId: null };
   }
+}
+
+/** An idle slide as compared and stored: its two fields in one order. */
+function idleJson(idle: IdleSlide): string {
+  return JSON.stringify({ title: idle.title, body: idle.body });
+}
+
+/** The idle slide of a stored schedule, as `idleJson` writes it; null when it has none. */
+function idleOf(scheduleJson: string): string | null {
+  const idle = ScheduleSchema.parse(JSON.parse(scheduleJson)).idleSlide;
+  return idle ? idleJson(idle) : null;
+}
+
+/** Who saved the idle slide since its last approval (user ids). */
+function changersOf(own: OwnSchedule): string[] {
+  const parsed: unknown = JSON.parse(own.idle_changers_json);
+  return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === "string") : [];
+}
+
+/** The idle slide screens show: the approved one, while the schedule still has an idle slide. */
+function approvedIdle(own: OwnSchedule): IdleSlide | undefined {
+  if (own.idle_approved_json === null || idleOf(own.schedule_json) === null) return undefined;
+  return IdleSlideSchema.parse(JSON.parse(own.idle_approved_json));
 }
 
 function toRow(input: DistrictInput, createdAt: string, updatedAt: string): DistrictRow {

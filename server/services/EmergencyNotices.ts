@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
-import { findPersonalData } from "../../shared/privacy/freeTextCheck";
 import type {
   Emergency,
   EmergencyReach as Reach,
   EmergencyReviewState,
   EmergencyView,
 } from "../../shared/schemas/schedule";
+import { refusePersonalDataInReason, refusePersonalDataInTexts } from "./reasonRefusal";
 import { AppError } from "../errors";
 import {
   clearEmergency,
@@ -41,28 +41,6 @@ export interface EmergencyInput {
 export interface EmergencyActor {
   type: "user";
   id: string;
-}
-
-/**
- * Refuses text that holds personal data (an ID or phone number, a name next to one) with a 400
- * "personal_data" naming what was found and where, never the digits in full.
- */
-export function refusePersonalData(
-  fields: readonly { path: string; label: string; text: string }[],
-): void {
-  const issues = fields.flatMap((f) =>
-    findPersonalData(f.text).map((finding) => ({
-      path: f.path,
-      message: `In the ${f.label}: ${finding.message}.`,
-    })),
-  );
-  if (issues.length === 0) return;
-  throw new AppError(
-    400,
-    "personal_data",
-    said("emergency.personalData", { found: issues.map((i) => i.message).join(" ") }),
-    issues,
-  );
 }
 
 /**
@@ -102,7 +80,7 @@ export class EmergencyNotices {
    */
   async post(input: EmergencyInput, actor: EmergencyActor): Promise<EmergencyView> {
     await this.deps.registry.requireExisting(input.districtIds);
-    refusePersonalData([
+    refusePersonalDataInTexts("emergency.personalData", [
       { path: "title", label: "title", text: input.title },
       { path: "body", label: "text", text: input.body },
     ]);
@@ -287,6 +265,7 @@ export class EmergencyNotices {
    * screens drop it and acknowledge); one waiting for approval is never sent.
    */
   async pull(id: string, reviewer: EmergencyActor, reason: string): Promise<EmergencyView> {
+    refusePersonalDataInReason(reason, "emergency.reasonPersonalData");
     const before = await this.reviewable(id, reviewer, "emergency.youSentPull");
     const at = this.now().toISOString();
     const live = before.clearedAt === null && (before.endsAt === undefined || before.endsAt > at);

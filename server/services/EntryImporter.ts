@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { EntryInput } from "../../shared/schemas/entry";
 import type { ImportReport, ImportRow } from "../../shared/schemas/importReport";
 import { said, wordError, type Worded } from "../../shared/messages/errorMessages";
+import { veilFileName } from "../../shared/privacy/veilNumbers";
 import { AppError } from "../errors";
 import {
   enqueueRedaction,
@@ -138,29 +139,38 @@ export class EntryImporter {
       let photo: Buffer | undefined;
       const notes: Worded[] = [];
       const photoName = row.photoName;
+      // As the report (kept with the batch) names it: an ID number or a name as a file name is
+      // veiled, the row's own person's name and legal representative first of all.
+      const named =
+        photoName === undefined
+          ? ""
+          : veilFileName(photoName, [
+              row.entry.subjectType === "person" ? row.entry.fullName : undefined,
+              row.entry.legalRepresentative,
+            ]);
       if (photoName) {
         try {
           photo =
             (await opts.photos.get(photoName)) ??
             (await opts.photos.get(`${row.entry.caseNumber}.jpg`));
         } catch (err) {
-          refuse(row.line, [photoProblem(photoName, err)], [photoSentence(photoName, err)]);
+          refuse(row.line, [photoProblem(named, err)], [photoSentence(named, err)]);
           continue;
         }
         if (!photo && !opts.withoutPhotos) {
           refuse(
             row.line,
-            [said("import.photoNotSuppliedTryWithout", { photo: photoName })],
-            [`Photo ${photoName}: The photo ${photoName} was not supplied.`],
+            [said("import.photoNotSuppliedTryWithout", { photo: named })],
+            [`Photo ${named}: The photo ${named} was not supplied.`],
           );
           continue;
         }
-        if (!photo) notes.push(said("import.waitsForPhoto", { photo: photoName }));
+        if (!photo) notes.push(said("import.waitsForPhoto", { photo: named }));
         else {
           try {
             await this.deps.checkPhoto(photo);
           } catch (err) {
-            refuse(row.line, [photoProblem(photoName, err)], [photoSentence(photoName, err)]);
+            refuse(row.line, [photoProblem(named, err)], [photoSentence(named, err)]);
             continue;
           }
         }
@@ -232,7 +242,7 @@ export class EntryImporter {
       };
       await insertImportBatch(trx, {
         id: batchId,
-        file_name: opts.fileName,
+        file_name: veilFileName(opts.fileName),
         kind: opts.kind,
         rows_total: total,
         rows_accepted: counts.accepted,
@@ -247,7 +257,7 @@ export class EntryImporter {
         action: "entry.imported",
         target: { type: "import_batch", id: batchId },
         details: {
-          fileName: opts.fileName,
+          fileName: veilFileName(opts.fileName),
           kind: opts.kind,
           districtIds: opts.districtIds,
           total,
@@ -261,8 +271,10 @@ export class EntryImporter {
       return counts;
     });
     progress({ phase: "done", done: total, total });
-    this.deps.log.info({ batchId, fileName: opts.fileName, total, ...counts }, "import finished");
-    return { batchId, fileName: opts.fileName, total, ...counts, rows: reports };
+    // Kept, logged and audited as long as the batch: a file named by an ID number is not whole.
+    const fileName = veilFileName(opts.fileName);
+    this.deps.log.info({ batchId, fileName, total, ...counts }, "import finished");
+    return { batchId, fileName, total, ...counts, rows: reports };
   }
 }
 

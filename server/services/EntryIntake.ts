@@ -2,11 +2,15 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { maskName } from "../../shared/privacy/maskName";
+import {
+  findPersonalDataInEntry,
+  type EntryTextSubject,
+} from "../../shared/privacy/entryTextCheck";
 import type { EntryEdit, EntryInput } from "../../shared/schemas/entry";
 import { RevisionFieldSchema, type RevisionField } from "../../shared/schemas/moderation";
 import { AppError } from "../errors";
 import type { DataKey, EntryKeyring } from "./crypto/RawVault";
-import { entryKeyOf, openFullName, sealedContext } from "./crypto/entrySecrets";
+import { entryKeyOf, openIdentity, sealedContext } from "./crypto/entrySecrets";
 import {
   bumpRevision,
   deletePhotoAndRenditions,
@@ -125,6 +129,26 @@ export function buildEntryRow(
   };
 }
 
+/**
+ * Refuses an entry whose public texts carry personal data (entryTextCheck): the listed person's
+ * or the legal representative's full name, an ID or phone number. A 400 naming the first field,
+ * every finding in `issues`; nothing is written.
+ */
+export function refusePersonalDataInText(entry: EntryTextSubject): void {
+  const findings = findPersonalDataInEntry(entry);
+  const [first] = findings;
+  if (first === undefined) return;
+  throw new AppError(
+    400,
+    "personal_data",
+    said("entry.personalData", {
+      field: first.field,
+      found: first.message,
+    }),
+    findings.map((f) => ({ path: f.field, message: f.message })),
+  );
+}
+
 /** Who takes an entry in or changes it. */
 export type IntakeActor = { type: "user"; id: string } | { type: "cli" };
 
@@ -169,6 +193,7 @@ export class EntryIntake {
         said("entry.expiryPassed", { date: input.expiryDate }),
       );
     }
+    refusePersonalDataInText(input);
     await this.deps.districts.requireExisting(input.districtIds);
     if (photo) await this.deps.checkPhoto(photo);
     const id = randomUUID();
@@ -269,18 +294,32 @@ export class EntryIntake {
     if (edit.districtIds) await this.deps.districts.requireExisting(edit.districtIds);
     // The data key seals what changes; the full name is opened to mask it again by rule.
     const dataKey = await entryKeyOf(this.deps.db, this.deps.sealer, id);
-    const fullName = edit.fullName ?? (await openFullName(this.deps.db, this.deps.sealer, id));
+    const identity = await openIdentity(this.deps.db, this.deps.sealer, id);
+    const fullName = edit.fullName ?? identity.fullName;
     if (dataKey === undefined || fullName === undefined)
       throw new AppError(409, "conflict", said("entry.rawDataErased"));
     const subjectType = edit.subjectType ?? row.subject_type;
+    const legalRepresentative =
+      edit.legalRepresentative === undefined ? row.legal_representative : edit.legalRepresentative;
+    // The texts as they will be, against the name as it will be (an edit of either counts).
+    refusePersonalDataInText({
+      subjectType,
+      fullName,
+      legalRepresentative,
+      idNumber: edit.idNumber === undefined ? identity.idNumber : edit.idNumber,
+      caseNumber: edit.caseNumber ?? row.case_number,
+      court: edit.court ?? row.court,
+      obligation: edit.obligation ?? row.obligation,
+      performance: edit.performance ?? row.performance,
+      listingGround: edit.listingGround ?? row.listing_ground,
+      legalBasisNumber: edit.legalBasisNumber ?? row.legal_basis_number,
+      legalBasisIssuer: edit.legalBasisIssuer ?? row.legal_basis_issuer,
+    });
     const set: Partial<NewEntryRow> = {
       subject_type: subjectType,
       masked_name: maskName(fullName, { subjectType }),
       sex: edit.sex ?? row.sex,
-      legal_representative:
-        edit.legalRepresentative === undefined
-          ? row.legal_representative
-          : edit.legalRepresentative,
+      legal_representative: legalRepresentative,
       case_number: edit.caseNumber ?? row.case_number,
       court: edit.court ?? row.court,
       obligation: edit.obligation ?? row.obligation,
@@ -415,6 +454,12 @@ const SEALED_FIELDS = new Map([
   ["id_fingerprint", "id_number"],
   ["full_name_sealed", "full_name"],
 ]);
+/**
+ * Columns whose values are a natural person's full name in plain text (erased with the raw data,
+ * deleteRawData): a change is recorded as "changed", never copied into the audit log or the
+ * revision history, which outlive it.
+ */
+const PRIVATE_FIELDS = new Set(["legal_representative"]);
 
 /**
  * Before/after of each changed column for the audit log. Sealed columns (ID number, full name)
@@ -435,7 +480,7 @@ export function describeChanges(
       continue;
     }
     const prior = before[key as keyof EntryRow];
-    if (prior !== after) out[key] = { before: prior, after };
+    if (prior !== after) out[key] = PRIVATE_FIELDS.has(key) ? "changed" : { before: prior, after };
   }
   if (edit.districtIds)
     out["district_ids"] = { before: districtsBefore, after: [...new Set(edit.districtIds)].sort() };

@@ -7,7 +7,9 @@ import {
   type Region,
   type RevokeInput,
 } from "../../shared/schemas/moderation";
+import { findPersonalDataInEntry, type EntryPublicText } from "../../shared/privacy/entryTextCheck";
 import { AppError } from "../errors";
+import { refusePersonalDataInReason } from "./reasonRefusal";
 import {
   approveEntry,
   bumpRevision,
@@ -16,42 +18,78 @@ import {
   fieldsChangedSince,
   getEntry,
   loadRawPhoto,
-  parseRevisionChanges,
+  parseChangedBy,
   rejectEntry,
   revokeEntry,
   setPublishedVersion,
   supersedeJobs,
   updateEntryInState,
 } from "../store/entries";
+import { suspendingObjection } from "../store/objections";
 import { runInTransaction, type UnitOfWork } from "../store/runInTransaction";
 import type { BulkApproval, RevisionField } from "../../shared/schemas/moderation";
 import type { Database, EntryRow } from "../store/schema";
 import type { AuditLog } from "./AuditLog";
 import type { ChangeFeed } from "./ChangeFeed";
 import type { UserPrincipal } from "./auth/principal";
-import { finishErasure, openRawPhoto } from "./crypto/entrySecrets";
+import { finishErasure, openIdentity, openRawPhoto } from "./crypto/entrySecrets";
+import type { KeyUnwrapper } from "./crypto/RawVault";
+import { refusePersonalDataInText } from "./EntryIntake";
 import type { Opener } from "./RedactionQueue";
 import { said, wordError, type ErrorReason } from "../../shared/messages/errorMessages";
 
-type FourEyesRow = Pick<
-  EntryRow,
-  "created_by" | "submitted_by" | "reviewed_at" | "revision_changes_json"
->;
+type FourEyesRow = Pick<EntryRow, "created_by" | "submitted_by" | "changed_by_json">;
+
+/** Every public text of an entry empty: a reason is checked as the only text there is. */
+const NO_PUBLIC_TEXTS: Record<EntryPublicText, string> = {
+  caseNumber: "",
+  court: "",
+  obligation: "",
+  performance: "",
+  listingGround: "",
+  legalBasisNumber: "",
+  legalBasisIssuer: "",
+};
+
+/**
+ * Refuses a reason typed about an entry (a rejection, a takedown's text, an objection's dismissal)
+ * that holds personal data with a 400 "personal_data": the reason is kept in the entry, the
+ * objection or the append-only audit log, which outlive the erasure of the entry's raw data
+ * (DESIGN non-negotiable 8). Besides any ID or phone number, the listed person's own full name,
+ * legal representative and ID number are refused. The sentence names what was found and where,
+ * never the digits in full.
+ */
+export async function refuseEntryPersonalDataInReason(
+  trx: Transaction<Database>,
+  vault: KeyUnwrapper,
+  row: EntryRow,
+  reason: string,
+  key: ErrorReason = "entry.reasonPersonalData",
+): Promise<void> {
+  const { fullName, idNumber } = await openIdentity(trx, vault, row.id);
+  const found = findPersonalDataInEntry({
+    ...NO_PUBLIC_TEXTS,
+    // The reason is read as one of the entry's texts: one field, whichever.
+    obligation: reason,
+    subjectType: row.subject_type,
+    fullName: fullName ?? "",
+    legalRepresentative: row.legal_representative,
+    idNumber,
+  });
+  refusePersonalDataInReason(reason, key, found);
+}
 
 /**
  * Why `actor` may not approve or reject `row` (four eyes), or undefined when they may: they
- * created it, made its last change, or changed what it shows since it was last reviewed.
+ * created it, made its last change, or changed what it shows since it was last approved. A
+ * rejection does not clear that, nor do any number of later changes by others.
  */
 export function fourEyesReason(row: FourEyesRow, actorId: string): ErrorReason | undefined {
   if (row.created_by === actorId) return "entry.youCreated";
   if (row.submitted_by === actorId) return "entry.youSubmitted";
-  const since = row.reviewed_at;
-  if (
-    parseRevisionChanges(row.revision_changes_json).some(
-      (c) => c.by === actorId && (since === null || c.at > since),
-    )
-  )
-    return "entry.youChanged";
+  // A list that does not read clears no one: fail closed until a change writes it again.
+  const changers = parseChangedBy(row.changed_by_json);
+  if (changers === undefined || changers.includes(actorId)) return "entry.youChanged";
   return undefined;
 }
 
@@ -114,7 +152,39 @@ export function concernsOf(row: Pick<EntryRow, "redaction_concerns_json">): Reda
 export function isClean(row: EntryRow): boolean {
   const photoSettled =
     row.has_photo === 1 ? row.redaction_status === "done" : row.subject_type === "organisation";
-  return photoSettled && concernsOf(row).length === 0 && attentionOf(row).length === 0;
+  return (
+    photoSettled &&
+    concernsOf(row).length === 0 &&
+    attentionOf(row).length === 0 &&
+    dueProcessGaps(row).length === 0
+  );
+}
+
+/**
+ * What a court-list entry lacks of what its slide must say (DESIGN non-negotiable 9): why it is
+ * listed and on what legal basis (the document's number). The slide would say "not stated"; an
+ * entry is approved only once they are there. Commendations name no legal basis.
+ */
+export function dueProcessGaps(
+  row: Pick<EntryRow, "kind" | "listing_ground" | "legal_basis_number">,
+): ("listingGround" | "legalBasisNumber")[] {
+  if (row.kind !== "discredited") return [];
+  const gaps: ("listingGround" | "legalBasisNumber")[] = [];
+  if (row.listing_ground.trim() === "") gaps.push("listingGround");
+  if (row.legal_basis_number.trim() === "") gaps.push("legalBasisNumber");
+  return gaps;
+}
+
+/** Refuses (409) an entry whose slide would not say why it is listed and on what basis. */
+function requireDueProcess(row: EntryRow): void {
+  const gaps = dueProcessGaps(row);
+  if (gaps.length > 0)
+    throw new AppError(
+      409,
+      "conflict",
+      // Field names, not words: each language names them (wordRevisionFields).
+      said("entry.dueProcessMissing", { fields: gaps.join(",") }),
+    );
 }
 
 /** The refusal of an approval of a revision the entry has moved past, saying what changed. */
@@ -208,6 +278,27 @@ export class EntryModeration {
       }
       if (row.expiry_date <= at.slice(0, 10))
         throw new AppError(409, "conflict", said("entry.expiresToday", { date: row.expiry_date }));
+      requireDueProcess(row);
+      // An objection that suspended it is decided first (due process for the listed person).
+      const held = await suspendingObjection(trx, id);
+      if (held !== undefined)
+        throw new AppError(409, "conflict", said("entry.objectionHolds", { reference: held }));
+      // What an older release let in (a name in the obligation) is not published now either.
+      const { fullName, idNumber } = await openIdentity(trx, this.deps.vault, id);
+      if (fullName !== undefined)
+        refusePersonalDataInText({
+          subjectType: row.subject_type,
+          fullName,
+          legalRepresentative: row.legal_representative,
+          idNumber,
+          caseNumber: row.case_number,
+          court: row.court,
+          obligation: row.obligation,
+          performance: row.performance,
+          listingGround: row.listing_ground,
+          legalBasisNumber: row.legal_basis_number,
+          legalBasisIssuer: row.legal_basis_issuer,
+        });
       // The entry must be exactly as reviewed: an edit in between changes updated_at.
       const done = await approveEntry(trx, id, {
         by: p.id,
@@ -261,6 +352,8 @@ export class EntryModeration {
         await authorize(id);
         const row = await getEntry(this.deps.db, id);
         if (row && Number(row.revision) !== revision) throw staleRevision(row, revision);
+        // Why it cannot go is said first: the slide's missing facts, then anything else.
+        if (row) requireDueProcess(row);
         if (row && !isClean(row)) {
           throw new AppError(409, "conflict", said("entry.notClean"));
         }
@@ -286,6 +379,7 @@ export class EntryModeration {
       const { trx } = uow;
       const row = await this.load(trx, id);
       this.checkReviewable(row, p, "rejected");
+      await this.refusePersonalDataInReason(trx, row, reason);
       if (!(await rejectEntry(trx, id, p.id, at, reason)))
         throw new AppError(409, "conflict", said("entry.changedMeanwhile"));
       await this.deps.audit.record(trx, {
@@ -309,6 +403,8 @@ export class EntryModeration {
       const { trx } = uow;
       const before = await this.load(trx, id);
       if (before.state === "revoked" || before.state === "expired") throw alreadyEnded(before);
+      // Read while the identity can still be opened: the same transaction erases it below.
+      if (input.text !== undefined) await this.refusePersonalDataInReason(trx, before, input.text);
       // Guarded in SQL, not only by the read above: an expiry landing first wins (issue 14).
       if (!(await revokeEntry(trx, id, p.id, at, JSON.stringify(input))))
         throw alreadyEnded(await this.load(trx, id));
@@ -332,6 +428,15 @@ export class EntryModeration {
       "entry revoked; raw data deleted",
     );
     return row;
+  }
+
+  /** `refuseEntryPersonalDataInReason` with this service's vault. */
+  private refusePersonalDataInReason(
+    trx: Transaction<Database>,
+    row: EntryRow,
+    reason: string,
+  ): Promise<void> {
+    return refuseEntryPersonalDataInReason(trx, this.deps.vault, row, reason);
   }
 
   /**

@@ -26,7 +26,9 @@ export class KioskRenditions {
   /** Answers `screen`'s request for the rendition `hash` (`heldHash`: the ETag it sent). */
   async fetch(screen: ScreenRow, hash: string, heldHash?: string): Promise<RenditionAnswer> {
     const holders = await renditionHolders(this.deps.db, hash);
-    if (holders.length === 0) throw new AppError(404, "not_found", said("kiosk.noRendition"));
+    // No holder: never issued, or erased with its listing (the rows go at erasure). Either way
+    // gone for this screen, which must forget it.
+    if (holders.length === 0) throw new AppError(410, "gone", said("kiosk.noRendition"));
     const chain = new Set(
       (await this.deps.districts.ancestry(screen.district_id)).map((d) => d.id),
     );

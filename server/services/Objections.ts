@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
-import { findPersonalData } from "../../shared/privacy/freeTextCheck";
 import type { ConsoleTopic } from "../../shared/schemas/consoleChanged";
 import type {
   ObjectionDetail,
@@ -11,6 +10,8 @@ import type {
   ObjectionStatus,
   ObjectionSummary,
 } from "../../shared/schemas/objection";
+import { refusePersonalDataInReason } from "./reasonRefusal";
+import { refuseEntryPersonalDataInReason } from "./EntryModeration";
 import { AppError, RateLimitedError } from "../errors";
 import { presentObjection, presentObjectionStatus } from "../presenters/presentObjection";
 import { districtsOf, getEntry, updateEntryInState } from "../store/entries";
@@ -377,7 +378,13 @@ export class Objections {
         )
           throw new AppError(409, "conflict", said("objection.entryChanged"));
         version = await this.deps.changes.entry(uow, "entry.withdrawn", entry.id, at);
-      }
+      } else if (
+        // Not on screens now: touched, guarded in its state, so an approval that read it before
+        // this suspension (and so saw no objection holding it) fails its own guard, and an
+        // approval that landed first makes this one refuse rather than leave it published.
+        !(await updateEntryInState(trx, entry.id, entry.state, { updated_at: at }))
+      )
+        throw new AppError(409, "conflict", said("objection.entryChanged"));
       if (
         !(await decideObjection(trx, id, ["received"], {
           state: "suspended",
@@ -406,8 +413,28 @@ export class Objections {
 
   /** Dismisses an objection with a reason the objector reads on the status page. */
   async dismiss(p: UserPrincipal, id: string, reason: string): Promise<ObjectionSummary> {
-    refusePersonalDataInReason(reason);
+    refusePersonalDataInReason(reason, "objection.personalData");
     return this.decide(p, id, "dismissed", reason);
+  }
+
+  /**
+   * A dismissal's reason outlives the listing (the status page, the audit log): besides what any
+   * reason is refused for, the listed person's own full name, legal representative and ID number.
+   */
+  private async refuseEntryDataInReason(
+    trx: Transaction<Database>,
+    entryId: string,
+    reason: string,
+  ): Promise<void> {
+    const entry = await getEntry(trx, entryId);
+    if (entry)
+      await refuseEntryPersonalDataInReason(
+        trx,
+        this.deps.sealer,
+        entry,
+        reason,
+        "objection.personalData",
+      );
   }
 
   /** Marks an objection as forwarded to the court. */
@@ -427,6 +454,7 @@ export class Objections {
       if (!row) throw new AppError(404, "not_found", said("objection.notFound", { id }));
       if (row.state !== "received" && row.state !== "suspended")
         throw undecidable(row.state, state);
+      if (reason !== null) await this.refuseEntryDataInReason(uow.trx, row.entry_id, reason);
       if (
         !(await decideObjection(uow.trx, id, ["received", "suspended"], {
           state,
@@ -452,25 +480,6 @@ export class Objections {
     this.deps.log.info({ objectionId: id, by: p.id, state }, "objection decided");
     return this.summary(id);
   }
-}
-
-/**
- * Refuses a dismissal reason that holds personal data (an ID or phone number, a name next to
- * one) with a 400 "personal_data": the reason is shown on the public status page and outlives
- * the entry's erasure. The sentence names what was found and where, never the digits in full.
- */
-function refusePersonalDataInReason(reason: string): void {
-  const issues = findPersonalData(reason).map((f) => ({
-    path: "reason",
-    message: `In the reason: ${f.message}.`,
-  }));
-  if (issues.length === 0) return;
-  throw new AppError(
-    400,
-    "personal_data",
-    said("objection.personalData", { found: issues.map((i) => i.message).join(" ") }),
-    issues,
-  );
 }
 
 /** The 409 for a decision an objection's state does not allow. */

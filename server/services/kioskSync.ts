@@ -3,7 +3,7 @@ import { scheduleForScreen } from "../../shared/schedule/evaluateSchedule";
 import type { ScreenDistrict, SyncDelta } from "../../shared/schemas/sync";
 import type { Emergency, Schedule } from "../../shared/schemas/schedule";
 import { announcementsChangedSince, removedSince } from "../store/announcements";
-import { currentVersion } from "../store/changeLog";
+import { currentVersion, versionIssued } from "../store/changeLog";
 import { deliverableEntries, entriesChangedSince } from "../store/delivery";
 import type { Database } from "../store/schema";
 import { announcementsForScreen, toScreenEntry } from "./manifestBuilder";
@@ -82,7 +82,14 @@ export async function computeSync(
   };
   return db.transaction().execute(async (trx) => {
     const version = await currentVersion(trx);
-    if (appliedVersion === 0 || appliedVersion > version) {
+    // A version this database never issued (a kiosk that applied changes made after the backup
+    // this server was restored from) is no base for a delta: the numbers after it mean other
+    // changes here, and takedowns among them would be missed.
+    if (
+      appliedVersion === 0 ||
+      appliedVersion > version ||
+      (appliedVersion !== version && !(await versionIssued(trx, appliedVersion)))
+    ) {
       const announcements = await announcementsForScreen(trx, context.chain, context.screenTags);
       const entries = await deliverableEntries(trx, context.chain);
       return {

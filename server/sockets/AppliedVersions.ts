@@ -6,6 +6,10 @@ import type { Database } from "../store/schema";
 /** How long a batch that could not be written waits before it is tried again. */
 const RETRY_MS = 1_000;
 
+/** Most pushed versions kept per screen, and screens with some waiting (oldest dropped first). */
+const MAX_PUSHED_PER_SCREEN = 1_000;
+const MAX_SCREENS_WAITING = 100_000;
+
 /**
  * Buffers kiosks' acknowledgements (`kiosk:applied`) and writes them in one transaction every
  * `everyMs`: after a takedown, 10,000 screens acknowledge within the same second, and one
@@ -13,6 +17,11 @@ const RETRY_MS = 1_000;
  */
 export class AppliedVersions {
   private pending = new Map<string, AppliedAck>();
+  /**
+   * Pushed versions a screen could not be counted for yet (an earlier takedown of its districts
+   * unacknowledged): weighed again with its next acknowledgement, which may close the gap.
+   */
+  private waiting = new Map<string, number[]>();
   /** When each pending acknowledgement arrived (epoch ms), not when it was written. */
   private notedAt = new Map<string, number>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -44,9 +53,28 @@ export class AppliedVersions {
     this.pending.set(screenId, {
       version: Math.max(version, before?.version ?? 0),
       ...(full ? { full } : {}),
+      ...(before?.pushed ? { pushed: before.pushed } : {}),
     });
     if (!before || version > before.version)
       this.notedAt.set(screenId, (this.deps.now ?? Date.now)());
+    this.schedule();
+  }
+
+  /**
+   * Notes that `screenId` applied the takedowns pushed at `versions` (each one, not what came
+   * before them: see recordAppliedVersions).
+   */
+  notePushed(screenId: string, versions: readonly number[]): void {
+    const before = this.pending.get(screenId);
+    const pushed = merged(before?.pushed, versions);
+    if (before && pushed.length === (before.pushed?.length ?? 0)) return;
+    this.pending.set(screenId, { version: before?.version ?? 0, ...before, pushed });
+    // The acknowledgement's time is when the first of the batch arrived.
+    if (!this.notedAt.has(screenId)) this.notedAt.set(screenId, (this.deps.now ?? Date.now)());
+    this.schedule();
+  }
+
+  private schedule(): void {
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.flush();
@@ -57,9 +85,11 @@ export class AppliedVersions {
   private requeue(batch: readonly [string, AppliedAck][], notedAt: ReadonlyMap<string, number>) {
     for (const [screenId, ack] of batch) {
       const since = this.pending.get(screenId);
+      const pushed = merged(ack.pushed, since?.pushed ?? []);
       this.pending.set(screenId, {
         version: Math.max(ack.version, since?.version ?? 0),
         ...((since?.full ?? ack.full) ? { full: since?.full ?? ack.full } : {}),
+        ...(pushed.length > 0 ? { pushed } : {}),
       });
       // The acknowledgement's time is when it first arrived.
       const at = notedAt.get(screenId);
@@ -82,14 +112,29 @@ export class AppliedVersions {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const batch = [...this.pending];
+    // What waited from earlier batches is weighed again with the screen's new acknowledgement.
+    const batch: [string, AppliedAck][] = [...this.pending].map(([screenId, ack]) => {
+      const waited = this.waiting.get(screenId);
+      if (!waited) return [screenId, ack];
+      this.waiting.delete(screenId);
+      return [screenId, { ...ack, pushed: merged(ack.pushed, waited) }];
+    });
     const notedAt = this.notedAt;
     this.pending = new Map();
     this.notedAt = new Map();
     if (batch.length === 0) return this.flushing;
+    const held = new Map<string, number[]>();
     this.flushing = this.flushing
-      .then(() => recordAppliedVersions(this.deps.db, batch))
+      .then(() => recordAppliedVersions(this.deps.db, batch, held))
       .then(async (advanced) => {
+        for (const [screenId, versions] of held) {
+          this.waiting.delete(screenId);
+          this.waiting.set(screenId, versions.slice(-MAX_PUSHED_PER_SCREEN));
+        }
+        for (const screenId of this.waiting.keys()) {
+          if (this.waiting.size <= MAX_SCREENS_WAITING) break;
+          this.waiting.delete(screenId);
+        }
         if (this.deps.advanced && advanced.length > 0)
           await this.deps
             .advanced(advanced.map((a) => ({ ...a, at: notedAt.get(a.screenId) ?? Date.now() })))
@@ -109,4 +154,11 @@ export class AppliedVersions {
       });
     return this.flushing;
   }
+}
+
+/** Two lists of pushed versions as one, each once, the newest MAX_PUSHED_PER_SCREEN. */
+function merged(a: readonly number[] | undefined, b: readonly number[]): number[] {
+  const all = new Set<number>(a);
+  for (const v of b) all.add(v);
+  return [...all].sort((x, y) => x - y).slice(-MAX_PUSHED_PER_SCREEN);
 }

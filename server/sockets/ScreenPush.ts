@@ -5,6 +5,7 @@ import { rooms } from "../../shared/protocol/rooms";
 import type { SyncDelta } from "../../shared/schemas/sync";
 import type { AnnouncementChange, EntryChange, ScreenPushPort } from "../services/ChangeFeed";
 import type { ScreenNotifier } from "../services/screens/ScreenNotifier";
+import { claimPush } from "../store/changeLog";
 import { subtreeIdsOf } from "../store/districts";
 import type { Database } from "../store/schema";
 import { ConsoleNotifier } from "./ConsoleNotifier";
@@ -55,7 +56,7 @@ export class ScreenPush implements ScreenPushPort {
    * travels in the push itself, so screens drop the entry on arrival (one broadcast, no round
    * trip) and acknowledge; they sync as usual when there is something to add.
    */
-  async entryChanged(change: EntryChange): Promise<void> {
+  async entryChanged(change: EntryChange): Promise<boolean> {
     this.invalidateSync();
     this.consoles.changed(change.takedown ? "takedowns" : "entries");
     try {
@@ -69,9 +70,20 @@ export class ScreenPush implements ScreenPushPort {
           // A publication carries the entry as screens show it: no sync round trip.
           ...(change.added ? { added: { entries: [change.added], announcements: [] } } : {}),
         });
+      if (change.takedown) await this.pushed(change.version);
+      return true;
     } catch (err) {
       this.deps.log.error({ err, entryId: change.entryId }, "could not notify screens");
+      return false;
     }
+  }
+
+  /**
+   * Records that the takedown at `version` went out, so TakedownRepush does not send it again;
+   * a takedown not recorded (its process died, the push failed) it sends again.
+   */
+  private async pushed(version: number): Promise<void> {
+    await claimPush(this.deps.db, version, new Date().toISOString());
   }
 
   /**
@@ -79,7 +91,7 @@ export class ScreenPush implements ScreenPushPort {
    * screen for a city-wide one. A withdrawal travels in the push (screens drop it on arrival and
    * acknowledge); a publication carries the announcement unless it targets screen tags.
    */
-  async announcementChanged(change: AnnouncementChange): Promise<void> {
+  async announcementChanged(change: AnnouncementChange): Promise<boolean> {
     this.invalidateSync();
     this.consoles.changed(change.takedown ? "takedowns" : "announcements");
     try {
@@ -87,31 +99,52 @@ export class ScreenPush implements ScreenPushPort {
         change.districtIds.length === 0
           ? rooms.allScreens()
           : (await subtreeIdsOf(this.deps.db, change.districtIds)).map((id) => rooms.district(id));
-      if (room.length === 0) return;
+      if (room.length === 0) {
+        if (change.takedown) await this.pushed(change.version);
+        return true;
+      }
       toKiosks(this.deps.io, room).emit("content:changed", {
         version: change.version,
         ids: [change.announcementId],
         ...(change.takedown ? { removedIds: [change.announcementId] } : {}),
         ...(change.added ? { added: { entries: [], announcements: [change.added] } } : {}),
       });
+      if (change.takedown) await this.pushed(change.version);
+      return true;
     } catch (err) {
       this.deps.log.error(
         { err, announcementId: change.announcementId },
         "could not notify screens",
       );
+      return false;
     }
   }
 
-  /** Schedule, district and emergency changes: these districts' screens (and below) re-sync. */
-  async districtsChanged(districtIds: readonly string[]): Promise<void> {
+  /**
+   * Schedule, district and emergency changes: these districts' screens (and below) re-sync,
+   * dropping at once the emergencies named as cleared.
+   */
+  async districtsChanged(
+    districtIds: readonly string[],
+    emergenciesCleared: readonly string[] = [],
+    /** The emergency's clearing in the change log, recorded as pushed once it went out. */
+    version?: number,
+  ): Promise<boolean> {
     this.invalidateSync();
     try {
       const ids = await subtreeIdsOf(this.deps.db, districtIds);
       const districts = ids.map((id) => rooms.district(id));
       if (ids.length > 0)
-        toKiosks(this.deps.io, districts).emit("content:changed", { version: 0, ids: [] });
+        toKiosks(this.deps.io, districts).emit("content:changed", {
+          version: 0,
+          ids: [],
+          ...(emergenciesCleared.length > 0 ? { emergenciesCleared: [...emergenciesCleared] } : {}),
+        });
+      if (version !== undefined) await this.pushed(version);
+      return true;
     } catch (err) {
       this.deps.log.error({ err, districtIds }, "could not notify screens");
+      return false;
     }
   }
 

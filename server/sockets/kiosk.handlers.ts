@@ -279,6 +279,8 @@ export function registerKioskHandlers(
           ? { announcements: forPreviousRelease(delta.announcements, now) }
           : {}),
         serverTime: now.toISOString(),
+        // Per screen, not cached: echoed in the acknowledgement of this manifest.
+        ...(delta.full ? { manifestEpoch: epoch } : {}),
       };
     };
 
@@ -324,10 +326,21 @@ export function registerKioskHandlers(
         log.warn("malformed kiosk:applied ignored");
         return;
       }
-      const { version, full } = applied.data;
+      const { version, full, epoch, pushed } = applied.data;
+      // Takedowns applied from pushes: each one, never what came before it. (A kiosk of an
+      // earlier release does not say so: its acknowledgements count as they always did.)
+      if (pushed) {
+        deps.appliedVersions.notePushed(screen.screenId, [...pushed, version]);
+        return;
+      }
       const made = screen.fullSync;
-      // A full manifest counts only as the one this socket was sent, for the epoch it was made.
-      if (full === true && made?.version === version)
+      // A full manifest counts only as the one this socket was sent, for the epoch it was made:
+      // one made before a move (its write finishing late) names the epoch it was made for.
+      if (
+        full === true &&
+        made?.version === version &&
+        (epoch === undefined || epoch === made.epoch)
+      )
         deps.appliedVersions.note(screen.screenId, version, made.epoch);
       else deps.appliedVersions.note(screen.screenId, version);
     });

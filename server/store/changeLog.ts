@@ -56,10 +56,26 @@ export async function appendChange(
       entity_id: entityId,
       at,
       ...(scope ? { scope_json: JSON.stringify(scope) } : {}),
+      // A takedown is pushed yet (TakedownRepush sends it again if its push is lost).
+      pushed_at: REPUSHED_KINDS.has(kind) ? null : at,
     })
     .returning("version")
     .executeTakeFirstOrThrow();
   return Number(row.version);
+}
+
+/**
+ * Whether `version` is one this database issued. Every version a kiosk applies is one (a sync
+ * answers with the newest); one it never issued comes from another timeline, such as the hours
+ * between a backup and its restore (restoreBackup skips those numbers).
+ */
+export async function versionIssued(db: Db, version: number): Promise<boolean> {
+  const row = await db
+    .selectFrom("change_log")
+    .select("version")
+    .where("version", "=", version)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** The newest change-log version, 0 when nothing was ever published. */
@@ -69,4 +85,67 @@ export async function currentVersion(db: Db): Promise<number> {
     .select((eb) => eb.fn.max("version").as("v"))
     .executeTakeFirst();
   return row?.v == null ? 0 : Number(row.v);
+}
+
+/** The takedowns whose push is recorded, and sent again when it was lost (TakedownRepush). */
+export const REPUSHED_KINDS: ReadonlySet<ChangeKind> = new Set<ChangeKind>([
+  "entry.withdrawn",
+  "entry.revoked",
+  "entry.expired",
+  "announcement.withdrawn",
+  "announcement.ended",
+  "announcement.removed",
+  "emergency.cleared",
+]);
+
+/** A takedown whose push is not recorded. */
+export interface UnpushedTakedown {
+  version: number;
+  kind: ChangeKind;
+  entity_id: string;
+  scope_json: string | null;
+}
+
+/** Takedowns appended before `before` whose push is not recorded, oldest first. */
+export async function unpushedTakedowns(
+  db: Db,
+  before: string,
+  limit: number,
+): Promise<UnpushedTakedown[]> {
+  const rows = await db
+    .selectFrom("change_log")
+    .select(["version", "kind", "entity_id", "scope_json"])
+    .where("pushed_at", "is", null)
+    // Only takedowns are sent again (a row another release wrote without the column is null
+    // whatever it is: a publication sent as a takedown would take live content down).
+    .where("kind", "in", [...REPUSHED_KINDS])
+    .where("at", "<", before)
+    .orderBy("version")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ ...r, version: Number(r.version) }));
+}
+
+/** Takes back a claim whose push did not go out, so the next round tries again. */
+export async function releasePush(db: Db, version: number, claimedAt: string): Promise<void> {
+  await db
+    .updateTable("change_log")
+    .set({ pushed_at: null })
+    .where("version", "=", version)
+    .where("pushed_at", "=", claimedAt)
+    .execute();
+}
+
+/**
+ * Records the push of the change at `version`: true for the one process that recorded it first
+ * (a process sending a lost push again claims it so; the process that pushed it marks it so).
+ */
+export async function claimPush(db: Db, version: number, at: string): Promise<boolean> {
+  const done = await db
+    .updateTable("change_log")
+    .set({ pushed_at: at })
+    .where("version", "=", version)
+    .where("pushed_at", "is", null)
+    .executeTakeFirst();
+  return Number(done.numUpdatedRows) === 1;
 }

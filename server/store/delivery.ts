@@ -3,6 +3,7 @@ import type { Database, EntryRow } from "./schema";
 import { districtsOf } from "./entries";
 import { lockScreenRows } from "./screens";
 import { databaseKindOf } from "./transactionLocks";
+import { REPUSHED_KINDS, type ChangeKind } from "./changeLog";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -187,7 +188,14 @@ export async function renditionByHash(db: Db, hash: string) {
 
 /** A kiosk's acknowledgement: everything up to `version`, and whether it was a full manifest. */
 export interface AppliedAck {
+  /** Everything up to it applied (a sync); 0 when only pushes were acknowledged. */
   version: number;
+  /**
+   * Takedowns applied from pushes (their versions): each one, not what came before it. The
+   * screen counts as having applied up to the newest of them only when no takedown meant for it
+   * lies unacknowledged below (see `claimedVersions`).
+   */
+  pushed?: number[];
   /** A full manifest the kiosk applied: its version, and the screen's district epoch it was for. */
   full?: { version: number; epoch: number };
 }
@@ -201,6 +209,8 @@ export interface AppliedAck {
 export async function recordAppliedVersions(
   db: Kysely<Database>,
   acks: readonly (readonly [screenId: string, ack: AppliedAck])[],
+  /** Filled with the pushed versions each screen could not be counted for yet. */
+  held?: Map<string, number[]>,
 ): Promise<AdvancedScreen[]> {
   const inOrder = [...acks].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const postgres = databaseKindOf(db) === "postgres";
@@ -224,12 +234,15 @@ export async function recordAppliedVersions(
           .executeTakeFirst()
       )?.v ?? 0,
     );
+    held?.clear();
+    const claimed = await claimedVersions(trx, inOrder, before, newest, held);
     // Screens that acknowledged the same version (a whole fleet after one takedown) are moved in
     // one statement per 500, not one each: a statement is a round trip to the database. Only
     // those that move: a kiosk back from a reconnect mostly acknowledges what it had.
     const byVersion = new Map<number, string[]>();
     const moving: string[] = [];
-    for (const [screenId, { version }] of inOrder) {
+    for (const [screenId] of inOrder) {
+      const version = claimed.get(screenId) ?? 0;
       // A claim beyond what the server issued is not an acknowledgement of anything.
       if (version > newest || Number(before.get(screenId)?.applied_version ?? version) >= version)
         continue;
@@ -250,8 +263,9 @@ export async function recordAppliedVersions(
           .where("id", "in", screenIds.slice(i, i + 500))
           .where("applied_version", "<", version)
           .execute();
-    for (const [screenId, { version, full }] of inOrder) {
-      if (version <= newest) {
+    for (const [screenId, { full }] of inOrder) {
+      const version = claimed.get(screenId) ?? 0;
+      if (version > 0 && version <= newest) {
         const was = before.get(screenId);
         if (was && Number(was.applied_version) < version)
           advanced.push({
@@ -273,6 +287,123 @@ export async function recordAppliedVersions(
     }
     return advanced;
   });
+}
+
+/** Takedowns, and what a kiosk learns only by a sync (a sent emergency): gaps a push ack cannot cross. */
+const GAP_KINDS: ChangeKind[] = [...REPUSHED_KINDS, "emergency.sent"];
+
+/** Widest span of versions a push acknowledgement is weighed over; a screen further behind waits for its sync. */
+const PUSH_WINDOW = 10_000;
+
+/**
+ * The version each screen of a batch may be counted as having applied. A sync's acknowledgement
+ * covers everything up to it. A push's covers the takedowns it names, and everything up to the
+ * newest of them only while no takedown meant for the screen's district chain (nor a sent
+ * emergency) lies between that is not among them (its push lost, or not yet applied):
+ * acknowledging one takedown never counts an earlier one as done. Pushed versions it could not
+ * count yet go in `held`, to be weighed again with the screen's next acknowledgement.
+ */
+async function claimedVersions(
+  trx: Transaction<Database>,
+  acks: readonly (readonly [string, AppliedAck])[],
+  before: ReadonlyMap<string, { applied_version: number; district_id: string }>,
+  /** The newest version issued: a pushed version beyond it acknowledges nothing. */
+  newest: number,
+  held?: Map<string, number[]>,
+): Promise<Map<string, number>> {
+  const claimed = new Map<string, number>();
+  const weighed: { screenId: string; base: number; pushed: number[] }[] = [];
+  let hi = 0;
+  for (const [screenId, ack] of acks) {
+    claimed.set(screenId, ack.version);
+    const base = Math.max(Number(before.get(screenId)?.applied_version ?? 0), ack.version);
+    const pushed: number[] = [];
+    for (const v of ack.pushed ?? []) if (v > base && v <= newest) pushed.push(v);
+    if (pushed.length === 0) continue;
+    pushed.sort((a, b) => a - b);
+    weighed.push({ screenId, base, pushed });
+    hi = Math.max(hi, pushed[pushed.length - 1] ?? 0);
+  }
+  if (weighed.length === 0) return claimed;
+  // A screen too far behind (a new one whose sync is not written yet) is not weighed at all.
+  const inWindow = weighed.filter((w) => w.base >= hi - PUSH_WINDOW);
+  for (const w of weighed) if (!inWindow.includes(w)) held?.set(w.screenId, w.pushed);
+  if (inWindow.length === 0) return claimed;
+  let lo = hi;
+  for (const w of inWindow) lo = Math.min(lo, w.base);
+  const gaps = (
+    await trx
+      .selectFrom("change_log")
+      .select(["version", "scope_json"])
+      .where("kind", "in", GAP_KINDS)
+      .where("version", ">", lo)
+      .where("version", "<=", hi)
+      .orderBy("version")
+      .execute()
+  ).map((g) => ({ version: Number(g.version), districts: scopeDistricts(g.scope_json) }));
+  const parents = new Map(
+    (await trx.selectFrom("districts").select(["id", "parent_id"]).execute()).map((d) => [
+      d.id,
+      d.parent_id,
+    ]),
+  );
+  const chainOf = (districtId: string | undefined): Set<string> => {
+    const chain = new Set<string>();
+    for (let d = districtId ?? null; d !== null && !chain.has(d); d = parents.get(d) ?? null)
+      chain.add(d);
+    return chain;
+  };
+  for (const { screenId, base, pushed } of inWindow) {
+    const acknowledged = new Set(pushed);
+    const chain = chainOf(before.get(screenId)?.district_id);
+    // The first gap meant for this screen that it has not acknowledged (binary search to base).
+    let i = firstAbove(gaps, base);
+    const last = pushed[pushed.length - 1] ?? base;
+    let gap = Infinity;
+    for (; i < gaps.length && (gaps[i]?.version ?? Infinity) <= last; i++) {
+      const g = gaps[i];
+      if (g && !acknowledged.has(g.version) && reaches(g.districts, chain)) {
+        gap = g.version;
+        break;
+      }
+    }
+    let version = base;
+    const waiting: number[] = [];
+    for (const v of pushed) {
+      if (v < gap) version = v;
+      else waiting.push(v);
+    }
+    claimed.set(screenId, version);
+    if (waiting.length > 0) held?.set(screenId, waiting);
+  }
+  return claimed;
+}
+
+/** The index of the first of `gaps` (ascending) above `version`. */
+function firstAbove(gaps: readonly { version: number }[], version: number): number {
+  let lo = 0;
+  let hi = gaps.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((gaps[mid]?.version ?? Infinity) <= version) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The districts a change's scope names; null when it names none (it reaches every screen). */
+function scopeDistricts(scopeJson: string | null): Set<string> | null {
+  if (scopeJson === null) return null;
+  const scope = JSON.parse(scopeJson) as { districtIds?: unknown };
+  if (!Array.isArray(scope.districtIds) || scope.districtIds.length === 0) return null;
+  return new Set(scope.districtIds.filter((d): d is string => typeof d === "string"));
+}
+
+/** Whether a change scoped to `districts` reaches a screen in `chain`. */
+function reaches(districts: ReadonlySet<string> | null, chain: ReadonlySet<string>): boolean {
+  if (districts === null) return true;
+  for (const d of chain) if (districts.has(d)) return true;
+  return false;
 }
 
 /** A screen whose acknowledged version moved forward in a batch. */

@@ -54,30 +54,60 @@ export async function existingDistrictIds(db: Db, ids: readonly string[]): Promi
   return new Set(rows.map((r) => r.id));
 }
 
-/** A district's own schedule JSON, if it has one. */
-export async function getOwnSchedule(db: Db, districtId: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom("schedules")
-    .select("schedule_json")
-    .where("district_id", "=", districtId)
-    .executeTakeFirst();
-  return row?.schedule_json;
+/** A district's own schedule as stored: its JSON and its idle slide's review. */
+export interface OwnSchedule {
+  schedule_json: string;
+  idle_approved_json: string | null;
+  idle_changers_json: string;
 }
 
-/** Sets or replaces a district's own schedule. */
+/** A district's own schedule, if it has one. */
+export async function getOwnSchedule(db: Db, districtId: string): Promise<OwnSchedule | undefined> {
+  return db
+    .selectFrom("schedules")
+    .select(["schedule_json", "idle_approved_json", "idle_changers_json"])
+    .where("district_id", "=", districtId)
+    .executeTakeFirst();
+}
+
+/** Sets or replaces a district's own schedule, with its idle slide's review. */
 export async function putSchedule(
   db: Db,
   districtId: string,
-  json: string,
+  own: OwnSchedule,
   at: string,
 ): Promise<void> {
+  const values = { ...own, updated_at: at };
   await db
     .insertInto("schedules")
-    .values({ district_id: districtId, schedule_json: json, updated_at: at })
-    .onConflict((oc) =>
-      oc.column("district_id").doUpdateSet({ schedule_json: json, updated_at: at }),
-    )
+    .values({ district_id: districtId, ...values })
+    .onConflict((oc) => oc.column("district_id").doUpdateSet(values))
     .execute();
+}
+
+/**
+ * Marks a schedule's idle slide approved, only while the schedule is still as read (`seen`: a
+ * change racing the approval, or its changers, makes it fail); whether it did.
+ */
+export async function approveIdleSlide(
+  db: Db,
+  districtId: string,
+  seen: OwnSchedule,
+  idleJson: string,
+  at: string,
+): Promise<boolean> {
+  let q = db
+    .updateTable("schedules")
+    .set({ idle_approved_json: idleJson, idle_changers_json: "[]", updated_at: at })
+    .where("district_id", "=", districtId)
+    .where("schedule_json", "=", seen.schedule_json)
+    .where("idle_changers_json", "=", seen.idle_changers_json);
+  q =
+    seen.idle_approved_json === null
+      ? q.where("idle_approved_json", "is", null)
+      : q.where("idle_approved_json", "=", seen.idle_approved_json);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 /** Removes a district's own schedule, so it inherits its parent's again. */

@@ -187,16 +187,27 @@ export async function loadSealedIdentity(
 
 /**
  * Erases an entry's raw data, in the caller's transaction with its state change: the wrapped
- * data key (crypto-erasure), the sealed photo, full name and ID number, and the ID fingerprint.
+ * data key (crypto-erasure), the sealed photo, full name and ID number, the ID fingerprint, the
+ * legal representative's name, and the redacted renditions with their redaction result.
  * The masked name and the audit records stay as the record; the screens' pictures that may show
  * it (store/screenshots.ts) go too.
  */
 export async function deleteRawData(db: Db, entryId: string): Promise<void> {
   await db.deleteFrom("entry_keys").where("entry_id", "=", entryId).execute();
   await db.deleteFrom("raw_photos").where("entry_id", "=", entryId).execute();
+  // A rendition covers only the faces: body, clothes and background are the raw photo's own
+  // pixels, in clear. Nothing shows an ended entry's photo, so they go with the rest.
+  await db.deleteFrom("renditions").where("entry_id", "=", entryId).execute();
+  await db.deleteFrom("redaction_results").where("entry_id", "=", entryId).execute();
   await db
     .updateTable("entries")
-    .set({ full_name_sealed: null, id_number_sealed: null, id_fingerprint: null })
+    // The legal representative is a natural person named in full: erased with the rest.
+    .set({
+      full_name_sealed: null,
+      id_number_sealed: null,
+      id_fingerprint: null,
+      legal_representative: null,
+    })
     .where("id", "=", entryId)
     .execute();
   // Pictures of the screens of its districts, taken until now, may show it: erased with it.
@@ -226,8 +237,9 @@ export interface RevisionChange {
 /**
  * Marks a change of what a screen shows or what decides it: the entry's revision goes up by
  * one, so an approval of the previous revision is refused, and `fields` (the names the console
- * words) are remembered with who changed them, for the review queue and four eyes. Call it in
- * the transaction that makes the change.
+ * words) are remembered with who changed them, for the review queue. `by` joins the entry's
+ * changers, who may not approve it until another moderator has (four eyes). Call it in the
+ * transaction that makes the change.
  */
 export async function bumpRevision(
   db: Db,
@@ -244,12 +256,13 @@ export async function bumpRevision(
     .execute();
   const row = await db
     .selectFrom("entries")
-    .select(["revision", "revision_changes_json"])
+    .select(["revision", "revision_changes_json", "changed_by_json"])
     .where("id", "=", entryId)
     .executeTakeFirst();
   if (!row) return;
+  const remembered = parseRevisionChanges(row.revision_changes_json);
   const history = [
-    ...parseRevisionChanges(row.revision_changes_json),
+    ...remembered,
     {
       revision: Number(row.revision),
       fields: [...new Set(fields)],
@@ -257,11 +270,39 @@ export async function bumpRevision(
       at,
     },
   ].slice(-REVISION_HISTORY);
+  // The changers are kept whole until an approval: the history above forgets, and four eyes
+  // must not. A list that does not read is rebuilt from what the history still names.
+  const changers =
+    by === null
+      ? undefined
+      : new Set([
+          ...(parseChangedBy(row.changed_by_json) ??
+            remembered.flatMap((c) => (c.by === null ? [] : [c.by]))),
+          by,
+        ]);
   await db
     .updateTable("entries")
-    .set({ revision_changes_json: JSON.stringify(history) })
+    .set({
+      revision_changes_json: JSON.stringify(history),
+      ...(changers ? { changed_by_json: JSON.stringify([...changers]) } : {}),
+    })
     .where("id", "=", entryId)
     .execute();
+}
+
+/**
+ * The stored list of who changed an entry since its last approval; undefined when it does not
+ * read, so four eyes can fail closed rather than clear anyone.
+ */
+export function parseChangedBy(json: string): string[] | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    if (!Array.isArray(value)) return undefined;
+    const ids = value.filter((v: unknown): v is string => typeof v === "string");
+    return ids.length === value.length ? ids : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The stored history of revisions; anything unreadable counts as none. */
@@ -609,6 +650,8 @@ export async function approveEntry(
       reviewed_by: by,
       reviewed_at: at,
       review_note: null,
+      // Only an approval clears the changers (four eyes); a rejection leaves them.
+      changed_by_json: "[]",
       updated_at: at,
     })
     .where("id", "=", id)

@@ -2,11 +2,15 @@ import { randomBytes } from "node:crypto";
 import {
   sql,
   type ColumnDefinitionBuilder,
+  type Generated,
   type Kysely,
   type Migration,
   type MigrationProvider,
 } from "kysely";
 import type { DatabaseConfig } from "../config";
+import { maskName } from "../../shared/privacy/maskName";
+import type { Database } from "./schema";
+import { takeLock } from "./transactionLocks";
 
 type Dialect = DatabaseConfig["kind"];
 
@@ -1064,7 +1068,267 @@ function migrations(dialect: Dialect, opts: MigrationOptions): Record<string, Mi
           .execute();
       },
     },
+    "0026_entry_changed_by": {
+      async up(db: Kysely<unknown>) {
+        const run = async (trx: Kysely<unknown>) => {
+          // Who changed what an entry shows since its last approval, kept whole on the row and
+          // cleared only by an approval (four eyes): the revision history keeps only the last
+          // changes, and a rejection is no approval.
+          await trx.schema
+            .alterTable("entries")
+            .addColumn("changed_by_json", "text", (c) => c.notNull().defaultTo("[]"))
+            .execute();
+          await fillChangedBy(trx as unknown as Kysely<ChangedByTables>);
+        };
+        // As 0010: SQLite runs migrations outside a transaction, and a fill cut short must not
+        // leave the column behind without it.
+        if (dialect === "sqlite") await db.transaction().execute(run);
+        else await run(db);
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.alterTable("entries").dropColumn("changed_by_json").execute();
+      },
+    },
+    "0027_erase_legal_representatives": {
+      async up(db: Kysely<unknown>) {
+        // The legal representative's name is erased with the raw data (deleteRawData) from
+        // this release on; listings that ended before it lose it now.
+        await (db as unknown as Kysely<{ entries: ErasedEntryColumns }>)
+          .updateTable("entries")
+          .set({ legal_representative: null })
+          .where("full_name_sealed", "is", null)
+          .where("legal_representative", "is not", null)
+          .execute();
+      },
+      async down() {
+        // What was erased stays erased.
+      },
+    },
+    "0028_remask_organisations": {
+      async up(db: Kysely<unknown>) {
+        const run = (trx: Kysely<unknown>) =>
+          remaskOrganisations(trx as unknown as Kysely<RemaskTables>, dialect);
+        // As 0026: SQLite runs migrations outside a transaction; the names and their change-log
+        // events land together or not at all.
+        if (dialect === "sqlite") await db.transaction().execute(run);
+        else await run(db);
+      },
+      async down() {
+        // A name masked stays masked.
+      },
+    },
+    "0029_erase_ended_renditions": {
+      async up(db: Kysely<unknown>) {
+        // The redacted renditions (the raw photo's pixels outside the covered faces) and the
+        // redaction result are erased with the raw data (deleteRawData) from this release on;
+        // listings that ended before it lose them now.
+        const d = db as unknown as Kysely<EndedRenditionTables>;
+        const ended = d
+          .selectFrom("entries")
+          .select("id")
+          .where("state", "in", ["revoked", "expired"]);
+        await d.deleteFrom("renditions").where("entry_id", "in", ended).execute();
+        await d.deleteFrom("redaction_results").where("entry_id", "in", ended).execute();
+      },
+      async down() {
+        // What was erased stays erased.
+      },
+    },
+    "0030_change_log_pushed": {
+      async up(db: Kysely<unknown>) {
+        // When a takedown was pushed to screens: null until then, so a push lost with its process
+        // (killed between commit and push) or to an error is found and sent again (TakedownRepush).
+        // Everything before this release counts as pushed.
+        await db.schema.alterTable("change_log").addColumn("pushed_at", "text").execute();
+        await sql`update change_log set pushed_at = at`.execute(db);
+        await db.schema
+          .createIndex("change_log_unpushed_idx")
+          .on("change_log")
+          .column("version")
+          .where(sql.ref("pushed_at"), "is", null)
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropIndex("change_log_unpushed_idx").execute();
+        await db.schema.alterTable("change_log").dropColumn("pushed_at").execute();
+      },
+    },
+    "0031_idle_slide_review": {
+      async up(db: Kysely<unknown>) {
+        // An idle slide goes to the street: a second person approves it as they saw it. Screens
+        // show the approved one (idle_approved_json); one set before this release waits for its
+        // first approval, as any change does, and none of those who changed the district's
+        // schedule (by the audit log) may give it.
+        await db.schema.alterTable("schedules").addColumn("idle_approved_json", "text").execute();
+        await db.schema
+          .alterTable("schedules")
+          .addColumn("idle_changers_json", "text", (c) => c.notNull().defaultTo("[]"))
+          .execute();
+        const d = db as unknown as Kysely<IdleReviewTables>;
+        const changes = await d
+          .selectFrom("audit_log")
+          .select(["target_id", "actor_id"])
+          .where("action", "=", "schedule.changed")
+          .where("target_type", "=", "district")
+          .where("actor_id", "is not", null)
+          .execute();
+        const changers = new Map<string, Set<string>>();
+        for (const c of changes) {
+          if (c.target_id === null || c.actor_id === null) continue;
+          const set = changers.get(c.target_id) ?? new Set<string>();
+          set.add(c.actor_id);
+          changers.set(c.target_id, set);
+        }
+        for (const [districtId, ids] of changers)
+          await d
+            .updateTable("schedules")
+            .set({ idle_changers_json: JSON.stringify([...ids].sort()) })
+            .where("district_id", "=", districtId)
+            .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.alterTable("schedules").dropColumn("idle_changers_json").execute();
+        await db.schema.alterTable("schedules").dropColumn("idle_approved_json").execute();
+      },
+    },
   };
+}
+
+/** The tables 0031 reads and fills. */
+interface IdleReviewTables {
+  audit_log: {
+    action: string;
+    target_type: string | null;
+    target_id: string | null;
+    actor_id: string | null;
+  };
+  schedules: { district_id: string; idle_changers_json: string };
+}
+
+/** The tables 0029 reads and deletes from. */
+interface EndedRenditionTables {
+  entries: { id: string; state: string };
+  renditions: { entry_id: string };
+  redaction_results: { entry_id: string };
+}
+
+/** The columns 0028 reads and writes. */
+interface RemaskTables {
+  entries: { id: string; subject_type: string; state: string; masked_name: string };
+  entry_districts: { entry_id: string; district_id: string };
+  change_log: {
+    version: Generated<number>;
+    kind: string;
+    entity_id: string;
+    at: string;
+    scope_json: string | null;
+  };
+}
+
+/**
+ * 0028's step. An organisation was shown in full up to this release; one whose name reads like a
+ * person's (a sole trader, a wrong pick) is masked now (maskName). Rows stored before keep the
+ * whole name as their masked name: masked again here, so the console, reports and the public page
+ * show the mask too, and each one on screens gets a change-log event, so a kiosk holding the
+ * whole name takes the masked one at its next sync (a delta carries every entry with an event
+ * after the kiosk's version). Nothing is read from the sealed full name: an organisation's masked
+ * name was its full name.
+ */
+async function remaskOrganisations(db: Kysely<RemaskTables>, dialect: Dialect): Promise<void> {
+  const rows = await db
+    .selectFrom("entries")
+    .select(["id", "state", "masked_name"])
+    .where("subject_type", "=", "organisation")
+    .execute();
+  const at = new Date().toISOString();
+  for (const row of rows) {
+    const masked = maskName(row.masked_name, { subjectType: "organisation" });
+    if (masked === row.masked_name) continue;
+    await db.updateTable("entries").set({ masked_name: masked }).where("id", "=", row.id).execute();
+    if (row.state !== "approved") continue;
+    // Appends are serialised as appendChange does, so a process of the old release writing at
+    // the same moment cannot commit a version out of order.
+    await takeLock(db as unknown as Kysely<Database>, "changeLog", dialect);
+    const districts = await db
+      .selectFrom("entry_districts")
+      .select("district_id")
+      .where("entry_id", "=", row.id)
+      .execute();
+    await db
+      .insertInto("change_log")
+      .values({
+        kind: "entry.published",
+        entity_id: row.id,
+        at,
+        scope_json: JSON.stringify({ districtIds: districts.map((d) => d.district_id) }),
+      })
+      .execute();
+  }
+}
+
+/** The entry columns 0027 reads and writes. */
+interface ErasedEntryColumns {
+  full_name_sealed: Buffer | null;
+  legal_representative: string | null;
+}
+
+/** The entry columns 0026 reads and writes, as they stand at that migration. */
+interface ChangedByTables {
+  entries: {
+    id: string;
+    state: string;
+    reviewed_at: string | null;
+    review_note: string | null;
+    revision_changes_json: string | null;
+    changed_by_json: string;
+  };
+}
+
+/**
+ * 0026's data step: an entry awaiting a decision gets everyone its revision history names since
+ * its last approval, or, after a rejection or before any review, everyone it names at all.
+ * Changes the history had already forgotten cannot be recovered.
+ */
+async function fillChangedBy(db: Kysely<ChangedByTables>): Promise<void> {
+  const rows = await db
+    .selectFrom("entries")
+    .select(["id", "reviewed_at", "review_note", "revision_changes_json"])
+    .where("state", "in", ["draft", "pending_review", "rejected"])
+    .where("revision_changes_json", "is not", null)
+    .execute();
+  for (const row of rows) {
+    // A review without a note was an approval: a rejection always says why.
+    const approvedAt = row.review_note === null ? row.reviewed_at : null;
+    const changers = changersAfter(row.revision_changes_json, approvedAt);
+    if (changers.length > 0)
+      await db
+        .updateTable("entries")
+        .set({ changed_by_json: JSON.stringify(changers) })
+        .where("id", "=", row.id)
+        .execute();
+  }
+}
+
+/**
+ * The users a stored revision history (0009's format) names as changing it after `after`
+ * (null: ever); a change without a readable time counts as after.
+ */
+function changersAfter(json: string | null, after: string | null): string[] {
+  let history: unknown;
+  try {
+    history = JSON.parse(json ?? "[]");
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(history)) return [];
+  const changers = new Set<string>();
+  for (const change of history as unknown[]) {
+    if (typeof change !== "object" || change === null) continue;
+    const { by, at } = change as Record<string, unknown>;
+    if (typeof by === "string" && (after === null || typeof at !== "string" || at > after))
+      changers.add(by);
+  }
+  return [...changers];
 }
 
 /** Supplies the migrations from code, so they work the same from source and from a bundle. */

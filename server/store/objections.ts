@@ -37,6 +37,21 @@ export async function countObjectionsSince(
   return Number(r?.n ?? 0);
 }
 
+/**
+ * The reference of an objection that suspended the entry and is not decided yet (none: undefined):
+ * while one holds it, the entry is not approved again.
+ */
+export async function suspendingObjection(db: Db, entryId: string): Promise<string | undefined> {
+  const r = await db
+    .selectFrom("objections")
+    .select("reference")
+    .where("entry_id", "=", entryId)
+    .where("state", "=", "suspended")
+    .orderBy("created_at")
+    .executeTakeFirst();
+  return r?.reference;
+}
+
 /** One objection by id, with its sealed columns. */
 export async function getObjection(db: Db, id: string): Promise<ObjectionRow | undefined> {
   return db.selectFrom("objections").selectAll().where("id", "=", id).executeTakeFirst();

@@ -23,6 +23,8 @@ export interface ChangeLogTable {
   at: string;
   /** JSON: the districts (and an announcement's screen tags) it went to, when recorded (0016). */
   scope_json: Generated<string | null>;
+  /** When a takedown was pushed to screens (0030); null until then. Others: when appended. */
+  pushed_at: Generated<string | null>;
 }
 
 /** Published announcements. */
@@ -141,6 +143,11 @@ export interface EntryTable {
   revision: Generated<number>;
   /** JSON array of { revision, fields }: what the recent revisions changed (newest last). */
   revision_changes_json: string | null;
+  /**
+   * JSON array of the user ids that changed what it shows since its last approval (0026): kept
+   * whole, unlike the history, and cleared only by an approval; none of them may approve it.
+   */
+  changed_by_json: Generated<string>;
   /** JSON array of { code, message }: what the last redaction asks a moderator to look at. */
   redaction_concerns_json: string | null;
   /** JSON RelativeBox the moderator cropped the upright photo to; regions are relative to it. */
@@ -251,6 +258,16 @@ export interface ScheduleTable {
   district_id: string;
   schedule_json: string;
   updated_at: string;
+  /**
+   * The idle slide as a second person approved it (JSON), the one screens show; null when none
+   * is approved. Differs from the schedule's own idle slide while a change waits for approval.
+   */
+  idle_approved_json: string | null;
+  /**
+   * Everyone who saved the schedule with an idle slide not yet approved, since its last approval
+   * (JSON array of user ids): none of them may approve it.
+   */
+  idle_changers_json: string;
 }
 
 /** Paired screens. */

@@ -32,6 +32,8 @@ export const permissions = {
   "district.manage": ["admin"],
   /** Set or remove a district's schedule. */
   "schedule.edit": ["operator"],
+  /** Approve a district's idle slide as seen (a second person: never whoever changed it). */
+  "schedule.approve": ["moderator"],
   /** List and read screens, their timelines and plays. */
   "screen.read": ["operator", "moderator"],
   /** Pair a new screen into a district. */

@@ -193,6 +193,11 @@ export const errorMessages = {
     en: "{column} ({gloss}): {detail}",
     "zh-CN": "“{column}”的值无效，请检查其格式。",
   },
+  "import.personalData": {
+    en: "{column} ({gloss}) carries {found}. Street screens show this text beside the masked name: remove it, or mask it (张某, 138****8000).",
+    "zh-CN":
+      "“{column}”中含有个人信息（被执行人或法定代表人的全名、身份证号、统一社会信用代码、手机号、护照号，或紧挨着号码、写在“当事人”“联系人”等之后的姓名）。街头屏幕会在遮盖后的姓名旁显示这段文字，请删除或加以遮盖（如“张某”“138****8000”）。",
+  },
   "import.optionInvalid": {
     en: "{detail}",
     "zh-CN": "导入选项无效（到期日期、列入年限或所选地区），请检查表单。",
@@ -625,6 +630,10 @@ export const errorMessages = {
     en: "This entry has no verified {variant} rendition.",
     "zh-CN": "此条目没有经过核验的{variant}版本。",
   },
+  "entry.renditionErased": {
+    en: "This entry's listing has ended; its redacted photo was erased with its raw data.",
+    "zh-CN": "此条目的公示已经结束，遮盖后的照片已随原始数据一并清除。",
+  },
   "entry.photoNotMultipart": {
     en: 'Send the photo as multipart/form-data in a "photo" part.',
     "zh-CN": "请以 multipart/form-data 格式，在“photo”部分中发送照片。",
@@ -657,6 +666,20 @@ export const errorMessages = {
     en: "This entry is {state}; it cannot be changed.",
     "zh-CN": "此条目的状态为“{state}”，不能再修改。",
   },
+  "entry.personalData": {
+    en: "The {field} carries {found}. Street screens show this text beside the masked name: remove it, or mask it (张某, 138****8000).",
+    "zh-CN":
+      "{field}中含有个人信息（被列入者或法定代表人的全名、身份证号、统一社会信用代码、手机号、护照号，或紧挨着号码、写在“当事人”“联系人”等之后的姓名）。街头屏幕会在遮盖后的姓名旁显示这段文字，请删除或加以遮盖（如“张某”“138****8000”）。",
+  },
+  "entry.reasonPersonalData": {
+    en: "The reason is kept in the entry's record and the audit log for good, even after the listing ends and its personal data is erased, so it must not hold personal data. {found} Remove it, or mask it (张某, 138****8000).",
+    "zh-CN":
+      "理由会永久保存在条目记录和审计日志中，列入结束、个人信息被删除后也不会清除，因此理由中不能含有个人信息（被列入者或法定代表人的全名、身份证号、手机号，或紧挨着号码的姓名）。请删除，或加以遮盖（如“张某”“138****8000”）。",
+  },
+  "entry.dueProcessMissing": {
+    en: "A list slide must say why the entry is listed and on what legal basis; this entry has no {fields}. Add it, and have the change reviewed.",
+    "zh-CN": "名单幻灯片须写明列入理由和法律依据；此条目缺少{fields}。请补充，并将修改送交审核。",
+  },
   "entry.rawDataErased": {
     en: "This entry's raw data was erased; it cannot be changed.",
     "zh-CN": "此条目的原始数据已被清除，不能再修改。",
@@ -684,8 +707,8 @@ export const errorMessages = {
     "zh-CN": "此条目的最后一次修改是您做的，须由另一位审核员审核。",
   },
   "entry.youChanged": {
-    en: "You changed this entry since it was last reviewed; another moderator must review it.",
-    "zh-CN": "此条目上次审核之后您修改过它，须由另一位审核员审核。",
+    en: "You changed this entry since it was last approved; another moderator must review it.",
+    "zh-CN": "此条目上次批准之后您修改过它，须由另一位审核员审核。",
   },
   "entry.notPendingApprove": {
     en: "This entry is {state}; only an entry pending review can be approved.",
@@ -706,6 +729,11 @@ export const errorMessages = {
   "entry.expiresToday": {
     en: "This entry expires on {date}; it cannot be published.",
     "zh-CN": "此条目于 {date} 到期，不能发布。",
+  },
+  "entry.objectionHolds": {
+    en: "An objection (reference {reference}) holds this entry off the screens: decide the objection first (dismiss it, or forward it to the court), then approve.",
+    "zh-CN":
+      "一项异议（编号 {reference}）使此条目暂停展示：请先处理该异议（驳回，或转交法院），再批准。",
   },
   "entry.changedWhileReviewing": {
     en: "The entry changed while you were reviewing it; look at it again.",
@@ -775,8 +803,8 @@ export const errorMessages = {
     "zh-CN": "此屏幕上没有显示该哈希值对应的海报。",
   },
   "kiosk.noRendition": {
-    en: "No rendition has this hash.",
-    "zh-CN": "没有与该哈希值对应的图片版本。",
+    en: "No picture has this hash (never, or no longer: its listing ended and it was erased); forget it.",
+    "zh-CN": "没有与该哈希值对应的图片（从未有过，或其公示已结束并已删除）；请将其丢弃。",
   },
   "kiosk.pictureNotShown": {
     en: "This picture is no longer shown on this screen.",
@@ -872,6 +900,15 @@ export const errorMessages = {
     en: "The poster is still being checked for faces; approve when it is done.",
     "zh-CN": "海报仍在进行人脸检查；请等检查完成后再批准。",
   },
+  "announcement.posterNotNamed": {
+    en: "This announcement has a poster: an approval names the covered poster the approver looked at (posterHash); look at it and approve again.",
+    "zh-CN":
+      "此公告带有海报：批准时须注明审核员所看到的遮盖后海报（posterHash）；请查看海报后再批准。",
+  },
+  "announcement.posterNotSeen": {
+    en: "The poster is not the one you looked at (it was replaced or made again since); look at it again before approving.",
+    "zh-CN": "海报已不是您看到的那一张（此后被更换或重新处理过）；请重新查看后再批准。",
+  },
   "announcement.endPassed": {
     en: "This announcement's end has passed; change its end first.",
     "zh-CN": "此公告的结束时间已过；请先修改结束时间。",
@@ -918,6 +955,11 @@ export const errorMessages = {
     "zh-CN":
       "{field}中似乎含有个人信息（身份证号、电话号码，或紧挨着这些号码的姓名）。请删除，或加以遮盖（如“张某”“138****8000”）。",
   },
+  "announcement.reasonPersonalData": {
+    en: "The reason is kept in the audit log for good, so it must not hold personal data. {found} Remove it, or mask it (张某, 138****8000).",
+    "zh-CN":
+      "理由会永久保存在审计日志中，因此不能含有个人信息（身份证号、电话号码，或紧挨着这些号码的姓名）。请删除，或加以遮盖（如“张某”“138****8000”）。",
+  },
   "poster.notMultipart": {
     en: 'Send the poster as multipart/form-data in a "poster" part.',
     "zh-CN": "请以 multipart/form-data 格式，在“poster”部分中发送海报。",
@@ -955,10 +997,36 @@ export const errorMessages = {
     en: "This announcement has no redacted poster to show yet.",
     "zh-CN": "此公告还没有可显示的遮盖后海报。",
   },
+  "schedule.noIdleSlide": {
+    en: "The schedule of district {id} has no idle slide of its own to approve.",
+    "zh-CN": "辖区 {id} 的排期没有自己的空闲页，无需批准。",
+  },
+  "schedule.idleSlideChanged": {
+    en: "The idle slide is not the one you looked at (it was changed since); look at it again before approving.",
+    "zh-CN": "空闲页已不是您看到的内容（此后已被修改）；请重新查看后再批准。",
+  },
+  "schedule.idleSlideApproved": {
+    en: "This idle slide is approved already; its screens show it.",
+    "zh-CN": "此空闲页已获批准，屏幕正在显示。",
+  },
+  "schedule.idleSlideYours": {
+    en: "You saved this idle slide since its last approval; another moderator must approve it.",
+    "zh-CN": "您在上次批准后保存过此空闲页，须由另一位审核员批准。",
+  },
+  "schedule.personalData": {
+    en: "An idle slide is shown to the street: it must not hold what looks like personal data. {found} Remove it, or mask it (张某, 138****8000).",
+    "zh-CN":
+      "空闲画面面向街头展示：其中不得含有个人信息（身份证号、电话号码，或紧挨着这些号码的姓名）。请删除，或加以遮盖（如“张某”“138****8000”）。",
+  },
   "emergency.personalData": {
     en: "This text must not go to street screens: it holds what looks like personal data. {found} Remove it, or mask it (张某, 138****8000).",
     "zh-CN":
       "此文字不能显示在街头屏幕上：其中似乎含有个人信息（身份证号、电话号码，或紧挨着这些号码的姓名）。请删除，或加以遮盖（如“张某”“138****8000”）。",
+  },
+  "emergency.reasonPersonalData": {
+    en: "The reason for pulling a notice is kept in the audit log for good, so it must not hold personal data. {found} Remove it, or mask it (张某, 138****8000).",
+    "zh-CN":
+      "撤下通知的理由会永久保存在审计日志中，因此不能含有个人信息（身份证号、电话号码，或紧挨着这些号码的姓名）。请删除，或加以遮盖（如“张某”“138****8000”）。",
   },
   "emergency.endInPast": {
     en: "An emergency notice must end in the future.",
@@ -1345,7 +1413,11 @@ function wordParam(
   // A pairing code is repeated as the screen shows it ("ABC DEF"), whatever was typed.
   if (name === "code" && reason.startsWith("pairing.")) return groupPairingCode(text);
   // What a revision changed is sent as field names ("fullName,crop") and named in each language.
-  if (name === "fields" && reason === "entry.staleRevisionFields")
+  if (
+    (name === "fields" &&
+      (reason === "entry.staleRevisionFields" || reason === "entry.dueProcessMissing")) ||
+    (name === "field" && reason === "entry.personalData")
+  )
     return wordRevisionFields(text, language);
   if (language === "en") return text;
   return Object.hasOwn(errorWords, text) ? (errorWords[text] ?? text) : text;

@@ -40,7 +40,8 @@ const ID_CHECK = "10X98765432";
 const CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 const CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
-const SURNAMES = new Set(
+/** Common Chinese one-character surnames (maskName reads an "organisation" named like a person by them). */
+export const SURNAMES: ReadonlySet<string> = new Set(
   (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程" +
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚" +

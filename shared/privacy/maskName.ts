@@ -8,8 +8,10 @@
  *    characters) are dropped, and runs of whitespace become one space.
  * 2. Organisations are shown in full: `subjectType: "organisation"`, or, when no subject type is
  *    given, a name that {@link isOrganisationName} recognises. An explicit `subjectType: "person"`
- *    always masks, even when the name ends like a company's: a wrong guess must never show a
- *    person's full name.
+ *    always masks, even when the name ends like a company's; and an "organisation" whose name
+ *    reads like a person's ({@link readsLikePersonName}: 张三, 欧阳娜娜, Zhang San — a sole trader
+ *    listed under the owner's name, or a wrong pick in a form) is masked as a person: a wrong
+ *    guess must never show a person's full name.
  * 3. Chinese names (the first letter is a Han character): the surname is kept and the given name becomes the fixed mask 某,
  *    whatever its length (张三 → 张某, 张三丰 → 张某, 欧阳娜娜 → 欧阳某). A compound surname from
  *    {@link COMPOUND_SURNAMES} counts only when a given name follows it: 欧阳 alone reads as
@@ -44,6 +46,8 @@
  *    double-escape.
  * 7. An empty (or whitespace-only) name masks to "".
  */
+
+import { SURNAMES } from "./freeTextCheck";
 
 /** The fixed mask that replaces a Chinese given name (it never reveals the given name's length). */
 export const GIVEN_NAME_MASK = "某";
@@ -104,8 +108,9 @@ export function maskName(name: string, opts: MaskNameOptions = {}): string {
   const clean = normaliseName(name);
   if (clean === "") return "";
   const isOrganisation =
-    opts.subjectType === "organisation" ||
-    (opts.subjectType === undefined && isOrganisationName(clean));
+    opts.subjectType === "organisation"
+      ? !readsLikePersonName(clean)
+      : opts.subjectType === undefined && isOrganisationName(clean);
   if (isOrganisation) return clean;
   // The first letter decides the script, so stray punctuation in front does not.
   const first = /\p{L}/u.exec(clean)?.[0] ?? "";
@@ -123,6 +128,46 @@ export function isOrganisationName(name: string): boolean {
   const words = clean.split(/[\s,]+/).filter((w) => w !== "");
   const last = words.at(-1)?.toLowerCase().replace(/\./g, "");
   return words.length >= 2 && last !== undefined && LATIN_ORGANISATION_WORDS.has(last);
+}
+
+/**
+ * Whether a name reads like a person's rather than an organisation's: two or three Han characters,
+ * or four starting with a common or compound surname (张三, 禤志明, 欧阳娜娜), or two or three Latin
+ * words none of which marks a company (Zhang San), and no organisation ending either way. 华为
+ * reads like a person; 北京大学, 中信银行 and 深圳某某投资合伙企业（有限合伙） do not.
+ */
+export function readsLikePersonName(name: string): boolean {
+  // A trailing remark in brackets says what kind of trader, not who: 张三（个体工商户） is 张三.
+  const clean = normaliseName(name).replace(/(?:\s*[（(][^（()）]*[)）])+$/u, "");
+  if (isOrganisationName(clean)) return false;
+  const first = /\p{L}/u.exec(clean)?.[0] ?? "";
+  if (HAN.test(first)) {
+    const han = Array.from(clean).filter((c) => HAN.test(c));
+    // A name in parts joined by a middle dot (阿依古丽·买买提) is a person's, however long.
+    if (
+      NAME_DOTS.test(clean) &&
+      clean.split(NAME_DOTS).every((part) => /^\p{Script=Han}+$/u.test(part.trim()))
+    )
+      return true;
+    if (
+      han.length < 2 ||
+      han.length > 4 ||
+      han.length !== Array.from(clean.replace(/[\s·•‧∙・⋅．.]/gu, "")).length
+    )
+      return false;
+    // Two or three characters with no organisation ending read as a person's whatever the first
+    // one is: a surname list never holds every rare surname (禤, 笪), and an organisation so short
+    // and bare is rare, and masked is the safe side.
+    if (han.length <= 3) return true;
+    return SURNAMES.has(han[0] ?? "") || COMPOUND_SURNAMES.has(han.slice(0, 2).join(""));
+  }
+  const words = clean.split(/[\s,]+/).filter((w) => w !== "");
+  return (
+    words.length >= 2 &&
+    words.length <= 3 &&
+    words.every((w) => /^\p{L}[\p{L}'’-]*\.?$/u.test(w)) &&
+    !words.some((w) => LATIN_ORGANISATION_WORDS.has(w.toLowerCase().replace(/\./g, "")))
+  );
 }
 
 function normaliseName(name: string): string {

@@ -123,6 +123,19 @@ export const AnnouncementRevisionSchema = z.strictObject({
   revision: z.number().int().positive(),
 });
 
+/**
+ * Approve: the revision the moderator saw and, when it has a poster, the hash of the covered poster
+ * they looked at (`poster.hash` of what they read), so an approval holds only for what was seen.
+ */
+export const AnnouncementApprovalSchema = z.strictObject({
+  revision: z.number().int().positive(),
+  posterHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "Name the poster by the SHA-256 hash of the rendition you saw.")
+    .nullable()
+    .optional(),
+});
+
 /** Reject (back to draft) or withdraw: why, shown to the author and kept in the audit log. */
 export const AnnouncementReasonSchema = z.strictObject({
   revision: z.number().int().positive().optional(),

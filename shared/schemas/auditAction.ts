@@ -32,6 +32,7 @@ export const auditActions = [
   "screen.screenshot_requested",
   "screenshot.erased",
   "schedule.changed",
+  "schedule.idle_slide_approved",
   "district.created",
   "district.updated",
   "screen.tagged",

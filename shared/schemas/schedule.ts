@@ -231,6 +231,20 @@ export const EffectiveScheduleSchema = z.object({
   schedule: ScheduleSchema.nullable(),
   /** The district whose schedule it is (this one or an ancestor); null when none applies. */
   fromDistrictId: z.string().nullable(),
+  /**
+   * Where the schedule's idle slide stands with its second person; null when it has none. The
+   * screens show `onScreens` (the one approved last, null when none is) until the saved one is
+   * approved as seen (POST …/schedule/idle-slide/approval), never by anyone in `changedBy`
+   * (everyone who saved it since its last approval).
+   */
+  idleSlideReview: z
+    .object({
+      onScreens: IdleSlideSchema.nullable(),
+      pending: z.boolean(),
+      changedBy: z.array(z.string()),
+    })
+    .nullable()
+    .default(null),
 });
 /** A district's effective schedule. */
 export type EffectiveSchedule = z.infer<typeof EffectiveScheduleSchema>;

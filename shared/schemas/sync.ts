@@ -55,6 +55,12 @@ export const SyncDeltaSchema = z.object({
   screen: z.object({ tags: z.array(z.string()) }).optional(),
   /** The server's clock when it answered: the kiosk corrects its own by it to judge expiry. */
   serverTime: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * With a full manifest: the screen's district epoch it was made for (a move or a re-parent
+   * starts a new one). The kiosk echoes it when it acknowledges the manifest, so a manifest made
+   * for where the screen was cannot count as applied where it is now.
+   */
+  manifestEpoch: z.number().int().nonnegative().optional(),
 });
 /** The server's answer to a hello: the delta, or the full manifest. */
 export type SyncDelta = z.infer<typeof SyncDeltaSchema>;
@@ -64,6 +70,15 @@ export const KioskAppliedSchema = z.strictObject({
   version: VersionSchema,
   /** Set when what was applied is a full manifest: the kiosk holds nothing else now. */
   full: z.literal(true).optional(),
+  /** With `full`: the manifest's `manifestEpoch` (absent from kiosks of earlier releases). */
+  epoch: z.number().int().nonnegative().optional(),
+  /**
+   * Set when this acknowledges a push: the versions of the takedowns the kiosk applied from
+   * pushes since its last sync, `version` among them. Each counts, not what came before it (a
+   * takedown whose push never arrived is not acknowledged by a later one's). Absent from kiosks
+   * of earlier releases, whose push acknowledgements count as before.
+   */
+  pushed: z.array(VersionSchema).min(1).max(1000).optional(),
 });
 /** A kiosk's acknowledgement. */
 export type KioskApplied = z.infer<typeof KioskAppliedSchema>;
@@ -95,6 +110,11 @@ export const ContentChangedSchema = z.object({
    * kiosk:applied; a push with nothing else new needs no sync.
    */
   removedIds: z.array(z.uuid()).max(1000).optional(),
+  /**
+   * With version 0 (re-check everything): emergencies cleared, to drop at once rather than after
+   * the sync that follows. A kiosk of an earlier release ignores it and syncs as before.
+   */
+  emergenciesCleared: z.array(z.uuid()).max(1000).optional(),
 });
 /** A content-changed notification. */
 export type ContentChanged = z.infer<typeof ContentChangedSchema>;

@@ -1,12 +1,13 @@
 /**
- * Soak benchmark: `npm run bench:soak -- [--rotations 10000] [--entries 200] [--minutes 10]
- * [--kiosks 1000] [--procs 4] [--only display|server]`.
+ * Soak benchmark: `npm run bench:soak -- [--rotations 10000] [--warmup 2500] [--entries 200]
+ * [--minutes 10] [--kiosks 1000] [--procs 4] [--only display|server]`.
  *
  * Display (soakDisplay.ts): the built display in Chromium, paired to a real server
  * (`signage serve`, SQLite), its district's schedule at the shortest dwell (3 s) over `entries`
  * approved entries, makes `rotations` slide changes on a fake clock while one entry is
  * published and the oldest revoked every 20 slide changes. Heap and DOM are measured after a
- * warm-up (2,500 slide changes, or a quarter of them when fewer) and at the end.
+ * warm-up (`--warmup` slide changes: 2,500, or a quarter of them when fewer), at every tenth
+ * of the rest, and at the end.
  *
  * Server (soakServer.ts): `kiosks` simulated kiosks (in `procs` processes) connect, sync, stay
  * 2–8 s, leave for 1–3 s and come back, for `minutes`, against a second server process. RSS after
@@ -15,7 +16,11 @@
  *
  * Prints one JSON line on stdout (progress on stderr):
  *   rotations              slide changes the display drew (counted in the page)
- *   heap_growth_pct        JS heap in use after GC, end against after warm-up (heap_start, heap_end)
+ *   heap_growth_pct        JS heap in use after GC, end against after warm-up (heap_start, heap_end;
+ *                          heap_curve_kb: after warm-up, every tenth of the rest, the end)
+ *   heap_data_growth_pct   the same for the heap snapshots' bytes that are not V8's code
+ *                          (heap_code_start, heap_code_end: compiled code, bytecode, function
+ *                          records; heap_data_start, heap_data_end: the rest)
  *   dom_growth_pct         elements in the document, the same (dom_start, dom_end; nodes_start,
  *                          nodes_end: Chromium's own node count after GC)
  *   longest_task_ms        the longest task after warm-up (long tasks are those over 50 ms; 0:
@@ -44,6 +49,7 @@ import { soakServer, startSoakServer } from "./soakServer";
 const { values } = parseArgs({
   options: {
     rotations: { type: "string", default: "10000" },
+    warmup: { type: "string" },
     entries: { type: "string", default: "200" },
     minutes: { type: "string", default: "10" },
     kiosks: { type: "string", default: "1000" },
@@ -52,6 +58,7 @@ const { values } = parseArgs({
   },
 });
 const rotations = Number(values.rotations);
+const warmup = Number(values.warmup ?? Math.min(2_500, Math.floor(rotations / 4)));
 const entries = Number(values.entries);
 const minutes = Number(values.minutes);
 const kiosks = Number(values.kiosks);
@@ -62,6 +69,8 @@ const fail = (s: string): never => {
 };
 if (!Number.isInteger(rotations) || rotations < 10 || rotations > 1_000_000)
   fail("--rotations must be a whole number from 10 to 1000000.");
+if (!Number.isInteger(warmup) || warmup < 0 || warmup >= rotations)
+  fail("--warmup must be a whole number of slide changes, fewer than --rotations.");
 if (!Number.isInteger(entries) || entries < 2 || entries > 5_000)
   fail("--entries must be a whole number from 2 to 5000.");
 if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60)
@@ -89,9 +98,9 @@ async function main(): Promise<void> {
           moderator: server.moderator,
           rotations,
           entries,
-          // V8 keeps optimising what runs once per reconnect for the first ~2,500 changes
-          // (code space levels off there; BENCHMARKS.md): growth is counted after that.
-          warmup: Math.min(2_500, Math.floor(rotations / 4)),
+          // V8 keeps compiling and optimising what runs once per reconnect or push long after
+          // the slides' own code has settled (heap_code_*; BENCHMARKS.md).
+          warmup,
           churnEvery: 20,
           log,
         }),

@@ -47,6 +47,18 @@ export interface DisplaySoakResult {
   heap_start: number;
   heap_end: number;
   heap_growth_pct: number;
+  /**
+   * The heap snapshots' bytes at the same two moments split in two (splitHeap): V8's code
+   * (compiled code, bytecode, function records) and the rest (the display's own objects,
+   * strings, DOM wrappers), and the rest's growth.
+   */
+  heap_code_start: number;
+  heap_code_end: number;
+  heap_data_start: number;
+  heap_data_end: number;
+  heap_data_growth_pct: number;
+  /** JS heap after GC in KB: after warm-up, at every tenth of the changes after it, at the end. */
+  heap_curve_kb: number[];
   /** Elements in the document (getElementsByTagName("*")): after warm-up and at the end. */
   dom_start: number;
   dom_end: number;
@@ -217,7 +229,15 @@ async function oneDwell(page: Page): Promise<void> {
 }
 
 /** Forced collections per measurement; the lowest reading of each is kept. */
-const COLLECTIONS = 3;
+const COLLECTIONS = 5;
+
+/**
+ * Real time left after each forced collection before the counts are read. Blink frees a
+ * collected node when its sweep reaches it, which can finish after the collection returns: on a
+ * loaded machine (a clean-clone CI run) three readings taken back to back all still counted the
+ * slide just replaced.
+ */
+const SETTLE_MS = 50;
 
 /**
  * The page's JS heap and Chromium's node count after forced collections, and the document's
@@ -237,6 +257,7 @@ export async function measurePage(
   let nodes = Infinity;
   for (let i = 0; i < COLLECTIONS; i += 1) {
     await cdp.send("HeapProfiler.collectGarbage");
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const { metrics } = await cdp.send("Performance.getMetrics");
     const metric = (name: string): number => metrics.find((m) => m.name === name)?.value ?? 0;
     heap = Math.min(heap, metric("JSHeapUsedSize"));
@@ -246,8 +267,8 @@ export async function measurePage(
   return { heap, nodes, dom };
 }
 
-/** Writes the page's heap snapshot (after the collections of a measurement) to `path`. */
-async function writeHeapSnapshot(cdp: CDPSession, path: string): Promise<void> {
+/** The page's heap snapshot (taken after the collections of a measurement), as text. */
+export async function heapSnapshot(cdp: CDPSession): Promise<string> {
   const chunks: string[] = [];
   const onChunk = (e: { chunk: string }): void => {
     chunks.push(e.chunk);
@@ -258,7 +279,36 @@ async function writeHeapSnapshot(cdp: CDPSession, path: string): Promise<void> {
   } finally {
     cdp.off("HeapProfiler.addHeapSnapshotChunk", onChunk);
   }
-  writeFileSync(path, chunks.join(""));
+  return chunks.join("");
+}
+
+/** The part of a heap snapshot's fields the split below reads. */
+interface SnapshotText {
+  snapshot: { meta: { node_fields: string[]; node_types: unknown[] } };
+  nodes: number[];
+}
+
+/**
+ * A heap snapshot's bytes split in two: V8's code (its "code" nodes: compiled code, bytecode,
+ * function and script records; what grows as V8 compiles and optimises what runs) and all the
+ * rest (the display's objects, strings, DOM wrappers: what would grow if content were kept).
+ */
+export function splitHeap(text: string): { code: number; data: number } {
+  const snap = JSON.parse(text) as SnapshotText;
+  const fields = snap.snapshot.meta.node_fields;
+  const typeNames = snap.snapshot.meta.node_types[0];
+  const typeAt = fields.indexOf("type");
+  const sizeAt = fields.indexOf("self_size");
+  const codeType = Array.isArray(typeNames) ? typeNames.indexOf("code") : -1;
+  if (typeAt < 0 || sizeAt < 0 || codeType < 0) throw new Error("heap snapshot: unknown layout");
+  let code = 0;
+  let data = 0;
+  for (let i = 0; i < snap.nodes.length; i += fields.length) {
+    const size = snap.nodes[i + sizeAt] ?? 0;
+    if (snap.nodes[i + typeAt] === codeType) code += size;
+    else data += size;
+  }
+  return { code, data };
 }
 
 const growth = (start: number, end: number): number =>
@@ -347,6 +397,12 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
     let revoked = 0;
     let start: Awaited<ReturnType<typeof measurePage>> | undefined;
     let warmedAt = 0;
+    // The heap after warm-up, at every tenth of the changes measured and at the end; and the
+    // snapshots' split (code, the rest) at the two ends.
+    const curve: number[] = [];
+    const sampleEvery = Math.max(1, Math.ceil((o.rotations - o.warmup) / 10));
+    let nextSample = Infinity;
+    let splitStart: { code: number; data: number } | undefined;
     const stepTimes: number[] = [];
     const churn: Promise<void>[] = [];
     let done = 0;
@@ -359,7 +415,11 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
       if (start === undefined && done >= o.warmup) {
         warmedAt = done;
         start = await measurePage(page, cdp);
-        if (heapDir) await writeHeapSnapshot(cdp, join(heapDir, "start.heapsnapshot"));
+        const text = await heapSnapshot(cdp);
+        if (heapDir) writeFileSync(join(heapDir, "start.heapsnapshot"), text);
+        splitStart = splitHeap(text);
+        curve.push(start.heap);
+        nextSample = done + sampleEvery;
         await page.evaluate(() => {
           if (window.__soak)
             Object.assign(window.__soak, {
@@ -397,6 +457,12 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
           })(),
         );
       }
+      if (done >= nextSample && done < o.rotations) {
+        nextSample += sampleEvery;
+        const { heap } = await measurePage(page, cdp);
+        curve.push(heap);
+        log(`${done} slide changes: heap ${Math.round(heap / 1024)} KB`);
+      }
       if (step % 500 === 499) log(`${done} slide changes`);
     }
     await Promise.all(churn);
@@ -411,10 +477,14 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
       log(`display CPU profile after warm-up written to ${profilePath}`);
     }
     const end = await measurePage(page, cdp);
+    curve.push(end.heap);
+    const endText = await heapSnapshot(cdp);
+    const splitEnd = splitHeap(endText);
     if (heapDir) {
-      await writeHeapSnapshot(cdp, join(heapDir, "end.heapsnapshot"));
+      writeFileSync(join(heapDir, "end.heapsnapshot"), endText);
       log(`heap snapshots written to ${heapDir}`);
     }
+    splitStart ??= splitEnd;
     const probe = await page.evaluate(() => window.__soak);
     start ??= end;
     log(`${done} slide changes, ${sockets - 1} reconnects`);
@@ -426,6 +496,12 @@ export async function soakDisplay(o: DisplaySoakOptions): Promise<DisplaySoakRes
       heap_start: start.heap,
       heap_end: end.heap,
       heap_growth_pct: growth(start.heap, end.heap),
+      heap_code_start: splitStart.code,
+      heap_code_end: splitEnd.code,
+      heap_data_start: splitStart.data,
+      heap_data_end: splitEnd.data,
+      heap_data_growth_pct: growth(splitStart.data, splitEnd.data),
+      heap_curve_kb: curve.map((b) => Math.round(b / 1024)),
       dom_start: start.dom,
       dom_end: end.dom,
       dom_growth_pct: growth(start.dom, end.dom),

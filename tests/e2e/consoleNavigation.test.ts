@@ -83,12 +83,20 @@ describe("the console's navigation, by role", () => {
       "Review queue",
       "Objections",
       "Screens",
+      "Schedules",
       "Announcements",
       "District report",
       "API",
     ]);
     // A moderator sees screens but cannot pair them.
     expect(await page.getByRole("button", { name: "Pair screen" }).count()).toBe(0);
+    // Schedules they read (to approve idle slides), without the means to change them.
+    await nav.getByRole("link", { name: "Schedules" }).click();
+    await expectPageHeading(page, "Schedules");
+    await page
+      .getByText("You may read schedules and approve idle slides; operators change schedules.")
+      .waitFor();
+    expect(await page.getByRole("button", { name: /^Save schedule of / }).count()).toBe(0);
   });
 
   it("fits every page into an 800 px wide window without sideways scrolling", async () => {

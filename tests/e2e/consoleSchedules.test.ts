@@ -296,6 +296,37 @@ describe("schedules page", () => {
     );
     await page.screenshot({ path: join(consoleShots, "schedules-preview-en.png"), fullPage: true });
 
+    // The idle slide waits for a second person: the operator who set it is told what the
+    // screens show meanwhile and has nothing to approve.
+    await expectText(
+      page.getByTestId("idle-review"),
+      "This idle slide waits for a moderator's approval; until then the screens show no idle slide (they go blank).",
+    );
+    expect(await page.getByRole("button", { name: /^Approve idle slide/ }).count()).toBe(0);
+    // A moderator reads the schedule (changing it is not theirs) and approves the slide shown.
+    const moderator = await createUser(t.baseUrl, "Reviewer", [{ role: "moderator", scope: "*" }]);
+    const review = await openSchedulesPage(t.baseUrl, moderator.cookie);
+    await review.getByLabel("District", { exact: true }).selectOption("zhongshan");
+    await expectText(
+      review.getByText(/^You may read schedules/),
+      "You may read schedules and approve idle slides; operators change schedules.",
+    );
+    await review.getByRole("button", { name: "Approve idle slide “夜间休息” as shown" }).click();
+    await expectText(
+      review.getByRole("status"),
+      "Approved the idle slide of zhongshan district (zhongshan); its screens show it now.",
+    );
+    await expectText(
+      review.getByTestId("idle-review"),
+      "This idle slide is approved: the screens show it.",
+    );
+    await review.screenshot({ path: join(consoleShots, "schedules-idle-approved-en.png") });
+    expect((await scheduleOnServer(moderator, t.baseUrl, "zhongshan")).idleSlideReview).toEqual({
+      onScreens: { title: "夜间休息", body: "" },
+      pending: false,
+      changedBy: [],
+    });
+
     // Delete the own schedule: asked first, then zhongshan inherits the city's again.
     await page.getByRole("button", { name: "Delete own schedule (inherit again)" }).click();
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Yes, delete");

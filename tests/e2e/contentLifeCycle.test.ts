@@ -109,6 +109,7 @@ describe("every kind of content is reviewed, targeted and taken down (Chromium)"
     await viewOf(
       await moderator.post(`${t.baseUrl}/api/announcements/${created.id}/approve`, {
         revision: submitted.revision,
+        posterHash: submitted.poster.hash,
       }),
     );
 

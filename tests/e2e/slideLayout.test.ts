@@ -4,7 +4,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
 import type { TimeWindow } from "../../shared/schemas/schedule";
-import { publishAnnouncement } from "../support/announcements";
+import { announcementApprover, publishAnnouncement } from "../support/announcements";
 import { launchChromium } from "../support/browser";
 import { buildEntryInput } from "../support/entryFactory";
 import { approveEntry, createEntryWithPhoto } from "../support/entryPublishing";
@@ -656,6 +656,15 @@ describe("slide layout: nothing leaves the slide or wraps mid-word, at every siz
       }),
     });
     expect(res.status).toBe(200);
+    // A second person approves the idle slide as written; only then do screens show it.
+    const approver = await announcementApprover(t);
+    const approved = await approver.post(
+      `${t.baseUrl}/api/districts/one/schedule/idle-slide/approval`,
+      {
+        idleSlide: { title: TITLE_EN, body: BODY_EN },
+      },
+    );
+    expect(approved.status).toBe(200);
     await measureEverywhere(page, "idle", showing(page, "idle", null));
     await page.context().close();
   }, 240_000);

@@ -4,7 +4,7 @@
  */
 import type { Browser } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { measurePage } from "../bench/soakDisplay";
+import { heapSnapshot, measurePage, splitHeap } from "../bench/soakDisplay";
 import { launchChromium } from "../support/browser";
 
 let browser: Browser | undefined;
@@ -72,5 +72,41 @@ describe("the soak's node count", () => {
       readings.push((await measurePage(page, cdp)).nodes);
     }
     expect(readings).toEqual(readings.map(() => start.nodes));
+  });
+});
+
+describe("the soak's heap split", () => {
+  it("counts functions compiled as code and objects kept as the rest", async () => {
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.setContent("<p>soak</p>");
+    const cdp = await page.context().newCDPSession(page);
+    const split = async (): Promise<{ code: number; data: number }> => {
+      await cdp.send("HeapProfiler.collectGarbage");
+      return splitHeap(await heapSnapshot(cdp));
+    };
+    const start = await split();
+
+    // Four hundred functions compiled and run: code, and little else.
+    await page.addScriptTag({
+      content: Array.from(
+        { length: 400 },
+        (_, i) =>
+          `window.f${i} = function (n) { let s = ${i}; for (let k = 0; k < n; k += 1) s += k * ${i}; return s; }; window.f${i}(10);`,
+      ).join("\n"),
+    });
+    const compiled = await split();
+    expect(compiled.code - start.code).toBeGreaterThan(40_000);
+
+    // A megabyte of objects kept: the rest, not code.
+    await page.evaluate(() => {
+      const kept: { samples: number[] }[] = [];
+      for (let i = 0; i < 500; i += 1)
+        kept.push({ samples: Array.from({ length: 500 }, (_, k) => k + i) });
+      Object.assign(window, { kept });
+    });
+    const keptData = await split();
+    expect(keptData.data - compiled.data).toBeGreaterThan(800_000);
+    expect(Math.abs(keptData.code - compiled.code)).toBeLessThan(40_000);
   });
 });

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { migrateToLatest, openStore, type Store } from "../../server/store/database";
+import pino from "pino";
+import { AppliedVersions } from "../../server/sockets/AppliedVersions";
 import { recordAppliedVersions, type AppliedAck } from "../../server/store/delivery";
 import { databaseBackends } from "../support/databases";
 import { createTempDatabase, type TempDatabase } from "../support/postgres";
@@ -10,6 +12,15 @@ import { insertDistrictWithScreens } from "../support/storeRows";
 import { removeDataDir } from "../support/testServer";
 
 const idOf = (i: number): string => `s${String(i).padStart(4, "0")}`;
+
+/** Issues versions 1…`count` (a revocation each) in a fresh store. */
+async function issueVersions(db: Store["db"], count: number): Promise<void> {
+  for (let v = 1; v <= count; v += 1)
+    await db
+      .insertInto("change_log")
+      .values({ kind: "entry.revoked", entity_id: `e${v}`, at: new Date().toISOString() } as never)
+      .execute();
+}
 
 describe.each(databaseBackends)("acknowledged versions written in batches on $name", (backend) => {
   let store: Store | undefined;
@@ -22,7 +33,8 @@ describe.each(databaseBackends)("acknowledged versions written in batches on $na
     store = temp = dir = undefined;
   });
 
-  it("moves each screen to what it acknowledged, never back, never past what was issued", async () => {
+  /** A fresh, migrated store on this backend, closed and removed after the test. */
+  async function migratedStore(): Promise<Store> {
     if (backend.name === "SQLite") {
       dir = mkdtempSync(join(tmpdir(), "applied-"));
       store = openStore({ kind: "sqlite", file: join(dir, "signage.db") });
@@ -31,20 +43,36 @@ describe.each(databaseBackends)("acknowledged versions written in batches on $na
       store = openStore({ kind: "postgres", url: temp.url });
     }
     await migrateToLatest(store);
-    const { db } = store;
+    return store;
+  }
+
+  it("keeps one kiosk flooding push acknowledgements from holding up anyone's", async () => {
+    const { db } = await migratedStore();
+    await insertDistrictWithScreens(db, "d1", ["flood", "good"]);
+    await issueVersions(db, 3);
+    const applied = new AppliedVersions({ db, log: pino({ level: "silent" }), everyMs: 10_000 });
+    // 200 acknowledgements of 1,000 made-up versions each (the most one message may carry).
+    for (let m = 0; m < 200; m += 1)
+      applied.notePushed(
+        "flood",
+        Array.from({ length: 1_000 }, (_, i) => 1_000_000 + m * 1_000 + i),
+      );
+    applied.note("good", 3);
+    await applied.flush({ last: true });
+    const rows = await db.selectFrom("screens").select(["id", "applied_version"]).execute();
+    expect(Object.fromEntries(rows.map((r) => [r.id, Number(r.applied_version)]))).toEqual({
+      flood: 0,
+      good: 3,
+    });
+  });
+
+  it("moves each screen to what it acknowledged, never back, never past what was issued", async () => {
+    const { db } = await migratedStore();
     // 1,300 screens: a version's acknowledgements span more than one statement of 500.
     const ids = Array.from({ length: 1_300 }, (_, i) => idOf(i));
     await insertDistrictWithScreens(db, "d1", ids);
     // Versions 1…9 issued.
-    for (let v = 1; v <= 9; v += 1)
-      await db
-        .insertInto("change_log")
-        .values({
-          kind: "entry.revoked",
-          entity_id: `e${v}`,
-          at: new Date().toISOString(),
-        } as never)
-        .execute();
+    await issueVersions(db, 9);
     // The last screen had already acknowledged 9 (another process got there first).
     await db
       .updateTable("screens")

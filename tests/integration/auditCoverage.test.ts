@@ -94,7 +94,7 @@ describe("the server records who did what to what, for every audit action", () =
     return EntryViewSchema.parse((res.body as { entry: unknown }).entry);
   }
 
-  it("districts and schedules: district.created, district.updated, schedule.changed", async () => {
+  it("districts and schedules: district.created, district.updated, schedule.changed, schedule.idle_slide_approved", async () => {
     const city = { id: CITY, parentId: null, nameZh: "审计市", nameEn: "Audit city" };
     expect((await postJson(`${t.baseUrl}/api/districts`, city)).status).toBe(201);
     await expectAudited(t, "district.created", admin(), { type: "district", id: CITY });
@@ -108,6 +108,15 @@ describe("the server records who did what to what, for every audit action", () =
       dwellSeconds: 10,
     });
     await expectAudited(t, "schedule.changed", admin(), { type: "district", id: DISTRICT });
+    const idleSlide = { title: "审计空闲画面", body: "" };
+    const path = `/api/districts/${DISTRICT}/schedule`;
+    expect((await send("PUT", path, { windows: [], idleSlide })).status).toBe(200);
+    const approved = await send("POST", `${path}/idle-slide/approval`, { idleSlide }, moderator);
+    expect(approved.status).toBe(200);
+    await expectAudited(t, "schedule.idle_slide_approved", as(moderator), {
+      type: "district",
+      id: DISTRICT,
+    });
   });
 
   it("users and sign-in: user.created, auth.login, auth.logout, auth.password_changed, user.updated, user.roles_changed, user.disabled, user.password_reset", async () => {

@@ -180,6 +180,10 @@ const rules: Record<string, Rule> = {
   "GET /api/districts/:id/schedule": { allow: overA("district.read") },
   "PUT /api/districts/:id/schedule": { allow: overA("schedule.edit"), answer: probeRefused },
   "DELETE /api/districts/:id/schedule": { allow: overA("schedule.edit") },
+  "POST /api/districts/:id/schedule/idle-slide/approval": {
+    allow: overA("schedule.approve"),
+    answer: probeRefused,
+  },
   "GET /api/districts/:id/timeline": { allow: overA("district.read") },
   "GET /api/emergencies": { allow: somewhere("emergency.read"), listsA: true },
   "POST /api/emergencies": {

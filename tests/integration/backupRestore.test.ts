@@ -1,7 +1,12 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { readManifest, type BackupManifest } from "../../server/services/backup/backupArchive";
+import {
+  readManifest,
+  RESTORE_VERSION_GAP,
+  type BackupManifest,
+} from "../../server/services/backup/backupArchive";
+import { currentVersion } from "../../server/store/changeLog";
 import { openStore } from "../../server/store/database";
 import { countTableRows } from "../../server/store/tableCounts";
 import { EntryViewSchema } from "../../shared/schemas/entryView";
@@ -14,9 +19,11 @@ import {
   api,
   createDistrict,
   makeDataDir,
+  pairKiosk,
   postJson,
   removeDataDir,
   startTestServer,
+  syncKiosk,
   waitForRedaction,
   type TestServer,
 } from "../support/testServer";
@@ -32,6 +39,16 @@ function tempDir(): string {
   const d = makeDataDir();
   dirs.push(d);
   return d;
+}
+
+/** The newest change-log version in a database file. */
+async function lastVersion(file: string): Promise<number> {
+  const store = openStore({ kind: "sqlite", file });
+  try {
+    return await currentVersion(store.db);
+  } finally {
+    await store.db.destroy();
+  }
 }
 
 async function rowCounts(file: string): Promise<Record<string, number>> {
@@ -136,6 +153,33 @@ describe("signage backup and restore (issue 21)", () => {
     expect(res.status).toBe(200);
     const view = EntryViewSchema.parse(((await res.json()) as { entry: unknown }).entry);
     expect(view.renditions.length).toBeGreaterThan(0);
+  });
+
+  it("never issues again a version of the hours after the backup, and gives a kiosk holding one everything", async () => {
+    const target = folderWithKey();
+    const restored = await runCli(["restore", live.backup], { SIGNAGE_DATA_DIR: target });
+    expect(restored.code).toBe(0);
+    const backedUp = await lastVersion(join(target, "signage.db"));
+    const again = await startTestServer({ dataDir: target });
+    servers.push(again);
+    const kiosk = await pairKiosk(again.baseUrl, "da");
+    try {
+      // The first change after the restore does not take the number after the backup's last.
+      const res = await postJson(`${again.baseUrl}/api/emergencies`, {
+        title: "停水通知",
+        body: "今晚十点至明早六点停水。",
+        districtIds: ["da"],
+      });
+      expect(res.status).toBe(201);
+      const current = await syncKiosk(kiosk.socket, 0);
+      expect(current.version).toBeGreaterThan(backedUp + RESTORE_VERSION_GAP);
+      expect(await syncKiosk(kiosk.socket, current.version)).toMatchObject({ full: false });
+      // A kiosk that applied a version issued after the backup (lost with those hours) is no
+      // base for a delta: it gets the full manifest, even below the current version.
+      expect(await syncKiosk(kiosk.socket, backedUp + 1)).toMatchObject({ full: true });
+    } finally {
+      kiosk.socket.disconnect();
+    }
   });
 
   it("refuses to restore into a folder that is not empty, and leaves it as it was", async () => {

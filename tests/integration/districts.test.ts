@@ -132,6 +132,38 @@ describe("districts and schedules", () => {
     expect(await (await api(`${t.baseUrl}/api/districts/dalian/schedule`)).json()).toEqual(before);
   });
 
+  it.each([
+    ["an ID number in its title", { title: "失信人 110101199003074573", body: "" }],
+    ["a name beside a phone number", { title: "便民服务", body: "联系人：宋明远 13800138000" }],
+  ])(
+    "refuses an idle slide with %s: it goes to the street unreviewed, so no personal data",
+    async (_name, idleSlide) => {
+      const before: unknown = await (
+        await api(`${t.baseUrl}/api/districts/dalian/schedule`)
+      ).json();
+      const res = await put(`${t.baseUrl}/api/districts/dalian/schedule`, {
+        windows: [dayWindow],
+        idleSlide,
+      });
+      expect(res.status).toBe(400);
+      const error = (res.body as { error: { code: string; reason: string; message: string } })
+        .error;
+      expect(error).toMatchObject({ code: "personal_data", reason: "schedule.personalData" });
+      expect(error.message).toMatch(/idle slide/);
+      expect(error.message).not.toContain("110101199003074573");
+      expect(error.message).not.toContain("13800138000");
+      expect(await (await api(`${t.baseUrl}/api/districts/dalian/schedule`)).json()).toEqual(
+        before,
+      );
+      // An idle slide of ordinary words is taken.
+      const fine = await put(`${t.baseUrl}/api/districts/dalian/schedule`, {
+        windows: [dayWindow],
+        idleSlide: { title: "大连市中山区", body: "市民服务热线 12345" },
+      });
+      expect(fine.status).toBe(200);
+    },
+  );
+
   it("answers what the district's screens show over the next hours, from the shared evaluator", async () => {
     const annId = (await publishAnnouncement(t, buildAnnouncementInput({ title: "时间线" }))).id;
     await put(`${t.baseUrl}/api/districts/dalian/schedule`, {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ContentChanged } from "../../shared/schemas/sync";
 import {
   api,
   createDistrict,
@@ -14,8 +15,8 @@ import {
 
 const hello = syncKiosk;
 
-function nextChange(socket: KioskSocket): Promise<void> {
-  return new Promise((r) => socket.once("content:changed", () => r()));
+function nextChange(socket: KioskSocket): Promise<ContentChanged> {
+  return new Promise((r) => socket.once("content:changed", (c) => r(c)));
 }
 
 describe("screens get their district's schedule and emergencies", () => {
@@ -64,7 +65,11 @@ describe("screens get their district's schedule and emergencies", () => {
     });
     expect(res.status).toBe(201);
     const id = (res.body as { emergency: { id: string } }).emergency.id;
-    await told;
+    // Sent: every screen below re-syncs; nothing is named as cleared.
+    expect(await told).toEqual([
+      { version: 0, ids: [] },
+      { version: 0, ids: [] },
+    ]);
     expect((await hello(district)).emergencies.map((e) => e.title)).toEqual(["台风红色预警"]);
     expect((await hello(other)).emergencies).toEqual([]);
     expect(otherTold).toBe(false);
@@ -75,7 +80,8 @@ describe("screens get their district's schedule and emergencies", () => {
       headers: { "Content-Type": "application/json" },
     });
     expect(clear.status).toBe(200);
-    await cleared;
+    // Cleared: named in the push, so screens drop it before their sync returns.
+    expect(await cleared).toEqual({ version: 0, ids: [], emergenciesCleared: [id] });
     expect((await hello(district)).emergencies).toEqual([]);
     const again = await api(`${t.baseUrl}/api/emergencies/${id}/clear`, {
       method: "POST",

@@ -4,6 +4,7 @@ import { sql, type Kysely } from "kysely";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EntryViewSchema } from "../../shared/schemas/entryView";
+import { wordError } from "../../shared/messages/errorMessages";
 import { loadConfig } from "../../server/config";
 import { startServer } from "../../server/index";
 import { EntryExpiry } from "../../server/services/EntryExpiry";
@@ -160,6 +161,52 @@ async function revoke(baseUrl: string, id: string): Promise<string> {
   return answer;
 }
 
+/**
+ * The bytes of an entry's renditions as the console fetches them: the raw photo's own pixels
+ * outside the covered faces, in clear, to look for after erasure.
+ */
+async function renditionsOf(baseUrl: string, id: string): Promise<Needle[]> {
+  const needles: Needle[] = [];
+  for (const variant of ["display", "thumb"] as const) {
+    const res = await api(`${baseUrl}/api/entries/${id}/renditions/${variant}`);
+    expect(res.status, `the ${variant} rendition`).toBe(200);
+    needles.push(sliceOf(`the ${variant} rendition`, Buffer.from(await res.arrayBuffer())));
+  }
+  return needles;
+}
+
+/** An ended entry has no rendition or redaction result left, and the console is told so. */
+async function expectRenditionsErased(
+  db: Kysely<Database>,
+  baseUrl: string,
+  id: string,
+): Promise<void> {
+  expect(
+    await db.selectFrom("renditions").select("variant").where("entry_id", "=", id).execute(),
+  ).toEqual([]);
+  expect(
+    await db.selectFrom("redaction_results").select("verdict").where("entry_id", "=", id).execute(),
+  ).toEqual([]);
+  for (const variant of ["display", "thumb"] as const) {
+    const res = await api(`${baseUrl}/api/entries/${id}/renditions/${variant}`);
+    expect(res.status, `the ${variant} rendition`).toBe(410);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await res.json()).toMatchObject({
+      error: {
+        code: "gone",
+        reason: "entry.renditionErased",
+        message: wordError("entry.renditionErased", {}, "en"),
+      },
+    });
+  }
+  // The entry itself still reads, without a photo.
+  const view = await api(`${baseUrl}/api/entries/${id}`);
+  expect(view.status).toBe(200);
+  expect(
+    EntryViewSchema.parse(((await view.json()) as { entry: unknown }).entry).renditions,
+  ).toEqual([]);
+}
+
 /** The master key from the data folder tries every blob left: none opens for this entry. */
 function expectMasterKeyOpensNothing(
   vault: RawVault,
@@ -283,7 +330,8 @@ describe("erasure on SQLite: a hex editor finds nothing of a revoked entry", () 
     const report = await ask("import", "/api/imports", { method: "POST", body: importForm });
     expect(report.status).toBe(201);
     expect(await report.json()).toMatchObject({ report: { accepted: 1, refused: 1 } });
-    await waitForRedaction({ baseUrl } as TestServer, id);
+    expect((await waitForRedaction({ baseUrl } as TestServer, id)).renditions).toHaveLength(2);
+    const renditions = await renditionsOf(baseUrl, id);
 
     expect((await ask("list", "/api/entries")).status).toBe(200);
     expect((await ask("search", `/api/entries?q=${encodeURIComponent("欧阳")}`)).status).toBe(200);
@@ -299,10 +347,11 @@ describe("erasure on SQLite: a hex editor finds nothing of a revoked entry", () 
     const subject = await ask("edit subject", `/api/entries/${id}`, json({ sex: "female" }));
     expect(subject.status).toBe(200);
 
-    // Before the revoke the scan does see the entry's sealed form: the scan works.
+    // Before the revoke the scan does see the entry's sealed form and renditions: the scan works.
     const sealed = await sealedSecretsOf(db, id);
     await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
     expect(scanFolder(dataDir, sealed).length).toBeGreaterThan(0);
+    expect(scanFolder(dataDir, renditions)).toHaveLength(renditions.length);
 
     answers.push({ what: "revoke", text: await revoke(baseUrl, id) });
     expect((await ask("raw photo", `/api/entries/${id}/raw-photo`)).status).toBe(410);
@@ -326,9 +375,11 @@ describe("erasure on SQLite: a hex editor finds nothing of a revoked entry", () 
     ).toEqual([]);
 
     // (a) After the revoke (and the checkpoint it runs), no file of the data folder holds the
-    // name, the number, the photo, nor any sealed form of them or the key that opened them.
+    // name, the number, the photo, nor any sealed form of them or the key that opened them,
+    // nor the redacted renditions (the photo's own pixels outside the faces).
     expect(filesUnder(dataDir).some((f) => f.endsWith("-wal"))).toBe(true);
-    expect(scanFolder(dataDir, [...secrets, ...sealed])).toEqual([]);
+    expect(scanFolder(dataDir, [...secrets, ...sealed, ...renditions])).toEqual([]);
+    await expectRenditionsErased(db, baseUrl, id);
 
     // (d) The master key from the same folder opens nothing of the entry.
     expect(
@@ -350,6 +401,49 @@ describe("erasure on SQLite: a hex editor finds nothing of a revoked entry", () 
       id_fingerprint: null,
     });
   }, 180_000);
+
+  it("erases the legal representative's name, and never copies it into the audit log", async () => {
+    const first = "司马长风";
+    const second = "司马长云";
+    const form = new FormData();
+    form.set(
+      "entry",
+      JSON.stringify(
+        buildEntryInput({
+          subjectType: "organisation",
+          fullName: "东城区长风建材有限公司",
+          idNumber: undefined,
+          legalRepresentative: first,
+        }),
+      ),
+    );
+    const res = await api(`${baseUrl}/api/entries`, { method: "POST", body: form });
+    expect(res.status).toBe(201);
+    const { id } = EntryViewSchema.parse(((await res.json()) as { entry: unknown }).entry);
+    const edit = await api(`${baseUrl}/api/entries/${id}`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ legalRepresentative: second }),
+    });
+    expect(edit.status).toBe(200);
+    const names = [...textForms("the first name", first), ...textForms("the second", second)];
+    // Before the revoke the folder holds the name (the row): the scan sees it.
+    await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+    expect(scanFolder(dataDir, names).length).toBeGreaterThan(0);
+    const audit = await (await api(`${baseUrl}/api/audit?entry=${id}`)).text();
+    expect(audit).toContain("legal_representative");
+    expect(audit).not.toContain(first);
+    expect(audit).not.toContain(second);
+
+    await revoke(baseUrl, id);
+    expect(scanFolder(dataDir, names)).toEqual([]);
+    const record = await db
+      .selectFrom("entries")
+      .select(["legal_representative", "masked_name"])
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect(record).toEqual({ legal_representative: null, masked_name: "东城区长风建材有限公司" });
+  }, 120_000);
 
   it("erases the key, the sealed values and the fingerprint when an entry expires", async () => {
     const idNumber = "110101199205051111";
@@ -385,6 +479,29 @@ describe("erasure on SQLite: a hex editor finds nothing of a revoked entry", () 
     ).toEqual([]);
     expect(scanFolder(dataDir, [...textForms("the ID number", idNumber), ...sealed])).toEqual([]);
   });
+
+  it("erases the renditions and the redaction result when an entry with a photo expires", async () => {
+    const input = buildEntryInput({
+      fullName: "慕容晓晓",
+      idNumber: "110101199306062222",
+      expiryDate: "2027-04-01",
+    });
+    const { id } = await createWithPhoto(baseUrl, input, await demoPhoto(4));
+    expect((await waitForRedaction({ baseUrl } as TestServer, id)).renditions).toHaveLength(2);
+    const renditions = await renditionsOf(baseUrl, id);
+    await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+    expect(scanFolder(dataDir, renditions)).toHaveLength(renditions.length);
+
+    const expiry = new EntryExpiry({
+      db,
+      log: pino({ level: "silent" }),
+      now: () => new Date("2027-04-01T00:00:00Z"),
+    });
+    expect(await expiry.sweep()).toContain(id);
+
+    await expectRenditionsErased(db, baseUrl, id);
+    expect(scanFolder(dataDir, renditions)).toEqual([]);
+  }, 120_000);
 });
 
 describe("erasure on PostgreSQL: the tables hold nothing of a revoked entry", () => {
@@ -412,11 +529,13 @@ describe("erasure on PostgreSQL: the tables hold nothing of a revoked entry", ()
     const { id } = await createWithPhoto(t.baseUrl, buildEntryInput({ fullName, idNumber }), photo);
     const db = t.server.store.db;
     const sealed = await sealedSecretsOf(db, id);
+    expect((await waitForRedaction(t, id)).renditions).toHaveLength(2);
     const secrets = [
       ...textForms("the full name", fullName),
       ...textForms("the ID number", idNumber),
       sliceOf("the raw photo", photo),
       ...sealed,
+      ...(await renditionsOf(t.baseUrl, id)),
     ];
     const found = (values: { where: string; bytes: Buffer }[]) =>
       values.flatMap((v) =>
@@ -429,6 +548,7 @@ describe("erasure on PostgreSQL: the tables hold nothing of a revoked entry", ()
 
     const values = await postgresTableBytes(db);
     expect(found(values)).toEqual([]);
+    await expectRenditionsErased(db, t.baseUrl, id);
     expectMasterKeyOpensNothing(
       RawVault.open({ dataDir: t.dataDir }),
       values.filter((v) => v.where !== "audit_log.details_json"),

@@ -1,3 +1,6 @@
+import { maskName } from "../../shared/privacy/maskName";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { errorMessages } from "../../shared/messages/errorMessages";
 import { EntryViewSchema } from "../../shared/schemas/entryView";
@@ -88,6 +91,65 @@ describe("importing a court export without its photos (issue 19 item 6)", () => 
     expect(one.status).toBe(200);
     const view = EntryViewSchema.parse(((await one.json()) as { entry: unknown }).entry);
     expect(view).toMatchObject({ state: "approved", hasPhoto: false });
+  });
+
+  it("keeps no photo file name that is an ID number whole, in the answer or on disk", async () => {
+    const t = server();
+    const idNamed = "110105199001011234";
+    // The export itself named by the number too, as a clerk might save it.
+    const form = new FormData();
+    form.set("kind", "discredited");
+    form.set("districtIds", "zhongshan");
+    form.set("expiryDate", "2029-12-31");
+    form.set("withoutPhotos", "true");
+    const file = toCsv([buildPersonRow({ 照片: `${idNamed}.jpg` })]);
+    form.set("file", new Blob([new Uint8Array(file)]), `${idNamed}.csv`);
+    const res = await api(`${t.baseUrl}/api/imports`, { method: "POST", body: form });
+    const answer = ImportAnswerSchema.parse(await res.json());
+    expect(answer.report.fileName).toBe("1101************34.csv");
+    const { report } = answer;
+    const row = report.rows[0];
+    if (row?.status !== "accepted") throw new Error("the row was not accepted");
+    expect(row.notes).toEqual([
+      { reason: "import.waitsForPhoto", params: { photo: "1101************34.jpg" } },
+    ]);
+    // The batch's report is kept in the database: no file of the data folder holds the number.
+    const files = readdirSync(t.dataDir, { recursive: true, withFileTypes: true })
+      .filter((f) => f.isFile())
+      .map((f) => join(f.parentPath, f.name));
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.filter((f) => readFileSync(f).includes(Buffer.from(idNamed)))).toEqual([]);
+  });
+
+  it("keeps no photo or export file named by a person's name whole, in the answer or on disk", async () => {
+    const t = server();
+    const named = "滕子京";
+    const form = new FormData();
+    form.set("kind", "discredited");
+    form.set("districtIds", "zhongshan");
+    form.set("expiryDate", "2029-12-31");
+    form.set("withoutPhotos", "true");
+    // The photo named after the row's own person, the export after someone (a clerk's habit).
+    const own = buildPersonRow();
+    const ownName = own["被执行人姓名/名称"];
+    const file = toCsv([{ ...own, 照片: `被执行人${ownName}_photo.jpg` }]);
+    form.set("file", new Blob([new Uint8Array(file)]), `${named}.csv`);
+    const res = await api(`${t.baseUrl}/api/imports`, { method: "POST", body: form });
+    const answer = ImportAnswerSchema.parse(await res.json());
+    expect(answer.report.fileName).toBe("滕某.csv");
+    const row = answer.report.rows[0];
+    if (row?.status !== "accepted") throw new Error("the row was not accepted");
+    expect(row.notes).toEqual([
+      {
+        reason: "import.waitsForPhoto",
+        params: { photo: `被执行人${maskName(ownName)}_photo.jpg` },
+      },
+    ]);
+    const files = readdirSync(t.dataDir, { recursive: true, withFileTypes: true })
+      .filter((f) => f.isFile())
+      .map((f) => join(f.parentPath, f.name));
+    for (const whole of [named, ownName])
+      expect(files.filter((f) => readFileSync(f).includes(Buffer.from(whole)))).toEqual([]);
   });
 
   it("says what to do about an expired listing without command-line wording, in both languages", async () => {

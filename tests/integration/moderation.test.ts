@@ -18,6 +18,7 @@ import {
   type TestServer,
 } from "../support/testServer";
 import { databaseBackends, useTestServerOn } from "../support/databases";
+import type { ErrorBody } from "../support/errorBody";
 
 /** Creates an entry in district "da" as `user`, with a photo when given; returns its view. */
 async function createEntry(
@@ -45,10 +46,6 @@ async function createEntry(
 async function entryOf(t: TestServer, id: string): Promise<EntryView> {
   const res = await api(`${t.baseUrl}/api/entries/${id}`);
   return EntryViewSchema.parse(((await res.json()) as { entry: unknown }).entry);
-}
-
-interface ErrorBody {
-  error: { code: string; message: string };
 }
 
 describe.each(databaseBackends)(

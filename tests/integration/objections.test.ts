@@ -15,6 +15,7 @@ import { checkpointWal } from "../../server/store/database";
 import { silhouettePortrait } from "../fixtures/images";
 import { buildEntryInput } from "../support/entryFactory";
 import { approveAsSeen } from "../support/entryPublishing";
+import { wordError } from "../../shared/messages/errorMessages";
 import { createTempDatabase, type TempDatabase } from "../support/postgres";
 import { createUser, type TestUser } from "../support/principals";
 import {
@@ -447,6 +448,35 @@ function objectionSuite(kind: "sqlite" | "postgres"): void {
       }
     }, 60_000);
 
+    it("keeps a suspended entry off the screens until its objection is decided, then approves it again", async () => {
+      const t = server();
+      const entry = await publish();
+      const { reference } = await fileOne(entry);
+      const id = await idOf(reference);
+      expect((await moderatorA.post(`${t.baseUrl}/api/objections/${id}/suspend`, {})).status).toBe(
+        200,
+      );
+      // Back in review, but no moderator publishes it while the objection is undecided.
+      const refused = await approveAsSeen(t.baseUrl, moderatorA, entry.id);
+      expect(refused.status).toBe(409);
+      const error = (
+        (await refused.json()) as {
+          error: { reason: string; message: string; params: Record<string, string> };
+        }
+      ).error;
+      expect(error).toMatchObject({ reason: "entry.objectionHolds", params: { reference } });
+      expect(error.message).toContain(reference);
+      expect(wordError("entry.objectionHolds", error.params, "zh-CN")).toContain("异议");
+      expect((await page(t, `/n/${entry.publicId}`)).status).toBe(410);
+      // Decided (dismissed with a reason): the moderator may approve it again.
+      const dismissed = await moderatorA.post(`${t.baseUrl}/api/objections/${id}/dismiss`, {
+        reason: "经核实，执行法院确认该案尚未履行完毕，公示信息无误。",
+      });
+      expect(dismissed.status).toBe(200);
+      expect((await approveAsSeen(t.baseUrl, moderatorA, entry.id)).status).toBe(200);
+      expect((await page(t, `/n/${entry.publicId}`)).status).toBe(200);
+    });
+
     it("dismisses with a reason the objector reads, and marks another as forwarded to the court", async () => {
       const t = server();
       const entry = await publish();
@@ -516,6 +546,29 @@ function objectionSuite(kind: "sqlite" | "postgres"): void {
       // Masked, the same reason is fine.
       const masked = await moderatorA.post(`${t.baseUrl}/api/objections/${id}/dismiss`, {
         reason: "已电话联系异议人（138****8000），被执行人张某信息无误。",
+      });
+      expect(masked.status).toBe(200);
+    });
+
+    it("refuses a dismissal naming the listed person in full, bare as it may be: the reason outlives the listing", async () => {
+      const t = server();
+      const entry = await publish({ fullName: "司马文轩", idNumber: "110101199205053344" });
+      const { reference } = await fileOne(entry);
+      const id = await idOf(reference);
+      // No number beside it: only the entry's own name tells it apart from any two words.
+      const res = await moderatorA.post(`${t.baseUrl}/api/objections/${id}/dismiss`, {
+        reason: "司马文轩本人未能提供履行凭证。",
+      });
+      expect(res.status).toBe(400);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe("personal_data");
+      expect(error.message).not.toContain("司马文轩");
+      expect((await queue()).find((o) => o.reference === reference)?.state).toBe("received");
+      const status = await (await page(t, `/n/${entry.publicId}/objections/${reference}`)).text();
+      expect(status).not.toContain("司马文轩");
+      // With the name masked as on the slide, it is taken.
+      const masked = await moderatorA.post(`${t.baseUrl}/api/objections/${id}/dismiss`, {
+        reason: "司马某本人未能提供履行凭证。",
       });
       expect(masked.status).toBe(200);
     });

@@ -1,28 +1,13 @@
-import { join } from "node:path";
-import { Migrator, sql } from "kysely";
-import { afterEach, describe, expect, it } from "vitest";
-import { migrateToLatest, openStore, type Store } from "../../server/store/database";
-import { migrationProvider } from "../../server/store/migrations";
-import { makeDataDir, removeDataDir } from "../support/testServer";
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import { migrateToLatest } from "../../server/store/database";
+import { useStoreMigratedTo } from "../support/migratedStore";
 
-const dirs: string[] = [];
-const stores: Store[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.db.destroy();
-  for (const d of dirs.splice(0)) removeDataDir(d);
-});
+const storeAt = useStoreMigratedTo();
 
 describe("migration 0022 sums the plays already stored into the daily rollup", () => {
   it("backfills one row per screen, content and UTC day with its plays and milliseconds", async () => {
-    const dir = makeDataDir();
-    dirs.push(dir);
-    const store = openStore({ kind: "sqlite", file: join(dir, "signage.db") });
-    stores.push(store);
-    const { error } = await new Migrator({
-      db: store.db,
-      provider: migrationProvider("sqlite"),
-    }).migrateTo("0021_kiosk_releases");
-    if (error) throw error instanceof Error ? error : new Error("migrating to 0021 failed");
+    const store = await storeAt("0021_kiosk_releases");
     // Plays as a server before 0022 stored them (the screens themselves do not matter here).
     await sql`pragma foreign_keys = off`.execute(store.db);
     const play = (id: string, screen: string, content: string, startedAt: string, ms: number) =>

@@ -236,6 +236,7 @@ describe(
       expect(submitted.status).toBe(200);
       const approved = await approver.post(`${t.baseUrl}/api/announcements/${a.id}/approve`, {
         revision: current.revision,
+        posterHash: hash,
       });
       expect(approved.status).toBe(200);
       expect((await announcementOf(approved)).state).toBe("published");
@@ -243,7 +244,7 @@ describe(
       const served = await kioskFetch(hash, kiosk.token);
       expect(served.status).toBe(200);
       expect(served.headers.get("etag")).toBe(`"${hash}"`);
-      expect(served.headers.get("cache-control")).toBe("private, no-cache");
+      expect(served.headers.get("cache-control")).toBe("private, no-store");
       const again = await fetch(`${t.baseUrl}/kiosk/posters/${hash}`, {
         headers: { Authorization: `Bearer ${kiosk.token}`, "If-None-Match": `"${hash}"` },
       });
@@ -285,6 +286,48 @@ describe(
       expect(files.length).toBeGreaterThan(0);
       for (const f of files)
         expect(readFileSync(join(t.dataDir, f.name)).includes(sample), f.name).toBe(false);
+    });
+
+    it("approves only naming the covered poster the approver looked at", async () => {
+      // Two faceless posters, each done; the pipeline finishing changes no revision, so a
+      // moderator who read the announcement while its poster was queued saw no poster at all.
+      const other = await draft("另一张海报");
+      expect((await upload(other.id, await drawnPoster(1200, 800))).status).toBe(200);
+      const a = await draft("夜间施工海报");
+      expect((await upload(a.id, await drawnPoster())).status).toBe(200);
+      const done = await settled(a.id);
+      const otherHash = (await settled(other.id)).poster.hash;
+      expect(done.poster.status).toBe("done");
+      expect(done.poster.hash).not.toBeNull();
+      expect(otherHash).not.toBe(done.poster.hash);
+      const submitted = await postJson(`${t.baseUrl}/api/announcements/${a.id}/submit`, {
+        revision: done.revision,
+      });
+      expect(submitted.status).toBe(200);
+      const approve = (body: object) =>
+        approver.post(`${t.baseUrl}/api/announcements/${a.id}/approve`, {
+          revision: done.revision,
+          ...body,
+        });
+      for (const [body, reason] of [
+        [{}, "announcement.posterNotNamed"],
+        [{ posterHash: null }, "announcement.posterNotNamed"],
+        [{ posterHash: otherHash }, "announcement.posterNotSeen"],
+      ] as const) {
+        const refused = await approve(body);
+        expect(refused.status, JSON.stringify(body)).toBe(409);
+        const error = (
+          (await refused.json()) as { error: { code: string; reason: string; message: string } }
+        ).error;
+        expect(error).toMatchObject({ code: "stale_revision", reason });
+        expect(error.message).toMatch(/poster/);
+        expect((await view(a.id)).state).toBe("in_review");
+      }
+      const malformed = await approve({ posterHash: "not-a-hash" });
+      expect(malformed.status).toBe(400);
+      const approved = await approve({ posterHash: done.poster.hash });
+      expect(approved.status).toBe(200);
+      expect((await announcementOf(approved)).state).toBe("published");
     });
 
     it("covers hand-drawn regions too, re-rendered, and waits for a second person", async () => {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
-import { wordError, type ErrorParams } from "../../shared/messages/errorMessages";
+import { wordError } from "../../shared/messages/errorMessages";
 import { EntryViewSchema, type EntryView } from "../../shared/schemas/entryView";
 import type { BulkApproval } from "../../shared/schemas/moderation";
 import type { ReviewItem } from "../../shared/schemas/reviewQueue";
@@ -24,6 +24,7 @@ import {
   waitForRedaction,
   type TestServer,
 } from "../support/testServer";
+import type { ErrorBody } from "../support/errorBody";
 
 /** Creates an entry in district "da" as `user`, with a photo when given; returns its view. */
 async function createEntry(t: TestServer, user: TestUser, photo?: Buffer): Promise<EntryView> {
@@ -54,10 +55,6 @@ async function queueOf(t: TestServer, user: TestUser): Promise<Map<string, Revie
   expect(res.status).toBe(200);
   const body = (await res.json()) as { entries: ReviewItem[] };
   return new Map(body.entries.map((i) => [i.entry.id, i]));
-}
-
-interface ErrorBody {
-  error: { code: string; message: string; reason?: string; params?: ErrorParams };
 }
 
 /** Change-log events an entry has (a publish is one). */
@@ -125,11 +122,11 @@ describe("approval holds only for the revision the moderator saw", () => {
     const seenRevision = seen?.entry.revision ?? 0;
     expect(seenRevision).toBeGreaterThan(0);
 
-    // The operator swaps the subject type: the masked name becomes the full name.
+    // The operator makes it an organisation: the masked name becomes the full name.
     const edit = await operator.fetch(`${t.baseUrl}/api/entries/${entry.id}`, {
       method: "PATCH",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ subjectType: "organisation" }),
+      body: JSON.stringify({ subjectType: "organisation", fullName: "东城区王氏建材有限公司" }),
     });
     expect(edit.status).toBe(200);
 
@@ -264,7 +261,7 @@ describe("approval holds only for the revision the moderator saw", () => {
     });
     expect(byEditor.status).toBe(403);
     expect(((await byEditor.json()) as ErrorBody).error.message).toMatch(
-      /since it was last reviewed/,
+      /since it was last approved/,
     );
     const queued = (await queueOf(t, operatorModerator)).get(entry.id);
     expect(queued?.recentChanges.map((c) => c.by)).toEqual(

@@ -191,6 +191,49 @@ describe.each(backends)("screens follow their district on $name", (backend) => {
     }
   });
 
+  it("does not take a full manifest made before a move, acknowledged after it, as applied where the screen is now", async () => {
+    const t = server();
+    const kiosk = await pairKiosk(t.baseUrl, "da", "慢写屏");
+    try {
+      const before = await syncKiosk(kiosk.socket, 0);
+      expect(before.full).toBe(true);
+      const moved = await api(`${t.baseUrl}/api/screens/${kiosk.screenId}`, {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ districtId: "db" }),
+      });
+      expect(moved.status).toBe(200);
+      const after = await syncKiosk(kiosk.socket, 0);
+      expect(after.full).toBe(true);
+      expect(after.manifestEpoch).toBeDefined();
+      expect(after.manifestEpoch).not.toBe(before.manifestEpoch);
+      // The old district's manifest, stored slowly, is acknowledged now: same version, but made
+      // for the epoch before the move. Recorded as a version, not as a full manifest here.
+      expect(after.version).toBe(before.version);
+      kiosk.socket.emit("kiosk:applied", {
+        version: before.version,
+        full: true,
+        epoch: before.manifestEpoch,
+      });
+      await expect
+        .poll(() => appliedVersionOf(t, kiosk.screenId), { timeout: 10_000 })
+        .toBe(before.version);
+      // So a hello from that version (the new manifest's answer lost) gets the full one again.
+      expect((await syncKiosk(kiosk.socket, before.version)).full).toBe(true);
+      // The new district's manifest, acknowledged with its epoch, ends it.
+      kiosk.socket.emit("kiosk:applied", {
+        version: after.version,
+        full: true,
+        epoch: after.manifestEpoch,
+      });
+      await expect
+        .poll(async () => (await syncKiosk(kiosk.socket, after.version)).full, { timeout: 10_000 })
+        .toBe(false);
+    } finally {
+      kiosk.socket.disconnect();
+    }
+  });
+
   it("gives the screens of a district re-parented while they were offline a full manifest", async () => {
     const t = server();
     const kiosk = await pairKiosk(t.baseUrl, "dr", "改隶屏");

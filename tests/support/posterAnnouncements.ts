@@ -72,6 +72,7 @@ export async function publishPosterAnnouncement(
   const inReview = (submitted.body as { announcement: AnnouncementView }).announcement;
   const approved = await approver.post(`${t.baseUrl}/api/announcements/${id}/approve`, {
     revision: inReview.revision,
+    posterHash: inReview.poster.hash,
   });
   expect(approved.status).toBe(200);
   const published = await announcementOf(approved);

@@ -30,6 +30,11 @@ export const KioskSnapshotSchema = z.object({
   clockOffsetMs: z.number().finite(),
   /** The screen's own tags (schedule windows may require them); absent from an older copy. */
   screenTags: z.array(z.string()).default([]),
+  /**
+   * The instant the kiosk believed it was when it stored this copy: its clock is not let fall
+   * behind it at the next start (see `notBefore`). Absent from an older copy.
+   */
+  savedAt: z.number().finite().optional(),
 });
 /** The kiosk's stored copy of what it plays. */
 export type KioskSnapshot = z.infer<typeof KioskSnapshotSchema>;
@@ -100,6 +105,17 @@ export class ContentStore {
     this.clockOffsetMs = this.clockSamples.offsetMs() ?? this.clockOffsetMs;
   }
 
+  /**
+   * Moves the kiosk's reckoning forward to `instant` if it is behind it, and keeps it running from
+   * there: a clock set back (a dead clock battery, a technician's mistake) while the screen was
+   * off must not bring back what had already expired by the time it last stored what it held.
+   * The server's time, once heard, replaces the correction (learnServerTime).
+   */
+  notBefore(instant: number): void {
+    const behind = instant - this.now();
+    if (Number.isFinite(behind) && behind > 0) this.clockOffsetMs += behind;
+  }
+
   /** The offset learnt from the server since this start (null before any answer): the skew. */
   learntClockOffsetMs(): number | null {
     return this.clockSamples.offsetMs();
@@ -145,6 +161,10 @@ export class ContentStore {
       const entry = this.listed.delete(id);
       changed ||= announcement || entry;
     }
+    // An emergency cleared: its id names it as a takedown names content.
+    const emergencies = this.emergencies.filter((e) => !ids.includes(e.id));
+    changed ||= emergencies.length !== this.emergencies.length;
+    this.emergencies = emergencies;
     return changed;
   }
 
@@ -170,6 +190,9 @@ export class ContentStore {
       entries: [...this.listed.values()],
       clockOffsetMs: this.clockOffsetMs,
       screenTags: this.screenTags,
+      // Only a time learnt from the server this run is a floor worth keeping: a wrong clock's
+      // would hold every later start too far ahead.
+      ...(this.clockSamples.offsetMs() !== null ? { savedAt: this.now() } : {}),
     };
   }
 
@@ -183,7 +206,11 @@ export class ContentStore {
     this.screenTags = snapshot.screenTags;
     for (const a of snapshot.announcements) this.items.set(a.id, a);
     for (const e of snapshot.entries) this.listed.set(e.id, e);
-    this.clockOffsetMs = snapshot.clockOffsetMs;
+    // A correction that held the kiosk's fast clock back is not trusted across a restart (the
+    // clock may have been set right meanwhile, and the kiosk would then judge expiry late): until
+    // the server's time is heard again, it errs on the early side.
+    this.clockOffsetMs = Math.max(0, snapshot.clockOffsetMs);
+    if (snapshot.savedAt !== undefined) this.notBefore(snapshot.savedAt);
   }
 
   /** Forgets everything (the screen was unpaired). */

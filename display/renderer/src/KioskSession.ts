@@ -31,6 +31,9 @@ import type { ConnectionState } from "./view";
 const SYNC_TIMEOUT_MS = 10_000;
 const STATUS_EVERY_MS = 30_000;
 const UPLOAD_EVERY_MS = 60_000;
+/** How often a paired kiosk stores the instant it believes it is (see ContentStore.notBefore). */
+const CLOCK_MARK_EVERY_MS = 60_000;
+const CLOCK_MARK_KEY = "clockMark";
 /** After content that came in a push, the versions catch up with a sync within this long. */
 export const CATCH_UP_SPREAD_MS = 30_000;
 const SyncAckSchema = ackSchema(SyncDeltaSchema);
@@ -93,7 +96,15 @@ export interface KioskSessionDeps {
   store: ContentStore;
   player: Pick<
     Player,
-    "play" | "playSoon" | "pause" | "stop" | "withdraw" | "synced" | "currentSlide" | "onStage"
+    | "play"
+    | "playSoon"
+    | "pause"
+    | "stop"
+    | "withdraw"
+    | "synced"
+    | "resume"
+    | "currentSlide"
+    | "onStage"
   >;
   photos: Pick<PhotoCache, "retain" | "prefetch" | "clear">;
   /** Proof of play; none without offline storage. */
@@ -125,8 +136,15 @@ export class KioskSession {
   private identifyTimer: ReturnType<typeof setTimeout> | undefined;
   /** Writes of what is held, chained so an older copy never lands after a newer one. */
   private persisting: Promise<void> = Promise.resolve();
-  /** True from a (re)connect until a sync succeeds: playback stays paused meanwhile. */
+  /**
+   * True from a (re)connect, or a push to re-check everything, until a sync asked after it
+   * succeeds: playback stays paused meanwhile.
+   */
   private awaitingFirstSync = false;
+  /** Pauses so far (reconnects, pushes to re-check everything): which hellos are current. */
+  private pauses = 0;
+  /** Emergencies a push cleared, kept off until a sync asked after the push is applied. */
+  private readonly clearedEmergencies = new Set<string>();
   private retries = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** Sync failures in a row, for the backoff of the next try. */
@@ -147,6 +165,8 @@ export class KioskSession {
    * before the takedown, answered after it) may still carry them, and must not bring them back.
    */
   private readonly takenDown = new Map<string, number>();
+  /** Takedowns pushed whose write failed: acknowledged with the next write that lands. */
+  private readonly unstored = new Set<number>();
   /** The pending catch-up sync after content that arrived in a push. */
   private catchUp: ReturnType<typeof setTimeout> | undefined;
   private readonly random: () => number;
@@ -178,6 +198,9 @@ export class KioskSession {
       // Play what was last synced at once, server or not; a damaged copy is dropped, not half-used.
       const raw = await db.get("state", "snapshot").catch(() => undefined);
       const stored = raw === undefined ? null : KioskSnapshotSchema.safeParse(raw);
+      // The latest instant this kiosk marked (every minute while it runs): time does not run
+      // backwards across a restart, whatever the clock now says (ContentStore.notBefore).
+      const mark = await db.get("state", CLOCK_MARK_KEY).catch(() => undefined);
       if (stored?.success) store.restore(stored.data);
       else if (stored) {
         // One damaged record does not silence the screen: the rest plays, a full sync refills.
@@ -190,6 +213,14 @@ export class KioskSession {
           stored.error,
         );
       }
+      if (typeof mark === "number") store.notBefore(mark);
+      setInterval(() => {
+        // Marked only from a time learnt from the server this run, and only while paired.
+        if (store.learntClockOffsetMs() === null || !this.currentToken) return;
+        db.put("state", CLOCK_MARK_KEY, store.now()).catch((err: unknown) =>
+          this.warn("clock mark not stored", err),
+        );
+      }, CLOCK_MARK_EVERY_MS);
     } else if (db) {
       // An unpaired kiosk holds nothing of any district.
       await db.clear().catch((err: unknown) => this.warn("offline storage not cleared", err));
@@ -223,6 +254,7 @@ export class KioskSession {
     socket.on("disconnect", (reason) => {
       this.isOnline = false;
       this.state = "offline";
+      this.deps.player.resume();
       this.render();
       // Not after the kiosk's own disconnect: that is a reconnect already under way.
       if (reason !== "io client disconnect") this.retrySoon();
@@ -302,6 +334,7 @@ export class KioskSession {
     this.deps.view.status(this.state, store.version);
     // Takedown wins: after a reconnect nothing new is drawn before the sync is applied.
     this.awaitingFirstSync = true;
+    this.pauses += 1;
     player.pause();
     // A new connection asks at once: what it missed offline is what must come off first.
     this.holdUntil = 0;
@@ -325,6 +358,7 @@ export class KioskSession {
     }
     this.isOnline = false;
     this.state = "offline";
+    this.deps.player.resume();
     this.render();
     // A busy server says when to come back (spread by what it gets through): that, not the
     // backoff, paces a fleet returning together.
@@ -340,6 +374,22 @@ export class KioskSession {
       this.warn("ignored malformed content:changed", change.error.issues);
       return;
     }
+    if (change.data.version === 0) {
+      // Re-check everything (the screen moved, a schedule or an emergency changed): nothing
+      // held is drawn until the full sync says what this screen may show now, and an emergency
+      // named as cleared leaves the screen at once.
+      const cleared = change.data.emergenciesCleared ?? [];
+      this.awaitingFirstSync = true;
+      this.pauses += 1;
+      for (const id of cleared) this.clearedEmergencies.add(id);
+      player.pause();
+      if (cleared.length > 0 && store.remove(cleared)) {
+        this.redrawAfterPush(cleared);
+        void this.persist();
+      }
+      this.sync(true);
+      return;
+    }
     // A takedown travels in the push: off the screen and out of the store now, acknowledged
     // at once; a push that only removes needs no sync (the next one removes it again anyway).
     const removed = change.data.removedIds ?? [];
@@ -350,9 +400,13 @@ export class KioskSession {
       if (store.remove(removed)) {
         this.redrawAfterPush(removed);
         photos.retain(photoHashes(store));
-        // Acknowledged once stored: a restart from here never brings it back.
-        void this.persist().then(() => socket.emit("kiosk:applied", { version }));
-      } else socket.emit("kiosk:applied", { version });
+        // Acknowledged once stored: a restart from here never brings it back. One the disk did
+        // not take is acknowledged with the next that lands (that write holds it too).
+        void this.persist().then((stored) => {
+          if (stored) socket.emit("kiosk:applied", this.pushedAck(version));
+          else if (this.unstored.size < 1000) this.unstored.add(version);
+        });
+      } else socket.emit("kiosk:applied", { version, pushed: [version] });
       if (change.data.ids.every((id) => removed.includes(id))) return;
     }
     // A publication travels in the push too: held at once, no round trip; the versions catch
@@ -376,9 +430,7 @@ export class KioskSession {
         return;
       }
     }
-    // Version 0 means "re-check everything" (e.g. the screen moved to another district).
-    if (change.data.version === 0) this.sync(true);
-    else if (change.data.version > store.version) {
+    if (change.data.version > store.version) {
       // Most likely a takedown: off the screen now, the sync then says what stays.
       player.withdraw(change.data.ids);
       this.sync();
@@ -435,15 +487,26 @@ export class KioskSession {
     else player.play();
   }
 
-  /** Writes what is held; serialised so an older copy never lands after a newer one. */
-  private persist(): Promise<void> {
+  /**
+   * Writes what is held; serialised so an older copy never lands after a newer one. True once
+   * it is stored (or there is no disk to store it on): only then is a version acknowledged, so
+   * a takedown the disk did not take is not counted as done (a restart would bring it back).
+   */
+  persist(): Promise<boolean> {
     const { db, store } = this.deps;
-    if (!db) return Promise.resolve();
+    if (!db) return Promise.resolve(true);
     const snapshot = store.snapshot();
-    this.persisting = this.persisting
+    const written = this.persisting
       .then(() => db.put("state", "snapshot", snapshot))
-      .catch((err: unknown) => this.warn("content not stored for offline play", err));
-    return this.persisting;
+      .then(
+        () => true,
+        (err: unknown) => {
+          this.warn("content not stored for offline play", err);
+          return false;
+        },
+      );
+    this.persisting = written.then(() => undefined);
+    return written;
   }
 
   private uploadPlays(): void {
@@ -553,6 +616,8 @@ export class KioskSession {
     const appliedVersion = this.wantFull ? 0 : store.version;
     this.wantFull = false;
     const sentAt = Date.now();
+    // An answer to a hello sent before the latest pause says nothing of what paused it.
+    const pausesAtHello = this.pauses;
     socket
       .timeout(SYNC_TIMEOUT_MS)
       .emit("kiosk:hello", { appliedVersion, appVersion: device.appVersion }, (err, raw) => {
@@ -560,16 +625,21 @@ export class KioskSession {
         const answer = err ? undefined : SyncAckSchema.safeParse(raw);
         if (answer?.success && answer.data.ok) {
           const delta = answer.data.data;
+          const current = pausesAtHello === this.pauses;
           const afterReconnect = this.awaitingFirstSync;
-          this.awaitingFirstSync = false;
+          if (current) this.awaitingFirstSync = false;
           this.syncFailures = 0;
           const skewKnown = store.learntClockOffsetMs() !== null;
           if (delta.serverTime) store.learnServerTime(delta.serverTime, sentAt, Date.now());
           // The first estimate goes out at once, not with the next 30 s report.
           if (!skewKnown && store.learntClockOffsetMs() !== null) this.reportStatus();
           store.apply(delta);
+          // An emergency a push cleared after this hello was sent stays off until an answer
+          // to a later hello (which no longer has it) ends the pause.
+          if (current) this.clearedEmergencies.clear();
+          else if (this.clearedEmergencies.size > 0) store.remove([...this.clearedEmergencies]);
           this.keepTakenDown(delta.version);
-          player.synced();
+          if (current) player.synced();
           // Takedowns leave the screen first (at once), then their photos are revoked; new
           // photos load now. After a reconnect (the whole delta read and applied in this task)
           // a slide that only moved on meanwhile is drawn in a task of its own.
@@ -580,8 +650,18 @@ export class KioskSession {
           // Stored before it is acknowledged: a restart right after never brings a takedown back.
           const version = store.version;
           // A full manifest says so: only then does the server count a moved screen as clean.
-          const applied = delta.full ? { version, full: true as const } : { version };
-          void this.persist().then(() => socket.emit("kiosk:applied", applied));
+          // Its epoch echoed: a manifest made for where the screen was before a move does not
+          // count where it is now.
+          const applied = delta.full
+            ? {
+                version,
+                full: true as const,
+                ...(delta.manifestEpoch !== undefined ? { epoch: delta.manifestEpoch } : {}),
+              }
+            : { version };
+          void this.persist().then((stored) => {
+            if (stored) socket.emit("kiosk:applied", applied);
+          });
           this.uploadPlays();
         } else {
           this.warn(
@@ -602,6 +682,17 @@ export class KioskSession {
           this.sync();
         }
       });
+  }
+
+  /**
+   * The acknowledgement of a takedown pushed at `version`, now stored: it and those whose write
+   * failed before (this write holds them too), by version. The server counts each of them, and
+   * not a takedown below them whose push never came.
+   */
+  private pushedAck(version: number): { version: number; pushed: number[] } {
+    const pushed = [...new Set([version, ...this.unstored])].sort((a, b) => a - b);
+    this.unstored.clear();
+    return { version, pushed };
   }
 
   /**

@@ -61,7 +61,8 @@ export type PhotoStatus =
  * The redacted photos of the entries and the redacted posters of the announcements a kiosk
  * holds, fetched with its device token as soon as a sync brings them, each decoded once and
  * kept as one object URL and one image element per content hash. Images of content no longer
- * held are revoked at once (`retain`).
+ * held are revoked at once (`retain`). This cache and its vault are the only places the bytes
+ * stay: they are fetched with `cache: "no-store"`, so the browser's HTTP cache keeps none.
  */
 export class PhotoCache {
   private readonly photos = new Map<string, Held>();
@@ -162,9 +163,10 @@ export class PhotoCache {
       res = await this.deps.fetch(`${base}/kiosk/${PATHS[kind]}/${hash}`, {
         headers: { Authorization: `Bearer ${token}` },
         signal: abort.signal,
-        // Renditions and posters are immutable and private: the browser may keep them for
-        // offline restarts.
-        cache: "default",
+        // Never a copy in the browser's HTTP cache: a takedown, an expiry or an unpairing
+        // reaches the vault and this cache, not that one (DESIGN.md 6 and 8). The vault keeps
+        // what offline restarts need.
+        cache: "no-store",
         credentials: "omit",
       });
     } catch (err) {

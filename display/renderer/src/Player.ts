@@ -10,6 +10,9 @@ export const PHOTO_WAIT_MS = 1_500;
  * How long after a change the next slide is drawn ahead: once the fade is over (view.ts: 600 ms,
  * settled by 850 ms at the latest), so the layout it takes never falls in a transition.
  */
+/** While paused for a sync, how often the clock is asked whether what is on screen has ended. */
+export const PAUSED_CHECK_MS = 1_000;
+
 export const AHEAD_AFTER_MS = 1_000;
 
 /** The soonest the next slide is drawn ahead after a `play` that changed nothing on screen. */
@@ -84,6 +87,8 @@ export class Player {
       serverUrl: string;
       /** Told of every slide put on screen (null: playback stopped), for proof of play. */
       onShown?: (slide: Slide | null) => void;
+      /** Told when content ended by the clock was dropped, so what is stored drops it too. */
+      onExpired?: () => void;
     },
   ) {}
 
@@ -99,7 +104,21 @@ export class Player {
     clearTimeout(this.soonTimer);
     const { store, photos } = this.deps;
     const now = store.now();
-    if (store.dropExpired(now).length > 0) photos.retain(photoHashes(store, now));
+    if (store.dropExpired(now).length > 0) {
+      photos.retain(photoHashes(store, now));
+      this.deps.onExpired?.();
+    }
+    if (this.paused) {
+      // Paused for a reconnect's sync: what was taken down offline is not known yet, so no
+      // rotation runs and nothing is drawn from what is held. The slide on screen stays while it
+      // may; when it must go (a takedown pushed meanwhile, its end) a blank one takes its place.
+      if (this.shown === null || this.mustGo()) this.present({ kind: "blank" });
+      this.dropAhead();
+      // The clock still ends what is on screen (an entry's expiry, an emergency's end): looked
+      // at again shortly, however long the sync takes.
+      this.timer = setTimeout(() => this.play(), PAUSED_CHECK_MS);
+      return;
+    }
     const frame = this.frameAt(now);
     // One timer to the next change, never a polling loop.
     if (frame.nextChangeAt !== null) {
@@ -218,8 +237,8 @@ export class Player {
   }
 
   /**
-   * Keeps what is on screen and draws nothing new until the next `play`: a kiosk coming back
-   * online shows nothing more until it has applied the takedowns it missed.
+   * Keeps what is on screen and draws nothing new until `synced` (or `resume`, offline again): a
+   * kiosk coming back online shows nothing more until it has applied the takedowns it missed.
    */
   pause(): void {
     clearTimeout(this.timer);
@@ -228,6 +247,7 @@ export class Player {
     this.generation += 1;
     this.paused = true;
     this.dropAhead();
+    this.timer = setTimeout(() => this.play(), PAUSED_CHECK_MS);
   }
 
   /** Stops playback (the stage shows pairing): no timer, no draw still pending. */
@@ -279,6 +299,14 @@ export class Player {
     this.paused = false;
   }
 
+  /**
+   * Offline again before the sync came: plays what it holds, as any offline kiosk does (what a
+   * push withheld stays off until a sync).
+   */
+  resume(): void {
+    this.paused = false;
+  }
+
   /** A photo became ready: redraw if the slide on screen was drawn without it. */
   photoReady(hash: string): void {
     if (this.shown?.missingPhoto === hash) this.play();
@@ -323,7 +351,9 @@ export class Player {
   private mayShow(ids: readonly string[]): boolean {
     if (ids.some((id) => this.withheld.has(id))) return false;
     const { store } = this.deps;
-    const held = new Set([...store.announcements(), ...store.entries()].map((c) => c.id));
+    const held = new Set(
+      [...store.announcements(), ...store.entries(), ...store.emergencies].map((c) => c.id),
+    );
     return ids.every((id) => held.has(id));
   }
 
@@ -357,7 +387,7 @@ export class Player {
     this.ahead = null;
     this.drawnAt = this.deps.store.now();
     const behind = immediate ? [] : (this.shown?.contentIds ?? []);
-    this.shown = { key, label, contentIds: contentIdsOf(slide), missingPhoto, behind };
+    this.shown = { key, label, contentIds: stageIdsOf(slide), missingPhoto, behind };
     this.deps.onShown?.(slide);
   }
 }
@@ -365,6 +395,14 @@ export class Player {
 /** The district settings a slide is drawn with: an entry's or a list page's, none otherwise. */
 function districtOf(slide: Slide, store: ContentStore): ContentStore["district"] | null {
   return slide.kind === "entry" || slide.kind === "list" ? store.district : null;
+}
+
+/**
+ * What a slide on the stage shows that a takedown can name: its content, or its emergency (a
+ * cleared one must leave the screen as a revoked entry does).
+ */
+function stageIdsOf(slide: Slide): string[] {
+  return slide.kind === "emergency" ? [slide.emergency.id] : contentIdsOf(slide);
 }
 
 /** A drawn slide's identity: the same key draws the same nodes. */

@@ -112,6 +112,7 @@ async function start(): Promise<void> {
     photos,
     serverUrl: config.serverUrl,
     onShown: (slide) => session.slideShown(slide),
+    onExpired: () => void session.persist(),
   });
   const socket: Socket<KioskServerEvents, KioskClientEvents> = io(
     new URL(namespaces.kiosk, config.serverUrl).href,

@@ -69,7 +69,8 @@ export function posterRouter(deps: { posters: AnnouncementPosters; access: Acces
       throw new AppError(403, "forbidden", said("access.announcementDistricts"));
     const r = await posters.rendition(id);
     res.setHeader("ETag", `"${r.hash}"`);
-    res.setHeader("Cache-Control", "private, no-cache");
+    // Stored by no browser: a redacted photo is erased with its entry, on every machine.
+    res.setHeader("Cache-Control", "private, no-store");
     if (req.headers["if-none-match"] === `"${r.hash}"`) {
       res.status(304).end();
       return;

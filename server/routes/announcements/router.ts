@@ -8,6 +8,7 @@ import type { AnnouncementDesk } from "../../services/AnnouncementDesk";
 import type { AccessPolicy } from "../../services/auth/AccessPolicy";
 import type { UserPrincipal } from "../../services/auth/principal";
 import {
+  AnnouncementApprovalSchema,
   AnnouncementEditSchema,
   AnnouncementParamsSchema,
   AnnouncementReasonSchema,
@@ -103,8 +104,8 @@ export function announcementsRouter(deps: {
     access.requirePermission(p, "announcement.approve");
     const { id } = validate(AnnouncementParamsSchema, req.params, "announcement id");
     await requireOver(p, "announcement.approve", (await visible(p, id)).target.districtIds);
-    const { revision } = validate(AnnouncementRevisionSchema, req.body, "approval");
-    res.json({ announcement: await desk.approve(id, revision, p.id) });
+    const { revision, posterHash } = validate(AnnouncementApprovalSchema, req.body, "approval");
+    res.json({ announcement: await desk.approve(id, revision, p.id, posterHash) });
   });
 
   router.post("/:id/reject", async (req, res) => {

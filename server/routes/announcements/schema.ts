@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AnnouncementStateSchema } from "../../../shared/schemas/announcement";
 export {
+  AnnouncementApprovalSchema,
   AnnouncementEditSchema,
   AnnouncementInputSchema as CreateAnnouncementSchema,
   AnnouncementReasonSchema,

@@ -12,6 +12,7 @@ import type { Timeline } from "../../../shared/schemas/timeline";
 import {
   DistrictInputSchema,
   DistrictParamsSchema,
+  IdleSlideApprovalSchema,
   ScheduleSchema,
   TimelineQuerySchema,
 } from "./schema";
@@ -84,6 +85,14 @@ export function districtsRouter(deps: {
     const { id, p } = await over(req, "schedule.edit");
     const schedule = validate(ScheduleSchema, req.body, "schedule");
     await registry.setSchedule(id, schedule, { type: "user", id: p.id });
+    res.json((await registry.effectiveSchedule(id)) satisfies EffectiveSchedule);
+  });
+
+  // A second person approves the idle slide as they saw it; its screens show it then.
+  router.post("/:id/schedule/idle-slide/approval", async (req, res) => {
+    const { id, p } = await over(req, "schedule.approve");
+    const { idleSlide } = validate(IdleSlideApprovalSchema, req.body, "idle slide approval");
+    await registry.approveIdleSlide(id, idleSlide, p.id);
     res.json((await registry.effectiveSchedule(id)) satisfies EffectiveSchedule);
   });
 

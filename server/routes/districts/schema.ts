@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DistrictIdSchema } from "../../../shared/schemas/district";
+import { IdleSlideSchema } from "../../../shared/schemas/schedule";
 export { DistrictInputSchema } from "../../../shared/schemas/district";
 export { ScheduleSchema } from "../../../shared/schemas/schedule";
 
@@ -11,3 +12,6 @@ export const TimelineQuerySchema = z.strictObject({
   from: z.iso.datetime({ offset: true, error: "Use an ISO 8601 instant for from." }).optional(),
   hours: z.coerce.number().int().min(1).max(48).default(24),
 });
+
+/** Body of POST /api/districts/:id/schedule/idle-slide/approval: the idle slide as the approver saw it. */
+export const IdleSlideApprovalSchema = z.strictObject({ idleSlide: IdleSlideSchema });

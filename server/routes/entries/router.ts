@@ -255,14 +255,21 @@ export function entriesRouter(deps: {
     const p = principalOf(req);
     access.requirePermission(p, "entry.read");
     const { id, variant } = validate(RenditionParamsSchema, req.params, "rendition");
-    const districtIds = await catalog.districtsOf(id);
-    if (!districtIds) throw new AppError(404, "not_found", said("entry.notFound", { id }));
+    const row = await catalog.get(id);
+    if (!row) throw new AppError(404, "not_found", said("entry.notFound", { id }));
+    const districtIds = (await catalog.districtsOf(id)) ?? [];
     if (!(await access.seesAny(p, "entry.read", districtIds)))
       throw new AppError(403, "forbidden", said("access.entryDistricts"));
+    // Erased with the listing (deleteRawData): gone for good, and said so, not "never made".
+    if (row.state === "revoked" || row.state === "expired") {
+      res.setHeader("Cache-Control", "no-store");
+      throw new AppError(410, "gone", said("entry.renditionErased"));
+    }
     const rendition = await catalog.renditionBytes(id, variant);
     if (!rendition) throw new AppError(404, "not_found", said("entry.noRendition", { variant }));
     res.setHeader("ETag", `"${rendition.hash}"`);
-    res.setHeader("Cache-Control", "private, no-cache");
+    // Stored by no browser: a redacted photo is erased with its entry, on every machine.
+    res.setHeader("Cache-Control", "private, no-store");
     if (req.headers["if-none-match"] === `"${rendition.hash}"`) {
       res.status(304).end();
       return;

@@ -68,10 +68,11 @@ export function kioskRouter(deps: {
       throw err;
     }
     res.setHeader("ETag", `"${hash}"`);
-    // The bytes behind a hash never change, but whether this screen may still show them does:
-    // revalidate every time (a cheap 304 by ETag), so a taken-down photo is never served from
-    // the kiosk's HTTP cache. Private: only this screen may keep them.
-    res.setHeader("Cache-Control", "private, no-cache");
+    // The bytes behind a hash never change, but whether this screen may still show them does.
+    // No HTTP cache may keep them, not even the kiosk's browser (no-cache would still store
+    // them on its disk, where no takedown or erasure reaches): the kiosk's own photo vault is
+    // the only copy, and it obeys takedowns (DESIGN.md 6 and 8).
+    res.setHeader("Cache-Control", "private, no-store");
     if (answer.kind === "unchanged") {
       res.status(304).end();
       return;
@@ -95,7 +96,7 @@ export function kioskRouter(deps: {
       throw err;
     }
     res.setHeader("ETag", `"${hash}"`);
-    res.setHeader("Cache-Control", "private, no-cache");
+    res.setHeader("Cache-Control", "private, no-store");
     if (answer.kind === "unchanged") {
       res.status(304).end();
       return;

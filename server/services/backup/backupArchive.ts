@@ -231,10 +231,41 @@ export async function restoreBackup(opts: {
         "counts_differ",
         `The restored row counts differ from the manifest's (${differing.join(", ")}).`,
       );
+    skipLostVersions(temp);
     await rename(temp, target);
     return { manifest, databaseFile: target, auditRecords: audit.records };
   } finally {
     for (const f of [temp, `${temp}-wal`, `${temp}-shm`]) await rm(f, { force: true });
+  }
+}
+
+/**
+ * How many change-log versions a restore skips. Between the backup and the restore the server
+ * went on issuing versions that kiosks applied and that the restored database never saw; were
+ * they issued again for other changes, a kiosk would take a delta from its own version and miss
+ * the takedowns below it. The restored database goes on from its last version plus this, and a
+ * kiosk naming a version it never issued gets the full manifest (computeSync).
+ */
+export const RESTORE_VERSION_GAP = 1_000_000_000;
+
+/** Makes the restored copy's next change-log version its last plus RESTORE_VERSION_GAP. */
+function skipLostVersions(file: string): void {
+  const copy = new SqliteDatabase(file, { fileMustExist: true });
+  try {
+    const { last } = copy
+      .prepare("SELECT coalesce(max(version), 0) AS last FROM change_log")
+      .get() as { last: number };
+    const seq = copy.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'").get() as
+      { seq: number } | undefined;
+    const next = Math.max(last, seq?.seq ?? 0) + RESTORE_VERSION_GAP;
+    copy.transaction(() => {
+      copy.prepare("DELETE FROM sqlite_sequence WHERE name = 'change_log'").run();
+      copy.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('change_log', ?)").run(next);
+    })();
+    // Into the file itself: the restore renames it alone.
+    copy.pragma("wal_checkpoint(TRUNCATE)");
+  } finally {
+    copy.close();
   }
 }
 

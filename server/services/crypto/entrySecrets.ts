@@ -42,10 +42,30 @@ export async function openFullName(
   keyring: KeyUnwrapper,
   entryId: string,
 ): Promise<string | undefined> {
-  const sealed = (await loadSealedIdentity(db, entryId))?.fullName ?? null;
-  if (sealed === null) return undefined;
+  return (await openIdentity(db, keyring, entryId)).fullName;
+}
+
+/**
+ * The entry's full name and ID number in plain, for the server's own use, read and opened with
+ * one load of the row and one unwrap of its key; each undefined when absent or erased.
+ */
+export async function openIdentity(
+  db: Db,
+  keyring: KeyUnwrapper,
+  entryId: string,
+): Promise<{ fullName?: string; idNumber?: string }> {
+  const sealed = await loadSealedIdentity(db, entryId);
+  if (!sealed || (sealed.fullName === null && sealed.idNumber === null)) return {};
   const key = await entryKeyOf(db, keyring, entryId);
-  return key?.open(sealed, sealedContext.fullName(entryId)).toString("utf8");
+  if (!key) return {};
+  return {
+    ...(sealed.fullName === null
+      ? {}
+      : { fullName: key.open(sealed.fullName, sealedContext.fullName(entryId)).toString("utf8") }),
+    ...(sealed.idNumber === null
+      ? {}
+      : { idNumber: key.open(sealed.idNumber, sealedContext.idNumber(entryId)).toString("utf8") }),
+  };
 }
 
 /**

@@ -14,6 +14,11 @@ import {
   type ErrorParams,
   type Worded,
 } from "../../../shared/messages/errorMessages";
+import {
+  findPersonalDataInEntry,
+  type EntryPublicText,
+} from "../../../shared/privacy/entryTextCheck";
+import { veilNumbers } from "../../../shared/privacy/veilNumbers";
 import { AppError } from "../../errors";
 import {
   ALWAYS_REQUIRED,
@@ -390,6 +395,17 @@ const FIELD_COLUMN: Partial<Record<EntryField, CourtColumn>> = {
   listingDate: "publicationDate",
 };
 
+/** The column each public text of an entry comes from. */
+const TEXT_COLUMN: Record<EntryPublicText, CourtColumn> = {
+  caseNumber: "caseNumber",
+  court: "court",
+  obligation: "obligation",
+  performance: "performance",
+  listingGround: "listingGround",
+  legalBasisNumber: "basisNumber",
+  legalBasisIssuer: "basisIssuer",
+};
+
 function mapRecord(record: RawRecord, options: Options): ParsedExportRow {
   const cell = (c: CourtColumn): string => record.cells.get(c) ?? "";
   const errors: Worded[] = [];
@@ -436,7 +452,10 @@ function mapRecord(record: RawRecord, options: Options): ParsedExportRow {
       tooFine: "import.amountTooFine",
       tooLarge: "import.amountTooLarge",
     } as const;
-    fail(["amountMinor"], said(reason[amount.why], { ...col("obligation"), value: amount.value }));
+    fail(
+      ["amountMinor"],
+      said(reason[amount.why], { ...col("obligation"), value: veilNumbers(amount.value) }),
+    );
   }
 
   const photo = cell("photo").trim();
@@ -471,6 +490,10 @@ function mapRecord(record: RawRecord, options: Options): ParsedExportRow {
       errors.push(issueProblem(field, issue));
     }
   }
+  // Texts shown beside the masked name carry no names or numbers (entryTextCheck).
+  if (parsed.success)
+    for (const f of findPersonalDataInEntry(parsed.data))
+      errors.push(said("import.personalData", { ...col(TEXT_COLUMN[f.field]), found: f.message }));
   if (errors.length > 0 || !parsed.success) return refusal(record.line, errors);
   return {
     line: record.line,
@@ -622,9 +645,10 @@ function checkPhotoName(name: string): Worded | undefined {
   return undefined;
 }
 
-// Echo at most a little of a bad cell: enough to find it, not enough to fill a report with it.
+// Echo at most a little of a bad cell: enough to find it, not enough to fill a report with it,
+// and no long number whole (a shifted ID column: the report is kept with the batch).
 function clip(s: string): string {
   const t = s.trim().replace(/\s+/g, " ");
   const chars = Array.from(t);
-  return chars.length > 20 ? `${chars.slice(0, 20).join("")}…` : t;
+  return veilNumbers(chars.length > 20 ? `${chars.slice(0, 20).join("")}…` : t);
 }

@@ -3,7 +3,8 @@
  * shown in full on street screens) only on positive evidence; everything else is a person and is
  * masked (DESIGN non-negotiable 4, issue 14 item 3). Evidence, and only evidence:
  *
- * - a unified social credit code (GB 32100-2015): 18 characters from 0-9 A-H J-N P-R T-U W-Y whose
+ * - a unified social credit code (GB 32100-2015) of any category but 92 (个体工商户, sole traders:
+ *   people, often listed under their own names): 18 characters from 0-9 A-H J-N P-R T-U W-Y whose
  *   last character is the check character of the first 17. A code that has the shape of a resident
  *   ID (17 digits and a digit or X) is never taken as a credit code, even when its check character
  *   happens to match: a mistyped ID number would otherwise pass one time in 31;
@@ -62,9 +63,15 @@ export function normaliseCodeCell(raw: string): string {
     .replace(/[‐‑‒–—－]/g, "-");
 }
 
-/** Whether an ID cell (already normalised) is positive evidence of an organisation. */
+/**
+ * Whether an ID cell (already normalised) is positive evidence of an organisation. A credit code
+ * whose registration category is 92 (个体工商户, a sole trader) is not: such a business is a
+ * person trading, often listed under the owner's own name (张三), so its row is a person's and
+ * masked, unless its subject-type column says otherwise (and even then maskName shows only a
+ * name that reads as an organisation's).
+ */
 export function isOrganisationEvidence(code: string): boolean {
-  return isUnifiedSocialCreditCode(code) || isOrganisationCode(code);
+  return (isUnifiedSocialCreditCode(code) && !code.startsWith("92")) || isOrganisationCode(code);
 }
 
 /** What an explicit subject-type cell says, or `invalid` for a value it does not know. */

@@ -24,7 +24,7 @@ export interface Rendition {
   mediaType: "image/webp";
   /** Hex sha256 of `bytes`. */
   sha256: string;
-  /** `<sha256>.webp`: immutable, so kiosks and proxies can cache it forever. */
+  /** `<sha256>.webp`: named by its bytes; served with `no-store`, so no HTTP cache keeps it. */
   fileName: string;
 }
 

@@ -100,10 +100,33 @@ describe("maskName", () => {
     ["老王烧烤店", undefined],
     ["Acme Trading Co., Ltd.", undefined],
     ["Globex GmbH", undefined],
-    ["张三", "organisation"],
+    ["大连恒信物流有限公司", "organisation"],
+    ["北京市朝阳区市场监督管理局", "organisation"],
+    ["北京大学", "organisation"],
+    ["朝阳区公安局", "organisation"],
+    ["北京市朝阳区人民法院", "organisation"],
+    ["深圳市某某投资合伙企业(有限合伙)", "organisation"],
+    ["Globex Trading Company Shenzhen", "organisation"],
   ] as const)("shows the organisation %s in full", (name, subjectType) => {
     expect(maskName(name, { subjectType })).toBe(name);
   });
+
+  it.each([
+    ["张三", "张某"],
+    ["欧阳娜娜", "欧阳某"],
+    ["Zhang San", "Zhang S."],
+    ["Acme Trading", "Acme T."],
+    ["张三（个体工商户）", "张某"],
+    ["阿依古丽·买买提", "阿某"],
+    // Surnames too rare for any list: short and bare, a name is masked all the same.
+    ["禤志明", "禤某"],
+    ["笪佳", "笪某"],
+  ])(
+    "masks an organisation named like a person (%s): a wrong pick never shows a name",
+    (name, masked) => {
+      expect(maskName(name, { subjectType: "organisation" })).toBe(masked);
+    },
+  );
 
   it("masks a person whose name merely ends like a company's", () => {
     expect(maskName("李小店", { subjectType: "person" })).toBe("李某");
@@ -214,8 +237,8 @@ describe("signage mask-name", () => {
     expect(await runMaskNameCommand(["Zhang", "San"], a.out)).toBe(0);
     expect(a.text().stdout).toBe("Zhang S.\n");
     const b = capture();
-    expect(await runMaskNameCommand(["张三", "--organisation"], b.out)).toBe(0);
-    expect(b.text().stdout).toBe("张三\n");
+    expect(await runMaskNameCommand(["大连恒信物流有限公司", "--organisation"], b.out)).toBe(0);
+    expect(b.text().stdout).toBe("大连恒信物流有限公司\n");
   });
 
   it("answers a usage error with exit code 2", async () => {

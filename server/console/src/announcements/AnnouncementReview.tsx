@@ -205,7 +205,7 @@ function ReviewItem({
               aria-describedby={posterReady ? undefined : `${headingId}-poster`}
               onClick={() =>
                 void act(async () => {
-                  await approveAnnouncement(a.id, a.revision);
+                  await approveAnnouncement(a);
                   return (tr) => tr("ann.approved", { title: a.title });
                 })
               }

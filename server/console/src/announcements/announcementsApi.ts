@@ -52,7 +52,7 @@ export async function editAnnouncement(
 async function step(
   id: string,
   action: "submit" | "approve" | "reject" | "withdraw",
-  body: { revision?: number; reason?: string },
+  body: { revision?: number; reason?: string; posterHash?: string | null },
 ): Promise<AnnouncementView> {
   return (
     await request(`/api/announcements/${id}/${action}`, AnnouncementAnswer, {
@@ -67,9 +67,12 @@ export function submitAnnouncement(id: string, revision: number): Promise<Announ
   return step(id, "submit", { revision });
 }
 
-/** Approves an announcement for the screens (refused to whoever made or changed it). */
-export function approveAnnouncement(id: string, revision: number): Promise<AnnouncementView> {
-  return step(id, "approve", { revision });
+/**
+ * Approves an announcement for the screens (refused to whoever made or changed it), as the
+ * moderator saw it: its revision and the covered poster shown beside it (its hash).
+ */
+export function approveAnnouncement(seen: AnnouncementView): Promise<AnnouncementView> {
+  return step(seen.id, "approve", { revision: seen.revision, posterHash: seen.poster.hash });
 }
 
 /** Rejects an announcement back to draft; the author reads the reason. */

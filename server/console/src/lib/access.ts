@@ -46,7 +46,8 @@ export const pagePermissions: Record<
   review: { permission: "entry.review", citywide: false },
   objections: { permission: "objection.read", citywide: false },
   screens: { permission: "screen.read", citywide: false },
-  schedules: { permission: "schedule.edit", citywide: false },
+  // Operators change schedules; moderators read them and approve idle slides there.
+  schedules: { permission: "district.read", citywide: false },
   emergencies: { permission: "emergency.raise", citywide: false },
   users: { permission: "user.manage", citywide: false },
   audit: { permission: "audit.read", citywide: true },

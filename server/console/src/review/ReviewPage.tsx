@@ -475,6 +475,8 @@ function ReviewDetail({
   };
 
   const hasRendition = e.redactionStatus === "done";
+  // An ended entry's photo (raw and redacted) was erased with its listing: none, not a broken one.
+  const ended = e.state === "revoked" || e.state === "expired";
   return (
     <section className="review-detail" aria-labelledby="detail-heading">
       <h2 id="detail-heading">
@@ -525,7 +527,7 @@ function ReviewDetail({
         </dd>
       </dl>
 
-      {e.hasPhoto && (
+      {e.hasPhoto && !ended && (
         <div className="photos">
           <figure>
             <figcaption>{t("review.redacted")}</figcaption>

@@ -10,6 +10,7 @@ import { fetchAnnouncements } from "../lib/api";
 import { useI18n } from "../lib/i18n";
 import { districtLabel } from "../shell/districtsApi";
 import { useSession } from "../shell/SessionContext";
+import { IdleSlideReview } from "./IdleSlideReview";
 import { useDistricts } from "../shell/useDistricts";
 import { ConfirmGroup } from "../ui/ConfirmGroup";
 import { DataTable } from "../ui/DataTable";
@@ -61,6 +62,8 @@ export function SchedulesPage() {
   const { t, language } = useI18n();
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const isAdmin = mayAnywhere(user, "district.manage");
+  // A moderator reads schedules and approves idle slides; only operators change them.
+  const mayEdit = mayAnywhere(user, "schedule.edit");
   const [announcements, setAnnouncements] = useState<Announcement[]>([]);
   const notices = useNotice();
   const { announce } = notices;
@@ -429,56 +432,77 @@ export function SchedulesPage() {
                 />
               </label>
             )}
-          </fieldset>
-          <div className="save-bar">
-            <FormAlert message={saveError} />
-            <p className="hint">{dirty ? t("schedules.unsaved") : t("schedules.noChanges")}</p>
-            <div className="toolbar">
-              <button type="button" disabled={busy || !dirty} onClick={() => void save()}>
-                {busy ? t("common.saving") : t("schedules.save", { district: label(district.id) })}
-              </button>
-              <button
-                type="button"
-                className="secondary"
-                disabled={busy || !dirty}
-                onClick={() => take(effective, district.timeZone)}
-              >
-                {t("schedules.discard")}
-              </button>
-              {own && !confirmingDelete && (
-                <button
-                  type="button"
-                  className="danger"
-                  onClick={() => dispatch({ type: "confirmDelete", open: true })}
-                >
-                  {t("schedules.delete")}
-                </button>
-              )}
-            </div>
-            {own && confirmingDelete && (
-              <ConfirmGroup
-                label={t("schedules.deleteConfirmLabel")}
-                question={
-                  district.parentId === null
-                    ? t("schedules.deleteConfirmCity", { district: label(district.id) })
-                    : t("schedules.deleteConfirm", {
-                        district: label(district.id),
-                        parent: label(district.parentId),
-                      })
-                }
-                yes={t("schedules.deleteYes")}
-                no={t("common.cancel")}
-                busy={busy}
-                onYes={() => void inherit()}
-                onNo={() => dispatch({ type: "confirmDelete", open: false })}
+            {district && effective && (
+              <IdleSlideReview
+                districtId={district.id}
+                effective={effective}
+                dirty={dirty}
+                user={user}
+                fail={fail}
+                onApproved={(e) => {
+                  takeIfChosen(district.id, e, district.timeZone);
+                  const name = label(district.id);
+                  announce((tr) => tr("schedules.idleApprovedNow", { district: name }));
+                }}
               />
             )}
-          </div>
+          </fieldset>
+          {mayEdit ? (
+            <div className="save-bar">
+              <FormAlert message={saveError} />
+              <p className="hint">{dirty ? t("schedules.unsaved") : t("schedules.noChanges")}</p>
+              <div className="toolbar">
+                <button type="button" disabled={busy || !dirty} onClick={() => void save()}>
+                  {busy
+                    ? t("common.saving")
+                    : t("schedules.save", { district: label(district.id) })}
+                </button>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={busy || !dirty}
+                  onClick={() => take(effective, district.timeZone)}
+                >
+                  {t("schedules.discard")}
+                </button>
+                {own && !confirmingDelete && (
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() => dispatch({ type: "confirmDelete", open: true })}
+                  >
+                    {t("schedules.delete")}
+                  </button>
+                )}
+              </div>
+              {own && confirmingDelete && (
+                <ConfirmGroup
+                  label={t("schedules.deleteConfirmLabel")}
+                  question={
+                    district.parentId === null
+                      ? t("schedules.deleteConfirmCity", { district: label(district.id) })
+                      : t("schedules.deleteConfirm", {
+                          district: label(district.id),
+                          parent: label(district.parentId),
+                        })
+                  }
+                  yes={t("schedules.deleteYes")}
+                  no={t("common.cancel")}
+                  busy={busy}
+                  onYes={() => void inherit()}
+                  onNo={() => dispatch({ type: "confirmDelete", open: false })}
+                />
+              )}
+            </div>
+          ) : (
+            <p className="hint">{t("schedules.readOnly")}</p>
+          )}
           <SchedulePreview
             key={district.id}
             districtId={district.id}
             timeZone={effective.schedule?.timeZone ?? district.timeZone}
-            idleSlide={effective.schedule?.idleSlide}
+            // What the screens show: the idle slide approved, not one still waiting.
+            idleSlide={effective.idleSlideReview?.onScreens ?? undefined}
             announcements={announcements}
             unsaved={dirty}
             fail={fail}

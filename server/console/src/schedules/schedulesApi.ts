@@ -10,6 +10,7 @@ import {
   EmergencyListSchema,
   type EffectiveSchedule,
   type EmergencyView,
+  type IdleSlide,
   type Schedule,
 } from "../../../../shared/schemas/schedule";
 import { TimelineSchema, type Timeline } from "../../../../shared/schemas/timeline";
@@ -36,6 +37,18 @@ export async function deleteSchedule(districtId: string): Promise<EffectiveSched
   return request(`/api/districts/${districtId}/schedule`, EffectiveScheduleSchema, {
     method: "DELETE",
   });
+}
+
+/** Approves a district's idle slide as shown (`seen`); answers the effective schedule. */
+export async function approveIdleSlide(
+  districtId: string,
+  seen: IdleSlide,
+): Promise<EffectiveSchedule> {
+  return request(
+    `/api/districts/${districtId}/schedule/idle-slide/approval`,
+    EffectiveScheduleSchema,
+    { method: "POST", body: { idleSlide: seen } },
+  );
 }
 
 /** Creates a district (a city when `parentId` is null). */

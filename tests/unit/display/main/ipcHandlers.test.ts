@@ -113,6 +113,36 @@ describe("serveDeviceToken", () => {
     expect(fake.calls).toEqual([]);
   });
 
+  it("empties the HTTP cache once the token is forgotten, and only on unpairing", async () => {
+    const own = new FakeIpcMain();
+    const store = fakeStore();
+    serveDeviceToken(own, store.store, () => {
+      store.calls.push("forget HTTP cache");
+      return Promise.resolve();
+    });
+    await own.invoke(KIOSK, IpcChannels.setToken, TOKEN);
+    await own.invoke(KIOSK, IpcChannels.getToken);
+    expect(store.calls).toEqual(["write", "read"]);
+    await expect(own.invoke(KIOSK, IpcChannels.clearToken)).resolves.toBeUndefined();
+    expect(store.calls).toEqual(["write", "read", "clear", "forget HTTP cache"]);
+    // Another sender unpairs nothing and empties nothing.
+    await expect(own.invoke("https://evil.example/", IpcChannels.clearToken)).rejects.toThrow(
+      "refused",
+    );
+    expect(store.calls).toHaveLength(4);
+  });
+
+  it("still unpairs when the HTTP cache cannot be emptied, and says so", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const own = new FakeIpcMain();
+    const store = fakeStore();
+    serveDeviceToken(own, store.store, () => Promise.reject(new Error("disk busy")));
+    await own.invoke(KIOSK, IpcChannels.setToken, TOKEN);
+    await expect(own.invoke(KIOSK, IpcChannels.clearToken)).resolves.toBeUndefined();
+    await expect(own.invoke(KIOSK, IpcChannels.getToken)).resolves.toBeNull();
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining("disk busy"));
+  });
+
   it("refuses arguments on token:get and token:clear", async () => {
     await expect(ipc.invoke(KIOSK, IpcChannels.getToken, "x")).rejects.toThrow("invalid");
     await expect(ipc.invoke(KIOSK, IpcChannels.clearToken, undefined)).rejects.toThrow("invalid");

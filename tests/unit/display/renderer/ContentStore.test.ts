@@ -294,11 +294,13 @@ describe("ContentStore snapshots", () => {
     expect(after.district).toEqual(before.district);
     expect(after.emergencies).toEqual(before.emergencies);
     expect(after.clockOffsetMs).toBe(1_500);
-    expect(after.snapshot()).toEqual(before.snapshot());
+    // All but the time floor, which only a store that heard the server this run writes.
+    expect(after.snapshot()).toEqual({ ...before.snapshot(), savedAt: undefined });
   });
 
   it("restore replaces whatever was held before", () => {
-    const empty = new ContentStore().snapshot();
+    // Stored at the same instant by the kiosk's clock (a later one would move the clock on).
+    const empty = new ContentStore(() => Date.parse("2026-11-27T00:00:00Z")).snapshot();
     const s = filledStore();
     s.restore(KioskSnapshotSchema.parse(JSON.parse(JSON.stringify(empty))));
     expect(s.version).toBe(0);
@@ -308,6 +310,21 @@ describe("ContentStore snapshots", () => {
     expect(s.schedule).toBeNull();
     expect(s.emergencies).toEqual([]);
     expect(s.clockOffsetMs).toBe(0);
+  });
+
+  it("restored without the server, does not hold a fast clock back: expiry errs early, not late", () => {
+    const at = Date.parse("2026-11-27T02:00:00Z");
+    // Its clock ran an hour fast when it last synced; the copy is taken back after a restart,
+    // the clock set right meanwhile.
+    const ending = buildScreenEntry({ expiresAt: "2026-11-27T02:30:00Z" });
+    const before = new ContentStore(() => at + 3_600_000);
+    before.apply(buildDelta({ version: 4, full: true, entries: [ending] }));
+    before.clockOffsetMs = -3_600_000;
+    const stored = KioskSnapshotSchema.parse(JSON.parse(JSON.stringify(before.snapshot())));
+    const after = new ContentStore(() => at + 45 * 60_000);
+    after.restore(stored);
+    expect(after.now()).toBe(at + 45 * 60_000);
+    expect(after.entries()).toEqual([]);
   });
 
   it("refuses a damaged stored copy rather than half-using it", () => {

@@ -40,6 +40,8 @@ interface Sent {
 class FakeDb {
   private readonly values = new Map<string, unknown>();
   cleared = 0;
+  /** While true, every write fails as on a full disk. */
+  full = false;
 
   get(store: string, key: string): Promise<unknown> {
     return Promise.resolve(this.values.get(`${store}/${key}`));
@@ -47,6 +49,7 @@ class FakeDb {
 
   async put(store: string, key: string, value: unknown): Promise<void> {
     await new Promise((r) => setTimeout(r, WRITE_MS));
+    if (this.full) throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
     this.values.set(`${store}/${key}`, structuredClone(value));
   }
 
@@ -161,10 +164,15 @@ class FakeSocket implements KioskSocket {
 }
 
 /** A session over a real store, player and photo cache, with a fake socket, storage and stage. */
-async function setUp(opts: { token?: string | null; stored?: KioskSnapshot } = {}) {
+async function setUp(
+  opts: { token?: string | null; stored?: KioskSnapshot; clockMark?: number } = {},
+) {
   const db = new FakeDb();
   if (opts.stored) db.seed("state/snapshot", opts.stored);
+  if (opts.clockMark !== undefined) db.seed("state/clockMark", opts.clockMark);
   const drawn: (string | null)[] = [];
+  /** The kind of every slide drawn, beside `drawn`. */
+  const kinds: string[] = [];
   const socket = new FakeSocket(db, () => drawn.at(-1));
   const store = new ContentStore();
   const statuses: ConnectionState[] = [];
@@ -188,11 +196,13 @@ async function setUp(opts: { token?: string | null; stored?: KioskSnapshot } = {
   const player = new Player({
     draw: (slide) => {
       drawn.push(contentIdOf(slide));
+      kinds.push(slide.kind);
       return slide.kind;
     },
     store,
     photos,
     serverUrl: "https://signage.example",
+    onExpired: () => void session.persist(),
   });
   const view: KioskView = {
     status: (state) => statuses.push(state),
@@ -227,6 +237,7 @@ async function setUp(opts: { token?: string | null; stored?: KioskSnapshot } = {
     store,
     session,
     drawn,
+    kinds,
     statuses,
     pairingCodes,
     reloads,
@@ -268,7 +279,7 @@ describe("KioskSession", () => {
     expect(ids()).toEqual([]);
     await vi.advanceTimersByTimeAsync(WRITE_MS);
     const ack = socket.applied().at(-1);
-    expect(ack?.payload).toEqual({ version: 7 });
+    expect(ack?.payload).toEqual({ version: 7, pushed: [7] });
     // Off the screen and out of storage by the time it is acknowledged.
     expect(ack?.onScreen).not.toBe(a.id);
     expect(ack?.stored?.entries.map((e) => e.id)).toEqual([]);
@@ -371,6 +382,153 @@ describe("KioskSession", () => {
     await vi.advanceTimersByTimeAsync(WRITE_MS);
     expect(drawn.slice(drawsBefore)).not.toContain(a.id);
     expect(drawn.at(-1)).toBe(b.id);
+  });
+
+  it("after a reconnect, a takedown pushed before the sync blanks the slide on screen and draws nothing else it holds", async () => {
+    const { socket, drawn } = await setUp();
+    const held = [5, 6, 7].map((v) => buildScreenEntry({ publishedVersion: v }));
+    socket.answerHello(ok(buildDelta({ version: 7, full: true, entries: held })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    socket.drop("transport close");
+    await vi.advanceTimersByTimeAsync(1_000);
+    // Back online, its sync not answered: the other two may have been revoked meanwhile.
+    const onScreen = drawn.at(-1) ?? "";
+    expect(held.map((e) => e.id)).toContain(onScreen);
+    const drawsBefore = drawn.length;
+    socket.push("content:changed", { version: 8, ids: [onScreen], removedIds: [onScreen] });
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(drawn.slice(drawsBefore)).toEqual([null]);
+    // Offline again before any answer: it plays what it holds, as offline kiosks do.
+    socket.drop("transport close");
+    await vi.advanceTimersByTimeAsync(120_000);
+    const offline = drawn.slice(drawsBefore + 1);
+    expect(offline.length).toBeGreaterThan(0);
+    expect(offline).not.toContain(onScreen);
+  });
+
+  it("echoes a full manifest's epoch in its acknowledgement, so one made before a move does not count after it", async () => {
+    const { socket } = await setUp();
+    socket.answerHello(
+      ok({
+        ...buildDelta({ version: 4, full: true, entries: [buildScreenEntry()] }),
+        manifestEpoch: 2,
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    expect(socket.applied().map((s) => s.payload)).toEqual([{ version: 4, full: true, epoch: 2 }]);
+  });
+
+  it("acknowledges no takedown the disk did not take, and acknowledges once a later write lands", async () => {
+    const { socket, db, drawn, warnings } = await setUp();
+    const [a, b] = [buildScreenEntry(), buildScreenEntry()];
+    socket.answerHello(ok(buildDelta({ version: 3, full: true, entries: [a, b] })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    expect(socket.applied().map((s) => s.payload)).toEqual([{ version: 3, full: true }]);
+    // The disk is full: a leaves the screen, but no acknowledgement says it is gone for good.
+    db.full = true;
+    socket.push("content:changed", { version: 4, ids: [a.id], removedIds: [a.id] });
+    await vi.advanceTimersByTimeAsync(10 * WRITE_MS);
+    expect(drawn.at(-1)).not.toBe(a.id);
+    expect(socket.applied()).toHaveLength(1);
+    expect(warnings).toContain("content not stored for offline play");
+    expect(db.snapshot()?.entries.map((e) => e.id)).toContain(a.id);
+    // Room again: the next takedown's write holds both, and both are acknowledged by version
+    // (each takedown counts by its own, not by a later one's).
+    db.full = false;
+    socket.push("content:changed", { version: 5, ids: [b.id], removedIds: [b.id] });
+    await vi.advanceTimersByTimeAsync(10 * WRITE_MS);
+    expect(socket.applied().map((s) => s.payload)).toEqual([
+      { version: 3, full: true },
+      { version: 5, pushed: [4, 5] },
+    ]);
+    expect(db.snapshot()?.entries).toEqual([]);
+  });
+
+  it("drops from its storage what ended by the clock while it plays offline", async () => {
+    const { socket, db } = await setUp();
+    const ending = buildScreenEntry({ expiresAt: "2026-11-27T02:05:00Z" });
+    const staying = buildScreenEntry();
+    socket.answerHello(ok(buildDelta({ version: 3, full: true, entries: [ending, staying] })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    socket.serverUp = false;
+    socket.drop("transport close");
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(db.snapshot()?.entries.map((e) => e.id)).toEqual([staying.id]);
+  });
+
+  it("drops an emergency named as cleared at once, before the sync that follows returns", async () => {
+    const { socket, db, drawn, kinds } = await setUp();
+    const a = buildScreenEntry();
+    const emergency = {
+      id: "0b3f5a58-5d0c-4c55-9d43-2f4f7c1b9a10",
+      title: "台风红色预警",
+      body: "请留在室内。",
+      startsAt: "2026-11-27T01:00:00Z",
+    };
+    socket.answerHello(
+      ok(buildDelta({ version: 3, full: true, entries: [a], emergencies: [emergency] })),
+    );
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    expect(drawn.at(-1)).toBeNull();
+    expect(kinds.at(-1)).toBe("emergency");
+    socket.push("content:changed", { version: 0, ids: [], emergenciesCleared: [emergency.id] });
+    await vi.advanceTimersByTimeAsync(10 * WRITE_MS);
+    // Off the screen and out of storage with the sync still unanswered; nothing held drawn.
+    expect(kinds.at(-1)).toBe("blank");
+    expect(db.snapshot()?.emergencies).toEqual([]);
+    expect(drawn.slice(-1)).toEqual([null]);
+    socket.answerHello(ok(buildDelta({ version: 3, full: true, entries: [a] })));
+    await vi.advanceTimersByTimeAsync(10 * WRITE_MS);
+    expect(drawn.at(-1)).toBe(a.id);
+  });
+
+  it("an answer to a hello sent before an emergency was cleared neither ends the pause nor brings it back", async () => {
+    const { socket, db, drawn, kinds } = await setUp();
+    const a = buildScreenEntry();
+    const emergency = {
+      id: "5d9e7a40-1c4b-4f0e-8a61-3c2b9d7e6f11",
+      title: "山体滑坡预警",
+      body: "请远离山体。",
+      startsAt: "2026-11-27T01:00:00Z",
+    };
+    const withIt = (version: number) =>
+      ok(buildDelta({ version, full: true, entries: [a], emergencies: [emergency] }));
+    socket.answerHello(withIt(3));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    expect(kinds.at(-1)).toBe("emergency");
+    // A change makes the kiosk ask; before the answer, the emergency is cleared.
+    socket.push("content:changed", { version: 4, ids: [buildScreenEntry().id] });
+    expect(socket.hellos).toHaveLength(1);
+    socket.push("content:changed", { version: 0, ids: [], emergenciesCleared: [emergency.id] });
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    expect(kinds.at(-1)).toBe("blank");
+    // The older answer still lists it: applied, but the emergency stays off and nothing is drawn.
+    const drawsBefore = drawn.length;
+    socket.answerHello(withIt(4));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(drawn.length).toBe(drawsBefore);
+    expect(db.snapshot()?.emergencies).toEqual([]);
+    // The answer to the hello asked after the push ends the pause.
+    expect(socket.hellos.at(-1)?.payload.appliedVersion).toBe(0);
+    socket.answerHello(ok(buildDelta({ version: 5, full: true, entries: [a] })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    expect(drawn.at(-1)).toBe(a.id);
+  });
+
+  it("re-checking everything (a move), draws nothing it holds until the full sync says what this screen may show", async () => {
+    const { socket, drawn } = await setUp();
+    const held = [5, 6, 7].map((v) => buildScreenEntry({ publishedVersion: v }));
+    socket.answerHello(ok(buildDelta({ version: 7, full: true, entries: held })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    const drawsBefore = drawn.length;
+    socket.push("content:changed", { version: 0, ids: [] });
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(drawn.length).toBe(drawsBefore);
+    const there = buildScreenEntry({ publishedVersion: 8 });
+    expect(socket.hellos.at(-1)?.payload.appliedVersion).toBe(0);
+    socket.answerHello(ok(buildDelta({ version: 8, full: true, entries: [there] })));
+    await vi.advanceTimersByTimeAsync(WRITE_MS);
+    expect(drawn.at(-1)).toBe(there.id);
   });
 
   it("a sync's content is stored before its version is acknowledged", async () => {
@@ -527,7 +685,7 @@ describe("KioskSession", () => {
     expect(socket.hellos).toEqual([]);
     await vi.advanceTimersByTimeAsync(WRITE_MS);
     const ack = socket.applied().at(-1);
-    expect(ack?.payload).toEqual({ version: 7 });
+    expect(ack?.payload).toEqual({ version: 7, pushed: [7] });
     expect(ack?.onScreen).toBe(b.id);
     expect(ack?.stored?.announcements.map((x) => x.id)).toEqual([b.id]);
     const drawsOfA = drawn.filter((id) => id === a.id).length;
@@ -571,6 +729,51 @@ describe("KioskSession", () => {
     expect(drawn).not.toContain(coming.id);
     await vi.advanceTimersByTimeAsync(30_000);
     expect(drawn).toContain(coming.id);
+  });
+
+  it.each([
+    ["the instant it marked last", "mark"],
+    ["the instant it stored its content", "snapshot"],
+  ])(
+    "restarted with its clock set back, takes %s as now: what had expired stays off",
+    async (_name, by) => {
+      const now = Date.now();
+      const lastRan = now + 3 * 3600_000;
+      const ended = buildScreenEntry({ expiresAt: new Date(now + 3600_000).toISOString() });
+      const lasting = buildScreenEntry();
+      // What it held when it last ran, three hours later than its clock now says.
+      const before = new ContentStore(() => (by === "snapshot" ? lastRan : now));
+      // It had heard the server's time then (only such a time is kept as a floor).
+      const seen = by === "snapshot" ? lastRan : now;
+      before.learnServerTime(new Date(seen).toISOString(), seen, seen);
+      before.apply(buildDelta({ version: 3, full: true, entries: [lasting] }));
+      before.hold([ended], []);
+      const stored = before.snapshot();
+      const { drawn, store, socket, db } = await setUp({
+        stored,
+        ...(by === "mark" ? { clockMark: lastRan } : {}),
+      });
+      socket.serverUp = false;
+      socket.drop("transport close");
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(store.now()).toBeGreaterThanOrEqual(lastRan);
+      expect(drawn).toContain(lasting.id);
+      expect(drawn).not.toContain(ended.id);
+      // Running on without the server, it marks no time it has not learnt from the server.
+      const marked = await db.get("state", "clockMark");
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(await db.get("state", "clockMark")).toBe(marked);
+    },
+  );
+
+  it("marks every minute the time it learnt from the server, as the floor of its next start", async () => {
+    const { socket, db } = await setUp();
+    const serverTime = new Date(Date.now() + 3600_000).toISOString();
+    socket.answerHello(ok({ ...buildDelta({ version: 2, full: true }), serverTime }));
+    await vi.advanceTimersByTimeAsync(60_000 + WRITE_MS);
+    expect(await db.get("state", "clockMark")).toBeGreaterThanOrEqual(
+      Date.parse(serverTime) + 59_000,
+    );
   });
 
   it("revoked, forgets its token, content and storage", async () => {

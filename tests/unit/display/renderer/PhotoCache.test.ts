@@ -13,6 +13,8 @@ function harness(
   durable: { vault?: PhotoVault; online?: () => boolean } = {},
 ) {
   const requests: { url: string; authorization: string | null }[] = [];
+  /** The `cache` mode of each request, in order. */
+  const cacheModes: (RequestCache | undefined)[] = [];
   const revoked: string[] = [];
   const ready: string[] = [];
   const warnings: string[] = [];
@@ -26,6 +28,7 @@ function harness(
     fetch: (input, init) => {
       const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
       requests.push({ url, authorization: new Headers(init?.headers).get("Authorization") });
+      cacheModes.push(init?.cache);
       const hash = url.slice(url.lastIndexOf("/") + 1);
       return Promise.resolve(answer(hash));
     },
@@ -51,6 +54,7 @@ function harness(
   return {
     cache,
     requests,
+    cacheModes,
     revoked,
     ready,
     warnings,
@@ -91,6 +95,19 @@ describe("PhotoCache", () => {
       "blob:photo-1",
     );
     expect(h.ready).toEqual([a]);
+  });
+
+  it("never lets the browser's HTTP cache keep a photo or a poster a takedown could not reach", async () => {
+    const h = harness(jpeg);
+    h.cache.prefetch(a);
+    h.cache.prefetch(b, "poster");
+    await h.settle(a);
+    await h.settle(b);
+    expect(h.requests.map((r) => r.url)).toEqual([
+      `https://signage.example/kiosk/renditions/${a}`,
+      `https://signage.example/kiosk/posters/${b}`,
+    ]);
+    expect(h.cacheModes).toEqual(["no-store", "no-store"]);
   });
 
   it("a 410 or a 404 means: no photo, and no retry", async () => {

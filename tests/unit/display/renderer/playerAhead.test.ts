@@ -227,6 +227,7 @@ describe("Player: the next slide drawn ahead", () => {
     expect(stage.shown).toBe(a.id);
     // The sync changed nothing on the stage: b is drawn in the next task, not in the sync's.
     store.apply(buildDelta({ version: 4, full: false, schedule }));
+    player.synced();
     player.playSoon();
     expect(stage.shown).toBe(a.id);
     await vi.advanceTimersByTimeAsync(0);
@@ -234,6 +235,7 @@ describe("Player: the next slide drawn ahead", () => {
     // Offline again; the sync takes down b, on screen: gone before the sync's task ends.
     player.pause();
     store.apply(buildDelta({ version: 5, full: false, removedIds: [b.id], schedule }));
+    player.synced();
     player.playSoon();
     expect(stage.shown).not.toBe(b.id);
   });
@@ -260,6 +262,60 @@ describe("Player: the next slide drawn ahead", () => {
     await vi.advanceTimersByTimeAsync(DWELL_MS - AHEAD_AFTER_MS);
     expect(stage.shown).toBe(b.id);
     expect(player.onStage([a.id])).toBe(true);
+  });
+
+  it("while paused for a reconnect's sync, draws nothing it holds: a takedown of the slide on screen leaves a blank one", async () => {
+    const { stage, store, player } = setUp();
+    const { a, b, c } = playThree(store, player);
+    expect(stage.shown).toBe(a.id);
+    // Back online; b and c may have been taken down while it was offline. A push takes down a,
+    // on screen: it goes, and neither b nor c is drawn in its place, nor by the rotation.
+    player.pause();
+    player.withdraw([a.id]);
+    expect(stage.shown).toBeNull();
+    expect(stage.kinds.at(-1)).toBe("blank");
+    player.photoReady("any");
+    player.playSoon();
+    await vi.advanceTimersByTimeAsync(6 * DWELL_MS);
+    expect(stage.changes.map((ch) => ch.id)).not.toContain(b.id);
+    expect(stage.changes.map((ch) => ch.id)).not.toContain(c.id);
+    expect(stage.shown).toBeNull();
+    // The sync took b down: the rotation resumes with what it says may be shown.
+    store.apply(buildDelta({ version: 4, full: false, removedIds: [b.id], schedule }));
+    player.synced();
+    player.play();
+    await vi.advanceTimersByTimeAsync(3 * DWELL_MS);
+    expect(stage.changes.map((ch) => ch.id)).toContain(c.id);
+    expect(stage.changes.map((ch) => ch.id)).not.toContain(b.id);
+  });
+
+  it("while paused, still takes off the screen what ended by the clock", async () => {
+    const { stage, store, player } = setUp();
+    const ending = buildScreenEntry({
+      publishedVersion: 1,
+      expiresAt: new Date(dayStart + 5_000).toISOString(),
+    });
+    store.apply(buildDelta({ version: 1, full: true, entries: [ending], schedule }));
+    player.play();
+    expect(stage.shown).toBe(ending.id);
+    player.pause();
+    await vi.advanceTimersByTimeAsync(7_000);
+    expect(stage.shown).toBeNull();
+    expect(stage.kinds.at(-1)).toBe("blank");
+  });
+
+  it("offline again before the sync came, plays what it holds, and keeps off what a push withheld", async () => {
+    const { stage, store, player } = setUp();
+    const { a, b, c } = playThree(store, player);
+    player.pause();
+    player.withdraw([b.id]);
+    await vi.advanceTimersByTimeAsync(2 * DWELL_MS);
+    expect(stage.shown).toBe(a.id);
+    player.resume();
+    player.play();
+    await vi.advanceTimersByTimeAsync(3 * DWELL_MS);
+    expect(stage.changes.map((ch) => ch.id)).toContain(c.id);
+    expect(stage.changes.map((ch) => ch.id)).not.toContain(b.id);
   });
 
   it("draws nothing ahead while paused for a reconnect's sync, even when a push makes it play", async () => {

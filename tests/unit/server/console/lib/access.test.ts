@@ -19,13 +19,14 @@ function user(roles: RoleGrant[]): UserView {
 const opens = (u: UserView): ShellPage[] => shellPages.filter((p) => mayOpen(u, p));
 
 describe("which console pages a user may open", () => {
-  it("shows a moderator the review queue but not schedules, emergencies or users", () => {
+  it("shows a moderator the review queue and schedules (to approve idle slides), not emergencies or users", () => {
     expect(opens(user([{ role: "moderator", scope: "a" }]))).toEqual([
       "dashboard",
       "entries",
       "review",
       "objections",
       "screens",
+      "schedules",
       "announcements",
       "reports",
       "api",

@@ -33,7 +33,11 @@ function schedule(...windows: TimeWindow[]): Schedule {
 
 /** The editor on district "a" with `draft` loaded as the district's own schedule. */
 function loaded(draft: Schedule, over: Partial<ScheduleEditorState> = {}): ScheduleEditorState {
-  const effective: EffectiveSchedule = { schedule: draft, fromDistrictId: "a" };
+  const effective: EffectiveSchedule = {
+    schedule: draft,
+    fromDistrictId: "a",
+    idleSlideReview: null,
+  };
   return {
     ...run(initialScheduleEditor("a"), { type: "take", effective, timeZone: "Asia/Shanghai" }),
     ...over,
@@ -104,7 +108,11 @@ describe("the schedule editor's transitions", () => {
 
     it("takes a copy of the answered schedule as a clean draft, closing window and question", () => {
       const own = schedule(window("w1"));
-      const effective: EffectiveSchedule = { schedule: own, fromDistrictId: "a" };
+      const effective: EffectiveSchedule = {
+        schedule: own,
+        fromDistrictId: "a",
+        idleSlideReview: null,
+      };
       const before = loaded(schedule(window("old")), {
         dirty: true,
         checked: true,
@@ -126,7 +134,7 @@ describe("the schedule editor's transitions", () => {
     it("starts an empty draft in the district's time zone when no schedule applies", () => {
       const s = run(initialScheduleEditor("a"), {
         type: "take",
-        effective: { schedule: null, fromDistrictId: null },
+        effective: { schedule: null, fromDistrictId: null, idleSlideReview: null },
         timeZone: "Europe/Berlin",
       });
       expect(s.draft).toEqual({ timeZone: "Europe/Berlin", windows: [] });

@@ -1,0 +1,79 @@
+/**
+ * Migration 0028: organisations named like a person were shown whole by earlier releases; their
+ * stored masked names are masked now, and the screens holding them get them again at their next
+ * sync (a change-log event each), on SQLite and PostgreSQL.
+ */
+import { describe, expect, it } from "vitest";
+import { migrateToLatest } from "../../server/store/database";
+import { deliverableEntries } from "../../server/store/delivery";
+import { databaseBackends } from "../support/databases";
+import { useStoreMigratedTo } from "../support/migratedStore";
+import { insertDistrictWithScreens, insertEntryRow } from "../support/storeRows";
+
+describe.each(databaseBackends)(
+  "migration 0028 masks organisations named like a person ($name)",
+  (backend) => {
+    const storeAt = useStoreMigratedTo();
+
+    it("masks their stored names and republishes those on screens; leaves the rest alone", async () => {
+      const store = await storeAt(
+        "0027_erase_legal_representatives",
+        backend.name === "SQLite" ? "sqlite" : "postgres",
+      );
+      await insertDistrictWithScreens(store.db, "d1", []);
+      const entry = (id: string, state: string, maskedName: string, person = false) =>
+        insertEntryRow(store.db, {
+          id,
+          state,
+          maskedName,
+          districtId: "d1",
+          ...(person ? { subjectType: "person" as const } : {}),
+        });
+      await entry("sole-trader", "approved", "禤志明（个体工商户）");
+      await entry("like-person", "approved", "宋明远");
+      await entry("waiting", "pending_review", "Lin Xiaoyu");
+      await entry("company", "approved", "东城区宏达建材有限公司");
+      await entry("person", "approved", "王某", true);
+      const before = await store.db
+        .selectFrom("change_log")
+        .select((eb) => eb.fn.max("version").as("v"))
+        .executeTakeFirst();
+      const since = Number(before?.v ?? 0);
+
+      await migrateToLatest(store);
+
+      const names = await store.db
+        .selectFrom("entries")
+        .select(["id", "masked_name"])
+        .orderBy("id")
+        .execute();
+      expect(Object.fromEntries(names.map((r) => [r.id, r.masked_name]))).toEqual({
+        company: "东城区宏达建材有限公司",
+        "like-person": "宋某",
+        person: "王某",
+        "sole-trader": "禤某",
+        waiting: "Lin X.",
+      });
+      // Only what is on screens is sent again, to where it is listed.
+      const events = await store.db
+        .selectFrom("change_log")
+        .select(["kind", "entity_id", "scope_json"])
+        .where("version", ">", since)
+        .orderBy("entity_id")
+        .execute();
+      expect(events).toEqual(
+        ["like-person", "sole-trader"].map((id) => ({
+          kind: "entry.published",
+          entity_id: id,
+          scope_json: JSON.stringify({ districtIds: ["d1"] }),
+        })),
+      );
+      // A kiosk that synced before the upgrade gets both in its next delta.
+      const delta = await deliverableEntries(store.db, ["d1"], since);
+      expect(delta.map((e) => [e.row.id, e.row.masked_name]).sort()).toEqual([
+        ["like-person", "宋某"],
+        ["sole-trader", "禤某"],
+      ]);
+    });
+  },
+);
