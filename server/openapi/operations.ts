@@ -75,6 +75,7 @@ import { AuditExportQuerySchema, AuditQuerySchema } from "../routes/audit/router
 import {
   DistrictInputSchema,
   DistrictParamsSchema,
+  DistrictSettingsApprovalSchema,
   IdleSlideApprovalSchema,
   ScheduleSchema,
   TimelineQuerySchema,
@@ -557,6 +558,20 @@ export const operations: readonly Operation[] = [
     body: json("DistrictInput", DistrictInputSchema),
     answer: ok("DistrictAnswer", DistrictAnswer.schema),
     errors: ["not_found", "conflict"],
+  },
+  {
+    operationId: "approveDistrictSettings",
+    method: "post",
+    path: "/api/districts/{id}/settings/approval",
+    tag: "Districts",
+    summary:
+      "Approves a district's contest line and emergency setting as the approver saw them; they apply then. Never by anyone who saved them since their last approval.",
+    permission: "district.approve",
+    auth: "session",
+    params: DistrictParamsSchema,
+    body: json("DistrictSettingsApproval", DistrictSettingsApprovalSchema),
+    answer: ok("DistrictAnswer", DistrictAnswer.schema),
+    errors: ["not_found", "conflict", "stale_revision", "four_eyes"],
   },
   {
     operationId: "getSchedule",

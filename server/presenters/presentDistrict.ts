@@ -1,4 +1,5 @@
 import type { District } from "../../shared/schemas/district";
+import { settingsReviewOf } from "../services/districtSettings";
 import type { DistrictRow } from "../store/schema";
 
 /** Turns a row into the API shape. */
@@ -15,6 +16,7 @@ export function presentDistrict(row: DistrictRow): District {
     contestContact: row.contest_contact ?? "",
     emergencyApproval: row.emergency_approval,
     alertOfflineMinutes: row.alert_offline_minutes,
+    settingsReview: settingsReviewOf(row),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -1,6 +1,6 @@
 import { PublicNoticeSchema, type PublicNotice } from "../../shared/schemas/publicNotice";
 import type { ScreenPhoto } from "../../shared/schemas/screenEntry";
-import type { ContestLine } from "../services/DistrictRegistry";
+import type { ContestLine } from "../services/districtSettings";
 import type { ScreenEntryRow } from "../store/delivery";
 import { presentScreenEntry } from "./presentScreenEntry";
 

@@ -1,7 +1,14 @@
 import type { Kysely, Transaction } from "kysely";
 import { refusePersonalDataInTexts } from "./reasonRefusal";
 import type { Logger } from "pino";
-import type { District, DistrictInput, EmergencyApproval } from "../../shared/schemas/district";
+import {
+  NO_REVIEWED_SETTINGS,
+  ReviewedSettingsSchema,
+  reviewedSettingsJson,
+  type District,
+  type DistrictInput,
+  type ReviewedSettings,
+} from "../../shared/schemas/district";
 import {
   IdleSlideSchema,
   ScheduleSchema,
@@ -12,6 +19,8 @@ import {
 import { presentDistrict } from "../presenters/presentDistrict";
 import { AppError } from "../errors";
 import {
+  approveDistrictSettings,
+  approvedSettingsOf,
   approveIdleSlide,
   deleteSchedule,
   existingDistrictIds,
@@ -20,6 +29,8 @@ import {
   insertDistrict,
   listDistricts,
   putSchedule,
+  savedSettingsOf,
+  settingsChangersOf,
   subtreeIdsOf,
   updateDistrict,
   type OwnSchedule,
@@ -29,45 +40,8 @@ import type { Database, DistrictRow } from "../store/schema";
 import { activeScreensIn, districtSetChanged } from "../store/screens";
 import type { AuditInput, AuditLog } from "./AuditLog";
 import type { ChangeFeed } from "./ChangeFeed";
+import { approvedOnSave, sameSettings } from "./districtSettings";
 import { said } from "../../shared/messages/errorMessages";
-
-/** The "how to contest" line a district's slides and public pages show. */
-export interface ContestLine {
-  contestText: string;
-  contestUrl: string | null;
-  contestContact: string;
-  /** The district that set it (itself or an ancestor); null when none did (the default line). */
-  fromDistrictId: string | null;
-}
-
-/**
- * The contest line of a district, given its ancestry (itself first): its own when it set any
- * of text, contact or URL, else the nearest ancestor's. The three travel together, so a
- * district's address never appears under its parent's sentence.
- */
-export function contestLineOf(chain: readonly DistrictRow[]): ContestLine {
-  for (const d of chain) {
-    const text = d.contest_text.trim();
-    const contact = (d.contest_contact ?? "").trim();
-    if (text !== "" || contact !== "" || d.contest_url !== null)
-      return {
-        contestText: text,
-        contestUrl: d.contest_url,
-        contestContact: contact,
-        fromDistrictId: d.id,
-      };
-  }
-  return { contestText: "", contestUrl: null, contestContact: "", fromDistrictId: null };
-}
-
-/**
- * Whether a district's emergencies need a second person before sending, given its ancestry
- * (itself first): its own setting, else the nearest ancestor's; none set is "review-after".
- */
-export function emergencyApprovalOf(chain: readonly DistrictRow[]): EmergencyApproval {
-  for (const d of chain) if (d.emergency_approval !== null) return d.emergency_approval;
-  return "review-after";
-}
 
 const MAX_DEPTH = 16;
 
@@ -111,16 +85,8 @@ export class DistrictRegistry {
   }
 
   /** The chain from a district up to its city, itself first. */
-  async ancestry(id: string): Promise<DistrictRow[]> {
-    const chain: DistrictRow[] = [];
-    let next: string | null = id;
-    while (next !== null) {
-      if (chain.length > MAX_DEPTH) throw new AppError(409, "conflict", said("district.tooDeep"));
-      const row: DistrictRow = await this.get(next);
-      chain.push(row);
-      next = row.parent_id;
-    }
-    return chain;
+  ancestry(id: string): Promise<DistrictRow[]> {
+    return chainIn(this.deps.db, id);
   }
 
   /** Creates a district; its parent must exist and its id must be new. */
@@ -137,7 +103,8 @@ export class DistrictRegistry {
           said("district.parentMissing", { id: input.parentId }),
         );
       }
-      const row = toRow(input, at, at);
+      const parentChain = input.parentId === null ? [] : await chainIn(trx, input.parentId);
+      const row = toRow(input, at, at, reviewOnSave(input, undefined, parentChain, actor));
       await insertDistrict(trx, row);
       await this.deps.audit.record(trx, {
         actor,
@@ -177,7 +144,9 @@ export class DistrictRegistry {
           );
         cursor = parent.parent_id;
       }
-      const row = toRow(input, existing.created_at, at);
+      const parentChain = input.parentId === null ? [] : await chainIn(trx, input.parentId);
+      const review = reviewOnSave(input, existing, parentChain, actor);
+      const row = toRow(input, existing.created_at, at, review);
       if (input.parentId !== existing.parent_id) await this.reparentScreens(trx, id);
       await updateDistrict(trx, row);
       const district = presentDistrict(row);
@@ -190,6 +159,40 @@ export class DistrictRegistry {
       });
       this.deps.log.info({ districtId: id }, "district updated");
       return district;
+    });
+  }
+
+  /**
+   * A second person approves a district's contest line and emergency setting as they saw them
+   * (`seen`): refused for anyone who saved them since their last approval, and when they are no
+   * longer what was seen. Its screens (and those inheriting the line) show them then.
+   */
+  async approveSettings(id: string, seen: ReviewedSettings, approverId: string): Promise<District> {
+    return this.inTransaction(async (uow) => {
+      const row = await getDistrict(uow.trx, id);
+      if (!row) throw new AppError(404, "not_found", said("district.notFound", { id }));
+      const saved = savedSettingsOf(row);
+      if (!sameSettings(seen, saved))
+        throw new AppError(409, "stale_revision", said("district.settingsChanged"));
+      const changedBy = settingsChangersOf(row);
+      if (changedBy.includes(approverId))
+        throw new AppError(403, "four_eyes", said("district.settingsYours"));
+      if (sameSettings(saved, approvedSettingsOf(row)))
+        throw new AppError(409, "conflict", said("district.settingsApproved"));
+      // Guarded by the whole row as read: a save racing this approval makes it fail.
+      if (!(await approveDistrictSettings(uow.trx, row, reviewedSettingsJson(saved))))
+        throw new AppError(409, "stale_revision", said("district.settingsChanged"));
+      await this.deps.changes.districts(uow, [id]);
+      await this.deps.audit.record(uow.trx, {
+        actor: { type: "user", id: approverId },
+        action: "district.settings_approved",
+        target: { type: "district", id },
+        details: { settings: saved, changedBy },
+      });
+      this.deps.log.info({ districtId: id }, "district settings approved");
+      const approved = await getDistrict(uow.trx, id);
+      if (!approved) throw new AppError(404, "not_found", said("district.notFound", { id }));
+      return presentDistrict(approved);
     });
   }
 
@@ -410,8 +413,72 @@ function approvedIdle(own: OwnSchedule): IdleSlide | undefined {
   return IdleSlideSchema.parse(JSON.parse(own.idle_approved_json));
 }
 
-function toRow(input: DistrictInput, createdAt: string, updatedAt: string): DistrictRow {
+/** A district's settings review as a save leaves it. */
+interface SettingsReviewRow {
+  settings_approved_json: string;
+  settings_changers_json: string;
+}
+
+/**
+ * What a save of `input` leaves approved (what was before, with what applies at once) and who
+ * waits to be approved: everyone who saved since the last approval, this saver included even
+ * with nothing changed, unless nothing waits.
+ */
+function reviewOnSave(
+  input: DistrictInput,
+  before: DistrictRow | undefined,
+  parentChain: readonly DistrictRow[],
+  actor: Actor,
+): SettingsReviewRow {
+  const saved = ReviewedSettingsSchema.parse({
+    contestText: input.contestText,
+    contestUrl: input.contestUrl,
+    contestContact: input.contestContact,
+    emergencyApproval: input.emergencyApproval,
+  });
+  const approvedBefore = before ? approvedSettingsOf(before) : NO_REVIEWED_SETTINGS;
+  const approved = approvedOnSave(saved, approvedBefore, parentChain);
+  const waitingBefore =
+    before !== undefined && !sameSettings(savedSettingsOf(before), approvedBefore);
+  const changers = sameSettings(saved, approved)
+    ? []
+    : [
+        ...new Set([
+          ...(waitingBefore && before ? settingsChangersOf(before) : []),
+          actor.id ?? actor.type,
+        ]),
+      ].sort();
   return {
+    settings_approved_json: reviewedSettingsJson(approved),
+    settings_changers_json: JSON.stringify(changers),
+  };
+}
+
+/** The chain from a district up to its city, itself first, read through `db`. */
+async function chainIn(
+  db: Kysely<Database> | Transaction<Database>,
+  id: string,
+): Promise<DistrictRow[]> {
+  const chain: DistrictRow[] = [];
+  let next: string | null = id;
+  while (next !== null) {
+    if (chain.length > MAX_DEPTH) throw new AppError(409, "conflict", said("district.tooDeep"));
+    const row: DistrictRow | undefined = await getDistrict(db, next);
+    if (!row) throw new AppError(404, "not_found", said("district.notFound", { id: next }));
+    chain.push(row);
+    next = row.parent_id;
+  }
+  return chain;
+}
+
+function toRow(
+  input: DistrictInput,
+  createdAt: string,
+  updatedAt: string,
+  review: SettingsReviewRow,
+): DistrictRow {
+  return {
+    ...review,
     id: input.id,
     parent_id: input.parentId,
     name_zh: input.nameZh,

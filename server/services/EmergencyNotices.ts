@@ -22,7 +22,8 @@ import type { Database, DistrictRow } from "../store/schema";
 import { runInTransaction, type UnitOfWork } from "../store/runInTransaction";
 import type { AuditLog } from "./AuditLog";
 import type { ChangeFeed } from "./ChangeFeed";
-import { emergencyApprovalOf, type DistrictRegistry } from "./DistrictRegistry";
+import type { DistrictRegistry } from "./DistrictRegistry";
+import { emergencyApprovalOf } from "./districtSettings";
 import { EmergencyReach } from "./EmergencyReach";
 import { said } from "../../shared/messages/errorMessages";
 

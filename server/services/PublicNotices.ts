@@ -3,7 +3,8 @@ import type { PublicNotice } from "../../shared/schemas/publicNotice";
 import { presentPublicNotice } from "../presenters/presentPublicNotice";
 import { displayRendition, entryByPublicId, entryDistricts } from "../store/notices";
 import type { Database } from "../store/schema";
-import { contestLineOf, type DistrictRegistry } from "./DistrictRegistry";
+import type { DistrictRegistry } from "./DistrictRegistry";
+import { contestLineOf } from "./districtSettings";
 import { entryExpiresAt } from "../../shared/schedule/entryExpiresAt";
 
 /**

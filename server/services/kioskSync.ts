@@ -7,7 +7,8 @@ import { currentVersion, versionIssued } from "../store/changeLog";
 import { deliverableEntries, entriesChangedSince } from "../store/delivery";
 import type { Database } from "../store/schema";
 import { announcementsForScreen, toScreenEntry } from "./manifestBuilder";
-import { contestLineOf, type DistrictRegistry } from "./DistrictRegistry";
+import type { DistrictRegistry } from "./DistrictRegistry";
+import { contestLineOf } from "./districtSettings";
 import type { EmergencyNotices } from "./EmergencyNotices";
 
 /** What a screen needs besides content: its district, effective schedule and live emergencies. */

@@ -1,4 +1,9 @@
 import type { Kysely, Transaction } from "kysely";
+import {
+  NO_REVIEWED_SETTINGS,
+  ReviewedSettingsSchema,
+  type ReviewedSettings,
+} from "../../shared/schemas/district";
 import type { Database, DistrictRow } from "./schema";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -41,6 +46,64 @@ export async function insertDistrict(db: Db, row: DistrictRow): Promise<void> {
 export async function updateDistrict(db: Db, row: DistrictRow): Promise<void> {
   const { id, created_at: _created, ...rest } = row;
   await db.updateTable("districts").set(rest).where("id", "=", id).execute();
+}
+
+/** A district's contest line and emergency setting as saved. */
+export function savedSettingsOf(
+  row: Pick<DistrictRow, "contest_text" | "contest_url" | "contest_contact" | "emergency_approval">,
+): ReviewedSettings {
+  return {
+    contestText: row.contest_text.trim(),
+    contestUrl: row.contest_url,
+    contestContact: (row.contest_contact ?? "").trim(),
+    emergencyApproval: row.emergency_approval,
+  };
+}
+
+/** A district's contest line and emergency setting as a second person last approved them. */
+export function approvedSettingsOf(
+  row: Pick<DistrictRow, "settings_approved_json">,
+): ReviewedSettings {
+  if (row.settings_approved_json === null) return NO_REVIEWED_SETTINGS;
+  return ReviewedSettingsSchema.parse(JSON.parse(row.settings_approved_json));
+}
+
+/** Who saved a district's settings since their last approval (user ids). */
+export function settingsChangersOf(row: Pick<DistrictRow, "settings_changers_json">): string[] {
+  const parsed: unknown = JSON.parse(row.settings_changers_json);
+  return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === "string") : [];
+}
+
+/** The settings columns that may be null, compared with `is null` when they are. */
+const NULLABLE_SETTINGS = [
+  "contest_url",
+  "contest_contact",
+  "emergency_approval",
+  "settings_approved_json",
+] as const;
+
+/**
+ * Marks a district's settings approved as `approvedJson`, only while the row is still as read
+ * (`seen`: a save racing the approval, or its changers, makes it fail); whether it did.
+ */
+export async function approveDistrictSettings(
+  db: Db,
+  seen: DistrictRow,
+  approvedJson: string,
+): Promise<boolean> {
+  let q = db
+    .updateTable("districts")
+    .set({ settings_approved_json: approvedJson, settings_changers_json: "[]" })
+    .where("id", "=", seen.id)
+    .where("updated_at", "=", seen.updated_at)
+    .where("contest_text", "=", seen.contest_text)
+    .where("settings_changers_json", "=", seen.settings_changers_json);
+  for (const column of NULLABLE_SETTINGS) {
+    const value = seen[column];
+    q = value === null ? q.where(column, "is", null) : q.where(column, "=", value);
+  }
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 /** The ids of existing districts among `ids`. */

@@ -11,6 +11,8 @@ import type { DatabaseConfig } from "../config";
 import { maskName } from "../../shared/privacy/maskName";
 import type { Database } from "./schema";
 import { takeLock } from "./transactionLocks";
+import { savedSettingsOf } from "./districts";
+import { reviewedSettingsJson } from "../../shared/schemas/district";
 
 type Dialect = DatabaseConfig["kind"];
 
@@ -1191,6 +1193,49 @@ function migrations(dialect: Dialect, opts: MigrationOptions): Record<string, Mi
         await db.schema.alterTable("schedules").dropColumn("idle_approved_json").execute();
       },
     },
+    "0032_district_settings_review": {
+      async up(db: Kysely<unknown>) {
+        // A district's contest line (on every list slide) and its emergency setting take effect
+        // once a second person approves them as saved. What districts have now is on the street
+        // already and counts as approved: taking the contest lines off would take due process
+        // off the slides.
+        await db.schema
+          .alterTable("districts")
+          .addColumn("settings_approved_json", "text")
+          .execute();
+        await db.schema
+          .alterTable("districts")
+          .addColumn("settings_changers_json", "text", (c) => c.notNull().defaultTo("[]"))
+          .execute();
+        const d = db as unknown as Kysely<SettingsReviewTables>;
+        const rows = await d
+          .selectFrom("districts")
+          .select(["id", "contest_text", "contest_url", "contest_contact", "emergency_approval"])
+          .execute();
+        for (const row of rows)
+          await d
+            .updateTable("districts")
+            .set({ settings_approved_json: reviewedSettingsJson(savedSettingsOf(row)) })
+            .where("id", "=", row.id)
+            .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.alterTable("districts").dropColumn("settings_changers_json").execute();
+        await db.schema.alterTable("districts").dropColumn("settings_approved_json").execute();
+      },
+    },
+  };
+}
+
+/** The columns 0032 reads and fills. */
+interface SettingsReviewTables {
+  districts: {
+    id: string;
+    contest_text: string;
+    contest_url: string | null;
+    contest_contact: string | null;
+    emergency_approval: "review-after" | "two-person" | null;
+    settings_approved_json: string | null;
   };
 }
 

@@ -249,6 +249,14 @@ export interface DistrictTable {
   emergency_approval: Generated<"review-after" | "two-person" | null>;
   /** Minutes a screen may be dark before an alert; null inherits the parent's (0018). */
   alert_offline_minutes: Generated<number | null>;
+  /**
+   * The contest line and emergency setting a second person approved (ReviewedSettings as JSON,
+   * settingsJson); null reads as none set (0032). What is saved above applies only as far as
+   * it matches this, or is safer (see districtSettings.ts).
+   */
+  settings_approved_json: Generated<string | null>;
+  /** Who saved the settings since their last approval (user ids, a JSON array) (0032). */
+  settings_changers_json: Generated<string>;
   created_at: string;
   updated_at: string;
 }

@@ -30,6 +30,11 @@ export const permissions = {
   "district.read": ["operator", "moderator"],
   /** Create or change a district (a city needs this over the whole city). */
   "district.manage": ["admin"],
+  /**
+   * Approve a district's contest line and emergency setting as seen (a second person: never
+   * whoever saved them).
+   */
+  "district.approve": ["moderator"],
   /** Set or remove a district's schedule. */
   "schedule.edit": ["operator"],
   /** Approve a district's idle slide as seen (a second person: never whoever changed it). */

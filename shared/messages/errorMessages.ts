@@ -997,6 +997,18 @@ export const errorMessages = {
     en: "This announcement has no redacted poster to show yet.",
     "zh-CN": "此公告还没有可显示的遮盖后海报。",
   },
+  "district.settingsChanged": {
+    en: "The district's contest line or emergency setting is not what you looked at (it was changed since); look at it again before approving.",
+    "zh-CN": "辖区的纠错说明或紧急通知设置已不是您看到的内容（此后已被修改）；请重新查看后再批准。",
+  },
+  "district.settingsYours": {
+    en: "You saved this district's settings since their last approval; another moderator must approve them.",
+    "zh-CN": "您在上次批准后保存过此辖区的设置，须由另一位审核员批准。",
+  },
+  "district.settingsApproved": {
+    en: "This district's contest line and emergency setting are approved already; they apply as saved.",
+    "zh-CN": "此辖区的纠错说明和紧急通知设置已获批准，正按保存的内容生效。",
+  },
   "schedule.noIdleSlide": {
     en: "The schedule of district {id} has no idle slide of its own to approve.",
     "zh-CN": "辖区 {id} 的排期没有自己的空闲页，无需批准。",

@@ -33,6 +33,7 @@ export const auditActions = [
   "screenshot.erased",
   "schedule.changed",
   "schedule.idle_slide_approved",
+  "district.settings_approved",
   "district.created",
   "district.updated",
   "screen.tagged",

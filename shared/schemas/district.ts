@@ -53,9 +53,55 @@ export const DistrictInputSchema = z.strictObject({
 /** A validated district input. */
 export type DistrictInput = z.infer<typeof DistrictInputSchema>;
 
-/** A district as the API answers it. */
+/**
+ * The settings of a district a second person approves before they take effect on the street:
+ * its contest line (shown on every list slide and public page) and how its emergencies get a
+ * second person. Taking the contest line away (its parent's applies) and asking for two people
+ * apply at once; anything else waits for approval, as saved.
+ */
+export const ReviewedSettingsSchema = z.strictObject({
+  contestText: DistrictInputSchema.shape.contestText.unwrap(),
+  contestUrl: DistrictInputSchema.shape.contestUrl.unwrap(),
+  contestContact: DistrictInputSchema.shape.contestContact.unwrap(),
+  emergencyApproval: EmergencyApprovalSchema.nullable(),
+});
+/** Reviewed settings: what was saved, or what a second person approved. */
+export type ReviewedSettings = z.infer<typeof ReviewedSettingsSchema>;
+
+/** No contest line and no emergency setting of its own: what a new district has approved. */
+export const NO_REVIEWED_SETTINGS: ReviewedSettings = {
+  contestText: "",
+  contestUrl: null,
+  contestContact: "",
+  emergencyApproval: null,
+};
+
+/** Reviewed settings as stored and compared: their four fields in one order, trimmed. */
+export function reviewedSettingsJson(s: ReviewedSettings): string {
+  return JSON.stringify({
+    contestText: s.contestText.trim(),
+    contestUrl: s.contestUrl,
+    contestContact: s.contestContact.trim(),
+    emergencyApproval: s.emergencyApproval,
+  });
+}
+
+/** Where a district's reviewed settings stand with their second person. */
+export const DistrictSettingsReviewSchema = z.strictObject({
+  /** What was saved differs from what applies: a second person has not approved it yet. */
+  pending: z.boolean(),
+  /** The settings that apply meanwhile (the last approved, with what applies at once). */
+  inEffect: ReviewedSettingsSchema,
+  /** Who saved them since their last approval (user ids): none of them may approve. */
+  changedBy: z.array(z.string()),
+});
+/** A district's settings review. */
+export type DistrictSettingsReview = z.infer<typeof DistrictSettingsReviewSchema>;
+
+/** A district as the API answers it: its settings as saved, and their review. */
 export const DistrictSchema = z.strictObject({
   ...DistrictInputSchema.shape,
+  settingsReview: DistrictSettingsReviewSchema,
   createdAt: z.string(),
   updatedAt: z.string(),
 });

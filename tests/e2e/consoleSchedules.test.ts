@@ -1,3 +1,4 @@
+import { approveDistrictSettings } from "../support/districtSettings";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -115,6 +116,9 @@ describe("schedules page", () => {
       body: JSON.stringify(cityLine),
     });
     expect(city.status).toBe(200);
+    // The city's line applies once a second person approves it.
+    const moderator = await createUser(t.baseUrl, "Checker", [{ role: "moderator", scope: "*" }]);
+    await approveDistrictSettings(t.baseUrl, moderator, "dalian");
     await createDistrict(t.baseUrl, "lushunkou", "dalian");
     const page = await openSchedulesPage(t.baseUrl);
     await page.getByLabel("District", { exact: true }).selectOption("lushunkou");
@@ -147,6 +151,44 @@ describe("schedules page", () => {
       contestContact: "0411-8888",
       contestUrl: "https://zs.court.example.cn/",
     });
+    // Its screens keep the city's line until another person approves the new one: the admin
+    // who saved it is told so, and has nothing to approve.
+    const waits = page.getByTestId("district-settings-review");
+    await expectText(
+      waits.getByText(/^The contest line/),
+      "The contest line or emergency setting saved for Lushunkou (lushunkou) waits for a second person. Until then its slides and pages show its parent's contest line (or the general one), and its emergencies: As the parent district (a city: sent at once, reviewed after).",
+    );
+    await expectText(
+      waits.getByText(/^You saved them/),
+      "You saved them since their last approval, so another person approves them.",
+    );
+    expect(await waits.getByRole("button").count()).toBe(0);
+    const { socket: before } = await pairKiosk(t.baseUrl, "lushunkou");
+    try {
+      expect((await syncKiosk(before)).district.contestText).toBe(cityLine.contestText);
+    } finally {
+      before.disconnect();
+    }
+    const review = await openSchedulesPage(t.baseUrl, moderator.cookie);
+    await review.getByLabel("District", { exact: true }).selectOption("lushunkou");
+    await checkBothLanguages(review, "schedules-district-settings-review", {
+      zh: "排期",
+      en: "Schedules",
+    });
+    await review
+      .getByRole("button", { name: "Approve the settings of Lushunkou (lushunkou) as shown" })
+      .click();
+    await expectText(
+      review.getByRole("status"),
+      "Approved the settings of Lushunkou (lushunkou); they apply now.",
+    );
+    expect(await review.getByTestId("district-settings-review").count()).toBe(0);
+    const { socket: after } = await pairKiosk(t.baseUrl, "lushunkou");
+    try {
+      expect((await syncKiosk(after)).district.contestText).toBe("请到中山区法院立案窗口申请纠正");
+    } finally {
+      after.disconnect();
+    }
 
     // Emptied again in the console, the district's screens show the city's line.
     await page.getByRole("button", { name: "Edit district…" }).click();

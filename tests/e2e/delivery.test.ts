@@ -1,3 +1,4 @@
+import { approveDistrictSettings } from "../support/districtSettings";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,6 +50,8 @@ describe("list entries from moderation to a street screen and off it again, in r
     });
     expect(district.status).toBe(201);
     moderator = await createUser(t.baseUrl, "moderator", [{ role: "moderator", scope: "da" }]);
+    // The contest line reaches the slides once a second person approves it.
+    await approveDistrictSettings(t.baseUrl, moderator, "da");
     // Both redactions run while the display is paired.
     [discredited, redlist] = await Promise.all([
       // Drawn silhouettes, not real photos: these are shown as listed people.

@@ -1,3 +1,4 @@
+import { approveDistrictSettings } from "../support/districtSettings";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
@@ -433,6 +434,9 @@ describe("slide layout: nothing leaves the slide or wraps mid-word, at every siz
       "moderator",
       ["one", "org", "red", "lst"].map((scope) => ({ role: "moderator" as const, scope })),
     );
+    // The contest line reaches the slides once a second person approves it.
+    for (const id of ["one", "org", "red", "lst"])
+      await approveDistrictSettings(t.baseUrl, moderator, id);
     const entries: EntryView[] = [];
     // A person on the discredited list with every field at its longest and a 3:2 photo.
     entries.push(

@@ -1,3 +1,4 @@
+import { approveDistrictSettings } from "../support/districtSettings";
 import { join } from "node:path";
 import jsQR from "jsqr";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -384,6 +385,9 @@ describe("slides on a street screen: two layers, a cross-fade, the list layout, 
     t = await startTestServer();
     const district = await postJson(`${t.baseUrl}/api/districts`, DISTRICT);
     expect(district.status).toBe(201);
+    // The contest line reaches the slides once a second person approves it.
+    const approver = await createUser(t.baseUrl, "approver", [{ role: "moderator", scope: "da" }]);
+    await approveDistrictSettings(t.baseUrl, approver, "da");
     for (const title of titles) {
       const english = /^[A-Za-z]/.test(title);
       const published = await publishAnnouncement(t, {

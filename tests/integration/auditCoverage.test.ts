@@ -94,7 +94,7 @@ describe("the server records who did what to what, for every audit action", () =
     return EntryViewSchema.parse((res.body as { entry: unknown }).entry);
   }
 
-  it("districts and schedules: district.created, district.updated, schedule.changed, schedule.idle_slide_approved", async () => {
+  it("districts and schedules: district.created, district.updated, district.settings_approved, schedule.changed, schedule.idle_slide_approved", async () => {
     const city = { id: CITY, parentId: null, nameZh: "审计市", nameEn: "Audit city" };
     expect((await postJson(`${t.baseUrl}/api/districts`, city)).status).toBe(201);
     await expectAudited(t, "district.created", admin(), { type: "district", id: CITY });
@@ -103,6 +103,25 @@ describe("the server records who did what to what, for every audit action", () =
     const renamed = await send("PUT", `/api/districts/${CITY}`, { ...city, nameEn: "Audit town" });
     expect(renamed.status).toBe(200);
     await expectAudited(t, "district.updated", admin(), { type: "district", id: CITY });
+    const lined = { ...city, nameEn: "Audit town", contestText: "请向审计市法院申请纠正" };
+    expect((await send("PUT", `/api/districts/${CITY}`, lined)).status).toBe(200);
+    const settings = {
+      contestText: lined.contestText,
+      contestUrl: null,
+      contestContact: "",
+      emergencyApproval: null,
+    };
+    const settled = await send(
+      "POST",
+      `/api/districts/${CITY}/settings/approval`,
+      { settings },
+      moderator,
+    );
+    expect(settled.status).toBe(200);
+    await expectAudited(t, "district.settings_approved", as(moderator), {
+      type: "district",
+      id: CITY,
+    });
     await putSchedule(t.baseUrl, DISTRICT, {
       playlist: [{ type: "discredited" }],
       dwellSeconds: 10,

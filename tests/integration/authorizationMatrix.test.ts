@@ -177,6 +177,10 @@ const rules: Record<string, Rule> = {
   },
   "GET /api/districts/:id": { allow: overA("district.read") },
   "PUT /api/districts/:id": { allow: overA("district.manage"), answer: probeRefused },
+  "POST /api/districts/:id/settings/approval": {
+    allow: overA("district.approve"),
+    answer: probeRefused,
+  },
   "GET /api/districts/:id/schedule": { allow: overA("district.read") },
   "PUT /api/districts/:id/schedule": { allow: overA("schedule.edit"), answer: probeRefused },
   "DELETE /api/districts/:id/schedule": { allow: overA("schedule.edit") },

@@ -1,3 +1,4 @@
+import { approveDistrictSettings } from "../support/districtSettings";
 import { randomBytes, randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { EntryView } from "../../shared/schemas/entryView";
@@ -54,6 +55,8 @@ describe("the public notice page: /n/<opaque id>, what the slide shows and how t
     moderator = await createUser(t.baseUrl, "pn-moderator", [
       { role: "moderator", scope: "pn-city" },
     ]);
+    // The city's contest line applies once a second person approves it.
+    await approveDistrictSettings(t.baseUrl, moderator, CITY.id);
     const created = await createEntryWithPhoto(t, await silhouettePortrait(40), {
       fullName: FULL_NAME,
       idNumber: ID_NUMBER,
@@ -204,6 +207,9 @@ describe("the public notice page: /n/<opaque id>, what the slide shows and how t
         contestUrl: "https://pn-d.example.cn/",
       };
       expect(await putDistrict(t, own)).toBe(200);
+      // Its own line waits for a second person: the city's applies meanwhile.
+      expect((await syncKiosk(socket)).district.contestText).toBe(CITY_CONTEST);
+      await approveDistrictSettings(t.baseUrl, moderator, DISTRICT.id);
       expect((await syncKiosk(socket)).district).toMatchObject({
         contestText: own.contestText,
         contestContact: own.contestContact,

@@ -12,6 +12,7 @@ import type { Timeline } from "../../../shared/schemas/timeline";
 import {
   DistrictInputSchema,
   DistrictParamsSchema,
+  DistrictSettingsApprovalSchema,
   IdleSlideApprovalSchema,
   ScheduleSchema,
   TimelineQuerySchema,
@@ -74,6 +75,13 @@ export function districtsRouter(deps: {
     }
     const district = await registry.update(id, input, { type: "user", id: p.id });
     res.json({ district });
+  });
+
+  // A second person approves the contest line and emergency setting as they saw them.
+  router.post("/:id/settings/approval", async (req, res) => {
+    const { id, p } = await over(req, "district.approve");
+    const { settings } = validate(DistrictSettingsApprovalSchema, req.body, "settings approval");
+    res.json({ district: await registry.approveSettings(id, settings, p.id) });
   });
 
   router.get("/:id/schedule", async (req, res) => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DistrictIdSchema } from "../../../shared/schemas/district";
+import { DistrictIdSchema, ReviewedSettingsSchema } from "../../../shared/schemas/district";
 import { IdleSlideSchema } from "../../../shared/schemas/schedule";
 export { DistrictInputSchema } from "../../../shared/schemas/district";
 export { ScheduleSchema } from "../../../shared/schemas/schedule";
@@ -15,3 +15,6 @@ export const TimelineQuerySchema = z.strictObject({
 
 /** Body of POST /api/districts/:id/schedule/idle-slide/approval: the idle slide as the approver saw it. */
 export const IdleSlideApprovalSchema = z.strictObject({ idleSlide: IdleSlideSchema });
+
+/** Body of POST /api/districts/:id/settings/approval: the contest line and emergency setting as the approver saw them. */
+export const DistrictSettingsApprovalSchema = z.strictObject({ settings: ReviewedSettingsSchema });

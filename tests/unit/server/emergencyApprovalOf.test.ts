@@ -1,24 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { emergencyApprovalOf } from "../../../server/services/DistrictRegistry";
+import { emergencyApprovalOf } from "../../../server/services/districtSettings";
 import type { DistrictRow } from "../../../server/store/schema";
+import { districtRow } from "./districtRow";
 
-/** A district row with no approval setting of its own unless given. */
+/** A district row with an approved approval setting of its own, or none. */
 function district(id: string, approval: DistrictRow["emergency_approval"] = null): DistrictRow {
-  return {
-    id,
-    parent_id: null,
-    name_zh: `${id}区`,
-    name_en: id,
-    time_zone: "Asia/Shanghai",
-    language: "zh-CN",
-    contest_text: "",
-    contest_url: null,
-    contest_contact: null,
-    alert_offline_minutes: null,
-    emergency_approval: approval,
-    created_at: "2026-01-01T00:00:00.000Z",
-    updated_at: "2026-01-01T00:00:00.000Z",
-  };
+  return districtRow(id, null, { emergency_approval: approval });
 }
 
 describe("emergencyApprovalOf: a district's own setting, else its nearest ancestor's", () => {

@@ -22,6 +22,7 @@ import { useFail } from "../ui/useFail";
 import { useFocusOnMount } from "../ui/useFocusOnMount";
 import { useNotice } from "../ui/useNotice";
 import { DistrictForm } from "./DistrictForm";
+import { DistrictSettingsReview } from "./DistrictSettingsReview";
 import { initialScheduleEditor, scheduleEditor } from "./scheduleEditor";
 import { SchedulePreview } from "./SchedulePreview";
 import { deleteSchedule, fetchSchedule, saveSchedule } from "./schedulesApi";
@@ -275,6 +276,20 @@ export function SchedulesPage() {
             emptyLabel={t("screens.pickDistrict")}
           />
         </div>
+      )}
+      {district && (
+        <DistrictSettingsReview
+          // Its error and busy state belong to one district (a key of its own among siblings).
+          key={`settings-review-${district.id}`}
+          district={district}
+          districtLabel={label(district.id)}
+          user={user}
+          fail={fail}
+          onApproved={(d) => {
+            void reloadDistricts();
+            announce((tr) => tr("district.settingsApprovedNow", { district: label(d.id) }));
+          }}
+        />
       )}
       {switchTo !== null && district && (
         <ConfirmGroup

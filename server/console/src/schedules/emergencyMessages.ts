@@ -44,6 +44,16 @@ export const emergencyEn = {
   "district.emergencyInherit": "As the parent district (a city: sent at once, reviewed after)",
   "district.emergencyReviewAfter": "Sent at once, reviewed by a moderator after",
   "district.emergencyTwoPerson": "Two people: a moderator approves before sending",
+  "district.settingsPending":
+    "The contest line or emergency setting saved for {district} waits for a second person. Until then its slides and pages show {line}, and its emergencies: {emergency}.",
+  "district.settingsLineNone": "its parent's contest line (or the general one)",
+  "district.settingsLine": "“{text}”",
+  "district.settingsSaved":
+    "Saved: contest line “{text}” {contact} {url}; emergencies: {emergency}.",
+  "district.settingsYours":
+    "You saved them since their last approval, so another person approves them.",
+  "district.settingsApprove": "Approve the settings of {district} as shown",
+  "district.settingsApprovedNow": "Approved the settings of {district}; they apply now.",
 } as const;
 
 /** Chinese for every key of {@link emergencyEn}. */
@@ -86,4 +96,12 @@ export const emergencyZh: Record<keyof typeof emergencyEn, string> = {
   "district.emergencyInherit": "与上级辖区相同（城市：立即发送，事后复核）",
   "district.emergencyReviewAfter": "立即发送，事后由审核员复核",
   "district.emergencyTwoPerson": "双人把关：审核员批准后才发送",
+  "district.settingsPending":
+    "{district}保存的纠错说明或紧急通知设置正等待第二人批准；在此之前，名单页和公示页显示{line}，紧急通知：{emergency}。",
+  "district.settingsLineNone": "上级辖区的纠错说明（或通用说明）",
+  "district.settingsLine": "“{text}”",
+  "district.settingsSaved": "已保存：纠错说明“{text}” {contact} {url}；紧急通知：{emergency}。",
+  "district.settingsYours": "您在上次批准后保存过这些设置，须由另一人批准。",
+  "district.settingsApprove": "按所示内容批准{district}的设置",
+  "district.settingsApprovedNow": "已批准{district}的设置，现已生效。",
 };

@@ -3,6 +3,7 @@ import {
   DistrictSchema,
   type District,
   type DistrictInput,
+  type ReviewedSettings,
 } from "../../../../shared/schemas/district";
 import {
   EffectiveScheduleSchema,
@@ -49,6 +50,19 @@ export async function approveIdleSlide(
     EffectiveScheduleSchema,
     { method: "POST", body: { idleSlide: seen } },
   );
+}
+
+/** Approves a district's contest line and emergency setting as `seen` (a second person). */
+export async function approveDistrictSettings(
+  districtId: string,
+  seen: ReviewedSettings,
+): Promise<District> {
+  const { district } = await request(
+    `/api/districts/${districtId}/settings/approval`,
+    z.object({ district: DistrictSchema }),
+    { method: "POST", body: { settings: seen } },
+  );
+  return district;
 }
 
 /** Creates a district (a city when `parentId` is null). */
