@@ -40,7 +40,7 @@ import type { Database, DistrictRow } from "../store/schema";
 import { activeScreensIn, districtSetChanged } from "../store/screens";
 import type { AuditInput, AuditLog } from "./AuditLog";
 import type { ChangeFeed } from "./ChangeFeed";
-import { approvedOnSave, sameSettings } from "./districtSettings";
+import { approvedOnSave, heldOnMove, sameSettings } from "./districtSettings";
 import { said } from "../../shared/messages/errorMessages";
 
 const MAX_DEPTH = 16;
@@ -103,8 +103,7 @@ export class DistrictRegistry {
           said("district.parentMissing", { id: input.parentId }),
         );
       }
-      const parentChain = input.parentId === null ? [] : await chainIn(trx, input.parentId);
-      const row = toRow(input, at, at, reviewOnSave(input, undefined, parentChain, actor));
+      const row = toRow(input, at, at, reviewOnSave(input, undefined, actor));
       await insertDistrict(trx, row);
       await this.deps.audit.record(trx, {
         actor,
@@ -144,11 +143,24 @@ export class DistrictRegistry {
           );
         cursor = parent.parent_id;
       }
-      const parentChain = input.parentId === null ? [] : await chainIn(trx, input.parentId);
-      const review = reviewOnSave(input, existing, parentChain, actor);
-      const row = toRow(input, existing.created_at, at, review);
-      if (input.parentId !== existing.parent_id) await this.reparentScreens(trx, id);
-      await updateDistrict(trx, row);
+      let row = toRow(input, existing.created_at, at, reviewOnSave(input, existing, actor));
+      if (input.parentId !== existing.parent_id) {
+        // A move that would let one person send where two were needed holds two people until
+        // a second person approves the outcome.
+        const parentChain = input.parentId === null ? [] : await chainIn(trx, input.parentId);
+        const approved = approvedSettingsOf(row);
+        const held = heldOnMove(
+          approved,
+          { chain: await chainIn(trx, id) },
+          { chain: [row, ...parentChain] },
+        );
+        if (!sameSettings(held, approved))
+          row = toRow(input, existing.created_at, at, hold(row, held, actor));
+        await this.reparentScreens(trx, id);
+      }
+      // Guarded by the review as read: an approval committing meanwhile is not undone.
+      if (!(await updateDistrict(trx, row, existing)))
+        throw new AppError(409, "stale_revision", said("district.changedMeanwhile"));
       const district = presentDistrict(row);
       await this.deps.changes.districts(uow, [id]);
       await this.deps.audit.record(trx, {
@@ -427,7 +439,6 @@ interface SettingsReviewRow {
 function reviewOnSave(
   input: DistrictInput,
   before: DistrictRow | undefined,
-  parentChain: readonly DistrictRow[],
   actor: Actor,
 ): SettingsReviewRow {
   const saved = ReviewedSettingsSchema.parse({
@@ -437,7 +448,7 @@ function reviewOnSave(
     emergencyApproval: input.emergencyApproval,
   });
   const approvedBefore = before ? approvedSettingsOf(before) : NO_REVIEWED_SETTINGS;
-  const approved = approvedOnSave(saved, approvedBefore, parentChain);
+  const approved = approvedOnSave(saved, approvedBefore);
   const waitingBefore =
     before !== undefined && !sameSettings(savedSettingsOf(before), approvedBefore);
   const changers = sameSettings(saved, approved)
@@ -451,6 +462,15 @@ function reviewOnSave(
   return {
     settings_approved_json: reviewedSettingsJson(approved),
     settings_changers_json: JSON.stringify(changers),
+  };
+}
+
+/** A save's review with `held` approved instead, its saver among those who wait. */
+function hold(row: DistrictRow, held: ReviewedSettings, actor: Actor): SettingsReviewRow {
+  const changers = new Set([...settingsChangersOf(row), actor.id ?? actor.type]);
+  return {
+    settings_approved_json: reviewedSettingsJson(held),
+    settings_changers_json: JSON.stringify([...changers].sort()),
   };
 }
 

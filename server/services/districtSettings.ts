@@ -81,26 +81,40 @@ export function emergencyApprovalOf(chain: readonly DistrictRow[]): EmergencyApp
 }
 
 /**
- * What a save approves by itself over `approved`, the district's parent chain given: a contest
- * line taken away, and an emergency setting that leaves its emergencies no less guarded.
+ * What a save approves by itself over `approved`: a contest line taken away (its parent's, itself
+ * approved, applies), and emergencies asked to wait for two people. Any other change waits, even
+ * one no weaker under today's parents: the parents may change later, and the value stays.
  */
 export function approvedOnSave(
   saved: ReviewedSettings,
   approved: ReviewedSettings,
-  parentChain: readonly DistrictRow[],
 ): ReviewedSettings {
   const line = ownLine(saved) === null ? saved : approved;
-  const inherited = emergencyApprovalOf(parentChain);
-  const guarded = (v: EmergencyApproval | null): EmergencyApproval => v ?? inherited;
   const atOnce =
-    guarded(saved.emergencyApproval) === "two-person" ||
-    guarded(approved.emergencyApproval) === "review-after";
+    saved.emergencyApproval === "two-person" ||
+    saved.emergencyApproval === approved.emergencyApproval;
   return {
     contestText: line.contestText,
     contestUrl: line.contestUrl,
     contestContact: line.contestContact,
     emergencyApproval: atOnce ? saved.emergencyApproval : approved.emergencyApproval,
   };
+}
+
+/**
+ * The approved settings of a district moving to another parent: when the move would let one
+ * person send its emergencies (or those of districts inheriting from it) where two were needed,
+ * two people are held as approved until a second person approves the move's outcome.
+ */
+export function heldOnMove(
+  approved: ReviewedSettings,
+  before: { chain: readonly DistrictRow[] },
+  after: { chain: readonly DistrictRow[] },
+): ReviewedSettings {
+  const weaker =
+    emergencyApprovalOf(before.chain) === "two-person" &&
+    emergencyApprovalOf(after.chain) === "review-after";
+  return weaker ? { ...approved, emergencyApproval: "two-person" } : approved;
 }
 
 /** Whether two settings are the same as stored. */

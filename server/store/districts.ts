@@ -42,10 +42,27 @@ export async function insertDistrict(db: Db, row: DistrictRow): Promise<void> {
   await db.insertInto("districts").values(row).execute();
 }
 
-/** Replaces a district's settings. */
-export async function updateDistrict(db: Db, row: DistrictRow): Promise<void> {
+/**
+ * Replaces a district's settings, only while its review is as read (`seen`: an approval
+ * committing meanwhile makes it fail); whether it did.
+ */
+export async function updateDistrict(
+  db: Db,
+  row: DistrictRow,
+  seen: DistrictRow,
+): Promise<boolean> {
   const { id, created_at: _created, ...rest } = row;
-  await db.updateTable("districts").set(rest).where("id", "=", id).execute();
+  let q = db
+    .updateTable("districts")
+    .set(rest)
+    .where("id", "=", id)
+    .where("settings_changers_json", "=", seen.settings_changers_json);
+  q =
+    seen.settings_approved_json === null
+      ? q.where("settings_approved_json", "is", null)
+      : q.where("settings_approved_json", "=", seen.settings_approved_json);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 /** A district's contest line and emergency setting as saved. */

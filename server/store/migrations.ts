@@ -11,8 +11,6 @@ import type { DatabaseConfig } from "../config";
 import { maskName } from "../../shared/privacy/maskName";
 import type { Database } from "./schema";
 import { takeLock } from "./transactionLocks";
-import { savedSettingsOf } from "./districts";
-import { reviewedSettingsJson } from "../../shared/schemas/district";
 
 type Dialect = DatabaseConfig["kind"];
 
@@ -1215,7 +1213,15 @@ function migrations(dialect: Dialect, opts: MigrationOptions): Record<string, Mi
         for (const row of rows)
           await d
             .updateTable("districts")
-            .set({ settings_approved_json: reviewedSettingsJson(savedSettingsOf(row)) })
+            .set({
+              // As reviewedSettingsJson writes them, spelt out: a migration stays as it ran.
+              settings_approved_json: JSON.stringify({
+                contestText: row.contest_text.trim(),
+                contestUrl: row.contest_url,
+                contestContact: (row.contest_contact ?? "").trim(),
+                emergencyApproval: row.emergency_approval,
+              }),
+            })
             .where("id", "=", row.id)
             .execute();
       },

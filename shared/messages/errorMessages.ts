@@ -997,6 +997,10 @@ export const errorMessages = {
     en: "This announcement has no redacted poster to show yet.",
     "zh-CN": "此公告还没有可显示的遮盖后海报。",
   },
+  "district.changedMeanwhile": {
+    en: "Someone approved this district's settings while you were saving; load the district again and save your change.",
+    "zh-CN": "您保存时，他人批准了此辖区的设置；请重新加载辖区后再保存修改。",
+  },
   "district.settingsChanged": {
     en: "The district's contest line or emergency setting is not what you looked at (it was changed since); look at it again before approving.",
     "zh-CN": "辖区的纠错说明或紧急通知设置已不是您看到的内容（此后已被修改）；请重新查看后再批准。",

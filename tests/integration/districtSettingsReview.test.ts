@@ -166,5 +166,42 @@ describe.each(databaseBackends)(
       expect((await approve(moderator, saved(inherit))).status).toBe(200);
       expect(await raise("山洪预警（四）")).not.toBe("awaiting_approval");
     });
+
+    it("holds two people for a district moved from under a two-person city to one that sends at once", async () => {
+      const strict = { id: "dsr-strict", parentId: null, nameZh: "严市", nameEn: "Strict" };
+      const lax = { id: "dsr-lax", parentId: null, nameZh: "宽市", nameEn: "Lax" };
+      const mover = { id: "dsr-mover", parentId: "dsr-strict", nameZh: "迁区", nameEn: "Mover" };
+      for (const d of [{ ...strict, emergencyApproval: "two-person" }, lax, mover])
+        expect((await admin.post(`${t.baseUrl}/api/districts`, d)).status).toBe(201);
+      const raiseIn = async (title: string): Promise<string> => {
+        const res = await operator.post(`${t.baseUrl}/api/emergencies`, {
+          title,
+          districtIds: [mover.id],
+        });
+        expect(res.status).toBe(201);
+        return ((await res.json()) as { emergency: { reviewState: string } }).emergency.reviewState;
+      };
+      expect(await raiseIn("大风预警（一）")).toBe("awaiting_approval");
+
+      const moved = await admin.fetch(`${t.baseUrl}/api/districts/${mover.id}`, {
+        method: "PUT",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ ...mover, parentId: lax.id }),
+      });
+      expect(moved.status).toBe(200);
+      const { district } = (await moved.json()) as { district: District };
+      expect(district.settingsReview).toMatchObject({
+        pending: true,
+        inEffect: { emergencyApproval: "two-person" },
+        changedBy: [admin.id],
+      });
+      expect(await raiseIn("大风预警（二）")).toBe("awaiting_approval");
+      const approvedMove = await moderator.post(
+        `${t.baseUrl}/api/districts/${mover.id}/settings/approval`,
+        { settings: saved(district) },
+      );
+      expect(approvedMove.status).toBe(200);
+      expect(await raiseIn("大风预警（三）")).not.toBe("awaiting_approval");
+    });
   },
 );

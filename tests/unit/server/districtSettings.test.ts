@@ -7,6 +7,7 @@ import {
 import {
   approvedOnSave,
   contestLineOf,
+  heldOnMove,
   emergencyApprovalOf,
   settingsReviewOf,
 } from "../../../server/services/districtSettings";
@@ -96,29 +97,51 @@ describe("a district's contest line and emergency setting wait for a second pers
 });
 
 describe("approvedOnSave: what a save approves by itself", () => {
-  const strictCity = [districtRow("city", null, { emergency_approval: "two-person" })];
-  const laxCity = [districtRow("city", null)];
-
   it("approves taking the line away and asking for two people; nothing else", () => {
     const before = { ...NO_REVIEWED_SETTINGS, ...APPROVED_LINE, emergencyApproval: null };
-    expect(approvedOnSave(NO_REVIEWED_SETTINGS, before, laxCity)).toEqual(NO_REVIEWED_SETTINGS);
+    expect(approvedOnSave(NO_REVIEWED_SETTINGS, before)).toEqual(NO_REVIEWED_SETTINGS);
     const stricter = { ...NO_REVIEWED_SETTINGS, emergencyApproval: "two-person" as const };
-    expect(approvedOnSave(stricter, NO_REVIEWED_SETTINGS, laxCity)).toEqual(stricter);
+    expect(approvedOnSave(stricter, NO_REVIEWED_SETTINGS)).toEqual(stricter);
     const newLine = { ...NO_REVIEWED_SETTINGS, contestText: "新的说明" };
-    expect(approvedOnSave(newLine, NO_REVIEWED_SETTINGS, laxCity)).toEqual(NO_REVIEWED_SETTINGS);
+    expect(approvedOnSave(newLine, NO_REVIEWED_SETTINGS)).toEqual(NO_REVIEWED_SETTINGS);
   });
 
-  it("approves an emergency change that leaves it as guarded, weighed against the parents", () => {
+  it("leaves any other emergency change waiting, whatever the parents say today", () => {
     const wasStrict = { ...NO_REVIEWED_SETTINGS, emergencyApproval: "two-person" as const };
-    // Inheriting a two-person city: as guarded.
-    expect(approvedOnSave(NO_REVIEWED_SETTINGS, wasStrict, strictCity)).toEqual(
-      NO_REVIEWED_SETTINGS,
-    );
-    // Inheriting a city that sends at once: weaker, so it waits.
-    expect(approvedOnSave(NO_REVIEWED_SETTINGS, wasStrict, laxCity)).toEqual(wasStrict);
+    // Inheriting, even from a two-person city today: the city may change later.
+    expect(approvedOnSave(NO_REVIEWED_SETTINGS, wasStrict)).toEqual(wasStrict);
     const lax = { ...NO_REVIEWED_SETTINGS, emergencyApproval: "review-after" as const };
-    expect(approvedOnSave(lax, wasStrict, strictCity)).toEqual(wasStrict);
-    // Already sending at once: any setting is as guarded or more.
-    expect(approvedOnSave(lax, NO_REVIEWED_SETTINGS, laxCity)).toEqual(lax);
+    expect(approvedOnSave(lax, wasStrict)).toEqual(wasStrict);
+    // Sending at once where it inherited: waits too (its parents may ask for two people later).
+    expect(approvedOnSave(lax, NO_REVIEWED_SETTINGS)).toEqual(NO_REVIEWED_SETTINGS);
+    // The same setting saved again is approved as it was.
+    expect(approvedOnSave(lax, lax)).toEqual(lax);
+  });
+});
+
+describe("heldOnMove: a move that would let one person send holds two people", () => {
+  const strictCity = districtRow("strict", null, { emergency_approval: "two-person" });
+  const laxCity = districtRow("lax", null);
+  const mover = districtRow("east", "strict");
+  const moved = districtRow("east", "lax");
+
+  it("holds two people when moving from under a two-person city to one that sends at once", () => {
+    expect(
+      heldOnMove(NO_REVIEWED_SETTINGS, { chain: [mover, strictCity] }, { chain: [moved, laxCity] }),
+    ).toEqual({ ...NO_REVIEWED_SETTINGS, emergencyApproval: "two-person" });
+  });
+
+  it("changes nothing for a move that keeps two people, or that had one already", () => {
+    expect(
+      heldOnMove(NO_REVIEWED_SETTINGS, { chain: [moved, laxCity] }, { chain: [mover, strictCity] }),
+    ).toEqual(NO_REVIEWED_SETTINGS);
+    const ownStrict = districtRow("east", "lax", { emergency_approval: "two-person" });
+    expect(
+      heldOnMove(
+        { ...NO_REVIEWED_SETTINGS, emergencyApproval: "two-person" },
+        { chain: [ownStrict, strictCity] },
+        { chain: [ownStrict, laxCity] },
+      ),
+    ).toEqual({ ...NO_REVIEWED_SETTINGS, emergencyApproval: "two-person" });
   });
 });

@@ -167,17 +167,26 @@ function instantOfLocal(value: string): string | null {
 /** The districts of `ids` whose emergencies need approval first (their own or inherited setting). */
 function twoPersonOf(districts: readonly District[], ids: readonly string[]): string[] {
   const byId = new Map(districts.map((d) => [d.id, d]));
+  // A district's own setting as saved and as in effect until a change of it is approved: the
+  // stricter of the two applies (as the server decides).
+  const own = (d: District) => [d.emergencyApproval, d.settingsReview.inEffect.emergencyApproval];
   const inherited = (id: string): boolean => {
-    for (let d = byId.get(id), depth = 0; d && depth < 16; d = byId.get(d.parentId ?? ""), depth++)
-      if (d.emergencyApproval !== null) return d.emergencyApproval === "two-person";
+    for (
+      let d = byId.get(id), depth = 0;
+      d && depth < 16;
+      d = byId.get(d.parentId ?? ""), depth++
+    ) {
+      if (own(d).includes("two-person")) return true;
+      if (!own(d).includes(null)) return false;
+    }
     return false;
   };
   // A notice also reaches every district below its own: one of them asking for two people
-  // holds it (as the server decides).
+  // holds it.
   const below = (id: string, depth = 0): boolean =>
     depth < 16 &&
     districts.some(
-      (d) => d.parentId === id && (d.emergencyApproval === "two-person" || below(d.id, depth + 1)),
+      (d) => d.parentId === id && (own(d).includes("two-person") || below(d.id, depth + 1)),
     );
   return ids.filter((id) => inherited(id) || below(id));
 }
