@@ -66,8 +66,22 @@ export const ScreenRevokedSchema = z.strictObject({ reason: z.string().max(200) 
 export type ScreenRevoked = z.infer<typeof ScreenRevokedSchema>;
 
 /**
- * The console asks a screen to show its name large for a few seconds, so a technician on the
- * street can tell which screen is which. Server-to-kiosk messages are plain objects (not
+ * The code a screen shows when identified: the first eight hex digits of its id, as "3F2A-91C0".
+ * Made by the system, never typed: the screen's name is one operator's free text, and nothing one
+ * person alone types reaches the street (four eyes).
+ */
+export function identifyCodeOf(screenId: string): string {
+  const hex = screenId
+    .replace(/[^0-9a-fA-F]/g, "")
+    .slice(0, 8)
+    .toUpperCase();
+  return `${hex.slice(0, 4)}-${hex.slice(4)}`;
+}
+
+/**
+ * The console asks a screen to show its identify code large for a few seconds, so a technician
+ * on the street can tell which screen is which (the console shows the same code). The field is
+ * still called `name`, as earlier kiosks read it. Server-to-kiosk messages are plain objects (not
  * strict): an older kiosk ignores fields it does not know.
  */
 export const ScreenIdentifySchema = z.object({

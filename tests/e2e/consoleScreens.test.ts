@@ -1,3 +1,4 @@
+import { identifyCodeOf } from "../../shared/schemas/screen";
 import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
@@ -255,16 +256,19 @@ describe("screens page", () => {
     const { page } = opened;
     await expectPageHeading(page, "Screens");
 
-    // Identify: the kiosk is told to show its name for 10 s.
+    // Identify: the kiosk is told to show its code (made from its id, never the typed name)
+    // for 10 s, and the console says which code.
     const identified = new Promise<{ name: string; seconds: number }>((resolve) =>
       kiosk.once("screen:identify", resolve),
     );
     await page.getByRole("button", { name: "Identify 人民路屏" }).click();
+    const code = identifyCodeOf(screenId);
+    expect(code).toMatch(/^[0-9A-F]{4}-[0-9A-F]{4}$/);
     await expectText(
       page.getByRole("status").filter({ hasText: "人民路屏" }),
-      "“人民路屏” shows its name for 10 seconds.",
+      `“人民路屏” shows its code ${code} for 10 seconds.`,
     );
-    expect(await identified).toEqual({ name: "人民路屏", seconds: 10 });
+    expect(await identified).toEqual({ name: code, seconds: 10 });
 
     // Reload asks first; Cancel sends nothing, Yes reloads and is audited.
     const reloads = async (): Promise<number> => {

@@ -1,3 +1,4 @@
+import { identifyCodeOf } from "../../shared/schemas/screen";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -360,7 +361,7 @@ describe("a kiosk with its renderer bundled apart from the server, offline, in r
     expect(await main.evaluate(() => localStorage.getItem("e2e.shellToken"))).not.toBeNull();
   });
 
-  it("identify flashes the screen's name over the slides; reload brings the page back playing", async () => {
+  it("identify flashes the screen's code (never its typed name) over the slides; reload brings the page back playing", async () => {
     const identify = await api(`${t.baseUrl}/api/screens/${mainScreenId}/identify`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -368,7 +369,8 @@ describe("a kiosk with its renderer bundled apart from the server, offline, in r
     });
     expect(identify.status).toBe(200);
     expect(await identify.json()).toEqual({ screenId: mainScreenId, reached: 1 });
-    await expectText(main.getByTestId("identify"), /主屏/, 3_000);
+    await expectText(main.getByTestId("identify"), new RegExp(identifyCodeOf(mainScreenId)), 3_000);
+    expect(await main.getByTestId("identify").textContent()).not.toContain("主屏");
     await expectText(main.getByTestId("entry-name"), /^(钱某|司马某)$/);
     await main.screenshot({ path: join(shots, "identify.png") });
     await main.getByTestId("identify").waitFor({ state: "detached", timeout: 4_000 });

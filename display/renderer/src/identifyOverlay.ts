@@ -1,8 +1,8 @@
 import "./identify.css";
 
 /**
- * Shows the screen's name large over whatever plays (the console's "identify", for a
- * technician finding a screen on the street), or removes it (name null). One overlay at most.
+ * Shows the screen's identify code large over whatever plays (the console's "identify", for a
+ * technician finding a screen on the street), or removes it (null). One overlay at most.
  */
 export function renderIdentify(root: HTMLElement, name: string | null): void {
   root.querySelector(".identify-overlay")?.remove();
@@ -13,7 +13,7 @@ export function renderIdentify(root: HTMLElement, name: string | null): void {
   overlay.setAttribute("role", "status");
   const label = document.createElement("div");
   label.className = "identify-label";
-  label.textContent = "本屏名称 · This screen";
+  label.textContent = "本屏识别码 · This screen's code";
   const title = document.createElement("div");
   title.className = "identify-name";
   title.textContent = name;

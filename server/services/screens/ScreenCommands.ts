@@ -1,3 +1,4 @@
+import { identifyCodeOf } from "../../../shared/schemas/screen";
 import type { Kysely } from "kysely";
 import type { Screen } from "../../../shared/schemas/screen";
 import { said } from "../../../shared/messages/errorMessages";
@@ -33,7 +34,8 @@ export class ScreenCommands {
     if (row.state !== "active") throw new AppError(409, "conflict", said("screen.unpaired"));
     const reached = await this.deps.notifier.command(
       id,
-      command.kind === "identify" ? { ...command, name: row.name } : command,
+      // The code, not the screen's free-text name: nothing one person types reaches the street.
+      command.kind === "identify" ? { ...command, name: identifyCodeOf(row.id) } : command,
     );
     if (reached === 0) throw new AppError(409, "conflict", said("screen.notConnected"));
     if (command.kind === "reload")

@@ -3,6 +3,7 @@ import { ackSchema } from "../../../shared/protocol/ackSchema";
 import { rooms } from "../../../shared/protocol/rooms";
 import { AnnouncementInputSchema } from "../../../shared/schemas/announcement";
 import { KioskConfigSchema } from "../../../shared/schemas/kioskConfig";
+import { identifyCodeOf } from "../../../shared/schemas/screen";
 import {
   ContentChangedSchema,
   KioskHelloSchema,
@@ -117,5 +118,11 @@ describe("rooms", () => {
     expect(rooms.district("a")).toBe("district:a");
     expect(rooms.screen("a")).toBe("screen:a");
     expect(new Set([rooms.district("x"), rooms.screen("x"), rooms.allScreens()]).size).toBe(3);
+  });
+});
+
+describe("identifyCodeOf: the code an identified screen shows", () => {
+  it("is the first eight hex digits of the screen's id, as XXXX-XXXX", () => {
+    expect(identifyCodeOf("3f2a91c0-5b7d-4e21-9a0c-1d2e3f4a5b6c")).toBe("3F2A-91C0");
   });
 });

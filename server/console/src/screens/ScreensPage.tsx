@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import type { District } from "../../../../shared/schemas/district";
 import {
+  identifyCodeOf,
   PAIRING_ALPHABET,
   PAIRING_CODE_LENGTH,
   type Screen,
@@ -219,7 +220,12 @@ export function ScreensPage() {
                         void command(
                           s,
                           () => identifyScreen(s.id, IDENTIFY_SECONDS),
-                          (tr) => tr("screens.identified", { name: s.name, n: IDENTIFY_SECONDS }),
+                          (tr) =>
+                            tr("screens.identified", {
+                              name: s.name,
+                              code: identifyCodeOf(s.id),
+                              n: IDENTIFY_SECONDS,
+                            }),
                         )
                       }
                     >
