@@ -16,10 +16,14 @@ export function presentScreenEntry(
     kind: row.kind,
     subjectType: row.subject_type,
     // An organisation's stored name is its full name; one stored before names that read like
-    // a person's were masked (张三 as an "organisation") is masked here, on its way out.
+    // a person's were masked (张三 as an "organisation"), or before its legal representative's
+    // name in it was (张三烧烤店), is masked here, on its way out.
     maskedName:
       row.subject_type === "organisation"
-        ? maskName(row.masked_name, { subjectType: "organisation" })
+        ? maskName(row.masked_name, {
+            subjectType: "organisation",
+            people: [row.legal_representative],
+          })
         : row.masked_name,
     caseNumber: row.case_number,
     court: row.court,

@@ -84,7 +84,10 @@ export function buildEntryRow(
       Buffer.from(input.fullName, "utf8"),
       sealedContext.fullName(opts.id),
     ),
-    masked_name: maskName(input.fullName, { subjectType: input.subjectType }),
+    masked_name: maskName(input.fullName, {
+      subjectType: input.subjectType,
+      people: [input.legalRepresentative],
+    }),
     id_number_sealed:
       input.idNumber === undefined
         ? null
@@ -317,7 +320,7 @@ export class EntryIntake {
     });
     const set: Partial<NewEntryRow> = {
       subject_type: subjectType,
-      masked_name: maskName(fullName, { subjectType }),
+      masked_name: maskName(fullName, { subjectType, people: [legalRepresentative] }),
       sex: edit.sex ?? row.sex,
       legal_representative: legalRepresentative,
       case_number: edit.caseNumber ?? row.case_number,

@@ -7,12 +7,16 @@ import { REPUSHED_KINDS, type ChangeKind } from "./changeLog";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** The columns a screen's copy of an entry is made from (never the name or sealed data). */
+/**
+ * The columns a screen's copy of an entry is made from (never the name or sealed data; the legal
+ * representative only to mask it in an organisation's name, never shown).
+ */
 export const SCREEN_ENTRY_COLUMNS = [
   "entries.id",
   "entries.kind",
   "entries.subject_type",
   "entries.masked_name",
+  "entries.legal_representative",
   "entries.case_number",
   "entries.court",
   "entries.obligation",
@@ -36,6 +40,7 @@ export type ScreenEntryRow = Pick<
   | "kind"
   | "subject_type"
   | "masked_name"
+  | "legal_representative"
   | "case_number"
   | "court"
   | "obligation"

@@ -1107,7 +1107,9 @@ function migrations(dialect: Dialect, opts: MigrationOptions): Record<string, Mi
     "0028_remask_organisations": {
       async up(db: Kysely<unknown>) {
         const run = (trx: Kysely<unknown>) =>
-          remaskOrganisations(trx as unknown as Kysely<RemaskTables>, dialect);
+          remaskOrganisations(trx as unknown as Kysely<RemaskTables>, dialect, (row) =>
+            maskName(row.masked_name, { subjectType: "organisation" }),
+          );
         // As 0026: SQLite runs migrations outside a transaction; the names and their change-log
         // events land together or not at all.
         if (dialect === "sqlite") await db.transaction().execute(run);
@@ -1230,6 +1232,25 @@ function migrations(dialect: Dialect, opts: MigrationOptions): Record<string, Mi
         await db.schema.alterTable("districts").dropColumn("settings_approved_json").execute();
       },
     },
+    "0033_remask_owner_names": {
+      async up(db: Kysely<unknown>) {
+        // An organisation's name showing its legal representative's whole name (a sole trader's
+        // shop, 张三烧烤店) shows it masked from this release on (张某烧烤店); as 0028, its
+        // screens take the masked name at their next sync.
+        const run = (trx: Kysely<unknown>) =>
+          remaskOrganisations(trx as unknown as Kysely<RemaskTables>, dialect, (row) =>
+            maskName(row.masked_name, {
+              subjectType: "organisation",
+              people: [row.legal_representative],
+            }),
+          );
+        if (dialect === "sqlite") await db.transaction().execute(run);
+        else await run(db);
+      },
+      async down() {
+        // A name masked stays masked.
+      },
+    },
   };
 }
 
@@ -1265,7 +1286,13 @@ interface EndedRenditionTables {
 
 /** The columns 0028 reads and writes. */
 interface RemaskTables {
-  entries: { id: string; subject_type: string; state: string; masked_name: string };
+  entries: {
+    id: string;
+    subject_type: string;
+    state: string;
+    masked_name: string;
+    legal_representative: string | null;
+  };
   entry_districts: { entry_id: string; district_id: string };
   change_log: {
     version: Generated<number>;
@@ -1285,15 +1312,19 @@ interface RemaskTables {
  * after the kiosk's version). Nothing is read from the sealed full name: an organisation's masked
  * name was its full name.
  */
-async function remaskOrganisations(db: Kysely<RemaskTables>, dialect: Dialect): Promise<void> {
+async function remaskOrganisations(
+  db: Kysely<RemaskTables>,
+  dialect: Dialect,
+  mask: (row: { masked_name: string; legal_representative: string | null }) => string,
+): Promise<void> {
   const rows = await db
     .selectFrom("entries")
-    .select(["id", "state", "masked_name"])
+    .select(["id", "state", "masked_name", "legal_representative"])
     .where("subject_type", "=", "organisation")
     .execute();
   const at = new Date().toISOString();
   for (const row of rows) {
-    const masked = maskName(row.masked_name, { subjectType: "organisation" });
+    const masked = mask(row);
     if (masked === row.masked_name) continue;
     await db.updateTable("entries").set({ masked_name: masked }).where("id", "=", row.id).execute();
     if (row.state !== "approved") continue;

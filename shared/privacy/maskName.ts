@@ -101,6 +101,11 @@ const NOT_NAME_CHARACTER = /[^\p{L}\p{M}\p{N}' \-.’]/gu;
 export interface MaskNameOptions {
   /** Who the name belongs to; when absent, organisation names are recognised by their ending. */
   subjectType?: "person" | "organisation" | undefined;
+  /**
+   * People an organisation's name must not show whole (its legal representative): a shop named
+   * after its owner (张三烧烤店, a sole trader's trade name) shows 张某烧烤店.
+   */
+  people?: readonly (string | null | undefined)[];
 }
 
 /** Turns a name into what may be shown in public: surname kept, given name masked (see rules above). */
@@ -111,10 +116,23 @@ export function maskName(name: string, opts: MaskNameOptions = {}): string {
     opts.subjectType === "organisation"
       ? !readsLikePersonName(clean)
       : opts.subjectType === undefined && isOrganisationName(clean);
-  if (isOrganisation) return clean;
+  if (isOrganisation) return maskPeopleIn(clean, opts.people ?? []);
   // The first letter decides the script, so stray punctuation in front does not.
   const first = /\p{L}/u.exec(clean)?.[0] ?? "";
   return HAN.test(first) ? maskHanName(clean) : maskLatinName(clean);
+}
+
+/** An organisation's name with every listed person's whole name in it masked as a person's. */
+function maskPeopleIn(name: string, people: readonly (string | null | undefined)[]): string {
+  let out = name;
+  for (const person of people) {
+    const whole = normaliseName(person ?? "");
+    // One letter is a surname at most, and shows nobody.
+    if (Array.from(whole).filter((c) => /\p{L}/u.test(c)).length < 2) continue;
+    if (out.includes(whole))
+      out = out.replaceAll(whole, maskName(whole, { subjectType: "person" }));
+  }
+  return out;
 }
 
 /** Whether a name reads as an organisation's (company suffix such as 有限公司, or Ltd/Inc/GmbH). */

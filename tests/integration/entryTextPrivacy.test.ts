@@ -233,4 +233,32 @@ describe("an entry's public texts", () => {
     expect(text).toContain("龚某");
     expect(text).not.toContain("龚子健");
   });
+
+  it("masks the legal representative's name inside an organisation's name, on screens and in the console", async () => {
+    const res = await postJson(
+      `${t.baseUrl}/api/entries`,
+      buildEntryInput({
+        subjectType: "organisation",
+        // A sole trader entered by hand under a shop named after its owner.
+        fullName: "东城区欧阳明轩烧烤店",
+        legalRepresentative: "欧阳明轩",
+        idNumber: undefined,
+      }),
+    );
+    expect(res.status).toBe(201);
+    const created = EntryViewSchema.parse((res.body as { entry: unknown }).entry);
+    expect(created.maskedName).toBe("东城区欧阳某烧烤店");
+    const moderator = await createUser(t.baseUrl, "moderator3", [
+      { role: "moderator", scope: "dongcheng" },
+    ]);
+    expect((await approveAsSeen(t.baseUrl, moderator, created.id)).status).toBe(200);
+    const kiosk = await pairKiosk(t.baseUrl, "dongcheng");
+    try {
+      const sync = await syncKiosk(kiosk.socket, 0);
+      expect(sync.entries.find((e) => e.id === created.id)?.maskedName).toBe("东城区欧阳某烧烤店");
+      expect(JSON.stringify(sync)).not.toContain("明轩");
+    } finally {
+      kiosk.socket.disconnect();
+    }
+  });
 });

@@ -1,7 +1,8 @@
 /**
- * Migration 0028: organisations named like a person were shown whole by earlier releases; their
- * stored masked names are masked now, and the screens holding them get them again at their next
- * sync (a change-log event each), on SQLite and PostgreSQL.
+ * Migrations 0028 and 0033: organisations named like a person (0028), or whose name shows their
+ * legal representative's whole name (0033, a sole trader's shop), were shown whole by earlier
+ * releases; their stored masked names are masked now, and the screens holding them get them
+ * again at their next sync (a change-log event each), on SQLite and PostgreSQL.
  */
 import { describe, expect, it } from "vitest";
 import { migrateToLatest } from "../../server/store/database";
@@ -74,6 +75,39 @@ describe.each(databaseBackends)(
         ["like-person", "宋某"],
         ["sole-trader", "禤某"],
       ]);
+    });
+
+    it("masks the legal representative's whole name inside an organisation's name (0033)", async () => {
+      const store = await storeAt(
+        "0032_district_settings_review",
+        backend.name === "SQLite" ? "sqlite" : "postgres",
+      );
+      await insertDistrictWithScreens(store.db, "d1", []);
+      const shop = (id: string, maskedName: string, legalRepresentative: string | null) =>
+        insertEntryRow(store.db, {
+          id,
+          state: "approved",
+          maskedName,
+          legalRepresentative,
+          districtId: "d1",
+        });
+      await shop("owner-shop", "东城区欧阳娜娜烧烤店", "欧阳娜娜");
+      await shop("other-owner", "东城区宏达建材有限公司", "钱伟");
+      await shop("no-owner", "东城区老街烧烤店", null);
+      const before = await store.db
+        .selectFrom("change_log")
+        .select((eb) => eb.fn.max("version").as("v"))
+        .executeTakeFirst();
+      const since = Number(before?.v ?? 0);
+
+      await migrateToLatest(store);
+
+      const delta = await deliverableEntries(store.db, ["d1"], since);
+      expect(delta.map((e) => [e.row.id, e.row.masked_name])).toEqual([
+        ["owner-shop", "东城区欧阳某烧烤店"],
+      ]);
+      const names = await store.db.selectFrom("entries").select("masked_name").execute();
+      expect(names.map((r) => r.masked_name).join("|")).not.toContain("欧阳娜娜");
     });
   },
 );

@@ -249,3 +249,26 @@ describe("signage mask-name", () => {
     expect(await runMaskNameCommand(["x", "--bogus"], d.out)).toBe(2);
   });
 });
+
+describe("maskName: an organisation named after its legal representative", () => {
+  it("masks the representative's whole name inside the organisation's, wherever it stands", () => {
+    const opts = { subjectType: "organisation" as const };
+    expect(maskName("张伟烧烤店", { ...opts, people: ["张伟"] })).toBe("张某烧烤店");
+    expect(maskName("大连市欧阳娜娜餐饮店", { ...opts, people: ["欧阳娜娜"] })).toBe(
+      "大连市欧阳某餐饮店",
+    );
+    expect(maskName("Zhang Wei Noodle House", { ...opts, people: ["Zhang Wei"] })).toBe(
+      `${maskName("Zhang Wei")} Noodle House`,
+    );
+  });
+
+  it("leaves the name whole when the representative is not in it, unknown or one letter", () => {
+    const opts = { subjectType: "organisation" as const };
+    expect(maskName("大连恒信物流有限公司", { ...opts, people: ["张伟"] })).toBe(
+      "大连恒信物流有限公司",
+    );
+    expect(maskName("大连恒信物流有限公司", { ...opts, people: [null, undefined, "恒"] })).toBe(
+      "大连恒信物流有限公司",
+    );
+  });
+});
