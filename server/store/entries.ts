@@ -10,6 +10,7 @@ import type {
 } from "./schema";
 import type { RevisionField } from "../../shared/schemas/moderation";
 import { deleteScreenshotsOfDistricts } from "./screenshots";
+import { parseScope } from "./changeLog";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -190,7 +191,7 @@ export async function loadSealedIdentity(
  * data key (crypto-erasure), the sealed photo, full name and ID number, the ID fingerprint, the
  * legal representative's name, and the redacted renditions with their redaction result.
  * The masked name and the audit records stay as the record; the screens' pictures that may show
- * it (store/screenshots.ts) go too.
+ * it (store/screenshots.ts), in any district it was ever sent to, go too.
  */
 export async function deleteRawData(db: Db, entryId: string): Promise<void> {
   await db.deleteFrom("entry_keys").where("entry_id", "=", entryId).execute();
@@ -211,16 +212,23 @@ export async function deleteRawData(db: Db, entryId: string): Promise<void> {
     .where("id", "=", entryId)
     .execute();
   // Pictures of the screens of its districts, taken until now, may show it: erased with it.
+  // Its districts now, and every district it went to before an edit took it away (the scope of
+  // each of its change-log events).
   const districts = await db
     .selectFrom("entry_districts")
     .select("district_id")
     .where("entry_id", "=", entryId)
     .execute();
-  await deleteScreenshotsOfDistricts(
-    db,
-    districts.map((d) => d.district_id),
-    new Date().toISOString(),
-  );
+  const events = await db
+    .selectFrom("change_log")
+    .select("scope_json")
+    .where("entity_id", "=", entryId)
+    .where("scope_json", "is not", null)
+    .execute();
+  const everywhere = new Set(districts.map((d) => d.district_id));
+  for (const e of events)
+    for (const id of parseScope(e.scope_json)?.districtIds ?? []) everywhere.add(id);
+  await deleteScreenshotsOfDistricts(db, [...everywhere], new Date().toISOString());
 }
 
 /** How many recent revisions an entry remembers the changed fields of. */

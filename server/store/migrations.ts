@@ -1251,6 +1251,20 @@ function migrations(dialect: Dialect, opts: MigrationOptions): Record<string, Mi
         // A name masked stays masked.
       },
     },
+    "0034_change_log_entity_index": {
+      async up(db: Kysely<unknown>) {
+        // An erasure reads every district its entry was sent to from the entry's change-log
+        // events (its screens' pictures go with it): found by the entity, not by a scan.
+        await db.schema
+          .createIndex("change_log_entity_idx")
+          .on("change_log")
+          .column("entity_id")
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropIndex("change_log_entity_idx").execute();
+      },
+    },
   };
 }
 

@@ -10,6 +10,8 @@ import { RetentionSweep } from "../../server/services/RetentionSweep";
 import { insertScreenshot, receiveScreenshot } from "../../server/store/screenshots";
 import { databaseBackends, useTestServerOn } from "../support/databases";
 import { buildEntryInput } from "../support/entryFactory";
+import { approveAsSeen } from "../support/entryPublishing";
+import { createUser } from "../support/principals";
 import {
   api,
   createDistrict,
@@ -438,6 +440,51 @@ describe("screenshots are kept 24 hours and erased with an entry (SQLite; issue 
     } finally {
       inside.socket.disconnect();
       outside.socket.disconnect();
+    }
+  });
+
+  it("erasing an entry also deletes the pictures of a district an edit took it away from", async () => {
+    const t = server();
+    const left = await pairKiosk(t.baseUrl, OTHER, "离开屏");
+    try {
+      const moderator = await createUser(t.baseUrl, "ss-moderator", [
+        { role: "moderator", scope: "*" },
+      ]);
+      const form = new FormData();
+      form.set("entry", JSON.stringify(buildEntryInput({ districtIds: [OTHER] })));
+      const created = await api(`${t.baseUrl}/api/entries`, { method: "POST", body: form });
+      expect(created.status, await created.clone().text()).toBe(201);
+      const entryId = ((await created.json()) as { entry: { id: string } }).entry.id;
+      expect((await approveAsSeen(t.baseUrl, moderator, entryId)).status).toBe(200);
+
+      // A picture of a screen of the district while the entry was listed there.
+      const asked = nextAsk(left.socket);
+      await ask(t, left.screenId);
+      const id = await asked;
+      expect((await upload(t, id, left.token, await pngOf(320, 200))).status).toBe(201);
+      const jpeg = Buffer.from(
+        await (await api(`${t.baseUrl}/api/screenshots/${id}/image`)).arrayBuffer(),
+      );
+      expect(holding(t.dataDir, middleOf(jpeg)).length).toBeGreaterThan(0);
+
+      // An edit takes the entry to another district; then it is revoked (erased).
+      const moved = await api(`${t.baseUrl}/api/entries/${entryId}`, {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ districtIds: [CITY] }),
+      });
+      expect(moved.status, await moved.clone().text()).toBe(200);
+      const revoked = await api(`${t.baseUrl}/api/entries/${entryId}/revoke`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ reason: "obligation_fulfilled" }),
+      });
+      expect(revoked.status, await revoked.clone().text()).toBe(200);
+
+      expect(await latest(t, left.screenId)).toEqual([]);
+      expect(holding(t.dataDir, middleOf(jpeg))).toEqual([]);
+    } finally {
+      left.socket.disconnect();
     }
   });
 });
