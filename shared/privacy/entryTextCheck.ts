@@ -21,6 +21,7 @@
  */
 import { findPersonalData, type PersonalDataCode } from "./freeTextCheck";
 import { maskName } from "./maskName";
+import { namePattern } from "./namePattern";
 
 /** An entry's texts shown on street screens and the public page beside the masked name. */
 export const ENTRY_PUBLIC_TEXTS = [
@@ -52,16 +53,6 @@ export type EntryTextSubject = {
   legalRepresentative?: string | null | undefined;
   idNumber?: string | null | undefined;
 } & Record<EntryPublicText, string>;
-
-/** Characters that may stand between a name's letters without changing what it says. */
-const GAP = "[\\s\\p{Cc}\\p{Cf}·•‧∙・⋅.．'’_\\-]*";
-const LATIN = /\p{Script=Latin}/u;
-/** A mask character: a name holding one was masked already (张某, 张某某, 王*, 李××). */
-const MASKED = /[某*＊×]/u;
-/** What a cell says when it names no one. */
-const NO_ONE = new Set(["不详", "无", "未知", "暂无", "不明", "空", "none", "unknown", "na"]);
-/** Invisible and control characters, dropped before a text is read. */
-const INVISIBLE = /[\p{Cc}\p{Cf}]/gu;
 
 /** The findings in an entry's public texts, field by field in the order of ENTRY_PUBLIC_TEXTS. */
 export function findPersonalDataInEntry(e: EntryTextSubject): EntryTextFinding[] {
@@ -99,19 +90,6 @@ export function findPersonalDataInEntry(e: EntryTextSubject): EntryTextFinding[]
     }
   }
   return out;
-}
-
-/** A pattern matching `name` with anything invisible between its letters; none under two. */
-function namePattern(name: string): RegExp | undefined {
-  const clean = name.normalize("NFKC").replace(INVISIBLE, "");
-  const letters = Array.from(clean).filter((c) => /[\p{L}\p{N}]/u.test(c));
-  if (letters.length < 2 || MASKED.test(clean) || NO_ONE.has(letters.join("").toLowerCase()))
-    return undefined;
-  const body = letters.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(GAP);
-  // A Latin name is a whole word: Li Na is not in Carolina.
-  const before = LATIN.test(letters[0] ?? "") ? "(?<!\\p{L})" : "";
-  const after = LATIN.test(letters.at(-1) ?? "") ? "(?!\\p{L})" : "";
-  return new RegExp(`${before}${body}${after}`, "iu");
 }
 
 /** A code as compared: width folded, upper case, no spaces, hyphens or invisible characters. */

@@ -7,7 +7,8 @@
  *    the usual ones), control and invisible format characters (bidi overrides, zero-width
  *    characters) are dropped, and runs of whitespace become one space.
  * 2. Organisations are shown in full: `subjectType: "organisation"`, or, when no subject type is
- *    given, a name that {@link isOrganisationName} recognises. An explicit `subjectType: "person"`
+ *    given, a name that {@link isOrganisationName} recognises; but the whole name of a person
+ *    given in `people` (its legal representative) is masked wherever it stands in it. An explicit `subjectType: "person"`
  *    always masks, even when the name ends like a company's; and an "organisation" whose name
  *    reads like a person's ({@link readsLikePersonName}: 张三, 欧阳娜娜, Zhang San — a sole trader
  *    listed under the owner's name, or a wrong pick in a form) is masked as a person: a wrong
@@ -48,6 +49,7 @@
  */
 
 import { SURNAMES } from "./freeTextCheck";
+import { namePattern } from "./namePattern";
 
 /** The fixed mask that replaces a Chinese given name (it never reveals the given name's length). */
 export const GIVEN_NAME_MASK = "某";
@@ -122,15 +124,17 @@ export function maskName(name: string, opts: MaskNameOptions = {}): string {
   return HAN.test(first) ? maskHanName(clean) : maskLatinName(clean);
 }
 
-/** An organisation's name with every listed person's whole name in it masked as a person's. */
+/**
+ * An organisation's name with every listed person's whole name in it masked as a person's,
+ * however it is written there (width, spaces, dots, case: namePattern).
+ */
 function maskPeopleIn(name: string, people: readonly (string | null | undefined)[]): string {
   let out = name;
   for (const person of people) {
-    const whole = normaliseName(person ?? "");
-    // One letter is a surname at most, and shows nobody.
-    if (Array.from(whole).filter((c) => /\p{L}/u.test(c)).length < 2) continue;
-    if (out.includes(whole))
-      out = out.replaceAll(whole, maskName(whole, { subjectType: "person" }));
+    const pattern = namePattern(person ?? "");
+    if (!pattern) continue;
+    const masked = maskName(person ?? "", { subjectType: "person" });
+    out = out.replace(new RegExp(pattern.source, `${pattern.flags}g`), masked);
   }
   return out;
 }

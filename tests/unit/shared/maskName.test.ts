@@ -272,3 +272,22 @@ describe("maskName: an organisation named after its legal representative", () =>
     );
   });
 });
+
+describe("maskName: the representative's name however the organisation's name writes it", () => {
+  it("finds it across widths, spaces, dots and case", () => {
+    const opts = { subjectType: "organisation" as const };
+    expect(maskName("张 伟烧烤店", { ...opts, people: ["张伟"] })).toBe("张某烧烤店");
+    expect(maskName("张伟烧烤店", { ...opts, people: ["张　伟"] })).toBe("张某烧烤店");
+    expect(
+      maskName("阿依古丽・买买提商店", { ...opts, people: ["阿依古丽·买买提"] }),
+    ).not.toContain("买买提");
+    expect(maskName("ZHANG WEI Trading Ltd", { ...opts, people: ["Zhang Wei"] })).not.toMatch(
+      /wei/i,
+    );
+  });
+
+  it("masks nobody for a representative the export left as unknown", () => {
+    const opts = { subjectType: "organisation" as const };
+    expect(maskName("未知烧烤店", { ...opts, people: ["未知"] })).toBe("未知烧烤店");
+  });
+});
