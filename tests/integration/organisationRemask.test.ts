@@ -4,12 +4,23 @@
  * releases; their stored masked names are masked now, and the screens holding them get them
  * again at their next sync (a change-log event each), on SQLite and PostgreSQL.
  */
+import type { Kysely } from "kysely";
 import { describe, expect, it } from "vitest";
+import type { Database } from "../../server/store/schema";
 import { migrateToLatest } from "../../server/store/database";
 import { deliverableEntries } from "../../server/store/delivery";
 import { databaseBackends } from "../support/databases";
 import { useStoreMigratedTo } from "../support/migratedStore";
 import { insertDistrictWithScreens, insertEntryRow } from "../support/storeRows";
+
+/** The newest change-log version in `db` (0 when none). */
+async function newestVersion(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom("change_log")
+    .select((eb) => eb.fn.max("version").as("v"))
+    .executeTakeFirst();
+  return Number(row?.v ?? 0);
+}
 
 describe.each(databaseBackends)(
   "migration 0028 masks organisations named like a person ($name)",
@@ -35,11 +46,7 @@ describe.each(databaseBackends)(
       await entry("waiting", "pending_review", "Lin Xiaoyu");
       await entry("company", "approved", "东城区宏达建材有限公司");
       await entry("person", "approved", "王某", true);
-      const before = await store.db
-        .selectFrom("change_log")
-        .select((eb) => eb.fn.max("version").as("v"))
-        .executeTakeFirst();
-      const since = Number(before?.v ?? 0);
+      const since = await newestVersion(store.db);
 
       await migrateToLatest(store);
 
@@ -94,11 +101,7 @@ describe.each(databaseBackends)(
       await shop("owner-shop", "东城区欧阳娜娜烧烤店", "欧阳娜娜");
       await shop("other-owner", "东城区宏达建材有限公司", "钱伟");
       await shop("no-owner", "东城区老街烧烤店", null);
-      const before = await store.db
-        .selectFrom("change_log")
-        .select((eb) => eb.fn.max("version").as("v"))
-        .executeTakeFirst();
-      const since = Number(before?.v ?? 0);
+      const since = await newestVersion(store.db);
 
       await migrateToLatest(store);
 
