@@ -175,7 +175,7 @@ describe("alerts: raised and resolved by what the screens do, told to consoles",
     const district = (await (await api(`${t.baseUrl}/api/districts/north`)).json()) as {
       district: Record<string, unknown>;
     };
-    const { createdAt: _c, updatedAt: _u, ...input } = district.district;
+    const { createdAt: _c, updatedAt: _u, settingsReview: _r, ...input } = district.district;
     const put = await api(`${t.baseUrl}/api/districts/north`, {
       method: "PUT",
       headers: { "Content-Type": "application/json" },
