@@ -33,6 +33,7 @@ import {
   settingsChangersOf,
   subtreeIdsOf,
   updateDistrict,
+  userIdsOf,
   type OwnSchedule,
 } from "../store/districts";
 import { runInTransaction, type UnitOfWork } from "../store/runInTransaction";
@@ -415,8 +416,7 @@ function idleOf(scheduleJson: string): string | null {
 
 /** Who saved the idle slide since its last approval (user ids). */
 function changersOf(own: OwnSchedule): string[] {
-  const parsed: unknown = JSON.parse(own.idle_changers_json);
-  return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === "string") : [];
+  return userIdsOf(own.idle_changers_json);
 }
 
 /** The idle slide screens show: the approved one, while the schedule still has an idle slide. */

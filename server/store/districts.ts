@@ -87,7 +87,12 @@ export function approvedSettingsOf(
 
 /** Who saved a district's settings since their last approval (user ids). */
 export function settingsChangersOf(row: Pick<DistrictRow, "settings_changers_json">): string[] {
-  const parsed: unknown = JSON.parse(row.settings_changers_json);
+  return userIdsOf(row.settings_changers_json);
+}
+
+/** User ids stored as a JSON array (who changed something since its approval). */
+export function userIdsOf(json: string): string[] {
+  const parsed: unknown = JSON.parse(json);
   return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === "string") : [];
 }
 
